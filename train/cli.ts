@@ -1,0 +1,191 @@
+/**
+ * `npm run train`: argument parsing, I/O and exit codes around `runJob`.
+ * Exit 0: published (or dry run ok) · 1: failed, nothing promoted · 2: usage error.
+ * Logs go to stderr; `--json` prints one summary object on stdout.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { parseArgs } from "node:util";
+import { keys, MODEL_NAME_PATTERN } from "../shared/artifact.ts";
+import type { Scaler } from "../shared/preprocess.ts";
+import { runJob, publishTo, type JobOptions } from "./job.ts";
+import { startLocalR2 } from "./local-r2.ts";
+import { createProgress } from "./progress.ts";
+import { s3TargetFromEnv, type S3Target } from "./storage.ts";
+import { readWranglerFacts } from "./wrangler-config.ts";
+import type { TrainBackend } from "./backend.ts";
+
+const BUNDLED = { data: "data/credit_data.csv", spec: "data/credit_data.spec.json", testRows: "data/credit_data.test_rows.csv" };
+
+const HELP = `Usage: npm run train -- [options]
+
+Data
+  --data <path|s3://bucket/key>  training CSV (default: ${BUNDLED.data})
+  --target <column>             label column (default from the spec: Status)
+  --positive <label>            adverse-outcome label, e.g. bad, yes, 1 (default from the spec: bad)
+  --spec <file.json>            schema overrides (default for the bundled data: ${BUNDLED.spec})
+  --categorical a,b             treat these columns as categories
+  --ignore c,d                  leave these columns out (ids, free text)
+  --test <csv>                  evaluate on this file instead of a test split
+  --test-rows <csv>             fixed test rows (column "row", 0-based); bundled data: ${BUNDLED.testRows}
+  --seed <n>                    split, shuffle and initialisation seed (default 42)
+  --validation <share>          validation share of rows (default 0.1)
+  --test-share <share>          test share of rows for a random split (default 0.2)
+  --max-skipped <share>         fail if more rows than this are unusable (default 0.05)
+  --dry-run                     print the inferred spec and stop
+
+Model
+  --epochs <n> (100)  --batch-size <n> (32)  --learning-rate <x> (0.001)  --hidden 64[,32]
+  --patience <n>      early stopping on validation loss, best weights restored (default 20; 0 = off)
+  --scaler standard|robust|minmax (default standard)
+  --backend wasm|cpu  (default wasm, falls back to cpu)
+  --refer-at <p> (0.25)  --decline-at <p> (0.5)   decision thresholds stored in the artifact
+  --min-auc <x>       refuse to publish below this test AUC
+
+Publishing
+  --publish local|s3|none  local: the R2 store wrangler dev serves (default); s3: R2/S3 from env
+                           (R2_ACCOUNT_ID or S3_ENDPOINT, S3_BUCKET, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)
+  --model-name <name>      default: MODEL_NAME in wrangler.toml
+  --out <dir>              also write the artifact files here (default for --publish none: artifacts)
+  --json                   print a JSON summary on stdout
+  --quiet                  no per-epoch progress
+`;
+
+class UsageError extends Error {}
+
+function list(v: string | undefined): string[] {
+  return v ? v.split(",").map((s) => s.trim()).filter(Boolean) : [];
+}
+
+function num(name: string, v: string | undefined, fallback: number, check: (x: number) => boolean = Number.isFinite): number {
+  if (v === undefined) return fallback;
+  const x = Number(v);
+  if (v.trim() === "" || !check(x)) throw new UsageError(`--${name}: expected a valid number, found "${v}"`);
+  return x;
+}
+
+function oneOf<T extends string>(name: string, v: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (v === undefined) return fallback;
+  if (!allowed.includes(v as T)) throw new UsageError(`--${name}: expected one of ${allowed.join(", ")}, found "${v}"`);
+  return v as T;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values: a } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      data: { type: "string" }, target: { type: "string" }, positive: { type: "string" }, spec: { type: "string" },
+      categorical: { type: "string" }, ignore: { type: "string" }, test: { type: "string" }, "test-rows": { type: "string" },
+      seed: { type: "string" }, validation: { type: "string" }, "test-share": { type: "string" }, "max-skipped": { type: "string" },
+      "dry-run": { type: "boolean" }, epochs: { type: "string" }, "batch-size": { type: "string" }, "learning-rate": { type: "string" },
+      hidden: { type: "string" }, patience: { type: "string" }, scaler: { type: "string" }, backend: { type: "string" },
+      "refer-at": { type: "string" }, "decline-at": { type: "string" }, "min-auc": { type: "string" },
+      publish: { type: "string" }, "model-name": { type: "string" }, out: { type: "string" }, bucket: { type: "string" },
+      json: { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
+    },
+  });
+  if (a.help) { process.stdout.write(HELP); return 0; }
+
+  const bundled = a.data === undefined;
+  const specPath = a.spec ?? (bundled ? BUNDLED.spec : undefined);
+  let specDefaults: { target?: string; positive?: string } = {};
+  if (specPath) {
+    try { specDefaults = JSON.parse((await import("node:fs")).readFileSync(specPath, "utf8")) as typeof specDefaults; } catch { /* runJob reports spec errors precisely */ }
+  }
+  const int = (x: number) => Number.isInteger(x) && x > 0;
+  const share = (x: number) => x >= 0 && x < 1;
+  const prob = (x: number) => x >= 0 && x <= 1;
+  const hidden = list(a.hidden ?? "64").map((h) => num("hidden", h, 0, int));
+  const publish = oneOf("publish", a.publish, ["local", "s3", "none"] as const, "local");
+  const facts = publish === "local" || !a["model-name"] ? readWranglerFacts() : undefined;
+  const modelName = a["model-name"] ?? facts?.modelName ?? "credit-risk";
+  if (!MODEL_NAME_PATTERN.test(modelName)) throw new UsageError(`--model-name: "${modelName}" must be lowercase letters, digits, ".", "_" or "-"`);
+  const o: JobOptions = {
+    data: a.data ?? BUNDLED.data,
+    target: a.target ?? specDefaults.target ?? "Status",
+    positive: a.positive ?? specDefaults.positive ?? "bad",
+    ...(specPath ? { spec: specPath } : {}),
+    categorical: list(a.categorical),
+    ignore: list(a.ignore),
+    ...(a.test ? { test: a.test } : {}),
+    ...(a["test-rows"] ?? (bundled && !a.test) ? { testRows: a["test-rows"] ?? BUNDLED.testRows } : {}),
+    seed: num("seed", a.seed, 42, Number.isInteger),
+    validationShare: num("validation", a.validation, 0.1, share),
+    testShare: num("test-share", a["test-share"], 0.2, share),
+    scaler: oneOf<Scaler>("scaler", a.scaler, ["standard", "robust", "minmax"], "standard"),
+    train: {
+      hidden,
+      epochs: num("epochs", a.epochs, 100, int),
+      batchSize: num("batch-size", a["batch-size"], 32, int),
+      learningRate: num("learning-rate", a["learning-rate"], 0.001, (x) => x > 0 && x < 10),
+      patience: num("patience", a.patience, 20, (x) => Number.isInteger(x) && x >= 0),
+      seed: num("seed", a.seed, 42, Number.isInteger),
+    },
+    backend: oneOf<TrainBackend>("backend", a.backend, ["wasm", "cpu"], "wasm"),
+    thresholds: { refer: num("refer-at", a["refer-at"], 0.25, prob), decline: num("decline-at", a["decline-at"], 0.5, prob) },
+    ...(a["min-auc"] !== undefined ? { minAuc: num("min-auc", a["min-auc"], 0, prob) } : {}),
+    maxSkipped: num("max-skipped", a["max-skipped"], 0.05, prob),
+    modelName,
+    dryRun: a["dry-run"] ?? false,
+  };
+  if (o.thresholds.refer > o.thresholds.decline) throw new UsageError(`--refer-at ${o.thresholds.refer} must not be above --decline-at ${o.thresholds.decline}`);
+  if (o.validationShare + o.testShare >= 1) throw new UsageError("--validation plus --test-share must leave rows for training");
+
+  // Resolve the publish target before hours of training, so a missing variable fails fast.
+  let s3: S3Target | undefined;
+  if (publish === "s3") {
+    const t = s3TargetFromEnv(process.env, a.bucket);
+    if ("missing" in t) throw new UsageError(`--publish s3 needs ${t.missing.join(", ")} in the environment`);
+    s3 = t;
+  }
+  const envTarget = s3TargetFromEnv(process.env);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const result = await runJob(o, {
+    log,
+    progress: createProgress(process.stderr, a.quiet ?? false),
+    ...("missing" in envTarget ? {} : { dataTarget: envTarget }),
+  });
+  const summary: Record<string, unknown> = { status: o.dryRun ? "dry-run" : "trained", spec: result.spec, seconds: result.seconds };
+  const artifact = result.artifact;
+  if (artifact) {
+    const out = a.out ?? (publish === "none" ? "artifacts" : undefined);
+    if (out) {
+      for (const [file, bytes] of artifact.files) {
+        const path = join(out, keys.file(artifact.name, artifact.version, file));
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, bytes);
+      }
+      log(`wrote ${join(out, keys.version(artifact.name, artifact.version))}`);
+    }
+    if (publish !== "none") {
+      const local = publish === "local" ? await startLocalR2((facts ?? readWranglerFacts()).bucketName) : undefined;
+      try {
+        const target = local?.target ?? (s3 as S3Target);
+        const res = await publishTo(target, artifact);
+        const where = local ? `local R2 bucket "${target.bucket}" (.wrangler/state/v3)` : `s3://${target.bucket}`;
+        log(`published ${artifact.name} version ${res.pointer.version} to ${where}${res.previous ? ` (was ${res.previous})` : " (first version)"}`);
+        summary.published = { where: local ? "local" : `s3://${target.bucket}`, pointer: res.pointer, previous: res.previous ?? null };
+      } finally {
+        await local?.dispose();
+      }
+    }
+    const t = result.test!;
+    summary.status = publish === "none" ? "trained" : "published";
+    summary.model = { name: artifact.name, version: artifact.version };
+    summary.metrics = { auc: t.auc, gini: t.gini, ks: t.ks, brier: t.brier, logLoss: t.logLoss, accuracy: t.accuracy };
+    summary.baseRate = { brier: result.baseline!.brier, logLoss: result.baseline!.logLoss, accuracy: result.baseline!.accuracy };
+    delete summary.spec;
+  }
+  if (a.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e: unknown) => {
+    const usage = e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+    process.stderr.write(`error: ${(e as Error).message}\n${usage ? "run with --help for usage\n" : "nothing was published; the current model is unchanged\n"}`);
+    process.exitCode = usage ? 2 : 1;
+  },
+);

@@ -1,0 +1,107 @@
+/**
+ * Streaming CSV input from a local file or an S3/R2 object. Sources can be
+ * opened again, because training makes several passes (profile, fit, encode)
+ * instead of holding raw rows in memory.
+ */
+import { createReadStream } from "node:fs";
+import { createHash } from "node:crypto";
+import { Readable, Transform } from "node:stream";
+import { parse, CsvError } from "csv-parse";
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { describeS3Error } from "./storage.ts";
+
+export interface CsvSource {
+  /** What to call the source in messages: a path or an s3:// URL. */
+  label: string;
+  open(): Promise<Readable>;
+}
+
+export function localSource(path: string): CsvSource {
+  return {
+    label: path,
+    open: () =>
+      new Promise((resolve, reject) => {
+        const s = createReadStream(path);
+        s.once("open", () => resolve(s));
+        s.once("error", (e: NodeJS.ErrnoException) =>
+          reject(new Error(`cannot read ${path}: ${e.code === "ENOENT" ? "no such file" : e.message}`)),
+        );
+      }),
+  };
+}
+
+export function s3Source(client: S3Client, bucket: string, key: string): CsvSource {
+  const label = `s3://${bucket}/${key}`;
+  return {
+    label,
+    async open() {
+      try {
+        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        if (!out.Body) throw new Error("empty response body");
+        return out.Body as Readable;
+      } catch (e) {
+        throw new Error(describeS3Error(e, `reading ${label}`));
+      }
+    },
+  };
+}
+
+export interface CsvRecord {
+  fields: string[];
+  /** 1-based line number in the file, for messages. */
+  line: number;
+}
+
+export interface ReadResult {
+  header: string[];
+  /** sha256 of the raw bytes, when asked for. */
+  sha256?: string;
+  bytes: number;
+}
+
+/**
+ * Streams every data record (header excluded) to `onRecord`. Rows with the
+ * wrong number of fields are passed through so the caller can count and report
+ * them; a structurally broken file (e.g. an unclosed quote) throws with its line.
+ */
+export async function readCsv(
+  source: CsvSource,
+  onRecord: (r: CsvRecord, header: string[]) => void,
+  options: { hash?: boolean } = {},
+): Promise<ReadResult> {
+  const input = await source.open();
+  const hash = options.hash ? createHash("sha256") : undefined;
+  let bytes = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      bytes += chunk.length;
+      hash?.update(chunk);
+      done(null, chunk);
+    },
+  });
+  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true });
+  input.on("error", (e) => parser.destroy(e));
+  input.pipe(tap).pipe(parser);
+  let header: string[] | undefined;
+  try {
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (!header) {
+        header = item.record;
+        const dup = header.find((h, i) => header!.indexOf(h) !== i);
+        if (dup !== undefined) throw new Error(`${source.label}: column "${dup}" appears twice in the header`);
+        continue;
+      }
+      onRecord({ fields: item.record, line: item.info.lines }, header);
+    }
+  } catch (e) {
+    if (e instanceof CsvError) throw new Error(`${source.label}: ${e.message}`);
+    throw e;
+  }
+  if (!header || header.every((h) => h === "")) throw new Error(`${source.label} is empty: expected a header row and data rows`);
+  return { header, bytes, ...(hash ? { sha256: hash.digest("hex") } : {}) };
+}
+
+/** A source for bytes already in memory (tests, and S3 objects fetched once). */
+export function memorySource(label: string, text: string): CsvSource {
+  return { label, open: async () => Readable.from([Buffer.from(text)]) };
+}

@@ -1,0 +1,147 @@
+/**
+ * Second and third passes: type each CSV row against the spec, fit the shared
+ * preprocessing on training rows only, then encode every usable row with the
+ * very `transformInto` the edge uses. Raw rows are never held in memory.
+ */
+import { PreprocessFitter, transformInto, type FitOptions, type PreprocessState, type Row } from "../shared/preprocess.ts";
+import type { FeatureSpec } from "../shared/spec.ts";
+import { readCsv, type CsvSource } from "./csv.ts";
+import { parseNumber } from "./profile.ts";
+import { TEST, TRAIN, VALIDATION } from "./split.ts";
+
+export interface Matrix {
+  /** Row-major, `n × width`. */
+  x: Float32Array;
+  /** 1 = positive (adverse) label. */
+  y: Float32Array;
+  n: number;
+  width: number;
+}
+
+export class SkipReport {
+  count = 0;
+  readonly reasons = new Map<string, { count: number; examples: string[] }>();
+  add(reason: string, example: string): void {
+    this.count++;
+    const r = this.reasons.get(reason) ?? { count: 0, examples: [] };
+    r.count++;
+    if (r.examples.length < 3) r.examples.push(example);
+    this.reasons.set(reason, r);
+  }
+  toJSON(): { count: number; reasons: { reason: string; count: number; examples: string[] }[] } {
+    return { count: this.count, reasons: [...this.reasons].map(([reason, r]) => ({ reason, ...r })) };
+  }
+}
+
+type Typed = { row: Row; label: 0 | 1 } | { skip: string; example: string };
+
+/** Maps header positions once, then types records quickly. */
+export function rowTyper(spec: FeatureSpec, header: string[], source: string): (fields: string[], line: number) => Typed {
+  const cols = spec.features.map((f) => {
+    const i = header.indexOf(f.name);
+    if (i < 0) throw new Error(`${source}: column "${f.name}" of the feature spec is missing; columns are: ${header.join(", ")}`);
+    return { f, i };
+  });
+  const t = header.indexOf(spec.target);
+  if (t < 0) throw new Error(`${source}: target column "${spec.target}" not found; columns are: ${header.join(", ")}`);
+  return (fields, line) => {
+    if (fields.length !== header.length) {
+      return { skip: `wrong number of fields (expected ${header.length})`, example: `line ${line}: ${fields.length} fields` };
+    }
+    const labelCell = fields[t] as string;
+    if (labelCell !== spec.positive && labelCell !== spec.negative) {
+      return labelCell === ""
+        ? { skip: `missing target "${spec.target}"`, example: `line ${line}` }
+        : { skip: `unknown target label in "${spec.target}"`, example: `line ${line}: "${labelCell.slice(0, 40)}"` };
+    }
+    const row: Record<string, number | string | null> = {};
+    for (const { f, i } of cols) {
+      const cell = fields[i] as string;
+      if (cell === "") {
+        if (!f.nullable) return { skip: `missing value in "${f.name}" (not nullable in the spec)`, example: `line ${line}` };
+        row[f.name] = null;
+      } else if (f.type === "numeric") {
+        const x = parseNumber(cell);
+        if (x === undefined) return { skip: `"${f.name}": expected a number`, example: `line ${line}: found "${cell.slice(0, 40)}"` };
+        row[f.name] = x;
+      } else {
+        row[f.name] = cell;
+      }
+    }
+    return { row, label: labelCell === spec.positive ? 1 : 0 };
+  };
+}
+
+export interface Dataset {
+  state: PreprocessState;
+  train: Matrix;
+  validation: Matrix;
+  test: Matrix;
+  skipped: SkipReport;
+}
+
+function growable(width: number) {
+  let x = new Float32Array(1024 * width);
+  let y = new Float32Array(1024);
+  let n = 0;
+  return {
+    slot(label: number): { x: Float32Array; offset: number } {
+      if (n === y.length) {
+        const gx = new Float32Array(x.length * 2); gx.set(x); x = gx;
+        const gy = new Float32Array(y.length * 2); gy.set(y); y = gy;
+      }
+      y[n] = label;
+      return { x, offset: n++ * width };
+    },
+    done(): Matrix {
+      return { x: x.slice(0, n * width), y: y.slice(0, n), n, width };
+    },
+  };
+}
+
+/**
+ * `split[i]` assigns data row i (TRAIN/VALIDATION/TEST/other = excluded).
+ * With `testSource`, every row of that file is a test row instead.
+ */
+export async function buildDataset(
+  source: CsvSource,
+  spec: FeatureSpec,
+  split: Uint8Array,
+  fit: FitOptions,
+  testSource?: CsvSource,
+): Promise<Dataset> {
+  const skipped = new SkipReport();
+  const fitter = new PreprocessFitter(spec, fit);
+  let typer: ReturnType<typeof rowTyper> | undefined;
+  let i = 0;
+  await readCsv(source, (rec, header) => {
+    typer ??= rowTyper(spec, header, source.label);
+    if (split[i++] !== TRAIN) return;
+    const t = typer(rec.fields, rec.line);
+    if ("row" in t) fitter.add(t.row);
+  });
+  if (fitter.count === 0) throw new Error(`${source.label}: no usable training rows`);
+  const state = fitter.finish();
+
+  const parts = [growable(state.width), growable(state.width), growable(state.width)] as const;
+  const encode = (fields: string[], line: number, part: number, label: string, excluded = false) => {
+    const t = (typer as ReturnType<typeof rowTyper>)(fields, line);
+    if ("skip" in t) { skipped.add(t.skip, `${label} ${t.example}`); return; }
+    if (excluded) return;
+    const slot = parts[part as 0 | 1 | 2].slot(t.label);
+    transformInto(state, t.row, slot.x, slot.offset);
+  };
+  i = 0;
+  await readCsv(source, (rec) => {
+    const part = split[i++] as number;
+    // Excluded rows (bad shape, missing or unknown label) go through the typer too, so their reason is counted.
+    encode(rec.fields, rec.line, part === VALIDATION || part === TEST ? part : TRAIN, source.label, part > TEST);
+  });
+  if (testSource) {
+    await readCsv(testSource, (rec, header) => {
+      if (i >= 0) { typer = rowTyper(spec, header, testSource.label); i = -1; }
+      encode(rec.fields, rec.line, TEST, testSource.label);
+    });
+  }
+  return { state, train: parts[TRAIN].done(), validation: parts[VALIDATION].done(), test: parts[TEST].done(), skipped };
+}

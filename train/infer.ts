@@ -1,0 +1,103 @@
+/**
+ * Turns a data profile into a feature spec: numeric vs categorical, accepted
+ * ranges, vocabularies, nullability; then applies the user's overrides
+ * (`--categorical`, `--ignore`, `--spec`). Every refusal names the column.
+ */
+import type { Feature, FeatureSpec, SpecOverrides } from "../shared/spec.ts";
+import type { ColumnProfile, DataProfile } from "./profile.ts";
+
+export interface InferOptions {
+  target: string;
+  positive: string;
+  categorical: string[];
+  ignore: string[];
+  overrides?: SpecOverrides;
+  /** Above this many distinct text values a column is not a category (an id? free text?). */
+  maxCategories: number;
+  /** Share of non-empty cells that must be numbers for a column to be numeric. */
+  numericShare: number;
+}
+
+export const defaultInferOptions: Omit<InferOptions, "target" | "positive"> = {
+  categorical: [],
+  ignore: [],
+  maxCategories: 50,
+  numericShare: 0.9,
+};
+
+/** The target must have exactly two labels, one of which is `positive`. */
+export function checkLabels(profile: DataProfile, target: string, positive: string): { negative: string } {
+  const labels = profile.labels;
+  const list = labels.map((l) => `"${l.value}" (${l.count})`).join(", ");
+  if (labels.length !== 2) {
+    throw new Error(
+      `${profile.source}: target column "${target}" must have exactly two labels, found ${labels.length}${labels.length >= 100 ? "+" : ""}: ${list}`,
+    );
+  }
+  const pos = labels.find((l) => l.value === positive);
+  if (!pos) throw new Error(`${profile.source}: --positive "${positive}" is not a label of "${target}"; labels are ${list}`);
+  return { negative: (labels.find((l) => l.value !== positive) as { value: string }).value };
+}
+
+function inferFeature(col: ColumnProfile, o: InferOptions, source: string): Feature | undefined {
+  const nullable = col.missing > 0;
+  if (col.present === 0) return undefined; // all empty: nothing to learn from
+  const forcedCategorical = o.categorical.includes(col.name);
+  if (!forcedCategorical && col.numeric > 0 && col.numeric >= o.numericShare * col.present) {
+    return { name: col.name, type: "numeric", nullable, ...(col.min >= 0 ? { min: 0 } : {}) };
+  }
+  if (col.overflow || col.values.size > o.maxCategories) {
+    const where = col.firstText ? ` (e.g. "${col.firstText.value}" on line ${col.firstText.line})` : "";
+    throw new Error(
+      `${source}: column "${col.name}" has ${col.overflow ? "over 1000" : col.values.size} distinct values${where}, ` +
+        `too many for a category (max ${o.maxCategories}); use --ignore ${col.name} for an id or free text, or --spec to declare it`,
+    );
+  }
+  const values = [...col.values.keys()].sort();
+  return { name: col.name, type: "categorical", values, nullable };
+}
+
+export function inferSpec(profile: DataProfile, o: InferOptions): { spec: FeatureSpec; ignored: string[] } {
+  const { negative } = checkLabels(profile, o.target, o.positive);
+  const ignore = new Set([...o.ignore, ...(o.overrides?.ignore ?? [])]);
+  for (const name of [...ignore, ...o.categorical, ...Object.keys(o.overrides?.features ?? {})]) {
+    if (!profile.header.includes(name)) {
+      throw new Error(`${profile.source}: column "${name}" named in the options is not in the data; columns are: ${profile.header.join(", ")}`);
+    }
+  }
+  const features: Feature[] = [];
+  const ignored: string[] = [];
+  for (const col of profile.columns) {
+    if (col.name === o.target) continue;
+    if (ignore.has(col.name)) { ignored.push(col.name); continue; }
+    const inferred = inferFeature(col, o, profile.source);
+    if (!inferred) { ignored.push(col.name); continue; }
+    const f = applyOverride(inferred, o.overrides?.features?.[col.name], profile.source);
+    features.push(f);
+  }
+  if (features.length === 0) throw new Error(`${profile.source}: no feature columns left besides the target "${o.target}"`);
+  return { spec: { target: o.target, positive: o.positive, negative, features }, ignored };
+}
+
+function applyOverride(f: Feature, ov: NonNullable<SpecOverrides["features"]>[string] | undefined, source: string): Feature {
+  if (!ov) return f;
+  const kind = ov.type ?? f.type;
+  const common = {
+    name: f.name,
+    nullable: ov.nullable ?? f.nullable,
+    ...(ov.description !== undefined ? { description: ov.description } : {}),
+    ...(ov.reason !== undefined ? { reason: ov.reason } : {}),
+  };
+  if (kind === "numeric") {
+    if (f.type !== "numeric") throw new Error(`${source}: --spec says "${f.name}" is numeric, but its values are text`);
+    const min = ov.min ?? f.min;
+    const max = ov.max ?? f.max;
+    if (min !== undefined && max !== undefined && min > max) throw new Error(`--spec: features.${f.name}: min ${min} is above max ${max}`);
+    return { ...common, type: "numeric", ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
+  }
+  const values = ov.values ?? (f.type === "categorical" ? f.values : undefined);
+  if (!values || values.length === 0) {
+    throw new Error(`--spec: features.${f.name}: a numeric column made categorical needs "values" (or use --categorical ${f.name})`);
+  }
+  return { ...common, type: "categorical", values };
+}

@@ -1,0 +1,77 @@
+/**
+ * Packs a trained model into the artifact's files: the standard tfjs
+ * layers-model JSON, one weights binary and the manifest that lists the sha256
+ * of both. The edge refuses any version whose bytes do not match.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { ARTIFACT_FORMAT, MANIFEST_FILE, MODEL_FILE, WEIGHTS_FILE, versionId, type Manifest, type Thresholds } from "../shared/artifact.ts";
+import { sha256Hex } from "../shared/hash.ts";
+import type { PreprocessState } from "../shared/preprocess.ts";
+import type { FeatureSpec } from "../shared/spec.ts";
+
+export interface Artifact {
+  name: string;
+  version: string;
+  manifest: Manifest;
+  /** Every object of the version, by file name; manifest.json last. */
+  files: Map<string, Uint8Array>;
+}
+
+function joinBuffers(data: ArrayBuffer | ArrayBuffer[]): Uint8Array {
+  const parts = Array.isArray(data) ? data : [data];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let o = 0;
+  for (const p of parts) { out.set(new Uint8Array(p), o); o += p.byteLength; }
+  return out;
+}
+
+export async function serializeModel(model: tfl.LayersModel): Promise<{ modelJson: Uint8Array; weights: Uint8Array }> {
+  let saved: tf.io.ModelArtifacts | undefined;
+  await model.save(tf.io.withSaveHandler(async (a) => {
+    saved = a;
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+  }));
+  if (!saved?.weightData || !saved.weightSpecs) throw new Error("tfjs returned no weights when saving the model");
+  const json = {
+    format: "layers-model",
+    generatedBy: `TensorFlow.js tfjs-layers v${tf.version_core}`,
+    convertedBy: null,
+    modelTopology: saved.modelTopology,
+    weightsManifest: [{ paths: [WEIGHTS_FILE], weights: saved.weightSpecs }],
+  };
+  return { modelJson: new TextEncoder().encode(JSON.stringify(json)), weights: joinBuffers(saved.weightData) };
+}
+
+export interface PackageInput {
+  name: string;
+  createdAt: Date;
+  spec: FeatureSpec;
+  preprocess: PreprocessState;
+  thresholds: Thresholds;
+  card: Record<string, unknown>;
+  model: tfl.LayersModel;
+}
+
+export async function packageArtifact(input: PackageInput): Promise<Artifact> {
+  const { modelJson, weights } = await serializeModel(input.model);
+  const files = new Map<string, Uint8Array>([[MODEL_FILE, modelJson], [WEIGHTS_FILE, weights]]);
+  const entries: Manifest["files"] = {};
+  for (const [file, bytes] of files) entries[file] = { sha256: await sha256Hex(bytes), bytes: bytes.byteLength };
+  // Unique even for two identical runs in the same second: weights hash plus a random nonce.
+  const nonce = crypto.getRandomValues(new Uint8Array(8)).join(",");
+  const version = versionId(input.createdAt, await sha256Hex(`${entries[WEIGHTS_FILE]?.sha256}:${nonce}`));
+  const manifest: Manifest = {
+    format: ARTIFACT_FORMAT,
+    name: input.name,
+    version,
+    createdAt: input.createdAt.toISOString(),
+    spec: input.spec,
+    preprocess: input.preprocess,
+    thresholds: input.thresholds,
+    files: entries,
+    card: input.card,
+  };
+  files.set(MANIFEST_FILE, new TextEncoder().encode(JSON.stringify(manifest, null, 2)));
+  return { name: input.name, version, manifest, files };
+}

@@ -1,0 +1,68 @@
+/**
+ * The one S3 client configuration used for every bucket the trainer touches:
+ * Cloudflare R2 in production, Miniflare's S3 endpoint locally and in tests.
+ */
+import { S3Client } from "@aws-sdk/client-s3";
+
+export interface S3Target {
+  endpoint: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  region?: string;
+  /** Miniflare serves path-style URLs only; R2 accepts both. */
+  forcePathStyle?: boolean;
+}
+
+export function createS3Client(t: S3Target): S3Client {
+  return new S3Client({
+    endpoint: t.endpoint,
+    region: t.region ?? "auto",
+    forcePathStyle: t.forcePathStyle ?? false,
+    credentials: { accessKeyId: t.accessKeyId, secretAccessKey: t.secretAccessKey },
+    // R2 rejected the CRC32 headers newer SDKs send by default (501).
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+    maxAttempts: 3,
+  });
+}
+
+/**
+ * Production target from the environment. Returns a list of what is missing
+ * instead of throwing, so the CLI can say exactly which variables to set.
+ */
+export function s3TargetFromEnv(env: NodeJS.ProcessEnv, bucketOverride?: string): S3Target | { missing: string[] } {
+  const endpoint = env.S3_ENDPOINT || (env.R2_ACCOUNT_ID ? `https://${env.R2_ACCOUNT_ID}.r2.cloudflarestorage.com` : "");
+  const bucket = bucketOverride || env.S3_BUCKET || "";
+  const accessKeyId = env.AWS_ACCESS_KEY_ID ?? "";
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY ?? "";
+  const missing: string[] = [];
+  if (!endpoint) missing.push("R2_ACCOUNT_ID or S3_ENDPOINT");
+  if (!bucket) missing.push("S3_BUCKET");
+  if (!accessKeyId) missing.push("AWS_ACCESS_KEY_ID");
+  if (!secretAccessKey) missing.push("AWS_SECRET_ACCESS_KEY");
+  if (missing.length) return { missing };
+  return { endpoint, bucket, accessKeyId, secretAccessKey, region: env.S3_REGION || "auto", forcePathStyle: env.S3_FORCE_PATH_STYLE === "true" };
+}
+
+/** `s3://bucket/key/with/slashes` → parts, or undefined for a local path. */
+export function parseS3Url(url: string): { bucket: string; key: string } | undefined {
+  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);
+  return m ? { bucket: m[1] as string, key: m[2] as string } : undefined;
+}
+
+/** Turns an SDK error into one line a person can act on (never includes credentials). */
+export function describeS3Error(e: unknown, action: string): string {
+  const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const status = err.$metadata?.httpStatusCode;
+  const name = err.name ?? "Error";
+  const hint =
+    name === "SignatureDoesNotMatch" || name === "InvalidAccessKeyId" || status === 403
+      ? " (check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)"
+      : name === "NoSuchBucket"
+        ? " (check S3_BUCKET, or create the bucket: wrangler r2 bucket create <name>)"
+        : name === "ECONNREFUSED" || /ECONNREFUSED|ENOTFOUND|fetch failed/.test(err.message ?? "")
+          ? " (check S3_ENDPOINT / R2_ACCOUNT_ID and the network)"
+          : "";
+  return `${action} failed: ${name}${status ? ` (HTTP ${status})` : ""}: ${err.message ?? String(e)}${hint}`;
+}
