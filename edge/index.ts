@@ -1,0 +1,5 @@
+/** Worker entry. `jitless` must come first: it configures arktype before any validator exists. */
+import "./jitless.ts";
+import { createApp } from "./app.ts";
+
+export default createApp();

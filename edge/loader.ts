@@ -1,0 +1,98 @@
+/**
+ * Loads one model version from R2 and refuses it unless every byte checks out:
+ * the manifest's sha256 must match the pointer, each file's sha256 and size the
+ * manifest, the network's input width the preprocessing, and a warm-up
+ * prediction must be finite.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { keys, MANIFEST_FILE, MODEL_FILE, parseManifest, WEIGHTS_FILE, type Manifest, type Pointer } from "../shared/artifact.ts";
+import { sha256Hex } from "../shared/hash.ts";
+import { baselineValue, stepWidth, transform, type Row } from "../shared/preprocess.ts";
+import { instanceValidator, type InstanceCheck } from "./validate.ts";
+
+export interface LoadedModel {
+  name: string;
+  version: string;
+  manifest: Manifest;
+  model: tfl.LayersModel;
+  validate: InstanceCheck;
+  /** Encoded "typical applicant" (medians and modes): reason codes swap its segments in. */
+  baseline: Float32Array;
+  /** [start, end) of each feature's segment in the encoded vector, in spec order. */
+  segments: [number, number][];
+  loadedAt: string;
+}
+
+export class LoadError extends Error {}
+
+/** Rejects after `ms` so a stuck R2 read becomes a 503, not a hung request. */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new LoadError(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function readBytes(bucket: R2Bucket, key: string, timeoutMs: number): Promise<Uint8Array> {
+  const obj = await withTimeout(bucket.get(key), timeoutMs, `reading ${key}`);
+  if (!obj) throw new LoadError(`${key} is missing`);
+  return new Uint8Array(await withTimeout(obj.arrayBuffer(), timeoutMs, `reading ${key}`));
+}
+
+export async function loadVersion(bucket: R2Bucket, pointer: Pointer, timeoutMs: number): Promise<LoadedModel> {
+  const { name, version } = pointer;
+  const file = (f: string) => keys.file(name, version, f);
+  const manifestBytes = await readBytes(bucket, file(MANIFEST_FILE), timeoutMs);
+  if ((await sha256Hex(manifestBytes)) !== pointer.manifestSha256) {
+    throw new LoadError(`${file(MANIFEST_FILE)}: sha256 does not match the pointer`);
+  }
+  const parsed = parseManifest(new TextDecoder().decode(manifestBytes));
+  if (!parsed.ok) throw new LoadError(`${file(MANIFEST_FILE)}: ${parsed.error}`);
+  const manifest = parsed.value;
+  if (manifest.name !== name || manifest.version !== version) {
+    throw new LoadError(`${file(MANIFEST_FILE)} describes ${manifest.name}@${manifest.version}, not ${name}@${version}`);
+  }
+  const [modelJson, weights] = await Promise.all([MODEL_FILE, WEIGHTS_FILE].map((f) => readBytes(bucket, file(f), timeoutMs)));
+  for (const [f, bytes] of [[MODEL_FILE, modelJson], [WEIGHTS_FILE, weights]] as const) {
+    const entry = manifest.files[f];
+    if (!entry || bytes!.byteLength !== entry.bytes || (await sha256Hex(bytes!)) !== entry.sha256) {
+      throw new LoadError(`${file(f)}: size or sha256 does not match the manifest (tampered or truncated)`);
+    }
+  }
+  let topology: { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
+  try {
+    topology = JSON.parse(new TextDecoder().decode(modelJson)) as typeof topology;
+  } catch {
+    throw new LoadError(`${file(MODEL_FILE)} is not valid JSON`);
+  }
+  const w = weights as Uint8Array;
+  const model = await tfl.loadLayersModel(tf.io.fromMemory({
+    modelTopology: topology.modelTopology,
+    weightSpecs: topology.weightsManifest.flatMap((g) => g.weights),
+    weightData: w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength) as ArrayBuffer,
+  }));
+  const width = manifest.preprocess.width;
+  const inputWidth = model.inputs[0]?.shape[1];
+  if (inputWidth !== width) {
+    model.dispose();
+    throw new LoadError(`${name}@${version}: the network takes ${inputWidth} inputs but preprocessing produces ${width}`);
+  }
+  const baselineRow: Record<string, number | string> = {};
+  for (const s of manifest.preprocess.steps) baselineRow[s.name] = baselineValue(s);
+  const baseline = transform(manifest.preprocess, baselineRow as Row);
+  const warm = tf.tidy(() => (model.predict(tf.tensor2d(baseline, [1, width])) as tf.Tensor).dataSync()[0]);
+  if (warm === undefined || !Number.isFinite(warm)) {
+    model.dispose();
+    throw new LoadError(`${name}@${version}: warm-up prediction is not a finite number`);
+  }
+  const segments: [number, number][] = [];
+  let o = 0;
+  for (const s of manifest.preprocess.steps) { segments.push([o, o + stepWidth(s)]); o += stepWidth(s); }
+  return {
+    name, version, manifest, model, baseline, segments,
+    validate: instanceValidator(manifest.spec),
+    loadedAt: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * Request validation derived from a model's feature spec (arktype, built once
+ * per model version). Unknown fields are rejected rather than ignored: a
+ * misspelt "income" would otherwise be silently imputed and change the score.
+ */
+import { type } from "arktype";
+import type { Row } from "../shared/preprocess.ts";
+import type { Feature, FeatureSpec } from "../shared/spec.ts";
+import { describeValue, type ErrorDetail } from "./errors.ts";
+
+export type InstanceCheck = (instance: unknown, index: number) => { ok: true; row: Row } | { ok: false; details: ErrorDetail[] };
+
+const finite = type("number").narrow((n, ctx) => Number.isFinite(n) || ctx.mustBe("a finite number"));
+
+/** Human description of what a feature accepts, for error details and OpenAPI. */
+export function expectedFor(f: Feature): string {
+  let s: string;
+  if (f.type === "categorical") s = `one of ${f.values.map((v) => JSON.stringify(v)).join(", ")}`;
+  else if (f.min !== undefined && f.max !== undefined) s = `a number from ${f.min} to ${f.max}`;
+  else if (f.min !== undefined) s = `a number >= ${f.min}`;
+  else if (f.max !== undefined) s = `a number <= ${f.max}`;
+  else s = "a finite number";
+  return f.nullable ? `${s}, or null` : s;
+}
+
+function featureType(f: Feature) {
+  let t;
+  if (f.type === "categorical") t = type.enumerated(...f.values);
+  else {
+    let n = finite;
+    if (f.min !== undefined) n = n.atLeast(f.min);
+    if (f.max !== undefined) n = n.atMost(f.max);
+    t = n;
+  }
+  return f.nullable ? t.or("null") : t;
+}
+
+export function instanceValidator(spec: FeatureSpec, maxDetails = 20): InstanceCheck {
+  const def: Record<string, unknown> = { "+": "reject" };
+  const byName = new Map<string, Feature>();
+  for (const f of spec.features) {
+    def[f.nullable ? `${f.name}?` : f.name] = featureType(f);
+    byName.set(f.name, f);
+  }
+  // The definition is data-driven, so its static type is unknown to TypeScript.
+  const validate = type(def as never) as unknown as (v: unknown) => unknown;
+  return (instance, index) => {
+    if (typeof instance !== "object" || instance === null || Array.isArray(instance)) {
+      return { ok: false, details: [{ path: `instances[${index}]`, expected: "an object of feature values", received: describeValue(instance) }] };
+    }
+    const out = validate(instance);
+    if (!(out instanceof type.errors)) return { ok: true, row: out as Row };
+    const details: ErrorDetail[] = [];
+    for (const e of out) {
+      if (details.length >= maxDetails) break;
+      const key = String(e.path[0] ?? "");
+      const f = byName.get(key);
+      details.push({
+        path: `instances[${index}]${key ? `.${key}` : ""}`,
+        expected: f ? expectedFor(f) : key ? "no such feature (unknown fields are rejected)" : e.expected,
+        received: describeValue(key ? (instance as Record<string, unknown>)[key] : instance),
+      });
+    }
+    return { ok: false, details };
+  };
+}
