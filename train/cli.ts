@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
+import { pathToFileURL } from "node:url";
 import { keys, MODEL_NAME_PATTERN } from "../shared/artifact.ts";
 import type { Scaler } from "../shared/preprocess.ts";
 import { runJob, publishTo, type JobOptions } from "./job.ts";
@@ -70,7 +71,7 @@ function oneOf<T extends string>(name: string, v: string | undefined, allowed: r
   return v as T;
 }
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   const { values: a } = parseArgs({
     args: argv,
     strict: true,
@@ -181,11 +182,15 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (e: unknown) => {
+/** Runs `main` and maps errors to messages and exit codes (1 failure, 2 usage). */
+export function run(argv: string[]): Promise<number> {
+  return main(argv).catch((e: unknown) => {
     const usage = e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
     process.stderr.write(`error: ${(e as Error).message}\n${usage ? "run with --help for usage\n" : "nothing was published; the current model is unchanged\n"}`);
-    process.exitCode = usage ? 2 : 1;
-  },
-);
+    return usage ? 2 : 1;
+  });
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  process.exitCode = await run(process.argv.slice(2));
+}

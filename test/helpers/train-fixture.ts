@@ -1,0 +1,27 @@
+/** Job options for short, reproducible training runs on the bundled data. */
+import type { JobOptions } from "../../train/job.ts";
+
+export const BUNDLED_CSV = "data/credit_data.csv";
+
+export function quickJob(overrides: Partial<JobOptions> = {}): JobOptions {
+  return {
+    data: BUNDLED_CSV,
+    target: "Status",
+    positive: "bad",
+    spec: "data/credit_data.spec.json",
+    categorical: [],
+    ignore: [],
+    testRows: "data/credit_data.test_rows.csv",
+    seed: 42,
+    validationShare: 0.1,
+    testShare: 0.2,
+    scaler: "standard",
+    train: { hidden: [64], epochs: 3, batchSize: 32, learningRate: 0.001, patience: 0, seed: 42 },
+    backend: "cpu",
+    thresholds: { refer: 0.25, decline: 0.5 },
+    maxSkipped: 0.05,
+    modelName: "credit-risk",
+    dryRun: false,
+    ...overrides,
+  };
+}
