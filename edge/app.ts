@@ -3,6 +3,7 @@
  * route, status, latency, model version: never feature values or keys); every
  * error is the JSON shape in errors.ts; nothing the client sends can reach a 5xx.
  */
+import * as tf from "@tensorflow/tfjs-core";
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
@@ -12,6 +13,7 @@ import type { Row } from "../shared/preprocess.ts";
 import { requireApiKey } from "./auth.ts";
 import { backendError, initBackend } from "./backend.ts";
 import { settings, type Env, type Settings } from "./env.ts";
+import { parseJsonBody } from "./body.ts";
 import { describeValue, fail, type ErrorDetail } from "./errors.ts";
 import { openApiDocument } from "./openapi.ts";
 import { predict } from "./predict.ts";
@@ -66,13 +68,9 @@ async function handlePredict(c: Context<AppEnv>, name: string): Promise<Response
   if (!/^application\/json\s*(;|$)/i.test(contentType)) {
     return fail(c, 415, "unsupported_media_type", "send the body as JSON with Content-Type: application/json");
   }
-  let body: unknown;
-  try {
-    body = JSON.parse(await c.req.text());
-  } catch {
-    return fail(c, 400, "invalid_json", "the body is not valid JSON");
-  }
-  const instances = readEnvelope(c, body, s);
+  const parsed = parseJsonBody(await c.req.arrayBuffer());
+  if (!parsed.ok) return fail(c, 400, parsed.code, parsed.message);
+  const instances = readEnvelope(c, parsed.value, s);
   if (instances instanceof Response) return instances;
   const explain = c.req.query("explain");
   if (explain !== undefined && explain !== "true" && explain !== "false") {
@@ -130,7 +128,8 @@ export function createApp(): Hono<AppEnv> {
   app.get("/healthz", async (c) => {
     const backend = await initBackend(c.var.settings.backend);
     const fallback = backendError();
-    return c.json({ status: "ok", backend, ...(fallback ? { backendFallbackReason: fallback } : {}), models: registry?.status() ?? {} });
+    // Tensor count: constant across requests unless something leaks (tests check it).
+    return c.json({ status: "ok", backend, ...(fallback ? { backendFallbackReason: fallback } : {}), tensors: tf.memory().numTensors, models: registry?.status() ?? {} });
   });
 
   app.get("/openapi.json", (c) => {
@@ -163,7 +162,8 @@ export function createApp(): Hono<AppEnv> {
   // The benchmark's floor: same auth, body limit and JSON parse, no model. Only when BENCH_ROUTES=on.
   app.post("/__bench/noop", authed, limitBody, async (c) => {
     if (c.env.BENCH_ROUTES !== "on") return fail(c, 404, "not_found", "no route");
-    try { JSON.parse(await c.req.text()); } catch { return fail(c, 400, "invalid_json", "the body is not valid JSON"); }
+    const parsed = parseJsonBody(await c.req.arrayBuffer());
+    if (!parsed.ok) return fail(c, 400, parsed.code, parsed.message);
     return c.json({ ok: true });
   });
 

@@ -1,0 +1,62 @@
+/**
+ * Strict JSON request bodies: valid UTF-8 (no silent U+FFFD substitution), valid
+ * JSON, and no duplicate keys in any object. `JSON.parse` keeps the last of
+ * two equal keys while other parsers keep the first, so a body with
+ * `"Income": 50, "Income": 5000` could be read differently by a proxy, a log
+ * and this service: for a credit decision it is refused, not guessed.
+ */
+export type BodyResult = { ok: true; value: unknown } | { ok: false; code: "invalid_encoding" | "invalid_json" | "duplicate_key"; message: string };
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/** The first key that appears twice in one object of an already valid JSON text. */
+export function findDuplicateKey(text: string): string | undefined {
+  // One entry per open container: the keys seen so far for an object, null for an array.
+  const stack: (Set<string> | null)[] = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x22) { // '"': skip the string, noting it if it is a key
+      let j = i + 1;
+      while (j < text.length) {
+        const c = text.charCodeAt(j);
+        if (c === 0x5c) j += 2;
+        else if (c === 0x22) break;
+        else j++;
+      }
+      const keys = stack[stack.length - 1];
+      if (keys && expectKey) {
+        const raw = text.slice(i, j + 1);
+        const key = raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+        if (keys.has(key)) return key;
+        keys.add(key);
+        expectKey = false;
+      }
+      i = j;
+    } else if (ch === 0x7b) { stack.push(new Set()); expectKey = true; } // {
+    else if (ch === 0x5b) { stack.push(null); expectKey = false; } // [
+    else if (ch === 0x7d || ch === 0x5d) { stack.pop(); expectKey = false; } // } ]
+    else if (ch === 0x2c) { expectKey = stack[stack.length - 1] != null; } // ,
+  }
+  return undefined;
+}
+
+export function parseJsonBody(bytes: ArrayBuffer): BodyResult {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return { ok: false, code: "invalid_encoding", message: "the body is not valid UTF-8" };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, code: "invalid_json", message: "the body is not valid JSON" };
+  }
+  const dup = findDuplicateKey(text);
+  if (dup !== undefined) {
+    return { ok: false, code: "duplicate_key", message: `the key ${JSON.stringify(dup.length > 40 ? `${dup.slice(0, 40)}...` : dup)} appears twice in one object` };
+  }
+  return { ok: true, value };
+}
