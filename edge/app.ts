@@ -100,6 +100,26 @@ async function handlePredict(c: Context<AppEnv>, name: string): Promise<Response
   return c.json({ model: { name: model.name, version: model.version }, predictions });
 }
 
+/**
+ * Reads and discards what is left of a refused body (up to `max` bytes), so
+ * the client gets the 413 instead of a connection reset mid-upload.
+ */
+async function drain(body: ReadableStream<Uint8Array> | null, max: number): Promise<void> {
+  if (!body || body.locked) return;
+  const reader = body.getReader();
+  try {
+    for (let read = 0; read < max; ) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      read += value.byteLength;
+    }
+  } catch {
+    // The client went away: nothing left to drain.
+  } finally {
+    reader.releaseLock();
+  }
+}
+
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -121,7 +141,10 @@ export function createApp(): Hono<AppEnv> {
   const limitBody = (c: Context<AppEnv>, next: () => Promise<void>) =>
     bodyLimit({
       maxSize: c.var.settings.maxBodyBytes,
-      onError: (c) => fail(c, 413, "body_too_large", `the body is larger than ${c.var.settings.maxBodyBytes} bytes`),
+      onError: async (c) => {
+        await drain(c.req.raw.body, 16 * 1024 * 1024);
+        return fail(c, 413, "body_too_large", `the body is larger than ${c.var.settings.maxBodyBytes} bytes`);
+      },
     })(c, next);
   const authed = requireApiKey((c) => c.var.settings);
 
