@@ -15,6 +15,8 @@ export interface LoadedModel {
   name: string;
   version: string;
   manifest: Manifest;
+  /** sha256 of manifest.json, as the pointer that named this version said (and the bytes matched). */
+  manifestSha256: string;
   model: tfl.LayersModel;
   validate: InstanceCheck;
   /** Encoded "typical applicant" (medians and modes): reason codes swap its segments in. */
@@ -91,7 +93,7 @@ export async function loadVersion(bucket: R2Bucket, pointer: Pointer, timeoutMs:
   let o = 0;
   for (const s of manifest.preprocess.steps) { segments.push([o, o + stepWidth(s)]); o += stepWidth(s); }
   return {
-    name, version, manifest, model, baseline, segments,
+    name, version, manifest, manifestSha256: pointer.manifestSha256, model, baseline, segments,
     validate: instanceValidator(manifest.spec),
     loadedAt: new Date().toISOString(),
   };

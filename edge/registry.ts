@@ -102,7 +102,13 @@ export class ModelRegistry {
       if (!parsed.ok) throw Object.assign(new Error(`${key}: ${parsed.error}`), { etag: obj.etag });
       const pointer: Pointer = parsed.value;
       if (pointer.name !== name) throw Object.assign(new Error(`${key} names model "${pointer.name}"`), { etag: obj.etag });
-      if (pointer.version === entry.current?.version) { entry.etag = obj.etag; return; }
+      if (pointer.version === entry.current?.version && pointer.manifestSha256 === entry.current.manifestSha256) {
+        // Same version re-pointed (e.g. storage repaired): nothing to load, and any earlier error is over.
+        entry.etag = obj.etag;
+        entry.lastError = undefined;
+        entry.badEtag = undefined;
+        return;
+      }
       let loaded: LoadedModel;
       try {
         loaded = await loadVersion(this.bucket, pointer, this.options.timeoutMs);
