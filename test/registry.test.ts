@@ -1,0 +1,132 @@
+/**
+ * The edge's model registry against an R2 bucket that fails on demand (errors,
+ * hangs), in Node with the tfjs CPU backend: transient storage faults become a
+ * quick "unavailable" (503) or keep the cached model, never a hang, and the
+ * next request retries. Concurrent first requests share one load.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ModelRegistry } from "../edge/registry.ts";
+import { sha256Hex } from "../shared/hash.ts";
+import { fixtures, readArtifact } from "./helpers/fixtures.ts";
+
+type Mode = "ok" | "error" | "hang";
+
+/** Just enough of R2Bucket for the registry: get with onlyIf.etagDoesNotMatch. */
+class FlakyBucket {
+  mode: Mode = "ok";
+  readonly objects = new Map<string, { bytes: Uint8Array; etag: string }>();
+  gets = new Map<string, number>();
+  put(key: string, bytes: Uint8Array): void {
+    this.objects.set(key, { bytes, etag: `"${key}:${Date.now()}:${Math.random()}"` });
+  }
+  async get(key: string, opts?: { onlyIf?: { etagDoesNotMatch?: string } }): Promise<unknown> {
+    this.gets.set(key, (this.gets.get(key) ?? 0) + 1);
+    if (this.mode === "error") throw new Error("R2 internal error (simulated)");
+    if (this.mode === "hang") return new Promise(() => {});
+    await new Promise((r) => setTimeout(r, 1));
+    const o = this.objects.get(key);
+    if (!o) return null;
+    if (opts?.onlyIf?.etagDoesNotMatch === o.etag) return { etag: o.etag };
+    const bytes = o.bytes;
+    return { etag: o.etag, body: true, text: async () => new TextDecoder().decode(bytes), arrayBuffer: async () => bytes.slice().buffer };
+  }
+}
+
+async function publish(bucket: FlakyBucket, dir: string): Promise<string> {
+  const a = readArtifact(dir);
+  for (const [f, bytes] of a.files) bucket.put(`credit-risk/versions/${a.version}/${f}`, bytes);
+  const manifestSha256 = await sha256Hex(a.files.get("manifest.json")!);
+  bucket.put("credit-risk/current.json", new TextEncoder().encode(JSON.stringify({ name: "credit-risk", version: a.version, manifestSha256, publishedAt: new Date().toISOString() })));
+  return a.version;
+}
+
+function registry(bucket: FlakyBucket, refreshMs = 0) {
+  const logs: Record<string, unknown>[] = [];
+  const deferred: Promise<unknown>[] = [];
+  const r = new ModelRegistry(bucket as unknown as R2Bucket, { refreshMs, timeoutMs: 100, log: (e) => logs.push(e) });
+  return { r, logs, get: () => r.get("credit-risk", (p) => deferred.push(p)), settle: () => Promise.all(deferred.splice(0)) };
+}
+
+describe("model registry under storage faults", () => {
+  beforeAll(async () => { await tf.setBackend("cpu"); });
+
+  it("shares one load between concurrent first requests", async () => {
+    const bucket = new FlakyBucket();
+    const version = await publish(bucket, fixtures().artifactDirs[0]);
+    const { get } = registry(bucket);
+    const results = await Promise.all(Array.from({ length: 10 }, get));
+    expect(results.every((x) => x.ok && x.model.version === version)).toBe(true);
+    expect(bucket.gets.get(`credit-risk/versions/${version}/weights.bin`)).toBe(1);
+  });
+
+  it("answers unavailable quickly when R2 errors on the first load, and the next request retries", async () => {
+    const bucket = new FlakyBucket();
+    const version = await publish(bucket, fixtures().artifactDirs[0]);
+    const { get, logs } = registry(bucket);
+    bucket.mode = "error";
+    const failed = await get();
+    expect(failed).toMatchObject({ ok: false, reason: "unavailable" });
+    expect(logs.some((l) => l.event === "model_load_failed" && String(l.error).includes("simulated"))).toBe(true);
+    bucket.mode = "ok";
+    const ok = await get();
+    expect(ok.ok && ok.model.version).toBe(version);
+  });
+
+  it("times out a hanging R2 read instead of hanging the request", async () => {
+    const bucket = new FlakyBucket();
+    await publish(bucket, fixtures().artifactDirs[0]);
+    const { get } = registry(bucket);
+    bucket.mode = "hang";
+    const started = Date.now();
+    const failed = await get();
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(failed).toMatchObject({ ok: false, reason: "unavailable" });
+    expect(!failed.ok && failed.message).toMatch(/timed out after 100 ms/);
+    bucket.mode = "ok";
+    expect((await get()).ok).toBe(true);
+  });
+
+  it("keeps serving the cached model when a refresh meets R2 errors or hangs", async () => {
+    const bucket = new FlakyBucket();
+    const version = await publish(bucket, fixtures().artifactDirs[0]);
+    const { r, get, settle } = registry(bucket);
+    expect((await get()).ok).toBe(true);
+    for (const mode of ["error", "hang"] as const) {
+      bucket.mode = mode;
+      const during = await get();
+      expect(during.ok && during.model.version).toBe(version);
+      await settle();
+      expect(r.status()["credit-risk"]?.lastError).toMatch(mode === "error" ? /simulated/ : /timed out/);
+    }
+    bucket.mode = "ok";
+    const next = await publish(bucket, fixtures().artifactDirs[1]);
+    await get();
+    await settle();
+    const after = await get();
+    expect(after.ok && after.model.version).toBe(next);
+  });
+
+  it("does not leak tensors across predictions and model swaps", async () => {
+    const bucket = new FlakyBucket();
+    await publish(bucket, fixtures().artifactDirs[0]);
+    const { get, settle } = registry(bucket);
+    const first = await get();
+    if (!first.ok) throw new Error(first.message);
+    const { predict } = await import("../edge/predict.ts");
+    const row = { Seniority: 9, Home: "rent", Time: 60, Age: 30, Marital: "married", Records: "no", Job: "freelance", Expenses: 73, Income: 129, Assets: 0, Debt: 0, Amount: 800, Price: 846 };
+    predict(first.model, [row], 4);
+    const baseline = tf.memory().numTensors;
+    for (let i = 0; i < 50; i++) predict(first.model, Array.from({ length: 1 + (i % 7) }, () => row), i % 2 ? 4 : 0);
+    expect(tf.memory().numTensors).toBe(baseline);
+    await publish(bucket, fixtures().artifactDirs[1]);
+    await get();
+    await settle();
+    const swapped = await get();
+    if (!swapped.ok) throw new Error(swapped.message);
+    predict(swapped.model, [row], 4);
+    // The old model's weights were disposed when the new one was swapped in.
+    expect(tf.memory().numTensors).toBe(baseline);
+  });
+});
