@@ -9,7 +9,10 @@ import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { keys, MODEL_NAME_PATTERN } from "../shared/artifact.ts";
 import type { Scaler } from "../shared/preprocess.ts";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { checkNotWorse } from "./gate.ts";
 import { runJob, publishTo, type JobOptions } from "./job.ts";
+import type { CurrentPointer } from "./publish.ts";
 import { startLocalR2 } from "./local-r2.ts";
 import { createProgress } from "./progress.ts";
 import { s3TargetFromEnv, type S3Target } from "./storage.ts";
@@ -42,6 +45,8 @@ Model
   --backend wasm|cpu  (default wasm, falls back to cpu)
   --refer-at <p> (0.25)  --decline-at <p> (0.5)   decision thresholds stored in the artifact
   --min-auc <x>       refuse to publish below this test AUC
+  --max-auc-drop <x>  refuse to publish if the current model scores a higher AUC than the new one,
+                      by more than x, on this run's test rows (e.g. 0.01)
 
 Publishing
   --publish local|s3|none  local: the R2 store wrangler dev serves (default); s3: R2/S3 from env
@@ -81,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
       seed: { type: "string" }, validation: { type: "string" }, "test-share": { type: "string" }, "max-skipped": { type: "string" },
       "dry-run": { type: "boolean" }, epochs: { type: "string" }, "batch-size": { type: "string" }, "learning-rate": { type: "string" },
       hidden: { type: "string" }, patience: { type: "string" }, scaler: { type: "string" }, backend: { type: "string" },
-      "refer-at": { type: "string" }, "decline-at": { type: "string" }, "min-auc": { type: "string" },
+      "refer-at": { type: "string" }, "decline-at": { type: "string" }, "min-auc": { type: "string" }, "max-auc-drop": { type: "string" },
       publish: { type: "string" }, "model-name": { type: "string" }, out: { type: "string" }, bucket: { type: "string" },
       json: { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
     },
@@ -127,9 +132,12 @@ export async function main(argv: string[]): Promise<number> {
     thresholds: { refer: num("refer-at", a["refer-at"], 0.25, prob), decline: num("decline-at", a["decline-at"], 0.5, prob) },
     ...(a["min-auc"] !== undefined ? { minAuc: num("min-auc", a["min-auc"], 0, prob) } : {}),
     maxSkipped: num("max-skipped", a["max-skipped"], 0.05, prob),
+    keepTestRows: a["max-auc-drop"] !== undefined,
     modelName,
     dryRun: a["dry-run"] ?? false,
   };
+  const maxAucDrop = a["max-auc-drop"] === undefined ? undefined : num("max-auc-drop", a["max-auc-drop"], 0, prob);
+  if (maxAucDrop !== undefined && publish === "none") throw new UsageError("--max-auc-drop compares with the published model: it needs --publish local or s3");
   if (o.thresholds.refer > o.thresholds.decline) throw new UsageError(`--refer-at ${o.thresholds.refer} must not be above --decline-at ${o.thresholds.decline}`);
   if (o.validationShare + o.testShare >= 1) throw new UsageError("--validation plus --test-share must leave rows for training");
 
@@ -163,7 +171,13 @@ export async function main(argv: string[]): Promise<number> {
       const local = publish === "local" ? await startLocalR2((facts ?? readWranglerFacts()).bucketName) : undefined;
       try {
         const target = local?.target ?? (s3 as S3Target);
-        const res = await publishTo(target, artifact);
+        const gate = maxAucDrop === undefined ? undefined : async (client: S3Client, current: CurrentPointer) => {
+          const g = await checkNotWorse(client, target.bucket, artifact.name, current, {
+            newAuc: result.test!.auc, testRows: result.testRows ?? [], testLabels: result.testLabels ?? new Float32Array(), maxDrop: maxAucDrop,
+          });
+          if (g.currentVersion) log(`quality gate: current model ${g.currentVersion} scores AUC ${g.currentAuc!.toFixed(4)} on the same test rows; the new model ${result.test!.auc.toFixed(4)}`);
+        };
+        const res = await publishTo(target, artifact, undefined, gate);
         const where = local ? `local R2 bucket "${target.bucket}" (.wrangler/state/v3)` : `s3://${target.bucket}`;
         log(`published ${artifact.name} version ${res.pointer.version} to ${where}${res.previous ? ` (was ${res.previous})` : " (first version)"}`);
         summary.published = { where: local ? "local" : `s3://${target.bucket}`, pointer: res.pointer, previous: res.previous ?? null };

@@ -78,6 +78,8 @@ export interface Dataset {
   validation: Matrix;
   test: Matrix;
   skipped: SkipReport;
+  /** The typed test rows, in matrix order, when asked for (to score other models on the same rows). */
+  testRows?: Row[];
 }
 
 function growable(width: number) {
@@ -109,7 +111,9 @@ export async function buildDataset(
   split: Uint8Array,
   fit: FitOptions,
   testSource?: CsvSource,
+  keepTestRows = false,
 ): Promise<Dataset> {
+  const testRows: Row[] | undefined = keepTestRows ? [] : undefined;
   const skipped = new SkipReport();
   const fitter = new PreprocessFitter(spec, fit);
   let typer: ReturnType<typeof rowTyper> | undefined;
@@ -128,6 +132,7 @@ export async function buildDataset(
     const t = (typer as ReturnType<typeof rowTyper>)(fields, line);
     if ("skip" in t) { skipped.add(t.skip, `${label} ${t.example}`); return; }
     if (excluded) return;
+    if (part === TEST) testRows?.push(t.row);
     const slot = parts[part as 0 | 1 | 2].slot(t.label);
     transformInto(state, t.row, slot.x, slot.offset);
   };
@@ -143,5 +148,5 @@ export async function buildDataset(
       encode(rec.fields, rec.line, TEST, testSource.label);
     });
   }
-  return { state, train: parts[TRAIN].done(), validation: parts[VALIDATION].done(), test: parts[TEST].done(), skipped };
+  return { state, train: parts[TRAIN].done(), validation: parts[VALIDATION].done(), test: parts[TEST].done(), skipped, ...(testRows ? { testRows } : {}) };
 }

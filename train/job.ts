@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import * as tf from "@tensorflow/tfjs-core";
 import { type } from "arktype";
 import type { Thresholds } from "../shared/artifact.ts";
-import { defaultFitOptions, outputColumns, type Scaler } from "../shared/preprocess.ts";
+import { defaultFitOptions, outputColumns, type Row, type Scaler } from "../shared/preprocess.ts";
 import { specOverrides, type FeatureSpec, type SpecOverrides } from "../shared/spec.ts";
 import { useBackend, type TrainBackend } from "./backend.ts";
 import { localSource, s3Source, readCsv, type CsvSource } from "./csv.ts";
@@ -18,7 +18,8 @@ import { predictProba, trainModel, type TrainOptions } from "./model.ts";
 import { packageArtifact, type Artifact } from "./package.ts";
 import { profileCsv, type DataProfile } from "./profile.ts";
 import type { Progress } from "./progress.ts";
-import { publishArtifact, readPointer, type PublishHooks, type PublishResult } from "./publish.ts";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { publishArtifact, readPointer, type CurrentPointer, type PublishHooks, type PublishResult } from "./publish.ts";
 import { stratifiedSplit, TEST, TRAIN, VALIDATION } from "./split.ts";
 import { createS3Client, parseS3Url, type S3Target } from "./storage.ts";
 
@@ -41,6 +42,8 @@ export interface JobOptions {
   backend: TrainBackend;
   thresholds: Thresholds;
   minAuc?: number;
+  /** Keep the typed test rows in the result (for the "not worse than current" gate). */
+  keepTestRows?: boolean;
   /** Refuse when more than this share of rows had to be skipped. */
   maxSkipped: number;
   modelName: string;
@@ -65,6 +68,9 @@ export interface JobResult {
   seconds: number;
   /** Training-side probabilities of the test rows (parity checks). */
   testScores?: Float32Array;
+  /** The test rows and labels, in the order of `testScores`, when `keepTestRows` was set. */
+  testRows?: Row[];
+  testLabels?: Float32Array;
 }
 
 function openSource(path: string, target: S3Target | undefined): CsvSource {
@@ -130,7 +136,7 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
   const fixedTest = o.testRows ? await loadTestRows(o.testRows) : undefined;
   const split = stratifiedSplit(classOf, { validation: o.validationShare, test: o.test ? 0 : o.testShare }, o.seed, fixedTest);
   const testSource = o.test ? openSource(o.test, io.dataTarget) : undefined;
-  const data = await buildDataset(source, spec, split, { ...defaultFitOptions, scaler: o.scaler, seed: o.seed }, testSource);
+  const data = await buildDataset(source, spec, split, { ...defaultFitOptions, scaler: o.scaler, seed: o.seed }, testSource, o.keepTestRows ?? false);
   const used = data.train.n + data.validation.n + data.test.n;
   io.log(`rows used: ${used} (train ${data.train.n}, validation ${data.validation.n}, test ${data.test.n}); skipped ${data.skipped.count}`);
   for (const [reason, r] of data.skipped.reasons) io.log(`  skipped ${r.count}: ${reason} (e.g. ${r.examples.join("; ")})`);
@@ -205,14 +211,27 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
     name: o.modelName, createdAt: new Date(), spec, preprocess: data.state, thresholds: o.thresholds, card, model: trained.model,
   });
   trained.model.dispose();
-  return { spec, profile, artifact, test, baseline, testScores: scores, seconds: (performance.now() - started) / 1000 };
+  return {
+    spec, profile, artifact, test, baseline, testScores: scores, seconds: (performance.now() - started) / 1000,
+    ...(data.testRows ? { testRows: data.testRows, testLabels: data.test.y } : {}),
+  };
 }
 
-/** Publishes through the S3 API; the pointer read comes first so a concurrent publish is detected. */
-export async function publishTo(target: S3Target, artifact: Artifact, hooks?: PublishHooks): Promise<PublishResult> {
+/**
+ * Publishes through the S3 API. The pointer is read first: `beforePublish`
+ * (the quality gate) judges against exactly that version, and the final
+ * compare-and-swap fails if anyone moved the pointer since.
+ */
+export async function publishTo(
+  target: S3Target,
+  artifact: Artifact,
+  hooks?: PublishHooks,
+  beforePublish?: (client: S3Client, current: CurrentPointer) => Promise<void>,
+): Promise<PublishResult> {
   const client = createS3Client(target);
   try {
     const current = await readPointer(client, target.bucket, artifact.name);
+    await beforePublish?.(client, current);
     return await publishArtifact(client, target.bucket, artifact, current, hooks);
   } finally {
     client.destroy();

@@ -38,11 +38,11 @@ export async function readPointer(client: S3Client, bucket: string, name: string
   }
 }
 
-/** Reads a version's manifest text (for the "not worse than current" gate). */
-export async function readObjectText(client: S3Client, bucket: string, key: string): Promise<string> {
+/** Reads one object's bytes (for the "not worse than current" gate). */
+export async function readObjectBytes(client: S3Client, bucket: string, key: string): Promise<Uint8Array> {
   try {
     const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return (await out.Body?.transformToString()) ?? "";
+    return (await out.Body?.transformToByteArray()) ?? new Uint8Array();
   } catch (e) {
     throw new PublishError(describeS3Error(e, `reading s3://${bucket}/${key}`));
   }

@@ -1,0 +1,60 @@
+/**
+ * The "not worse than what is serving" gate: scores the currently published
+ * model on this run's own test rows (re-encoded with that model's own
+ * preprocessing) and refuses to promote the new model if its AUC is lower by
+ * more than the allowed drop. Compared on the same rows, or not at all.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { keys, MANIFEST_FILE, MODEL_FILE, parseManifest, WEIGHTS_FILE } from "../shared/artifact.ts";
+import { sha256Hex } from "../shared/hash.ts";
+import { transformInto, type Row } from "../shared/preprocess.ts";
+import { rocAuc } from "./metrics.ts";
+import { PublishError, readObjectBytes, type CurrentPointer } from "./publish.ts";
+
+export interface GateInput {
+  newAuc: number;
+  testRows: Row[];
+  testLabels: Float32Array;
+  maxDrop: number;
+}
+
+export interface GateResult { currentVersion?: string; currentAuc?: number }
+
+export async function checkNotWorse(client: S3Client, bucket: string, name: string, current: CurrentPointer, g: GateInput): Promise<GateResult> {
+  const pointer = current.pointer;
+  if (!pointer) return {}; // nothing published yet: nothing to be worse than
+  const file = (f: string) => keys.file(name, pointer.version, f);
+  const manifestBytes = await readObjectBytes(client, bucket, file(MANIFEST_FILE));
+  if ((await sha256Hex(manifestBytes)) !== pointer.manifestSha256) {
+    throw new PublishError(`cannot compare with the current model: ${file(MANIFEST_FILE)} does not match its pointer`);
+  }
+  const parsed = parseManifest(new TextDecoder().decode(manifestBytes));
+  if (!parsed.ok) throw new PublishError(`cannot compare with the current model: ${parsed.error}`);
+  const m = parsed.value;
+  const present = new Set(Object.keys(g.testRows[0] ?? {}));
+  const missing = m.spec.features.filter((f) => !present.has(f.name)).map((f) => f.name);
+  if (missing.length) {
+    throw new PublishError(`cannot compare with the current model ${pointer.version}: it uses ${missing.join(", ")}, which this data does not have; drop --max-auc-drop to publish anyway`);
+  }
+  const [topologyBytes, weights] = await Promise.all([readObjectBytes(client, bucket, file(MODEL_FILE)), readObjectBytes(client, bucket, file(WEIGHTS_FILE))]);
+  const topology = JSON.parse(new TextDecoder().decode(topologyBytes)) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
+  const model = await tfl.loadLayersModel(tf.io.fromMemory({
+    modelTopology: topology.modelTopology,
+    weightSpecs: topology.weightsManifest.flatMap((w) => w.weights),
+    weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer,
+  }));
+  const width = m.preprocess.width;
+  const x = new Float32Array(g.testRows.length * width);
+  g.testRows.forEach((row, i) => transformInto(m.preprocess, row, x, i * width));
+  const scores = tf.tidy(() => (model.predict(tf.tensor2d(x, [g.testRows.length, width])) as tf.Tensor).dataSync() as Float32Array);
+  model.dispose();
+  const currentAuc = rocAuc(g.testLabels, scores);
+  if (g.newAuc < currentAuc - g.maxDrop) {
+    throw new PublishError(
+      `the new model's test AUC ${g.newAuc.toFixed(4)} is below the current model's (${pointer.version}) ${currentAuc.toFixed(4)} on the same ${g.testRows.length} test rows, by more than --max-auc-drop ${g.maxDrop}; not publishing`,
+    );
+  }
+  return { currentVersion: pointer.version, currentAuc };
+}
