@@ -15,6 +15,8 @@ export interface TestWorker {
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
   bucket(): Promise<Awaited<ReturnType<Miniflare["getR2Bucket"]>>>;
   s3: S3Target;
+  /** Where the worker listens on loopback, for load generators. */
+  url: string;
   /** Every line the worker logged (console.log / console.error). */
   logs: string[];
   dispose(): Promise<void>;
@@ -60,6 +62,7 @@ export async function startWorker(bindings: Record<string, string> = {}): Promis
       doFetch(path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) }),
     bucket: () => mf.getR2Bucket("MODELS"),
     s3: { endpoint: new URL("/cdn-cgi/local/r2/s3", url).toString(), bucket: BUCKET, accessKeyId, secretAccessKey, region: "auto", forcePathStyle: true },
+    url: url.origin,
     logs,
     dispose: () => mf.dispose(),
   };
