@@ -4,6 +4,7 @@
  * endpoint (SigV4), exactly like R2 in production.
  */
 import { randomBytes } from "node:crypto";
+import { request } from "node:http";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import type { S3Target } from "../../train/storage.ts";
@@ -13,6 +14,14 @@ export interface TestWorker {
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** POST a JSON body to `path`. */
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  /**
+   * POST on a fresh TCP connection. For multi-megabyte bodies: after such a
+   * request workerd may close the keep-alive connection, and a pooled client
+   * (undici, behind dispatchFetch) that reuses it at that moment fails with
+   * ECONNRESET on write, a client-side race seen under CPU load (8 of 320 on
+   * a loaded machine, 0 of 320 with fresh connections).
+   */
+  postFresh(path: string, body: string | Uint8Array, headers: Record<string, string>): Promise<{ status: number; text: string }>;
   bucket(): Promise<Awaited<ReturnType<Miniflare["getR2Bucket"]>>>;
   s3: S3Target;
   /** Where the worker listens on loopback, for load generators. */
@@ -60,6 +69,20 @@ export async function startWorker(bindings: Record<string, string> = {}): Promis
     fetch: doFetch,
     post: (path, body, headers = {}) =>
       doFetch(path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) }),
+    postFresh: (path, body, headers) =>
+      new Promise((resolve, reject) => {
+        const bytes = typeof body === "string" ? Buffer.from(body) : Buffer.from(body);
+        const req = request(
+          { host: url.hostname, port: url.port, path, method: "POST", agent: false, headers: { ...headers, "content-length": bytes.length } },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+          },
+        );
+        req.on("error", reject);
+        req.end(bytes);
+      }),
     bucket: () => mf.getR2Bucket("MODELS"),
     s3: { endpoint: new URL("/cdn-cgi/local/r2/s3", url).toString(), bucket: BUCKET, accessKeyId, secretAccessKey, region: "auto", forcePathStyle: true },
     url: url.origin,
