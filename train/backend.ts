@@ -33,5 +33,8 @@ export async function useBackend(preferred: TrainBackend): Promise<{ backend: Tr
 async function cpu(): Promise<{ backend: TrainBackend }> {
   await tf.setBackend("cpu");
   await tf.ready();
+  // The CPU backend prints a banner recommending tfjs-node on first use; that package cannot be
+  // installed from the registry alone, and the banner would land in every scheduled run's log.
+  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
   return { backend: "cpu" };
 }
