@@ -211,3 +211,29 @@ describe("API keys", () => {
     }
   });
 });
+
+describe("response headers", () => {
+  it("sets security headers and leaves CORS off by default", async () => {
+    const w = await startWorker();
+    try {
+      const res = await w.fetch("/healthz", { headers: { origin: "https://app.example" } });
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+      expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.headers.get("access-control-allow-origin")).toBeNull();
+    } finally {
+      await w.dispose();
+    }
+  });
+
+  it("answers CORS preflights only for configured origins", async () => {
+    const w = await startWorker({ CORS_ORIGINS: "https://app.example" });
+    try {
+      const preflight = (origin: string) => w.fetch("/predict", { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST" } });
+      expect((await preflight("https://app.example")).headers.get("access-control-allow-origin")).toBe("https://app.example");
+      expect((await preflight("https://evil.example")).headers.get("access-control-allow-origin")).toBeNull();
+    } finally {
+      await w.dispose();
+    }
+  });
+});
