@@ -173,6 +173,16 @@ function quantileSorted(sorted: Float64Array, q: number): number {
   return a + (h - lo) * (b - a);
 }
 
+/**
+ * Fitted numbers stay within ±1e100, so the sums, squares and cubes taken while
+ * fitting cannot overflow (a column holding 1e308 would otherwise fit an
+ * Infinity centre or scale, which JSON turns into null).
+ */
+const FIT_BOUND = 1e100;
+/** Largest |output| a fitted step may produce: finite in float32 (max ~3.4e38) for any input. */
+const MAX_OUTPUT = 1e30;
+const bounded = (x: number) => (x < -FIT_BOUND ? -FIT_BOUND : x > FIT_BOUND ? FIT_BOUND : x);
+
 interface NumericAcc { feature: Feature; reservoir: Reservoir; missing: number; min: number; max: number }
 interface CategoricalAcc { feature: Feature & { type: "categorical" }; counts: Map<string, number>; missing: number }
 
@@ -224,13 +234,13 @@ export class PreprocessFitter {
 
   private fitNumeric(acc: NumericAcc): NumericStep {
     const { clipQuantile, scaler } = this.options;
-    const sorted = acc.reservoir.sorted();
+    const sorted = acc.reservoir.sorted().map(bounded);
     const name = acc.feature.name;
     if (sorted.length === 0) {
       return { kind: "numeric", name, fill: 0, lo: 0, hi: 0, log: false, center: 0, scale: 1, indicator: acc.missing > 0 };
     }
-    const lo = clipQuantile > 0 ? quantileSorted(sorted, clipQuantile) : acc.min;
-    const hi = clipQuantile > 0 ? quantileSorted(sorted, 1 - clipQuantile) : acc.max;
+    const lo = clipQuantile > 0 ? quantileSorted(sorted, clipQuantile) : bounded(acc.min);
+    const hi = clipQuantile > 0 ? quantileSorted(sorted, 1 - clipQuantile) : bounded(acc.max);
     const fill = quantileSorted(sorted, 0.5);
     const clipped = sorted.map((x) => (x < lo ? lo : x > hi ? hi : x));
     const log = this.options.log === "auto" && lo >= 0 && skewness(clipped) > this.options.logSkew;
@@ -248,6 +258,9 @@ export class PreprocessFitter {
       scale = Math.sqrt(mean(v.map((x) => (x - center) ** 2)));
     }
     if (!(scale > 1e-12)) scale = 1;
+    // Inputs clip to [lo, hi], so |output| <= range / scale: keep that finite in float32
+    // (e.g. the robust scaler on a column that is mostly one value plus a few huge ones).
+    scale = Math.max(scale, (log ? Math.log1p(hi - lo) : hi - lo) / MAX_OUTPUT);
     return { kind: "numeric", name, fill, lo, hi, log, center, scale, indicator: acc.missing > 0 };
   }
 
