@@ -5,10 +5,11 @@
  * prediction must be finite.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import * as tfl from "@tensorflow/tfjs-layers";
+import type * as tfl from "@tensorflow/tfjs-layers";
 import { keys, MANIFEST_FILE, MODEL_FILE, parseManifest, WEIGHTS_FILE, type Manifest, type Pointer } from "../shared/artifact.ts";
 import { sha256Hex } from "../shared/hash.ts";
 import { baselineValue, stepWidth, transform, type Row } from "../shared/preprocess.ts";
+import { networkFromFiles } from "../shared/network.ts";
 import { instanceValidator, type InstanceCheck } from "./validate.ts";
 
 export interface LoadedModel {
@@ -63,18 +64,12 @@ export async function loadVersion(bucket: R2Bucket, pointer: Pointer, timeoutMs:
       throw new LoadError(`${file(f)}: size or sha256 does not match the manifest (tampered or truncated)`);
     }
   }
-  let topology: { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
+  let model: tfl.LayersModel;
   try {
-    topology = JSON.parse(new TextDecoder().decode(modelJson)) as typeof topology;
-  } catch {
-    throw new LoadError(`${file(MODEL_FILE)} is not valid JSON`);
+    model = await networkFromFiles(modelJson as Uint8Array, weights as Uint8Array);
+  } catch (e) {
+    throw new LoadError(`${file(MODEL_FILE)}: ${(e as Error).message}`);
   }
-  const w = weights as Uint8Array;
-  const model = await tfl.loadLayersModel(tf.io.fromMemory({
-    modelTopology: topology.modelTopology,
-    weightSpecs: topology.weightsManifest.flatMap((g) => g.weights),
-    weightData: w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength) as ArrayBuffer,
-  }));
   const width = manifest.preprocess.width;
   const inputWidth = model.inputs[0]?.shape[1];
   if (inputWidth !== width) {

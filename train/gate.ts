@@ -5,10 +5,10 @@
  * more than the allowed drop. Compared on the same rows, or not at all.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import * as tfl from "@tensorflow/tfjs-layers";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { keys, MANIFEST_FILE, MODEL_FILE, parseManifest, WEIGHTS_FILE } from "../shared/artifact.ts";
 import { sha256Hex } from "../shared/hash.ts";
+import { networkFromFiles } from "../shared/network.ts";
 import { transformInto, type Row } from "../shared/preprocess.ts";
 import { rocAuc } from "./metrics.ts";
 import { PublishError, readObjectBytes, type CurrentPointer } from "./publish.ts";
@@ -39,12 +39,7 @@ export async function checkNotWorse(client: S3Client, bucket: string, name: stri
     throw new PublishError(`cannot compare with the current model ${pointer.version}: it uses ${missing.join(", ")}, which this data does not have; drop --max-auc-drop to publish anyway`);
   }
   const [topologyBytes, weights] = await Promise.all([readObjectBytes(client, bucket, file(MODEL_FILE)), readObjectBytes(client, bucket, file(WEIGHTS_FILE))]);
-  const topology = JSON.parse(new TextDecoder().decode(topologyBytes)) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
-  const model = await tfl.loadLayersModel(tf.io.fromMemory({
-    modelTopology: topology.modelTopology,
-    weightSpecs: topology.weightsManifest.flatMap((w) => w.weights),
-    weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer,
-  }));
+  const model = await networkFromFiles(topologyBytes, weights);
   const width = m.preprocess.width;
   const x = new Float32Array(g.testRows.length * width);
   g.testRows.forEach((row, i) => transformInto(m.preprocess, row, x, i * width));
