@@ -33,7 +33,7 @@ function getSettings(env: Env): Settings {
 }
 
 function getRegistry(env: Env, s: Settings): ModelRegistry {
-  registry ??= new ModelRegistry(env.MODELS, { refreshMs: s.refreshMs, timeoutMs: s.r2TimeoutMs, log });
+  registry ??= new ModelRegistry(env.MODELS, { refreshMs: s.refreshMs, timeoutMs: s.r2TimeoutMs, log, backendReady: () => initBackend(s.backend) });
   return registry;
 }
 
@@ -77,8 +77,10 @@ async function handlePredict(c: Context<AppEnv>, name: string): Promise<Response
     return fail(c, 400, "invalid_request", "explain must be true or false", [{ path: "?explain", expected: "true or false", received: describeValue(explain) }]);
   }
 
-  await initBackend(s.backend);
+  // Starts the backend now; the first model load awaits it only when it builds the network.
+  const backend = initBackend(s.backend);
   const lookup = await getRegistry(c.env, s).get(name, (p) => c.executionCtx.waitUntil(p));
+  await backend;
   if (!lookup.ok) {
     return fail(c, 503, lookup.reason === "not_published" ? "model_not_published" : "model_unavailable",
       lookup.reason === "not_published" ? lookup.message : `model "${name}" is temporarily unavailable; GET /healthz says why`, undefined, RETRY_AFTER);

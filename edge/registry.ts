@@ -40,7 +40,7 @@ export class ModelRegistry {
 
   constructor(
     private readonly bucket: R2Bucket,
-    private readonly options: { refreshMs: number; timeoutMs: number; log: Log },
+    private readonly options: { refreshMs: number; timeoutMs: number; log: Log; backendReady?: () => Promise<unknown> },
   ) {}
 
   /** The model to serve for `name`, loading it on first use. `defer` receives background refresh work. */
@@ -111,7 +111,7 @@ export class ModelRegistry {
       }
       let loaded: LoadedModel;
       try {
-        loaded = await loadVersion(this.bucket, pointer, this.options.timeoutMs);
+        loaded = await loadVersion(this.bucket, pointer, this.options.timeoutMs, this.options.backendReady);
       } catch (e) {
         throw Object.assign(e as Error, { etag: obj.etag });
       }
@@ -120,7 +120,7 @@ export class ModelRegistry {
       entry.etag = obj.etag;
       entry.lastError = undefined;
       entry.badEtag = undefined;
-      log({ event: "model_loaded", model: name, version: loaded.version, previous: previous?.version ?? null });
+      log({ event: "model_loaded", model: name, version: loaded.version, previous: previous?.version ?? null, ms: loaded.loadMs });
       // Requests still holding `previous` finish first: their predict calls are synchronous, so by now none is mid-inference.
       previous?.model.dispose();
     } catch (e) {
