@@ -237,3 +237,20 @@ describe("response headers", () => {
     }
   });
 });
+
+describe("the CPU backend (the automatic fallback when wasm cannot start)", () => {
+  it("serves the same probabilities as training (|diff| < 1e-5) and says so in /healthz", async () => {
+    const w = await startWorker({ TFJS_BACKEND: "cpu" });
+    try {
+      await publishTo(w.s3, readArtifact(fixtures().artifactDirs[0]));
+      const cases = fixtures().parity;
+      const body = (await (await w.post("/predict?explain=false", { instances: cases.map((c) => c.instance) })).json()) as PredictBody;
+      const worst = Math.max(...body.predictions.map((p, i) => Math.abs(p.probability - cases[i]!.expected)));
+      expect(worst).toBeLessThan(1e-5);
+      const health = (await (await w.fetch("/healthz")).json()) as { backend: string };
+      expect(health.backend).toBe("cpu");
+    } finally {
+      await w.dispose();
+    }
+  });
+});
