@@ -1,0 +1,136 @@
+/**
+ * A bench-only Worker (bundled by bench/model-time.ts with its own generated
+ * wrangler config, never deployed): times the tfjs forward pass inside
+ * workerd, with the edge's own backend initialisation, against a plain
+ * Float32Array forward pass of the same weights (the physical floor).
+ *
+ * POST a ModelTimeRequest; the answer is a ModelTimeResponse. Local workerd
+ * advances performance.now() during computation (deployed Workers do not).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { backendError, initBackend, type BackendName } from "../edge/backend.ts";
+
+export interface ModelTimeRequest {
+  backend: BackendName;
+  modelTopology: object;
+  weightSpecs: tf.io.WeightsManifestEntry[];
+  weightsBase64: string;
+  /** rows × width encoded inputs, row-major. */
+  x: number[];
+  rows: number;
+  /** Keep predicting until both this much time has passed and minIterations ran. */
+  budgetMs: number;
+  minIterations: number;
+}
+
+export interface Timing { iterations: number; ms: number; msPerPrediction: number }
+
+export interface ModelTimeResponse {
+  backend: string;
+  fallbackReason?: string;
+  rows: number;
+  tfjs: Timing;
+  plain: Timing;
+  /** Largest |tfjs − plain| probability: the floor computes the same function. */
+  maxAbsDiff: number;
+}
+
+interface Dense { inputs: number; units: number; kernel: Float32Array; bias: Float32Array; activation: (v: number) => number }
+
+const ACTIVATIONS: Record<string, (v: number) => number> = {
+  relu: (v) => (v > 0 ? v : 0),
+  sigmoid: (v) => 1 / (1 + Math.exp(-v)),
+  linear: (v) => v,
+  tanh: Math.tanh,
+};
+
+function denseLayers(model: tfl.LayersModel): Dense[] {
+  return model.layers.map((layer) => {
+    const [kernel, bias] = layer.getWeights();
+    const activation = String(layer.getConfig().activation ?? "linear");
+    const fn = ACTIVATIONS[activation];
+    if (!kernel || !bias || kernel.shape.length !== 2 || !fn) throw new Error(`layer ${layer.name}: only dense layers with ${Object.keys(ACTIVATIONS).join("/")} are supported`);
+    return { inputs: kernel.shape[0] as number, units: kernel.shape[1] as number, kernel: kernel.dataSync() as Float32Array, bias: bias.dataSync() as Float32Array, activation: fn };
+  });
+}
+
+/** The same network as plain loops: h = act(x·W + b), layer by layer. */
+function plainForward(layers: Dense[], x: Float32Array, rows: number, out: Float32Array, scratch: Float32Array[]): void {
+  const width = layers[0]?.inputs ?? 0;
+  for (let r = 0; r < rows; r++) {
+    let cur = x.subarray(r * width, (r + 1) * width);
+    for (let l = 0; l < layers.length; l++) {
+      const { inputs, units, kernel, bias, activation } = layers[l] as Dense;
+      const next = scratch[l] as Float32Array;
+      next.set(bias);
+      for (let i = 0; i < inputs; i++) {
+        const xi = cur[i] as number;
+        if (xi === 0) continue;
+        const row = i * units;
+        for (let j = 0; j < units; j++) next[j] = (next[j] as number) + xi * (kernel[row + j] as number);
+      }
+      for (let j = 0; j < units; j++) next[j] = activation(next[j] as number);
+      cur = next;
+    }
+    out[r] = cur[0] as number;
+  }
+}
+
+function time(budgetMs: number, minIterations: number, step: () => void): Timing {
+  for (let i = 0; i < Math.max(5, minIterations >> 2); i++) step(); // warm-up: JIT, tfjs kernels, buffers
+  let iterations = 0;
+  const started = performance.now();
+  let ms = 0;
+  while (iterations < minIterations || ms < budgetMs) {
+    for (let k = 0; k < 10; k++) step();
+    iterations += 10;
+    ms = performance.now() - started;
+  }
+  return { iterations, ms, msPerPrediction: ms / iterations };
+}
+
+function decodeBase64(text: string): ArrayBuffer {
+  const bin = atob(text);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes.buffer;
+}
+
+async function measure(req: ModelTimeRequest): Promise<ModelTimeResponse> {
+  await initBackend("wasm");
+  if (req.backend === "wasm" && backendError()) throw new Error(`wasm backend unavailable: ${backendError()}`);
+  if (tf.getBackend() !== req.backend && !(await tf.setBackend(req.backend))) throw new Error(`tf.setBackend(${req.backend}) failed`);
+  const model = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: req.modelTopology, weightSpecs: req.weightSpecs, weightData: decodeBase64(req.weightsBase64) }));
+  try {
+    const layers = denseLayers(model);
+    const width = layers[0]?.inputs ?? 0;
+    const x = Float32Array.from(req.x);
+    if (x.length !== req.rows * width) throw new Error(`x has ${x.length} values; expected ${req.rows} × ${width}`);
+    // Exactly the edge's forward pass (edge/predict.ts).
+    let tfjsOut: Float32Array = new Float32Array(0);
+    const tfjs = time(req.budgetMs, req.minIterations, () => {
+      tfjsOut = tf.tidy(() => (model.predict(tf.tensor2d(x, [req.rows, width])) as tf.Tensor).dataSync() as Float32Array);
+    });
+    const plainOut = new Float32Array(req.rows);
+    const scratch = layers.map((l) => new Float32Array(l.units));
+    const plain = time(req.budgetMs, req.minIterations, () => plainForward(layers, x, req.rows, plainOut, scratch));
+    let maxAbsDiff = 0;
+    for (let i = 0; i < req.rows; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs((tfjsOut[i] as number) - (plainOut[i] as number)));
+    const fallbackReason = backendError();
+    return { backend: tf.getBackend(), ...(fallbackReason ? { fallbackReason } : {}), rows: req.rows, tfjs, plain, maxAbsDiff };
+  } finally {
+    model.dispose();
+  }
+}
+
+export default {
+  async fetch(request: Request): Promise<Response> {
+    if (request.method !== "POST") return new Response("POST a ModelTimeRequest\n", { status: 405 });
+    try {
+      return Response.json(await measure(await request.json<ModelTimeRequest>()));
+    } catch (e) {
+      return Response.json({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }, { status: 500 });
+    }
+  },
+};

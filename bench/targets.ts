@@ -1,0 +1,71 @@
+/** The project's performance goals, judged against one run's figures (goals, not assertions). */
+import type { ColdStartResult } from "./cold-start.ts";
+import type { ScaleResult } from "./scale.ts";
+import type { ServeResult } from "./serve.ts";
+import type { SizeResult } from "./size.ts";
+import { fmt, table } from "./table.ts";
+import type { TrainResult } from "./train.ts";
+import type { ModelTimeResult } from "./model-time.ts";
+
+export interface Sections {
+  serve?: ServeResult;
+  modelTime?: ModelTimeResult;
+  coldStart?: ColdStartResult;
+  size?: SizeResult;
+  train?: TrainResult;
+  scale?: ScaleResult;
+}
+
+export interface Target {
+  goal: string;
+  limit: number;
+  /** "max": value must stay at or below (below, if strict) the limit; "min": at or above. */
+  kind: "max" | "min";
+  strict: boolean;
+  unit: string;
+  value?: number;
+  reached?: boolean;
+  /** How far from the limit, in the unit and relative to it. */
+  margin?: string;
+  note?: string;
+}
+
+function withUnit(x: number, digits: number, unit: string): string {
+  return unit === "" ? fmt(x, digits) : unit === "×" ? `${fmt(x, digits)}×` : `${fmt(x, digits)} ${unit}`;
+}
+
+function judge(t: Omit<Target, "reached" | "margin">): Target {
+  if (t.value === undefined || !Number.isFinite(t.value)) return { ...t, note: t.note ?? "not measured (section failed or skipped)" };
+  const v = t.value;
+  const reached = t.kind === "max" ? (t.strict ? v < t.limit : v <= t.limit) : (t.strict ? v > t.limit : v >= t.limit);
+  const diff = Math.abs(v - t.limit);
+  const digits = t.unit === "×" ? 2 : t.unit === "" ? 4 : 1;
+  return { ...t, reached, margin: `${reached ? "by" : "missed by"} ${withUnit(diff, digits, t.unit)} (${fmt((100 * diff) / t.limit, 0)} %)` };
+}
+
+export function targets(s: Sections): Target[] {
+  const serveCase = (name: string) => s.serve?.cases.find((c) => c.name === name)?.p50VsFloor;
+  const wasm = s.train?.runs.find((r) => r.backendAsked === "wasm");
+  const epochs = s.train?.epochs ?? 100;
+  return [
+    judge({ goal: "/predict 1 applicant with reasons, p50 ≤ 1.25× floor (1 conn)", limit: 1.25, kind: "max", strict: false, unit: "×", value: serveCase("predict 1 reasons 1c") }),
+    judge({ goal: "/predict 256 applicants with reasons, p50 ≤ 1.5× floor (1 conn)", limit: 1.5, kind: "max", strict: false, unit: "×", value: serveCase("predict 256 reasons 1c") }),
+    judge({ goal: "first /predict on a fresh isolate < 25 ms (client, median)", limit: 25, kind: "max", strict: true, unit: "ms", value: s.coldStart?.firstPredictMs }),
+    judge({ goal: "upload < 400 KiB gzip (index.js + .wasm)", limit: 400, kind: "max", strict: true, unit: "KiB", value: s.size ? s.size.worker.total.gzipBytes / 1024 : undefined }),
+    judge({
+      goal: "100-epoch training (wasm, fit time) < 10 s", limit: 10, kind: "max", strict: true, unit: "s",
+      value: wasm?.fitS === undefined ? undefined : (wasm.fitS * 100) / epochs,
+      ...(epochs !== 100 ? { note: `extrapolated from ${epochs} epochs` } : {}),
+    }),
+    judge({
+      goal: "test AUC ≥ 0.83 after the reference run (wasm)", limit: 0.83, kind: "min", strict: false, unit: "", value: wasm?.auc,
+      ...(epochs !== 100 ? { note: `after ${epochs} epochs only (quick)` } : {}),
+    }),
+  ];
+}
+
+export function targetsTable(ts: Target[]): string {
+  return table("Targets (goals, not assertions)", ["goal", "value", "result", "margin", "note"],
+    ts.map((t) => [t.goal, t.value === undefined || !Number.isFinite(t.value) ? "–" : withUnit(t.value, t.unit === "" ? 4 : 2, t.unit),
+      t.reached === undefined ? "–" : t.reached ? "reached" : "MISSED", t.margin ?? "", t.note ?? ""]));
+}

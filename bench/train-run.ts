@@ -1,0 +1,39 @@
+/**
+ * One `npm run train` as a measured child process (`node --import tsx
+ * train/cli.ts …`, the same code the npm script runs, without npm/tsx wrapper
+ * processes in between): wall time, peak RSS, and what the run reports about
+ * itself (fit seconds and epochs from the written manifest, test AUC).
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { keys, MANIFEST_FILE } from "../shared/artifact.ts";
+import { runNodeMeasured, tail } from "./proc.ts";
+
+export interface TrainRun {
+  args: string[];
+  wallS: number;
+  maxRssMiB: number;
+  /** runJob's own total (read, profile, split, fit, evaluate, package). */
+  jobS: number;
+  backend?: string;
+  fitS?: number;
+  epochs?: number;
+  auc?: number;
+}
+
+interface Summary { status: string; seconds: number; model?: { name: string; version: string }; metrics?: { auc: number } }
+
+export async function trainRun(args: string[], outDir: string, timeoutMs: number): Promise<TrainRun> {
+  const full = [...args, "--publish", "none", "--quiet", "--json", "--out", outDir];
+  const r = await runNodeMeasured("train/cli.ts", full, { timeoutMs });
+  if (r.code !== 0) throw new Error(`npm run train -- ${full.join(" ")} exited ${r.code ?? r.signal}\n${tail(r.stderr)}`);
+  const line = r.stdout.trim().split("\n").at(-1) ?? "";
+  const summary = JSON.parse(line) as Summary;
+  const run: TrainRun = { args, wallS: r.wallMs / 1000, maxRssMiB: (r.maxRssKiB ?? NaN) / 1024, jobS: summary.seconds };
+  if (summary.model) {
+    const manifest = JSON.parse(readFileSync(join(outDir, keys.file(summary.model.name, summary.model.version, MANIFEST_FILE)), "utf8")) as { card: { training: { backend: string; seconds: number; epochsRun: number } } };
+    const t = manifest.card.training;
+    Object.assign(run, { backend: t.backend, fitS: t.seconds, epochs: t.epochsRun, auc: summary.metrics?.auc });
+  }
+  return run;
+}

@@ -1,0 +1,122 @@
+/**
+ * A built worker running in real workerd (Miniflare) on loopback, with the R2
+ * bucket reachable both as the Worker's binding and through Miniflare's S3
+ * endpoint, as in test/helpers/worker.ts. Its console output is kept (last
+ * lines for errors, parsed JSON request logs for server-side timings) instead
+ * of reaching the terminal.
+ */
+import { randomBytes } from "node:crypto";
+import { request } from "node:http";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { Miniflare } from "miniflare";
+import type { S3Target } from "../train/storage.ts";
+
+export const BUCKET = "edgescore-models";
+export const COMPATIBILITY_DATE = "2026-07-01";
+
+export interface Credentials { accessKeyId: string; secretAccessKey: string }
+
+export interface RunningWorker {
+  url: URL;
+  s3: S3Target;
+  mf: Miniflare;
+  /** Last console lines of the isolate. */
+  lines: string[];
+  /** Console lines that parsed as JSON objects (the app's request log). */
+  events: Record<string, unknown>[];
+  /** Time from `new Miniflare` to `ready`. */
+  startMs: number;
+  dispose(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  /** wrangler dry-run output directory (entry + modules). */
+  dir: string;
+  /** The entry module in `dir`. */
+  entry?: string;
+  bindings?: Record<string, string>;
+  /** Persist R2 here (shared between fresh instances); in memory otherwise. */
+  r2Persist?: string;
+  credentials?: Credentials;
+  /** Keep parsed JSON log events (cold-start timings); off under load. */
+  keepEvents?: boolean;
+}
+
+export function newCredentials(): Credentials {
+  return { accessKeyId: randomBytes(8).toString("hex"), secretAccessKey: randomBytes(16).toString("hex") };
+}
+
+const MAX_LINES = 200;
+
+export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
+  const credentials = o.credentials ?? newCredentials();
+  const lines: string[] = [];
+  const events: Record<string, unknown>[] = [];
+  const collect = (stream: Readable) => {
+    let buf = "";
+    stream.setEncoding("utf8");
+    stream.on("data", (chunk: string) => {
+      buf += chunk;
+      const parts = buf.split("\n");
+      buf = parts.pop() ?? "";
+      for (const l of parts) {
+        if (!l) continue;
+        lines.push(l);
+        if (lines.length > MAX_LINES) lines.shift();
+        if (o.keepEvents && l.startsWith("{")) {
+          try { events.push(JSON.parse(l) as Record<string, unknown>); } catch { /* not a log event */ }
+        }
+      }
+    });
+  };
+  const started = performance.now();
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: join(o.dir, o.entry ?? "index.js"),
+    modulesRoot: o.dir,
+    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
+    compatibilityDate: COMPATIBILITY_DATE,
+    host: "127.0.0.1",
+    port: 0,
+    r2Buckets: { MODELS: { id: BUCKET, s3Credentials: credentials } },
+    ...(o.r2Persist ? { r2Persist: o.r2Persist } : {}),
+    bindings: o.bindings ?? {},
+    handleRuntimeStdio: (stdout: Readable, stderr: Readable) => { collect(stdout); collect(stderr); },
+  });
+  let url: URL;
+  try {
+    url = await mf.ready;
+  } catch (e) {
+    await mf.dispose().catch(() => {});
+    throw e;
+  }
+  const startMs = performance.now() - started;
+  let disposed: Promise<void> | undefined;
+  return {
+    url, mf, lines, events, startMs,
+    s3: { endpoint: new URL("/cdn-cgi/local/r2/s3", url).toString(), bucket: BUCKET, ...credentials, region: "auto", forcePathStyle: true },
+    dispose: () => (disposed ??= mf.dispose()),
+  };
+}
+
+export interface Timed { status: number; text: string; ms: number }
+
+/** One POST on a fresh TCP connection, timed from before connect to the last body byte. */
+export function timedPost(url: URL, path: string, body: string, headers: Record<string, string> = { "content-type": "application/json" }): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const bytes = Buffer.from(body);
+    const started = performance.now();
+    const req = request(
+      { host: url.hostname, port: url.port, path, method: "POST", agent: false, headers: { ...headers, "content-length": bytes.length } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString(), ms: performance.now() - started }));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(bytes);
+  });
+}
