@@ -10,6 +10,8 @@ import { keys, MANIFEST_FILE, MODEL_FILE, parseManifest, WEIGHTS_FILE, type Mani
 import { sha256Hex } from "../shared/hash.ts";
 import { baselineValue, stepWidth, transform, type Row } from "../shared/preprocess.ts";
 import { networkFromFiles } from "../shared/network.ts";
+import { reasonText } from "../shared/spec.ts";
+import { denseLayers, type DenseLayer } from "./explain.ts";
 import { instanceValidator, type InstanceCheck } from "./validate.ts";
 
 export interface LoadedModel {
@@ -19,6 +21,10 @@ export interface LoadedModel {
   /** sha256 of manifest.json, as the pointer that named this version said (and the bytes matched). */
   manifestSha256: string;
   model: tfl.LayersModel;
+  /** The network as plain arrays when it is a Dense stack (fast reason codes), else undefined. */
+  dense?: DenseLayer[];
+  /** Reason text per feature, in spec order. */
+  reasonTexts: string[];
   validate: InstanceCheck;
   /** Encoded "typical applicant" (medians and modes): reason codes swap its segments in. */
   baseline: Float32Array;
@@ -100,11 +106,14 @@ export async function loadVersion(bucket: R2Bucket, pointer: Pointer, timeoutMs:
     model.dispose();
     throw new LoadError(`${name}@${version}: warm-up prediction is not a finite number`);
   }
+  const dense = denseLayers(model);
   const segments: [number, number][] = [];
   let o = 0;
   for (const s of manifest.preprocess.steps) { segments.push([o, o + stepWidth(s)]); o += stepWidth(s); }
   return {
     name, version, manifest, manifestSha256: pointer.manifestSha256, model, baseline, segments,
+    ...(dense ? { dense } : {}),
+    reasonTexts: manifest.spec.features.map(reasonText),
     validate: instanceValidator(manifest.spec),
     loadedAt: new Date().toISOString(),
     // Where a cold load spends its time (performance.now only advances across I/O in production).

@@ -1,12 +1,13 @@
 /**
- * Scoring with reason codes in one forward pass. For each applicant the batch
- * holds its encoded row plus one variant per feature with that feature reset
- * to the training baseline (median / mode); the drop in probability when a
- * feature is reset is its impact. So k reasons cost one model call, not k+1.
+ * Scoring with reason codes. The probability of every applicant comes from one
+ * tfjs forward pass over the batch. Each reason's impact is the drop in
+ * probability when that feature is reset to its training baseline (median /
+ * mode): for Dense networks computed by the shortcut in explain.ts, otherwise
+ * by adding one variant row per feature to that same single forward pass.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { transformInto, type Row } from "../shared/preprocess.ts";
-import { reasonText } from "../shared/spec.ts";
+import { denseImpacts } from "./explain.ts";
 import type { LoadedModel } from "./loader.ts";
 
 export type Decision = "approve" | "refer" | "decline";
@@ -34,11 +35,9 @@ function forward(m: LoadedModel, x: Float32Array, n: number): Float32Array {
   return tf.tidy(() => (m.model.predict(tf.tensor2d(x, [n, m.manifest.preprocess.width])) as tf.Tensor).dataSync() as Float32Array);
 }
 
-const round = (x: number, digits: number) => Number(x.toFixed(digits));
-
-export function predict(m: LoadedModel, rows: Row[], topK: number): Prediction[] {
+/** Impacts (rows × features) and probabilities, with variant rows in the tfjs batch: any network. */
+function batchedVariants(m: LoadedModel, rows: Row[], explain: boolean): { p: Float32Array; impacts?: Float64Array } {
   const { width, steps } = m.manifest.preprocess;
-  const explain = topK > 0;
   const perRow = explain ? steps.length + 1 : 1;
   const x = new Float32Array(rows.length * perRow * width);
   rows.forEach((row, i) => {
@@ -52,18 +51,49 @@ export function predict(m: LoadedModel, rows: Row[], topK: number): Prediction[]
       x.set(m.baseline.subarray(start, end), o + start);
     });
   });
-  const p = forward(m, x, rows.length * perRow);
+  const all = forward(m, x, rows.length * perRow);
+  if (!explain) return { p: all };
+  const p = new Float32Array(rows.length);
+  const impacts = new Float64Array(rows.length * steps.length);
+  for (let i = 0; i < rows.length; i++) {
+    const pi = all[i * perRow] as number;
+    p[i] = pi;
+    for (let j = 0; j < steps.length; j++) impacts[i * steps.length + j] = pi - (all[i * perRow + j + 1] as number);
+  }
+  return { p, impacts };
+}
+
+/** The same with the Dense shortcut: tfjs scores n rows, impacts come from explain.ts. */
+function denseShortcut(m: LoadedModel, rows: Row[], explain: boolean): { p: Float32Array; impacts?: Float64Array } {
+  const { width, steps } = m.manifest.preprocess;
+  const x = new Float32Array(rows.length * width);
+  rows.forEach((row, i) => transformInto(m.manifest.preprocess, row, x, i * width));
+  const p = forward(m, x, rows.length);
+  if (!explain || !m.dense) return { p };
+  const impacts = new Float64Array(rows.length * steps.length);
+  for (let i = 0; i < rows.length; i++) {
+    denseImpacts(m.dense, x.subarray(i * width, (i + 1) * width), m.baseline, m.segments, impacts.subarray(i * steps.length, (i + 1) * steps.length));
+  }
+  return { p, impacts };
+}
+
+export function scoreWithImpacts(m: LoadedModel, rows: Row[], explain: boolean): { p: Float32Array; impacts?: Float64Array } {
+  return m.dense ? denseShortcut(m, rows, explain) : batchedVariants(m, rows, explain);
+}
+
+export function predict(m: LoadedModel, rows: Row[], topK: number): Prediction[] {
+  const { p, impacts } = scoreWithImpacts(m, rows, topK > 0);
   const features = m.manifest.spec.features;
   return rows.map((row, i) => {
-    const probability = p[i * perRow] as number;
+    const probability = p[i] as number;
     const out: Prediction = { probability, decision: decide(probability, m.manifest.thresholds) };
-    if (!explain) return out;
-    const impacts: Reason[] = [];
+    if (!impacts) return out;
+    const reasons: Reason[] = [];
     features.forEach((f, j) => {
-      const impact = probability - (p[i * perRow + j + 1] as number);
-      if (impact > 1e-6) impacts.push({ feature: f.name, value: row[f.name] ?? null, impact: round(impact, 6), text: reasonText(f) });
+      const impact = impacts[i * features.length + j] as number;
+      if (impact > 1e-6) reasons.push({ feature: f.name, value: row[f.name] ?? null, impact: Math.round(impact * 1e6) / 1e6, text: m.reasonTexts[j] as string });
     });
-    out.reasons = impacts.sort((a, b) => b.impact - a.impact).slice(0, topK);
+    out.reasons = reasons.sort((a, b) => b.impact - a.impact).slice(0, topK);
     return out;
   });
 }

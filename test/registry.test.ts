@@ -8,39 +8,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ModelRegistry } from "../edge/registry.ts";
-import { sha256Hex } from "../shared/hash.ts";
-import { fixtures, readArtifact } from "./helpers/fixtures.ts";
-
-type Mode = "ok" | "error" | "hang";
-
-/** Just enough of R2Bucket for the registry: get with onlyIf.etagDoesNotMatch. */
-class FlakyBucket {
-  mode: Mode = "ok";
-  readonly objects = new Map<string, { bytes: Uint8Array; etag: string }>();
-  gets = new Map<string, number>();
-  put(key: string, bytes: Uint8Array): void {
-    this.objects.set(key, { bytes, etag: `"${key}:${Date.now()}:${Math.random()}"` });
-  }
-  async get(key: string, opts?: { onlyIf?: { etagDoesNotMatch?: string } }): Promise<unknown> {
-    this.gets.set(key, (this.gets.get(key) ?? 0) + 1);
-    if (this.mode === "error") throw new Error("R2 internal error (simulated)");
-    if (this.mode === "hang") return new Promise(() => {});
-    await new Promise((r) => setTimeout(r, 1));
-    const o = this.objects.get(key);
-    if (!o) return null;
-    if (opts?.onlyIf?.etagDoesNotMatch === o.etag) return { etag: o.etag };
-    const bytes = o.bytes;
-    return { etag: o.etag, body: true, text: async () => new TextDecoder().decode(bytes), arrayBuffer: async () => bytes.slice().buffer };
-  }
-}
-
-async function publish(bucket: FlakyBucket, dir: string): Promise<string> {
-  const a = readArtifact(dir);
-  for (const [f, bytes] of a.files) bucket.put(`credit-risk/versions/${a.version}/${f}`, bytes);
-  const manifestSha256 = await sha256Hex(a.files.get("manifest.json")!);
-  bucket.put("credit-risk/current.json", new TextEncoder().encode(JSON.stringify({ name: "credit-risk", version: a.version, manifestSha256, publishedAt: new Date().toISOString() })));
-  return a.version;
-}
+import { FlakyBucket, publish } from "./helpers/fake-bucket.ts";
+import { fixtures } from "./helpers/fixtures.ts";
 
 function registry(bucket: FlakyBucket, refreshMs = 0) {
   const logs: Record<string, unknown>[] = [];
