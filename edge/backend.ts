@@ -24,7 +24,7 @@
  * https://github.com/tensorflow/tfjs/issues/8157
  */
 import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-backend-cpu";
+import "./cpu-kernels.ts";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 
 export type BackendName = "wasm" | "cpu";
