@@ -11,7 +11,7 @@ import { keys, MODEL_NAME_PATTERN } from "../shared/artifact.ts";
 import type { Scaler } from "../shared/preprocess.ts";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { checkNotWorse } from "./gate.ts";
-import { runJob, publishTo, type JobOptions } from "./job.ts";
+import { loadOverrides, runJob, publishTo, type JobOptions } from "./job.ts";
 import type { CurrentPointer } from "./publish.ts";
 import { startLocalR2 } from "./local-r2.ts";
 import { createProgress } from "./progress.ts";
@@ -95,10 +95,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const bundled = a.data === undefined;
   const specPath = a.spec ?? (bundled ? BUNDLED.spec : undefined);
-  let specDefaults: { target?: string; positive?: string } = {};
-  if (specPath) {
-    try { specDefaults = JSON.parse((await import("node:fs")).readFileSync(specPath, "utf8")) as typeof specDefaults; } catch { /* runJob reports spec errors precisely */ }
-  }
+  const specDefaults = specPath ? loadOverrides(specPath) : {};
   const int = (x: number) => Number.isInteger(x) && x > 0;
   const share = (x: number) => x >= 0 && x < 1;
   const prob = (x: number) => x >= 0 && x <= 1;

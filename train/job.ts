@@ -80,7 +80,8 @@ function openSource(path: string, target: S3Target | undefined): CsvSource {
   return s3Source(createS3Client({ ...target, bucket: s3.bucket }), s3.bucket, s3.key);
 }
 
-function loadOverrides(path: string): SpecOverrides {
+/** Reads and validates a `--spec` file; errors name the file and the field. */
+export function loadOverrides(path: string): SpecOverrides {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, "utf8"));
