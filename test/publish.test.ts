@@ -2,6 +2,8 @@
  * Publishing through the S3 API (SigV4, conditional writes) to Miniflare's R2
  * S3 endpoint, read back through the Worker's R2 binding.
  */
+import { readFileSync } from "node:fs";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keys, parseManifest, parsePointer } from "../shared/artifact.ts";
 import { sha256Hex } from "../shared/hash.ts";
@@ -53,6 +55,18 @@ describe("publishing a trained model to R2 through the S3 API", () => {
     expect(card.data.rows).toBe(4454);
     expect(card.data.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(card.metrics.test.auc).toBeGreaterThan(0.75);
+  });
+
+  it("trains from a CSV object in the bucket (s3://) exactly as from the local file", async () => {
+    const client = createS3Client(w.s3);
+    await client.send(new PutObjectCommand({ Bucket: w.s3.bucket, Key: "datasets/credit.csv", Body: new Uint8Array(readFileSync("data/credit_data.csv")) }));
+    client.destroy();
+    const fromS3 = await runJob(quickJob({ data: `s3://${w.s3.bucket}/datasets/credit.csv`, train: { ...quickJob().train, epochs: 1 } }), { log: () => {}, dataTarget: w.s3 });
+    const local = await runJob(quickJob({ train: { ...quickJob().train, epochs: 1 } }), { log: () => {} });
+    expect(fromS3.profile.source).toBe(`s3://${w.s3.bucket}/datasets/credit.csv`);
+    expect(fromS3.profile.sha256).toBe(local.profile.sha256);
+    expect(fromS3.test!.auc).toBe(local.test!.auc);
+    await expect(runJob(quickJob({ data: `s3://${w.s3.bucket}/datasets/missing.csv` }), { log: () => {}, dataTarget: w.s3 })).rejects.toThrow(/reading s3:\/\/edgescore-models\/datasets\/missing\.csv failed: NoSuchKey/);
   });
 
   it("moves the pointer on a second publish and names the version it replaced", async () => {
