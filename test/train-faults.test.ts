@@ -1,14 +1,19 @@
 /**
  * Training-job faults: every one ends in a clear error and an unmoved pointer.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { Readable } from "node:stream";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededRandom } from "../shared/random.ts";
 import { runJob, publishTo } from "../train/job.ts";
 import { checkNotWorse } from "../train/gate.ts";
+import { defaultFitOptions } from "../shared/preprocess.ts";
 import { useBackend } from "../train/backend.ts";
+import { buildDataset } from "../train/dataset.ts";
+import { defaultInferOptions, inferSpec } from "../train/infer.ts";
+import { profileCsv } from "../train/profile.ts";
 import { trainModel } from "../train/model.ts";
 import { readPointer } from "../train/publish.ts";
 import { createS3Client } from "../train/storage.ts";
@@ -36,6 +41,17 @@ describe("training job faults", () => {
     const m = { x, y, n: 40, width: 2 };
     expect(() => trainModel(m, m, { hidden: [4], epochs: 2, batchSize: 8, learningRate: 0.01, patience: 0, seed: 1 }))
       .toThrow(/training diverged: the loss became NaN in epoch 1; try a lower --learning-rate/);
+  });
+
+  it("refuses data that changes between its passes (e.g. an object replaced mid-run)", async () => {
+    const text = readFileSync("data/credit_data.csv", "utf8");
+    let opens = 0;
+    const source = { label: "changing.csv", open: async () => Readable.from([Buffer.from(opens++ === 0 ? text : text.replace("good,9,rent", "bad,9,rent"))]) };
+    const profile = await profileCsv(source, "Status");
+    const { spec } = inferSpec(profile, { ...defaultInferOptions, target: "Status", positive: "bad" });
+    const allTrain = new Uint8Array(profile.rows);
+    await expect(buildDataset(source, spec, allTrain, defaultFitOptions, undefined, false, profile.sha256))
+      .rejects.toThrow(/changing\.csv changed while it was being read \(sha256 differs between passes\)/);
   });
 
   it("refuses to publish a model no better than the base rate (labels unrelated to the features)", async () => {

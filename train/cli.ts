@@ -51,6 +51,7 @@ Model
 Publishing
   --publish local|s3|none  local: the R2 store wrangler dev serves (default); s3: R2/S3 from env
                            (R2_ACCOUNT_ID or S3_ENDPOINT, S3_BUCKET, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)
+  --bucket <name>          with --publish s3: overrides S3_BUCKET
   --model-name <name>      default: MODEL_NAME in wrangler.toml
   --out <dir>              also write the artifact files here (default for --publish none: artifacts)
   --json                   print a JSON summary on stdout

@@ -112,18 +112,25 @@ export async function buildDataset(
   fit: FitOptions,
   testSource?: CsvSource,
   keepTestRows = false,
+  /** sha256 of the first pass: a file that changes between passes must not train a model. */
+  expectedSha256?: string,
 ): Promise<Dataset> {
+  const unchanged = (r: { sha256?: string }) => {
+    if (expectedSha256 && r.sha256 !== expectedSha256) {
+      throw new Error(`${source.label} changed while it was being read (sha256 differs between passes); train again on a stable file`);
+    }
+  };
   const testRows: Row[] | undefined = keepTestRows ? [] : undefined;
   const skipped = new SkipReport();
   const fitter = new PreprocessFitter(spec, fit);
   let typer: ReturnType<typeof rowTyper> | undefined;
   let i = 0;
-  await readCsv(source, (rec, header) => {
+  unchanged(await readCsv(source, (rec, header) => {
     typer ??= rowTyper(spec, header, source.label);
     if (split[i++] !== TRAIN) return;
     const t = typer(rec.fields, rec.line);
     if ("row" in t) fitter.add(t.row);
-  });
+  }, { hash: true }));
   if (fitter.count === 0) throw new Error(`${source.label}: no usable training rows`);
   const state = fitter.finish();
 
@@ -137,11 +144,11 @@ export async function buildDataset(
     transformInto(state, t.row, slot.x, slot.offset);
   };
   i = 0;
-  await readCsv(source, (rec) => {
+  unchanged(await readCsv(source, (rec) => {
     const part = split[i++] as number;
     // Excluded rows (bad shape, missing or unknown label) go through the typer too, so their reason is counted.
     encode(rec.fields, rec.line, part === VALIDATION || part === TEST ? part : TRAIN, source.label, part > TEST);
-  });
+  }, { hash: true }));
   if (testSource) {
     await readCsv(testSource, (rec, header) => {
       if (i >= 0) { typer = rowTyper(spec, header, testSource.label); i = -1; }

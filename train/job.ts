@@ -137,7 +137,7 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
   const fixedTest = o.testRows ? await loadTestRows(o.testRows) : undefined;
   const split = stratifiedSplit(classOf, { validation: o.validationShare, test: o.test ? 0 : o.testShare }, o.seed, fixedTest);
   const testSource = o.test ? openSource(o.test, io.dataTarget) : undefined;
-  const data = await buildDataset(source, spec, split, { ...defaultFitOptions, scaler: o.scaler, seed: o.seed }, testSource, o.keepTestRows ?? false);
+  const data = await buildDataset(source, spec, split, { ...defaultFitOptions, scaler: o.scaler, seed: o.seed }, testSource, o.keepTestRows ?? false, profile.sha256);
   const used = data.train.n + data.validation.n + data.test.n;
   io.log(`rows used: ${used} (train ${data.train.n}, validation ${data.validation.n}, test ${data.test.n}); skipped ${data.skipped.count}`);
   for (const [reason, r] of data.skipped.reasons) io.log(`  skipped ${r.count}: ${reason} (e.g. ${r.examples.join("; ")})`);
