@@ -178,6 +178,19 @@ describe("feature inference", () => {
     expect(lines).toContain("  ignored: id");
   });
 
+  it("warns about a numeric column that looks like an identifier, and not about measurements", async () => {
+    const r = seededRandom(9);
+    const shuffled = Array.from({ length: 150 }, (_, i) => 5000 + i).sort(() => r() - 0.5);
+    const body = rows(150).map((row, i) => [String(100000 + i), String(shuffled[i]), String(Math.floor(r() * 40)), ...row]);
+    const path = csv("ids.csv", text(["customer_id", "ref", "age", "a", "b", "y"], body));
+    const { lines } = await run(job(path, { dryRun: true }));
+    const warnings = lines.filter((l) => l.startsWith("warning:"));
+    expect(warnings).toEqual([
+      'warning: column "customer_id" looks like an identifier (a different whole number in every row): if it is one, leave it out with --ignore customer_id',
+      'warning: column "ref" looks like an identifier (a different whole number in every row): if it is one, leave it out with --ignore ref',
+    ]);
+  });
+
   it("categorical: [X] makes a digit column a category instead of a number", async () => {
     const body = rows(60).map((r, i) => [String((i % 3) + 1), ...r]);
     const path = csv("digits.csv", text(["X", "a", "b", "y"], body));

@@ -57,7 +57,18 @@ function inferFeature(col: ColumnProfile, o: InferOptions, source: string): Feat
   return { name: col.name, type: "categorical", values, nullable };
 }
 
-export function inferSpec(profile: DataProfile, o: InferOptions): { spec: FeatureSpec; ignored: string[] } {
+/**
+ * A whole-number column that rises in every row, or (where every value could
+ * be tracked) differs in every row, is probably an identifier: as a feature it
+ * would only fit noise. Warned, not refused: a real measurement can look alike.
+ */
+function looksLikeId(col: ColumnProfile): boolean {
+  if (col.present < 100 || col.numeric !== col.present || col.missing > 0) return false;
+  const whole = [...col.values.keys()].every((v) => /^-?\d+$/.test(v));
+  return whole && (col.increasing || (!col.overflow && col.values.size === col.present));
+}
+
+export function inferSpec(profile: DataProfile, o: InferOptions): { spec: FeatureSpec; ignored: string[]; warnings: string[] } {
   const { negative } = checkLabels(profile, o.target, o.positive);
   const ignore = new Set([...o.ignore, ...(o.overrides?.ignore ?? [])]);
   for (const name of [...ignore, ...o.categorical, ...Object.keys(o.overrides?.features ?? {})]) {
@@ -67,16 +78,20 @@ export function inferSpec(profile: DataProfile, o: InferOptions): { spec: Featur
   }
   const features: Feature[] = [];
   const ignored: string[] = [];
+  const warnings: string[] = [];
   for (const col of profile.columns) {
     if (col.name === o.target) continue;
     if (ignore.has(col.name)) { ignored.push(col.name); continue; }
     const inferred = inferFeature(col, o, profile.source);
     if (!inferred) { ignored.push(col.name); continue; }
     const f = applyOverride(inferred, o.overrides?.features?.[col.name], profile.source);
+    if (f.type === "numeric" && looksLikeId(col)) {
+      warnings.push(`column "${col.name}" looks like an identifier (a different whole number in every row): if it is one, leave it out with --ignore ${col.name}`);
+    }
     features.push(f);
   }
   if (features.length === 0) throw new Error(`${profile.source}: no feature columns left besides the target "${o.target}"`);
-  return { spec: { target: o.target, positive: o.positive, negative, features }, ignored };
+  return { spec: { target: o.target, positive: o.positive, negative, features }, ignored, warnings };
 }
 
 function applyOverride(f: Feature, ov: NonNullable<SpecOverrides["features"]>[string] | undefined, source: string): Feature {

@@ -118,7 +118,7 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
   const profile = await profileCsv(source, o.target);
   io.log(`read ${profile.source}: ${profile.rows} rows, ${profile.header.length} columns, sha256 ${profile.sha256.slice(0, 12)}…`);
   const overrides = o.spec ? loadOverrides(o.spec) : undefined;
-  const { spec, ignored } = inferSpec(profile, {
+  const { spec, ignored, warnings } = inferSpec(profile, {
     target: o.target, positive: o.positive, categorical: o.categorical, ignore: o.ignore,
     maxCategories: 50, numericShare: 0.9, ...(overrides ? { overrides } : {}),
   });
@@ -129,6 +129,7 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
     io.log(`  ${f.name.padEnd(14)} ${f.type.padEnd(11)} ${range}${col?.missing ? `, ${col.missing} missing` : ""}`);
   }
   if (ignored.length) io.log(`  ignored: ${ignored.join(", ")}`);
+  for (const w of warnings) io.log(`warning: ${w}`);
   if (o.dryRun) return { spec, profile, seconds: (performance.now() - started) / 1000 };
 
   // Label codes → classes; rows with bad shape or label are excluded (and counted later).

@@ -21,6 +21,9 @@ export interface ColumnProfile {
   values: Map<string, number>;
   /** True once more than MAX_TRACKED distinct values were seen. */
   overflow: boolean;
+  /** Every present value a number above the one before (row counters, ids). */
+  increasing: boolean;
+  last: number;
   /** First cell that is not a number, for messages. */
   firstText?: { line: number; value: string };
 }
@@ -70,7 +73,7 @@ export async function profileCsv(source: CsvSource, target: string): Promise<Dat
         if (targetIndex < 0) {
           throw new Error(`${source.label}: target column "${target}" not found; columns are: ${header.join(", ")} (use --target)`);
         }
-        columns = header.map((name) => ({ name, present: 0, missing: 0, numeric: 0, min: Infinity, max: -Infinity, values: new Map(), overflow: false }));
+        columns = header.map((name) => ({ name, present: 0, missing: 0, numeric: 0, min: Infinity, max: -Infinity, values: new Map(), overflow: false, increasing: true, last: -Infinity }));
       }
       if (rows === rowLabels.length) {
         const grown = new Int8Array(rows * 2);
@@ -91,10 +94,13 @@ export async function profileCsv(source: CsvSource, target: string): Promise<Dat
         const x = parseNumber(cell);
         if (x !== undefined) {
           col.numeric++;
+          col.increasing &&= x > col.last;
+          col.last = x;
           if (x < col.min) col.min = x;
           if (x > col.max) col.max = x;
-        } else if (!col.firstText) {
-          col.firstText = { line: rec.line, value: cell };
+        } else {
+          col.increasing = false;
+          col.firstText ??= { line: rec.line, value: cell };
         }
         if (!col.overflow) {
           col.values.set(cell, (col.values.get(cell) ?? 0) + 1);
