@@ -39,6 +39,9 @@ function getRegistry(env: Env, s: Settings): ModelRegistry {
 
 const RETRY_AFTER = { "Retry-After": "5" };
 
+/** A name that can never be published: 404 without touching storage. */
+const badModelName = (c: Context<AppEnv>) => fail(c, 404, "model_not_found", "model names are lowercase letters, digits, '.', '_' and '-'");
+
 /** Shape check of the TensorFlow Serving-style envelope, before any model work. */
 function readEnvelope(c: Context<AppEnv>, body: unknown, s: Settings): unknown[] | Response {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
@@ -77,10 +80,8 @@ async function handlePredict(c: Context<AppEnv>, name: string): Promise<Response
     return fail(c, 400, "invalid_request", "explain must be true or false", [{ path: "?explain", expected: "true or false", received: describeValue(explain) }]);
   }
 
-  // Starts the backend now; the first model load awaits it only when it builds the network.
-  const backend = initBackend(s.backend);
+  // A loaded model implies a live backend: the registry's first load starts it and awaits it before building.
   const lookup = await getRegistry(c.env, s).get(name, (p) => c.executionCtx.waitUntil(p));
-  await backend;
   if (!lookup.ok) {
     return fail(c, 503, lookup.reason === "not_published" ? "model_not_published" : "model_unavailable",
       lookup.reason === "not_published" ? lookup.message : `model "${name}" is temporarily unavailable; GET /healthz says why`, undefined, RETRY_AFTER);
@@ -165,14 +166,13 @@ export function createApp(): Hono<AppEnv> {
   app.post("/predict", authed, limitBody, (c) => handlePredict(c, c.var.settings.modelName));
   app.post("/models/:name/predict", authed, limitBody, (c) => {
     const name = c.req.param("name");
-    if (!MODEL_NAME_PATTERN.test(name)) return fail(c, 404, "model_not_found", "model names are lowercase letters, digits, '.', '_' and '-'");
+    if (!MODEL_NAME_PATTERN.test(name)) return badModelName(c);
     return handlePredict(c, name);
   });
 
   app.get("/models/:name", authed, async (c) => {
     const name = c.req.param("name");
-    if (!MODEL_NAME_PATTERN.test(name)) return fail(c, 404, "model_not_found", "model names are lowercase letters, digits, '.', '_' and '-'");
-    await initBackend(c.var.settings.backend);
+    if (!MODEL_NAME_PATTERN.test(name)) return badModelName(c);
     const lookup = await getRegistry(c.env, c.var.settings).get(name, (p) => c.executionCtx.waitUntil(p));
     if (!lookup.ok) {
       return lookup.reason === "not_published"
