@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { quickJob } from "../test/helpers/train-fixture.ts";
 import { runJob } from "../train/job.ts";
-import type { Artifact } from "../train/package.ts";
+import type { Artifact } from "../train/store/package.ts";
 import { buildWorker, writeBenchConfig, type Build } from "./build.ts";
 
 export interface Context {

@@ -107,7 +107,7 @@ async function measure(req: ModelTimeRequest): Promise<ModelTimeResponse> {
     const width = layers[0]?.inputs ?? 0;
     const x = Float32Array.from(req.x);
     if (x.length !== req.rows * width) throw new Error(`x has ${x.length} values; expected ${req.rows} × ${width}`);
-    // Exactly the edge's forward pass (edge/predict.ts).
+    // Exactly the edge's forward pass (shared/predict.ts).
     let tfjsOut: Float32Array = new Float32Array(0);
     const tfjs = time(req.budgetMs, req.minIterations, () => {
       tfjsOut = tf.tidy(() => (model.predict(tf.tensor2d(x, [req.rows, width])) as tf.Tensor).dataSync() as Float32Array);

@@ -1,6 +1,6 @@
 /**
  * One `npm run train` as a measured child process (`node --import tsx
- * train/cli.ts …`, the same code the npm script runs, without npm/tsx wrapper
+ * train/cli/train.ts …`, the same code the npm script runs, without npm/tsx wrapper
  * processes in between): wall time, peak RSS, and what the run reports about
  * itself (fit seconds and epochs from the written manifest, test AUC).
  */
@@ -25,7 +25,7 @@ interface Summary { status: string; seconds: number; model?: { name: string; ver
 
 export async function trainRun(args: string[], outDir: string, timeoutMs: number): Promise<TrainRun> {
   const full = [...args, "--publish", "none", "--quiet", "--json", "--out", outDir];
-  const r = await runNodeMeasured("train/cli.ts", full, { timeoutMs });
+  const r = await runNodeMeasured("train/cli/train.ts", full, { timeoutMs });
   if (r.code !== 0) throw new Error(`npm run train -- ${full.join(" ")} exited ${r.code ?? r.signal}\n${tail(r.stderr)}`);
   const line = r.stdout.trim().split("\n").at(-1) ?? "";
   const summary = JSON.parse(line) as Summary;

@@ -10,7 +10,7 @@ import { request } from "node:http";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { Miniflare } from "miniflare";
-import type { S3Target } from "../train/storage.ts";
+import type { S3Target } from "../train/store/storage.ts";
 
 export const BUCKET = "edgescore-models";
 export const COMPATIBILITY_DATE = "2026-07-01";

@@ -16,7 +16,7 @@ import { settings, type Env, type Settings } from "./env.ts";
 import { parseJsonBody } from "./body.ts";
 import { describeValue, fail, type ErrorDetail } from "./errors.ts";
 import { openApiDocument } from "./openapi.ts";
-import { predict } from "./predict.ts";
+import { predict } from "../shared/predict.ts";
 import { ModelRegistry, type Log } from "./registry.ts";
 
 type AppEnv = { Bindings: Env; Variables: { settings: Settings; requestId: string; modelVersion?: string } };

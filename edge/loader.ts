@@ -4,32 +4,19 @@
  * manifest, the network's input width the preprocessing, and a warm-up
  * prediction must be finite.
  */
-import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { keys, MANIFEST_FILE, MODEL_FILE, parseManifest, WEIGHTS_FILE, type Manifest, type Pointer } from "../shared/artifact.ts";
+import { keys, MANIFEST_FILE, MODEL_FILE, parseManifest, WEIGHTS_FILE, type Pointer } from "../shared/artifact.ts";
 import { sha256Hex } from "../shared/hash.ts";
-import { baselineValue, stepWidth, transform, type Row } from "../shared/preprocess.ts";
 import { networkFromFiles } from "../shared/network.ts";
-import { reasonText } from "../shared/spec.ts";
-import { denseLayers, type DenseLayer } from "./explain.ts";
-import { instanceValidator, type InstanceCheck } from "./validate.ts";
+import { createScorer, type Scorer } from "../shared/scorer.ts";
+import { instanceValidator, type InstanceCheck } from "../shared/validate.ts";
 
-export interface LoadedModel {
+export interface LoadedModel extends Scorer {
   name: string;
   version: string;
-  manifest: Manifest;
   /** sha256 of manifest.json, as the pointer that named this version said (and the bytes matched). */
   manifestSha256: string;
-  model: tfl.LayersModel;
-  /** The network as plain arrays when it is a Dense stack (fast reason codes), else undefined. */
-  dense?: DenseLayer[];
-  /** Reason text per feature, in spec order. */
-  reasonTexts: string[];
   validate: InstanceCheck;
-  /** Encoded "typical applicant" (medians and modes): reason codes swap its segments in. */
-  baseline: Float32Array;
-  /** [start, end) of each feature's segment in the encoded vector, in spec order. */
-  segments: [number, number][];
   loadedAt: string;
   loadMs: Record<string, number>;
 }
@@ -91,34 +78,22 @@ export async function loadVersion(bucket: R2Bucket, pointer: Pointer, timeoutMs:
   } catch (e) {
     throw new LoadError(`${file(MODEL_FILE)}: ${(e as Error).message}`);
   }
-  const width = manifest.preprocess.width;
-  const inputWidth = model.inputs[0]?.shape[1];
-  if (inputWidth !== width) {
+  let scorer: Scorer;
+  try {
+    scorer = createScorer(manifest, model);
+  } catch (e) {
     model.dispose();
-    throw new LoadError(`${name}@${version}: the network takes ${inputWidth} inputs but preprocessing produces ${width}`);
+    throw new LoadError((e as Error).message);
   }
-  const baselineRow: Record<string, number | string> = {};
-  for (const s of manifest.preprocess.steps) baselineRow[s.name] = baselineValue(s);
-  const baseline = transform(manifest.preprocess, baselineRow as Row);
   const tBuild = performance.now();
-  const warm = tf.tidy(() => (model.predict(tf.tensor2d(baseline, [1, width])) as tf.Tensor).dataSync()[0]);
-  if (warm === undefined || !Number.isFinite(warm)) {
-    model.dispose();
-    throw new LoadError(`${name}@${version}: warm-up prediction is not a finite number`);
-  }
-  const dense = denseLayers(model);
-  const segments: [number, number][] = [];
-  let o = 0;
-  for (const s of manifest.preprocess.steps) { segments.push([o, o + stepWidth(s)]); o += stepWidth(s); }
+  const validate = instanceValidator(manifest.spec);
   return {
-    name, version, manifest, manifestSha256: pointer.manifestSha256, model, baseline, segments,
-    ...(dense ? { dense } : {}),
-    reasonTexts: manifest.spec.features.map(reasonText),
-    validate: instanceValidator(manifest.spec),
+    ...scorer, name, version, manifestSha256: pointer.manifestSha256,
+    validate,
     loadedAt: new Date().toISOString(),
     // Where a cold load spends its time (performance.now only advances across I/O in production).
     loadMs: {
-      readAndVerify: round(tRead - t0), backendWait: round(tBackend - tRead), build: round(tBuild - tBackend), warmAndValidator: round(performance.now() - tBuild),
+      readAndVerify: round(tRead - t0), backendWait: round(tBackend - tRead), build: round(tBuild - tBackend), validator: round(performance.now() - tBuild),
     },
   };
 }

@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadVersion, type LoadedModel } from "../edge/loader.ts";
-import { predict, scoreWithImpacts } from "../edge/predict.ts";
+import { predict, scoreWithImpacts } from "../shared/predict.ts";
 import { parsePointer } from "../shared/artifact.ts";
 import type { Row } from "../shared/preprocess.ts";
 import { FlakyBucket, publish } from "./helpers/fake-bucket.ts";

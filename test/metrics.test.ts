@@ -13,7 +13,7 @@ import {
   quantiles,
   rocAuc,
   scoreDeciles,
-} from "../train/metrics.ts";
+} from "../train/evaluate/metrics.ts";
 import { seededRandom } from "../shared/random.ts";
 
 // ---------------------------------------------------------------------------

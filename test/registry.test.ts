@@ -83,7 +83,7 @@ describe("model registry under storage faults", () => {
     const { get, settle } = registry(bucket);
     const first = await get();
     if (!first.ok) throw new Error(first.message);
-    const { predict } = await import("../edge/predict.ts");
+    const { predict } = await import("../shared/predict.ts");
     const row = { Seniority: 9, Home: "rent", Time: 60, Age: 30, Marital: "married", Records: "no", Job: "freelance", Expenses: 73, Income: 129, Assets: 0, Debt: 0, Amount: 800, Price: 846 };
     predict(first.model, [row], 4);
     const baseline = tf.memory().numTensors;

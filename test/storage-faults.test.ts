@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keys } from "../shared/artifact.ts";
 import { sha256Hex } from "../shared/hash.ts";
 import { publishTo } from "../train/job.ts";
-import type { Artifact } from "../train/package.ts";
+import type { Artifact } from "../train/store/package.ts";
 import { fixtures, readArtifact } from "./helpers/fixtures.ts";
 import { startWorker, type TestWorker } from "./helpers/worker.ts";
 

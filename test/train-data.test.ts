@@ -233,7 +233,7 @@ describe("feature inference", () => {
 /** Runs `train/cli.ts` with the Node that runs vitest (22). */
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ["node_modules/tsx/dist/cli.mjs", "train/cli.ts", ...args], { timeout: 120_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ["node_modules/tsx/dist/cli.mjs", "train/cli/train.ts", ...args], { timeout: 120_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -244,8 +244,29 @@ describe("train CLI exit codes", () => {
   it("a malformed option is a usage error: exit 2, naming the option", async () => {
     const r = await cli(["--epochs", "abc", "--dry-run"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--epochs: expected a valid number, found "abc"');
+    expect(r.stderr).toContain('--epochs: expected a whole number >= 1, found "abc"');
     expect(r.stderr).toContain("--help");
+  });
+
+  it("a negative number is the flag's value, refused with the allowed range (not node's 'ambiguous argument')", async () => {
+    const r = await cli(["--epochs", "-5", "--dry-run"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--epochs: expected a whole number >= 1, found "-5"');
+  });
+
+  it("a misspelt flag names the nearest real one", async () => {
+    const r = await cli(["--epoch", "20", "--dry-run"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown option --epoch; did you mean --epochs?");
+  });
+
+  it("with --json, a failure still prints one JSON object on stdout, and a usage error too", async () => {
+    const failed = await cli(["--data", "/nonexistent.csv", "--publish", "none", "--json"]);
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout)).toEqual({ ok: false, error: { code: "failed", message: expect.stringContaining("cannot read /nonexistent.csv") } });
+    const usage = await cli(["--epochs", "0", "--json"]);
+    expect(usage.code).toBe(2);
+    expect(JSON.parse(usage.stdout)).toEqual({ ok: false, error: { code: "usage", message: '--epochs: expected a whole number >= 1, found "0"' } });
   });
 
   it("unreadable data is a failure: exit 1, naming the file and saying nothing was published", async () => {
@@ -260,7 +281,8 @@ describe("train CLI exit codes", () => {
     const r = await cli(["--dry-run", "--json"]);
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split("\n")).toHaveLength(1);
-    const summary = JSON.parse(r.stdout) as { status: string; spec: { features: unknown[] } };
+    const summary = JSON.parse(r.stdout) as { ok: boolean; status: string; spec: { features: unknown[] } };
+    expect(summary.ok).toBe(true);
     expect(summary.status).toBe("dry-run");
     expect(summary.spec.features).toHaveLength(13);
   });

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { inject } from "vitest";
 import { parseManifest } from "../../shared/artifact.ts";
-import type { Artifact } from "../../train/package.ts";
+import type { Artifact } from "../../train/store/package.ts";
 
 export interface ParityCase {
   /** The applicant as the mobile app sends it. */

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { request } from "node:http";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
-import type { S3Target } from "../../train/storage.ts";
+import type { S3Target } from "../../train/store/storage.ts";
 import { fixtures } from "./fixtures.ts";
 
 export interface TestWorker {

@@ -2,11 +2,11 @@
  * `npm start`, first half: publish the bundled model into the local R2 store
  * unless a model is already published there; `wrangler dev` then serves it.
  */
-import { readPointer } from "./publish.ts";
-import { startLocalR2 } from "./local-r2.ts";
-import { createS3Client } from "./storage.ts";
-import { readWranglerFacts } from "./wrangler-config.ts";
-import { run } from "./cli.ts";
+import { readPointer } from "../store/publish.ts";
+import { startLocalR2 } from "../store/local-r2.ts";
+import { createS3Client } from "../store/storage.ts";
+import { readWranglerFacts } from "../store/wrangler-config.ts";
+import { run } from "./train.ts";
 
 const facts = readWranglerFacts();
 const local = await startLocalR2(facts.bucketName);

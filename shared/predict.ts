@@ -6,9 +6,9 @@
  * by adding one variant row per feature to that same single forward pass.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { transformInto, type Row } from "../shared/preprocess.ts";
+import { transformInto, type Row } from "./preprocess.ts";
 import { denseImpacts } from "./explain.ts";
-import type { LoadedModel } from "./loader.ts";
+import type { Scorer } from "./scorer.ts";
 
 export type Decision = "approve" | "refer" | "decline";
 
@@ -31,12 +31,12 @@ export function decide(p: number, t: { refer: number; decline: number }): Decisi
 }
 
 /** Runs the network on `n` encoded rows. */
-function forward(m: LoadedModel, x: Float32Array, n: number): Float32Array {
+function forward(m: Scorer, x: Float32Array, n: number): Float32Array {
   return tf.tidy(() => (m.model.predict(tf.tensor2d(x, [n, m.manifest.preprocess.width])) as tf.Tensor).dataSync() as Float32Array);
 }
 
 /** Impacts (rows × features) and probabilities, with variant rows in the tfjs batch: any network. */
-function batchedVariants(m: LoadedModel, rows: Row[], explain: boolean): { p: Float32Array; impacts?: Float64Array } {
+function batchedVariants(m: Scorer, rows: Row[], explain: boolean): { p: Float32Array; impacts?: Float64Array } {
   const { width, steps } = m.manifest.preprocess;
   const perRow = explain ? steps.length + 1 : 1;
   const x = new Float32Array(rows.length * perRow * width);
@@ -64,7 +64,7 @@ function batchedVariants(m: LoadedModel, rows: Row[], explain: boolean): { p: Fl
 }
 
 /** The same with the Dense shortcut: tfjs scores n rows, impacts come from explain.ts. */
-function denseShortcut(m: LoadedModel, rows: Row[], explain: boolean): { p: Float32Array; impacts?: Float64Array } {
+function denseShortcut(m: Scorer, rows: Row[], explain: boolean): { p: Float32Array; impacts?: Float64Array } {
   const { width, steps } = m.manifest.preprocess;
   const x = new Float32Array(rows.length * width);
   rows.forEach((row, i) => transformInto(m.manifest.preprocess, row, x, i * width));
@@ -77,11 +77,16 @@ function denseShortcut(m: LoadedModel, rows: Row[], explain: boolean): { p: Floa
   return { p, impacts };
 }
 
-export function scoreWithImpacts(m: LoadedModel, rows: Row[], explain: boolean): { p: Float32Array; impacts?: Float64Array } {
+export function scoreWithImpacts(m: Scorer, rows: Row[], explain: boolean): { p: Float32Array; impacts?: Float64Array } {
   return m.dense ? denseShortcut(m, rows, explain) : batchedVariants(m, rows, explain);
 }
 
-export function predict(m: LoadedModel, rows: Row[], topK: number): Prediction[] {
+/** Probabilities only, for offline jobs (the quality gate, batch scoring): the same forward pass the edge runs. */
+export function scoreRows(m: Scorer, rows: Row[]): Float32Array {
+  return scoreWithImpacts(m, rows, false).p;
+}
+
+export function predict(m: Scorer, rows: Row[], topK: number): Prediction[] {
   const { p, impacts } = scoreWithImpacts(m, rows, topK > 0);
   const features = m.manifest.spec.features;
   return rows.map((row, i) => {

@@ -3,7 +3,7 @@
  * ranges, vocabularies, nullability; then applies the user's overrides
  * (`--categorical`, `--ignore`, `--spec`). Every refusal names the column.
  */
-import type { Feature, FeatureSpec, SpecOverrides } from "../shared/spec.ts";
+import type { Feature, FeatureSpec, SpecOverrides } from "../../shared/spec.ts";
 import type { ColumnProfile, DataProfile } from "./profile.ts";
 
 export interface InferOptions {

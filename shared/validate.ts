@@ -4,9 +4,28 @@
  * misspelt "income" would otherwise be silently imputed and change the score.
  */
 import { type } from "arktype";
-import type { Row } from "../shared/preprocess.ts";
-import type { Feature, FeatureSpec } from "../shared/spec.ts";
-import { describeValue, type ErrorDetail } from "./errors.ts";
+import type { Row } from "./preprocess.ts";
+import type { Feature, FeatureSpec } from "./spec.ts";
+
+/** One problem with a request, by path: what the field accepts and what was sent (shortened). */
+export interface ErrorDetail {
+  /** e.g. `instances[3].Income` */
+  path: string;
+  expected: string;
+  received: string;
+}
+
+/** A short, safe rendering of a received value: never echoes a huge body back. */
+export function describeValue(v: unknown): string {
+  if (v === undefined) return "missing";
+  let s: string;
+  try {
+    s = typeof v === "string" ? JSON.stringify(v) : typeof v === "number" && !Number.isFinite(v) ? String(v) : (JSON.stringify(v) ?? String(v));
+  } catch {
+    s = Object.prototype.toString.call(v);
+  }
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
 
 export type InstanceCheck = (instance: unknown, index: number) => { ok: true; row: Row } | { ok: false; details: ErrorDetail[] };
 

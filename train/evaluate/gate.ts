@@ -4,14 +4,15 @@
  * preprocessing) and refuses to promote the new model if its AUC is lower by
  * more than the allowed drop. Compared on the same rows, or not at all.
  */
-import * as tf from "@tensorflow/tfjs-core";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { keys, MANIFEST_FILE, MODEL_FILE, parseManifest, WEIGHTS_FILE } from "../shared/artifact.ts";
-import { sha256Hex } from "../shared/hash.ts";
-import { networkFromFiles } from "../shared/network.ts";
-import { transformInto, type Row } from "../shared/preprocess.ts";
+import { keys, MANIFEST_FILE, MODEL_FILE, parseManifest, WEIGHTS_FILE } from "../../shared/artifact.ts";
+import { sha256Hex } from "../../shared/hash.ts";
+import { networkFromFiles } from "../../shared/network.ts";
+import type { Row } from "../../shared/preprocess.ts";
+import { scoreRows } from "../../shared/predict.ts";
+import { createScorer } from "../../shared/scorer.ts";
 import { rocAuc } from "./metrics.ts";
-import { PublishError, readObjectBytes, type CurrentPointer } from "./publish.ts";
+import { PublishError, readObjectBytes, type CurrentPointer } from "../store/publish.ts";
 
 export interface GateInput {
   newAuc: number;
@@ -40,11 +41,12 @@ export async function checkNotWorse(client: S3Client, bucket: string, name: stri
   }
   const [topologyBytes, weights] = await Promise.all([readObjectBytes(client, bucket, file(MODEL_FILE)), readObjectBytes(client, bucket, file(WEIGHTS_FILE))]);
   const model = await networkFromFiles(topologyBytes, weights);
-  const width = m.preprocess.width;
-  const x = new Float32Array(g.testRows.length * width);
-  g.testRows.forEach((row, i) => transformInto(m.preprocess, row, x, i * width));
-  const scores = tf.tidy(() => (model.predict(tf.tensor2d(x, [g.testRows.length, width])) as tf.Tensor).dataSync() as Float32Array);
-  model.dispose();
+  let scores: Float32Array;
+  try {
+    scores = scoreRows(createScorer(m, model), g.testRows);
+  } finally {
+    model.dispose();
+  }
   const currentAuc = rocAuc(g.testLabels, scores);
   if (g.newAuc < currentAuc - g.maxDrop) {
     throw new PublishError(

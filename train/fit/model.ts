@@ -5,9 +5,9 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { seededRandom, shuffleInPlace } from "../shared/random.ts";
-import type { Matrix } from "./dataset.ts";
-import { logLoss, rocAuc } from "./metrics.ts";
+import { seededRandom, shuffleInPlace } from "../../shared/random.ts";
+import type { Matrix } from "../data/dataset.ts";
+import { logLoss, rocAuc } from "../evaluate/metrics.ts";
 
 export interface TrainOptions {
   /** Hidden layer sizes; the reference is [64]. */

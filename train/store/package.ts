@@ -5,10 +5,10 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { ARTIFACT_FORMAT, MANIFEST_FILE, MODEL_FILE, WEIGHTS_FILE, versionId, type Manifest, type Thresholds } from "../shared/artifact.ts";
-import { sha256Hex } from "../shared/hash.ts";
-import type { PreprocessState } from "../shared/preprocess.ts";
-import type { FeatureSpec } from "../shared/spec.ts";
+import { ARTIFACT_FORMAT, MANIFEST_FILE, MODEL_FILE, WEIGHTS_FILE, versionId, type Manifest, type Thresholds } from "../../shared/artifact.ts";
+import { sha256Hex } from "../../shared/hash.ts";
+import type { PreprocessState } from "../../shared/preprocess.ts";
+import type { FeatureSpec } from "../../shared/spec.ts";
 
 export interface Artifact {
   name: string;

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { Readable, Transform } from "node:stream";
 import { parse, CsvError } from "csv-parse";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { describeS3Error } from "./storage.ts";
+import { describeS3Error } from "../store/storage.ts";
 
 export interface CsvSource {
   /** What to call the source in messages: a path or an s3:// URL. */

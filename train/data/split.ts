@@ -3,7 +3,7 @@
  * on its own and cut in the same proportions, so the splits share the base
  * rate and the same seed always gives the same split.
  */
-import { seededRandom, shuffleInPlace } from "../shared/random.ts";
+import { seededRandom, shuffleInPlace } from "../../shared/random.ts";
 
 export const TRAIN = 0;
 export const VALIDATION = 1;

@@ -4,7 +4,7 @@
  * for the machine-readable summary.
  */
 import { SingleBar, Presets } from "cli-progress";
-import type { EpochLog } from "./model.ts";
+import type { EpochLog } from "../fit/model.ts";
 
 export interface Progress {
   start(totalEpochs: number): void;

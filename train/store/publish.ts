@@ -7,8 +7,8 @@
  *      if another publisher moved it meanwhile, fail instead of overwriting.
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { MANIFEST_FILE, keys, type Pointer } from "../shared/artifact.ts";
-import { sha256Hex } from "../shared/hash.ts";
+import { MANIFEST_FILE, keys, type Pointer } from "../../shared/artifact.ts";
+import { sha256Hex } from "../../shared/hash.ts";
 import type { Artifact } from "./package.ts";
 import { describeS3Error } from "./storage.ts";
 

@@ -5,19 +5,19 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
-import { keys, MODEL_NAME_PATTERN } from "../shared/artifact.ts";
-import type { Scaler } from "../shared/preprocess.ts";
+import { between, list, num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
+import { keys, MODEL_NAME_PATTERN } from "../../shared/artifact.ts";
+import type { Scaler } from "../../shared/preprocess.ts";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { checkNotWorse } from "./gate.ts";
-import { loadOverrides, runJob, publishTo, type JobOptions } from "./job.ts";
-import type { CurrentPointer } from "./publish.ts";
-import { startLocalR2 } from "./local-r2.ts";
+import { checkNotWorse } from "../evaluate/gate.ts";
+import { loadOverrides, runJob, publishTo, type JobOptions } from "../job.ts";
+import type { CurrentPointer } from "../store/publish.ts";
+import { startLocalR2 } from "../store/local-r2.ts";
 import { createProgress } from "./progress.ts";
-import { s3TargetFromEnv, type S3Target } from "./storage.ts";
-import { readWranglerFacts } from "./wrangler-config.ts";
-import type { TrainBackend } from "./backend.ts";
+import { s3TargetFromEnv, type S3Target } from "../store/storage.ts";
+import { readWranglerFacts } from "../store/wrangler-config.ts";
+import type { TrainBackend } from "../fit/backend.ts";
 
 const BUNDLED = { data: "data/credit_data.csv", spec: "data/credit_data.spec.json", testRows: "data/credit_data.test_rows.csv" };
 
@@ -58,30 +58,8 @@ Publishing
   --quiet                  no per-epoch progress
 `;
 
-class UsageError extends Error {}
-
-function list(v: string | undefined): string[] {
-  return v ? v.split(",").map((s) => s.trim()).filter(Boolean) : [];
-}
-
-function num(name: string, v: string | undefined, fallback: number, check: (x: number) => boolean = Number.isFinite): number {
-  if (v === undefined) return fallback;
-  const x = Number(v);
-  if (v.trim() === "" || !check(x)) throw new UsageError(`--${name}: expected a valid number, found "${v}"`);
-  return x;
-}
-
-function oneOf<T extends string>(name: string, v: string | undefined, allowed: readonly T[], fallback: T): T {
-  if (v === undefined) return fallback;
-  if (!allowed.includes(v as T)) throw new UsageError(`--${name}: expected one of ${allowed.join(", ")}, found "${v}"`);
-  return v as T;
-}
-
 export async function main(argv: string[]): Promise<number> {
-  const { values: a } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
+  const { values: a } = parseFlags(argv, {
       data: { type: "string" }, target: { type: "string" }, positive: { type: "string" }, spec: { type: "string" },
       categorical: { type: "string" }, ignore: { type: "string" }, test: { type: "string" }, "test-rows": { type: "string" },
       seed: { type: "string" }, validation: { type: "string" }, "test-share": { type: "string" }, "max-skipped": { type: "string" },
@@ -90,17 +68,13 @@ export async function main(argv: string[]): Promise<number> {
       "refer-at": { type: "string" }, "decline-at": { type: "string" }, "min-auc": { type: "string" }, "max-auc-drop": { type: "string" },
       publish: { type: "string" }, "model-name": { type: "string" }, out: { type: "string" }, bucket: { type: "string" },
       json: { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
-    },
   });
   if (a.help) { process.stdout.write(HELP); return 0; }
 
   const bundled = a.data === undefined;
   const specPath = a.spec ?? (bundled ? BUNDLED.spec : undefined);
   const specDefaults = specPath ? loadOverrides(specPath) : {};
-  const int = (x: number) => Number.isInteger(x) && x > 0;
-  const share = (x: number) => x >= 0 && x < 1;
-  const prob = (x: number) => x >= 0 && x <= 1;
-  const hidden = list(a.hidden ?? "64").map((h) => num("hidden", h, 0, int));
+  const hidden = list(a.hidden ?? "64").map((h) => num("hidden", h, 0, rules.positiveInt));
   const publish = oneOf("publish", a.publish, ["local", "s3", "none"] as const, "local");
   const facts = publish === "local" || !a["model-name"] ? readWranglerFacts() : undefined;
   const modelName = a["model-name"] ?? facts?.modelName ?? "credit-risk";
@@ -114,27 +88,27 @@ export async function main(argv: string[]): Promise<number> {
     ignore: list(a.ignore),
     ...(a.test ? { test: a.test } : {}),
     ...(a["test-rows"] ?? (bundled && !a.test) ? { testRows: a["test-rows"] ?? BUNDLED.testRows } : {}),
-    seed: num("seed", a.seed, 42, Number.isInteger),
-    validationShare: num("validation", a.validation, 0.1, share),
-    testShare: num("test-share", a["test-share"], 0.2, share),
+    seed: num("seed", a.seed, 42, rules.integer),
+    validationShare: num("validation", a.validation, 0.1, rules.share),
+    testShare: num("test-share", a["test-share"], 0.2, rules.share),
     scaler: oneOf<Scaler>("scaler", a.scaler, ["standard", "robust", "minmax"], "standard"),
     train: {
       hidden,
-      epochs: num("epochs", a.epochs, 100, int),
-      batchSize: num("batch-size", a["batch-size"], 32, int),
-      learningRate: num("learning-rate", a["learning-rate"], 0.001, (x) => x > 0 && x < 10),
-      patience: num("patience", a.patience, 20, (x) => Number.isInteger(x) && x >= 0),
-      seed: num("seed", a.seed, 42, Number.isInteger),
+      epochs: num("epochs", a.epochs, 100, rules.positiveInt),
+      batchSize: num("batch-size", a["batch-size"], 32, rules.positiveInt),
+      learningRate: num("learning-rate", a["learning-rate"], 0.001, between(0, 10)),
+      patience: num("patience", a.patience, 20, rules.nonNegativeInt),
+      seed: num("seed", a.seed, 42, rules.integer),
     },
     backend: oneOf<TrainBackend>("backend", a.backend, ["wasm", "cpu"], "wasm"),
-    thresholds: { refer: num("refer-at", a["refer-at"], 0.25, prob), decline: num("decline-at", a["decline-at"], 0.5, prob) },
-    ...(a["min-auc"] !== undefined ? { minAuc: num("min-auc", a["min-auc"], 0, prob) } : {}),
-    maxSkipped: num("max-skipped", a["max-skipped"], 0.05, prob),
+    thresholds: { refer: num("refer-at", a["refer-at"], 0.25, rules.probability), decline: num("decline-at", a["decline-at"], 0.5, rules.probability) },
+    ...(a["min-auc"] !== undefined ? { minAuc: num("min-auc", a["min-auc"], 0, rules.probability) } : {}),
+    maxSkipped: num("max-skipped", a["max-skipped"], 0.05, rules.probability),
     keepTestRows: a["max-auc-drop"] !== undefined,
     modelName,
     dryRun: a["dry-run"] ?? false,
   };
-  const maxAucDrop = a["max-auc-drop"] === undefined ? undefined : num("max-auc-drop", a["max-auc-drop"], 0, prob);
+  const maxAucDrop = a["max-auc-drop"] === undefined ? undefined : num("max-auc-drop", a["max-auc-drop"], 0, rules.probability);
   if (maxAucDrop !== undefined && publish === "none") throw new UsageError("--max-auc-drop compares with the published model: it needs --publish local or s3");
   if (o.thresholds.refer > o.thresholds.decline) throw new UsageError(`--refer-at ${o.thresholds.refer} must not be above --decline-at ${o.thresholds.decline}`);
   if (o.validationShare + o.testShare >= 1) throw new UsageError("--validation plus --test-share must leave rows for training");
@@ -153,7 +127,7 @@ export async function main(argv: string[]): Promise<number> {
     progress: createProgress(process.stderr, a.quiet ?? false),
     ...("missing" in envTarget ? {} : { dataTarget: envTarget }),
   });
-  const summary: Record<string, unknown> = { status: o.dryRun ? "dry-run" : "trained", spec: result.spec, seconds: result.seconds };
+  const summary: Record<string, unknown> = { ok: true, status: o.dryRun ? "dry-run" : "trained", spec: result.spec, seconds: result.seconds };
   const artifact = result.artifact;
   if (artifact) {
     const out = a.out ?? (publish === "none" ? "artifacts" : undefined);
@@ -194,13 +168,9 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** Runs `main` and maps errors to messages and exit codes (1 failure, 2 usage). */
+/** `main` with errors mapped to messages and exit codes (1 failure, 2 usage). */
 export function run(argv: string[]): Promise<number> {
-  return main(argv).catch((e: unknown) => {
-    const usage = e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-    process.stderr.write(`error: ${(e as Error).message}\n${usage ? "run with --help for usage\n" : "nothing was published; the current model is unchanged\n"}`);
-    return usage ? 2 : 1;
-  });
+  return runCommand(argv, main, { afterFailure: "nothing was published; the current model is unchanged" });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

@@ -3,8 +3,8 @@
  * preprocessing on training rows only, then encode every usable row with the
  * very `transformInto` the edge uses. Raw rows are never held in memory.
  */
-import { PreprocessFitter, transformInto, type FitOptions, type PreprocessState, type Row } from "../shared/preprocess.ts";
-import type { FeatureSpec } from "../shared/spec.ts";
+import { PreprocessFitter, transformInto, type FitOptions, type PreprocessState, type Row } from "../../shared/preprocess.ts";
+import type { FeatureSpec } from "../../shared/spec.ts";
 import { readCsv, type CsvSource } from "./csv.ts";
 import { parseNumber } from "./profile.ts";
 import { TEST, TRAIN, VALIDATION } from "./split.ts";

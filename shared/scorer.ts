@@ -1,0 +1,51 @@
+/**
+ * A network ready to score: the manifest's preprocessing, the tfjs network and
+ * what reason codes need (the encoded baseline applicant, each feature's
+ * segment of the encoded row, the Dense stack as plain arrays). Built once per
+ * version, by the edge and by offline jobs alike, so both score identically.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import type { Manifest } from "./artifact.ts";
+import { denseLayers, type DenseLayer } from "./explain.ts";
+import { baselineValue, stepWidth, transform, type Row } from "./preprocess.ts";
+import { reasonText } from "./spec.ts";
+
+export interface Scorer {
+  manifest: Manifest;
+  model: tfl.LayersModel;
+  /** The network as plain arrays when it is a Dense stack (fast reason codes), else undefined. */
+  dense?: DenseLayer[];
+  /** Reason text per feature, in spec order. */
+  reasonTexts: string[];
+  /** Encoded "typical applicant" (medians and modes): reason codes swap its segments in. */
+  baseline: Float32Array;
+  /** [start, end) of each feature's segment in the encoded vector, in spec order. */
+  segments: [number, number][];
+}
+
+/**
+ * Checks that the network fits the preprocessing (input width) and gives a
+ * finite output for the baseline applicant, then precomputes what scoring
+ * needs. Throws with a message naming what is wrong; the caller owns `model`
+ * and disposes it on failure.
+ */
+export function createScorer(manifest: Manifest, model: tfl.LayersModel): Scorer {
+  const { width, steps } = manifest.preprocess;
+  const inputWidth = model.inputs[0]?.shape[1];
+  if (inputWidth !== width) {
+    throw new Error(`${manifest.name}@${manifest.version}: the network takes ${inputWidth} inputs but preprocessing produces ${width}`);
+  }
+  const baselineRow: Record<string, number | string> = {};
+  for (const s of steps) baselineRow[s.name] = baselineValue(s);
+  const baseline = transform(manifest.preprocess, baselineRow as Row);
+  const warm = tf.tidy(() => (model.predict(tf.tensor2d(baseline, [1, width])) as tf.Tensor).dataSync()[0]);
+  if (warm === undefined || !Number.isFinite(warm)) {
+    throw new Error(`${manifest.name}@${manifest.version}: warm-up prediction is not a finite number`);
+  }
+  const segments: [number, number][] = [];
+  let o = 0;
+  for (const s of steps) { segments.push([o, o + stepWidth(s)]); o += stepWidth(s); }
+  const dense = denseLayers(model);
+  return { manifest, model, baseline, segments, reasonTexts: manifest.spec.features.map(reasonText), ...(dense ? { dense } : {}) };
+}
