@@ -5,11 +5,11 @@
  * prediction must be finite.
  */
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { keys, MANIFEST_FILE, MODEL_FILE, parseManifest, WEIGHTS_FILE, type Pointer } from "../shared/artifact.ts";
-import { sha256Hex } from "../shared/hash.ts";
+import { keys, MANIFEST_FILE, MODEL_FILE, WEIGHTS_FILE, type Pointer } from "../shared/artifact.ts";
 import { networkFromFiles } from "../shared/network.ts";
 import { createScorer, type Scorer } from "../shared/scorer.ts";
 import { instanceValidator, type InstanceCheck } from "../shared/validate.ts";
+import { verifyFile, verifyManifest } from "../shared/verify.ts";
 
 export interface LoadedModel extends Scorer {
   name: string;
@@ -53,21 +53,13 @@ export async function loadVersion(bucket: R2Bucket, pointer: Pointer, timeoutMs:
   // The manifest is judged first; a failure of the other reads is reported only after it.
   for (const r of [modelRead, weightsRead]) r.catch(() => {});
   const manifestBytes = await manifestRead;
-  if ((await sha256Hex(manifestBytes)) !== pointer.manifestSha256) {
-    throw new LoadError(`${file(MANIFEST_FILE)}: sha256 does not match the pointer`);
-  }
-  const parsed = parseManifest(new TextDecoder().decode(manifestBytes));
+  const parsed = await verifyManifest(manifestBytes, { name, version, sha256: pointer.manifestSha256 });
   if (!parsed.ok) throw new LoadError(`${file(MANIFEST_FILE)}: ${parsed.error}`);
   const manifest = parsed.value;
-  if (manifest.name !== name || manifest.version !== version) {
-    throw new LoadError(`${file(MANIFEST_FILE)} describes ${manifest.name}@${manifest.version}, not ${name}@${version}`);
-  }
   const [modelJson, weights] = await Promise.all([modelRead, weightsRead]);
   for (const [f, bytes] of [[MODEL_FILE, modelJson], [WEIGHTS_FILE, weights]] as const) {
-    const entry = manifest.files[f];
-    if (!entry || bytes.byteLength !== entry.bytes || (await sha256Hex(bytes)) !== entry.sha256) {
-      throw new LoadError(`${file(f)}: size or sha256 does not match the manifest (tampered or truncated)`);
-    }
+    const problem = await verifyFile(manifest, f, bytes);
+    if (problem) throw new LoadError(`${file(f)}: ${problem}`);
   }
   const tRead = performance.now();
   await backendReady?.();

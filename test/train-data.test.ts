@@ -230,10 +230,10 @@ describe("feature inference", () => {
 
 // ---------------------------------------------------------------- CLI
 
-/** Runs `train/cli.ts` with the Node that runs vitest (22). */
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs `train/cli/train.ts` with the Node that runs vitest (22). */
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ["node_modules/tsx/dist/cli.mjs", "train/cli/train.ts", ...args], { timeout: 120_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ["node_modules/tsx/dist/cli.mjs", "train/cli/train.ts", ...args], { timeout: 120_000, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -252,6 +252,12 @@ describe("train CLI exit codes", () => {
     const r = await cli(["--epochs", "-5", "--dry-run"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--epochs: expected a whole number >= 1, found "-5"');
+  });
+
+  it("--publish s3 --dry-run needs no S3 credentials (a dry run publishes nothing)", async () => {
+    const r = await cli(["--publish", "s3", "--dry-run", "--json"], { R2_ACCOUNT_ID: "", S3_ENDPOINT: "", S3_BUCKET: "", AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "" });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, status: "dry-run" });
   });
 
   it("a misspelt flag names the nearest real one", async () => {

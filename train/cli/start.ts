@@ -2,21 +2,18 @@
  * `npm start`, first half: publish the bundled model into the local R2 store
  * unless a model is already published there; `wrangler dev` then serves it.
  */
+import { openStore } from "../store/open.ts";
 import { readPointer } from "../store/publish.ts";
-import { startLocalR2 } from "../store/local-r2.ts";
-import { createS3Client } from "../store/storage.ts";
 import { readWranglerFacts } from "../store/wrangler-config.ts";
 import { run } from "./train.ts";
 
 const facts = readWranglerFacts();
-const local = await startLocalR2(facts.bucketName);
+const store = await openStore("local", undefined, facts.bucketName);
 let published: string | undefined;
 try {
-  const client = createS3Client(local.target);
-  published = (await readPointer(client, local.target.bucket, facts.modelName)).pointer?.version;
-  client.destroy();
+  published = (await readPointer(store.client, store.target.bucket, facts.modelName)).pointer?.version;
 } finally {
-  await local.dispose();
+  await store.close();
 }
 if (published) {
   process.stderr.write(`model "${facts.modelName}" version ${published} is already published locally; serving it (npm run train publishes a new one)\n`);

@@ -13,7 +13,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { checkNotWorse } from "../evaluate/gate.ts";
 import { loadOverrides, runJob, publishTo, type JobOptions } from "../job.ts";
 import type { CurrentPointer } from "../store/publish.ts";
-import { startLocalR2 } from "../store/local-r2.ts";
+import { openStore } from "../store/open.ts";
 import { createProgress } from "./progress.ts";
 import { s3TargetFromEnv, type S3Target } from "../store/storage.ts";
 import { readWranglerFacts } from "../store/wrangler-config.ts";
@@ -113,9 +113,10 @@ export async function main(argv: string[]): Promise<number> {
   if (o.thresholds.refer > o.thresholds.decline) throw new UsageError(`--refer-at ${o.thresholds.refer} must not be above --decline-at ${o.thresholds.decline}`);
   if (o.validationShare + o.testShare >= 1) throw new UsageError("--validation plus --test-share must leave rows for training");
 
-  // Resolve the publish target before hours of training, so a missing variable fails fast.
+  // Resolve the publish target before hours of training, so a missing variable fails fast
+  // (a dry run publishes nothing and needs no credentials).
   let s3: S3Target | undefined;
-  if (publish === "s3") {
+  if (publish === "s3" && !o.dryRun) {
     const t = s3TargetFromEnv(process.env, a.bucket);
     if ("missing" in t) throw new UsageError(`--publish s3 needs ${t.missing.join(", ")} in the environment`);
     s3 = t;
@@ -140,9 +141,9 @@ export async function main(argv: string[]): Promise<number> {
       log(`wrote ${join(out, keys.version(artifact.name, artifact.version))}`);
     }
     if (publish !== "none") {
-      const local = publish === "local" ? await startLocalR2((facts ?? readWranglerFacts()).bucketName) : undefined;
+      const store = await openStore(publish, s3, facts?.bucketName);
       try {
-        const target = local?.target ?? (s3 as S3Target);
+        const target = store.target;
         const gate = maxAucDrop === undefined ? undefined : async (client: S3Client, current: CurrentPointer) => {
           const g = await checkNotWorse(client, target.bucket, artifact.name, current, {
             newAuc: result.test!.auc, testRows: result.testRows ?? [], testLabels: result.testLabels ?? new Float32Array(), maxDrop: maxAucDrop,
@@ -150,11 +151,10 @@ export async function main(argv: string[]): Promise<number> {
           if (g.currentVersion) log(`quality gate: current model ${g.currentVersion} scores AUC ${g.currentAuc!.toFixed(4)} on the same test rows; the new model ${result.test!.auc.toFixed(4)}`);
         };
         const res = await publishTo(target, artifact, undefined, gate);
-        const where = local ? `local R2 bucket "${target.bucket}" (.wrangler/state/v3)` : `s3://${target.bucket}`;
-        log(`published ${artifact.name} version ${res.pointer.version} to ${where}${res.previous ? ` (was ${res.previous})` : " (first version)"}`);
-        summary.published = { where: local ? "local" : `s3://${target.bucket}`, pointer: res.pointer, previous: res.previous ?? null };
+        log(`published ${artifact.name} version ${res.pointer.version} to ${store.where}${res.previous ? ` (was ${res.previous})` : " (first version)"}`);
+        summary.published = { where: store.kind === "local" ? "local" : `s3://${target.bucket}`, pointer: res.pointer, previous: res.previous ?? null };
       } finally {
-        await local?.dispose();
+        await store.close();
       }
     }
     const t = result.test!;

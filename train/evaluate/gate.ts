@@ -5,14 +5,11 @@
  * more than the allowed drop. Compared on the same rows, or not at all.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
-import { keys, MANIFEST_FILE, MODEL_FILE, parseManifest, WEIGHTS_FILE } from "../../shared/artifact.ts";
-import { sha256Hex } from "../../shared/hash.ts";
-import { networkFromFiles } from "../../shared/network.ts";
 import type { Row } from "../../shared/preprocess.ts";
 import { scoreRows } from "../../shared/predict.ts";
-import { createScorer } from "../../shared/scorer.ts";
+import { PublishError, type CurrentPointer } from "../store/publish.ts";
+import { loadVersionScorer, readManifest, StoreError } from "../store/versions.ts";
 import { rocAuc } from "./metrics.ts";
-import { PublishError, readObjectBytes, type CurrentPointer } from "../store/publish.ts";
 
 export interface GateInput {
   newAuc: number;
@@ -26,26 +23,24 @@ export interface GateResult { currentVersion?: string; currentAuc?: number }
 export async function checkNotWorse(client: S3Client, bucket: string, name: string, current: CurrentPointer, g: GateInput): Promise<GateResult> {
   const pointer = current.pointer;
   if (!pointer) return {}; // nothing published yet: nothing to be worse than
-  const file = (f: string) => keys.file(name, pointer.version, f);
-  const manifestBytes = await readObjectBytes(client, bucket, file(MANIFEST_FILE));
-  if ((await sha256Hex(manifestBytes)) !== pointer.manifestSha256) {
-    throw new PublishError(`cannot compare with the current model: ${file(MANIFEST_FILE)} does not match its pointer`);
-  }
-  const parsed = parseManifest(new TextDecoder().decode(manifestBytes));
-  if (!parsed.ok) throw new PublishError(`cannot compare with the current model: ${parsed.error}`);
-  const m = parsed.value;
-  const present = new Set(Object.keys(g.testRows[0] ?? {}));
-  const missing = m.spec.features.filter((f) => !present.has(f.name)).map((f) => f.name);
-  if (missing.length) {
-    throw new PublishError(`cannot compare with the current model ${pointer.version}: it uses ${missing.join(", ")}, which this data does not have; drop --max-auc-drop to publish anyway`);
-  }
-  const [topologyBytes, weights] = await Promise.all([readObjectBytes(client, bucket, file(MODEL_FILE)), readObjectBytes(client, bucket, file(WEIGHTS_FILE))]);
-  const model = await networkFromFiles(topologyBytes, weights);
+  const l = { client, bucket, name };
   let scores: Float32Array;
   try {
-    scores = scoreRows(createScorer(m, model), g.testRows);
-  } finally {
-    model.dispose();
+    const m = await readManifest(l, pointer.version, pointer.manifestSha256);
+    const present = new Set(Object.keys(g.testRows[0] ?? {}));
+    const missing = m.spec.features.filter((f) => !present.has(f.name)).map((f) => f.name);
+    if (missing.length) {
+      throw new PublishError(`cannot compare with the current model ${pointer.version}: it uses ${missing.join(", ")}, which this data does not have; drop --max-auc-drop to publish anyway`);
+    }
+    const loaded = await loadVersionScorer(l, pointer.version, pointer.manifestSha256);
+    try {
+      scores = scoreRows(loaded.scorer, g.testRows);
+    } finally {
+      loaded.dispose();
+    }
+  } catch (e) {
+    if (e instanceof StoreError) throw new PublishError(`cannot compare with the current model: ${e.message}`);
+    throw e;
   }
   const currentAuc = rocAuc(g.testLabels, scores);
   if (g.newAuc < currentAuc - g.maxDrop) {

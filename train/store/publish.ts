@@ -38,16 +38,6 @@ export async function readPointer(client: S3Client, bucket: string, name: string
   }
 }
 
-/** Reads one object's bytes (for the "not worse than current" gate). */
-export async function readObjectBytes(client: S3Client, bucket: string, key: string): Promise<Uint8Array> {
-  try {
-    const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return (await out.Body?.transformToByteArray()) ?? new Uint8Array();
-  } catch (e) {
-    throw new PublishError(describeS3Error(e, `reading s3://${bucket}/${key}`));
-  }
-}
-
 export interface PublishResult { pointer: Pointer; previous?: string; keys: string[] }
 
 export interface PublishHooks {

@@ -2,7 +2,7 @@
  * The one S3 client configuration used for every bucket the trainer touches:
  * Cloudflare R2 in production, Miniflare's S3 endpoint locally and in tests.
  */
-import { S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 
 export interface S3Target {
   endpoint: string;
@@ -65,4 +65,16 @@ export function describeS3Error(e: unknown, action: string): string {
           ? " (check S3_ENDPOINT / R2_ACCOUNT_ID and the network)"
           : "";
   return `${action} failed: ${name}${status ? ` (HTTP ${status})` : ""}: ${err.message ?? String(e)}${hint}`;
+}
+
+/** An object's bytes, or undefined when there is no such key; other errors are thrown as the SDK raised them. */
+export async function getObjectBytes(client: S3Client, bucket: string, key: string): Promise<Uint8Array | undefined> {
+  try {
+    const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return (await out.Body?.transformToByteArray()) ?? new Uint8Array();
+  } catch (e) {
+    const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (err.name === "NoSuchKey" || err.$metadata?.httpStatusCode === 404) return undefined;
+    throw e;
+  }
 }

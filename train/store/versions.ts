@@ -1,0 +1,140 @@
+/**
+ * Reading published versions back from the store (R2 / S3 / the local
+ * Miniflare bucket), verified by the same rules the edge applies
+ * (shared/verify.ts). Every command that looks at a published model — the
+ * quality gate, the registry commands, monitoring, batch scoring, reports —
+ * reads it through here.
+ */
+import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { keys, MANIFEST_FILE, MODEL_FILE, VERSION_PATTERN, WEIGHTS_FILE, type Manifest } from "../../shared/artifact.ts";
+import { networkFromFiles } from "../../shared/network.ts";
+import { createScorer, type Scorer } from "../../shared/scorer.ts";
+import { verifyFile, verifyManifest } from "../../shared/verify.ts";
+import { readPointer, type CurrentPointer } from "./publish.ts";
+import { describeS3Error, getObjectBytes } from "./storage.ts";
+
+export type StoreErrorCode = "model_not_found" | "version_not_found" | "version_damaged" | "pointer_broken" | "storage";
+
+/** A store problem with a code scripts can branch on (`--json` prints it). */
+export class StoreError extends Error {
+  constructor(message: string, readonly code: StoreErrorCode) {
+    super(message);
+  }
+}
+
+export interface Location { client: S3Client; bucket: string; name: string }
+
+const url = (l: Location, key: string) => `s3://${l.bucket}/${key}`;
+
+/** Every version id stored for the model, newest first (ids sort by creation time). */
+export async function listVersionIds(l: Location): Promise<string[]> {
+  const prefix = `${l.name}/versions/`;
+  const ids: string[] = [];
+  let token: string | undefined;
+  try {
+    do {
+      const out = await l.client.send(new ListObjectsV2Command({ Bucket: l.bucket, Prefix: prefix, Delimiter: "/", ...(token ? { ContinuationToken: token } : {}) }));
+      for (const p of out.CommonPrefixes ?? []) {
+        const id = p.Prefix?.slice(prefix.length, -1);
+        if (id && VERSION_PATTERN.test(id)) ids.push(id);
+      }
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+  } catch (e) {
+    throw new StoreError(describeS3Error(e, `listing ${url(l, prefix)}`), "storage");
+  }
+  return ids.sort().reverse();
+}
+
+export interface Resolved {
+  version: string;
+  /** The pointer's manifest hash when `ref` was "current" (then the manifest is checked against it). */
+  manifestSha256?: string;
+  current: CurrentPointer;
+}
+
+/** `current` or a version id → the version, with the pointer as it is now. */
+export async function resolveVersion(l: Location, ref: string): Promise<Resolved> {
+  const current = await readPointer(l.client, l.bucket, l.name);
+  if (ref === "current") {
+    if (current.raw !== undefined && !current.pointer) {
+      throw new StoreError(`${url(l, keys.pointer(l.name))} is not a valid pointer; promote a version to repair it (npm run models -- promote <version> --reason "...")`, "pointer_broken");
+    }
+    if (!current.pointer) throw new StoreError(`no model named "${l.name}" is published in ${url(l, "")}`, "model_not_found");
+    return { version: current.pointer.version, manifestSha256: current.pointer.manifestSha256, current };
+  }
+  if (!VERSION_PATTERN.test(ref)) {
+    throw new StoreError(`"${ref}" is not a version id (like 20261129T081500Z-1a2b3c4d) or "current"`, "version_not_found");
+  }
+  return { version: ref, current };
+}
+
+async function readFile(l: Location, version: string, file: string): Promise<Uint8Array> {
+  const key = keys.file(l.name, version, file);
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await getObjectBytes(l.client, l.bucket, key);
+  } catch (e) {
+    throw new StoreError(describeS3Error(e, `reading ${url(l, key)}`), "storage");
+  }
+  if (!bytes) {
+    throw file === MANIFEST_FILE
+      ? new StoreError(`version ${version} of "${l.name}" does not exist (no ${url(l, key)}); npm run models -- list shows the versions`, "version_not_found")
+      : new StoreError(`${url(l, key)} is missing: version ${version} is damaged`, "version_damaged");
+  }
+  return bytes;
+}
+
+/** The version's manifest, checked against the pointer's hash when given. */
+export async function readManifest(l: Location, version: string, manifestSha256?: string): Promise<Manifest> {
+  const bytes = await readFile(l, version, MANIFEST_FILE);
+  const parsed = await verifyManifest(bytes, { name: l.name, version, ...(manifestSha256 ? { sha256: manifestSha256 } : {}) });
+  if (!parsed.ok) throw new StoreError(`${url(l, keys.file(l.name, version, MANIFEST_FILE))}: ${parsed.error}`, "version_damaged");
+  return parsed.value;
+}
+
+export interface StoredVersion {
+  manifest: Manifest;
+  /** Every file the manifest lists, each verified; manifest.json included. */
+  files: Map<string, Uint8Array>;
+}
+
+/** The whole version, every file verified against the manifest; a damaged version throws `version_damaged`. */
+export async function readVersion(l: Location, version: string, manifestSha256?: string): Promise<StoredVersion> {
+  const manifest = await readManifest(l, version, manifestSha256);
+  const names = Object.keys(manifest.files);
+  const files = new Map<string, Uint8Array>();
+  await Promise.all(names.map(async (f) => {
+    const bytes = await readFile(l, version, f);
+    const problem = await verifyFile(manifest, f, bytes);
+    if (problem) throw new StoreError(`${url(l, keys.file(l.name, version, f))}: ${problem}`, "version_damaged");
+    files.set(f, bytes);
+  }));
+  return { manifest, files };
+}
+
+export interface LoadedVersion {
+  version: string;
+  manifest: Manifest;
+  scorer: Scorer;
+  /** Frees the network's tensors. */
+  dispose(): void;
+}
+
+/** A verified version ready to score rows with the edge's own code (shared/scorer.ts, shared/predict.ts). */
+export async function loadScorer(l: Location, ref: string): Promise<LoadedVersion> {
+  const r = await resolveVersion(l, ref);
+  return loadVersionScorer(l, r.version, r.manifestSha256);
+}
+
+/** The same for a known version (and the pointer's manifest hash, when a pointer named it). */
+export async function loadVersionScorer(l: Location, version: string, manifestSha256?: string): Promise<LoadedVersion> {
+  const { manifest, files } = await readVersion(l, version, manifestSha256);
+  const model = await networkFromFiles(files.get(MODEL_FILE) as Uint8Array, files.get(WEIGHTS_FILE) as Uint8Array);
+  try {
+    return { version, manifest, scorer: createScorer(manifest, model), dispose: () => model.dispose() };
+  } catch (e) {
+    model.dispose();
+    throw new StoreError(`${l.name}@${version}: ${(e as Error).message}`, "version_damaged");
+  }
+}
