@@ -3,9 +3,8 @@
  * impacts as scoring one variant row per feature through tfjs, and the
  * probabilities must not depend on whether reasons were asked for.
  */
-import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
+import { useBackend } from "../train/fit/backend.ts";
 import { loadVersion, type LoadedModel } from "../edge/loader.ts";
 import { predict, scoreWithImpacts } from "../shared/predict.ts";
 import { parsePointer } from "../shared/artifact.ts";
@@ -17,7 +16,7 @@ describe("reason-code impacts", () => {
   let m: LoadedModel;
   let rows: Row[];
   beforeAll(async () => {
-    await tf.setBackend("cpu");
+    await useBackend("cpu");
     const bucket = new FlakyBucket();
     await publish(bucket, fixtures().artifactDirs[0]);
     const pointer = parsePointer(new TextDecoder().decode(bucket.objects.get("credit-risk/current.json")!.bytes));

@@ -5,8 +5,8 @@
  * next request retries. Concurrent first requests share one load.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
+import { useBackend } from "../train/fit/backend.ts";
 import { ModelRegistry } from "../edge/registry.ts";
 import { FlakyBucket, publish } from "./helpers/fake-bucket.ts";
 import { fixtures } from "./helpers/fixtures.ts";
@@ -19,7 +19,7 @@ function registry(bucket: FlakyBucket, refreshMs = 0) {
 }
 
 describe("model registry under storage faults", () => {
-  beforeAll(async () => { await tf.setBackend("cpu"); });
+  beforeAll(async () => { await useBackend("cpu"); });
 
   it("shares one load between concurrent first requests", async () => {
     const bucket = new FlakyBucket();

@@ -178,16 +178,30 @@ describe("feature inference", () => {
     expect(lines).toContain("  ignored: id");
   });
 
-  it("warns about a numeric column that looks like an identifier, and not about measurements", async () => {
+  function idColumns(): string {
     const r = seededRandom(9);
     const shuffled = Array.from({ length: 150 }, (_, i) => 5000 + i).sort(() => r() - 0.5);
     const body = rows(150).map((row, i) => [String(100000 + i), String(shuffled[i]), String(Math.floor(r() * 40)), ...row]);
-    const path = csv("ids.csv", text(["customer_id", "ref", "age", "a", "b", "y"], body));
-    const { lines } = await run(job(path, { dryRun: true }));
-    const warnings = lines.filter((l) => l.startsWith("warning:"));
-    expect(warnings).toEqual([
-      'warning: column "customer_id" looks like an identifier (a different whole number in every row): if it is one, leave it out with --ignore customer_id',
-      'warning: column "ref" looks like an identifier (a different whole number in every row): if it is one, leave it out with --ignore ref',
+    return csv("ids.csv", text(["customer_id", "ref", "age", "a", "b", "y"], body));
+  }
+
+  it("refuses numeric columns that look like identifiers (rising or all-distinct whole numbers), naming --ignore and --keep-id-like, and not measurements", async () => {
+    const path = idColumns();
+    const { error } = await failure(job(path, { dryRun: true }));
+    expect(error.message).toBe(
+      `${path}: columns "customer_id", "ref" look like an identifier (a different whole number in every row); as a feature it would only fit noise. ` +
+        "Leave it out with --ignore customer_id,ref, or keep it with --keep-id-like if it is a real measurement",
+    );
+    const { result } = await run(job(path, { dryRun: true, ignore: ["customer_id", "ref"] }));
+    expect(result.spec.features.map((f) => f.name)).toEqual(["age", "a", "b"]);
+  });
+
+  it("with keepIdLike the identifier-like columns stay as features, each with a warning", async () => {
+    const { lines, result } = await run(job(idColumns(), { dryRun: true, keepIdLike: true }));
+    expect(result.spec.features.map((f) => f.name)).toEqual(["customer_id", "ref", "age", "a", "b"]);
+    expect(lines.filter((l) => l.startsWith("warning:"))).toEqual([
+      'warning: column "customer_id" looks like an identifier (a different whole number in every row), kept as a feature because of --keep-id-like',
+      'warning: column "ref" looks like an identifier (a different whole number in every row), kept as a feature because of --keep-id-like',
     ]);
   });
 

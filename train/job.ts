@@ -30,6 +30,8 @@ export interface JobOptions {
   spec?: string;
   categorical: string[];
   ignore: string[];
+  /** Keep columns that look like identifiers as features instead of refusing the data. */
+  keepIdLike?: boolean;
   /** A held-out CSV with the same columns, instead of a random test split. */
   test?: string;
   /** A CSV with one column `row`: 0-based data-row indices that form the test split. */
@@ -120,7 +122,7 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
   const overrides = o.spec ? loadOverrides(o.spec) : undefined;
   const { spec, ignored, warnings } = inferSpec(profile, {
     target: o.target, positive: o.positive, categorical: o.categorical, ignore: o.ignore,
-    maxCategories: 50, numericShare: 0.9, ...(overrides ? { overrides } : {}),
+    maxCategories: 50, numericShare: 0.9, keepIdLike: o.keepIdLike ?? false, ...(overrides ? { overrides } : {}),
   });
   io.log(`feature spec (target "${spec.target}", positive "${spec.positive}"):`);
   for (const f of spec.features) {

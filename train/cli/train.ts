@@ -30,6 +30,8 @@ Data
   --spec <file.json>            schema overrides (default for the bundled data: ${BUNDLED.spec})
   --categorical a,b             treat these columns as categories
   --ignore c,d                  leave these columns out (ids, free text)
+  --keep-id-like                keep whole-number columns that look like identifiers as features
+                                (refused by default: a different number in every row fits only noise)
   --test <csv>                  evaluate on this file instead of a test split
   --test-rows <csv>             fixed test rows (column "row", 0-based); bundled data: ${BUNDLED.testRows}
   --seed <n>                    split, shuffle and initialisation seed (default 42)
@@ -61,7 +63,7 @@ Publishing
 export async function main(argv: string[]): Promise<number> {
   const { values: a } = parseFlags(argv, {
       data: { type: "string" }, target: { type: "string" }, positive: { type: "string" }, spec: { type: "string" },
-      categorical: { type: "string" }, ignore: { type: "string" }, test: { type: "string" }, "test-rows": { type: "string" },
+      categorical: { type: "string" }, ignore: { type: "string" }, "keep-id-like": { type: "boolean" }, test: { type: "string" }, "test-rows": { type: "string" },
       seed: { type: "string" }, validation: { type: "string" }, "test-share": { type: "string" }, "max-skipped": { type: "string" },
       "dry-run": { type: "boolean" }, epochs: { type: "string" }, "batch-size": { type: "string" }, "learning-rate": { type: "string" },
       hidden: { type: "string" }, patience: { type: "string" }, scaler: { type: "string" }, backend: { type: "string" },
@@ -86,6 +88,7 @@ export async function main(argv: string[]): Promise<number> {
     ...(specPath ? { spec: specPath } : {}),
     categorical: list(a.categorical),
     ignore: list(a.ignore),
+    keepIdLike: a["keep-id-like"] ?? false,
     ...(a.test ? { test: a.test } : {}),
     ...(a["test-rows"] ?? (bundled && !a.test) ? { testRows: a["test-rows"] ?? BUNDLED.testRows } : {}),
     seed: num("seed", a.seed, 42, rules.integer),

@@ -16,6 +16,8 @@ export interface InferOptions {
   maxCategories: number;
   /** Share of non-empty cells that must be numbers for a column to be numeric. */
   numericShare: number;
+  /** Keep whole-number columns that look like identifiers as features (warned) instead of refusing. */
+  keepIdLike?: boolean;
 }
 
 export const defaultInferOptions: Omit<InferOptions, "target" | "positive"> = {
@@ -60,7 +62,8 @@ function inferFeature(col: ColumnProfile, o: InferOptions, source: string): Feat
 /**
  * A whole-number column that rises in every row, or (where every value could
  * be tracked) differs in every row, is probably an identifier: as a feature it
- * would only fit noise. Warned, not refused: a real measurement can look alike.
+ * would only fit noise. Refused unless `keepIdLike` (a real measurement can
+ * look alike, rarely): a scheduled job has nobody reading warnings.
  */
 function looksLikeId(col: ColumnProfile): boolean {
   if (col.present < 100 || col.numeric !== col.present || col.missing > 0) return false;
@@ -79,6 +82,7 @@ export function inferSpec(profile: DataProfile, o: InferOptions): { spec: Featur
   const features: Feature[] = [];
   const ignored: string[] = [];
   const warnings: string[] = [];
+  const idLike: string[] = [];
   for (const col of profile.columns) {
     if (col.name === o.target) continue;
     if (ignore.has(col.name)) { ignored.push(col.name); continue; }
@@ -86,9 +90,17 @@ export function inferSpec(profile: DataProfile, o: InferOptions): { spec: Featur
     if (!inferred) { ignored.push(col.name); continue; }
     const f = applyOverride(inferred, o.overrides?.features?.[col.name], profile.source);
     if (f.type === "numeric" && looksLikeId(col)) {
-      warnings.push(`column "${col.name}" looks like an identifier (a different whole number in every row): if it is one, leave it out with --ignore ${col.name}`);
+      idLike.push(col.name);
+      warnings.push(`column "${col.name}" looks like an identifier (a different whole number in every row), kept as a feature because of --keep-id-like`);
     }
     features.push(f);
+  }
+  if (idLike.length && !o.keepIdLike) {
+    const cols = idLike.map((c) => `"${c}"`).join(", ");
+    throw new Error(
+      `${profile.source}: column${idLike.length > 1 ? "s" : ""} ${cols} look${idLike.length > 1 ? "" : "s"} like an identifier (a different whole number in every row); ` +
+        `as a feature it would only fit noise. Leave it out with --ignore ${idLike.join(",")}, or keep it with --keep-id-like if it is a real measurement`,
+    );
   }
   if (features.length === 0) throw new Error(`${profile.source}: no feature columns left besides the target "${o.target}"`);
   return { spec: { target: o.target, positive: o.positive, negative, features }, ignored, warnings };
