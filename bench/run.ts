@@ -1,8 +1,10 @@
 /**
- * `npm run bench [-- --quick] [-- --only serve,size] [-- --no-save]`: runs the
- * sections in order, prints a table per section and the targets, and writes
- * bench/results/latest.json plus a dated copy. Exits 1 if any section failed
- * to run (a missed target is not a failure).
+ * `npm run bench [-- --quick] [-- --only serve,size] [-- --no-save] [-- --check] [-- --save-baseline]`:
+ * runs the sections in order, prints a table per section and the targets, and
+ * writes bench/results/latest.json plus a dated copy (an ignored folder: a run
+ * never dirties the checkout). `--save-baseline` also writes the committed
+ * bench/baseline.json, the run the README quotes.
+ * Exit: 0 ran · 1 a section failed to run · 2 usage · 3 with `--check`, a target was missed.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -35,9 +37,13 @@ const SECTIONS = [
 ];
 
 const RESULTS = "bench/results";
+const BASELINE = "bench/baseline.json";
 
 async function main(): Promise<number> {
-  const { values: a } = parseArgs({ args: process.argv.slice(2), strict: true, options: { quick: { type: "boolean" }, only: { type: "string" }, "no-save": { type: "boolean" } } });
+  const { values: a } = parseArgs({
+    args: process.argv.slice(2), strict: true,
+    options: { quick: { type: "boolean" }, only: { type: "string" }, "no-save": { type: "boolean" }, check: { type: "boolean" }, "save-baseline": { type: "boolean" } },
+  });
   const quick = a.quick ?? false;
   const only = a.only?.split(",").map((s) => s.trim()).filter(Boolean);
   const unknown = only?.filter((k) => !SECTIONS.some((s) => s.key === k));
@@ -101,8 +107,18 @@ async function main(): Promise<number> {
     writeFileSync(`${RESULTS}/latest.json`, text);
     writeFileSync(dated, text);
     process.stdout.write(`wrote ${RESULTS}/latest.json and ${dated}\n`);
+    if (a["save-baseline"]) {
+      writeFileSync(BASELINE, text);
+      process.stdout.write(`wrote ${BASELINE} (commit it with the README figures it backs)\n`);
+    }
   }
-  return failures.length ? 1 : 0;
+  if (failures.length) return 1;
+  const missed = ts.filter((t) => t.reached === false);
+  if (a.check && missed.length) {
+    process.stdout.write(`--check: ${missed.length} target(s) missed: ${missed.map((t) => t.goal).join("; ")}\n`);
+    return 3;
+  }
+  return 0;
 }
 
 process.exit(await main());
