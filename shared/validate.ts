@@ -6,6 +6,7 @@
 import { type } from "arktype";
 import type { Row } from "./preprocess.ts";
 import type { Feature, FeatureSpec } from "./spec.ts";
+import { acceptPath } from "./accept.ts";
 
 /** One problem with a request, by path: what the field accepts and what was sent (shortened). */
 export interface ErrorDetail {
@@ -54,19 +55,28 @@ function featureType(f: Feature) {
   return f.nullable ? t.or("null") : t;
 }
 
-export function instanceValidator(spec: FeatureSpec, maxDetails = 20): InstanceCheck {
+/**
+ * The arktype type of one instance: the single definition of what a model
+ * accepts. Returns the validated row, or arktype's errors.
+ */
+export function instanceType(spec: FeatureSpec): (v: unknown) => unknown {
   const def: Record<string, unknown> = { "+": "reject" };
-  const byName = new Map<string, Feature>();
-  for (const f of spec.features) {
-    def[f.nullable ? `${f.name}?` : f.name] = featureType(f);
-    byName.set(f.name, f);
-  }
+  for (const f of spec.features) def[f.nullable ? `${f.name}?` : f.name] = featureType(f);
   // The definition is data-driven, so its static type is unknown to TypeScript.
-  const validate = type(def as never) as unknown as (v: unknown) => unknown;
+  return type(def as never) as unknown as (v: unknown) => unknown;
+}
+
+export function instanceValidator(spec: FeatureSpec, maxDetails = 20): InstanceCheck {
+  const byName = new Map<string, Feature>(spec.features.map((f) => [f.name, f]));
+  const validate = instanceType(spec);
+  // Valid applicants take the fast path (shared/accept.ts); arktype decides and explains the rest.
+  const accept = acceptPath(spec);
   return (instance, index) => {
     if (typeof instance !== "object" || instance === null || Array.isArray(instance)) {
       return { ok: false, details: [{ path: `instances[${index}]`, expected: "an object of feature values", received: describeValue(instance) }] };
     }
+    const fast = accept(instance);
+    if (fast) return { ok: true, row: fast };
     const out = validate(instance);
     if (!(out instanceof type.errors)) return { ok: true, row: out as Row };
     const details: ErrorDetail[] = [];

@@ -1,0 +1,58 @@
+/**
+ * The fast accept path for instances. arktype stays the one definition of what
+ * a model accepts and the source of every error detail, but deployed Workers
+ * forbid code generation inside a request, so it runs jitless there (about
+ * 12 µs an applicant). This closure, built once per model version from the
+ * same spec, decides the common case — a valid applicant — with a few typed
+ * comparisons and no allocation, and answers `undefined` for anything it is
+ * not sure about; the caller then asks arktype, which decides and explains.
+ * test/accept.test.ts proves on generated valid, near-valid and hostile
+ * instances that this accepts exactly what arktype accepts, with the same row.
+ */
+import type { Row } from "./preprocess.ts";
+import type { Feature, FeatureSpec } from "./spec.ts";
+
+export type Accept = (instance: object) => Row | undefined;
+
+type ValueTest = (v: unknown) => boolean;
+
+function valueTest(f: Feature): ValueTest {
+  if (f.type === "categorical") {
+    const allowed = new Set(f.values);
+    return (v) => typeof v === "string" && allowed.has(v);
+  }
+  const lo = f.min ?? -Infinity;
+  const hi = f.max ?? Infinity;
+  // `v >= lo && v <= hi` is false for NaN; the infinities fail Number.isFinite.
+  return (v) => typeof v === "number" && Number.isFinite(v) && v >= lo && v <= hi;
+}
+
+interface Check {
+  name: string;
+  nullable: boolean;
+  test: ValueTest;
+}
+
+export function acceptPath(spec: FeatureSpec): Accept {
+  const checks: Check[] = spec.features.map((f) => ({ name: f.name, nullable: f.nullable, test: valueTest(f) }));
+  const n = checks.length;
+  return (instance) => {
+    const o = instance as Record<string, unknown>;
+    let present = 0;
+    for (let i = 0; i < n; i++) {
+      const c = checks[i] as Check;
+      // Read like arktype reads: an inherited property (a feature named "constructor") counts as sent.
+      const v = o[c.name];
+      if (v === undefined) {
+        // Absent is fine for a nullable feature; an explicit undefined is arktype's call.
+        if (!c.nullable || Object.hasOwn(o, c.name)) return undefined;
+        continue;
+      }
+      present++;
+      if (v === null ? !c.nullable : !c.test(v)) return undefined;
+    }
+    // Every own key must be a feature: unknown fields are rejected, not ignored.
+    if (Object.keys(o).length !== present) return undefined;
+    return o as Row;
+  };
+}
