@@ -143,9 +143,9 @@ describe("feature binning from a stream", () => {
     expect(quantileEdges(Float64Array.from({ length: 100 }, (_, i) => i + 1), 4)).toEqual([25, 50, 75]);
     const zeros = Float64Array.from({ length: 100 }, (_, i) => (i < 80 ? 0 : i));
     expect(quantileEdges(zeros, 10)).toEqual([0, 89]);
-    const b: FeatureBinning = { feature: "x", kind: "numeric", edges: [25, 50, 75], categories: [] };
+    const b: FeatureBinning = { feature: "x", kind: "numeric", edges: [25, 50, 75], categories: [], integer: true };
     expect([1, 25, 26, 75, 76, 1e9].map((v) => binOf(b, v))).toEqual([0, 0, 1, 2, 3, 3]);
-    const c: FeatureBinning = { feature: "h", kind: "categorical", edges: [], categories: ["own", "rent"] };
+    const c: FeatureBinning = { feature: "h", kind: "categorical", edges: [], categories: ["own", "rent"], integer: false };
     expect(["rent", "own", "castle"].map((v) => binOf(c, v))).toEqual([1, 0, 2]);
   });
 

@@ -17,6 +17,8 @@ export interface FeatureBinning {
   edges: number[];
   /** Categorical: one bin per category, in the spec's order, then "other" (values the spec does not list). */
   categories: string[];
+  /** Numeric: every sampled value was a whole number (bin (10, 20] then reads "11–20"). */
+  integer: boolean;
 }
 
 /** Bin count of a binning, not counting the "missing" slot that always follows. */
@@ -58,18 +60,19 @@ export function quantileEdges(sample: Float64Array, bins: number): number[] {
 
 /** Pass 2: a seeded reservoir of each numeric feature's training values, to place bin edges. */
 export class BinningSketch {
-  private readonly samples = new Map<string, { values: Float64Array; seen: number }>();
+  private readonly samples = new Map<string, { values: Float64Array; seen: number; integer: boolean }>();
   private readonly random: Random;
 
   constructor(private readonly spec: FeatureSpec, private readonly size = 20_000, seed = 1) {
     this.random = seededRandom(seed);
-    for (const f of spec.features) if (f.type === "numeric") this.samples.set(f.name, { values: new Float64Array(size), seen: 0 });
+    for (const f of spec.features) if (f.type === "numeric") this.samples.set(f.name, { values: new Float64Array(size), seen: 0, integer: true });
   }
 
   add(row: Row): void {
     for (const [name, s] of this.samples) {
       const v = row[name];
       if (typeof v !== "number") continue;
+      if (!Number.isInteger(v)) s.integer = false;
       if (s.seen < this.size) s.values[s.seen] = v;
       else {
         const j = Math.floor(this.random() * (s.seen + 1));
@@ -81,10 +84,10 @@ export class BinningSketch {
 
   binnings(bins = 10): FeatureBinning[] {
     return this.spec.features.map((f) => {
-      if (f.type === "categorical") return { feature: f.name, kind: "categorical", edges: [], categories: [...f.values] };
+      if (f.type === "categorical") return { feature: f.name, kind: "categorical", edges: [], categories: [...f.values], integer: false };
       const s = this.samples.get(f.name)!;
       const sample = s.values.subarray(0, Math.min(s.seen, this.size));
-      return { feature: f.name, kind: "numeric", edges: sample.length ? quantileEdges(sample, bins) : [], categories: [] };
+      return { feature: f.name, kind: "numeric", edges: sample.length ? quantileEdges(sample, bins) : [], categories: [], integer: s.integer };
     });
   }
 }
