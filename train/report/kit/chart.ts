@@ -76,7 +76,7 @@ export function legend(items: LegendItem[]): Html {
 /** A chart as a figure: title, legend, the SVG and its reading aid. */
 export function chart(o: ChartOptions): Html {
   const svg = trusted(renderSvg(o.plot, o.description ?? o.title));
-  return html`<figure id="${o.id}" data-chart="${o.id}"${o.wide ? trusted(' class="wide"') : ""}><h3>${o.title}</h3>${o.legend ? legend(o.legend) : ""}${svg}<figcaption>${o.aid}</figcaption></figure>`;
+  return html`<figure id="chart-${o.id}" data-chart="${o.id}"${o.wide ? trusted(' class="wide"') : ""}><h3>${o.title}</h3>${o.legend ? legend(o.legend) : ""}${svg}<figcaption>${o.aid}</figcaption></figure>`;
 }
 
 /** Charts (or other figures) side by side, one per row on a phone. */

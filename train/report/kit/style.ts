@@ -33,7 +33,8 @@ figcaption{color:var(--muted);font-size:.88rem;margin-top:.3rem}
 ${swatches}
 .table-wrap{overflow-x:auto;margin:.6rem 0 1rem;max-width:100%}
 table{border-collapse:collapse;font-size:.9rem;font-variant-numeric:tabular-nums}
-caption{text-align:left;color:var(--muted);font-size:.88rem;padding-bottom:.3rem;caption-side:top}
+.caption{color:var(--muted);font-size:.88rem;margin:.6rem 0 .2rem}
+.table-wrap{margin-top:0}
 th,td{padding:5px 10px;border-bottom:1px solid var(--rule);text-align:left;vertical-align:top}
 th{font-weight:600;background:var(--soft)}
 td.num,th.num{text-align:right;white-space:nowrap}

@@ -18,5 +18,6 @@ export interface TableOptions<R> {
 
 export function table<R>(o: TableOptions<R>): Html {
   const cls = (c: Column<R>) => (c.numeric ? html` class="num"` : "");
-  return html`<div class="table-wrap"><table${o.id ? html` data-table="${o.id}"` : ""}>${o.caption ? html`<caption>${o.caption}</caption>` : ""}<thead><tr>${o.columns.map((c) => html`<th${cls(c)}>${c.label}</th>`)}</tr></thead><tbody>${o.rows.map((r) => html`<tr>${o.columns.map((c) => html`<td${cls(c)}>${c.value(r)}</td>`)}</tr>`)}</tbody></table></div>`;
+  // The caption stays outside the scroll box, so on a phone it wraps instead of scrolling with a wide table.
+  return html`${o.caption ? html`<p class="caption">${o.caption}</p>` : ""}<div class="table-wrap"><table${o.id ? html` data-table="${o.id}"` : ""}><thead><tr>${o.columns.map((c) => html`<th${cls(c)}>${c.label}</th>`)}</tr></thead><tbody>${o.rows.map((r) => html`<tr>${o.columns.map((c) => html`<td${cls(c)}>${c.value(r)}</td>`)}</tr>`)}</tbody></table></div>`;
 }

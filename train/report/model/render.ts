@@ -3,7 +3,7 @@
  * (`report.html` in the artifact), built with the report kit from the
  * manifest's card and the training job's analysis.
  */
-import type { Manifest } from "../../../shared/artifact.ts";
+import { REPORT_FILE, type Manifest } from "../../../shared/artifact.ts";
 import { fmt, html, page } from "../kit/index.ts";
 import type { ModelAnalysis } from "./analysis.ts";
 import type { ModelCard, PreviousVersion } from "./card.ts";
@@ -13,8 +13,7 @@ import { calibrationSection, decisionsSection, rankingSection } from "./performa
 import { summarySection } from "./summary.ts";
 import { trainingSection } from "./training.ts";
 
-/** The file name of the report inside a version. */
-export const REPORT_FILE = "report.html";
+export { REPORT_FILE };
 
 export interface ModelReportInput {
   manifest: Pick<Manifest, "name" | "version" | "createdAt" | "spec" | "thresholds">;
