@@ -95,7 +95,8 @@ function featureDetail(f: FeatureAnalysis): Html {
     aid: `WoE = ln(share of goods / share of bads) per bin on the training rows; labels give each bin's bad rate. IV ${fmt.num(f.iv, 3)} (${f.strength}).`,
     plot: {
       height, marginLeft: 100, marginRight: 36,
-      x: { grid: true, label: "Weight of evidence →", labelAnchor: "center" },
+      // Room beyond the longest bars for their bad-rate labels, so none runs into the axis labels.
+      x: { grid: true, label: "Weight of evidence →", labelAnchor: "center", domain: [Math.min(0, ...woeBins.map((b) => b.woe!)) * 1.3, Math.max(0, ...woeBins.map((b) => b.woe!)) * 1.3] },
       y: { domain: labels, label: null },
       marks: [
         Plot.barX(woeBins, { y: "label", x: "woe", fill: (b: { woe: number }) => (b.woe >= 0 ? colors.lower : colors.higher), className: "woe-bars" }),
