@@ -19,9 +19,12 @@ export interface TrainRun {
   fitS?: number;
   epochs?: number;
   auc?: number;
+  /** The model report: analysis + rendering seconds and size (part of jobS). */
+  reportS?: number;
+  reportKiB?: number;
 }
 
-interface Summary { status: string; seconds: number; model?: { name: string; version: string }; metrics?: { auc: number } }
+interface Summary { status: string; seconds: number; model?: { name: string; version: string }; metrics?: { auc: number }; report?: { seconds: number; bytes: number } }
 
 export async function trainRun(args: string[], outDir: string, timeoutMs: number): Promise<TrainRun> {
   const full = [...args, "--publish", "none", "--quiet", "--json", "--out", outDir];
@@ -34,6 +37,7 @@ export async function trainRun(args: string[], outDir: string, timeoutMs: number
     const manifest = JSON.parse(readFileSync(join(outDir, keys.file(summary.model.name, summary.model.version, MANIFEST_FILE)), "utf8")) as { card: { training: { backend: string; seconds: number; epochsRun: number } } };
     const t = manifest.card.training;
     Object.assign(run, { backend: t.backend, fitS: t.seconds, epochs: t.epochsRun, auc: summary.metrics?.auc });
+    if (summary.report) Object.assign(run, { reportS: summary.report.seconds, reportKiB: summary.report.bytes / 1024 });
   }
   return run;
 }

@@ -34,10 +34,10 @@ export async function train(ctx: Context): Promise<TrainResult> {
 export function trainTable(r: TrainResult): string {
   return table(
     `5. Training: bundled data, ${r.epochs} epochs, batch 32, patience 0, one child process each (floor: --dry-run = start-up + read + profile)`,
-    ["run", "wall s", "fit s", "s/epoch", "test AUC", "peak RSS MiB", "wall ÷ floor"],
+    ["run", "wall s", "fit s", "s/epoch", "report s", "report KiB", "test AUC", "peak RSS MiB", "wall ÷ floor"],
     [
-      ["dry run (floor)", fmt(r.floor.wallS, 2), "–", "–", "–", fmt(r.floor.maxRssMiB, 0), "floor"],
-      ...r.runs.map((x) => [`train --backend ${x.backendAsked}`, fmt(x.wallS, 2), fmt(x.fitS, 2), fmt(x.secondsPerEpoch, 3), fmt(x.auc, 4), fmt(x.maxRssMiB, 0), times(x.wallVsFloor)]),
+      ["dry run (floor)", fmt(r.floor.wallS, 2), "–", "–", "–", "–", "–", fmt(r.floor.maxRssMiB, 0), "floor"],
+      ...r.runs.map((x) => [`train --backend ${x.backendAsked}`, fmt(x.wallS, 2), fmt(x.fitS, 2), fmt(x.secondsPerEpoch, 3), fmt(x.reportS, 2), fmt(x.reportKiB, 0), fmt(x.auc, 4), fmt(x.maxRssMiB, 0), times(x.wallVsFloor)]),
     ],
   );
 }

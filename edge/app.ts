@@ -18,6 +18,7 @@ import { describeValue, fail, type ErrorDetail } from "./errors.ts";
 import { openApiDocument } from "./openapi.ts";
 import { predict } from "../shared/predict.ts";
 import { ModelRegistry, type Log } from "./registry.ts";
+import { reportHandlers, reportProblems } from "./report.ts";
 
 type AppEnv = { Bindings: Env; Variables: { settings: Settings; requestId: string; modelVersion?: string } };
 
@@ -155,7 +156,7 @@ export function createApp(): Hono<AppEnv> {
     const backend = await initBackend(c.var.settings.backend);
     const fallback = backendError();
     // Tensor count: constant across requests unless something leaks (tests check it).
-    return c.json({ status: "ok", backend, ...(fallback ? { backendFallbackReason: fallback } : {}), tensors: tf.memory().numTensors, models: registry?.status() ?? {} });
+    return c.json({ status: "ok", backend, ...(fallback ? { backendFallbackReason: fallback } : {}), tensors: tf.memory().numTensors, models: registry?.status() ?? {}, reports: reportProblems() });
   });
 
   app.get("/openapi.json", (c) => {
@@ -183,6 +184,12 @@ export function createApp(): Hono<AppEnv> {
     c.set("modelVersion", m.version);
     return c.json({ name: m.name, version: m.version, createdAt: m.createdAt, thresholds: m.thresholds, features: m.spec.features, target: { column: m.spec.target, positive: m.spec.positive, negative: m.spec.negative }, card: m.card });
   });
+
+  const report = reportHandlers<Context<AppEnv>>({
+    registry: (c) => getRegistry(c.env, c.var.settings), bucket: (c) => c.env.MODELS, timeoutMs: (c) => c.var.settings.r2TimeoutMs,
+  });
+  app.get("/models/:name/report", authed, report.current);
+  app.get("/models/:name/versions/:version/report", authed, report.version);
 
   // The benchmark's floor: same auth, body limit and JSON parse, no model. Only when BENCH_ROUTES=on.
   app.post("/__bench/noop", authed, limitBody, async (c) => {

@@ -84,6 +84,8 @@ export function openApiDocument(s: Settings, spec?: FeatureSpec): Record<string,
       "/predict": { post: { ...predict, description: `Scores with the default model (${s.modelName}).` } },
       "/models/{name}/predict": { post: { ...predict, parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" } }, ...predict.parameters] } },
       "/models/{name}": { get: { summary: "Model card: version, metrics, features", security: [{ bearer: [] }], responses: { 200: { description: "The card" }, 404: errorResponse("No such model") } } },
+      "/models/{name}/report": { get: { summary: "HTML model report of the serving version (verified against its manifest; no script)", security: [{ bearer: [] }], responses: { 200: { description: "text/html; ETag, Cache-Control: private, no-cache" }, 404: errorResponse("No such model, or a version without a report"), 503: errorResponse("The report failed verification (see /healthz)") } } },
+      "/models/{name}/versions/{version}/report": { get: { summary: "HTML model report of one version (immutable)", security: [{ bearer: [] }], responses: { 200: { description: "text/html; ETag, Cache-Control: private, max-age=31536000, immutable" }, 404: errorResponse("No such version, or a version without a report"), 503: errorResponse("The report failed verification (see /healthz)") } } },
       "/healthz": { get: { summary: "Liveness and loaded model versions (no model load)", responses: { 200: { description: "ok" } } } },
     },
   };

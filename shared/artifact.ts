@@ -11,6 +11,8 @@ export const ARTIFACT_FORMAT = "edgescore.artifact/v1";
 export const MODEL_FILE = "model.json";
 export const WEIGHTS_FILE = "weights.bin";
 export const MANIFEST_FILE = "manifest.json";
+/** The version's HTML model report (optional: versions published before reports have none). */
+export const REPORT_FILE = "report.html";
 
 /** Model names are path segments in the bucket and in URLs. */
 export const MODEL_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;

@@ -34,6 +34,7 @@ describe("publishing a trained model to R2 through the S3 API", () => {
     expect(res.keys).toEqual([
       keys.file("credit-risk", artifact.version, "model.json"),
       keys.file("credit-risk", artifact.version, "weights.bin"),
+      keys.file("credit-risk", artifact.version, "report.html"),
       keys.file("credit-risk", artifact.version, "manifest.json"),
       "credit-risk/current.json",
     ]);

@@ -20,7 +20,11 @@ import { profileCsv, type DataProfile } from "./data/profile.ts";
 import type { Progress } from "./cli/progress.ts";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { publishArtifact, readPointer, type CurrentPointer, type PublishHooks, type PublishResult } from "./store/publish.ts";
-import { stratifiedSplit } from "./data/split.ts";
+import { stratifiedSplit, TEST, TRAIN, VALIDATION } from "./data/split.ts";
+import { BinningSketch, FeatureTally, Reservoir, SPLITS } from "./evaluate/feature-stats.ts";
+import { buildReport } from "./report/model/build.ts";
+import { plotVersion } from "./report/kit/index.ts";
+import type { ModelCard, PreviousVersion } from "./report/model/card.ts";
 import { createS3Client, parseS3Url, type S3Target } from "./store/storage.ts";
 
 export interface JobOptions {
@@ -50,6 +54,10 @@ export interface JobOptions {
   maxSkipped: number;
   modelName: string;
   dryRun: boolean;
+  /** The version serving when this one was trained: the report compares with it. */
+  previous?: PreviousVersion;
+  /** The code that trains (a git commit); "unknown" when not given. */
+  codeRevision?: string;
 }
 
 export interface JobIO {
@@ -73,7 +81,12 @@ export interface JobResult {
   /** The test rows and labels, in the order of `testScores`, when `keepTestRows` was set. */
   testRows?: Row[];
   testLabels?: Float32Array;
+  /** The report written into the artifact: size, chart count and how long analysis + rendering took. */
+  report?: { bytes: number; charts: number; seconds: number };
 }
+
+/** Test applicants kept (a seeded sample) for the report's importance and partial dependence. */
+const EXPLAIN_ROWS = 2000;
 
 function openSource(path: string, target: S3Target | undefined): CsvSource {
   const s3 = parseS3Url(path);
@@ -140,7 +153,19 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
   const fixedTest = o.testRows ? await loadTestRows(o.testRows) : undefined;
   const split = stratifiedSplit(classOf, { validation: o.validationShare, test: o.test ? 0 : o.testShare }, o.seed, fixedTest);
   const testSource = o.test ? openSource(o.test, io.dataTarget) : undefined;
-  const data = await buildDataset(source, spec, split, { ...defaultFitOptions, scaler: o.scaler, seed: o.seed }, testSource, o.keepTestRows ?? false, profile.sha256);
+  // Per-feature statistics for the report, gathered as the data streams past (never held raw).
+  const sketch = new BinningSketch(spec, 20_000, o.seed);
+  let tally: FeatureTally | undefined;
+  const explainRows = new Reservoir<Row>(EXPLAIN_ROWS, o.seed);
+  const splitName = { [TRAIN]: SPLITS[0], [VALIDATION]: SPLITS[1], [TEST]: SPLITS[2] } as Record<number, (typeof SPLITS)[number]>;
+  const data = await buildDataset(source, spec, split, { ...defaultFitOptions, scaler: o.scaler, seed: o.seed }, testSource, o.keepTestRows ?? false, profile.sha256, {
+    fitRow: (row) => sketch.add(row),
+    fitted: (state) => { tally = new FeatureTally(sketch.binnings(10), state); },
+    row: (row, label, part) => {
+      tally?.add(row, label, splitName[part] ?? "train");
+      if (part === TEST) explainRows.add(row);
+    },
+  });
   const used = data.train.n + data.validation.n + data.test.n;
   io.log(`rows used: ${used} (train ${data.train.n}, validation ${data.validation.n}, test ${data.test.n}); skipped ${data.skipped.count}`);
   for (const [reason, r] of data.skipped.reasons) io.log(`  skipped ${r.count}: ${reason} (e.g. ${r.examples.join("; ")})`);
@@ -182,12 +207,12 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
   }
 
   const round = (x: number) => Math.round(x * 1e6) / 1e6;
-  const card = {
+  const card: ModelCard = {
     description: `Probability that an applicant's "${spec.target}" is "${spec.positive}".`,
     data: {
       source: profile.source, sha256: profile.sha256, bytes: profile.bytes, rows: profile.rows,
       used: { train: data.train.n, validation: data.validation.n, test: data.test.n },
-      skipped: data.skipped.toJSON(), ignoredColumns: ignored,
+      skipped: data.skipped.toJSON(), ignoredColumns: ignored, warnings,
       split: o.test ? `test file ${o.test}` : o.testRows ? `fixed test rows from ${o.testRows}` : `stratified random, seed ${o.seed}`,
       baseRate: round(rate),
       profile: Object.fromEntries(spec.features.map((f) => {
@@ -207,16 +232,30 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
         loss: trained.history.map((h) => round(h.loss)),
         valLoss: trained.history.map((h) => round(h.valLoss)),
         valAuc: trained.history.map((h) => round(h.valAuc)),
+        trainAuc: trained.history.map((h) => round(h.trainAuc)),
       },
     },
-    libraries: { "@tensorflow/tfjs-core": tf.version_core, node: process.versions.node },
+    code: { revision: o.codeRevision ?? "unknown" },
+    libraries: { "@tensorflow/tfjs-core": tf.version_core, "@observablehq/plot": plotVersion(), node: process.versions.node },
   };
+  const report = buildReport({
+    name: o.modelName, spec, preprocess: data.state, thresholds: o.thresholds, model: trained.model,
+    labels: data.test.y, scores, test, counts: (tally as FeatureTally).counts(), sample: explainRows.items,
+  });
+  card.analysis = report.analysisCard;
+  let reportInfo: JobResult["report"];
   const artifact = await packageArtifact({
-    name: o.modelName, createdAt: new Date(), spec, preprocess: data.state, thresholds: o.thresholds, card, model: trained.model,
+    name: o.modelName, createdAt: new Date(), spec, preprocess: data.state, thresholds: o.thresholds, card: card as unknown as Record<string, unknown>, model: trained.model,
+    attach: (draft) => {
+      const r = report.render(draft, card, o.previous);
+      reportInfo = { bytes: r.file.byteLength, charts: r.charts, seconds: r.seconds };
+      io.log(`report: ${r.charts} charts, ${(r.file.byteLength / 1024).toFixed(0)} KB, analysis + rendering ${r.seconds.toFixed(2)} s`);
+      return new Map([[r.name, r.file]]);
+    },
   });
   trained.model.dispose();
   return {
-    spec, profile, artifact, test, baseline, testScores: scores, seconds: (performance.now() - started) / 1000,
+    spec, profile, artifact, test, baseline, testScores: scores, seconds: (performance.now() - started) / 1000, ...(reportInfo ? { report: reportInfo } : {}),
     ...(data.testRows ? { testRows: data.testRows, testLabels: data.test.y } : {}),
   };
 }

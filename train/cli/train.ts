@@ -8,16 +8,21 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { between, list, num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
 import { keys, MODEL_NAME_PATTERN } from "../../shared/artifact.ts";
+import { REPORT_FILE } from "../report/model/render.ts";
 import type { Scaler } from "../../shared/preprocess.ts";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { checkNotWorse } from "../evaluate/gate.ts";
 import { loadOverrides, runJob, publishTo, type JobOptions } from "../job.ts";
-import type { CurrentPointer } from "../store/publish.ts";
+import { readPointer, type CurrentPointer } from "../store/publish.ts";
 import { openStore } from "../store/open.ts";
 import { createProgress } from "./progress.ts";
 import { s3TargetFromEnv, type S3Target } from "../store/storage.ts";
 import { readWranglerFacts } from "../store/wrangler-config.ts";
 import type { TrainBackend } from "../fit/backend.ts";
+import { readManifest } from "../store/versions.ts";
+import { previousFromManifest, type PreviousVersion } from "../report/model/card.ts";
+import { codeRevision } from "./revision.ts";
+import type { Store } from "../store/open.ts";
 
 const BUNDLED = { data: "data/credit_data.csv", spec: "data/credit_data.spec.json", testRows: "data/credit_data.test_rows.csv" };
 
@@ -126,6 +131,37 @@ export async function main(argv: string[]): Promise<number> {
   }
   const envTarget = s3TargetFromEnv(process.env);
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  o.codeRevision = codeRevision();
+  // The store is opened before training: the report compares with the version serving now.
+  const store = publish !== "none" && !o.dryRun ? await openStore(publish, s3, facts?.bucketName) : undefined;
+  try {
+    if (store) {
+      const previous = await readPrevious(store, modelName, log);
+      if (previous) o.previous = previous;
+    }
+    return await trainAndPublish(o, a, publish, store, maxAucDrop, log, envTarget);
+  } finally {
+    await store?.close();
+  }
+}
+
+/** The serving version's headline numbers, or nothing (with a warning when it cannot be read: the report just omits them). */
+async function readPrevious(store: Store, name: string, log: (line: string) => void): Promise<PreviousVersion | undefined> {
+  try {
+    const current = await readPointer(store.client, store.target.bucket, name);
+    if (!current.pointer) return undefined;
+    const m = await readManifest({ client: store.client, bucket: store.target.bucket, name }, current.pointer.version, current.pointer.manifestSha256);
+    return previousFromManifest(m);
+  } catch (e) {
+    log(`warning: the report cannot compare with the serving version: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+async function trainAndPublish(
+  o: JobOptions, a: { out?: string | undefined; json?: boolean | undefined; quiet?: boolean | undefined }, publish: "local" | "s3" | "none",
+  store: Store | undefined, maxAucDrop: number | undefined, log: (line: string) => void, envTarget: ReturnType<typeof s3TargetFromEnv>,
+): Promise<number> {
   const result = await runJob(o, {
     log,
     progress: createProgress(process.stderr, a.quiet ?? false),
@@ -141,30 +177,26 @@ export async function main(argv: string[]): Promise<number> {
         mkdirSync(dirname(path), { recursive: true });
         writeFileSync(path, bytes);
       }
-      log(`wrote ${join(out, keys.version(artifact.name, artifact.version))}`);
+      log(`wrote ${join(out, keys.version(artifact.name, artifact.version))} (report: ${join(out, keys.file(artifact.name, artifact.version, REPORT_FILE))})`);
     }
-    if (publish !== "none") {
-      const store = await openStore(publish, s3, facts?.bucketName);
-      try {
-        const target = store.target;
-        const gate = maxAucDrop === undefined ? undefined : async (client: S3Client, current: CurrentPointer) => {
-          const g = await checkNotWorse(client, target.bucket, artifact.name, current, {
-            newAuc: result.test!.auc, testRows: result.testRows ?? [], testLabels: result.testLabels ?? new Float32Array(), maxDrop: maxAucDrop,
-          });
-          if (g.currentVersion) log(`quality gate: current model ${g.currentVersion} scores AUC ${g.currentAuc!.toFixed(4)} on the same test rows; the new model ${result.test!.auc.toFixed(4)}`);
-        };
-        const res = await publishTo(target, artifact, undefined, gate);
-        log(`published ${artifact.name} version ${res.pointer.version} to ${store.where}${res.previous ? ` (was ${res.previous})` : " (first version)"}`);
-        summary.published = { where: store.kind === "local" ? "local" : `s3://${target.bucket}`, pointer: res.pointer, previous: res.previous ?? null };
-      } finally {
-        await store.close();
-      }
+    if (store) {
+      const target = store.target;
+      const gate = maxAucDrop === undefined ? undefined : async (client: S3Client, current: CurrentPointer) => {
+        const g = await checkNotWorse(client, target.bucket, artifact.name, current, {
+          newAuc: result.test!.auc, testRows: result.testRows ?? [], testLabels: result.testLabels ?? new Float32Array(), maxDrop: maxAucDrop,
+        });
+        if (g.currentVersion) log(`quality gate: current model ${g.currentVersion} scores AUC ${g.currentAuc!.toFixed(4)} on the same test rows; the new model ${result.test!.auc.toFixed(4)}`);
+      };
+      const res = await publishTo(target, artifact, undefined, gate);
+      log(`published ${artifact.name} version ${res.pointer.version} to ${store.where}${res.previous ? ` (was ${res.previous})` : " (first version)"}`);
+      summary.published = { where: store.kind === "local" ? "local" : `s3://${target.bucket}`, pointer: res.pointer, previous: res.previous ?? null };
     }
     const t = result.test!;
     summary.status = publish === "none" ? "trained" : "published";
     summary.model = { name: artifact.name, version: artifact.version };
     summary.metrics = { auc: t.auc, gini: t.gini, ks: t.ks, brier: t.brier, logLoss: t.logLoss, accuracy: t.accuracy };
     summary.baseRate = { brier: result.baseline!.brier, logLoss: result.baseline!.logLoss, accuracy: result.baseline!.accuracy };
+    if (result.report) summary.report = { file: REPORT_FILE, ...result.report };
     delete summary.spec;
   }
   if (a.json) process.stdout.write(`${JSON.stringify(summary)}\n`);

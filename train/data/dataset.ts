@@ -72,6 +72,20 @@ export function rowTyper(spec: FeatureSpec, header: string[], source: string): (
   };
 }
 
+/**
+ * Sees every usable row as it streams past, for statistics that must not hold
+ * the raw data (the report's per-feature analysis). `split` is TRAIN,
+ * VALIDATION or TEST (train/data/split.ts).
+ */
+export interface DatasetObserver {
+  /** Second pass: each usable training row, before preprocessing is fitted. */
+  fitRow?(row: Row): void;
+  /** Once, between the passes: the fitted preprocessing. */
+  fitted?(state: PreprocessState): void;
+  /** Third pass (and the --test file): each usable row with its label and split. */
+  row?(row: Row, label: 0 | 1, split: number): void;
+}
+
 export interface Dataset {
   state: PreprocessState;
   train: Matrix;
@@ -114,6 +128,7 @@ export async function buildDataset(
   keepTestRows = false,
   /** sha256 of the first pass: a file that changes between passes must not train a model. */
   expectedSha256?: string,
+  observer?: DatasetObserver,
 ): Promise<Dataset> {
   const unchanged = (r: { sha256?: string }) => {
     if (expectedSha256 && r.sha256 !== expectedSha256) {
@@ -129,10 +144,11 @@ export async function buildDataset(
     typer ??= rowTyper(spec, header, source.label);
     if (split[i++] !== TRAIN) return;
     const t = typer(rec.fields, rec.line);
-    if ("row" in t) fitter.add(t.row);
+    if ("row" in t) { fitter.add(t.row); observer?.fitRow?.(t.row); }
   }, { hash: true }));
   if (fitter.count === 0) throw new Error(`${source.label}: no usable training rows`);
   const state = fitter.finish();
+  observer?.fitted?.(state);
 
   const parts = [growable(state.width), growable(state.width), growable(state.width)] as const;
   const encode = (fields: string[], line: number, part: number, label: string, excluded = false) => {
@@ -140,6 +156,7 @@ export async function buildDataset(
     if ("skip" in t) { skipped.add(t.skip, `${label} ${t.example}`); return; }
     if (excluded) return;
     if (part === TEST) testRows?.push(t.row);
+    observer?.row?.(t.row, t.label, part);
     const slot = parts[part as 0 | 1 | 2].slot(t.label);
     transformInto(state, t.row, slot.x, slot.offset);
   };

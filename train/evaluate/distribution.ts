@@ -107,3 +107,24 @@ export function psi(expectedCuts: number[], expectedShares: number[] | undefined
   }
   return index;
 }
+
+/**
+ * {@link psi} from counts per bin of the reference and of the new sample (same
+ * bins, e.g. a feature's bins on the training and the test rows), with the
+ * same share floor. Bins empty in both samples add nothing.
+ */
+export function psiFromCounts(expected: number[], actual: number[]): number {
+  if (expected.length !== actual.length) throw new Error(`psiFromCounts: ${expected.length} expected bins but ${actual.length} actual bins`);
+  const e = expected.reduce((s, x) => s + x, 0);
+  const a = actual.reduce((s, x) => s + x, 0);
+  if (!(e > 0 && a > 0)) throw new Error(`psiFromCounts: both samples need rows (got ${e} and ${a})`);
+  let index = 0;
+  for (let b = 0; b < expected.length; b++) {
+    if (expected[b]! < 0 || actual[b]! < 0) throw new Error(`psiFromCounts: bin ${b} has a negative count`);
+    if (expected[b] === 0 && actual[b] === 0) continue;
+    const pa = Math.max(actual[b]! / a, PSI_SHARE_FLOOR);
+    const pe = Math.max(expected[b]! / e, PSI_SHARE_FLOOR);
+    index += (pa - pe) * Math.log(pa / pe);
+  }
+  return index;
+}

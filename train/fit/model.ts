@@ -27,6 +27,8 @@ export interface EpochLog {
   loss: number;
   valLoss: number;
   valAuc: number;
+  /** AUC on up to {@link TRAIN_AUC_ROWS} training rows (evenly spaced), for the train-vs-validation curve. */
+  trainAuc: number;
   seconds: number;
 }
 
@@ -69,6 +71,21 @@ export function predictProba(model: tfl.LayersModel, m: Matrix, chunk = 8192): F
   return out;
 }
 
+export const TRAIN_AUC_ROWS = 5000;
+
+/** Every k-th row of a matrix so that at most `max` rows remain: a fixed, seed-free subsample. */
+function everyKth(m: Matrix, max: number): Matrix {
+  if (m.n <= max) return m;
+  const x = new Float32Array(max * m.width);
+  const y = new Float32Array(max);
+  for (let k = 0; k < max; k++) {
+    const row = Math.floor((k * m.n) / max);
+    x.set(m.x.subarray(row * m.width, (row + 1) * m.width), k * m.width);
+    y[k] = m.y[row] as number;
+  }
+  return { x, y, n: max, width: m.width };
+}
+
 export function trainModel(train: Matrix, validation: Matrix, o: TrainOptions, onEpoch?: (log: EpochLog) => void): Trained {
   const model = buildModel(train.width, o);
   const optimizer = tf.train.adam(o.learningRate);
@@ -79,6 +96,14 @@ export function trainModel(train: Matrix, validation: Matrix, o: TrainOptions, o
   const history: EpochLog[] = [];
   let best: { loss: number; epoch: number; weights: tf.Tensor[] } | undefined;
   let stoppedEarly = false;
+  const trainSample = everyKth(train, TRAIN_AUC_ROWS);
+  const aucOrNaN = (m: Matrix) => {
+    try {
+      return rocAuc(m.y, predictProba(model, m));
+    } catch {
+      return NaN; // a sample without both classes has no AUC
+    }
+  };
 
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     const started = performance.now();
@@ -105,7 +130,7 @@ export function trainModel(train: Matrix, validation: Matrix, o: TrainOptions, o
       throw new Error(`training diverged: the loss became ${loss} in epoch ${epoch}; try a lower --learning-rate (now ${o.learningRate})`);
     }
     const p = predictProba(model, validation);
-    const log: EpochLog = { epoch, loss, valLoss: logLoss(validation.y, p), valAuc: rocAuc(validation.y, p), seconds: (performance.now() - started) / 1000 };
+    const log: EpochLog = { epoch, loss, valLoss: logLoss(validation.y, p), valAuc: rocAuc(validation.y, p), trainAuc: aucOrNaN(trainSample), seconds: (performance.now() - started) / 1000 };
     history.push(log);
     onEpoch?.(log);
     if (!best || log.valLoss < best.loss) {

@@ -51,27 +51,31 @@ export interface PackageInput {
   thresholds: Thresholds;
   card: Record<string, unknown>;
   model: tfl.LayersModel;
+  /**
+   * More files for the version (e.g. report.html), made once the version id
+   * is known; each is listed in the manifest with its sha256 like the model files.
+   */
+  attach?: (draft: Omit<Manifest, "files">) => Promise<Map<string, Uint8Array>> | Map<string, Uint8Array>;
 }
 
 export async function packageArtifact(input: PackageInput): Promise<Artifact> {
   const { modelJson, weights } = await serializeModel(input.model);
   const files = new Map<string, Uint8Array>([[MODEL_FILE, modelJson], [WEIGHTS_FILE, weights]]);
-  const entries: Manifest["files"] = {};
-  for (const [file, bytes] of files) entries[file] = { sha256: await sha256Hex(bytes), bytes: bytes.byteLength };
   // Unique even for two identical runs in the same second: weights hash plus a random nonce.
   const nonce = crypto.getRandomValues(new Uint8Array(8)).join(",");
-  const version = versionId(input.createdAt, await sha256Hex(`${entries[WEIGHTS_FILE]?.sha256}:${nonce}`));
-  const manifest: Manifest = {
-    format: ARTIFACT_FORMAT,
-    name: input.name,
-    version,
-    createdAt: input.createdAt.toISOString(),
-    spec: input.spec,
-    preprocess: input.preprocess,
-    thresholds: input.thresholds,
-    files: entries,
-    card: input.card,
+  const version = versionId(input.createdAt, await sha256Hex(`${await sha256Hex(weights)}:${nonce}`));
+  const draft: Omit<Manifest, "files"> = {
+    format: ARTIFACT_FORMAT, name: input.name, version, createdAt: input.createdAt.toISOString(),
+    spec: input.spec, preprocess: input.preprocess, thresholds: input.thresholds, card: input.card,
   };
+  for (const [file, bytes] of (await input.attach?.(draft)) ?? []) {
+    if (file === MANIFEST_FILE || files.has(file) || !/^[a-z0-9][a-z0-9._-]*$/.test(file)) throw new Error(`packageArtifact: cannot attach a file named "${file}"`);
+    files.set(file, bytes);
+  }
+  const entries: Manifest["files"] = {};
+  for (const [file, bytes] of files) entries[file] = { sha256: await sha256Hex(bytes), bytes: bytes.byteLength };
+  const { card, ...head } = draft;
+  const manifest: Manifest = { ...head, files: entries, card };
   files.set(MANIFEST_FILE, new TextEncoder().encode(JSON.stringify(manifest, null, 2)));
   return { name: input.name, version, manifest, files };
 }

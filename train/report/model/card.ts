@@ -1,0 +1,72 @@
+/**
+ * The model card as the training job writes it into the manifest (`card`),
+ * typed, so the job and the report cannot drift apart; and the few headline
+ * numbers read back from another version's card, which may be older and
+ * shaped differently, so they are picked defensively.
+ */
+import type { Evaluation } from "../../evaluate/metrics.ts";
+
+export interface SkipSummary { count: number; reasons: { reason: string; count: number; examples: string[] }[] }
+
+export interface ModelCard {
+  description: string;
+  data: {
+    source: string; sha256: string; bytes: number; rows: number;
+    used: { train: number; validation: number; test: number };
+    skipped: SkipSummary;
+    ignoredColumns: string[];
+    /** Warnings raised while reading the data (e.g. id-like columns). */
+    warnings: string[];
+    split: string;
+    baseRate: number;
+    profile: Record<string, unknown>;
+  };
+  metrics: { test: Evaluation; baseRate: Evaluation; validation: { auc: number; logLoss: number } };
+  scoreDeciles: { test: number[]; validation: number[] };
+  training: {
+    backend: string; seconds: number; epochsRun: number; bestEpoch: number; stoppedEarly: boolean;
+    hyperparameters: Record<string, unknown>;
+    inputColumns: string[];
+    curves: { loss: number[]; valLoss: number[]; valAuc: number[]; trainAuc: number[] };
+  };
+  /** The code that trained the model: a git commit (with "-dirty" for uncommitted changes) or "unknown". */
+  code: { revision: string };
+  libraries: Record<string, string>;
+  /** Per-feature bins, IV, PSI and importance (see report/model/analysis.ts `analysisCard`). */
+  analysis?: Record<string, unknown>;
+}
+
+export const HEADLINE = ["auc", "gini", "ks", "brier", "logLoss"] as const;
+export type HeadlineMetric = (typeof HEADLINE)[number];
+
+/** The version a new model is compared with: the one serving when it was trained. */
+export interface PreviousVersion {
+  version: string;
+  createdAt: string;
+  metrics: Partial<Record<HeadlineMetric, number>>;
+  /** sha256 of the data it was trained on (same data → directly comparable numbers). */
+  dataSha256?: string;
+  split?: string;
+}
+
+function at(o: unknown, ...path: string[]): unknown {
+  let v = o;
+  for (const k of path) v = typeof v === "object" && v !== null ? (v as Record<string, unknown>)[k] : undefined;
+  return v;
+}
+
+/** The headline numbers of another version's manifest, whatever of them it has. */
+export function previousFromManifest(m: { version: string; createdAt: string; card: Record<string, unknown> }): PreviousVersion {
+  const metrics: PreviousVersion["metrics"] = {};
+  for (const k of HEADLINE) {
+    const v = at(m.card, "metrics", "test", k);
+    if (typeof v === "number" && Number.isFinite(v)) metrics[k] = v;
+  }
+  const sha = at(m.card, "data", "sha256");
+  const split = at(m.card, "data", "split");
+  return {
+    version: m.version, createdAt: m.createdAt, metrics,
+    ...(typeof sha === "string" ? { dataSha256: sha } : {}),
+    ...(typeof split === "string" ? { split } : {}),
+  };
+}
