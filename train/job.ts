@@ -19,7 +19,10 @@ import { packageArtifact, type Artifact } from "./store/package.ts";
 import { profileCsv, type DataProfile } from "./data/profile.ts";
 import type { Progress } from "./cli/progress.ts";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { publishArtifact, readPointer, type CurrentPointer, type PublishHooks, type PublishResult } from "./store/publish.ts";
+import type { CurrentPointer } from "./store/publish.ts";
+import { readPointerState } from "./registry/history.ts";
+import { resolveRevision } from "./registry/provenance.ts";
+import { publishArtifact, type PublishOptions, type PublishResult } from "./registry/publish.ts";
 import { stratifiedSplit } from "./data/split.ts";
 import { createS3Client, parseS3Url, type S3Target } from "./store/storage.ts";
 
@@ -208,6 +211,8 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
       },
     },
     libraries: { "@tensorflow/tfjs-core": tf.version_core, node: process.versions.node },
+    // The trainer's code revision, for the audit log (EDGESCORE_REVISION or git; null when unknown).
+    code: { revision: resolveRevision() },
   };
   const artifact = await packageArtifact({
     name: o.modelName, createdAt: new Date(), spec, preprocess: data.state, thresholds: o.thresholds, card, model: trained.model,
@@ -221,22 +226,22 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
 
 /**
  * Publishes through the S3 API. The pointer is read first: `beforePublish`
- * (the quality gate) judges against exactly that version, and the final
- * compare-and-swap fails if anyone moved the pointer since.
+ * (the quality gate) and the signature guard judge against exactly that
+ * version, and the pointer move fails if anyone moved the pointer since. The
+ * move is recorded in the model's history (train/registry/).
  */
 export async function publishTo(
   target: S3Target,
   artifact: Artifact,
-  hooks?: PublishHooks,
-  beforePublish?: (client: S3Client, current: CurrentPointer) => Promise<void>,
+  o: PublishOptions & { beforePublish?: (client: S3Client, current: CurrentPointer) => Promise<void> } = {},
 ): Promise<PublishResult> {
   const client = createS3Client(target);
   try {
-    const current = await readPointer(client, target.bucket, artifact.name);
-    await beforePublish?.(client, current);
-    return await publishArtifact(client, target.bucket, artifact, current, hooks);
+    const l = { client, bucket: target.bucket, name: artifact.name };
+    const state = await readPointerState(l);
+    await o.beforePublish?.(client, { ...(state.pointer ? { pointer: state.pointer } : {}), ...(state.etag ? { etag: state.etag } : {}) });
+    return await publishArtifact(l, artifact, { ...o, state });
   } finally {
     client.destroy();
   }
 }
-

@@ -53,6 +53,9 @@ Publishing
                            (R2_ACCOUNT_ID or S3_ENDPOINT, S3_BUCKET, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)
   --bucket <name>          with --publish s3: overrides S3_BUCKET
   --model-name <name>      default: MODEL_NAME in wrangler.toml
+  --reason "..."           why, for the model's history (default: "trained on <data>")
+  --allow-signature-change publish even though the serving version accepts other features (added, removed,
+                           retyped, categories removed); otherwise such a publish is refused: use --model-name
   --out <dir>              also write the artifact files here (default for --publish none: artifacts)
   --json                   print a JSON summary on stdout
   --quiet                  no per-epoch progress
@@ -67,6 +70,7 @@ export async function main(argv: string[]): Promise<number> {
       hidden: { type: "string" }, patience: { type: "string" }, scaler: { type: "string" }, backend: { type: "string" },
       "refer-at": { type: "string" }, "decline-at": { type: "string" }, "min-auc": { type: "string" }, "max-auc-drop": { type: "string" },
       publish: { type: "string" }, "model-name": { type: "string" }, out: { type: "string" }, bucket: { type: "string" },
+      reason: { type: "string" }, "allow-signature-change": { type: "boolean" },
       json: { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
   });
   if (a.help) { process.stdout.write(HELP); return 0; }
@@ -150,9 +154,15 @@ export async function main(argv: string[]): Promise<number> {
           });
           if (g.currentVersion) log(`quality gate: current model ${g.currentVersion} scores AUC ${g.currentAuc!.toFixed(4)} on the same test rows; the new model ${result.test!.auc.toFixed(4)}`);
         };
-        const res = await publishTo(target, artifact, undefined, gate);
+        const res = await publishTo(target, artifact, {
+          ...(gate ? { beforePublish: gate } : {}),
+          ...(a.reason ? { reason: a.reason } : {}),
+          allowSignatureChange: a["allow-signature-change"] ?? false,
+          log,
+        });
+        if (res.warning) log(`warning: ${res.warning}`);
         log(`published ${artifact.name} version ${res.pointer.version} to ${store.where}${res.previous ? ` (was ${res.previous})` : " (first version)"}`);
-        summary.published = { where: store.kind === "local" ? "local" : `s3://${target.bucket}`, pointer: res.pointer, previous: res.previous ?? null };
+        summary.published = { where: store.kind === "local" ? "local" : `s3://${target.bucket}`, pointer: res.pointer, previous: res.previous ?? null, historySeq: res.record.seq, recorded: res.recorded };
       } finally {
         await store.close();
       }
