@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { withCode } from "./codes.ts";
 import { between, list, num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
 import { keys, MODEL_NAME_PATTERN } from "../../shared/artifact.ts";
 import type { Scaler } from "../../shared/preprocess.ts";
@@ -180,7 +181,7 @@ export async function main(argv: string[]): Promise<number> {
 
 /** `main` with errors mapped to messages and exit codes (1 failure, 2 usage). */
 export function run(argv: string[]): Promise<number> {
-  return runCommand(argv, main, { afterFailure: "nothing was published; the current model is unchanged" });
+  return runCommand(argv, (a) => main(a).catch((e: unknown) => { throw withCode(e); }), { afterFailure: "nothing was published; the current model is unchanged" });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

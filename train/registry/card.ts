@@ -27,7 +27,10 @@ const str = (v: unknown): string | undefined => (typeof v === "string" ? v : und
 /** Test metrics of the version and of its base-rate model, as flat name → number maps. */
 export function testMetrics(m: Manifest): { model: Record<string, number>; baseRate: Record<string, number> } {
   const metrics = obj(m.card.metrics);
-  const flat = (v: unknown) => Object.fromEntries(Object.entries(obj(v)).filter(([, x]) => num(x) !== undefined)) as Record<string, number>;
+  // Headline metrics first, then whatever else the trainer recorded (counts, thresholds).
+  const order = ["auc", "gini", "ks", "brier", "logLoss", "accuracy"];
+  const rank = (k: string) => (order.includes(k) ? order.indexOf(k) : order.length);
+  const flat = (v: unknown) => Object.fromEntries(Object.entries(obj(v)).filter(([, x]) => num(x) !== undefined).sort(([a], [b]) => rank(a) - rank(b))) as Record<string, number>;
   return { model: flat(metrics.test), baseRate: flat(metrics.baseRate) };
 }
 
