@@ -18,6 +18,7 @@ import { describeValue, fail, type ErrorDetail } from "./errors.ts";
 import { openApiDocument } from "./openapi.ts";
 import { predict } from "../shared/predict.ts";
 import { ModelRegistry, type Log } from "./registry.ts";
+import { handleVersions } from "./versions.ts";
 
 type AppEnv = { Bindings: Env; Variables: { settings: Settings; requestId: string; modelVersion?: string } };
 
@@ -183,6 +184,9 @@ export function createApp(): Hono<AppEnv> {
     c.set("modelVersion", m.version);
     return c.json({ name: m.name, version: m.version, createdAt: m.createdAt, thresholds: m.thresholds, features: m.spec.features, target: { column: m.spec.target, positive: m.spec.positive, negative: m.spec.negative }, card: m.card });
   });
+
+  // Operator view of the stored versions (module: edge/versions.ts).
+  app.get("/models/:name/versions", authed, (c) => handleVersions(c, c.env.MODELS, c.var.settings.r2TimeoutMs));
 
   // The benchmark's floor: same auth, body limit and JSON parse, no model. Only when BENCH_ROUTES=on.
   app.post("/__bench/noop", authed, limitBody, async (c) => {

@@ -84,6 +84,7 @@ export function openApiDocument(s: Settings, spec?: FeatureSpec): Record<string,
       "/predict": { post: { ...predict, description: `Scores with the default model (${s.modelName}).` } },
       "/models/{name}/predict": { post: { ...predict, parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" } }, ...predict.parameters] } },
       "/models/{name}": { get: { summary: "Model card: version, metrics, features", security: [{ bearer: [] }], responses: { 200: { description: "The card" }, 404: errorResponse("No such model") } } },
+      "/models/{name}/versions": { get: { summary: "Stored versions, newest first, and which one is current (for operators)", security: [{ bearer: [] }], responses: { 200: { description: "name, current {version, since, historySeq, action}, versions [{version, createdAt, current}], truncated" }, 404: errorResponse("No such model"), 503: errorResponse("The store could not be read") } } },
       "/healthz": { get: { summary: "Liveness and loaded model versions (no model load)", responses: { 200: { description: "ok" } } } },
     },
   };
