@@ -68,7 +68,8 @@ const sha = /^[0-9a-f]{64}$/;
 const version = VERSION_PATTERN;
 const actions = "'publish' | 'promote' | 'rollback'";
 
-const moveType = type({
+/** What a move says, in the pointer and in its record alike. */
+const moveFields = {
   seq: "number.integer >= 1",
   action: actions,
   from: type(version).or("null"),
@@ -77,25 +78,19 @@ const moveType = type({
   revision: "string | null",
   dataSha256: type(sha).or("null"),
   "signatureChange?": "string[]",
-  prevRecordSha256: type(sha).or("null"),
-});
+} as const;
+
+const moveType = type({ ...moveFields, prevRecordSha256: type(sha).or("null") });
 
 const gcType = type({ deleting: type(version).array(), startedAt: "string", actor: "string" });
 
 const recordType = type({
+  ...moveFields,
   format: `'${HISTORY_FORMAT}'`,
   name: "string",
-  seq: "number.integer >= 1",
   at: "string",
-  action: actions,
-  from: type(version).or("null"),
   to: version,
   manifestSha256: sha,
-  reason: "string",
-  actor: "string",
-  revision: "string | null",
-  dataSha256: type(sha).or("null"),
-  "signatureChange?": "string[]",
   prevSha256: type(sha).or("null"),
 });
 
