@@ -10,6 +10,7 @@ export const rollbackCommand: ModelsCommand = {
   summary: "back to the version that was current before this one (from the history), or --to a named one",
   usage: '[--to <version>] --reason "..." [--allow-signature-change]',
   help: [
+    '  --reason "..."            required: why, recorded in the history with who and when',
     "  --to <version>            go to this version instead (a second rollback undoes the first; --to goes further back)",
     "  --allow-signature-change  roll back even if that version accepts other features than the serving one",
   ].join("\n"),
