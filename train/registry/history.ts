@@ -116,14 +116,18 @@ export async function recordPointer(l: Location, pointer: RegistryPointer | unde
   const move: PointerMove = pointer.move;
   const bytes = recordBytes(recordFromPointer({ ...pointer, move }));
   const key = historyKey(l.name, move.seq);
-  let outcome: "written" | "exists";
-  try {
-    outcome = await putIfAbsent(l.client, l.bucket, key, bytes);
-  } catch (e) {
-    throw storageError(e, `writing ${s3url(l, key)}`);
+  // Read first: the usual case is "already there", and read-only credentials can still list and show.
+  let stored = await readRecordBytes(l, move.seq);
+  if (!stored) {
+    let outcome: "written" | "exists";
+    try {
+      outcome = await putIfAbsent(l.client, l.bucket, key, bytes);
+    } catch (e) {
+      throw storageError(e, `writing ${s3url(l, key)}`);
+    }
+    if (outcome === "written") return { seq: move.seq, bytes, written: true };
+    stored = await readRecordBytes(l, move.seq); // another command wrote it meanwhile
   }
-  if (outcome === "written") return { seq: move.seq, bytes, written: true };
-  const stored = await readRecordBytes(l, move.seq);
   if (stored && !sameBytes(stored, bytes)) {
     throw new RegistryError(
       `${s3url(l, key)} does not match the move the pointer records (seq ${move.seq}, ${move.action} to ${pointer.version}): the history was edited; ` +
