@@ -19,6 +19,7 @@ import { openApiDocument } from "./openapi.ts";
 import { predict } from "../shared/predict.ts";
 import { ModelRegistry, type Log } from "./registry.ts";
 import { reportHandlers, reportProblems } from "./report.ts";
+import { handleVersions } from "./versions.ts";
 
 type AppEnv = { Bindings: Env; Variables: { settings: Settings; requestId: string; modelVersion?: string } };
 
@@ -190,6 +191,8 @@ export function createApp(): Hono<AppEnv> {
   });
   app.get("/models/:name/report", authed, report.current);
   app.get("/models/:name/versions/:version/report", authed, report.version);
+  // Operator view of the stored versions (module: edge/versions.ts).
+  app.get("/models/:name/versions", authed, (c) => handleVersions(c, c.env.MODELS, c.var.settings.r2TimeoutMs));
 
   // The benchmark's floor: same auth, body limit and JSON parse, no model. Only when BENCH_ROUTES=on.
   app.post("/__bench/noop", authed, limitBody, async (c) => {

@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keys, parseManifest, parsePointer } from "../shared/artifact.ts";
 import { sha256Hex } from "../shared/hash.ts";
 import { publishTo, runJob } from "../train/job.ts";
-import { publishArtifact, readPointer, PublishError } from "../train/store/publish.ts";
+import { RegistryError } from "../train/registry/errors.ts";
+import { readPointerState } from "../train/registry/history.ts";
+import { publishArtifact } from "../train/registry/publish.ts";
 import { createS3Client } from "../train/store/storage.ts";
 import { fixtures, readArtifact } from "./helpers/fixtures.ts";
 import { quickJob } from "./helpers/train-fixture.ts";
@@ -87,22 +89,25 @@ describe("publishing a trained model to R2 through the S3 API", () => {
 
   it("fails a publish whose pointer ETag is stale (another publisher moved it) and leaves the pointer as the other set it", async () => {
     const client = createS3Client(w.s3);
-    const stale = await readPointer(client, w.s3.bucket, "credit-risk");
+    const l = { client, bucket: w.s3.bucket, name: "credit-risk" };
+    const stale = await readPointerState(l);
     const first = await runJob(quickJob({ seed: 11, train: { ...quickJob().train, epochs: 1 } }), { log: () => {} });
     const second = await runJob(quickJob({ seed: 12, train: { ...quickJob().train, epochs: 1 } }), { log: () => {} });
-    await publishArtifact(client, w.s3.bucket, first.artifact!, stale);
-    const err = await publishArtifact(client, w.s3.bucket, second.artifact!, stale).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(PublishError);
-    expect((err as Error).message).toMatch(/moved while publishing .*not promoted/);
+    await publishArtifact(l, first.artifact!, { state: stale });
+    const err = await publishArtifact(l, second.artifact!, { state: stale }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RegistryError);
+    expect((err as RegistryError).code).toBe("pointer_moved");
+    expect((err as Error).message).toMatch(/moved while this command ran: .*was written but not promoted/);
     expect(await pointerVersion()).toBe(first.artifact!.version);
     client.destroy();
   });
 
   it("lets exactly one of two concurrent publishers win", async () => {
     const client = createS3Client(w.s3);
-    const current = await readPointer(client, w.s3.bucket, "credit-risk");
+    const l = { client, bucket: w.s3.bucket, name: "credit-risk" };
+    const current = await readPointerState(l);
     const jobs = await Promise.all([21, 22].map((seed) => runJob(quickJob({ seed, train: { ...quickJob().train, epochs: 1 } }), { log: () => {} })));
-    const results = await Promise.allSettled(jobs.map((j) => publishArtifact(client, w.s3.bucket, j.artifact!, current)));
+    const results = await Promise.allSettled(jobs.map((j) => publishArtifact(l, j.artifact!, { state: current })));
     const won = results.filter((r) => r.status === "fulfilled");
     expect(won).toHaveLength(1);
     const winner = (won[0] as PromiseFulfilledResult<{ pointer: { version: string } }>).value.pointer.version;

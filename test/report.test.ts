@@ -11,7 +11,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keys, REPORT_FILE } from "../shared/artifact.ts";
 import { sha256Hex } from "../shared/hash.ts";
-import { main as reportCommand } from "../train/cli/models-report.ts";
+import { main as modelsCommand } from "../train/cli/models.ts";
 import { publishTo } from "../train/job.ts";
 import { exportReport, ReportMissingError } from "../train/report/export.ts";
 import type { Artifact } from "../train/store/package.ts";
@@ -103,7 +103,7 @@ describe("model report", () => {
     const saved = { ...process.env };
     Object.assign(process.env, env);
     try {
-      expect(await reportCommand([older.version, "--store", "s3", "--out", out])).toBe(0);
+      expect(await modelsCommand(["report", older.version, "--store", "s3", "--out", out])).toBe(0);
     } finally {
       process.env = saved;
     }

@@ -90,16 +90,16 @@ describe("training job faults", () => {
       const gate = async (client: Parameters<typeof checkNotWorse>[0], current: Parameters<typeof checkNotWorse>[3]) => {
         await checkNotWorse(client, w.s3.bucket, "credit-risk", current, { newAuc: worse.test!.auc, testRows: worse.testRows!, testLabels: worse.testLabels!, maxDrop: 0.01 });
       };
-      await expect(publishTo(w.s3, worse.artifact!, undefined, gate)).rejects.toThrow(/below the current model's \(.*\) 0\.\d+ on the same 891 test rows, by more than --max-auc-drop 0\.01; not publishing/);
+      await expect(publishTo(w.s3, worse.artifact!, { beforePublish: gate })).rejects.toThrow(/below the current model's \(.*\) 0\.\d+ on the same 891 test rows, by more than --max-auc-drop 0\.01; not publishing/);
       expect(await pointerVersion()).toBe(before);
     });
 
     it("lets an equally good model through", async () => {
       const same = await runJob(quickJob({ keepTestRows: true }), { log: () => {} });
       let compared: number | undefined;
-      await publishTo(w.s3, same.artifact!, undefined, async (client, current) => {
+      await publishTo(w.s3, same.artifact!, { beforePublish: async (client, current) => {
         compared = (await checkNotWorse(client, w.s3.bucket, "credit-risk", current, { newAuc: same.test!.auc, testRows: same.testRows!, testLabels: same.testLabels!, maxDrop: 0.01 })).currentAuc;
-      });
+      } });
       // The serving model was trained with the same options: same AUC on the same rows.
       expect(compared).toBeCloseTo(same.test!.auc, 6);
       expect(await pointerVersion()).toBe(same.artifact!.version);

@@ -19,7 +19,10 @@ import { packageArtifact, type Artifact } from "./store/package.ts";
 import { profileCsv, type DataProfile } from "./data/profile.ts";
 import type { Progress } from "./cli/progress.ts";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { publishArtifact, readPointer, type CurrentPointer, type PublishHooks, type PublishResult } from "./store/publish.ts";
+import type { CurrentPointer } from "./store/publish.ts";
+import { readPointerState } from "./registry/history.ts";
+import { resolveRevision } from "./registry/provenance.ts";
+import { publishArtifact, type PublishOptions, type PublishResult } from "./registry/publish.ts";
 import { stratifiedSplit, TEST, TRAIN, VALIDATION } from "./data/split.ts";
 import { BinningSketch, FeatureTally, Reservoir, SPLITS } from "./evaluate/feature-stats.ts";
 import { buildReport } from "./report/model/build.ts";
@@ -56,7 +59,7 @@ export interface JobOptions {
   dryRun: boolean;
   /** The version serving when this one was trained: the report compares with it. */
   previous?: PreviousVersion;
-  /** The code that trains (a git commit); "unknown" when not given. */
+  /** The code that trains; by default EDGESCORE_REVISION or the git commit (registry/provenance.ts). */
   codeRevision?: string;
 }
 
@@ -235,7 +238,8 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
         trainAuc: trained.history.map((h) => round(h.trainAuc)),
       },
     },
-    code: { revision: o.codeRevision ?? "unknown" },
+    // The trainer's code revision, for the card and the audit log (EDGESCORE_REVISION or git; null when unknown).
+    code: { revision: o.codeRevision ?? resolveRevision() },
     libraries: { "@tensorflow/tfjs-core": tf.version_core, "@observablehq/plot": plotVersion(), node: process.versions.node },
   };
   const report = buildReport({
@@ -262,22 +266,22 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
 
 /**
  * Publishes through the S3 API. The pointer is read first: `beforePublish`
- * (the quality gate) judges against exactly that version, and the final
- * compare-and-swap fails if anyone moved the pointer since.
+ * (the quality gate) and the signature guard judge against exactly that
+ * version, and the pointer move fails if anyone moved the pointer since. The
+ * move is recorded in the model's history (train/registry/).
  */
 export async function publishTo(
   target: S3Target,
   artifact: Artifact,
-  hooks?: PublishHooks,
-  beforePublish?: (client: S3Client, current: CurrentPointer) => Promise<void>,
+  o: PublishOptions & { beforePublish?: (client: S3Client, current: CurrentPointer) => Promise<void> } = {},
 ): Promise<PublishResult> {
   const client = createS3Client(target);
   try {
-    const current = await readPointer(client, target.bucket, artifact.name);
-    await beforePublish?.(client, current);
-    return await publishArtifact(client, target.bucket, artifact, current, hooks);
+    const l = { client, bucket: target.bucket, name: artifact.name };
+    const state = await readPointerState(l);
+    await o.beforePublish?.(client, { ...(state.pointer ? { pointer: state.pointer } : {}), ...(state.etag ? { etag: state.etag } : {}) });
+    return await publishArtifact(l, artifact, { ...o, state });
   } finally {
     client.destroy();
   }
 }
-

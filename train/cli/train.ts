@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { withCode } from "./codes.ts";
 import { between, list, num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
 import { keys, MODEL_NAME_PATTERN } from "../../shared/artifact.ts";
 import { REPORT_FILE } from "../report/model/render.ts";
@@ -21,7 +22,6 @@ import { readWranglerFacts } from "../store/wrangler-config.ts";
 import type { TrainBackend } from "../fit/backend.ts";
 import { readManifest } from "../store/versions.ts";
 import { previousFromManifest, type PreviousVersion } from "../report/model/card.ts";
-import { codeRevision } from "./revision.ts";
 import type { Store } from "../store/open.ts";
 
 const BUNDLED = { data: "data/credit_data.csv", spec: "data/credit_data.spec.json", testRows: "data/credit_data.test_rows.csv" };
@@ -60,6 +60,9 @@ Publishing
                            (R2_ACCOUNT_ID or S3_ENDPOINT, S3_BUCKET, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)
   --bucket <name>          with --publish s3: overrides S3_BUCKET
   --model-name <name>      default: MODEL_NAME in wrangler.toml
+  --reason "..."           why, for the model's history (default: "trained on <data>")
+  --allow-signature-change publish even though the serving version accepts other features (added, removed,
+                           retyped, categories removed); otherwise such a publish is refused: use --model-name
   --out <dir>              also write the artifact files here (default for --publish none: artifacts)
   --json                   print a JSON summary on stdout
   --quiet                  no per-epoch progress
@@ -74,6 +77,7 @@ export async function main(argv: string[]): Promise<number> {
       hidden: { type: "string" }, patience: { type: "string" }, scaler: { type: "string" }, backend: { type: "string" },
       "refer-at": { type: "string" }, "decline-at": { type: "string" }, "min-auc": { type: "string" }, "max-auc-drop": { type: "string" },
       publish: { type: "string" }, "model-name": { type: "string" }, out: { type: "string" }, bucket: { type: "string" },
+      reason: { type: "string" }, "allow-signature-change": { type: "boolean" },
       json: { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
   });
   if (a.help) { process.stdout.write(HELP); return 0; }
@@ -131,7 +135,6 @@ export async function main(argv: string[]): Promise<number> {
   }
   const envTarget = s3TargetFromEnv(process.env);
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  o.codeRevision = codeRevision();
   // The store is opened before training: the report compares with the version serving now.
   const store = publish !== "none" && !o.dryRun ? await openStore(publish, s3, facts?.bucketName) : undefined;
   try {
@@ -159,7 +162,9 @@ async function readPrevious(store: Store, name: string, log: (line: string) => v
 }
 
 async function trainAndPublish(
-  o: JobOptions, a: { out?: string | undefined; json?: boolean | undefined; quiet?: boolean | undefined }, publish: "local" | "s3" | "none",
+  o: JobOptions,
+  a: { out?: string | undefined; json?: boolean | undefined; quiet?: boolean | undefined; reason?: string | undefined; "allow-signature-change"?: boolean | undefined },
+  publish: "local" | "s3" | "none",
   store: Store | undefined, maxAucDrop: number | undefined, log: (line: string) => void, envTarget: ReturnType<typeof s3TargetFromEnv>,
 ): Promise<number> {
   const result = await runJob(o, {
@@ -187,9 +192,15 @@ async function trainAndPublish(
         });
         if (g.currentVersion) log(`quality gate: current model ${g.currentVersion} scores AUC ${g.currentAuc!.toFixed(4)} on the same test rows; the new model ${result.test!.auc.toFixed(4)}`);
       };
-      const res = await publishTo(target, artifact, undefined, gate);
+      const res = await publishTo(target, artifact, {
+        ...(gate ? { beforePublish: gate } : {}),
+        ...(a.reason ? { reason: a.reason } : {}),
+        allowSignatureChange: a["allow-signature-change"] ?? false,
+        log,
+      });
+      if (res.warning) log(`warning: ${res.warning}`);
       log(`published ${artifact.name} version ${res.pointer.version} to ${store.where}${res.previous ? ` (was ${res.previous})` : " (first version)"}`);
-      summary.published = { where: store.kind === "local" ? "local" : `s3://${target.bucket}`, pointer: res.pointer, previous: res.previous ?? null };
+      summary.published = { where: store.kind === "local" ? "local" : `s3://${target.bucket}`, pointer: res.pointer, previous: res.previous ?? null, historySeq: res.record.seq, recorded: res.recorded };
     }
     const t = result.test!;
     summary.status = publish === "none" ? "trained" : "published";
@@ -205,7 +216,7 @@ async function trainAndPublish(
 
 /** `main` with errors mapped to messages and exit codes (1 failure, 2 usage). */
 export function run(argv: string[]): Promise<number> {
-  return runCommand(argv, main, { afterFailure: "nothing was published; the current model is unchanged" });
+  return runCommand(argv, (a) => main(a).catch((e: unknown) => { throw withCode(e); }), { afterFailure: "nothing was published; the current model is unchanged" });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

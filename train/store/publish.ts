@@ -1,19 +1,20 @@
 /**
- * Publishing through the S3 API, in an order that can crash at any point and
- * leave the previous model serving:
+ * Writing to the store through the S3 API, in an order that can crash at any
+ * point and leave the previous model serving:
  *   1. read the pointer (and its ETag) before anything is written;
  *   2. write every version object once (`If-None-Match: *`), manifest last;
  *   3. swap the pointer with `If-Match: <etag>` (`If-None-Match: *` if none):
- *      if another publisher moved it meanwhile, fail instead of overwriting.
+ *      if anyone moved it meanwhile, fail instead of overwriting.
+ * The registry (train/registry/) builds pointer moves and their history on
+ * these primitives; `publishArtifact` there is the whole publish.
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { MANIFEST_FILE, keys, type Pointer } from "../../shared/artifact.ts";
-import { sha256Hex } from "../../shared/hash.ts";
+import { MANIFEST_FILE, keys, parsePointer, type Pointer } from "../../shared/artifact.ts";
 import type { Artifact } from "./package.ts";
 import { describeS3Error } from "./storage.ts";
 
 export interface CurrentPointer {
-  /** Undefined when nothing is published yet. */
+  /** Undefined when nothing is published yet, or when the pointer object is not a valid pointer (then `raw` is set). */
   pointer?: Pointer;
   etag?: string;
   raw?: string;
@@ -21,7 +22,10 @@ export interface CurrentPointer {
 
 export class PublishError extends Error {}
 
-function statusOf(e: unknown): number | undefined {
+/** The pointer's If-Match / If-None-Match precondition failed: someone else wrote it first. */
+export class PointerConflictError extends PublishError {}
+
+export function statusOf(e: unknown): number | undefined {
   return (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 }
 
@@ -29,66 +33,65 @@ export async function readPointer(client: S3Client, bucket: string, name: string
   try {
     const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: keys.pointer(name) }));
     const raw = (await out.Body?.transformToString()) ?? "";
-    let pointer: Pointer | undefined;
-    try { pointer = JSON.parse(raw) as Pointer; } catch { pointer = undefined; }
-    return { ...(pointer ? { pointer } : {}), ...(out.ETag ? { etag: out.ETag } : {}), raw };
+    // The edge's own check: a pointer it would refuse is no pointer here either.
+    const parsed = parsePointer(raw);
+    return { ...(parsed.ok ? { pointer: parsed.value } : {}), ...(out.ETag ? { etag: out.ETag } : {}), raw };
   } catch (e) {
     if ((e as { name?: string }).name === "NoSuchKey" || statusOf(e) === 404) return {};
     throw new PublishError(describeS3Error(e, `reading s3://${bucket}/${keys.pointer(name)}`));
   }
 }
 
-export interface PublishResult { pointer: Pointer; previous?: string; keys: string[] }
+/** Writes `key` only if it does not exist yet: "exists" when another writer was first (HTTP 412). */
+export async function putIfAbsent(client: S3Client, bucket: string, key: string, body: Uint8Array, contentType = "application/json"): Promise<"written" | "exists"> {
+  try {
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, IfNoneMatch: "*", ContentType: contentType }));
+    return "written";
+  } catch (e) {
+    if (statusOf(e) === 412) return "exists";
+    throw e;
+  }
+}
 
 export interface PublishHooks {
   /** Called after each object is written (tests inject crashes here). */
   afterPut?: (key: string) => void | Promise<void>;
 }
 
-export async function publishArtifact(
-  client: S3Client,
-  bucket: string,
-  artifact: Artifact,
-  expected: CurrentPointer,
-  hooks: PublishHooks = {},
-): Promise<PublishResult> {
+/** Step 2: every object of the version, once, manifest last. Returns the keys written. */
+export async function writeVersionObjects(client: S3Client, bucket: string, artifact: Artifact, hooks: PublishHooks = {}): Promise<string[]> {
   const written: string[] = [];
   const order = [...artifact.files.keys()].filter((f) => f !== MANIFEST_FILE).concat(MANIFEST_FILE);
   for (const file of order) {
     const key = keys.file(artifact.name, artifact.version, file);
     const body = artifact.files.get(file) as Uint8Array;
+    let outcome: "written" | "exists";
     try {
-      await client.send(new PutObjectCommand({
-        Bucket: bucket, Key: key, Body: body, IfNoneMatch: "*",
-        ContentType: file.endsWith(".json") ? "application/json" : "application/octet-stream",
-      }));
+      outcome = await putIfAbsent(client, bucket, key, body, file.endsWith(".json") ? "application/json" : "application/octet-stream");
     } catch (e) {
-      if (statusOf(e) === 412) throw new PublishError(`s3://${bucket}/${key} already exists: version ${artifact.version} was published before; nothing changed`);
       throw new PublishError(`${describeS3Error(e, `writing s3://${bucket}/${key}`)}; the current model is unchanged`);
     }
+    if (outcome === "exists") throw new PublishError(`s3://${bucket}/${key} already exists: version ${artifact.version} was published before; nothing changed`);
     written.push(key);
     await hooks.afterPut?.(key);
   }
-  const pointer: Pointer = {
-    name: artifact.name,
-    version: artifact.version,
-    manifestSha256: await sha256Hex(artifact.files.get(MANIFEST_FILE) as Uint8Array),
-    publishedAt: new Date().toISOString(),
-  };
-  const pointerKey = keys.pointer(artifact.name);
+  return written;
+}
+
+/**
+ * Step 3: the compare-and-swap. `expectedEtag` undefined means "only if there
+ * is no pointer yet". Returns the new ETag when the store reports one.
+ */
+export async function swapPointer(client: S3Client, bucket: string, name: string, body: Uint8Array, expectedEtag: string | undefined): Promise<string | undefined> {
+  const key = keys.pointer(name);
   try {
-    await client.send(new PutObjectCommand({
-      Bucket: bucket, Key: pointerKey, Body: new TextEncoder().encode(JSON.stringify(pointer)), ContentType: "application/json",
-      ...(expected.etag ? { IfMatch: expected.etag } : { IfNoneMatch: "*" }),
+    const out = await client.send(new PutObjectCommand({
+      Bucket: bucket, Key: key, Body: body, ContentType: "application/json",
+      ...(expectedEtag ? { IfMatch: expectedEtag } : { IfNoneMatch: "*" }),
     }));
+    return out.ETag;
   } catch (e) {
-    if (statusOf(e) === 412) {
-      throw new PublishError(
-        `s3://${bucket}/${pointerKey} moved while publishing (another trainer published?); version ${artifact.version} was written but not promoted, and the pointer was left as the other publisher set it`,
-      );
-    }
-    throw new PublishError(`${describeS3Error(e, `updating s3://${bucket}/${pointerKey}`)}; version ${artifact.version} was written but not promoted`);
+    if (statusOf(e) === 412) throw new PointerConflictError(`s3://${bucket}/${key} changed since it was read`);
+    throw new PublishError(describeS3Error(e, `updating s3://${bucket}/${key}`));
   }
-  written.push(pointerKey);
-  return { pointer, ...(expected.pointer ? { previous: expected.pointer.version } : {}), keys: written };
 }

@@ -7,6 +7,7 @@
  */
 import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { keys, MANIFEST_FILE, MODEL_FILE, VERSION_PATTERN, WEIGHTS_FILE, type Manifest } from "../../shared/artifact.ts";
+import { sha256Hex } from "../../shared/hash.ts";
 import { networkFromFiles } from "../../shared/network.ts";
 import { createScorer, type Scorer } from "../../shared/scorer.ts";
 import { verifyFile, verifyManifest } from "../../shared/verify.ts";
@@ -85,12 +86,15 @@ async function readFile(l: Location, version: string, file: string): Promise<Uin
   return bytes;
 }
 
-/** The version's manifest, checked against the pointer's hash when given. */
-export async function readManifest(l: Location, version: string, manifestSha256?: string): Promise<Manifest> {
-  const bytes = await readFile(l, version, MANIFEST_FILE);
+async function checkManifest(l: Location, version: string, bytes: Uint8Array, manifestSha256?: string): Promise<Manifest> {
   const parsed = await verifyManifest(bytes, { name: l.name, version, ...(manifestSha256 ? { sha256: manifestSha256 } : {}) });
   if (!parsed.ok) throw new StoreError(`${url(l, keys.file(l.name, version, MANIFEST_FILE))}: ${parsed.error}`, "version_damaged");
   return parsed.value;
+}
+
+/** The version's manifest, checked against the pointer's hash when given. */
+export async function readManifest(l: Location, version: string, manifestSha256?: string): Promise<Manifest> {
+  return checkManifest(l, version, await readFile(l, version, MANIFEST_FILE), manifestSha256);
 }
 
 export interface StoredVersion {
@@ -101,9 +105,10 @@ export interface StoredVersion {
 
 /** The whole version, every file verified against the manifest; a damaged version throws `version_damaged`. */
 export async function readVersion(l: Location, version: string, manifestSha256?: string): Promise<StoredVersion> {
-  const manifest = await readManifest(l, version, manifestSha256);
+  const manifestBytes = await readFile(l, version, MANIFEST_FILE);
+  const manifest = await checkManifest(l, version, manifestBytes, manifestSha256);
   const names = Object.keys(manifest.files);
-  const files = new Map<string, Uint8Array>();
+  const files = new Map<string, Uint8Array>([[MANIFEST_FILE, manifestBytes]]);
   await Promise.all(names.map(async (f) => {
     const bytes = await readFile(l, version, f);
     const problem = await verifyFile(manifest, f, bytes);
@@ -116,6 +121,8 @@ export async function readVersion(l: Location, version: string, manifestSha256?:
 export interface LoadedVersion {
   version: string;
   manifest: Manifest;
+  /** sha256 of the manifest bytes that were read and verified (what a pointer to this version carries). */
+  manifestSha256: string;
   scorer: Scorer;
   /** Frees the network's tensors. */
   dispose(): void;
@@ -130,9 +137,15 @@ export async function loadScorer(l: Location, ref: string): Promise<LoadedVersio
 /** The same for a known version (and the pointer's manifest hash, when a pointer named it). */
 export async function loadVersionScorer(l: Location, version: string, manifestSha256?: string): Promise<LoadedVersion> {
   const { manifest, files } = await readVersion(l, version, manifestSha256);
-  const model = await networkFromFiles(files.get(MODEL_FILE) as Uint8Array, files.get(WEIGHTS_FILE) as Uint8Array);
+  const sha = await sha256Hex(files.get(MANIFEST_FILE) as Uint8Array);
+  let model;
   try {
-    return { version, manifest, scorer: createScorer(manifest, model), dispose: () => model.dispose() };
+    model = await networkFromFiles(files.get(MODEL_FILE) as Uint8Array, files.get(WEIGHTS_FILE) as Uint8Array);
+  } catch (e) {
+    throw new StoreError(`${l.name}@${version}: ${(e as Error).message}`, "version_damaged");
+  }
+  try {
+    return { version, manifest, manifestSha256: sha, scorer: createScorer(manifest, model), dispose: () => model.dispose() };
   } catch (e) {
     model.dispose();
     throw new StoreError(`${l.name}@${version}: ${(e as Error).message}`, "version_damaged");

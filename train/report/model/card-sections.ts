@@ -59,7 +59,7 @@ export function cardSection(m: Pick<Manifest, "name" | "version" | "createdAt" |
       ["model", m.name],
       ["version", html`<span class="mono">${m.version}</span>`],
       ["created", fmt.dateTime(m.createdAt)],
-      ["code revision", html`<span class="mono">${card.code.revision}</span>`],
+      ["code revision", html`<span class="mono">${card.code.revision ?? "unknown"}</span>`],
       ["data sha256", html`<span class="mono">${card.data.sha256}</span>`],
       ["predicts", `probability that "${m.spec.target}" is "${m.spec.positive}" (vs "${m.spec.negative}")`],
       ["decisions", `refer at ${fmt.pct(m.thresholds.refer, 0)} or more, decline at ${fmt.pct(m.thresholds.decline, 0)} or more`],

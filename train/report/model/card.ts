@@ -30,7 +30,7 @@ export interface ModelCard {
     curves: { loss: number[]; valLoss: number[]; valAuc: number[]; trainAuc: number[] };
   };
   /** The code that trained the model: a git commit (with "-dirty" for uncommitted changes) or "unknown". */
-  code: { revision: string };
+  code: { revision: string | null };
   libraries: Record<string, string>;
   /** Per-feature bins, IV, PSI and importance (see report/model/analysis.ts `analysisCard`). */
   analysis?: Record<string, unknown>;

@@ -1,0 +1,302 @@
+/**
+ * `npm run models` and the registry against Miniflare's S3 endpoint (SigV4,
+ * conditional writes), with the Worker reading the same bucket: the audit log's
+ * invariants, rollback by history, promote's verification, the signature
+ * guard, gc's protections, and the operator's view of the versions.
+ * Each case uses its own model name, so the cases do not see each other's moves.
+ */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keys } from "../shared/artifact.ts";
+import { run as train } from "../train/cli/train.ts";
+import { publishTo, runJob } from "../train/job.ts";
+import { verifyChain } from "../train/registry/chain.ts";
+import { RegistryError } from "../train/registry/errors.ts";
+import { listHistorySeqs, readHistory, readPointerState } from "../train/registry/history.ts";
+import { markOf, movePointer, type MoveIntent } from "../train/registry/move.ts";
+import { publishArtifact } from "../train/registry/publish.ts";
+import { pointerBytes, recordBytes, recordFromPointer } from "../train/registry/records.ts";
+import type { Artifact } from "../train/store/package.ts";
+import { writeVersionObjects } from "../train/store/publish.ts";
+import { createS3Client } from "../train/store/storage.ts";
+import { listVersionIds, type Location } from "../train/store/versions.ts";
+import { fixtures, readArtifact } from "./helpers/fixtures.ts";
+import { models, variant } from "./helpers/registry.ts";
+import { quickJob } from "./helpers/train-fixture.ts";
+import { startWorker, type TestWorker } from "./helpers/worker.ts";
+
+describe("model registry over S3 (npm run models)", () => {
+  let w: TestWorker;
+  let base: Artifact;
+  let other: Artifact;
+  /** The same data without the Price column: another feature signature. */
+  let noPrice: Artifact;
+  const clients: ReturnType<typeof createS3Client>[] = [];
+
+  beforeAll(async () => {
+    w = await startWorker();
+    base = readArtifact(fixtures().artifactDirs[0]);
+    other = readArtifact(fixtures().artifactDirs[1]);
+    noPrice = (await runJob(quickJob({ ignore: ["Price"], train: { ...quickJob().train, epochs: 1 } }), { log: () => {} })).artifact!;
+  });
+  afterAll(async () => {
+    for (const c of clients) c.destroy();
+    await w.dispose();
+  });
+
+  const loc = (name: string): Location => {
+    const client = createS3Client(w.s3);
+    clients.push(client);
+    return { client, bucket: w.s3.bucket, name };
+  };
+  /** Version `n` of model `name` (network bytes from the seed-42 or seed-7 fixture). */
+  const v = (name: string, n: number, from = n % 2 ? base : other) => variant(from, name, n.toString(16).padStart(8, "0"));
+  const publish = (a: Artifact, o: Parameters<typeof publishTo>[2] = {}) => publishTo(w.s3, a, { actor: "ci@example.com", reason: "nightly", ...o });
+  const current = async (name: string) => (await readPointerState(loc(name))).pointer?.version;
+  const records = async (name: string) => (await readHistory(loc(name))).map((s) => s.record!);
+  const verified = async (name: string) => verifyChain(name, await readHistory(loc(name)), await readPointerState(loc(name)));
+
+  it("says the store is empty, or which models it has, instead of failing obscurely", async () => {
+    const empty = await models(w.s3, ["list", "--json"]);
+    expect(empty).toMatchObject({ code: 1, json: { ok: false, error: { code: "model_not_found", message: expect.stringMatching(/holds no models yet; publish one with npm run train/) } } });
+    await publish(v("m-one", 1));
+    const unknown = await models(w.s3, ["list", "--model", "nope"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no model named "nope" in s3:\/\/edgescore-models; it has: m-one \(--model <name>\)/);
+  });
+
+  it("records every publish; list, show and history --verify show it", async () => {
+    const [a, b] = [v("m-list", 1), v("m-list", 2)];
+    await publish(a);
+    await publish(b, { actor: "ana@example.com" });
+    const list = await models(w.s3, ["list", "--model", "m-list", "--json"]);
+    expect(list.code).toBe(0);
+    expect(list.json).toMatchObject({
+      ok: true, command: "list", model: "m-list", current: b.version,
+      versions: [
+        { version: b.version, current: true, publishedBy: "ana@example.com", task: "classification", rows: 4454, metric: { name: "test AUC", value: expect.any(Number) } },
+        { version: a.version, current: false, publishedBy: "ci@example.com" },
+      ],
+    });
+    const history = await models(w.s3, ["history", "--verify", "--model", "m-list", "--json"]);
+    expect(history.json).toMatchObject({
+      ok: true,
+      records: [
+        { seq: 1, action: "publish", from: null, to: a.version, actor: "ci@example.com", reason: "nightly", dataSha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+        { seq: 2, action: "publish", from: a.version, to: b.version, actor: "ana@example.com" },
+      ],
+      verify: { ok: true, records: 2 },
+    });
+    const show = await models(w.s3, ["show", "current", "--model", "m-list", "--json"]);
+    // Every object of the version: the files the manifest lists, plus the manifest itself.
+    const files = b.files.size;
+    expect(files).toBe(Object.keys(b.manifest.files).length + 1);
+    expect(show.json).toMatchObject({ version: b.version, current: true, integrity: { ok: true, files }, thresholds: { refer: 0.25, decline: 0.5 } });
+    const text = await models(w.s3, ["show", a.version, "--model", "m-list"]);
+    expect(text.stdout).toMatch(new RegExp(`integrity {3}${a.files.size} files verified`));
+    expect(text.stdout).toMatch(/auc\s+0\.\d{4}\s+0\.5000/);
+  });
+
+  it("rolls back to the version current before this one by the history, not the previous by time; --to goes elsewhere", async () => {
+    const [v1, v2, v3] = [1, 2, 3].map((n) => v("m-roll", n)) as [Artifact, Artifact, Artifact];
+    for (const a of [v1, v2, v3]) await publish(a);
+    expect((await models(w.s3, ["promote", v1.version, "--reason", "v3 and v2 misbehave", "--model", "m-roll"])).code).toBe(0);
+    // By time, nothing precedes v1; by the history, v3 was current before it.
+    const back = await models(w.s3, ["rollback", "--reason", "v1 was worse", "--model", "m-roll", "--json"]);
+    expect(back.json).toMatchObject({ ok: true, status: "moved", action: "rollback", version: v3.version, previous: v1.version, record: { seq: 5, actor: "tester@example.com", reason: "v1 was worse" } });
+    expect(await current("m-roll")).toBe(v3.version);
+    const to = await models(w.s3, ["rollback", "--to", v2.version, "--reason", "pin v2", "--model", "m-roll", "--json"]);
+    expect(to.json).toMatchObject({ version: v2.version, previous: v3.version });
+    expect((await records("m-roll")).map((r) => `${r.action}:${r.to.slice(-1)}`)).toEqual(["publish:1", "publish:2", "publish:3", "promote:1", "rollback:3", "rollback:2"]);
+    expect((await verified("m-roll")).ok).toBe(true);
+    const noop = await models(w.s3, ["promote", "current", "--reason", "again", "--model", "m-roll", "--json"]);
+    expect(noop.json).toMatchObject({ ok: true, status: "unchanged" });
+    expect(await listHistorySeqs(loc("m-roll"))).toHaveLength(6);
+  });
+
+  it("writes a record a crash left missing between the pointer swap and the record, on the next command", async () => {
+    await publish(v("m-crash", 1));
+    const next = v("m-crash", 2);
+    await expect(publish(next, { afterSwap: () => { throw new Error("simulated crash after the swap"); } })).rejects.toThrow("simulated crash");
+    expect(await current("m-crash")).toBe(next.version);
+    expect(await listHistorySeqs(loc("m-crash"))).toEqual([1]);
+    const list = await models(w.s3, ["list", "--model", "m-crash"]);
+    expect(list.stderr).toMatch(/history: wrote the missing record 2 \(publish to .*\) from the pointer/);
+    const state = await readPointerState(loc("m-crash"));
+    const stored = await readHistory(loc("m-crash"));
+    expect(stored.map((s) => s.seq)).toEqual([1, 2]);
+    expect(stored[1]!.bytes).toEqual(recordBytes(recordFromPointer({ ...state.pointer!, move: state.pointer!.move! })));
+    expect(stored[1]!.record).toMatchObject({ action: "publish", from: v("m-crash", 1).version, to: next.version, actor: "ci@example.com" });
+    expect((await verified("m-crash")).ok).toBe(true);
+  });
+
+  it("never records a move that did not happen: damaged version, signature refused, stale pointer", async () => {
+    const l = loc("m-refuse");
+    const v1 = v("m-refuse", 1);
+    await publish(v1);
+    const damaged = v("m-refuse", 2);
+    await writeVersionObjects(l.client, l.bucket, damaged);
+    await (await w.bucket()).put(keys.file("m-refuse", damaged.version, "weights.bin"), new Uint8Array(damaged.files.get("weights.bin")!.byteLength));
+    const bad = await models(w.s3, ["promote", damaged.version, "--reason", "try", "--model", "m-refuse", "--json"]);
+    expect(bad.json).toMatchObject({ ok: false, error: { code: "version_damaged", message: expect.stringMatching(/weights\.bin: size or sha256 does not match the manifest/) } });
+
+    const narrow = variant(noPrice, "m-refuse", "00000003");
+    await writeVersionObjects(l.client, l.bucket, narrow);
+    const refused = await models(w.s3, ["promote", narrow.version, "--reason", "try", "--model", "m-refuse", "--json"]);
+    expect(refused.json).toMatchObject({ ok: false, error: { code: "signature_changed" } });
+    const message = (refused.json!.error as { message: string }).message;
+    expect(message).toContain('- feature "Price" removed');
+    expect(message).toContain("--allow-signature-change");
+    expect(message).toContain("--model-name <new>");
+
+    const intent: MoveIntent = { to: narrow.version, manifestSha256: "0".repeat(64), action: "promote", reason: "stale", actor: "x", revision: null, dataSha256: null };
+    const stale = { version: "20200101T000000Z-00000000", seq: 1 };
+    await expect(movePointer(l, intent, { expected: stale })).rejects.toMatchObject({ code: "pointer_moved" });
+
+    expect(await current("m-refuse")).toBe(v1.version);
+    expect(await listHistorySeqs(l)).toEqual([1]);
+    const allowed = await models(w.s3, ["promote", narrow.version, "--reason", "Price dropped on purpose", "--allow-signature-change", "--model", "m-refuse", "--json"]);
+    expect(allowed.json).toMatchObject({ ok: true, record: { seq: 2, signatureChange: ['feature "Price" removed'] } });
+    expect((await verified("m-refuse")).ok).toBe(true);
+  });
+
+  it("never loses a move when promotes, rollbacks and publishes race: each one lands and is recorded, or fails saying so", async () => {
+    const l = loc("m-race");
+    await publish(v("m-race", 1));
+    const stored = [2, 3, 4, 5, 6, 7].map((n) => v("m-race", n));
+    for (const a of stored) await writeVersionObjects(l.client, l.bucket, a);
+    const intentFor = (a: Artifact, action: MoveIntent["action"]): MoveIntent => ({
+      to: a.version, manifestSha256: "", action, reason: "race", actor: "racer", revision: null, dataSha256: null,
+    });
+    const { sha256Hex } = await import("../shared/hash.ts");
+    let landed = 0;
+    for (let round = 0; round < 3; round++) {
+      const contenders = await Promise.all(stored.slice(round * 2, round * 2 + 2).map(async (a, i) => ({
+        ...intentFor(a, i ? "rollback" : "promote"), manifestSha256: await sha256Hex(a.files.get("manifest.json")!),
+      })));
+      const state = await readPointerState(l);
+      const results = await Promise.allSettled([
+        ...contenders.map((c) => movePointer(loc("m-race"), c, { expected: markOf(state) })),
+        publishArtifact(loc("m-race"), v("m-race", 16 + round), { state, actor: "trainer", reason: "race" }),
+      ]);
+      const won = results.filter((r) => r.status === "fulfilled");
+      for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(RegistryError);
+      expect(won.length).toBe(1);
+      landed += won.length;
+      const seqs = await listHistorySeqs(l);
+      expect(seqs).toEqual(Array.from({ length: 1 + landed }, (_, i) => i + 1));
+      const last = (await readHistory(l)).at(-1)!.record!;
+      expect(last.to).toBe(await current("m-race"));
+    }
+    expect((await verified("m-race")).ok).toBe(true);
+  });
+
+  it("gc deletes only beyond the newest N, never the current version nor one current within the last N moves; dry run by default", async () => {
+    const vs = [1, 2, 3, 4, 5].map((n) => v("m-gc", n, base)); // one source: ids then sort by n
+    for (const a of vs) await publish(a);
+    await models(w.s3, ["promote", vs[1]!.version, "--reason", "back to 2", "--model", "m-gc"]);
+    const dry = await models(w.s3, ["gc", "--keep", "1", "--model", "m-gc", "--json"]);
+    expect(dry.json).toMatchObject({ ok: true, dryRun: true, remove: [vs[3]!.version, vs[2]!.version, vs[0]!.version], deleted: [] });
+    expect(dry.json!.keep).toEqual([
+      { version: vs[4]!.version, why: ["newest 1 of 1", "current before move 6"] },
+      { version: vs[1]!.version, why: ["current", "current after move 6"] },
+    ]);
+    expect(await listVersionIds(loc("m-gc"))).toHaveLength(5);
+    const yes = await models(w.s3, ["gc", "--keep", "1", "--yes", "--model", "m-gc", "--json"]);
+    expect(yes.json).toMatchObject({ ok: true, dryRun: false, deleted: [vs[3]!.version, vs[2]!.version, vs[0]!.version] });
+    expect(await listVersionIds(loc("m-gc"))).toEqual([vs[4]!.version, vs[1]!.version]);
+    const state = await readPointerState(loc("m-gc"));
+    expect(state.pointer).toMatchObject({ version: vs[1]!.version });
+    expect(state.pointer!.gc).toBeUndefined();
+    expect((await verified("m-gc")).ok).toBe(true);
+    // The edge still serves the current version.
+    const res = await w.post("/models/m-gc/predict?explain=false", { instances: [applicant] });
+    expect(((await res.json()) as { model: { version: string } }).model.version).toBe(vs[1]!.version);
+  });
+
+  it("while gc marks a version for deletion, no move may point at it; the next gc finishes and clears the mark", async () => {
+    const l = loc("m-mark");
+    const [v1, v2] = [v("m-mark", 1), v("m-mark", 2)];
+    await publish(v1);
+    await writeVersionObjects(l.client, l.bucket, v2);
+    const state = await readPointerState(l);
+    await (await w.bucket()).put(keys.pointer("m-mark"), pointerBytes({ ...state.pointer!, gc: { deleting: [v2.version], startedAt: "2026-11-30T00:00:00Z", actor: "gc" } }));
+    const blocked = await models(w.s3, ["promote", v2.version, "--reason", "x", "--model", "m-mark", "--json"]);
+    expect(blocked.json).toMatchObject({ ok: false, error: { code: "version_being_deleted" } });
+    const finish = await models(w.s3, ["gc", "--keep", "5", "--yes", "--model", "m-mark", "--json"]);
+    expect(finish.json).toMatchObject({ ok: true, resumed: [v2.version], deleted: [v2.version] });
+    expect((await readPointerState(l)).pointer).toMatchObject({ version: v1.version });
+    expect((await readPointerState(l)).pointer!.gc).toBeUndefined();
+  });
+
+  it("history --verify exits 1 and names the record where an edited or deleted record breaks the chain", async () => {
+    for (const n of [1, 2, 3]) await publish(v("m-tamper", n));
+    const bucket = await w.bucket();
+    const key = "m-tamper/history/0000000002.json";
+    const text = (await (await bucket.get(key))!.text()).replace('"reason":"nightly"', '"reason":"approved by the board"');
+    await bucket.put(key, text);
+    const edited = await models(w.s3, ["history", "--verify", "--model", "m-tamper", "--json"]);
+    expect(edited.code).toBe(1);
+    expect(edited.json).toMatchObject({ ok: false, error: { code: "history_broken", message: expect.stringMatching(/breaks at record 3: record 2 was changed after record 3 was written/) } });
+    await bucket.delete(key);
+    const deleted = await models(w.s3, ["history", "--verify", "--model", "m-tamper"]);
+    expect(deleted.code).toBe(1);
+    expect(deleted.stderr).toMatch(/seq 2: record 2 is missing \(deleted\)/);
+  });
+
+  it("refuses, under the same model name, a training run whose features differ; --model-name or --allow-signature-change go ahead", async () => {
+    await publish(v("m-sig", 1));
+    const before = await listVersionIds(loc("m-sig"));
+    const env = { S3_ENDPOINT: w.s3.endpoint, S3_BUCKET: w.s3.bucket, AWS_ACCESS_KEY_ID: w.s3.accessKeyId, AWS_SECRET_ACCESS_KEY: w.s3.secretAccessKey, S3_FORCE_PATH_STYLE: "true" };
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    const { vi } = await import("vitest");
+    let stdout = "";
+    let stderr = "";
+    const o = vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => { stdout += String(c); return true; });
+    const e = vi.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => { stderr += String(c); return true; });
+    const args = ["--ignore", "Price", "--epochs", "1", "--backend", "cpu", "--publish", "s3", "--quiet", "--json"];
+    try {
+      expect(await train([...args, "--model-name", "m-sig"])).toBe(1);
+      expect(JSON.parse(stdout.trim().split("\n").at(-1)!)).toMatchObject({ ok: false, error: { code: "signature_changed" } });
+      expect(stderr).toMatch(/feature signature differs from the serving version .* of "m-sig":\n {2}- feature "Price" removed\n/);
+      expect(await listVersionIds(loc("m-sig"))).toEqual(before);
+      expect(await train([...args, "--model-name", "m-sig-2"])).toBe(0);
+      expect(await train([...args, "--model-name", "m-sig", "--allow-signature-change", "--reason", "Price is no longer collected"])).toBe(0);
+    } finally {
+      o.mockRestore();
+      e.mockRestore();
+      process.env = saved;
+    }
+    expect((await records("m-sig")).at(-1)).toMatchObject({ seq: 2, action: "publish", reason: "Price is no longer collected", signatureChange: ['feature "Price" removed'] });
+  });
+
+  it("answers unknown versions, a broken pointer and bad usage with a clear message and exit code, never a stack trace", async () => {
+    await publish(v("m-err", 1));
+    const missing = await models(w.s3, ["show", "20990101T000000Z-deadbeef", "--model", "m-err", "--json"]);
+    expect(missing.json).toMatchObject({ ok: false, error: { code: "version_not_found", message: expect.stringMatching(/version 20990101T000000Z-deadbeef of "m-err" does not exist/) } });
+    expect((await models(w.s3, ["promote", "--reason", "x", "--model", "m-err"])).code).toBe(2);
+    expect((await models(w.s3, ["promote", v("m-err", 1).version, "--model", "m-err"])).stderr).toMatch(/--reason "\.\.\." is required/);
+    expect((await models(w.s3, ["gc", "--keep", "0", "--model", "m-err"])).code).toBe(2);
+    expect((await models(w.s3, ["histroy", "--model", "m-err"])).stderr).toMatch(/unknown command "histroy"; did you mean "history"\?/);
+
+    await (await w.bucket()).put(keys.pointer("m-err"), "{ not a pointer");
+    const show = await models(w.s3, ["show", "current", "--model", "m-err", "--json"]);
+    expect(show.json).toMatchObject({ ok: false, error: { code: "pointer_broken" } });
+    const back = await models(w.s3, ["rollback", "--reason", "x", "--model", "m-err", "--json"]);
+    expect(back.json).toMatchObject({ ok: false, error: { code: "no_previous", message: expect.stringMatching(/is not a valid pointer.*rollback --to <version>/) } });
+    const repaired = await models(w.s3, ["promote", v("m-err", 1).version, "--reason", "repair the pointer", "--model", "m-err", "--json"]);
+    expect(repaired.json).toMatchObject({ ok: true, record: { seq: 2, from: null } });
+
+    // The real script in its own process: exit code, one JSON object on stdout, no stack trace.
+    const child = await promisify(execFile)(process.execPath, ["node_modules/tsx/dist/cli.mjs", "train/cli/models.ts", "show", "20990101T000000Z-deadbeef", "--model", "m-err", "--store", "s3", "--json"], {
+      env: { ...process.env, S3_ENDPOINT: w.s3.endpoint, S3_BUCKET: w.s3.bucket, AWS_ACCESS_KEY_ID: w.s3.accessKeyId, AWS_SECRET_ACCESS_KEY: w.s3.secretAccessKey, S3_FORCE_PATH_STYLE: "true" },
+    }).then(() => ({ code: 0, stdout: "", stderr: "" }), (e: { code: number; stdout: string; stderr: string }) => e);
+    expect(child.code).toBe(1);
+    expect(JSON.parse(child.stdout)).toMatchObject({ ok: false, error: { code: "version_not_found" } });
+    expect(child.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+const applicant = { Seniority: 9, Home: "rent", Time: 60, Age: 30, Marital: "married", Records: "no", Job: "freelance", Expenses: 73, Income: 129, Assets: 0, Debt: 0, Amount: 800, Price: 846 };

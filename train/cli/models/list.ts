@@ -1,0 +1,44 @@
+/** `models list`: every version, newest first, with its headline facts and which one is current. */
+import type { Manifest } from "../../../shared/artifact.ts";
+import { cardFacts } from "../../registry/card.ts";
+import { readHistory } from "../../registry/history.ts";
+import { listVersionIds, readManifest } from "../../store/versions.ts";
+import type { ModelsCommand } from "./command.ts";
+import { fixed, table, when } from "./format.ts";
+
+export const listCommand: ModelsCommand = {
+  summary: "every version, newest first: created, task, test metric, rows, who published it, which is current",
+  usage: "",
+  args: { min: 0, max: 0 },
+  async run(ctx) {
+    const l = ctx.location;
+    const [ids, history] = await Promise.all([listVersionIds(l), readHistory(l)]);
+    const publishedBy = new Map<string, string>();
+    for (const s of history) if (s.record?.action === "publish") publishedBy.set(s.record.to, s.record.actor);
+    const current = ctx.state.pointer?.version;
+    const manifests = new Map<string, Manifest | Error>();
+    for (let i = 0; i < ids.length; i += 8) {
+      await Promise.all(ids.slice(i, i + 8).map(async (v) => {
+        manifests.set(v, await readManifest(l, v).catch((e: unknown) => e as Error));
+      }));
+    }
+    const versions = ids.map((v) => {
+      const m = manifests.get(v);
+      const base = { version: v, current: v === current, publishedBy: publishedBy.get(v) ?? null };
+      if (!m || m instanceof Error) return { ...base, problem: m?.message ?? "unreadable" };
+      const f = cardFacts(m);
+      return { ...base, createdAt: f.createdAt, task: f.task, metric: f.headline ?? null, rows: f.rows ?? null };
+    });
+    const metricName = versions.flatMap((v) => ("metric" in v && v.metric ? [v.metric.name] : []))[0] ?? "metric";
+    ctx.print(`${l.name} in ${ctx.store.where}: ${ids.length} version${ids.length === 1 ? "" : "s"}, current ${current ?? (ctx.state.broken ? "unknown (pointer broken)" : "none")}\n`);
+    ctx.print(`${table(
+      ["", "version", "created (UTC)", "task", metricName, "rows", "published by"],
+      versions.map((v) => "problem" in v
+        ? [v.current ? "*" : "", v.version, `damaged: ${v.problem}`, null, null, null, v.publishedBy]
+        : [v.current ? "*" : "", v.version, when(v.createdAt), v.task, fixed(v.metric?.value), v.rows, v.publishedBy]),
+      [4, 5],
+    )}\n`);
+    if (current && !ids.includes(current)) ctx.log(`warning: the pointer names ${current}, which is not in the store`);
+    return { json: { store: ctx.store.where, current: current ?? null, versions } };
+  },
+};

@@ -1,0 +1,59 @@
+/**
+ * What promote and rollback share: refuse a damaged version (every file's
+ * sha256 re-verified and the network built, as the edge will), check the
+ * signature against the serving version, then move the pointer with its
+ * history record, expecting the pointer the command started from.
+ */
+import { useBackend } from "../../fit/backend.ts";
+import { cardFacts } from "../../registry/card.ts";
+import { checkSignature } from "../../registry/guard.ts";
+import { markOf, movePointer } from "../../registry/move.ts";
+import { resolveActor } from "../../registry/provenance.ts";
+import { loadVersionScorer } from "../../store/versions.ts";
+import { UsageError } from "../args.ts";
+import { boolFlag, stringFlag, type CommandOutcome, type FlagOptions, type ModelsContext } from "./command.ts";
+
+export const moveOptions: FlagOptions = {
+  reason: { type: "string" },
+  "allow-signature-change": { type: "boolean" },
+};
+
+export function requireReason(ctx: ModelsContext): string {
+  const reason = stringFlag(ctx, "reason")?.trim();
+  if (!reason) throw new UsageError('--reason "..." is required: it goes into the model\'s history');
+  if (reason.length > 1000) throw new UsageError(`--reason: at most 1000 characters, found ${reason.length}`);
+  return reason;
+}
+
+export async function makeCurrent(ctx: ModelsContext, version: string, action: "promote" | "rollback", reason: string): Promise<CommandOutcome> {
+  const l = ctx.location;
+  const state = ctx.state;
+  if (state.pointer?.version === version) {
+    ctx.print(`${version} is already the current version of "${l.name}"; nothing changed\n`);
+    return { json: { status: "unchanged", version } };
+  }
+  ctx.log(`verifying ${l.name} ${version}: every file's sha256 against its manifest, then building the network as the edge will`);
+  await useBackend("cpu");
+  const loaded = await loadVersionScorer(l, version);
+  loaded.dispose();
+  const facts = cardFacts(loaded.manifest);
+  const moved = await movePointer(l, {
+    to: version,
+    manifestSha256: loaded.manifestSha256,
+    action,
+    reason,
+    actor: resolveActor(),
+    revision: facts.revision,
+    dataSha256: facts.dataSha256,
+  }, {
+    expected: markOf(state),
+    check: (s) => checkSignature(l, s, loaded.manifest, { allow: boolFlag(ctx, "allow-signature-change"), command: action, log: ctx.log }),
+  });
+  if (moved.warning) ctx.log(`warning: ${moved.warning}`);
+  const verb = action === "promote" ? "promoted" : "rolled back";
+  ctx.print(
+    `${verb} "${l.name}" to ${version} (was ${moved.previous ?? "none"}); history record ${moved.record.seq} by ${moved.record.actor}\n` +
+    "a running Worker serves it within MODEL_REFRESH_SECONDS (30 s by default), no redeploy\n",
+  );
+  return { json: { status: "moved", action, version, previous: moved.previous ?? null, record: moved.record, recorded: moved.recorded } };
+}

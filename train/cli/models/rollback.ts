@@ -1,0 +1,29 @@
+/** `models rollback [--to <version>] --reason "..."`: back to the version that was current before this one. */
+import { RegistryError } from "../../registry/errors.ts";
+import { readHistory } from "../../registry/history.ts";
+import { rollbackTarget } from "../../registry/rollback.ts";
+import { resolveVersion } from "../../store/versions.ts";
+import { stringFlag, type ModelsCommand } from "./command.ts";
+import { makeCurrent, moveOptions, requireReason } from "./make-current.ts";
+
+export const rollbackCommand: ModelsCommand = {
+  summary: "back to the version that was current before this one (from the history), or --to a named one",
+  usage: '[--to <version>] --reason "..." [--allow-signature-change]',
+  help: [
+    '  --reason "..."            required: why, recorded in the history with who and when',
+    "  --to <version>            go to this version instead (a second rollback undoes the first; --to goes further back)",
+    "  --allow-signature-change  roll back even if that version accepts other features than the serving one",
+  ].join("\n"),
+  options: { ...moveOptions, to: { type: "string" } },
+  args: { min: 0, max: 0 },
+  async run(ctx) {
+    const reason = requireReason(ctx);
+    const to = stringFlag(ctx, "to");
+    if (to) return makeCurrent(ctx, (await resolveVersion(ctx.location, to)).version, "rollback", reason);
+    const records = (await readHistory(ctx.location)).flatMap((s) => (s.record ? [s.record] : []));
+    const target = rollbackTarget(ctx.location.name, ctx.state, records);
+    if (!target.ok) throw new RegistryError(target.message, "no_previous");
+    ctx.log(`history record ${target.seq} made ${ctx.state.pointer?.version} current, coming from ${target.version}`);
+    return makeCurrent(ctx, target.version, "rollback", reason);
+  },
+};

@@ -1,0 +1,43 @@
+/**
+ * Which versions `gc --keep N` may delete: everything except the newest N,
+ * the current version, and every version current within the last N moves (the
+ * `from` and `to` of each: an edge isolate may still be loading or serving the
+ * version a move left). Versions a crashed gc had marked are finished first.
+ */
+import type { HistoryRecord } from "./records.ts";
+
+export interface GcInput {
+  /** Every stored version, newest first. */
+  versions: string[];
+  current: string;
+  /** The log, ascending by seq. */
+  records: HistoryRecord[];
+  keep: number;
+  /** Versions an earlier gc marked for deletion and did not finish. */
+  marked?: string[];
+}
+
+export interface GcPlan {
+  keep: { version: string; why: string[] }[];
+  remove: string[];
+}
+
+export function planGc(input: GcInput): GcPlan {
+  const why = new Map<string, string[]>();
+  const add = (v: string | null, reason: string) => {
+    if (v === null) return;
+    why.set(v, [...(why.get(v) ?? []), reason]);
+  };
+  add(input.current, "current");
+  input.versions.slice(0, input.keep).forEach((v, i) => add(v, `newest ${i + 1} of ${input.keep}`));
+  for (const r of input.records.slice(-input.keep)) {
+    add(r.to, `current after move ${r.seq}`);
+    add(r.from, `current before move ${r.seq}`);
+  }
+  const marked = new Set(input.marked ?? []);
+  const keep = input.versions.filter((v) => why.has(v) && !(marked.has(v) && v !== input.current)).map((v) => ({ version: v, why: why.get(v) as string[] }));
+  const kept = new Set(keep.map((k) => k.version));
+  const remove = input.versions.filter((v) => !kept.has(v));
+  // A marked version that is no longer listed was already deleted; nothing left to do for it.
+  return { keep, remove };
+}

@@ -1,0 +1,162 @@
+/**
+ * The history log in the store: one immutable object per pointer move,
+ * `<name>/history/<seq>.json`, written once (`If-None-Match: *`). The pointer
+ * carries its own move, so a record missing after a crash is written by the
+ * next command from the pointer (`recordPointer`), byte for byte what the mover
+ * would have written.
+ */
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { keys } from "../../shared/artifact.ts";
+import { sha256Hex } from "../../shared/hash.ts";
+import { putIfAbsent, readPointer } from "../store/publish.ts";
+import { describeS3Error, getObjectBytes } from "../store/storage.ts";
+import type { Location } from "../store/versions.ts";
+import { RegistryError } from "./errors.ts";
+import {
+  historyKey, historyPrefix, parseRecord, parseRegistryPointer, recordBytes, recordFromPointer, seqOfKey,
+  type HistoryRecord, type PointerMove, type RegistryPointer,
+} from "./records.ts";
+
+export interface PointerState {
+  pointer?: RegistryPointer;
+  etag?: string;
+  /** Set when a pointer object exists but is not a valid pointer: why. */
+  broken?: string;
+  /** A recoverable oddity (malformed move or gc mark). */
+  warning?: string;
+}
+
+export interface StoredRecord {
+  seq: number;
+  key: string;
+  bytes: Uint8Array;
+  /** Undefined when the bytes do not parse; `problem` says why. */
+  record?: HistoryRecord;
+  problem?: string;
+}
+
+const s3url = (l: Location, key: string) => `s3://${l.bucket}/${key}`;
+
+function storageError(e: unknown, action: string): RegistryError {
+  return e instanceof RegistryError ? e : new RegistryError(describeS3Error(e, action), "storage");
+}
+
+export async function readPointerState(l: Location): Promise<PointerState> {
+  let current;
+  try {
+    current = await readPointer(l.client, l.bucket, l.name);
+  } catch (e) {
+    throw new RegistryError((e as Error).message, "storage");
+  }
+  if (current.raw === undefined) return {};
+  const etag = current.etag ? { etag: current.etag } : {};
+  const parsed = parseRegistryPointer(current.raw);
+  if (!parsed.ok) return { ...etag, broken: `${s3url(l, keys.pointer(l.name))} is not a valid pointer: ${parsed.error}` };
+  if (parsed.pointer.name !== l.name) return { ...etag, broken: `${s3url(l, keys.pointer(l.name))} names model "${parsed.pointer.name}"` };
+  return { ...etag, pointer: parsed.pointer, ...(parsed.warning ? { warning: parsed.warning } : {}) };
+}
+
+/** Sequence numbers present in the log, ascending. */
+export async function listHistorySeqs(l: Location): Promise<number[]> {
+  const prefix = historyPrefix(l.name);
+  const seqs: number[] = [];
+  let token: string | undefined;
+  try {
+    do {
+      const out = await l.client.send(new ListObjectsV2Command({ Bucket: l.bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+      for (const o of out.Contents ?? []) {
+        const seq = o.Key ? seqOfKey(l.name, o.Key) : undefined;
+        if (seq !== undefined) seqs.push(seq);
+      }
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+  } catch (e) {
+    throw storageError(e, `listing ${s3url(l, prefix)}`);
+  }
+  return seqs.sort((a, b) => a - b);
+}
+
+async function readRecordBytes(l: Location, seq: number): Promise<Uint8Array | undefined> {
+  const key = historyKey(l.name, seq);
+  try {
+    return await getObjectBytes(l.client, l.bucket, key);
+  } catch (e) {
+    throw storageError(e, `reading ${s3url(l, key)}`);
+  }
+}
+
+/** Every record in the log, ascending, each parsed (or with the problem named). */
+export async function readHistory(l: Location): Promise<StoredRecord[]> {
+  const seqs = await listHistorySeqs(l);
+  const out: StoredRecord[] = [];
+  // A few reads at a time: a long log should not open hundreds of sockets at once.
+  for (let i = 0; i < seqs.length; i += 16) {
+    const batch = await Promise.all(seqs.slice(i, i + 16).map(async (seq): Promise<StoredRecord | undefined> => {
+      const bytes = await readRecordBytes(l, seq);
+      if (!bytes) return undefined; // deleted between list and read
+      const parsed = parseRecord(bytes);
+      return { seq, key: historyKey(l.name, seq), bytes, ...(parsed.ok ? { record: parsed.record } : { problem: parsed.error }) };
+    }));
+    for (const r of batch) if (r) out.push(r);
+  }
+  return out;
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);
+
+/**
+ * Makes sure the move the pointer carries is in the log: writes its record if
+ * missing (a crash after the swap), checks it if present. Returns the record's
+ * bytes, or undefined for a pointer without a move (written before the log).
+ * A stored record that differs from the pointer's move is `history_broken`:
+ * chaining the next move onto it would vouch for an edited record.
+ */
+export async function recordPointer(l: Location, pointer: RegistryPointer | undefined): Promise<{ seq: number; bytes: Uint8Array; written: boolean } | undefined> {
+  if (!pointer?.move) return undefined;
+  const move: PointerMove = pointer.move;
+  const bytes = recordBytes(recordFromPointer({ ...pointer, move }));
+  const key = historyKey(l.name, move.seq);
+  // Read first: the usual case is "already there", and read-only credentials can still list and show.
+  let stored = await readRecordBytes(l, move.seq);
+  if (!stored) {
+    let outcome: "written" | "exists";
+    try {
+      outcome = await putIfAbsent(l.client, l.bucket, key, bytes);
+    } catch (e) {
+      throw storageError(e, `writing ${s3url(l, key)}`);
+    }
+    if (outcome === "written") return { seq: move.seq, bytes, written: true };
+    stored = await readRecordBytes(l, move.seq); // another command wrote it meanwhile
+  }
+  if (stored && !sameBytes(stored, bytes)) {
+    throw new RegistryError(
+      `${s3url(l, key)} does not match the move the pointer records (seq ${move.seq}, ${move.action} to ${pointer.version}): the history was edited; ` +
+      "`npm run models -- history --verify` shows where. Deleting that object lets the next command rewrite it from the pointer",
+      "history_broken",
+    );
+  }
+  return { seq: move.seq, bytes, written: false };
+}
+
+/** Where the next move goes in the log: its sequence number and the sha256 of the record before it. */
+export async function nextLink(l: Location, state: PointerState): Promise<{ seq: number; prevRecordSha256: string | null }> {
+  const own = await recordPointer(l, state.pointer);
+  const seqs = await listHistorySeqs(l);
+  const last = Math.max(own?.seq ?? 0, seqs.at(-1) ?? 0);
+  if (last === 0) return { seq: 1, prevRecordSha256: null };
+  const prev = own && own.seq === last ? own.bytes : await readRecordBytes(l, last);
+  return { seq: last + 1, prevRecordSha256: prev ? await sha256Hex(prev) : null };
+}
+
+/** For read-only commands: writes a missing record, and says (rather than fails) when it cannot. */
+export async function repairHistory(l: Location, log: (line: string) => void): Promise<PointerState> {
+  const state = await readPointerState(l);
+  if (state.warning) log(`warning: ${state.warning}`);
+  try {
+    const r = await recordPointer(l, state.pointer);
+    if (r?.written) log(`history: wrote the missing record ${r.seq} (${state.pointer?.move?.action} to ${state.pointer?.version}) from the pointer`);
+  } catch (e) {
+    log(`warning: ${(e as Error).message}`);
+  }
+  return state;
+}

@@ -1,0 +1,121 @@
+/**
+ * The one way the pointer moves (publish, promote, rollback), so every move is
+ * atomic and recorded:
+ *   1. read the pointer and its ETag;
+ *   2. make sure the move it carries is in the history (a crash after an
+ *      earlier swap is repaired here), and link the new move to that record;
+ *   3. run the caller's check (the signature guard) on exactly that pointer;
+ *   4. swap the pointer with If-Match on the ETag; the new pointer carries its
+ *      own move (sequence number, previous version, reason, actor, sha256 of
+ *      the record before it);
+ *   5. write the history record once (If-None-Match: *), derived from the
+ *      pointer, so a crash between 4 and 5 is repaired by the next command.
+ * A record is written only after its swap succeeded, so it never claims a
+ * move that did not happen. If another move happened since the caller looked,
+ * nothing is written; a swap that lost only to a gc mark is retried.
+ */
+import { PointerConflictError, swapPointer } from "../store/publish.ts";
+import type { Location } from "../store/versions.ts";
+import { RegistryError } from "./errors.ts";
+import { nextLink, readPointerState, recordPointer, type PointerState } from "./history.ts";
+import { pointerBytes, recordFromPointer, type HistoryRecord, type MoveAction, type RegistryPointer } from "./records.ts";
+
+export interface MoveIntent {
+  to: string;
+  manifestSha256: string;
+  action: MoveAction;
+  reason: string;
+  actor: string;
+  revision: string | null;
+  dataSha256: string | null;
+}
+
+/** Which move the pointer was at: its version and sequence number (undefined for none / unrecorded). */
+export interface PointerMark { version: string | undefined; seq: number | undefined }
+
+export const markOf = (s: PointerState): PointerMark => ({ version: s.pointer?.version, seq: s.pointer?.move?.seq });
+
+export interface MoveOptions {
+  /** The pointer the caller judged against (quality gate, rollback target): fail if another move happened since. */
+  expected?: PointerMark;
+  /** Judges the pointer as read right before the swap (again on a retry); may return accepted signature changes to record. */
+  check?: (state: PointerState) => Promise<{ signatureChange?: string[] } | void>;
+  /** What a refusal says was left as it was (default "nothing changed"). */
+  unchanged?: string;
+  /** Tests inject a crash between the swap and the record here. */
+  afterSwap?: () => void | Promise<void>;
+}
+
+export interface MoveResult {
+  pointer: RegistryPointer;
+  record: HistoryRecord;
+  previous?: string;
+  /** False when the record could not be written after the swap; `warning` says why (the next command writes it). */
+  recorded: boolean;
+  warning?: string;
+}
+
+function movedError(l: Location, state: PointerState, was: PointerMark, unchanged: string): RegistryError {
+  const p = state.pointer;
+  const who = p?.move ? ` (${p.move.action} by ${p.move.actor} at ${p.publishedAt}, history seq ${p.move.seq})` : "";
+  const now = p ? `now ${p.version}${who}` : state.broken ? "now unreadable" : "now deleted";
+  return new RegistryError(
+    `the pointer of "${l.name}" moved while this command ran: it was ${was.version ?? "unset"}, ${now}; ${unchanged}. ` +
+    "See `npm run models -- history`, then run the command again if it still applies",
+    "pointer_moved",
+  );
+}
+
+const ATTEMPTS = 4;
+
+export async function movePointer(l: Location, intent: MoveIntent, o: MoveOptions = {}): Promise<MoveResult> {
+  let reference = o.expected;
+  const unchanged = o.unchanged ?? "nothing changed";
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const state = await readPointerState(l);
+    const mark = markOf(state);
+    if (reference && (mark.version !== reference.version || mark.seq !== reference.seq)) throw movedError(l, state, reference, unchanged);
+    reference ??= mark;
+    const gc = state.pointer?.gc;
+    if (gc?.deleting.includes(intent.to)) {
+      throw new RegistryError(`version ${intent.to} is being deleted by gc (started ${gc.startedAt} by ${gc.actor}); ${unchanged}. Run \`npm run models -- gc --keep N --yes\` to finish it`, "version_being_deleted");
+    }
+    const link = await nextLink(l, state);
+    const extra = (await o.check?.(state)) ?? {};
+    const pointer: RegistryPointer = {
+      name: l.name,
+      version: intent.to,
+      manifestSha256: intent.manifestSha256,
+      publishedAt: new Date().toISOString(),
+      move: {
+        seq: link.seq,
+        action: intent.action,
+        from: state.pointer?.version ?? null,
+        reason: intent.reason,
+        actor: intent.actor,
+        revision: intent.revision,
+        dataSha256: intent.dataSha256,
+        ...(extra.signatureChange?.length ? { signatureChange: extra.signatureChange } : {}),
+        prevRecordSha256: link.prevRecordSha256,
+      },
+      // A gc in progress keeps its mark across moves; gc clears it when done.
+      ...(gc ? { gc } : {}),
+    };
+    try {
+      await swapPointer(l.client, l.bucket, l.name, pointerBytes(pointer), state.etag);
+    } catch (e) {
+      if (e instanceof PointerConflictError) continue; // re-read: a move since is an error, a gc mark is retried
+      throw new RegistryError(`${(e as Error).message}; ${unchanged}`, "storage");
+    }
+    await o.afterSwap?.();
+    const record = recordFromPointer({ ...pointer, move: pointer.move! });
+    const base = { pointer, record, ...(state.pointer ? { previous: state.pointer.version } : {}) };
+    try {
+      await recordPointer(l, pointer);
+      return { ...base, recorded: true };
+    } catch (e) {
+      return { ...base, recorded: false, warning: `the pointer moved, but history record ${record.seq} was not written (${(e as Error).message}); the next models command writes it from the pointer` };
+    }
+  }
+  throw movedError(l, await readPointerState(l), reference ?? { version: undefined, seq: undefined }, unchanged);
+}

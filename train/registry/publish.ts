@@ -1,0 +1,60 @@
+/**
+ * A whole publish: check the new version's signature against the serving one
+ * (before anything is written), write the version objects once, then move the
+ * pointer with its history record. The pointer read at the start is the one
+ * the move expects: a move by anyone else in between fails the publish.
+ */
+import { MANIFEST_FILE } from "../../shared/artifact.ts";
+import { sha256Hex } from "../../shared/hash.ts";
+import type { Artifact } from "../store/package.ts";
+import { writeVersionObjects, type PublishHooks } from "../store/publish.ts";
+import type { Location } from "../store/versions.ts";
+import { cardFacts } from "./card.ts";
+import { RegistryError } from "./errors.ts";
+import { checkSignature } from "./guard.ts";
+import { readPointerState, type PointerState } from "./history.ts";
+import { markOf, movePointer, type MoveOptions, type MoveResult } from "./move.ts";
+import { resolveActor, resolveRevision } from "./provenance.ts";
+
+export interface PublishOptions extends PublishHooks {
+  /** The pointer as the caller read it (and judged it, e.g. the quality gate); read here when absent. */
+  state?: PointerState;
+  reason?: string;
+  actor?: string;
+  allowSignatureChange?: boolean;
+  log?: (line: string) => void;
+  afterSwap?: MoveOptions["afterSwap"];
+}
+
+export interface PublishResult extends MoveResult {
+  /** Every key written: the version's objects, then the pointer. */
+  keys: string[];
+}
+
+export async function publishArtifact(l: Location, artifact: Artifact, o: PublishOptions = {}): Promise<PublishResult> {
+  const log = o.log ?? (() => {});
+  const state = o.state ?? (await readPointerState(l));
+  // Judged once against this pointer; the move below fails if the pointer moved since, so the verdict holds.
+  const extra = await checkSignature(l, state, artifact.manifest, { allow: o.allowSignatureChange ?? false, command: "train", log });
+  const written = await writeVersionObjects(l.client, l.bucket, artifact, o);
+  const facts = cardFacts(artifact.manifest);
+  const notPromoted = `version ${artifact.version} was written but not promoted, and the pointer was left as it is`;
+  const moved = await movePointer(l, {
+    to: artifact.version,
+    manifestSha256: await sha256Hex(artifact.files.get(MANIFEST_FILE) as Uint8Array),
+    action: "publish",
+    reason: o.reason ?? `trained on ${facts.dataSource ?? "unknown data"}`,
+    actor: o.actor ?? resolveActor(),
+    revision: facts.revision ?? resolveRevision(),
+    dataSha256: facts.dataSha256,
+  }, {
+    expected: markOf(state),
+    check: async () => extra,
+    unchanged: notPromoted,
+    ...(o.afterSwap ? { afterSwap: o.afterSwap } : {}),
+  }).catch((e: unknown) => {
+    if (e instanceof RegistryError && !e.message.includes(notPromoted)) throw new RegistryError(`${e.message}; ${notPromoted}`, e.code);
+    throw e;
+  });
+  return { ...moved, keys: [...written, `${l.name}/current.json`] };
+}

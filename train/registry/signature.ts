@@ -1,0 +1,58 @@
+/**
+ * A model's feature signature: what requests it accepts and what its output
+ * means. A change that makes a request the serving version accepts fail, or be
+ * scored for another outcome, is a breaking change: a feature added, removed or
+ * retyped, a category removed, null no longer accepted, a range narrowed, or
+ * another target. Categories added and ranges widened are compatible.
+ */
+import type { Feature, FeatureSpec } from "../../shared/spec.ts";
+
+const q = (s: string) => JSON.stringify(s);
+const kind = (f: Feature) => f.type;
+
+function rangeText(min: number | undefined, max: number | undefined): string {
+  if (min === undefined && max === undefined) return "any number";
+  if (min === undefined) return `<= ${max}`;
+  if (max === undefined) return `>= ${min}`;
+  return `${min} to ${max}`;
+}
+
+/** Breaking differences from `serving` to `candidate`, one line each; empty when compatible. */
+export function signatureChanges(serving: FeatureSpec, candidate: FeatureSpec): string[] {
+  const out: string[] = [];
+  if (serving.target !== candidate.target || serving.positive !== candidate.positive) {
+    out.push(`output changed: probability of ${serving.target} = ${q(serving.positive)} → ${candidate.target} = ${q(candidate.positive)}`);
+  }
+  const before = new Map(serving.features.map((f) => [f.name, f]));
+  const after = new Map(candidate.features.map((f) => [f.name, f]));
+  for (const f of candidate.features) {
+    if (!before.has(f.name)) out.push(`feature ${q(f.name)} added (${kind(f)}${f.nullable ? ", may be null" : ", required"})`);
+  }
+  for (const f of serving.features) {
+    const g = after.get(f.name);
+    if (!g) { out.push(`feature ${q(f.name)} removed`); continue; }
+    if (f.type !== g.type) { out.push(`feature ${q(f.name)} retyped: ${f.type} → ${g.type}`); continue; }
+    if (f.nullable && !g.nullable) out.push(`feature ${q(f.name)}: null no longer accepted`);
+    if (f.type === "categorical" && g.type === "categorical") {
+      const removed = f.values.filter((v) => !g.values.includes(v));
+      if (removed.length) out.push(`feature ${q(f.name)}: categories removed: ${removed.map(q).join(", ")}`);
+    }
+    if (f.type === "numeric" && g.type === "numeric") {
+      const narrower = (g.min !== undefined && (f.min === undefined || g.min > f.min)) || (g.max !== undefined && (f.max === undefined || g.max < f.max));
+      if (narrower) out.push(`feature ${q(f.name)}: range narrowed: ${rangeText(f.min, f.max)} → ${rangeText(g.min, g.max)}`);
+    }
+  }
+  return out;
+}
+
+/** The refusal a person reads: the differences and the two ways out. */
+export function signatureRefusal(o: { name: string; serving: string; candidate: string; changes: string[]; command: "train" | "promote" | "rollback" }): string {
+  const list = o.changes.map((c) => `  - ${c}`).join("\n");
+  const ways = o.command === "train"
+    ? `publish it under its own name (--model-name <new>, served at /models/<new>/predict), or replace "${o.name}" on purpose (--allow-signature-change)`
+    : o.command === "promote"
+      ? `publish it under its own name (npm run train -- --model-name <new> ...), or point "${o.name}" at it on purpose (--allow-signature-change)`
+      : `roll back on purpose (--allow-signature-change), after checking that callers send what ${o.candidate} accepts`;
+  return `${o.candidate}'s feature signature differs from the serving version ${o.serving} of "${o.name}":\n${list}\n` +
+    `requests the serving version accepts would be refused (422) or scored for another outcome; nothing changed. Either ${ways}`;
+}
