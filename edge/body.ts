@@ -5,6 +5,9 @@
  * `"Income": 50, "Income": 5000` could be read differently by a proxy, a log
  * and this service: for a credit decision it is refused, not guessed.
  */
+import { parse as parseTolerant, printParseErrorCode, type ParseError } from "jsonc-parser";
+import { describeKey } from "../shared/validate.ts";
+
 export type BodyResult = { ok: true; value: unknown } | { ok: false; code: "invalid_encoding" | "invalid_json" | "duplicate_key"; message: string };
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
@@ -52,11 +55,38 @@ export function parseJsonBody(bytes: ArrayBuffer): BodyResult {
   try {
     value = JSON.parse(text);
   } catch {
-    return { ok: false, code: "invalid_json", message: "the body is not valid JSON" };
+    return { ok: false, code: "invalid_json", message: `the body is not valid JSON${whereJsonFails(text)}` };
   }
   const dup = findDuplicateKey(text);
   if (dup !== undefined) {
-    return { ok: false, code: "duplicate_key", message: `the key ${JSON.stringify(dup.length > 40 ? `${dup.slice(0, 40)}...` : dup)} appears twice in one object` };
+    return { ok: false, code: "duplicate_key", message: `the key ${JSON.stringify(describeKey(dup))} appears twice in one object` };
   }
   return { ok: true, value };
+}
+
+const PROBLEMS: Record<string, string> = {
+  InvalidSymbol: "unexpected character", InvalidNumberFormat: "malformed number", PropertyNameExpected: "expected a property name in double quotes",
+  ValueExpected: "expected a value", ColonExpected: "expected ':'", CommaExpected: "expected ',' or a closing bracket",
+  CloseBraceExpected: "expected '}'", CloseBracketExpected: "expected ']'", EndOfFileExpected: "unexpected text after the JSON value",
+  InvalidCommentToken: "comments are not JSON", UnexpectedEndOfComment: "comments are not JSON", UnexpectedEndOfString: "unterminated string",
+  UnexpectedEndOfNumber: "malformed number", InvalidUnicode: "invalid \\u escape", InvalidEscapeCharacter: "invalid escape", InvalidCharacter: "control character in a string",
+};
+
+/**
+ * Where parsing failed, as ": <problem> at line L, column C". `JSON.parse`
+ * names a position for some errors only, and quotes the body in others, so
+ * the location comes from jsonc-parser (strict options), run only on this
+ * error path.
+ */
+function whereJsonFails(text: string): string {
+  if (text.trim() === "") return ' (the body is empty): send {"instances": [ ... ]}';
+  const errors: ParseError[] = [];
+  parseTolerant(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (!first) return "";
+  const before = text.slice(0, first.offset);
+  const line = before.split("\n").length;
+  const column = first.offset - before.lastIndexOf("\n");
+  const code = printParseErrorCode(first.error);
+  return `: ${PROBLEMS[code] ?? code} at line ${line}, column ${column}`;
 }
