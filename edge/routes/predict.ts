@@ -18,7 +18,7 @@ const MAX_DETAILS = 20;
 
 type Scored =
   | { ok: true; predictions: ApiPrediction[]; model: { name: string; version: string } }
-  | { ok: false; invalid: number; details: ErrorDetail[]; strictRanges: boolean };
+  | { ok: false; invalid: number; details: ErrorDetail[]; strictRanges: boolean; version: string };
 
 /** Validates every instance and scores them all; synchronous, so it runs inside the registry's `use()`. */
 function score(model: LoadedModel, instances: unknown[], topK: number): Scored {
@@ -38,7 +38,7 @@ function score(model: LoadedModel, instances: unknown[], topK: number): Scored {
   });
   if (invalid) {
     const training = (model.manifest.card as { training?: { strictRanges?: unknown } }).training;
-    return { ok: false, invalid, details, strictRanges: training?.strictRanges === true };
+    return { ok: false, invalid, details, strictRanges: training?.strictRanges === true, version: model.version };
   }
   const predictions = withPassThrough(predict(model, rows, topK), model.instances.passThroughKey, echoes);
   return { ok: true, predictions, model: { name: model.name, version: model.version } };
@@ -62,12 +62,12 @@ async function handlePredict(c: Context<AppEnv>, name: string): Promise<Response
   const r = await models(c).use(name, deferTo(c), (model) => score(model, envelope.instances, explain === "false" ? 0 : s.topK));
   if (!r.ok) return modelFailure(c, name, r);
   const scored = r.value;
+  c.set("modelVersion", scored.ok ? scored.model.version : scored.version);
   if (!scored.ok) {
     const n = envelope.instances.length;
     const strict = scored.strictRanges ? " (this model refuses values outside its training range)" : "";
     return fail(c, 422, "invalid_instance", `${scored.invalid} of ${n} instance${n > 1 ? "s are" : " is"} invalid; nothing was scored${strict}`, scored.details);
   }
-  c.set("modelVersion", scored.model.version);
   return c.json({ ...(envelope.id !== undefined ? { id: envelope.id } : {}), model: scored.model, predictions: scored.predictions });
 }
 
