@@ -1,11 +1,12 @@
 /**
- * `npm run bench [-- --quick] [-- --only serve,size] [-- --no-save]`: runs the
+ * `npm run bench [-- --quick] [-- --only serve,auth] [-- --no-save]`: runs the
  * sections in order, prints a table per section and the targets, and writes
  * bench/results/latest.json plus a dated copy. Exits 1 if any section failed
  * to run (a missed target is not a failure).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { auth, authTable } from "./auth.ts";
 import { coldStart, coldStartTable } from "./cold-start.ts";
 import { createContext, type Context } from "./context.ts";
 import { machine } from "./machine.ts";
@@ -32,6 +33,7 @@ const SECTIONS = [
   section({ key: "size", title: "upload size", run: size, print: sizeTable }),
   section({ key: "train", title: "training", run: train, print: trainTable }),
   section({ key: "scale", title: "scale", run: scale, print: scaleTable }),
+  section({ key: "auth", title: "authentication cost and hostile bodies", run: auth, print: authTable }),
 ];
 
 const RESULTS = "bench/results";

@@ -11,6 +11,12 @@
  * no option for (its own time checks are turned off and done here, after the
  * signature verified).
  *
+ * A token that verified is remembered (per isolate, at most
+ * VERIFIED_CACHE_SIZE, until it expires or the JWKS changes), as API
+ * gateways do: a mobile app sends the same token for its whole lifetime, and
+ * repeating the signature check on each request is most of the cost. Time
+ * claims are still judged on every request.
+ *
  * Hono's error messages quote the whole token: they are mapped to codes and
  * never logged or returned.
  */
@@ -25,6 +31,8 @@ export type JwtResult =
   | { ok: true; claims: Record<string, unknown> }
   | { ok: false; code: JwtFailure; message: string }
   | { ok: false; code: "auth_unavailable"; message: string };
+
+export const VERIFIED_CACHE_SIZE = 2048;
 
 /** Minimum time between JWKS refetches caused by an unknown `kid`. */
 export const UNKNOWN_KID_REFETCH_MS = 60_000;
@@ -48,6 +56,8 @@ function algorithmOf(jwk: JsonWebKey & { kid?: string }): JwtAlgorithm | undefin
 /** One identity provider's signing keys, by `kid`. */
 export class Jwks {
   private keys = new Map<string, CachedKey>();
+  /** Tokens whose signature, issuer and audience verified against the keys held now (least recently used first). */
+  readonly verified = new Map<string, Record<string, unknown>>();
   private fetchedAt = 0;
   private lastUnknownKidFetch = -Infinity;
   private pending: Promise<boolean> | undefined;
@@ -68,6 +78,11 @@ export class Jwks {
       found = this.keys.get(kid);
     }
     return found ?? "unknown";
+  }
+
+  /** Starts a background refetch when the JWKS is older than its maximum age (cached tokens skip `get`). */
+  refreshIfStale(defer: (p: Promise<unknown>) => void): void {
+    if (this.fetchedAt !== 0 && Date.now() - this.fetchedAt > this.maxAgeMs && !this.pending) defer(this.refresh());
   }
 
   /** One fetch at a time; on failure the keys already held stay. */
@@ -94,6 +109,8 @@ export class Jwks {
         }
       }
       this.keys = next;
+      // A key may have been withdrawn: every token is checked against the new set.
+      this.verified.clear();
       this.fetchedAt = Date.now();
       this.log({ event: "jwks_fetched", keys: next.size });
       return true;
@@ -140,7 +157,35 @@ const MESSAGES: Record<JwtFailure, string> = {
 
 const failure = (code: JwtFailure): JwtResult => ({ ok: false, code, message: MESSAGES[code] });
 
+/** `exp` (required), `nbf` and `iat` against the clock, with the configured skew. */
+function checkTimes(claims: Record<string, unknown>, skew: number): JwtFailure | undefined {
+  const now = Math.floor(Date.now() / 1000);
+  const time = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+  const exp = time(claims.exp);
+  if (exp === undefined) return "token_invalid";
+  if (exp + skew <= now) return "token_expired";
+  for (const claim of ["nbf", "iat"] as const) {
+    if (claims[claim] === undefined) continue;
+    const t = time(claims[claim]);
+    if (t === undefined) return "token_invalid";
+    if (t - skew > now) return "token_not_yet_valid";
+  }
+  return undefined;
+}
+
 export async function verifyJwt(token: string, cfg: JwtConfig, jwks: Jwks, defer: (p: Promise<unknown>) => void): Promise<JwtResult> {
+  const known = jwks.verified.get(token);
+  if (known) {
+    const problem = checkTimes(known, cfg.clockSkewSeconds);
+    if (problem) {
+      jwks.verified.delete(token);
+      return failure(problem);
+    }
+    jwks.verified.delete(token);
+    jwks.verified.set(token, known);
+    jwks.refreshIfStale(defer);
+    return { ok: true, claims: known };
+  }
   let header: { alg?: unknown; kid?: unknown };
   try {
     header = Jwt.decode(token).header as { alg?: unknown; kid?: unknown };
@@ -162,18 +207,13 @@ export async function verifyJwt(token: string, cfg: JwtConfig, jwks: Jwks, defer
   } catch (e) {
     return failure(HONO_ERRORS[(e as Error).name] ?? "token_invalid");
   }
-  const now = Math.floor(Date.now() / 1000);
-  const skew = cfg.clockSkewSeconds;
-  const time = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
-  const exp = time(claims.exp);
-  if (exp === undefined) return failure("token_invalid");
-  if (exp + skew <= now) return failure("token_expired");
-  for (const claim of ["nbf", "iat"] as const) {
-    if (claims[claim] === undefined) continue;
-    const t = time(claims[claim]);
-    if (t === undefined) return failure("token_invalid");
-    if (t - skew > now) return failure("token_not_yet_valid");
+  const problem = checkTimes(claims, cfg.clockSkewSeconds);
+  if (problem) return failure(problem);
+  if (jwks.verified.size >= VERIFIED_CACHE_SIZE) {
+    const [oldest] = jwks.verified.keys();
+    if (oldest !== undefined) jwks.verified.delete(oldest);
   }
+  jwks.verified.set(token, claims);
   return { ok: true, claims };
 }
 

@@ -40,7 +40,15 @@ export async function matchKey(presented: string, sources: KeySource[]): Promise
   return match && { id: match.id, scopes: match.scopes };
 }
 
-/** A loggable, stable pseudonym for a JWT subject. */
+const subjects = new Map<string, string>();
+
+/** A loggable, stable pseudonym for a JWT subject (remembered for the most recent 2048 subjects). */
 export async function subjectId(sub: string): Promise<string> {
-  return `sub-${hex(await digest(sub), 6)}`;
+  let id = subjects.get(sub);
+  if (id === undefined) {
+    id = `sub-${hex(await digest(sub), 6)}`;
+    if (subjects.size >= 2048) subjects.clear();
+    subjects.set(sub, id);
+  }
+  return id;
 }
