@@ -69,8 +69,9 @@ export async function authenticate(c: Context<AppEnv>, anyOf: readonly Scope[] |
     if (key) return { ok: true, caller: { kind: "key", rateKey: key.id, logId: key.id, scopes: key.scopes } };
     // The key may be one of a refused (misconfigured) set: fail closed rather than say it is wrong.
     if (cfg.keySources.some((s) => s.problems.length)) return NOT_CONFIGURED;
-  } else if (!cfg.jwt) {
-    return NOT_CONFIGURED;
+    return { ok: false, status: 401, code: "unauthorized", message: "the API key is not valid" };
   }
-  return { ok: false, status: 401, code: "unauthorized", message: cfg.keySources.length ? "the API key is not valid" : "send a JWT from the identity provider: Authorization: Bearer <token>" };
+  // No key source: only a (working) JWT setup could have accepted anything.
+  if (!cfg.jwt || cfg.jwt.problems.length) return NOT_CONFIGURED;
+  return { ok: false, status: 401, code: "unauthorized", message: "send a JWT from the identity provider: Authorization: Bearer <token>" };
 }

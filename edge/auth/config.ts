@@ -136,9 +136,8 @@ export function authConfig(env: Env): AuthConfig {
 /** Every configuration problem, for the log and the operator's /healthz. */
 export function authProblems(a: AuthConfig): string[] {
   const out = [...a.modeProblems, ...a.keySources.flatMap((s) => s.problems), ...(a.jwt?.problems ?? [])];
-  if (a.mode !== "off" && a.modeProblems.length === 0) {
-    const usesKeys = a.mode === "keys" || a.mode === "keys+jwt";
-    if (usesKeys && a.mode === "keys" && a.keySources.length === 0) out.push("AUTH_MODE is keys but neither API_KEYS nor OPERATOR_KEYS is set (wrangler secret put API_KEYS)");
+  if (a.mode === "keys" && a.modeProblems.length === 0 && a.keySources.length === 0) {
+    out.push("AUTH_MODE is keys but neither API_KEYS nor OPERATOR_KEYS is set (wrangler secret put API_KEYS)");
   }
   return out;
 }
