@@ -20,8 +20,9 @@ import { TestIdp } from "../test/helpers/idp.ts";
 import { publishTo } from "../train/job.ts";
 import type { Context } from "./context.ts";
 import { body, testInstances } from "./instances.ts";
-import type { LoadCase, LoadConfig, LoadResult } from "./load.ts";
-import { NODE, runChild, tail, TSX_CLI } from "./proc.ts";
+import type { LoadCase } from "./load.ts";
+import { runLoad } from "./load-runner.ts";
+import { tail } from "./proc.ts";
 import { median } from "./stats.ts";
 import { fmt, table } from "./table.ts";
 import { startWorker, timedPost } from "./worker.ts";
@@ -68,20 +69,8 @@ export async function auth(ctx: Context): Promise<AuthResult> {
         cases.push({ name: `${name} #${r}`, path: "/predict", bodyFile: one, connections: 1, seconds, warmupSeconds: 1, headers: { authorization: `Bearer ${cred}` } });
       }
     }
-    const configFile = join(dir, "load.json");
-    writeFileSync(configFile, JSON.stringify({ url: w.url.origin, cases } satisfies LoadConfig));
     ctx.log(`auth: ${rounds} round(s) × ${credentials.length} cases × (1 s warm-up + ${seconds} s), autocannon in a child process`);
-    const results: LoadResult[] = [];
-    const child = await runChild(NODE, [TSX_CLI, "bench/load.ts", configFile], {
-      onLine: (line) => {
-        if (!line.startsWith("{")) return;
-        const res = JSON.parse(line) as LoadResult;
-        results.push(res);
-        ctx.log(`  ${res.name.padEnd(16)} p50 ${fmt(res.p50, 3)} ms  ${fmt(res.rps, 0)} req/s`);
-      },
-      timeoutMs: (cases.length * (seconds + 1) + 60) * 1000,
-    });
-    if (child.code !== 0 || results.length !== cases.length) throw new Error(`bench/load.ts exited ${child.code} after ${results.length} of ${cases.length} cases\n${tail(child.stderr)}`);
+    const results = await runLoad(ctx, dir, w.url.origin, cases);
     const bad = results.filter((x) => x.non2xx || x.errors || x.timeouts);
     if (bad.length) throw new Error(`non-2xx responses or errors: ${bad.map((x) => `${x.name}: ${x.non2xx} non-2xx, ${x.errors} errors`).join("; ")}`);
     const of = (name: string) => results.filter((x) => x.name.startsWith(`${name} #`));
