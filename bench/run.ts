@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only serve,size] [-- --no-save] [-- --check] [-- --save-baseline]`:
+ * `npm run bench [-- --quick] [-- --only serve,auth] [-- --no-save] [-- --check] [-- --save-baseline]`:
  * runs the sections in order, prints a table per section and the targets, and
  * writes bench/results/latest.json plus a dated copy (an ignored folder: a run
  * never dirties the checkout). `--save-baseline` also writes the committed
@@ -8,6 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { auth, authTable } from "./auth.ts";
 import { coldStart, coldStartTable } from "./cold-start.ts";
 import { createContext, type Context } from "./context.ts";
 import { machine } from "./machine.ts";
@@ -34,6 +35,7 @@ const SECTIONS = [
   section({ key: "size", title: "upload size", run: size, print: sizeTable }),
   section({ key: "train", title: "training", run: train, print: trainTable }),
   section({ key: "scale", title: "scale", run: scale, print: scaleTable }),
+  section({ key: "auth", title: "authentication cost and hostile bodies", run: auth, print: authTable }),
 ];
 
 const RESULTS = "bench/results";

@@ -10,8 +10,9 @@ import { join } from "node:path";
 import { publishTo } from "../train/job.ts";
 import type { Context } from "./context.ts";
 import { body, testInstances } from "./instances.ts";
-import type { LoadCase, LoadConfig, LoadResult } from "./load.ts";
-import { NODE, runChild, tail, TSX_CLI } from "./proc.ts";
+import type { LoadCase, LoadResult } from "./load.ts";
+import { runLoad } from "./load-runner.ts";
+import { tail } from "./proc.ts";
 import { ratio } from "./stats.ts";
 import { fmt, kib, table, times } from "./table.ts";
 import { startWorker, timedPost } from "./worker.ts";
@@ -73,23 +74,8 @@ export async function serve(ctx: Context): Promise<ServeResult> {
       if (p.path.startsWith("/predict") && r.text.includes('"reasons"') !== (p.path === "/predict")) throw new Error(`POST ${p.path} answered ${p.path === "/predict" ? "without" : "with"} reasons: ${r.text.slice(0, 300)}`);
     }
     const cases: LoadCase[] = plans.map((p) => ({ name: p.name, path: p.path, bodyFile: bodyFile(p.rows), connections: p.name.endsWith(" 8c") ? 8 : 1, seconds, warmupSeconds }));
-    const config: LoadConfig = { url: w.url.origin, cases };
-    const configFile = join(dir, "load.json");
-    writeFileSync(configFile, JSON.stringify(config));
     ctx.log(`serving: ${cases.length} cases × (${warmupSeconds} s warm-up + ${seconds} s), autocannon in a child process`);
-    const results: LoadResult[] = [];
-    const r = await runChild(NODE, [TSX_CLI, "bench/load.ts", configFile], {
-      onLine: (line) => {
-        if (!line.startsWith("{")) return;
-        const res = JSON.parse(line) as LoadResult;
-        results.push(res);
-        ctx.log(`  ${res.name.padEnd(28)} p50 ${fmt(res.p50, 3)} ms  ${fmt(res.rps, 0)} req/s`);
-      },
-      timeoutMs: (cases.length * (seconds + warmupSeconds) + 60) * 1000,
-    });
-    if (r.code !== 0 || results.length !== cases.length) {
-      throw new Error(`bench/load.ts exited ${r.code} after ${results.length} of ${cases.length} cases\n${tail(r.stderr)}`);
-    }
+    const results = await runLoad(ctx, dir, w.url.origin, cases);
     const byName = new Map(results.map((x) => [x.name, x]));
     const out: ServeCase[] = plans.map((p) => {
       const res = byName.get(p.name) as LoadResult;

@@ -1,4 +1,5 @@
 /** The project's performance goals, judged against one run's figures (goals, not assertions). */
+import type { AuthResult } from "./auth.ts";
 import type { ColdStartResult } from "./cold-start.ts";
 import type { ScaleResult } from "./scale.ts";
 import type { ServeResult } from "./serve.ts";
@@ -14,6 +15,7 @@ export interface Sections {
   size?: SizeResult;
   train?: TrainResult;
   scale?: ScaleResult;
+  auth?: AuthResult;
 }
 
 export interface Target {
@@ -61,6 +63,9 @@ export function targets(s: Sections): Target[] {
       goal: "test AUC ≥ 0.83 after the reference run (wasm)", limit: 0.83, kind: "min", strict: false, unit: "", value: wasm?.auc,
       ...(epochs !== 100 ? { note: `after ${epochs} epochs only (quick)` } : {}),
     }),
+    judge({ goal: "JWT verification adds ≤ 0.1 ms p50 to a 1-applicant /predict (vs API key)", limit: 0.1, kind: "max", strict: false, unit: "ms", value: s.auth?.jwtAddedP50Ms, note: "worse of RS256 and ES256; a token's repeat requests (verified-token cache)" }),
+    judge({ goal: "same, first request of each token (signature checked)", limit: 0.1, kind: "max", strict: false, unit: "ms", value: s.auth?.jwtFirstUseAddedP50Ms, note: "worse of RS256 and ES256" }),
+    judge({ goal: "1 MB of unknown keys refused in ≤ 20 ms server time", limit: 20, kind: "max", strict: false, unit: "ms", value: s.auth?.hostileServerMs }),
   ];
 }
 

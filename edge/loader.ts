@@ -8,7 +8,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import { keys, MANIFEST_FILE, MODEL_FILE, WEIGHTS_FILE, type Pointer } from "../shared/artifact.ts";
 import { networkFromFiles } from "../shared/network.ts";
 import { createScorer, type Scorer } from "../shared/scorer.ts";
-import { instanceValidator, type InstanceCheck } from "../shared/validate.ts";
+import { instanceSchema, type InstanceSchema } from "../shared/validate.ts";
 import { verifyFile, verifyManifest } from "../shared/verify.ts";
 
 export interface LoadedModel extends Scorer {
@@ -16,7 +16,8 @@ export interface LoadedModel extends Scorer {
   version: string;
   /** sha256 of manifest.json, as the pointer that named this version said (and the bytes matched). */
   manifestSha256: string;
-  validate: InstanceCheck;
+  /** Validation of one instance and its JSON Schema, from one arktype type. */
+  instances: InstanceSchema;
   loadedAt: string;
   loadMs: Record<string, number>;
 }
@@ -45,7 +46,7 @@ async function readBytes(bucket: R2Bucket, key: string, timeoutMs: number): Prom
  * tfjs backend starts while the three R2 reads are in flight (all three are
  * issued at once: their keys follow from the pointer).
  */
-export async function loadVersion(bucket: R2Bucket, pointer: Pointer, timeoutMs: number, backendReady?: () => Promise<unknown>): Promise<LoadedModel> {
+export async function loadVersion(bucket: R2Bucket, pointer: Pointer, timeoutMs: number, backendReady?: () => Promise<unknown>, passThroughKey = ""): Promise<LoadedModel> {
   const { name, version } = pointer;
   const file = (f: string) => keys.file(name, version, f);
   const t0 = performance.now();
@@ -78,10 +79,10 @@ export async function loadVersion(bucket: R2Bucket, pointer: Pointer, timeoutMs:
     throw new LoadError((e as Error).message);
   }
   const tBuild = performance.now();
-  const validate = instanceValidator(manifest.spec);
+  const instances = instanceSchema(manifest.spec, { passThroughKey });
   return {
     ...scorer, name, version, manifestSha256: pointer.manifestSha256,
-    validate,
+    instances,
     loadedAt: new Date().toISOString(),
     // Where a cold load spends its time (performance.now only advances across I/O in production).
     loadMs: {

@@ -1,23 +1,37 @@
-/** OpenAPI 3.1 description of the API, with the instance schema of the default model when it is loaded. */
-import type { FeatureSpec } from "../shared/spec.ts";
+/**
+ * OpenAPI 3.1 descriptions of the API. `/openapi.json` describes every route
+ * with a generic instance (features depend on the model); a model's own
+ * document (`/models/{name}/openapi.json`) carries its instance schema, which
+ * is the JSON Schema of the very arktype type that validates requests
+ * (shared/validate.ts), so the two cannot disagree.
+ */
 import type { Settings } from "./env.ts";
+import { ERRORS, type ErrorCode } from "./errors.ts";
 
-function instanceSchema(spec: FeatureSpec | undefined): Record<string, unknown> {
-  if (!spec) return { type: "object", description: "Feature values of one applicant; see GET /models/{name} for the features." };
-  const properties: Record<string, unknown> = {};
-  for (const f of spec.features) {
-    const base: Record<string, unknown> = f.type === "categorical"
-      ? { type: "string", enum: f.values }
-      : { type: "number", ...(f.min !== undefined ? { minimum: f.min } : {}), ...(f.max !== undefined ? { maximum: f.max } : {}) };
-    properties[f.name] = {
-      ...(f.nullable ? { anyOf: [base, { type: "null" }] } : base),
-      ...(f.description ? { description: f.description } : {}),
-    };
-  }
-  return { type: "object", additionalProperties: false, required: spec.features.filter((f) => !f.nullable).map((f) => f.name), properties };
+export interface ModelDescription {
+  name: string;
+  version: string;
+  /** JSON Schema of one instance (from `InstanceSchema.jsonSchema()`). */
+  instance: Record<string, unknown>;
+  passThroughKey: string;
 }
 
-const error = {
+type Json = Record<string, unknown>;
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+const codes = (status: number) => (Object.keys(ERRORS) as ErrorCode[]).filter((k) => ERRORS[k].status === status);
+
+function errorResponse(status: number, description: string): Json {
+  return {
+    description: `${description} (code: ${codes(status).join(", ")})`,
+    content: { "application/json": { schema: ref("Error") } },
+  };
+}
+
+const retryAfter = { "Retry-After": { description: "Seconds to wait before retrying", schema: { type: "integer" } } };
+
+const ERROR_SCHEMA: Json = {
   type: "object",
   required: ["error"],
   properties: {
@@ -25,69 +39,149 @@ const error = {
       type: "object",
       required: ["code", "message"],
       properties: {
-        code: { type: "string" },
+        code: { type: "string", enum: Object.keys(ERRORS) },
         message: { type: "string" },
-        details: { type: "array", items: { type: "object", properties: { path: { type: "string" }, expected: { type: "string" }, received: { type: "string" } } } },
+        details: { type: "array", items: { type: "object", required: ["path", "expected", "received"], properties: { path: { type: "string" }, expected: { type: "string" }, received: { type: "string" } } } },
+        hint: { type: "string", description: "What the operator should do; only for callers with the operator scope" },
       },
     },
   },
 };
 
-export function openApiDocument(s: Settings, spec?: FeatureSpec): Record<string, unknown> {
-  const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } });
-  const predict = {
-    summary: "Score applicants (TensorFlow Serving REST convention)",
-    security: [{ bearer: [] }],
-    parameters: [{ name: "explain", in: "query", schema: { type: "boolean", default: true }, description: "false skips reason codes" }],
-    requestBody: {
-      required: true,
-      content: { "application/json": { schema: { type: "object", additionalProperties: false, required: ["instances"], properties: { instances: { type: "array", minItems: 1, maxItems: s.maxBatch, items: { $ref: "#/components/schemas/Instance" } } } } } },
-    },
-    responses: {
-      200: { description: "One prediction per instance, in order", content: { "application/json": { schema: { $ref: "#/components/schemas/Predictions" } } } },
-      400: errorResponse("Malformed JSON or request envelope"),
-      401: errorResponse("Missing or invalid API key"),
-      413: errorResponse(`Body over ${s.maxBodyBytes} bytes or more than ${s.maxBatch} instances`),
-      415: errorResponse("Content-Type is not application/json"),
-      422: errorResponse("An instance has invalid feature values (details list each)"),
-      503: errorResponse("No model published or loadable yet (Retry-After set), or no API keys configured"),
-    },
-  };
+function predictionsSchema(passThroughKey: string): Json {
   return {
-    openapi: "3.1.0",
-    info: { title: "edgescore", version: "1", description: "Credit-risk scoring at the edge: probability of the adverse outcome, decision and reason codes." },
-    components: {
-      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
-      schemas: {
-        Error: error,
-        Instance: instanceSchema(spec),
-        Predictions: {
+    type: "object",
+    required: ["model", "predictions"],
+    properties: {
+      id: { type: "string", description: "The request's `id`, when it had one" },
+      model: { type: "object", required: ["name", "version"], properties: { name: { type: "string" }, version: { type: "string" } } },
+      predictions: {
+        type: "array",
+        items: {
           type: "object",
+          required: ["probability", "decision", "warnings"],
           properties: {
-            model: { type: "object", properties: { name: { type: "string" }, version: { type: "string" } } },
-            predictions: {
+            ...(passThroughKey ? { [passThroughKey]: { type: ["string", "number"], description: "The instance's pass-through value, when it had one" } } : {}),
+            probability: { type: "number", minimum: 0, maximum: 1, description: "Probability of the adverse outcome" },
+            decision: { enum: ["approve", "refer", "decline"] },
+            reasons: { type: "array", items: { type: "object", required: ["feature", "value", "impact", "text"], properties: { feature: { type: "string" }, value: {}, impact: { type: "number" }, text: { type: "string" } } } },
+            warnings: {
               type: "array",
-              items: {
-                type: "object",
-                properties: {
-                  probability: { type: "number", minimum: 0, maximum: 1 },
-                  decision: { enum: ["approve", "refer", "decline"] },
-                  reasons: { type: "array", items: { type: "object", properties: { feature: { type: "string" }, value: {}, impact: { type: "number" }, text: { type: "string" } } } },
-                },
-              },
+              description: "Values preprocessing changed: clipped to the range the model was fitted on, or imputed",
+              items: { type: "object", required: ["feature", "code", "message"], properties: { feature: { type: "string" }, code: { enum: ["clipped", "imputed"] }, message: { type: "string" } } },
             },
           },
         },
       },
     },
-    paths: {
-      "/predict": { post: { ...predict, description: `Scores with the default model (${s.modelName}).` } },
-      "/models/{name}/predict": { post: { ...predict, parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" } }, ...predict.parameters] } },
-      "/models/{name}": { get: { summary: "Model card: version, metrics, features", security: [{ bearer: [] }], responses: { 200: { description: "The card" }, 404: errorResponse("No such model") } } },
-      "/models/{name}/report": { get: { summary: "HTML model report of the serving version (verified against its manifest; no script)", security: [{ bearer: [] }], responses: { 200: { description: "text/html; ETag, Cache-Control: private, no-cache" }, 404: errorResponse("No such model, or a version without a report"), 503: errorResponse("The report failed verification (see /healthz)") } } },
-      "/models/{name}/versions/{version}/report": { get: { summary: "HTML model report of one version (immutable)", security: [{ bearer: [] }], responses: { 200: { description: "text/html; ETag, Cache-Control: private, max-age=31536000, immutable" }, 404: errorResponse("No such version, or a version without a report"), 503: errorResponse("The report failed verification (see /healthz)") } } },
-      "/models/{name}/versions": { get: { summary: "Stored versions, newest first, and which one is current (for operators)", security: [{ bearer: [] }], responses: { 200: { description: "name, current {version, since, historySeq, action}, versions [{version, createdAt, current}], truncated" }, 404: errorResponse("No such model"), 503: errorResponse("The store could not be read") } } },
-      "/healthz": { get: { summary: "Liveness and loaded model versions (no model load)", responses: { 200: { description: "ok" } } } },
+  };
+}
+
+function predictOperation(s: Settings, summary: string, withName: boolean): Json {
+  return {
+    summary,
+    security: [{ bearer: [] }],
+    parameters: [
+      ...(withName ? [{ name: "name", in: "path", required: true, schema: { type: "string", pattern: "^[a-z0-9][a-z0-9._-]{0,63}$" } }] : []),
+      { name: "explain", in: "query", schema: { type: "boolean", default: true }, description: "false skips reason codes" },
+      { name: "X-Request-Id", in: "header", schema: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$" }, description: "Echoed in the response header (a new one is made when absent or malformed)" },
+    ],
+    requestBody: {
+      required: true,
+      content: {
+        "application/json": {
+          schema: {
+            type: "object", additionalProperties: false, required: ["instances"],
+            properties: {
+              instances: { type: "array", minItems: 1, maxItems: s.maxBatch, items: ref("Instance") },
+              id: { type: "string", minLength: 1, maxLength: 128, description: "Echoed back in the response" },
+            },
+          },
+        },
+      },
     },
+    responses: {
+      200: { description: "One prediction per instance, in order", content: { "application/json": { schema: ref("Predictions") } } },
+      400: errorResponse(400, "Malformed JSON or request envelope"),
+      401: errorResponse(401, "Missing or invalid credentials"),
+      403: errorResponse(403, "Credentials without the scoring scope"),
+      404: errorResponse(404, "No such model"),
+      413: errorResponse(413, `Body over ${s.maxBodyBytes} bytes or more than ${s.maxBatch} instances`),
+      415: errorResponse(415, "Content-Type is not application/json"),
+      422: errorResponse(422, "An instance has invalid feature values (details list each)"),
+      429: { ...errorResponse(429, "Rate limited"), headers: retryAfter },
+      503: { ...errorResponse(503, "Model not loadable now, or authentication not configured"), headers: retryAfter },
+    },
+  };
+}
+
+const pathParam = (name: string) => ({ name, in: "path", required: true, schema: { type: "string" } });
+
+/** An operator GET; `html` for the report pages, which answer text/html. */
+const operatorGet = (summary: string, withName: boolean, o: { version?: boolean; html?: string; notFound?: string } = {}): Json => ({
+  summary,
+  security: [{ bearer: [] }],
+  ...(withName ? { parameters: [pathParam("name"), ...(o.version ? [pathParam("version")] : [])] } : {}),
+  responses: {
+    200: o.html
+      ? { description: o.html, content: { "text/html": { schema: { type: "string" } } } }
+      : { description: "OK", content: { "application/json": { schema: { type: "object" } } } },
+    ...(o.html ? { 304: { description: "Not modified (If-None-Match matched the ETag)" } } : {}),
+    401: errorResponse(401, "Missing or invalid credentials"),
+    403: errorResponse(403, "Credentials without the operator scope"),
+    ...(withName ? { 404: errorResponse(404, o.notFound ?? "No such model") } : {}),
+    429: { ...errorResponse(429, "Rate limited"), headers: retryAfter },
+    503: errorResponse(503, "Model, report or store not readable now, or authentication not configured"),
+  },
+});
+
+const GENERIC_INSTANCE: Json = {
+  type: "object",
+  description: "One applicant's feature values. The features are the model's: GET /models/{name}/openapi.json (operator scope) has its exact schema.",
+  additionalProperties: { type: ["number", "string", "null"] },
+};
+
+/** Without `model`: every route, generic instances. With: that model's predict routes and instance schema. */
+export function openApiDocument(s: Settings, model?: ModelDescription): Json {
+  const { $schema: _dialect, ...instance } = model?.instance ?? GENERIC_INSTANCE;
+  const paths: Json = model
+    ? {
+        [`/models/${model.name}/predict`]: { post: predictOperation(s, `Score applicants with ${model.name} (version ${model.version} when this was generated)`, false) },
+        ...(model.name === s.modelName ? { "/predict": { post: predictOperation(s, `Score applicants with the default model, ${model.name}`, false) } } : {}),
+      }
+    : {
+        "/predict": { post: predictOperation(s, "Score applicants with the default model (scope: scoring)", false) },
+        "/models/{name}/predict": { post: predictOperation(s, "Score applicants with a published model (scope: scoring)", true) },
+        "/models/{name}": { get: operatorGet("Model card: version, metrics, features, training data (scope: operator)", true) },
+        "/models/{name}/openapi.json": { get: operatorGet("This document for one model, with its instance schema (scope: operator)", true) },
+        "/models/{name}/versions": { get: operatorGet("Stored versions, newest first, and which one is current (scope: operator)", true) },
+        "/models/{name}/report": {
+          get: operatorGet("HTML model report of the serving version, verified against its manifest; no script (scope: operator)", true,
+            { html: "The report; ETag, Cache-Control: private, no-cache", notFound: "No such model, or a version without a report" }),
+        },
+        "/models/{name}/versions/{version}/report": {
+          get: operatorGet("HTML model report of one version, immutable (scope: operator)", true,
+            { version: true, html: "The report; ETag, Cache-Control: private, max-age=31536000, immutable", notFound: "No such model or version, or a version without a report" }),
+        },
+        "/openapi.json": { get: { summary: "This document (scope: scoring or operator)", security: [{ bearer: [] }], responses: { 200: { description: "OpenAPI 3.1" }, 401: errorResponse(401, "Missing or invalid credentials") } } },
+        "/healthz": {
+          get: {
+            summary: 'Health: {"ok": true|false} for anyone; backend, models, tensors and configuration problems with operator credentials',
+            responses: { 200: { description: "Healthy" }, 503: { description: "Not healthy (misconfigured, or the default model fails to load)" } },
+          },
+        },
+      };
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: model ? `edgescore: ${model.name}` : "edgescore",
+      version: model ? model.version : "1",
+      description: "Credit-risk scoring at the edge: probability of the adverse outcome, decision, reason codes and input warnings.",
+    },
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "A JWT from the identity provider (AUTH_MODE jwt) or an API key (AUTH_MODE keys)" } },
+      schemas: { Error: ERROR_SCHEMA, Instance: instance, Predictions: predictionsSchema(s.passThroughKey) },
+    },
+    paths,
   };
 }

@@ -1,12 +1,29 @@
 /**
- * One loaded model per name per isolate. The first request loads it (concurrent
- * first requests share the one load); afterwards, at most every `refreshMs`, a
- * request checks the pointer with a conditional get on its ETag and a new
- * version is swapped in only after it loaded and verified. Requests in flight
- * keep the model object they started with; a bad new version keeps the old.
+ * Loaded models per isolate. The first request for a name reads its pointer;
+ * only a name with a pointer (published) enters the model cache and loads
+ * (concurrent first requests share one load). Afterwards, at most every
+ * `refreshMs`, a request checks the pointer with a conditional get on its
+ * ETag and a new version is swapped in only after it loaded and verified; a
+ * bad new version keeps the old.
+ *
+ * Bounded by design, whatever names clients send:
+ * - names that are not published go to a small negative cache (its own size
+ *   bound, rechecked after `refreshMs`), never into the model cache, so they
+ *   cannot push a loaded model out;
+ * - the model cache holds at most `maxModels` names, least recently used out
+ *   first, and never evicts `pinned` (the default model);
+ * - an evicted entry's model is disposed, and a load still running for it
+ *   disposes what it built when it finishes (it used to stay in memory).
+ *
+ * Use a model through `use()`: the callback runs synchronously right where
+ * the model is known to be live, so no eviction or swap can dispose it
+ * between the lookup and the forward pass.
  */
 import { keys, parsePointer, type Pointer } from "../shared/artifact.ts";
 import { loadVersion, withTimeout, type LoadedModel } from "./loader.ts";
+import type { Log } from "./context.ts";
+
+export type { Log };
 
 export interface ModelStatus {
   version?: string;
@@ -25,46 +42,59 @@ interface Entry {
   /** A pointer ETag whose version failed to load: not retried until the pointer moves. */
   badEtag?: string;
   lastError?: string;
+  /** Set when the pointer was found: the entry is (or was) in the model cache. */
+  admitted?: boolean;
+  /** Set when evicted: whatever a running load builds is disposed, not kept. */
+  evicted?: boolean;
 }
 
-export type Log = (event: Record<string, unknown>) => void;
+export type Failure = { ok: false; reason: "not_published" | "unavailable"; message: string };
+export type Lookup = { ok: true; model: LoadedModel } | Failure;
 
-export type Lookup =
-  | { ok: true; model: LoadedModel }
-  | { ok: false; reason: "not_published" | "unavailable"; message: string };
+export interface RegistryOptions {
+  refreshMs: number;
+  timeoutMs: number;
+  log: Log;
+  backendReady?: () => Promise<unknown>;
+  /** Never evicted (the default model). */
+  pinned?: string;
+  maxModels?: number;
+  maxMissing?: number;
+  /** Per-instance key echoed back (see shared/validate.ts). */
+  passThroughKey?: string;
+}
 
-const MAX_MODELS = 8;
+export const MAX_MODELS = 8;
+export const MAX_MISSING = 256;
 
 export class ModelRegistry {
+  /** Published names, least recently used first. */
   private readonly entries = new Map<string, Entry>();
+  /** First lookups of names not yet known to be published, shared by concurrent requests. */
+  private readonly probing = new Map<string, Entry>();
+  /** Names found unpublished, with when: answered without storage until `refreshMs` passed. */
+  private readonly missing = new Map<string, number>();
 
-  constructor(
-    private readonly bucket: R2Bucket,
-    private readonly options: { refreshMs: number; timeoutMs: number; log: Log; backendReady?: () => Promise<unknown> },
-  ) {}
+  constructor(private readonly bucket: R2Bucket, private readonly options: RegistryOptions) {}
 
-  /** The model to serve for `name`, loading it on first use. `defer` receives background refresh work. */
-  async get(name: string, defer: (p: Promise<unknown>) => void): Promise<Lookup> {
-    let entry = this.entries.get(name);
-    if (!entry) {
-      if (this.entries.size >= MAX_MODELS) this.evictOne();
-      entry = { checkedAt: 0 };
-      this.entries.set(name, entry);
+  /**
+   * Runs `fn` with the live model for `name` (loading it on first use), or
+   * says why there is none. `defer` receives background refresh work.
+   */
+  async use<T>(name: string, defer: (p: Promise<unknown>) => void, fn: (model: LoadedModel) => T): Promise<{ ok: true; value: T } | Failure> {
+    // An eviction between the entry settling and this continuation leaves no model: look again (rare; bounded).
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const r = await this.settle(name, defer);
+      if ("ok" in r) return r;
+      if (r.current) return { ok: true, value: fn(r.current) };
+      if (!r.evicted) return this.unavailable(name, r);
     }
-    if (!entry.current) {
-      entry.pending ??= this.check(name, entry).finally(() => { entry.pending = undefined; });
-      await entry.pending;
-    } else if (!entry.pending && Date.now() - entry.checkedAt >= this.options.refreshMs) {
-      entry.pending = this.check(name, entry).finally(() => { entry.pending = undefined; });
-      defer(entry.pending);
-    }
-    if (entry.current) return { ok: true, model: entry.current };
-    if (entry.lastError === undefined) {
-      this.entries.delete(name);
-      return { ok: false, reason: "not_published", message: `no model named "${name}" is published yet; run \`npm run train\` to publish one` };
-    }
-    // The entry stays (for /healthz); with no current model the next request retries the load.
-    return { ok: false, reason: "unavailable", message: `model "${name}" could not be loaded: ${entry.lastError}` };
+    return { ok: false, reason: "unavailable", message: `model "${name}" is being reloaded; retry` };
+  }
+
+  /** The model itself. Only for callers that use it before their next await (tests, status). */
+  get(name: string, defer: (p: Promise<unknown>) => void): Promise<Lookup> {
+    return this.use(name, defer, (model) => model).then((r) => (r.ok ? { ok: true, model: r.value } : r));
   }
 
   /** The loaded model for `name`, if any, without loading or refreshing. */
@@ -84,6 +114,82 @@ export class ModelRegistry {
     return out;
   }
 
+  /** The entry for `name` after any first load, with a refresh started in the background when due. */
+  private async settle(name: string, defer: (p: Promise<unknown>) => void): Promise<Entry | Failure> {
+    const known = this.entries.get(name);
+    if (known) {
+      // Least recently used order: a lookup moves the name to the end.
+      this.entries.delete(name);
+      this.entries.set(name, known);
+      if (!known.current) {
+        known.pending ??= this.check(name, known).finally(() => { known.pending = undefined; });
+        await known.pending;
+      } else if (!known.pending && Date.now() - known.checkedAt >= this.options.refreshMs) {
+        known.pending = this.check(name, known).finally(() => { known.pending = undefined; });
+        defer(known.pending);
+      }
+      return known;
+    }
+    const seen = this.missing.get(name);
+    if (seen !== undefined && Date.now() - seen < this.options.refreshMs) return this.notPublished(name);
+    let probe = this.probing.get(name);
+    if (!probe) {
+      const entry: Entry = { checkedAt: 0 };
+      entry.pending = this.check(name, entry).finally(() => {
+        entry.pending = undefined;
+        this.probing.delete(name);
+        if (!entry.admitted && entry.lastError === undefined) this.remember(name);
+      });
+      this.probing.set(name, entry);
+      probe = entry;
+    }
+    await probe.pending;
+    if (!probe.admitted && probe.lastError === undefined) return this.notPublished(name);
+    return probe;
+  }
+
+  private notPublished(name: string): Failure {
+    return { ok: false, reason: "not_published", message: `no model named "${name}" is published` };
+  }
+
+  private unavailable(name: string, e: Entry): Failure {
+    return { ok: false, reason: "unavailable", message: `model "${name}" could not be loaded: ${e.lastError ?? "unknown error"}` };
+  }
+
+  /** Records an unpublished name; the oldest goes when the negative cache is full. */
+  private remember(name: string): void {
+    this.missing.delete(name);
+    if (this.missing.size >= (this.options.maxMissing ?? MAX_MISSING)) {
+      const [oldest] = this.missing.keys();
+      if (oldest !== undefined) this.missing.delete(oldest);
+    }
+    this.missing.set(name, Date.now());
+  }
+
+  /** A published name enters the model cache, evicting the least recently used unpinned name if full. */
+  private admit(name: string, entry: Entry): void {
+    if (entry.admitted) return;
+    entry.admitted = true;
+    this.missing.delete(name);
+    while (this.entries.size >= (this.options.maxModels ?? MAX_MODELS)) {
+      const victim = [...this.entries.keys()].find((n) => n !== this.options.pinned);
+      if (victim === undefined) break;
+      this.evict(victim);
+    }
+    this.entries.set(name, entry);
+  }
+
+  private evict(name: string): void {
+    const e = this.entries.get(name);
+    if (!e) return;
+    this.entries.delete(name);
+    e.evicted = true;
+    const model = e.current;
+    e.current = undefined;
+    model?.model.dispose();
+    this.options.log({ event: "model_evicted", model: name, version: model?.version ?? null });
+  }
+
   /** Reads the pointer (conditionally once we have one) and loads a new version if it moved. */
   private async check(name: string, entry: Entry): Promise<void> {
     const log = this.options.log;
@@ -96,6 +202,8 @@ export class ModelRegistry {
         if (entry.current) log({ event: "pointer_missing", model: name, keeping: entry.current.version });
         return;
       }
+      if (entry.evicted) return;
+      this.admit(name, entry);
       if (!("body" in obj)) return; // not modified
       if (obj.etag === entry.badEtag) return;
       const parsed = parsePointer(await withTimeout(obj.text(), this.options.timeoutMs, `reading ${key}`));
@@ -111,9 +219,15 @@ export class ModelRegistry {
       }
       let loaded: LoadedModel;
       try {
-        loaded = await loadVersion(this.bucket, pointer, this.options.timeoutMs, this.options.backendReady);
+        loaded = await loadVersion(this.bucket, pointer, this.options.timeoutMs, this.options.backendReady, this.options.passThroughKey);
       } catch (e) {
         throw Object.assign(e as Error, { etag: obj.etag });
+      }
+      if (entry.evicted) {
+        // Evicted while loading: nobody can reach this model any more.
+        loaded.model.dispose();
+        log({ event: "model_load_discarded", model: name, version: loaded.version, reason: "evicted while loading" });
+        return;
       }
       const previous = entry.current;
       entry.current = loaded;
@@ -121,7 +235,7 @@ export class ModelRegistry {
       entry.lastError = undefined;
       entry.badEtag = undefined;
       log({ event: "model_loaded", model: name, version: loaded.version, previous: previous?.version ?? null, ms: loaded.loadMs });
-      // Requests still holding `previous` finish first: their predict calls are synchronous, so by now none is mid-inference.
+      // Models are only used inside use()'s synchronous callback, so none is mid-inference now.
       previous?.model.dispose();
     } catch (e) {
       const err = e as Error & { etag?: string };
@@ -131,12 +245,5 @@ export class ModelRegistry {
       if (err.etag && entry.current) entry.badEtag = err.etag;
       log({ event: "model_load_failed", model: name, error: err.message, keeping: entry.current?.version ?? null });
     }
-  }
-
-  private evictOne(): void {
-    const [oldest] = this.entries;
-    if (!oldest) return;
-    oldest[1].current?.model.dispose();
-    this.entries.delete(oldest[0]);
   }
 }

@@ -12,7 +12,11 @@
 import type { Row } from "./preprocess.ts";
 import type { Feature, FeatureSpec } from "./spec.ts";
 
-export type Accept = (instance: object) => Row | undefined;
+/** `ownKeys`, when the caller has counted them already: the instance's own enumerable keys. */
+export type Accept = (instance: object, ownKeys?: number) => Row | undefined;
+
+/** A key that is not a feature but may be sent (the pass-through key), with what it accepts. */
+export interface ExtraKey { name: string; test: (v: unknown) => boolean }
 
 type ValueTest = (v: unknown) => boolean;
 
@@ -29,14 +33,18 @@ function valueTest(f: Feature): ValueTest {
 
 interface Check {
   name: string;
+  /** May be left out (a nullable feature, the pass-through key). */
+  optional: boolean;
+  /** May be null (a nullable feature). */
   nullable: boolean;
   test: ValueTest;
 }
 
-export function acceptPath(spec: FeatureSpec): Accept {
-  const checks: Check[] = spec.features.map((f) => ({ name: f.name, nullable: f.nullable, test: valueTest(f) }));
+export function acceptPath(spec: FeatureSpec, extra?: ExtraKey): Accept {
+  const checks: Check[] = spec.features.map((f) => ({ name: f.name, optional: f.nullable, nullable: f.nullable, test: valueTest(f) }));
+  if (extra) checks.push({ name: extra.name, optional: true, nullable: false, test: extra.test });
   const n = checks.length;
-  return (instance) => {
+  return (instance, ownKeys) => {
     const o = instance as Record<string, unknown>;
     let present = 0;
     for (let i = 0; i < n; i++) {
@@ -44,15 +52,15 @@ export function acceptPath(spec: FeatureSpec): Accept {
       // Read like arktype reads: an inherited property (a feature named "constructor") counts as sent.
       const v = o[c.name];
       if (v === undefined) {
-        // Absent is fine for a nullable feature; an explicit undefined is arktype's call.
-        if (!c.nullable || Object.hasOwn(o, c.name)) return undefined;
+        // Absent is fine for an optional key; an explicit undefined is arktype's call.
+        if (!c.optional || Object.hasOwn(o, c.name)) return undefined;
         continue;
       }
       present++;
       if (v === null ? !c.nullable : !c.test(v)) return undefined;
     }
-    // Every own key must be a feature: unknown fields are rejected, not ignored.
-    if (Object.keys(o).length !== present) return undefined;
+    // Every own key must be a feature (or the extra key): unknown fields are rejected, not ignored.
+    if ((ownKeys ?? Object.keys(o).length) !== present) return undefined;
     return o as Row;
   };
 }

@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { transformInto, type Row } from "./preprocess.ts";
 import { denseImpacts } from "./explain.ts";
 import type { Scorer } from "./scorer.ts";
+import { inputWarnings, type InputWarning } from "./warnings.ts";
 
 export type Decision = "approve" | "refer" | "decline";
 
@@ -24,7 +25,12 @@ export interface Prediction {
   probability: number;
   decision: Decision;
   reasons?: Reason[];
+  /** Values preprocessing clipped or imputed for this applicant (empty when none). */
+  warnings: InputWarning[];
 }
+
+/** A prediction as the API answers it: the client's pass-through value first, when it sent one. */
+export type ApiPrediction = Prediction & Record<string, unknown>;
 
 export function decide(p: number, t: { refer: number; decline: number }): Decision {
   return p >= t.decline ? "decline" : p >= t.refer ? "refer" : "approve";
@@ -91,14 +97,24 @@ export function predict(m: Scorer, rows: Row[], topK: number): Prediction[] {
   const features = m.manifest.spec.features;
   return rows.map((row, i) => {
     const probability = p[i] as number;
-    const out: Prediction = { probability, decision: decide(probability, m.manifest.thresholds) };
+    const out: Prediction = { probability, decision: decide(probability, m.manifest.thresholds), warnings: inputWarnings(m.manifest.preprocess, row) };
     if (!impacts) return out;
     const reasons: Reason[] = [];
     features.forEach((f, j) => {
       const impact = impacts[i * features.length + j] as number;
       if (impact > 1e-6) reasons.push({ feature: f.name, value: row[f.name] ?? null, impact: Math.round(impact * 1e6) / 1e6, text: m.reasonTexts[j] as string });
     });
-    out.reasons = reasons.sort((a, b) => b.impact - a.impact).slice(0, topK);
-    return out;
+    // Reasons before warnings in the JSON, as documented.
+    return { probability: out.probability, decision: out.decision, reasons: reasons.sort((a, b) => b.impact - a.impact).slice(0, topK), warnings: out.warnings };
   });
+}
+
+/**
+ * The API's shape of each prediction: the instance's pass-through value (if
+ * any) under `passThroughKey`, first, so a client can match answers to
+ * applicants without relying on order.
+ */
+export function withPassThrough(predictions: Prediction[], passThroughKey: string, values: (string | number | undefined)[]): ApiPrediction[] {
+  if (!passThroughKey) return predictions as ApiPrediction[];
+  return predictions.map((p, i) => (values[i] === undefined ? p : { [passThroughKey]: values[i], ...p }) as ApiPrediction);
 }

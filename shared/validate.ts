@@ -2,11 +2,16 @@
  * Request validation derived from a model's feature spec (arktype, built once
  * per model version). Unknown fields are rejected rather than ignored: a
  * misspelt "income" would otherwise be silently imputed and change the score.
+ *
+ * The same arktype type produces the JSON Schema the API documents
+ * (`toJsonSchema`), so the published schema and the validator cannot disagree.
+ * Valid instances take a fast path built from the same spec (shared/accept.ts,
+ * no code generation); arktype decides and explains everything else.
  */
 import { type } from "arktype";
 import type { Row } from "./preprocess.ts";
 import type { Feature, FeatureSpec } from "./spec.ts";
-import { acceptPath } from "./accept.ts";
+import { acceptPath, type Accept } from "./accept.ts";
 
 /** One problem with a request, by path: what the field accepts and what was sent (shortened). */
 export interface ErrorDetail {
@@ -15,6 +20,11 @@ export interface ErrorDetail {
   expected: string;
   received: string;
 }
+
+/** At most this many characters of anything the client sent are quoted back. */
+export const MAX_QUOTE = 60;
+
+const shorten = (s: string) => (s.length > MAX_QUOTE ? `${s.slice(0, MAX_QUOTE - 3)}...` : s);
 
 /** A short, safe rendering of a received value: never echoes a huge body back. */
 export function describeValue(v: unknown): string {
@@ -25,10 +35,44 @@ export function describeValue(v: unknown): string {
   } catch {
     s = Object.prototype.toString.call(v);
   }
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  return shorten(s);
 }
 
-export type InstanceCheck = (instance: unknown, index: number) => { ok: true; row: Row } | { ok: false; details: ErrorDetail[] };
+/** A client-chosen name (object key, path segment) as it may appear in an error: at most 60 characters. */
+export function describeKey(k: string): string {
+  return shorten(k);
+}
+
+/** A valid instance: the row to score and the pass-through value to echo, if one was sent. */
+export type InstanceResult = { ok: true; row: Row; passThrough?: string | number } | { ok: false; details: ErrorDetail[] };
+
+/** `maxDetails` caps the details built for this instance (0 once a request has reported enough). */
+export type InstanceCheck = (instance: unknown, index: number, maxDetails?: number) => InstanceResult;
+
+export interface InstanceSchema {
+  check: InstanceCheck;
+  /** JSON Schema (2020-12) of one instance, from the same arktype type `check` uses. */
+  jsonSchema(): Record<string, unknown>;
+  /** The pass-through key this model echoes ("" when none: disabled, or a feature has that name). */
+  passThroughKey: string;
+}
+
+export interface InstanceOptions {
+  /** Per-instance key echoed back in its prediction (e.g. "_key"); "" for none. */
+  passThroughKey?: string;
+  /** Error details reported per instance. */
+  maxDetails?: number;
+}
+
+/**
+ * Fields beyond the model's features an instance may carry and still be
+ * validated field by field (so a few misspelt names are each reported). More
+ * than that is refused before validation: a 1 MB object of unknown keys would
+ * otherwise cost a validation error per key.
+ */
+export const EXTRA_FIELDS_ALLOWED = 16;
+/** Longest pass-through string. */
+export const MAX_PASS_THROUGH = 128;
 
 const finite = type("number").narrow((n, ctx) => Number.isFinite(n) || ctx.mustBe("a finite number"));
 
@@ -52,44 +96,94 @@ function featureType(f: Feature) {
     if (f.max !== undefined) n = n.atMost(f.max);
     t = n;
   }
-  return f.nullable ? t.or("null") : t;
+  // Data-driven: the union of the two branches' types is not one callable type for TypeScript.
+  const described = (f.description ? (t as typeof finite).describe(f.description) : t) as typeof finite;
+  return f.nullable ? described.or("null") : described;
 }
+
+/** Counts own enumerable keys, stopping once past `limit` (the count is then `limit + 1`). */
+function countKeys(o: object, limit: number): number {
+  let n = 0;
+  for (const k in o) {
+    if (Object.prototype.hasOwnProperty.call(o, k) && ++n > limit) break;
+  }
+  return n;
+}
+
+/** The pass-through key in effect: "" when none was asked for, or when a feature has that name (the feature wins). */
+function passThroughKeyOf(spec: FeatureSpec, asked: string | undefined): string {
+  return asked && !spec.features.some((f) => f.name === asked) ? asked : "";
+}
+
+type ArkInstance = { (v: unknown): unknown; toJsonSchema(o: unknown): Record<string, unknown> };
 
 /**
  * The arktype type of one instance: the single definition of what a model
- * accepts. Returns the validated row, or arktype's errors.
+ * accepts (its features, plus the optional pass-through key). Returns the
+ * validated row, or arktype's errors.
  */
-export function instanceType(spec: FeatureSpec): (v: unknown) => unknown {
+export function instanceType(spec: FeatureSpec, passThroughKey?: string): ArkInstance {
   const def: Record<string, unknown> = { "+": "reject" };
   for (const f of spec.features) def[f.nullable ? `${f.name}?` : f.name] = featureType(f);
+  const passKey = passThroughKeyOf(spec, passThroughKey);
+  if (passKey) def[`${passKey}?`] = type(`string <= ${MAX_PASS_THROUGH}`).or(finite).describe("echoed back in this instance's prediction; not a feature");
   // The definition is data-driven, so its static type is unknown to TypeScript.
-  return type(def as never) as unknown as (v: unknown) => unknown;
+  return type(def as never) as unknown as ArkInstance;
 }
 
-export function instanceValidator(spec: FeatureSpec, maxDetails = 20): InstanceCheck {
+/** The fast accept path for exactly the type `instanceType` builds. */
+export function instanceAccept(spec: FeatureSpec, passThroughKey?: string): Accept {
+  const passKey = passThroughKeyOf(spec, passThroughKey);
+  const passValue = (v: unknown) => (typeof v === "string" && v.length <= MAX_PASS_THROUGH) || (typeof v === "number" && Number.isFinite(v));
+  return acceptPath(spec, passKey ? { name: passKey, test: passValue } : undefined);
+}
+
+export function instanceSchema(spec: FeatureSpec, options: InstanceOptions = {}): InstanceSchema {
+  const maxDetails = options.maxDetails ?? 20;
   const byName = new Map<string, Feature>(spec.features.map((f) => [f.name, f]));
-  const validate = instanceType(spec);
-  // Valid applicants take the fast path (shared/accept.ts); arktype decides and explains the rest.
-  const accept = acceptPath(spec);
-  return (instance, index) => {
+  const passKey = passThroughKeyOf(spec, options.passThroughKey);
+  const maxFields = byName.size + (passKey ? 1 : 0) + EXTRA_FIELDS_ALLOWED;
+  const t = instanceType(spec, passKey);
+  const accept = instanceAccept(spec, passKey);
+  const expectedOf = (key: string) => {
+    const f = byName.get(key);
+    if (f) return expectedFor(f);
+    if (key === passKey) return `a string of at most ${MAX_PASS_THROUGH} characters or a number (echoed back)`;
+    return "no such feature (unknown fields are rejected)";
+  };
+
+  const check: InstanceCheck = (instance, index, limit = maxDetails) => {
     if (typeof instance !== "object" || instance === null || Array.isArray(instance)) {
       return { ok: false, details: [{ path: `instances[${index}]`, expected: "an object of feature values", received: describeValue(instance) }] };
     }
-    const fast = accept(instance);
-    if (fast) return { ok: true, row: fast };
-    const out = validate(instance);
-    if (!(out instanceof type.errors)) return { ok: true, row: out as Row };
+    const fields = countKeys(instance, maxFields);
+    if (fields > maxFields) {
+      return { ok: false, details: [{ path: `instances[${index}]`, expected: `at most ${maxFields} fields (the model has ${byName.size} features)`, received: `more than ${maxFields} fields` }] };
+    }
+    const out = accept(instance, fields) ?? t(instance);
+    if (!(out instanceof type.errors)) {
+      const row = out as Row;
+      const echo = passKey ? (row[passKey] as string | number | undefined) : undefined;
+      return echo === undefined ? { ok: true, row } : { ok: true, row, passThrough: echo };
+    }
     const details: ErrorDetail[] = [];
     for (const e of out) {
-      if (details.length >= maxDetails) break;
+      if (details.length >= limit) break;
       const key = String(e.path[0] ?? "");
-      const f = byName.get(key);
       details.push({
-        path: `instances[${index}]${key ? `.${key}` : ""}`,
-        expected: f ? expectedFor(f) : key ? "no such feature (unknown fields are rejected)" : e.expected,
+        path: `instances[${index}]${key ? `.${describeKey(key)}` : ""}`,
+        expected: key ? expectedOf(key) : e.expected,
         received: describeValue(key ? (instance as Record<string, unknown>)[key] : instance),
       });
     }
     return { ok: false, details };
+  };
+
+  let schema: Record<string, unknown> | undefined;
+  return {
+    check,
+    passThroughKey: passKey,
+    // JSON cannot carry a non-finite number, so the finite-number predicate has no JSON Schema form: its base (number, bounds) stands.
+    jsonSchema: () => (schema ??= t.toJsonSchema({ fallback: { predicate: (ctx: { base: unknown }) => ctx.base } })),
   };
 }

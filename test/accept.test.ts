@@ -7,11 +7,10 @@
 import "../edge/jitless.ts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { acceptPath } from "../shared/accept.ts";
 import { parseManifest } from "../shared/artifact.ts";
 import type { Feature, FeatureSpec } from "../shared/spec.ts";
 import { type } from "arktype";
-import { instanceType } from "../shared/validate.ts";
+import { instanceAccept, instanceType } from "../shared/validate.ts";
 import { fixtures, readArtifact } from "./helpers/fixtures.ts";
 
 const RUNS = Number(process.env.ACCEPT_RUNS ?? 12_000);
@@ -44,8 +43,11 @@ function validValue(f: Feature): fc.Arbitrary<unknown> {
   return f.nullable ? fc.oneof({ weight: 4, arbitrary: v }, { weight: 1, arbitrary: fc.constant(null) }) : v;
 }
 
+/** Valid and invalid values of the pass-through key "_key" (a string of at most 128 characters, or a finite number). */
+const passThroughValue = fc.oneof(fc.string({ maxLength: 130 }), fc.double(), fc.constant(null), fc.boolean());
+
 function validInstance(spec: FeatureSpec): fc.Arbitrary<Record<string, unknown>> {
-  const model: Record<string, fc.Arbitrary<unknown>> = {};
+  const model: Record<string, fc.Arbitrary<unknown>> = { _key: passThroughValue };
   for (const f of spec.features) model[f.name] = validValue(f);
   const required = spec.features.filter((f) => !f.nullable).map((f) => f.name);
   return fc.record(model, { requiredKeys: required }).map((r) => ({ ...r }));
@@ -84,9 +86,9 @@ function hostile(spec: FeatureSpec): fc.Arbitrary<object> {
   );
 }
 
-function agree(spec: FeatureSpec, label: string) {
-  const accept = acceptPath(spec);
-  const arktype = instanceType(spec);
+function agree(spec: FeatureSpec, label: string, passThroughKey?: string) {
+  const accept = instanceAccept(spec, passThroughKey);
+  const arktype = instanceType(spec, passThroughKey);
   return (instance: object) => {
     const out = arktype(instance);
     const slow = out instanceof type.errors ? { ok: false as const } : { ok: true as const, row: out };
@@ -101,14 +103,17 @@ function agree(spec: FeatureSpec, label: string) {
 const inheritedSpec: FeatureSpec = { ...awkwardSpec, features: [{ name: "constructor", type: "numeric", nullable: true }, ...awkwardSpec.features] };
 
 describe("fast accept path versus arktype", () => {
-  const specs = [["credit-risk", () => creditSpec()], ["awkward names and bounds", () => awkwardSpec], ["an optional inherited name", () => inheritedSpec]] as const;
-  // Shares of RUNS: most on the real spec, the rest on the corner cases.
-  const share = { "credit-risk": 0.5, "awkward names and bounds": 0.3, "an optional inherited name": 0.2 };
-  for (const [label, spec] of specs) {
-    const perGenerator = Math.ceil((RUNS * share[label]) / 3);
+  // [label, spec, pass-through key, share of RUNS]: most on the real spec as served (with "_key"), the rest on corner cases.
+  const specs = [
+    ["credit-risk with the pass-through key", () => creditSpec(), "_key", 0.5],
+    ["awkward names and bounds", () => awkwardSpec, undefined, 0.3],
+    ["an optional inherited name", () => inheritedSpec, undefined, 0.2],
+  ] as const;
+  for (const [label, spec, passKey, share] of specs) {
+    const perGenerator = Math.ceil((RUNS * share) / 3);
     it(`${label}: accepts exactly what arktype accepts, with the same row (${3 * perGenerator} generated instances)`, () => {
       const s = spec();
-      const property = agree(s, label);
+      const property = agree(s, label, passKey);
       fc.assert(fc.property(validInstance(s), property), { numRuns: perGenerator });
       fc.assert(fc.property(nearValid(s), property), { numRuns: perGenerator });
       fc.assert(fc.property(hostile(s), property), { numRuns: perGenerator });
@@ -117,7 +122,7 @@ describe("fast accept path versus arktype", () => {
 
   it("refuses, for arktype to explain, an instance with an unknown field even when every feature is valid", () => {
     const s = awkwardSpec;
-    const accept = acceptPath(s);
+    const accept = instanceAccept(s);
     expect(accept({ toString: "a", ratio: 0.5, n: 3 })).toBeDefined();
     expect(accept({ toString: "a", ratio: 0.5, n: 3, extra: 1 })).toBeUndefined();
     expect(accept({ ratio: 0.5, n: 3 })).toBeUndefined();

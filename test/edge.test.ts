@@ -18,16 +18,19 @@ interface ErrorBody { error: { code: string; message: string; details?: { path: 
 describe("POST /predict", () => {
   let w: TestWorker;
   const a = () => readArtifact(fixtures().artifactDirs[0]);
-  beforeAll(async () => { w = await startWorker(); });
+  // Refresh 0: a name found unpublished is looked up again at once (the first test publishes after a 404).
+  beforeAll(async () => { w = await startWorker({ MODEL_REFRESH_SECONDS: "0" }); });
   afterAll(async () => { await w.dispose(); });
 
-  it("answers 503 with Retry-After and says how to publish when no model is published", async () => {
+  it("answers 404 model_not_found, without Retry-After, when no model is published; the hint to publish is for operators only", async () => {
     const res = await w.post("/predict", { instances: [applicant] });
-    expect(res.status).toBe(503);
-    expect(res.headers.get("retry-after")).toBe("5");
-    const body = (await res.json()) as ErrorBody;
-    expect(body.error.code).toBe("model_not_published");
-    expect(body.error.message).toContain("npm run train");
+    expect(res.status).toBe(404);
+    expect(res.headers.get("retry-after")).toBeNull();
+    const body = (await res.json()) as ErrorBody & { error: { hint?: string } };
+    expect(body.error.code).toBe("model_not_found");
+    expect(body.error.message).not.toContain("npm run train");
+    // AUTH_MODE=off (local dev): the caller has every scope, so the operator hint is there.
+    expect(body.error.hint).toContain("npm run train");
   });
 
   it("scores every test applicant with the training side's probability (train/serve parity, |diff| < 1e-5)", async () => {
@@ -83,12 +86,12 @@ describe("POST /predict", () => {
     expect(((await missing.json()) as ErrorBody).error.code).toBe("model_not_found");
   });
 
-  it("serves /openapi.json with the live model's instance schema, and /healthz with the backend", async () => {
-    const doc = (await (await w.fetch("/openapi.json")).json()) as { openapi: string; components: { schemas: { Instance: { properties: Record<string, unknown> } } } };
+  it("serves the model's OpenAPI document with its instance schema, and /healthz with the backend", async () => {
+    const doc = (await (await w.fetch("/models/credit-risk/openapi.json")).json()) as { openapi: string; components: { schemas: { Instance: { properties: Record<string, unknown> } } } };
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.components.schemas.Instance.properties)).toContain("Assets");
-    const health = (await (await w.fetch("/healthz")).json()) as { status: string; backend: string; models: Record<string, { version?: string }> };
-    expect(health.status).toBe("ok");
+    const health = (await (await w.fetch("/healthz")).json()) as { ok: boolean; backend: string; models: Record<string, { version?: string }> };
+    expect(health.ok).toBe(true);
     expect(health.backend).toBe("wasm");
     expect(health.models["credit-risk"]?.version).toBe(a().version);
   });
@@ -181,19 +184,19 @@ describe("model updates", () => {
 
 describe("API keys", () => {
   it("requires a valid bearer key when keys are configured", async () => {
-    const w = await startWorker({ AUTH_MODE: "required", API_KEYS: "key-one,key-two" });
+    const w = await startWorker({ AUTH_MODE: "required", API_KEYS: "key-one-0123456789,key-two-0123456789" });
     try {
       const none = await w.post("/predict", { instances: [applicant] });
       expect(none.status).toBe(401);
       expect(none.headers.get("www-authenticate")).toContain("Bearer");
-      expect((await w.post("/predict", { instances: [applicant] }, { authorization: "Bearer key-three" })).status).toBe(401);
+      expect((await w.post("/predict", { instances: [applicant] }, { authorization: "Bearer key-three-0123456789" })).status).toBe(401);
       expect((await w.post("/predict", { instances: [applicant] }, { authorization: "Basic a2V5LW9uZQ==" })).status).toBe(401);
-      // Authorised but no model in this bucket: past auth, the 503 says so.
-      const ok = await w.post("/predict", { instances: [applicant] }, { authorization: "Bearer key-two" });
-      expect(ok.status).toBe(503);
-      expect(((await ok.json()) as ErrorBody).error.code).toBe("model_not_published");
+      // Authorised but no model in this bucket: past auth, the 404 says so.
+      const ok = await w.post("/predict", { instances: [applicant] }, { authorization: "Bearer key-two-0123456789" });
+      expect(ok.status).toBe(404);
+      expect(((await ok.json()) as ErrorBody).error.code).toBe("model_not_found");
       expect((await w.fetch("/healthz")).status).toBe(200);
-      expect(w.logs.join("\n")).not.toContain("key-");
+      expect(w.logs.join("\n")).not.toContain("0123456789");
     } finally {
       await w.dispose();
     }

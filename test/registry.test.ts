@@ -98,4 +98,38 @@ describe("model registry under storage faults", () => {
     // The old model's weights were disposed when the new one was swapped in.
     expect(tf.memory().numTensors).toBe(baseline);
   });
+
+  it("disposes a model that finishes loading after its name was evicted: many published names, all loading at once", async () => {
+    const bucket = new FlakyBucket();
+    const names = Array.from({ length: 12 }, (_, i) => `model-${i}`);
+    for (const n of names) await publish(bucket, fixtures().artifactDirs[0], n);
+    const { r } = registry(bucket);
+    const before = tf.memory().numTensors;
+    const one = await r.get("model-0", () => {});
+    if (!one.ok) throw new Error(one.message);
+    const perModel = tf.memory().numTensors - before;
+    expect(perModel).toBeGreaterThan(0);
+    // 12 names into 8 slots, every load in flight at once: evictions happen mid-load.
+    await Promise.all([...names, ...names].map((n) => r.get(n, () => {})));
+    const loaded = Object.values(r.status()).filter((s) => s.version).length;
+    expect(loaded).toBeLessThanOrEqual(8);
+    expect(tf.memory().numTensors - before).toBe(loaded * perModel);
+  });
+
+  it("keeps unpublished names out of the model cache: the default model stays loaded, loaded once", async () => {
+    const bucket = new FlakyBucket();
+    const version = await publish(bucket, fixtures().artifactDirs[0]);
+    const logs: Record<string, unknown>[] = [];
+    const r = new ModelRegistry(bucket as unknown as R2Bucket, { refreshMs: 60_000, timeoutMs: 1_000, log: (e) => logs.push(e), pinned: "credit-risk" });
+    expect((await r.get("credit-risk", () => {})).ok).toBe(true);
+    const random = Array.from({ length: 1000 }, (_, i) => `nope-${i}`);
+    const results = await Promise.all([...random, "nope-999", "nope-999"].map((n) => r.get(n, () => {})));
+    expect(results.every((x) => !x.ok && x.reason === "not_published")).toBe(true);
+    expect(r.peek("credit-risk")?.version).toBe(version);
+    expect(Object.keys(r.status())).toEqual(["credit-risk"]);
+    expect(logs.filter((l) => l.event === "model_loaded")).toHaveLength(1);
+    // A recent name found unpublished is answered from the negative cache (256 names) until the refresh interval passes.
+    await r.get("nope-999", () => {});
+    expect(bucket.gets.get("nope-999/current.json")).toBe(1);
+  });
 });

@@ -21,8 +21,11 @@ import { launchBrowser } from "./helpers/browser.ts";
 import { fixtures, readArtifact } from "./helpers/fixtures.ts";
 import { startWorker, type TestWorker } from "./helpers/worker.ts";
 
-const KEY = "report-test-key";
-const auth = { authorization: `Bearer ${KEY}` };
+/** Reports are for operators; scoring keys (the app's) may not read them. */
+const OPERATOR_KEY = "report-test-operator-key";
+const SCORING_KEY = "report-test-scoring-key";
+const auth = { authorization: `Bearer ${OPERATOR_KEY}` };
+const scoring = { authorization: `Bearer ${SCORING_KEY}` };
 const SHOTS = join("test-output", "report");
 
 interface ErrorBody { error: { code: string; message: string } }
@@ -46,7 +49,7 @@ describe("model report", () => {
   const get = (path: string, headers: Record<string, string> = auth) => w.fetch(path, { headers });
 
   beforeAll(async () => {
-    w = await startWorker({ AUTH_MODE: "required", API_KEYS: KEY });
+    w = await startWorker({ AUTH_MODE: "keys", API_KEYS: SCORING_KEY, OPERATOR_KEYS: OPERATOR_KEY });
     older = readArtifact(fixtures().artifactDirs[1]);
     current = readArtifact(fixtures().artifactDirs[0]);
     await publishTo(w.s3, older);
@@ -67,6 +70,10 @@ describe("model report", () => {
 
   it("serves the current version's report as verified static HTML with a no-script CSP, ETag and revalidation", async () => {
     expect((await get("/models/credit-risk/report", {})).status).toBe(401);
+    // The app's scoring credentials do not open the operator's pages.
+    const forbidden = await get("/models/credit-risk/report", scoring);
+    expect(forbidden.status).toBe(403);
+    expect(((await forbidden.json()) as ErrorBody).error.code).toBe("insufficient_scope");
     const res = await get("/models/credit-risk/report");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
@@ -187,19 +194,19 @@ describe("model report", () => {
       const res = await get("/models/credit-risk/report");
       expect(res.status).toBe(503);
       expect(((await res.json()) as ErrorBody).error.code).toBe("report_unavailable");
-      const health = (await (await w.fetch("/healthz")).json()) as Health;
+      const health = (await (await w.fetch("/healthz", { headers: auth })).json()) as Health;
       expect(health.reports[`credit-risk@${current.version}`]?.error).toMatch(/sha256 does not match the manifest/);
       // The tampered bytes never leave the store either.
       const l = { client: createS3Client(w.s3), bucket: w.s3.bucket, name: "credit-risk" };
       await expect(exportReport(l, "current")).rejects.toMatchObject({ code: "version_damaged" });
       await expect(exportReport(l, "current")).rejects.toBeInstanceOf(StoreError);
       // Scoring is untouched: the model's own files are intact.
-      const p = await w.post("/predict", { instances: [fixtures().parity[0]!.instance] }, auth);
+      const p = await w.post("/predict", { instances: [fixtures().parity[0]!.instance] }, scoring);
       expect(p.status).toBe(200);
 
       await bucket.put(key, good);
       expect((await get("/models/credit-risk/report")).status).toBe(200);
-      expect(((await (await w.fetch("/healthz")).json()) as Health).reports).toEqual({});
+      expect(((await (await w.fetch("/healthz", { headers: auth })).json()) as Health).reports).toEqual({});
 
       // A truncated report of another version is refused at its versioned URL too.
       const olderKey = keys.file("credit-risk", older.version, REPORT_FILE);

@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { type } from "arktype";
 import type { Thresholds } from "../shared/artifact.ts";
 import { defaultFitOptions, outputColumns, type Row, type Scaler } from "../shared/preprocess.ts";
+import { redactUrlCredentials } from "../shared/redact.ts";
 import { specOverrides, type FeatureSpec, type SpecOverrides } from "../shared/spec.ts";
 import { useBackend, type TrainBackend } from "./fit/backend.ts";
 import { localSource, s3Source, readCsv, type CsvSource } from "./data/csv.ts";
@@ -61,6 +62,11 @@ export interface JobOptions {
   previous?: PreviousVersion;
   /** The code that trains; by default EDGESCORE_REVISION or the git commit (registry/provenance.ts). */
   codeRevision?: string;
+  /**
+   * Refuse (422) numeric values outside the range seen in the data file
+   * instead of clipping them: the spec's bounds are narrowed to it.
+   */
+  strictRanges?: boolean;
 }
 
 export interface JobIO {
@@ -92,7 +98,12 @@ export interface JobResult {
 const EXPLAIN_ROWS = 2000;
 
 function openSource(path: string, target: S3Target | undefined): CsvSource {
-  const s3 = parseS3Url(path);
+  let s3: ReturnType<typeof parseS3Url>;
+  try {
+    s3 = parseS3Url(path);
+  } catch (e) {
+    throw new JobError((e as Error).message);
+  }
   if (!s3) return localSource(path);
   if (!target) throw new JobError(`${path}: reading from S3 needs S3_ENDPOINT or R2_ACCOUNT_ID, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`);
   return s3Source(createS3Client({ ...target, bucket: s3.bucket }), s3.bucket, s3.key);
@@ -122,6 +133,18 @@ async function loadTestRows(path: string): Promise<Set<number>> {
   return rows;
 }
 
+/** `--strict-ranges`: each numeric feature accepts only the range the data file holds (within any bounds the spec already sets). */
+export function withObservedRanges(spec: FeatureSpec, profile: DataProfile): FeatureSpec {
+  return {
+    ...spec,
+    features: spec.features.map((f) => {
+      const col = profile.columns.find((c) => c.name === f.name);
+      if (f.type !== "numeric" || !col || !Number.isFinite(col.min) || !Number.isFinite(col.max)) return f;
+      return { ...f, min: Math.max(f.min ?? -Infinity, col.min), max: Math.min(f.max ?? Infinity, col.max) };
+    }),
+  };
+}
+
 function requireBothClasses(m: Matrix, split: string, spec: FeatureSpec): void {
   const pos = m.y.reduce((s, v) => s + v, 0);
   if (pos === 0 || pos === m.n) {
@@ -136,10 +159,12 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
   const profile = await profileCsv(source, o.target);
   io.log(`read ${profile.source}: ${profile.rows} rows, ${profile.header.length} columns, sha256 ${profile.sha256.slice(0, 12)}…`);
   const overrides = o.spec ? loadOverrides(o.spec) : undefined;
-  const { spec, ignored, warnings } = inferSpec(profile, {
+  const inferred = inferSpec(profile, {
     target: o.target, positive: o.positive, categorical: o.categorical, ignore: o.ignore,
     maxCategories: 50, numericShare: 0.9, keepIdLike: o.keepIdLike ?? false, ...(overrides ? { overrides } : {}),
   });
+  const { ignored, warnings } = inferred;
+  const spec = o.strictRanges ? withObservedRanges(inferred.spec, profile) : inferred.spec;
   io.log(`feature spec (target "${spec.target}", positive "${spec.positive}"):`);
   for (const f of spec.features) {
     const col = profile.columns.find((c) => c.name === f.name);
@@ -213,7 +238,7 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
   const card: ModelCard = {
     description: `Probability that an applicant's "${spec.target}" is "${spec.positive}".`,
     data: {
-      source: profile.source, sha256: profile.sha256, bytes: profile.bytes, rows: profile.rows,
+      source: redactUrlCredentials(profile.source), sha256: profile.sha256, bytes: profile.bytes, rows: profile.rows,
       used: { train: data.train.n, validation: data.validation.n, test: data.test.n },
       skipped: data.skipped.toJSON(), ignoredColumns: ignored, warnings,
       split: o.test ? `test file ${o.test}` : o.testRows ? `fixed test rows from ${o.testRows}` : `stratified random, seed ${o.seed}`,
@@ -228,7 +253,7 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
     metrics: { test, baseRate: baseline, validation: { auc: round(trained.history[trained.bestEpoch - 1]?.valAuc ?? NaN), logLoss: round(trained.history[trained.bestEpoch - 1]?.valLoss ?? NaN) } },
     scoreDeciles: { test: scoreDeciles(scores), validation: scoreDeciles(validationScores) },
     training: {
-      backend, seconds: round(fitSeconds), epochsRun: epochs, bestEpoch: trained.bestEpoch, stoppedEarly: trained.stoppedEarly,
+      backend, strictRanges: o.strictRanges ?? false, seconds: round(fitSeconds), epochsRun: epochs, bestEpoch: trained.bestEpoch, stoppedEarly: trained.stoppedEarly,
       hyperparameters: { ...o.train, optimizer: "adam", loss: "binary cross-entropy", scaler: o.scaler },
       inputColumns: outputColumns(data.state),
       curves: {

@@ -25,11 +25,13 @@ export class FlakyBucket {
   }
 }
 
-/** Writes a fixture artifact and points current.json at it, like a publish. */
-export async function publish(bucket: FlakyBucket, dir: string): Promise<string> {
+/** Writes a fixture artifact (renamed to `name`) and points current.json at it, like a publish. */
+export async function publish(bucket: FlakyBucket, dir: string, name = "credit-risk"): Promise<string> {
   const a = readArtifact(dir);
-  for (const [f, bytes] of a.files) bucket.put(`credit-risk/versions/${a.version}/${f}`, bytes);
+  const manifest = JSON.parse(new TextDecoder().decode(a.files.get("manifest.json"))) as { name: string };
+  a.files.set("manifest.json", new TextEncoder().encode(JSON.stringify({ ...manifest, name })));
+  for (const [f, bytes] of a.files) bucket.put(`${name}/versions/${a.version}/${f}`, bytes);
   const manifestSha256 = await sha256Hex(a.files.get("manifest.json")!);
-  bucket.put("credit-risk/current.json", new TextEncoder().encode(JSON.stringify({ name: "credit-risk", version: a.version, manifestSha256, publishedAt: new Date().toISOString() })));
+  bucket.put(`${name}/current.json`, new TextEncoder().encode(JSON.stringify({ name, version: a.version, manifestSha256, publishedAt: new Date().toISOString() })));
   return a.version;
 }

@@ -33,7 +33,12 @@ export interface TestWorker {
 
 export const BUCKET = "edgescore-models";
 
-export async function startWorker(bindings: Record<string, string> = {}): Promise<TestWorker> {
+export interface WorkerOptions {
+  /** A Workers Rate Limiting binding named RATE_LIMITER (wrangler.toml `[[ratelimits]]`). */
+  rateLimit?: { limit: number; period: 10 | 60 };
+}
+
+export async function startWorker(bindings: Record<string, string> = {}, options: WorkerOptions = {}): Promise<TestWorker> {
   const accessKeyId = randomBytes(8).toString("hex");
   const secretAccessKey = randomBytes(16).toString("hex");
   const logs: string[] = [];
@@ -56,6 +61,7 @@ export async function startWorker(bindings: Record<string, string> = {}): Promis
     port: 0,
     r2Buckets: { MODELS: { id: BUCKET, s3Credentials: { accessKeyId, secretAccessKey } } },
     bindings: { MODEL_NAME: "credit-risk", MODEL_REFRESH_SECONDS: "30", AUTH_MODE: "off", ...bindings },
+    ...(options.rateLimit ? { ratelimits: { RATE_LIMITER: { namespace_id: "1001", simple: options.rateLimit } } } : {}),
     handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => { collect(stdout); collect(stderr); },
   });
   const url = await mf.ready;

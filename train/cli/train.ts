@@ -51,6 +51,8 @@ Model
   --scaler standard|robust|minmax (default standard)
   --backend wasm|cpu  (default wasm, falls back to cpu)
   --refer-at <p> (0.25)  --decline-at <p> (0.5)   decision thresholds stored in the artifact
+  --strict-ranges     the edge refuses (422) numbers outside the range in the data file
+                      instead of clipping them with a warning
   --min-auc <x>       refuse to publish below this test AUC
   --max-auc-drop <x>  refuse to publish if the current model scores a higher AUC than the new one,
                       by more than x, on this run's test rows (e.g. 0.01)
@@ -76,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
       "dry-run": { type: "boolean" }, epochs: { type: "string" }, "batch-size": { type: "string" }, "learning-rate": { type: "string" },
       hidden: { type: "string" }, patience: { type: "string" }, scaler: { type: "string" }, backend: { type: "string" },
       "refer-at": { type: "string" }, "decline-at": { type: "string" }, "min-auc": { type: "string" }, "max-auc-drop": { type: "string" },
-      publish: { type: "string" }, "model-name": { type: "string" }, out: { type: "string" }, bucket: { type: "string" },
+      "strict-ranges": { type: "boolean" }, publish: { type: "string" }, "model-name": { type: "string" }, out: { type: "string" }, bucket: { type: "string" },
       reason: { type: "string" }, "allow-signature-change": { type: "boolean" },
       json: { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
   });
@@ -119,6 +121,7 @@ export async function main(argv: string[]): Promise<number> {
     keepTestRows: a["max-auc-drop"] !== undefined,
     modelName,
     dryRun: a["dry-run"] ?? false,
+    strictRanges: a["strict-ranges"] ?? false,
   };
   const maxAucDrop = a["max-auc-drop"] === undefined ? undefined : num("max-auc-drop", a["max-auc-drop"], 0, rules.probability);
   if (maxAucDrop !== undefined && publish === "none") throw new UsageError("--max-auc-drop compares with the published model: it needs --publish local or s3");

@@ -45,10 +45,28 @@ export function s3TargetFromEnv(env: NodeJS.ProcessEnv, bucketOverride?: string)
   return { endpoint, bucket, accessKeyId, secretAccessKey, region: env.S3_REGION || "auto", forcePathStyle: env.S3_FORCE_PATH_STYLE === "true" };
 }
 
-/** `s3://bucket/key/with/slashes` → parts, or undefined for a local path. */
+/** Bucket names as S3 and R2 allow them: 3-63 lowercase letters, digits, dots and hyphens. */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/**
+ * `s3://bucket/key/with/slashes` → parts, or undefined for a local path.
+ * Throws for an `s3://` URL that cannot mean one object in one bucket: a
+ * bucket name S3 would not accept (which is where `user:password@` would
+ * land), an empty key, or a key with `.` / `..` / empty segments, which some
+ * clients and proxies normalise into a different key (`bucket/../x`).
+ */
 export function parseS3Url(url: string): { bucket: string; key: string } | undefined {
-  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);
-  return m ? { bucket: m[1] as string, key: m[2] as string } : undefined;
+  if (!/^s3:\/\//i.test(url)) return undefined;
+  const rest = url.slice("s3://".length);
+  const slash = rest.indexOf("/");
+  const bucket = slash < 0 ? rest : rest.slice(0, slash);
+  const key = slash < 0 ? "" : rest.slice(slash + 1);
+  if (bucket.includes("@")) throw new Error("s3:// URLs must not carry credentials; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead");
+  if (!BUCKET_NAME.test(bucket)) throw new Error(`s3://${bucket}/...: "${bucket}" is not a bucket name (3-63 lowercase letters, digits, "." and "-")`);
+  if (!key) throw new Error(`s3://${bucket}/: name an object, e.g. s3://${bucket}/data/credit.csv`);
+  const bad = key.split("/").find((seg) => seg === "" || seg === "." || seg === "..");
+  if (bad !== undefined) throw new Error(`s3://${bucket}/${key}: the key has a ${bad === "" ? "empty" : `"${bad}"`} path segment; write the object's key exactly`);
+  return { bucket, key };
 }
 
 /** Turns an SDK error into one line a person can act on (never includes credentials). */

@@ -28,8 +28,10 @@ export interface ModelCard {
     hyperparameters: Record<string, unknown>;
     inputColumns: string[];
     curves: { loss: number[]; valLoss: number[]; valAuc: number[]; trainAuc: number[] };
+    /** Trained with --strict-ranges: numeric values outside the data's range are refused (422), not clipped. */
+    strictRanges?: boolean;
   };
-  /** The code that trained the model: a git commit (with "-dirty" for uncommitted changes) or "unknown". */
+  /** The code that trained the model: a git commit (with "-dirty" for uncommitted changes), null when unknown. */
   code: { revision: string | null };
   libraries: Record<string, string>;
   /** Per-feature bins, IV, PSI and importance (see report/model/analysis.ts `analysisCard`). */

@@ -5,9 +5,11 @@
  * entry per version) and the pointer; loads no model.
  */
 import type { Context } from "hono";
-import { keys, MODEL_NAME_PATTERN, parsePointer, VERSION_PATTERN } from "../shared/artifact.ts";
-import { fail } from "./errors.ts";
-import { withTimeout } from "./loader.ts";
+import { keys, parsePointer, VERSION_PATTERN } from "../../shared/artifact.ts";
+import type { AppEnv } from "../context.ts";
+import { fail } from "../errors.ts";
+import { withTimeout } from "../loader.ts";
+import { modelNameParam } from "../models.ts";
 
 /** At most this many listing pages (1000 versions each) per request. */
 const MAX_PAGES = 10;
@@ -37,9 +39,12 @@ export function createdAtOf(version: string): string {
   return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z` : "";
 }
 
-export async function handleVersions(c: Context, bucket: R2Bucket, timeoutMs: number): Promise<Response> {
-  const name = c.req.param("name") ?? "";
-  if (!MODEL_NAME_PATTERN.test(name)) return fail(c, 404, "model_not_found", "model names are lowercase letters, digits, '.', '_' and '-'");
+/** GET /models/:name/versions (operator scope). */
+export async function modelVersions(c: Context<AppEnv>): Promise<Response> {
+  const name = modelNameParam(c);
+  if (typeof name !== "string") return name;
+  const bucket = c.env.MODELS;
+  const timeoutMs = c.var.settings.r2TimeoutMs;
   let listed: StoredVersions;
   let pointerText: string | undefined;
   try {

@@ -7,18 +7,14 @@
  * `reports`; scoring is not affected (the model's own files are checked on load).
  */
 import type { Context } from "hono";
-import { keys, MANIFEST_FILE, MODEL_NAME_PATTERN, REPORT_FILE, VERSION_PATTERN, type Manifest } from "../shared/artifact.ts";
-import { verifyFile, verifyManifest } from "../shared/verify.ts";
-import { fail } from "./errors.ts";
-import { withTimeout } from "./loader.ts";
-import type { ModelRegistry } from "./registry.ts";
+import { keys, MANIFEST_FILE, REPORT_FILE, VERSION_PATTERN, type Manifest } from "../../shared/artifact.ts";
+import { verifyFile, verifyManifest } from "../../shared/verify.ts";
+import type { AppEnv } from "../context.ts";
+import { describeKey, fail } from "../errors.ts";
+import { withTimeout } from "../loader.ts";
+import { deferTo, modelFailure, modelNameParam, models } from "../models.ts";
 
-/** What the handlers need from the app: the model registry, the bucket and the R2 timeout. */
-export interface ReportDeps<C extends Context> {
-  registry(c: C): ModelRegistry;
-  bucket(c: C): R2Bucket;
-  timeoutMs(c: C): number;
-}
+type C = Context<AppEnv>;
 
 export interface ReportProblem { version: string; error: string; at: string }
 
@@ -53,7 +49,7 @@ function matches(header: string | undefined, etag: string): boolean {
   return header.split(",").some((t) => { const v = t.trim().replace(/^W\//, ""); return v === etag || v === "*"; });
 }
 
-async function serve<C extends Context>(c: C, deps: ReportDeps<C>, manifest: Manifest, immutable: boolean): Promise<Response> {
+async function serve(c: C, manifest: Manifest, immutable: boolean): Promise<Response> {
   const { name, version } = manifest;
   c.set("modelVersion", version);
   const entry = manifest.files[REPORT_FILE];
@@ -64,10 +60,10 @@ async function serve<C extends Context>(c: C, deps: ReportDeps<C>, manifest: Man
     return c.body(null, 304, { ETag: etag, "Cache-Control": cache });
   }
   const key = keys.file(name, version, REPORT_FILE);
-  const timeout = deps.timeoutMs(c);
+  const timeout = c.var.settings.r2TimeoutMs;
   let bytes: Uint8Array<ArrayBuffer> | undefined;
   try {
-    const obj = await withTimeout(deps.bucket(c).get(key), timeout, `reading ${key}`);
+    const obj = await withTimeout(c.env.MODELS.get(key), timeout, `reading ${key}`);
     if (obj) bytes = new Uint8Array(await withTimeout(obj.arrayBuffer(), timeout, `reading ${key}`));
   } catch (e) {
     return fail(c, 503, "report_unavailable", `the report could not be read: ${(e as Error).message}`, undefined, { "Retry-After": "5" });
@@ -98,40 +94,34 @@ async function readManifest(bucket: R2Bucket, name: string, version: string, tim
   return parsed.ok ? parsed.value : { error: `${key}: ${parsed.error}` };
 }
 
-export function reportHandlers<C extends Context>(deps: ReportDeps<C>) {
-  return {
-    /** The report of the version serving now (the registry's loaded manifest, verified against the pointer). */
-    current: async (c: C): Promise<Response> => {
-      const name = c.req.param("name") ?? "";
-      if (!MODEL_NAME_PATTERN.test(name)) return fail(c, 404, "model_not_found", "model names are lowercase letters, digits, '.', '_' and '-'");
-      const lookup = await deps.registry(c).get(name, (p) => c.executionCtx.waitUntil(p));
-      if (!lookup.ok) {
-        return lookup.reason === "not_published"
-          ? fail(c, 404, "model_not_found", lookup.message)
-          : fail(c, 503, "model_unavailable", `model "${name}" is temporarily unavailable; GET /healthz says why`, undefined, { "Retry-After": "5" });
-      }
-      return serve(c, deps, lookup.model.manifest, false);
-    },
-    /** The report of one version; immutable, so cacheable for a year. */
-    version: async (c: C): Promise<Response> => {
-      const name = c.req.param("name") ?? "";
-      const version = c.req.param("version") ?? "";
-      if (!MODEL_NAME_PATTERN.test(name)) return fail(c, 404, "model_not_found", "model names are lowercase letters, digits, '.', '_' and '-'");
-      if (!VERSION_PATTERN.test(version)) return fail(c, 404, "version_not_found", `"${version}" is not a version id (like 20261129T081500Z-1a2b3c4d)`);
-      const loaded = deps.registry(c).peek(name);
-      if (loaded?.version === version) return serve(c, deps, loaded.manifest, true);
-      let m: Awaited<ReturnType<typeof readManifest>>;
-      try {
-        m = await readManifest(deps.bucket(c), name, version, deps.timeoutMs(c));
-      } catch (e) {
-        return fail(c, 503, "report_unavailable", `the manifest could not be read: ${(e as Error).message}`, undefined, { "Retry-After": "5" });
-      }
-      if ("missing" in m) return fail(c, 404, "version_not_found", `version ${version} of "${name}" does not exist`);
-      if ("error" in m) {
-        note(name, version, m.error);
-        return fail(c, 503, "report_unavailable", `version ${version} of "${name}" failed verification; GET /healthz says why`);
-      }
-      return serve(c, deps, m, true);
-    },
-  };
+/** GET /models/:name/report — the version serving now (its manifest as loaded, verified against the pointer). */
+export async function currentReport(c: C): Promise<Response> {
+  const name = modelNameParam(c);
+  if (typeof name !== "string") return name;
+  // Only the manifest (plain data) leaves the callback: no tensor is used after it returns.
+  const r = await models(c).use(name, deferTo(c), (m) => m.manifest);
+  if (!r.ok) return modelFailure(c, name, r);
+  return serve(c, r.value, false);
+}
+
+/** GET /models/:name/versions/:version/report — one version's report; immutable, so cacheable for a year. */
+export async function versionReport(c: C): Promise<Response> {
+  const name = modelNameParam(c);
+  if (typeof name !== "string") return name;
+  const version = c.req.param("version") ?? "";
+  if (!VERSION_PATTERN.test(version)) return fail(c, 404, "version_not_found", `${JSON.stringify(describeKey(version))} is not a version id (like 20261129T081500Z-1a2b3c4d)`);
+  const loaded = models(c).peek(name);
+  if (loaded?.version === version) return serve(c, loaded.manifest, true);
+  let m: Awaited<ReturnType<typeof readManifest>>;
+  try {
+    m = await readManifest(c.env.MODELS, name, version, c.var.settings.r2TimeoutMs);
+  } catch (e) {
+    return fail(c, 503, "report_unavailable", `the manifest could not be read: ${(e as Error).message}`, undefined, { "Retry-After": "5" });
+  }
+  if ("missing" in m) return fail(c, 404, "version_not_found", `version ${version} of "${name}" does not exist`);
+  if ("error" in m) {
+    note(name, version, m.error);
+    return fail(c, 503, "report_unavailable", `version ${version} of "${name}" failed verification; GET /healthz says why`);
+  }
+  return serve(c, m, true);
 }

@@ -1,0 +1,30 @@
+/** What every handler can read from the Hono context, set by the middleware in app.ts. */
+import type { Scope } from "./auth/config.ts";
+import type { Env, Settings } from "./env.ts";
+
+/** Who is calling, once authenticated. Never holds the credential itself. */
+export interface Caller {
+  kind: "key" | "jwt" | "anonymous";
+  /** Rate-limit identity: the JWT `sub`, the API key's id, else the client IP. */
+  rateKey: string;
+  /** Safe to log: a key id (hash prefix), a hash of the JWT subject, or "anonymous". */
+  logId: string;
+  scopes: ReadonlySet<Scope>;
+}
+
+export type AppEnv = {
+  Bindings: Env;
+  Variables: {
+    settings: Settings;
+    requestId: string;
+    modelVersion?: string;
+    caller?: Caller;
+    /** Why authentication failed, for the log line (a code, never the credential). */
+    authFailure?: string;
+  };
+};
+
+export type Log = (event: Record<string, unknown>) => void;
+
+/** One JSON line per event on stdout (Workers Logs / wrangler tail). */
+export const log: Log = (event) => console.log(JSON.stringify(event));

@@ -1,0 +1,161 @@
+/**
+ * The security review's findings, each reproduced against the built worker
+ * in workerd: model-cache churn, CPU on hostile bodies, echoed input, what
+ * the model card reveals, caching and CORS headers, a body that never
+ * arrives, key hygiene, operator hints, ambiguous query strings.
+ */
+import { connect } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { publishTo } from "../train/job.ts";
+import { parseS3Url } from "../train/store/storage.ts";
+import { fixtures, readArtifact } from "./helpers/fixtures.ts";
+import { startWorker, type TestWorker } from "./helpers/worker.ts";
+
+const applicant = { Seniority: 9, Home: "rent", Time: 60, Age: 30, Marital: "married", Records: "no", Job: "freelance", Expenses: 73, Income: 129, Assets: 0, Debt: 0, Amount: 800, Price: 846 };
+const SCORING_KEY = "scoring-key-5b2f0c9e";
+const OPERATOR_KEY = "operator-key-77d1a3f0";
+const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
+
+interface ErrorBody { error: { code: string; message: string; hint?: string; details?: { path: string; expected: string; received: string }[] } }
+interface Health { tensors: number; models: Record<string, { version?: string }> }
+
+/** The fixture artifact with its card's data source replaced (the manifest is re-hashed by publishing). */
+function artifactWithSource(source: string) {
+  const a = readArtifact(fixtures().artifactDirs[0]);
+  const manifest = JSON.parse(new TextDecoder().decode(a.files.get("manifest.json"))) as { card: { data: { source: string } } };
+  manifest.card.data.source = source;
+  a.files.set("manifest.json", new TextEncoder().encode(JSON.stringify(manifest)));
+  return a;
+}
+
+describe("findings of the security review (AUTH_MODE=keys)", () => {
+  let w: TestWorker;
+  const op = bearer(OPERATOR_KEY);
+  const score = bearer(SCORING_KEY);
+  beforeAll(async () => {
+    w = await startWorker({ AUTH_MODE: "keys", API_KEYS: SCORING_KEY, OPERATOR_KEYS: OPERATOR_KEY, CORS_ORIGINS: "https://app.example" });
+    await publishTo(w.s3, artifactWithSource("s3://reader:hunter2@models-bucket/training/confidential-2026/credit.csv"));
+  });
+  afterAll(async () => { await w.dispose(); });
+
+  it("1. thousands of unpublished names cannot evict the default model or leak tensors", async () => {
+    expect((await w.post("/predict", { instances: [applicant] }, score)).status).toBe(200);
+    const baseline = ((await (await w.fetch("/healthz", { headers: op })).json()) as Health).tensors;
+    const names = Array.from({ length: 2000 }, (_, i) => `x${i.toString(36)}${Math.random().toString(36).slice(2, 8)}`);
+    const statuses = new Map<number, number>();
+    let next = 0;
+    // 16 clients at once: random names, with a request to the default model in flight beside them.
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (next < names.length) {
+        const name = names[next++]!;
+        const [random, real] = await Promise.all([
+          w.post(`/models/${name}/predict`, { instances: [applicant] }, score),
+          next % 8 === 0 ? w.post("/predict?explain=false", { instances: [applicant] }, score) : undefined,
+        ]);
+        statuses.set(random.status, (statuses.get(random.status) ?? 0) + 1);
+        await random.body?.cancel();
+        if (real) expect(real.status).toBe(200);
+      }
+    }));
+    expect([...statuses]).toEqual([[404, names.length]]);
+    const health = (await (await w.fetch("/healthz", { headers: op })).json()) as Health;
+    expect(health.tensors).toBe(baseline);
+    expect(Object.keys(health.models)).toEqual(["credit-risk"]);
+    expect(w.logs.filter((l) => l.includes('"event":"model_loaded"')).length).toBe(1);
+  }, 120_000);
+
+  it("2. refuses 1 MB of unknown keys before parsing it, and an instance with more fields than the model has features before validating it", async () => {
+    // 111,817 short keys (about 1 MB, under the 1 MiB body limit), as in the review.
+    const fields = Object.fromEntries(Array.from({ length: 111_817 }, (_, i) => [i.toString(36), 0]));
+    const body = JSON.stringify({ instances: [{ ...applicant, ...fields }] });
+    expect(body.length).toBeGreaterThan(950_000);
+    expect(body.length).toBeLessThan(1_048_576);
+    const res = await w.postFresh("/predict", body, { "content-type": "application/json", ...score });
+    const parsed = JSON.parse(res.text) as ErrorBody;
+    expect([res.status, parsed.error.code, parsed.error.message]).toEqual([400, "invalid_request", "an object in the body has more than 4096 fields; an applicant has one field per feature"]);
+    // Under that bound, but more than the model's 13 features + the pass-through key + 16: one detail, no per-key validation.
+    const some = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`x${i}`, 0]));
+    const res2 = await w.post("/predict", { instances: [{ ...applicant, ...some }, { ...applicant, ...some }] }, score);
+    const parsed2 = (await res2.json()) as ErrorBody;
+    expect([res2.status, parsed2.error.code]).toEqual([422, "invalid_instance"]);
+    expect(parsed2.error.details).toEqual([0, 1].map((i) => ({ path: `instances[${i}]`, expected: "at most 30 fields (the model has 13 features)", received: "more than 30 fields" })));
+  });
+
+  it("3. quotes at most 60 characters of an unknown key, and of an unknown route", async () => {
+    const res = await w.post("/predict", { instances: [{ ...applicant, ["k".repeat(1_040_000 / 2)]: 1 }] }, score);
+    const body = (await res.json()) as ErrorBody;
+    expect(res.status).toBe(422);
+    const path = body.error.details![0]!.path;
+    expect(path.length).toBeLessThanOrEqual("instances[0].".length + 60);
+    expect(path.endsWith("...")).toBe(true);
+    const route = await w.fetch(`/${"r".repeat(10_000)}`);
+    expect(route.status).toBe(404);
+    expect((await route.text()).length).toBeLessThan(300);
+  });
+
+  it("4. shows the model card to operators only, without credentials in the data source", async () => {
+    expect((await w.fetch("/models/credit-risk", { headers: score })).status).toBe(403);
+    expect((await w.fetch("/models/credit-risk")).status).toBe(401);
+    const card = await w.fetch("/models/credit-risk", { headers: op });
+    const text = await card.text();
+    expect(card.status).toBe(200);
+    expect(text).not.toContain("hunter2");
+    expect(text).not.toContain("reader");
+    expect((JSON.parse(text) as { card: { data: { source: string } } }).card.data.source).toBe("s3://***@models-bucket/training/confidential-2026/credit.csv");
+    // The trainer refuses such a URL in the first place.
+    expect(() => parseS3Url("s3://reader:hunter2@models-bucket/credit.csv")).toThrow(/must not carry credentials/);
+  });
+
+  it("5a. marks predictions, cards and errors Cache-Control: no-store, and exposes X-Request-Id to CORS callers", async () => {
+    const origin = { origin: "https://app.example" };
+    const responses = [
+      await w.post("/predict", { instances: [applicant] }, { ...score, ...origin }),
+      await w.fetch("/models/credit-risk", { headers: { ...op, ...origin } }),
+      await w.post("/predict", { instances: [] }, { ...score, ...origin }),
+    ];
+    for (const res of responses) {
+      expect(res.headers.get("cache-control")).toBe("no-store");
+      expect(res.headers.get("access-control-expose-headers")?.toLowerCase()).toContain("x-request-id");
+    }
+  });
+
+  it("5b. answers a body that is announced but never sent within the drain's time bound", async () => {
+    const url = new URL(w.url);
+    const started = Date.now();
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(url.port), url.hostname, () => {
+        socket.write(`POST /predict HTTP/1.1\r\nHost: edge.test\r\nContent-Type: application/json\r\nAuthorization: Bearer ${SCORING_KEY}\r\nContent-Length: 2000000\r\n\r\n{"instances":[`);
+      });
+      let got = "";
+      socket.on("data", (d) => { got += d.toString(); if (got.includes("\r\n\r\n")) { socket.destroy(); resolve(got); } });
+      socket.on("error", reject);
+      setTimeout(() => { socket.destroy(); resolve(got); }, 8_000);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 413/);
+    // The drain gives up after 1 s; 4 s allows for a loaded machine, the old drain waited for the client (8 s here).
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+
+  it("5c. keeps operator hints out of client responses", async () => {
+    const client = await w.post("/models/not-published-yet/predict", { instances: [applicant] }, score);
+    const clientBody = (await client.json()) as ErrorBody;
+    expect([client.status, clientBody.error.code]).toEqual([404, "model_not_found"]);
+    expect(JSON.stringify(clientBody)).not.toMatch(/npm run|wrangler|secret/);
+    const opBody = (await (await w.fetch("/models/not-published-yet", { headers: op })).json()) as ErrorBody;
+    expect(opBody.error.hint).toContain("npm run train");
+  });
+
+  it("5d. refuses a repeated query parameter", async () => {
+    const res = await w.post("/predict?explain=false&explain=maybe", { instances: [applicant] }, score);
+    const body = (await res.json()) as ErrorBody;
+    expect([res.status, body.error.code, body.error.details?.[0]?.path]).toEqual([400, "invalid_request", "?explain"]);
+  });
+
+  it("5e. refuses s3:// keys with '..' or empty segments, which some clients normalise out of the bucket path", () => {
+    for (const url of ["s3://bucket/../x.csv", "s3://bucket/a/../../x.csv", "s3://bucket/./x.csv", "s3://bucket//x.csv", "s3://bucket/"]) {
+      expect(() => parseS3Url(url), url).toThrow();
+    }
+    expect(parseS3Url("s3://my-bucket/training/2026/credit.csv")).toEqual({ bucket: "my-bucket", key: "training/2026/credit.csv" });
+    expect(parseS3Url("data/credit_data.csv")).toBeUndefined();
+  });
+});
