@@ -58,6 +58,10 @@ export function targets(s: Sections): Target[] {
       ...(epochs !== 100 ? { note: `extrapolated from ${epochs} epochs` } : {}),
     }),
     judge({
+      goal: "monitor: peak RSS flat in rows (largest ÷ smallest file ≤ 1.25×)", limit: 1.25, kind: "max", strict: false, unit: "×", value: s.scale?.monitorRssGrowth,
+      ...(s.scale ? { note: `rows ×${s.scale.rowsGrowth.toFixed(0)}` } : {}),
+    }),
+    judge({
       goal: "test AUC ≥ 0.83 after the reference run (wasm)", limit: 0.83, kind: "min", strict: false, unit: "", value: wasm?.auc,
       ...(epochs !== 100 ? { note: `after ${epochs} epochs only (quick)` } : {}),
     }),
