@@ -16,7 +16,7 @@ import { runMonitor, type MonitorOptions, type MonitorResult } from "../train/mo
 import type { Artifact } from "../train/store/package.ts";
 import { createS3Client } from "../train/store/storage.ts";
 import { launchBrowser } from "./helpers/browser.ts";
-import { fixtures, readArtifact } from "./helpers/fixtures.ts";
+import { asNewVersion, fixtures, readArtifact } from "./helpers/fixtures.ts";
 import { startWorker, type TestWorker } from "./helpers/worker.ts";
 
 const lines = readFileSync("data/credit_data.csv", "utf8").trim().split("\n");
@@ -38,12 +38,10 @@ function shifted(rows: string[][]): string[][] {
 
 /** The same artifact under another version id, with a card as versions published before monitoring had (no analysis, no monitoring). */
 function olderWithoutReferences(a: Artifact): Artifact {
-  const version = a.version.replace(/-[0-9a-f]{8}$/, "-0000bbbb");
-  const { analysis: _a, monitoring: _m, ...card } = a.manifest.card;
-  const manifest = { ...a.manifest, version, card };
-  const files = new Map(a.files);
-  files.set("manifest.json", new TextEncoder().encode(JSON.stringify(manifest)));
-  return { ...a, version, manifest, files };
+  return asNewVersion(a, "0000bbbb", (m) => {
+    const { analysis: _a, monitoring: _m, ...card } = m.card;
+    return { ...m, card };
+  });
 }
 
 describe("npm run monitor", () => {

@@ -4,6 +4,8 @@ import type { MonitorResult } from "./run.ts";
 const f3 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(3));
 const f4 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(4));
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? "–" : `${(x * 100).toFixed(1)}%`);
+/** A share small enough to round to 0.0 % gets more digits. */
+const share = (x: number) => `${(x * 100).toFixed(x > 0 && x < 0.001 ? 3 : 1)}%`;
 const signed = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(4)}`;
 
 export function summaryLines(r: MonitorResult): string[] {
@@ -28,7 +30,9 @@ export function summaryLines(r: MonitorResult): string[] {
   const unavailable = d.features.filter((f) => f.psi === null);
   if (unavailable.length) out.push(`feature PSI unavailable for ${unavailable.map((f) => f.name).join(", ")}: ${unavailable[0]!.unavailable}`);
   for (const f of d.features) {
-    if (f.outOfRange && f.outOfRange.share > 0) out.push(`  ${f.name}: ${pct(f.outOfRange.share)} outside the training range ${f.outOfRange.min}..${f.outOfRange.max} (${f.outOfRange.below} below, ${f.outOfRange.above} above)`);
+    const o = f.outOfRange;
+    const n = o ? o.below + o.above : 0;
+    if (o && n > 0) out.push(`  ${f.name}: ${n} value${n === 1 ? "" : "s"} (${share(o.share)}) outside the training range ${o.min}..${o.max}: ${o.below} below, ${o.above} above`);
     if (f.unseen && f.unseen.rows > 0) out.push(`  ${f.name}: ${f.unseen.rows} rows with categories the model never saw: ${f.unseen.values.map((v) => `"${v.value}" (${v.count})`).join(", ")}`);
     if (f.missing.change !== null && Math.abs(f.missing.change) >= 0.01) out.push(`  ${f.name}: missing ${pct(f.missing.current)} (was ${pct(f.missing.reference)})`);
   }

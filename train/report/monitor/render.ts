@@ -5,7 +5,8 @@
  * data that was read.
  */
 import type { MonitorResult } from "../../monitor/run.ts";
-import { callout, facts, fmt, html, page, section, table, tiles, type Html, type Section } from "../kit/index.ts";
+import { callout, facts, fmt, html, page, section, tiles, type Html, type Section } from "../kit/index.ts";
+import { skippedTable } from "../model/card-sections.ts";
 import { featureDetailSection, featuresSection, scoreSection } from "./drift.ts";
 import { performanceSection } from "./performance.ts";
 
@@ -30,17 +31,6 @@ function lead(r: MonitorResult): Html {
 }
 
 function dataSection(r: MonitorResult): Section {
-  const skipped = r.data.skipped.reasons.length
-    ? table({
-      id: "skipped", caption: "Rows that could not be used, by reason (line numbers in the file).",
-      columns: [
-        { label: "reason", value: (x: MonitorResult["data"]["skipped"]["reasons"][number]) => x.reason },
-        { label: "rows", numeric: true, value: (x) => fmt.int(x.count) },
-        { label: "for example", value: (x) => x.examples.join("; ") },
-      ],
-      rows: r.data.skipped.reasons,
-    })
-    : "";
   return section("data", "Data and run",
     facts([
       ["model", html`${r.model.name} <span class="mono">${r.model.version}</span>${r.model.current ? " (serving now)" : ""}, created ${fmt.dateTime(r.model.createdAt)}`],
@@ -52,7 +42,7 @@ function dataSection(r: MonitorResult): Section {
       ["limits", `PSI warn ≥ ${r.limits.psiWarn}, alert ≥ ${r.limits.psiAlert}${r.limits.maxAucDrop === undefined ? "" : `; AUC drop > ${r.limits.maxAucDrop}`}`],
       ["run", `${fmt.dateTime(r.at)}, ${fmt.seconds(r.seconds)}, tfjs ${r.model.backend}`],
     ]),
-    skipped,
+    skippedTable(r.data.skipped, "Rows that could not be used, by reason (line numbers in the file)."),
     r.notes.length ? html`<ul>${r.notes.map((n) => html`<li>${n}</li>`)}</ul>` : "",
   );
 }
