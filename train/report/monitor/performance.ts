@@ -48,7 +48,7 @@ function estimateTable(r: MonitorResult): Html {
   const p = (x: number | null) => (x === null ? "–" : fmt.pct(x));
   return table({
     id: "estimate",
-    caption: "Expected (CBPE, from the probabilities) beside actual (from the labels). The gap on the test split shows how far the estimate is from the truth for this model when nothing has drifted.",
+    caption: html`Expected (CBPE, from the probabilities) beside actual (from the labels). The gap on the test split shows how far the estimate is from the truth for this model when nothing has drifted.${e.sampledRows ? html` The expected AUC now comes from a uniform sample of ${fmt.int(e.sampledRows)} rows; the bad rate from all of them.` : ""}`,
     columns: [
       { label: "rows", value: (x: EstimateRow) => x.where },
       { label: "expected AUC", numeric: true, value: (x) => m(x.expectedAuc) },
