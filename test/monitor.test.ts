@@ -223,6 +223,9 @@ describe("npm run monitor", () => {
       for (const c of charts) expect(c.marks, c.id ?? "").toBeGreaterThan(3);
       expect(await page.$$eval("[data-chart=feature-psi] .psi-bars rect", (r) => r.length)).toBe(13);
       expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
+      // Every in-page link (contents, feature names) lands on something.
+      const dangling = await page.evaluate("[...document.querySelectorAll('a[href^=\"#\"]')].map((a) => a.getAttribute('href')).filter((h) => !document.getElementById(h.slice(1)))");
+      expect(dangling).toEqual([]);
     } finally {
       await browser.close();
     }

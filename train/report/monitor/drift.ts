@@ -73,11 +73,12 @@ function psiChart(r: MonitorResult, features: FeatureDrift[]): Html {
 export function featuresSection(r: MonitorResult): Section {
   const fs = r.drift.features;
   const any = fs.some((f) => f.psi !== null);
+  const linked = new Set(detailed(r).map((f) => f.name));
   const tbl = table({
     id: "feature-drift",
     caption: "Every feature, most shifted first. Out of range: values below the smallest or above the largest value of the training rows. Unseen: categories the spec does not list (the edge refuses those applicants).",
     columns: [
-      { label: "feature", value: (f: FeatureDrift) => (f.psi !== null ? html`<a href="#d-${slug(f.name)}">${f.name}</a>` : f.name) },
+      { label: "feature", value: (f: FeatureDrift) => (linked.has(f.name) ? html`<a href="#d-${slug(f.name)}">${f.name}</a>` : f.name) },
       { label: "PSI", numeric: true, value: (f) => (f.psi === null ? "–" : html`<span class="nowrap"><span class="sw sw-${levelOf(f.psi, r)}"></span>${fmt.num(f.psi, 3)}</span>`) },
       { label: "missing then → now", numeric: true, value: (f) => (f.missing.reference === null ? fmt.pct(f.missing.current) : `${fmt.pct(f.missing.reference)} → ${fmt.pct(f.missing.current)}`) },
       { label: "out of range", numeric: true, value: (f) => (f.outOfRange ? html`<span title="${fmt.value(f.outOfRange.min)} to ${fmt.value(f.outOfRange.max)} (${f.outOfRange.basis})">${fmt.pct(f.outOfRange.share)}</span>` : "–") },
@@ -92,10 +93,13 @@ export function featuresSection(r: MonitorResult): Section {
     tbl);
 }
 
-/** Bins of the features at or above the warning limit (at least the 3 most shifted). */
+/** The features whose bins the report shows: those at or above the warning limit, at least the 3 most shifted. */
+function detailed(r: MonitorResult): FeatureDrift[] {
+  return r.drift.features.filter((f) => f.psi !== null).filter((f, i) => f.psi! >= r.limits.psiWarn || i < 3);
+}
+
 export function featureDetailSection(r: MonitorResult): Section | undefined {
-  const withPsi = r.drift.features.filter((f) => f.psi !== null);
-  const shown = withPsi.filter((f, i) => f.psi! >= r.limits.psiWarn || i < 3);
+  const shown = detailed(r);
   if (!shown.length) return undefined;
   return section("feature-detail", "The features that moved most", grid(shown.map((f) => html`<div id="d-${slug(f.name)}">${binChart(
     `bins-${slug(f.name)}`, `${f.name}: now vs training`,
