@@ -49,6 +49,8 @@ export function targets(s: Sections): Target[] {
   const serveCase = (name: string) => s.serve?.cases.find((c) => c.name === name)?.p50VsFloor;
   const wasm = s.train?.runs.find((r) => r.backendAsked === "wasm");
   const epochs = s.train?.epochs ?? 100;
+  const largest = s.scale?.rows.at(-1);
+  const monitorRss = largest?.monitor ? largest.monitor.maxRssMiB / largest.floor.maxRssMiB : undefined;
   return [
     judge({ goal: "/predict 1 applicant with reasons, p50 ≤ 1.25× floor (1 conn)", limit: 1.25, kind: "max", strict: false, unit: "×", value: serveCase("predict 1 reasons 1c") }),
     judge({ goal: "/predict 256 applicants with reasons, p50 ≤ 1.5× floor (1 conn)", limit: 1.5, kind: "max", strict: false, unit: "×", value: serveCase("predict 256 reasons 1c") }),
@@ -58,6 +60,10 @@ export function targets(s: Sections): Target[] {
       goal: "100-epoch training (wasm, fit time) < 10 s", limit: 10, kind: "max", strict: true, unit: "s",
       value: wasm?.fitS === undefined ? undefined : (wasm.fitS * 100) / epochs,
       ...(epochs !== 100 ? { note: `extrapolated from ${epochs} epochs` } : {}),
+    }),
+    judge({
+      goal: "monitor on the largest file: peak RSS ≤ 1.5× a read-only pass (dry run)", limit: 1.5, kind: "max", strict: false, unit: "×", value: monitorRss,
+      ...(largest ? { note: `${largest.rows} rows; bounded beyond: at most 1,000,000 scores are kept` } : {}),
     }),
     judge({
       goal: "test AUC ≥ 0.83 after the reference run (wasm)", limit: 0.83, kind: "min", strict: false, unit: "", value: wasm?.auc,

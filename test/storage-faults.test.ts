@@ -9,7 +9,7 @@ import { keys } from "../shared/artifact.ts";
 import { sha256Hex } from "../shared/hash.ts";
 import { publishTo } from "../train/job.ts";
 import type { Artifact } from "../train/store/package.ts";
-import { fixtures, readArtifact } from "./helpers/fixtures.ts";
+import { asNewVersion, fixtures, readArtifact } from "./helpers/fixtures.ts";
 import { startWorker, type TestWorker } from "./helpers/worker.ts";
 
 const applicant = { Seniority: 9, Home: "rent", Time: 60, Age: 30, Marital: "married", Records: "no", Job: "freelance", Expenses: 73, Income: 129, Assets: 0, Debt: 0, Amount: 800, Price: 846 };
@@ -32,14 +32,6 @@ async function putPointer(w: TestWorker, version: string, manifestSha256: string
   await (await w.bucket()).put("credit-risk/current.json", JSON.stringify({ name: "credit-risk", version, manifestSha256, publishedAt: new Date().toISOString() }));
 }
 
-/** A copy of an artifact under a fresh version id (same bytes, so hashes still match). */
-function asNewVersion(a: Artifact, suffix: string): Artifact {
-  const version = a.version.replace(/-[0-9a-f]{8}$/, `-${suffix}`);
-  const manifest = { ...a.manifest, version };
-  const files = new Map(a.files);
-  files.set("manifest.json", new TextEncoder().encode(JSON.stringify(manifest)));
-  return { ...a, version, manifest, files };
-}
 
 describe("storage faults at the edge", () => {
   let w: TestWorker;

@@ -11,7 +11,7 @@ import { defaultFitOptions, outputColumns, type Row, type Scaler } from "../shar
 import { redactUrlCredentials } from "../shared/redact.ts";
 import { specOverrides, type FeatureSpec, type SpecOverrides } from "../shared/spec.ts";
 import { useBackend, type TrainBackend } from "./fit/backend.ts";
-import { localSource, s3Source, readCsv, type CsvSource } from "./data/csv.ts";
+import { localSource, openCsvSource, readCsv, type CsvSource } from "./data/csv.ts";
 import { buildDataset, type Matrix } from "./data/dataset.ts";
 import { inferSpec } from "./data/infer.ts";
 import { baseRate, evaluate, scoreDeciles, type Evaluation } from "./evaluate/metrics.ts";
@@ -27,9 +27,10 @@ import { publishArtifact, type PublishOptions, type PublishResult } from "./regi
 import { stratifiedSplit, TEST, TRAIN, VALIDATION } from "./data/split.ts";
 import { BinningSketch, FeatureTally, Reservoir, SPLITS } from "./evaluate/feature-stats.ts";
 import { buildReport } from "./report/model/build.ts";
+import { monitoringCard } from "./monitor/reference.ts";
 import { plotVersion } from "./report/kit/index.ts";
 import type { ModelCard, PreviousVersion } from "./report/model/card.ts";
-import { createS3Client, parseS3Url, type S3Target } from "./store/storage.ts";
+import { createS3Client, type S3Target } from "./store/storage.ts";
 
 export interface JobOptions {
   data: string;
@@ -98,15 +99,11 @@ export interface JobResult {
 const EXPLAIN_ROWS = 2000;
 
 function openSource(path: string, target: S3Target | undefined): CsvSource {
-  let s3: ReturnType<typeof parseS3Url>;
   try {
-    s3 = parseS3Url(path);
+    return openCsvSource(path, target);
   } catch (e) {
     throw new JobError((e as Error).message);
   }
-  if (!s3) return localSource(path);
-  if (!target) throw new JobError(`${path}: reading from S3 needs S3_ENDPOINT or R2_ACCOUNT_ID, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`);
-  return s3Source(createS3Client({ ...target, bucket: s3.bucket }), s3.bucket, s3.key);
 }
 
 /** Reads and validates a `--spec` file; errors name the file and the field. */
@@ -272,6 +269,7 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
     labels: data.test.y, scores, test, counts: (tally as FeatureTally).counts(), sample: explainRows.items,
   });
   card.analysis = report.analysisCard;
+  card.monitoring = monitoringCard(scores, o.thresholds, (tally as FeatureTally).counts());
   let reportInfo: JobResult["report"];
   const artifact = await packageArtifact({
     name: o.modelName, createdAt: new Date(), spec, preprocess: data.state, thresholds: o.thresholds, card: card as unknown as Record<string, unknown>, model: trained.model,

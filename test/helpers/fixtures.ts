@@ -2,7 +2,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { inject } from "vitest";
-import { parseManifest } from "../../shared/artifact.ts";
+import { parseManifest, type Manifest } from "../../shared/artifact.ts";
 import type { Artifact } from "../../train/store/package.ts";
 
 export interface ParityCase {
@@ -41,4 +41,17 @@ export function readArtifact(dir: string): Artifact {
   files.delete("manifest.json");
   files.set("manifest.json", manifestBytes);
   return { name: parsed.value.name, version: parsed.value.version, manifest: parsed.value, files };
+}
+
+/**
+ * A copy of an artifact under a fresh version id (`suffix`: 8 hex digits), its
+ * manifest optionally edited (e.g. a card as older versions had); the other
+ * files keep their bytes, so their hashes still match.
+ */
+export function asNewVersion(a: Artifact, suffix: string, edit: (m: Manifest) => Manifest = (m) => m): Artifact {
+  const version = a.version.replace(/-[0-9a-f]{8}$/, `-${suffix}`);
+  const manifest = edit({ ...a.manifest, version });
+  const files = new Map(a.files);
+  files.set("manifest.json", new TextEncoder().encode(JSON.stringify(manifest)));
+  return { ...a, version, manifest, files };
 }

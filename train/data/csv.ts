@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { Readable, Transform } from "node:stream";
 import { parse, CsvError } from "csv-parse";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { describeS3Error } from "../store/storage.ts";
+import { createS3Client, describeS3Error, parseS3Url, type S3Target } from "../store/storage.ts";
 
 export interface CsvSource {
   /** What to call the source in messages: a path or an s3:// URL. */
@@ -44,6 +44,29 @@ export function s3Source(client: S3Client, bucket: string, key: string): CsvSour
       }
     },
   };
+}
+
+/**
+ * A path or an `s3://bucket/key` URL as a source; `s3://` needs a target from
+ * the environment (endpoint and credentials; the bucket comes from the URL).
+ */
+export function openCsvSource(path: string, target: S3Target | undefined): CsvSource {
+  const s3 = parseS3Url(path);
+  if (!s3) return localSource(path);
+  if (!target) throw new Error(`${path}: reading from S3 needs S3_ENDPOINT or R2_ACCOUNT_ID, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`);
+  return s3Source(createS3Client({ ...target, bucket: s3.bucket }), s3.bucket, s3.key);
+}
+
+/**
+ * When a header came out as one column holding `;`, tab or `|`, the file is
+ * very likely separated by that character: a sentence saying so, else "".
+ */
+export function delimiterHint(header: string[]): string {
+  if (header.length !== 1) return "";
+  const found = [";", "\t", "|"].find((d) => (header[0] ?? "").includes(d));
+  if (!found) return "";
+  const name = found === "\t" ? "tab" : `"${found}"`;
+  return ` (the header is one column containing ${name}: the file looks ${name}-separated; edgescore reads comma-separated CSV)`;
 }
 
 export interface CsvRecord {

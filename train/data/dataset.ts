@@ -5,7 +5,7 @@
  */
 import { PreprocessFitter, transformInto, type FitOptions, type PreprocessState, type Row } from "../../shared/preprocess.ts";
 import type { FeatureSpec } from "../../shared/spec.ts";
-import { readCsv, type CsvSource } from "./csv.ts";
+import { delimiterHint, readCsv, type CsvSource } from "./csv.ts";
 import { parseNumber } from "./profile.ts";
 import { TEST, TRAIN, VALIDATION } from "./split.ts";
 
@@ -33,26 +33,49 @@ export class SkipReport {
   }
 }
 
-type Typed = { row: Row; label: 0 | 1 } | { skip: string; example: string };
+/** A typed row with its label (`L`), or why the record was skipped. */
+export type Typed<L> = { row: Row; label: L } | { skip: string; example: string };
 
-/** Maps header positions once, then types records quickly. */
-export function rowTyper(spec: FeatureSpec, header: string[], source: string): (fields: string[], line: number) => Typed {
-  const cols = spec.features.map((f) => {
-    const i = header.indexOf(f.name);
-    if (i < 0) throw new Error(`${source}: column "${f.name}" of the feature spec is missing; columns are: ${header.join(", ")}`);
-    return { f, i };
-  });
-  const t = header.indexOf(spec.target);
-  if (t < 0) throw new Error(`${source}: target column "${spec.target}" not found; columns are: ${header.join(", ")}`);
+/**
+ * Which column holds the outcome and what an empty cell means: training skips
+ * rows without a label ("skip"); monitoring keeps them as rows whose outcome is
+ * not known yet ("unlabelled", label null).
+ */
+export interface LabelColumn {
+  column: string;
+  empty: "skip" | "unlabelled";
+}
+
+/**
+ * Maps header positions once, then types records quickly: the feature cells by
+ * the spec (numbers parsed, empty cells null where the spec allows), the label
+ * by the spec's positive/negative values. Without `labels` the default is
+ * training's: the spec's target, rows without a label skipped. `labels: null`
+ * reads no label at all (unlabelled data). Every feature column the header
+ * lacks is named in one error.
+ */
+export function rowTyper(spec: FeatureSpec, header: string[], source: string): (fields: string[], line: number) => Typed<0 | 1>;
+export function rowTyper(spec: FeatureSpec, header: string[], source: string, labels: LabelColumn | null): (fields: string[], line: number) => Typed<0 | 1 | null>;
+export function rowTyper(spec: FeatureSpec, header: string[], source: string, labels: LabelColumn | null = { column: spec.target, empty: "skip" }): (fields: string[], line: number) => Typed<0 | 1 | null> {
+  const missing = spec.features.filter((f) => !header.includes(f.name)).map((f) => `"${f.name}"`);
+  if (missing.length) {
+    const what = missing.length === 1 ? `column ${missing[0]} of the feature spec is missing` : `columns ${missing.join(", ")} of the feature spec are missing`;
+    throw new Error(`${source}: ${what}; columns are: ${header.join(", ")}${delimiterHint(header)}`);
+  }
+  const cols = spec.features.map((f) => ({ f, i: header.indexOf(f.name) }));
+  const t = labels ? header.indexOf(labels.column) : -1;
+  if (labels && t < 0) throw new Error(`${source}: target column "${labels.column}" not found; columns are: ${header.join(", ")}${delimiterHint(header)}`);
   return (fields, line) => {
     if (fields.length !== header.length) {
       return { skip: `wrong number of fields (expected ${header.length})`, example: `line ${line}: ${fields.length} fields` };
     }
-    const labelCell = fields[t] as string;
-    if (labelCell !== spec.positive && labelCell !== spec.negative) {
-      return labelCell === ""
-        ? { skip: `missing target "${spec.target}"`, example: `line ${line}` }
-        : { skip: `unknown target label in "${spec.target}"`, example: `line ${line}: "${labelCell.slice(0, 40)}"` };
+    let label: 0 | 1 | null = null;
+    if (labels) {
+      const labelCell = fields[t] as string;
+      if (labelCell === spec.positive) label = 1;
+      else if (labelCell === spec.negative) label = 0;
+      else if (labelCell !== "") return { skip: `unknown target label in "${labels.column}"`, example: `line ${line}: "${labelCell.slice(0, 40)}"` };
+      else if (labels.empty === "skip") return { skip: `missing target "${labels.column}"`, example: `line ${line}` };
     }
     const row: Record<string, number | string | null> = {};
     for (const { f, i } of cols) {
@@ -68,7 +91,7 @@ export function rowTyper(spec: FeatureSpec, header: string[], source: string): (
         row[f.name] = cell;
       }
     }
-    return { row, label: labelCell === spec.positive ? 1 : 0 };
+    return { row, label };
   };
 }
 
@@ -138,7 +161,7 @@ export async function buildDataset(
   const testRows: Row[] | undefined = keepTestRows ? [] : undefined;
   const skipped = new SkipReport();
   const fitter = new PreprocessFitter(spec, fit);
-  let typer: ReturnType<typeof rowTyper> | undefined;
+  let typer: ((fields: string[], line: number) => Typed<0 | 1>) | undefined;
   let i = 0;
   unchanged(await readCsv(source, (rec, header) => {
     typer ??= rowTyper(spec, header, source.label);
@@ -152,7 +175,7 @@ export async function buildDataset(
 
   const parts = [growable(state.width), growable(state.width), growable(state.width)] as const;
   const encode = (fields: string[], line: number, part: number, label: string, excluded = false) => {
-    const t = (typer as ReturnType<typeof rowTyper>)(fields, line);
+    const t = typer!(fields, line); // set by the first pass
     if ("skip" in t) { skipped.add(t.skip, `${label} ${t.example}`); return; }
     if (excluded) return;
     if (part === TEST) testRows?.push(t.row);

@@ -102,6 +102,9 @@ export interface SplitCounts {
   /** Values below / above the preprocessing's clip bounds (numeric features). */
   clippedLow: number;
   clippedHigh: number;
+  /** Smallest and largest present value (numeric features; ±Infinity until one is seen): the range monitoring compares with. */
+  min: number;
+  max: number;
 }
 
 export interface FeatureCounts {
@@ -117,7 +120,7 @@ export class FeatureTally {
   constructor(binnings: FeatureBinning[], state: PreprocessState) {
     this.features = binnings.map((binning) => {
       const n = binCount(binning) + 1;
-      const split = (): SplitCounts => ({ good: new Array<number>(n).fill(0), bad: new Array<number>(n).fill(0), clippedLow: 0, clippedHigh: 0 });
+      const split = (): SplitCounts => ({ good: new Array<number>(n).fill(0), bad: new Array<number>(n).fill(0), clippedLow: 0, clippedHigh: 0, min: Infinity, max: -Infinity });
       return { binning, splits: { train: split(), validation: split(), test: split() } };
     });
     this.bounds = binnings.map((b) => {
@@ -132,6 +135,10 @@ export class FeatureTally {
       const c = f.splits[split];
       const bin = v === null || v === undefined || v === "" ? binCount(f.binning) : binOf(f.binning, v);
       (label === 1 ? c.bad : c.good)[bin]!++;
+      if (typeof v === "number") {
+        if (v < c.min) c.min = v;
+        if (v > c.max) c.max = v;
+      }
       const b = this.bounds[i];
       if (b && typeof v === "number") {
         if (v < b.lo) c.clippedLow++;

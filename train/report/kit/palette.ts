@@ -30,6 +30,10 @@ export const colors = {
   lower: okabeIto.bluishGreen,
   higher: okabeIto.vermillion,
   neutral: "#8a8a8a",
+  // Monitoring levels, matching the decision colours: fine, look at it, act.
+  stable: okabeIto.bluishGreen,
+  warn: okabeIto.orange,
+  alert: okabeIto.vermillion,
 } as const;
 
 export type ColorName = keyof typeof colors;

@@ -1,8 +1,23 @@
 /** Data quality (rows used and skipped, warnings, clipped values, fingerprint) and the model card facts. */
 import type { Manifest } from "../../../shared/artifact.ts";
-import { callout, facts, fmt, html, section, table, type Section } from "../kit/index.ts";
+import { callout, facts, fmt, html, section, table, type Html, type Section } from "../kit/index.ts";
 import type { FeatureAnalysis, ModelAnalysis } from "./analysis.ts";
-import type { ModelCard } from "./card.ts";
+import type { ModelCard, SkipSummary } from "./card.ts";
+
+/** Skipped rows by reason, with example line numbers; nothing when no row was skipped. Used by the monitoring report too. */
+export function skippedTable(skipped: SkipSummary, caption = "Why rows were skipped (examples give the line numbers)."): Html | "" {
+  return skipped.reasons.length
+    ? table({
+      id: "skipped", caption,
+      columns: [
+        { label: "reason", value: (r: SkipSummary["reasons"][number]) => r.reason },
+        { label: "rows", numeric: true, value: (r) => fmt.int(r.count) },
+        { label: "examples", value: (r) => r.examples.join("; ") },
+      ],
+      rows: skipped.reasons,
+    })
+    : "";
+}
 
 export function qualitySection(card: ModelCard, a: ModelAnalysis): Section {
   const d = card.data;
@@ -25,17 +40,7 @@ export function qualitySection(card: ModelCard, a: ModelAnalysis): Section {
       ["rows skipped", d.skipped.count ? `${fmt.int(d.skipped.count)} (${fmt.pct(d.skipped.count / Math.max(1, d.rows))})` : "none"],
       ["share bad (training)", fmt.pct(d.baseRate)],
     ]),
-    d.skipped.reasons.length
-      ? table({
-        id: "skipped", caption: "Why rows were skipped (examples give the line numbers).",
-        columns: [
-          { label: "reason", value: (r: ModelCard["data"]["skipped"]["reasons"][number]) => r.reason },
-          { label: "rows", numeric: true, value: (r) => fmt.int(r.count) },
-          { label: "examples", value: (r) => r.examples.join("; ") },
-        ],
-        rows: d.skipped.reasons,
-      })
-      : "",
+    skippedTable(d.skipped),
     warnings.length ? callout(html`<strong>Warnings</strong><ul>${warnings.map((w) => html`<li>${w}</li>`)}</ul>`) : callout("No warnings about the data.", "ok"),
     table({
       id: "clipped",

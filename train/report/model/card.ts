@@ -5,6 +5,7 @@
  * shaped differently, so they are picked defensively.
  */
 import type { Evaluation } from "../../evaluate/metrics.ts";
+import type { MonitoringCard } from "../../monitor/reference.ts";
 
 export interface SkipSummary { count: number; reasons: { reason: string; count: number; examples: string[] }[] }
 
@@ -36,6 +37,8 @@ export interface ModelCard {
   libraries: Record<string, string>;
   /** Per-feature bins, IV, PSI and importance (see report/model/analysis.ts `analysisCard`). */
   analysis?: Record<string, unknown>;
+  /** Reference distributions for `npm run monitor` (see monitor/reference.ts `monitoringCard`). */
+  monitoring?: MonitoringCard;
 }
 
 export const HEADLINE = ["auc", "gini", "ks", "brier", "logLoss"] as const;

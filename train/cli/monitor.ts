@@ -1,0 +1,111 @@
+/**
+ * `npm run monitor`: drift and performance of recent applications against a
+ * published version, for a scheduler. Exit 0: stable (warnings are listed) ·
+ * 3: alert (drift or an AUC drop crossed a limit; retrain) · 1: failed (the
+ * message says why) · 2: usage error. A summary goes to stderr, `--json` to
+ * stdout, and `--out DIR` writes monitor.html and monitor.json there.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { MODEL_NAME_PATTERN } from "../../shared/artifact.ts";
+import type { TrainBackend } from "../fit/backend.ts";
+import type { Limits } from "../monitor/alerts.ts";
+import { runMonitor, type MonitorResult } from "../monitor/run.ts";
+import { summaryLines } from "../monitor/summary.ts";
+import { renderMonitorReport } from "../report/monitor/render.ts";
+import { openStore } from "../store/open.ts";
+import { s3TargetFromEnv } from "../store/storage.ts";
+import { StoreError } from "../store/versions.ts";
+import { readWranglerFacts } from "../store/wrangler-config.ts";
+import { CommandError, num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
+
+export const HELP = `Usage: npm run monitor -- --data <path|s3://bucket/key> [options]
+
+Scores recent applications with a published version (the edge's own preprocessing and network)
+and compares them with what the version saw at training time: PSI of the score and of every
+feature, values outside the training range, unseen categories, missing shares, decision shares,
+the expected AUC and bad rate from the probabilities (CBPE), and with --target the real ones.
+
+  --data <path|s3://...>  CSV with the model's feature columns (others are ignored and listed)
+  --model <name>          model name (default: MODEL_NAME in wrangler.toml)
+  --version <id|current>  the version to judge (default: current)
+  --target <column>       outcome column; rows with an empty cell count as not yet labelled
+  --psi-warn <x>          PSI at or above this is a warning (default 0.1)
+  --psi-alert <x>         PSI at or above this is an alert, exit 3 (default 0.25)
+  --max-auc-drop <x>      with --target: AUC below the card's test AUC by more than x is an alert
+  --max-skipped <share>   fail when more rows than this are unusable (default 0.05)
+  --backend wasm|cpu      tfjs backend (default: the one the version was trained on)
+  --store local|s3        local: the R2 store npm run dev serves (default); s3: R2/S3 from the
+                          environment (R2_ACCOUNT_ID or S3_ENDPOINT, S3_BUCKET, AWS_ACCESS_KEY_ID,
+                          AWS_SECRET_ACCESS_KEY; s3:// data is read with the same credentials)
+  --bucket <name>         with --store s3: overrides S3_BUCKET
+  --out <dir>             write monitor.html (report with charts) and monitor.json there
+  --json                  print the result as one JSON object on stdout
+
+Exit codes: 0 stable (warnings listed) · 3 alert: a PSI at or above --psi-alert, or the labelled
+AUC below the card's by more than --max-auc-drop · 1 failed · 2 usage error.
+`;
+
+export const REPORT_NAME = "monitor.html";
+export const JSON_NAME = "monitor.json";
+
+export async function main(argv: string[]): Promise<number> {
+  const { values: a } = parseFlags(argv, {
+    data: { type: "string" }, model: { type: "string" }, version: { type: "string" }, target: { type: "string" },
+    "psi-warn": { type: "string" }, "psi-alert": { type: "string" }, "max-auc-drop": { type: "string" }, "max-skipped": { type: "string" },
+    backend: { type: "string" }, store: { type: "string" }, bucket: { type: "string" }, out: { type: "string" },
+    json: { type: "boolean" }, help: { type: "boolean", short: "h" },
+  });
+  if (a.help) { process.stdout.write(HELP); return 0; }
+  if (!a.data) throw new UsageError("--data is required: the CSV of recent applications (a path or s3://bucket/key)");
+  const limits: Limits = {
+    psiWarn: num("psi-warn", a["psi-warn"], 0.1, rules.positive),
+    psiAlert: num("psi-alert", a["psi-alert"], 0.25, rules.positive),
+    ...(a["max-auc-drop"] === undefined ? {} : { maxAucDrop: num("max-auc-drop", a["max-auc-drop"], 0, rules.probability) }),
+  };
+  if (limits.psiWarn > limits.psiAlert) throw new UsageError(`--psi-warn ${limits.psiWarn} must not be above --psi-alert ${limits.psiAlert}`);
+  if (limits.maxAucDrop !== undefined && a.target === undefined) throw new UsageError("--max-auc-drop compares the AUC on labelled rows: it needs --target <column>");
+  const maxSkipped = num("max-skipped", a["max-skipped"], 0.05, rules.probability);
+  const backend = a.backend === undefined ? undefined : oneOf<TrainBackend>("backend", a.backend, ["wasm", "cpu"], "wasm");
+  const kind = oneOf("store", a.store, ["local", "s3"] as const, "local");
+  const facts = kind === "local" || !a.model ? readWranglerFacts() : undefined;
+  const name = a.model ?? facts?.modelName ?? "credit-risk";
+  if (!MODEL_NAME_PATTERN.test(name)) throw new UsageError(`--model: "${name}" must be lowercase letters, digits, ".", "_" or "-"`);
+  const env = s3TargetFromEnv(process.env, a.bucket);
+  if (kind === "s3" && "missing" in env) throw new UsageError(`--store s3 needs ${env.missing.join(", ")} in the environment`);
+  const dataTarget = s3TargetFromEnv(process.env);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+
+  const store = await openStore(kind, "missing" in env ? undefined : env, facts?.bucketName);
+  let result: MonitorResult;
+  try {
+    result = await runMonitor(
+      { data: a.data, version: a.version ?? "current", ...(a.target === undefined ? {} : { target: a.target }), limits, maxSkipped, ...(backend ? { backend } : {}) },
+      { location: { client: store.client, bucket: store.target.bucket, name }, log, ...("missing" in dataTarget ? {} : { dataTarget }) },
+    );
+  } catch (e) {
+    if (e instanceof StoreError) throw new CommandError(e.message, e.code);
+    throw e;
+  } finally {
+    await store.close();
+  }
+  for (const line of summaryLines(result)) log(line);
+  const json = JSON.stringify({ ok: true, ...result });
+  if (a.out) {
+    mkdirSync(a.out, { recursive: true });
+    writeFileSync(join(a.out, REPORT_NAME), renderMonitorReport(result));
+    writeFileSync(join(a.out, JSON_NAME), `${json}\n`);
+    log(`wrote ${join(a.out, REPORT_NAME)} and ${join(a.out, JSON_NAME)}`);
+  }
+  if (a.json) process.stdout.write(`${json}\n`);
+  return result.exitCode;
+}
+
+export function run(argv: string[]): Promise<number> {
+  return runCommand(argv, main);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  process.exitCode = await run(process.argv.slice(2));
+}

@@ -1,0 +1,77 @@
+/**
+ * From numbers to what a scheduler does: each check against its limit, a
+ * status (stable / warn / alert) and the exit code. Alerts (exit 3) are the
+ * documented contract: score PSI or any feature's PSI at or above
+ * `psiAlert`, or a labelled AUC below the card's by more than `maxAucDrop`.
+ * Warnings (exit 0, listed) are what deserves a look but should not retrain
+ * anything by itself.
+ */
+import type { Drift } from "./drift.ts";
+import type { Performance } from "./performance.ts";
+
+export interface Limits {
+  /** PSI at or above this is a warning (0.1 by the usual rule of thumb). */
+  psiWarn: number;
+  /** PSI at or above this is an alert (0.25). */
+  psiAlert: number;
+  /** With labels: an AUC below the card's test AUC by more than this is an alert. */
+  maxAucDrop?: number;
+}
+
+export type Check = "feature_psi" | "score_psi" | "auc_drop" | "expected_auc_drop" | "decision_psi" | "edge_refuses";
+
+export interface Finding {
+  level: "alert" | "warn";
+  check: Check;
+  /** The feature, for per-feature checks. */
+  feature?: string;
+  value: number;
+  limit: number;
+  message: string;
+}
+
+export type Status = "stable" | "warn" | "alert";
+
+/** Exit codes for a scheduler: 0 stable (warnings included), 3 alert. Failures are 1, usage errors 2 (train/cli/args.ts). */
+export const EXIT_CODES: Record<Status, number> = { stable: 0, warn: 0, alert: 3 };
+
+const f3 = (x: number) => x.toFixed(3);
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/**
+ * Every finding, alerts first; within a level, features by PSI (highest
+ * first, so the features that moved are named before the score they moved),
+ * then the score, then performance.
+ */
+export function judge(drift: Drift, perf: Performance, limits: Limits): { status: Status; findings: Finding[] } {
+  const findings: Finding[] = [];
+  const psiLevel = (x: number) => (x >= limits.psiAlert ? "alert" : x >= limits.psiWarn ? "warn" : undefined);
+  for (const f of drift.features) {
+    const level = f.psi === null ? undefined : psiLevel(f.psi);
+    if (level) findings.push({ level, check: "feature_psi", feature: f.name, value: f.psi!, limit: level === "alert" ? limits.psiAlert : limits.psiWarn, message: `feature ${f.name}: PSI ${f3(f.psi!)} ≥ ${level === "alert" ? limits.psiAlert : limits.psiWarn}` });
+  }
+  if (drift.score) {
+    const level = psiLevel(drift.score.psi);
+    if (level) findings.push({ level, check: "score_psi", value: drift.score.psi, limit: level === "alert" ? limits.psiAlert : limits.psiWarn, message: `score: PSI ${f3(drift.score.psi)} ≥ ${level === "alert" ? limits.psiAlert : limits.psiWarn}` });
+  }
+  const l = perf.labelled;
+  if (limits.maxAucDrop !== undefined && l?.auc != null && l.reference && l.auc < l.reference.auc - limits.maxAucDrop) {
+    findings.push({ level: "alert", check: "auc_drop", value: l.auc - l.reference.auc, limit: -limits.maxAucDrop, message: `AUC ${f3(l.auc)} on ${l.rows} labelled rows is ${f3(l.reference.auc - l.auc)} below the card's test AUC ${f3(l.reference.auc)} (--max-auc-drop ${limits.maxAucDrop})` });
+  }
+  const e = perf.estimated;
+  const then = e?.reference.expectedAuc ?? e?.reference.auc;
+  if (limits.maxAucDrop !== undefined && e?.expectedAuc != null && then != null && e.expectedAuc < then - limits.maxAucDrop) {
+    findings.push({ level: "warn", check: "expected_auc_drop", value: e.expectedAuc - then, limit: -limits.maxAucDrop, message: `expected AUC (CBPE) ${f3(e.expectedAuc)} is ${f3(then - e.expectedAuc)} below the test split's ${f3(then)}; an estimate, ${e.caveat.split(":")[0]}` });
+  }
+  if (drift.decisions.psi !== null && drift.decisions.psi >= limits.psiWarn) {
+    const moved = drift.decisions.shares.map((d) => `${d.decision} ${pct(d.reference ?? 0)} → ${pct(d.current)}`).join(", ");
+    findings.push({ level: "warn", check: "decision_psi", value: drift.decisions.psi, limit: limits.psiWarn, message: `decisions: PSI ${f3(drift.decisions.psi)} (${moved})` });
+  }
+  if (drift.refused.rows > 0) {
+    findings.push({ level: "warn", check: "edge_refuses", value: drift.refused.share, limit: 0, message: `${drift.refused.rows} rows (${pct(drift.refused.share)}) would be refused by the edge (422): a category the spec does not list, a number outside its bounds or a missing required value` });
+  }
+  const order = (x: Finding) => (x.level === "alert" ? 0 : 1);
+  findings.sort((a, b) => order(a) - order(b));
+  const status: Status = findings.some((x) => x.level === "alert") ? "alert" : findings.length ? "warn" : "stable";
+  return { status, findings };
+}

@@ -1,0 +1,168 @@
+/**
+ * The monitor as a function: read a published version (verified), stream the
+ * new applications once, score them with the edge's own code in batches, tally
+ * drift and keep the scores the rank metrics need, then judge. No argv, exit
+ * or printing here (that is train/cli/monitor.ts), so tests drive it directly.
+ */
+import { scoreRows } from "../../shared/predict.ts";
+import type { Row } from "../../shared/preprocess.ts";
+import { openCsvSource, readCsv } from "../data/csv.ts";
+import { rowTyper, SkipReport, type Typed } from "../data/dataset.ts";
+import { useBackend, type TrainBackend } from "../fit/backend.ts";
+import type { SkipSummary } from "../report/model/card.ts";
+import type { S3Target } from "../store/storage.ts";
+import { loadVersionScorer, readManifest, resolveVersion, type Location } from "../store/versions.ts";
+import { EXIT_CODES, judge, type Finding, type Limits, type Status } from "./alerts.ts";
+import { DriftTally, type Drift } from "./drift.ts";
+import { estimate, labelled, type Performance } from "./performance.ts";
+import { readReference } from "./reference.ts";
+import { ScoreSample } from "./sample.ts";
+import { taskOf, type Task } from "./task.ts";
+
+export interface MonitorOptions {
+  /** A CSV path or `s3://bucket/key`. */
+  data: string;
+  /** A version id or "current". */
+  version: string;
+  /** The outcome column, when the file has one (rows with an empty cell are unlabelled). */
+  target?: string;
+  limits: Limits;
+  /** tfjs backend; default: the one the version was trained and evaluated on (card.training.backend), so labelled metrics on the test split match the card to the bit. */
+  backend?: TrainBackend;
+  /** Fail when more than this share of rows is unusable. */
+  maxSkipped: number;
+  /** Rows whose scores are kept for AUC, KS, calibration and the expected AUC; a uniform sample beyond. */
+  sampleLimit?: number;
+}
+
+export interface MonitorIO {
+  /** The model store. */
+  location: Location;
+  log(line: string): void;
+  /** Endpoint and credentials for `s3://` data. */
+  dataTarget?: S3Target;
+  /** Every scored batch: line numbers in the file and probabilities (parity checks). */
+  onScored?(lines: readonly number[], probabilities: Float32Array): void;
+}
+
+export interface MonitorResult {
+  status: Status;
+  exitCode: number;
+  findings: Finding[];
+  model: { name: string; version: string; current: boolean; createdAt: string; task: Task; backend: TrainBackend; thresholds: { refer: number; decline: number } };
+  data: {
+    source: string; bytes: number;
+    /** Data records read (header excluded), usable or not. */
+    records: number;
+    scored: number;
+    labelled: number;
+    unlabelled: number;
+    skipped: SkipSummary;
+    /** Columns that are neither features nor the target: ignored. */
+    extraColumns: string[];
+  };
+  limits: Limits;
+  drift: Drift;
+  performance: Performance;
+  /** Parts of the reference this version lacks, and hints. */
+  notes: string[];
+  /** When the run started (ISO 8601). */
+  at: string;
+  seconds: number;
+}
+
+/** Rows per forward pass. */
+const BATCH = 2048;
+
+export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<MonitorResult> {
+  const started = performance.now();
+  const at = new Date().toISOString();
+  const l = io.location;
+  const resolved = await resolveVersion(l, o.version);
+  const manifest = await readManifest(l, resolved.version, resolved.manifestSha256);
+  const task = taskOf(manifest);
+  const trainedOn = (manifest.card.training as { backend?: unknown } | undefined)?.backend;
+  const { backend, fallbackReason } = await useBackend(o.backend ?? (trainedOn === "cpu" ? "cpu" : "wasm"));
+  if (fallbackReason) io.log(`backend: cpu (${fallbackReason})`);
+  const loaded = await loadVersionScorer(l, resolved.version, resolved.manifestSha256);
+  try {
+    const { spec, thresholds } = manifest;
+    const reference = readReference(manifest);
+    const notes = [...reference.notes];
+    const tally = new DriftTally(reference, thresholds, spec);
+    const all = new ScoreSample(o.sampleLimit);
+    const withLabels = new ScoreSample(o.sampleLimit, 2);
+    const skipped = new SkipReport();
+    let scoreSum = 0;
+    let positives = 0;
+    let unlabelled = 0;
+    let records = 0;
+    let typer: ((fields: string[], line: number) => Typed<0 | 1 | null>) | undefined;
+    let extraColumns: string[] = [];
+    const source = openCsvSource(o.data, io.dataTarget);
+    const batch: { rows: Row[]; labels: (0 | 1 | null)[]; lines: number[] } = { rows: [], labels: [], lines: [] };
+
+    const start = (header: string[]) => {
+      typer = rowTyper(spec, header, source.label, o.target === undefined ? null : { column: o.target, empty: "unlabelled" });
+      const known = new Set([...spec.features.map((f) => f.name), ...(o.target === undefined ? [] : [o.target])]);
+      extraColumns = header.filter((h) => !known.has(h));
+      if (extraColumns.length) io.log(`ignored columns: ${extraColumns.join(", ")}`);
+      if (o.target === undefined && header.includes(spec.target)) notes.push(`column "${spec.target}" (the model's target) was ignored; add --target ${spec.target} to measure performance on the labelled rows`);
+    };
+    const flush = () => {
+      if (batch.rows.length === 0) return;
+      const p = scoreRows(loaded.scorer, batch.rows);
+      for (let i = 0; i < p.length; i++) {
+        const pi = p[i]!;
+        const y = batch.labels[i];
+        tally.addScore(pi);
+        all.add(pi);
+        scoreSum += pi;
+        if (y === null || y === undefined) unlabelled++;
+        else { withLabels.add(pi, y); positives += y; }
+      }
+      io.onScored?.(batch.lines, p);
+      batch.rows = []; batch.labels = []; batch.lines = [];
+    };
+
+    const read = await readCsv(source, (rec, header) => {
+      if (!typer) start(header);
+      records++;
+      const t = typer!(rec.fields, rec.line);
+      if ("skip" in t) { skipped.add(t.skip, t.example); return; }
+      tally.addRow(t.row);
+      batch.rows.push(t.row); batch.labels.push(t.label); batch.lines.push(rec.line);
+      if (batch.rows.length === BATCH) flush();
+    });
+    flush();
+    if (!typer) start(read.header); // a header without rows: still name missing columns first
+    if (records === 0) throw new Error(`${source.label} has a header but no data rows`);
+    const scored = all.seen;
+    const reasons = [...skipped.reasons].map(([reason, r]) => `${reason}: ${r.count} (e.g. ${r.examples.join("; ")})`).join("; ");
+    if (skipped.count > o.maxSkipped * records || scored === 0) {
+      throw new Error(`${source.label}: ${skipped.count} of ${records} rows are unusable, more than --max-skipped ${o.maxSkipped}: ${reasons}`);
+    }
+    if (skipped.count) io.log(`skipped ${skipped.count} of ${records} rows: ${reasons}`);
+
+    const drift = tally.summary();
+    const sample = all.values();
+    const perf: Performance = { estimated: estimate(reference, sample.scores, scoreSum / scored, scored), labelled: null };
+    if (o.target === undefined) perf.labelledUnavailable = "no --target given";
+    else if (withLabels.seen === 0) perf.labelledUnavailable = `no row has a label in "${o.target}" yet`;
+    else {
+      const v = withLabels.values();
+      perf.labelled = labelled(reference, v.labels, v.scores, { rows: withLabels.seen, positives }, thresholds.decline);
+    }
+    const { status, findings } = judge(drift, perf, o.limits);
+    return {
+      status, exitCode: EXIT_CODES[status], findings,
+      model: { name: l.name, version: resolved.version, current: resolved.current.pointer?.version === resolved.version, createdAt: manifest.createdAt, task, backend, thresholds },
+      data: { source: source.label, bytes: read.bytes, records, scored, labelled: withLabels.seen, unlabelled, skipped: skipped.toJSON(), extraColumns },
+      limits: o.limits, drift, performance: perf, notes, at,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    loaded.dispose();
+  }
+}
+

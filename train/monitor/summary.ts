@@ -1,0 +1,43 @@
+/** The monitor's result as lines for a person reading a scheduler's log (stderr). */
+import type { MonitorResult } from "./run.ts";
+
+const f3 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(3));
+const f4 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(4));
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? "–" : `${(x * 100).toFixed(1)}%`);
+/** A share small enough to round to 0.0 % gets more digits. */
+const share = (x: number) => `${(x * 100).toFixed(x > 0 && x < 0.001 ? 3 : 1)}%`;
+const signed = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(4)}`;
+
+export function summaryLines(r: MonitorResult): string[] {
+  const out: string[] = [];
+  const d = r.drift;
+  out.push(`monitor: ${r.model.name} ${r.model.version}${r.model.current ? " (current)" : ""}, ${r.data.scored} rows scored from ${r.data.source}${r.data.skipped.count ? `, ${r.data.skipped.count} skipped` : ""} in ${r.seconds.toFixed(1)} s (${r.model.backend})`);
+  if (d.score) out.push(`score: PSI ${f3(d.score.psi)} against the test split's deciles${d.score.referenceMeasured ? "" : " (10 % per decile assumed: the card has no counts)"}`);
+  const dec = d.decisions.shares.map((s) => `${s.decision} ${pct(s.current)}${s.reference === null ? "" : ` (was ${pct(s.reference)})`}`).join(", ");
+  out.push(`decisions: ${dec}${d.decisions.psi === null ? "" : `; PSI ${f3(d.decisions.psi)}`}`);
+  const e = r.performance.estimated;
+  if (e) {
+    const ref = e.reference;
+    out.push(`estimated (CBPE): AUC ${f3(e.expectedAuc)}, bad rate ${pct(e.expectedBadRate)}; on the test split the estimate was AUC ${f3(ref.expectedAuc)}, bad rate ${pct(ref.expectedBadRate)}, and the labels gave AUC ${f3(ref.auc)}, bad rate ${pct(ref.badRate)}`);
+    out.push(`  (${e.caveat}; test-split calibration error ${pct(e.calibrationError)})`);
+  }
+  const lab = r.performance.labelled;
+  if (lab) {
+    out.push(`labelled: ${lab.rows} rows, bad rate ${pct(lab.badRate)}, AUC ${f4(lab.auc)}${lab.aucStandardError === null ? "" : ` ± ${f4(lab.aucStandardError)}`}${lab.aucChange === null ? "" : ` (card ${f4(lab.reference?.auc)}, ${signed(lab.aucChange)})`}, Gini ${f4(lab.gini)}, KS ${f4(lab.ks)}, Brier ${f4(lab.brier)}, log loss ${f4(lab.logLoss)}`);
+  } else if (r.performance.labelledUnavailable) out.push(`labelled: unavailable (${r.performance.labelledUnavailable})`);
+  const withPsi = d.features.filter((f) => f.psi !== null);
+  if (withPsi.length) out.push(`features by PSI: ${withPsi.map((f) => `${f.name} ${f3(f.psi)}`).join(", ")}`);
+  const unavailable = d.features.filter((f) => f.psi === null);
+  if (unavailable.length) out.push(`feature PSI unavailable for ${unavailable.map((f) => f.name).join(", ")}: ${unavailable[0]!.unavailable}`);
+  for (const f of d.features) {
+    const o = f.outOfRange;
+    const n = o ? o.below + o.above : 0;
+    if (o && n > 0) out.push(`  ${f.name}: ${n} value${n === 1 ? "" : "s"} (${share(o.share)}) outside the training range ${o.min}..${o.max}: ${o.below} below, ${o.above} above`);
+    if (f.unseen && f.unseen.rows > 0) out.push(`  ${f.name}: ${f.unseen.rows} rows with categories the model never saw: ${f.unseen.values.map((v) => `"${v.value}" (${v.count})`).join(", ")}`);
+    if (f.missing.change !== null && Math.abs(f.missing.change) >= 0.01) out.push(`  ${f.name}: missing ${pct(f.missing.current)} (was ${pct(f.missing.reference)})`);
+  }
+  for (const n of r.notes) out.push(`note: ${n}`);
+  out.push(`status: ${r.status.toUpperCase()} (exit ${r.exitCode})${r.findings.length ? "" : ": nothing crossed a limit"}`);
+  for (const f of r.findings) out.push(`  ${f.level}: ${f.message}`);
+  return out;
+}
