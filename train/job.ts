@@ -1,63 +1,52 @@
 /**
  * The training job as a function: data → spec → split → preprocessing →
- * model → evaluation → gates → artifact → publish. No process exits or argv
- * here (that is `cli.ts`), so tests drive the whole job directly.
+ * (search) → model → (pruning, quantization) → evaluation → gates → artifact.
+ * No process exits or argv here (that is `cli/`), so tests drive the whole job
+ * directly.
  */
-import { readFileSync } from "node:fs";
-import * as tf from "@tensorflow/tfjs-core";
-import { type } from "arktype";
-import type { Thresholds } from "../shared/artifact.ts";
-import { defaultFitOptions, outputColumns, type Row, type Scaler } from "../shared/preprocess.ts";
-import { specOverrides, type FeatureSpec, type SpecOverrides } from "../shared/spec.ts";
-import { useBackend, type TrainBackend } from "./fit/backend.ts";
-import { localSource, s3Source, readCsv, type CsvSource } from "./data/csv.ts";
-import { buildDataset, type Matrix } from "./data/dataset.ts";
-import { inferSpec } from "./data/infer.ts";
-import { baseRate, evaluate, scoreDeciles, type Evaluation } from "./evaluate/metrics.ts";
-import { predictProba, trainModel, type TrainOptions } from "./fit/model.ts";
-import { packageArtifact, type Artifact } from "./store/package.ts";
-import { profileCsv, type DataProfile } from "./data/profile.ts";
-import type { Progress } from "./cli/progress.ts";
 import type { S3Client } from "@aws-sdk/client-s3";
+import type { Thresholds } from "../shared/artifact.ts";
+import type { Row } from "../shared/preprocess.ts";
+import type { FeatureSpec } from "../shared/spec.ts";
+import { modelCard } from "./card.ts";
+import type { Progress } from "./cli/progress.ts";
+import { JobError, prepareData, type DataIO, type DataOptions } from "./data/prepare.ts";
+import type { DataProfile } from "./data/profile.ts";
+import { baseRate, evaluate, type Evaluation } from "./evaluate/metrics.ts";
+import { binaryHead } from "./fit/architecture.ts";
+import { useBackend, type TrainBackend } from "./fit/backend.ts";
+import { compress, type PruneRequest } from "./fit/compress.ts";
+import { predictProba, trainModel } from "./fit/loop.ts";
+import type { TrainOptions } from "./fit/options.ts";
+import { packageArtifact, type Artifact } from "./store/package.ts";
 import { publishArtifact, readPointer, type CurrentPointer, type PublishHooks, type PublishResult } from "./store/publish.ts";
-import { stratifiedSplit } from "./data/split.ts";
-import { createS3Client, parseS3Url, type S3Target } from "./store/storage.ts";
+import type { WeightDtype } from "./store/quantize.ts";
+import { createS3Client, type S3Target } from "./store/storage.ts";
+import { runSearch, selectionPlan, type SearchResult, type TuneIO, type TuneOptions } from "./tune/search.ts";
+import { checkTunedFeatures } from "./tune/tuned.ts";
 
-export interface JobOptions {
-  data: string;
-  target: string;
-  positive: string;
-  spec?: string;
-  categorical: string[];
-  ignore: string[];
-  /** A held-out CSV with the same columns, instead of a random test split. */
-  test?: string;
-  /** A CSV with one column `row`: 0-based data-row indices that form the test split. */
-  testRows?: string;
-  seed: number;
-  validationShare: number;
-  testShare: number;
-  scaler: Scaler;
+export { JobError, loadOverrides } from "./data/prepare.ts";
+
+export interface JobOptions extends DataOptions {
   train: TrainOptions;
   backend: TrainBackend;
   thresholds: Thresholds;
   minAuc?: number;
-  /** Keep the typed test rows in the result (for the "not worse than current" gate). */
-  keepTestRows?: boolean;
-  /** Refuse when more than this share of rows had to be skipped. */
-  maxSkipped: number;
   modelName: string;
   dryRun: boolean;
+  /** Remove hidden units after training, then fine-tune (structured pruning). */
+  prune?: PruneRequest;
+  /** Store the weights as float16 or uint8 (dequantized on load). */
+  quantize?: WeightDtype;
+  /** `train` came from this tuned.json: it must have been tuned on these features. */
+  tuned?: { path: string; features: string[] };
+  /** Search the model options first; `train` holds the fixed ones (max epochs, patience, seed). */
+  tune?: TuneOptions;
 }
 
-export interface JobIO {
-  log: (line: string) => void;
+export interface JobIO extends DataIO, TuneIO {
   progress?: Progress;
-  /** Where `s3://` data is read from (credentials from the environment). */
-  dataTarget?: S3Target;
 }
-
-export class JobError extends Error {}
 
 export interface JobResult {
   spec: FeatureSpec;
@@ -66,96 +55,47 @@ export interface JobResult {
   test?: Evaluation;
   baseline?: Evaluation;
   seconds: number;
-  /** Training-side probabilities of the test rows (parity checks). */
+  /** Training-side probabilities of the test rows (parity checks), from the weights as stored. */
   testScores?: Float32Array;
   /** The test rows and labels, in the order of `testScores`, when `keepTestRows` was set. */
   testRows?: Row[];
   testLabels?: Float32Array;
-}
-
-function openSource(path: string, target: S3Target | undefined): CsvSource {
-  const s3 = parseS3Url(path);
-  if (!s3) return localSource(path);
-  if (!target) throw new JobError(`${path}: reading from S3 needs S3_ENDPOINT or R2_ACCOUNT_ID, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`);
-  return s3Source(createS3Client({ ...target, bucket: s3.bucket }), s3.bucket, s3.key);
-}
-
-/** Reads and validates a `--spec` file; errors name the file and the field. */
-export function loadOverrides(path: string): SpecOverrides {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, "utf8"));
-  } catch (e) {
-    throw new JobError(`--spec ${path}: ${(e as Error).message}`);
-  }
-  const out = specOverrides(json);
-  if (out instanceof type.errors) throw new JobError(`--spec ${path}: ${out.summary}`);
-  return out;
-}
-
-async function loadTestRows(path: string): Promise<Set<number>> {
-  const rows = new Set<number>();
-  await readCsv(localSource(path), (rec, header) => {
-    if (header[0] !== "row") throw new JobError(`--test-rows ${path}: expected a header "row"`);
-    const n = Number(rec.fields[0]);
-    if (!Number.isInteger(n) || n < 0) throw new JobError(`--test-rows ${path} line ${rec.line}: expected a row index, found "${rec.fields[0]}"`);
-    rows.add(n);
-  });
-  return rows;
-}
-
-function requireBothClasses(m: Matrix, split: string, spec: FeatureSpec): void {
-  const pos = m.y.reduce((s, v) => s + v, 0);
-  if (pos === 0 || pos === m.n) {
-    const missing = pos === 0 ? spec.positive : spec.negative;
-    throw new JobError(`the ${split} split has no rows labelled "${missing}" (${m.n} rows): need both classes; add data or change the split`);
-  }
+  /** The search, with --tune. */
+  tuning?: SearchResult;
+  /** The options the model was trained with (the winner's, with --tune). */
+  train?: TrainOptions;
 }
 
 export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
   const started = performance.now();
-  const source = openSource(o.data, io.dataTarget);
-  const profile = await profileCsv(source, o.target);
-  io.log(`read ${profile.source}: ${profile.rows} rows, ${profile.header.length} columns, sha256 ${profile.sha256.slice(0, 12)}…`);
-  const overrides = o.spec ? loadOverrides(o.spec) : undefined;
-  const { spec, ignored, warnings } = inferSpec(profile, {
-    target: o.target, positive: o.positive, categorical: o.categorical, ignore: o.ignore,
-    maxCategories: 50, numericShare: 0.9, ...(overrides ? { overrides } : {}),
-  });
-  io.log(`feature spec (target "${spec.target}", positive "${spec.positive}"):`);
-  for (const f of spec.features) {
-    const col = profile.columns.find((c) => c.name === f.name);
-    const range = f.type === "numeric" ? `observed ${col?.min}..${col?.max}` : `values ${f.values.join("|")}`;
-    io.log(`  ${f.name.padEnd(14)} ${f.type.padEnd(11)} ${range}${col?.missing ? `, ${col.missing} missing` : ""}`);
-  }
-  if (ignored.length) io.log(`  ignored: ${ignored.join(", ")}`);
-  for (const w of warnings) io.log(`warning: ${w}`);
-  if (o.dryRun) return { spec, profile, seconds: (performance.now() - started) / 1000 };
-
-  // Label codes → classes; rows with bad shape or label are excluded (and counted later).
-  const positiveIndex = profile.labels.findIndex((l) => l.value === spec.positive);
-  const classOf = profile.rowLabels.map((l) => (l < 0 ? -1 : l === positiveIndex ? 1 : 0));
-  const fixedTest = o.testRows ? await loadTestRows(o.testRows) : undefined;
-  const split = stratifiedSplit(classOf, { validation: o.validationShare, test: o.test ? 0 : o.testShare }, o.seed, fixedTest);
-  const testSource = o.test ? openSource(o.test, io.dataTarget) : undefined;
-  const data = await buildDataset(source, spec, split, { ...defaultFitOptions, scaler: o.scaler, seed: o.seed }, testSource, o.keepTestRows ?? false, profile.sha256);
-  const used = data.train.n + data.validation.n + data.test.n;
-  io.log(`rows used: ${used} (train ${data.train.n}, validation ${data.validation.n}, test ${data.test.n}); skipped ${data.skipped.count}`);
-  for (const [reason, r] of data.skipped.reasons) io.log(`  skipped ${r.count}: ${reason} (e.g. ${r.examples.join("; ")})`);
-  if (data.skipped.count > o.maxSkipped * (used + data.skipped.count)) {
-    throw new JobError(`${data.skipped.count} of ${used + data.skipped.count} rows were skipped, more than --max-skipped ${o.maxSkipped}; fix the data or raise the limit`);
-  }
-  requireBothClasses(data.train, "training", spec);
-  requireBothClasses(data.validation, "validation", spec);
-  requireBothClasses(data.test, "test", spec);
+  const tune = o.tune;
+  const prepared = await prepareData(o, io, o.dryRun, tune ? (rows) => selectionPlan(rows, tune.folds).validationShare ?? o.validationShare : undefined);
+  const { spec, profile } = prepared;
+  if (o.tuned) checkTunedFeatures(o.tuned, spec);
+  if (!prepared.data) return { spec, profile, seconds: (performance.now() - started) / 1000 };
+  const data = prepared.data;
+  const validation = data.validation.n > 0 ? data.validation : undefined;
 
   const { backend, fallbackReason } = await useBackend(o.backend);
   if (fallbackReason) io.log(`backend: cpu (${fallbackReason})`);
-  io.progress?.start(o.train.epochs);
+  let options = o.train;
+  let tuning: SearchResult | undefined;
+  if (tune) {
+    tuning = await runSearch(data, o.train, { ...tune, backend }, io);
+    options = tuning.winner;
+    io.log(tuning.table);
+    io.log(`tuning: ${tuning.evaluated} trials judged (${tuning.sampled} sampled) in ${tuning.seconds.toFixed(1)} s, ${tuning.epochsTrained} epochs × folds trained, as much as ${tuning.fullLengthTrials.toFixed(1)} full-length trials${tuning.deadlineHit ? "; stopped by the time budget" : ""}`);
+    io.log(`winner: ${tuning.leaderboard[0]?.config}; training it on ${data.train.n} rows for ${options.epochs} epochs${options.patience > 0 ? ` (early stopping, patience ${options.patience})` : ""}`);
+  }
+  if (!validation && options.patience > 0) {
+    throw new JobError("early stopping needs a validation split: with --validation 0 set --patience 0 (a fixed number of --epochs)");
+  }
+
+  io.progress?.start(options.epochs);
   const fitStarted = performance.now();
   let trained;
   try {
-    trained = trainModel(data.train, data.validation, o.train, (l) => io.progress?.epoch(l));
+    trained = trainModel(data.train, validation, options, (l) => io.progress?.epoch(l));
   } finally {
     io.progress?.stop();
   }
@@ -163,11 +103,16 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
   const epochs = trained.history.length;
   io.log(`trained on ${backend} in ${fitSeconds.toFixed(1)} s (${epochs} epochs${trained.stoppedEarly ? `, stopped early, best epoch ${trained.bestEpoch}` : ""})`);
 
-  const scores = predictProba(trained.model, data.test);
+  const small = await compress({
+    model: trained.model, options, train: data.train, ...(validation ? { validation } : {}), test: data.test, log: io.log,
+    ...(o.prune ? { prune: o.prune } : {}), ...(o.quantize ? { quantize: o.quantize } : {}),
+  });
+  const scores = predictProba(small.model, data.test);
   const rate = baseRate(data.train.y);
   const test = evaluate(data.test.y, scores, o.thresholds.decline);
   const baseline = evaluate(data.test.y, new Float32Array(data.test.n).fill(rate), o.thresholds.decline);
-  const validationScores = predictProba(trained.model, data.validation);
+  const validationScores = validation ? predictProba(small.model, validation) : undefined;
+  small.model.dispose();
   io.log(`test: AUC ${test.auc.toFixed(4)} · Gini ${test.gini.toFixed(4)} · KS ${test.ks.toFixed(4)} · Brier ${test.brier.toFixed(4)} · log loss ${test.logLoss.toFixed(4)} · accuracy ${test.accuracy.toFixed(4)}`);
   io.log(`base-rate model: Brier ${baseline.brier.toFixed(4)} · log loss ${baseline.logLoss.toFixed(4)} · accuracy ${baseline.accuracy.toFixed(4)}`);
 
@@ -179,43 +124,19 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
     throw new JobError(`test AUC ${test.auc.toFixed(4)} is below --min-auc ${o.minAuc}; not publishing`);
   }
 
-  const round = (x: number) => Math.round(x * 1e6) / 1e6;
-  const card = {
-    description: `Probability that an applicant's "${spec.target}" is "${spec.positive}".`,
-    data: {
-      source: profile.source, sha256: profile.sha256, bytes: profile.bytes, rows: profile.rows,
-      used: { train: data.train.n, validation: data.validation.n, test: data.test.n },
-      skipped: data.skipped.toJSON(), ignoredColumns: ignored,
-      split: o.test ? `test file ${o.test}` : o.testRows ? `fixed test rows from ${o.testRows}` : `stratified random, seed ${o.seed}`,
-      baseRate: round(rate),
-      profile: Object.fromEntries(spec.features.map((f) => {
-        const c = profile.columns.find((col) => col.name === f.name);
-        return [f.name, f.type === "numeric"
-          ? { min: c?.min, max: c?.max, missing: c?.missing }
-          : { counts: Object.fromEntries(c?.values ?? []), missing: c?.missing }];
-      })),
-    },
-    metrics: { test, baseRate: baseline, validation: { auc: round(trained.history[trained.bestEpoch - 1]?.valAuc ?? NaN), logLoss: round(trained.history[trained.bestEpoch - 1]?.valLoss ?? NaN) } },
-    scoreDeciles: { test: scoreDeciles(scores), validation: scoreDeciles(validationScores) },
-    training: {
-      backend, seconds: round(fitSeconds), epochsRun: epochs, bestEpoch: trained.bestEpoch, stoppedEarly: trained.stoppedEarly,
-      hyperparameters: { ...o.train, optimizer: "adam", loss: "binary cross-entropy", scaler: o.scaler },
-      inputColumns: outputColumns(data.state),
-      curves: {
-        loss: trained.history.map((h) => round(h.loss)),
-        valLoss: trained.history.map((h) => round(h.valLoss)),
-        valAuc: trained.history.map((h) => round(h.valAuc)),
-      },
-    },
-    libraries: { "@tensorflow/tfjs-core": tf.version_core, node: process.versions.node },
-  };
-  const artifact = await packageArtifact({
-    name: o.modelName, createdAt: new Date(), spec, preprocess: data.state, thresholds: o.thresholds, card, model: trained.model,
+  const card = modelCard({
+    o: { ...o, validationShare: prepared.validationShare }, spec, profile, ignored: prepared.ignored, data, baseRate: rate, test, baseline, scores,
+    ...(validationScores ? { validationScores } : {}), trained, train: options, servedHidden: small.hidden, head: binaryHead, backend, fitSeconds,
+    ...(small.report ? { compression: { ...small.report, ...(o.prune ? { fineTuneEpochsAllowed: o.prune.fineTuneEpochs } : {}) } } : {}),
+    ...(tuning ? { tuning: tuning.card } : o.tuned ? { tuning: { params: o.tuned.path } } : {}),
   });
-  trained.model.dispose();
+  const artifact = await packageArtifact({
+    name: o.modelName, createdAt: new Date(), spec, preprocess: data.state, thresholds: o.thresholds, card, model: small.files,
+  });
   return {
-    spec, profile, artifact, test, baseline, testScores: scores, seconds: (performance.now() - started) / 1000,
+    spec, profile, artifact, test, baseline, testScores: scores, seconds: (performance.now() - started) / 1000, train: options,
     ...(data.testRows ? { testRows: data.testRows, testLabels: data.test.y } : {}),
+    ...(tuning ? { tuning } : {}),
   };
 }
 
@@ -239,4 +160,3 @@ export async function publishTo(
     client.destroy();
   }
 }
-
