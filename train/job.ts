@@ -64,6 +64,8 @@ export interface JobResult {
   tuning?: SearchResult;
   /** The options the model was trained with (the winner's, with --tune). */
   train?: TrainOptions;
+  /** The validation share used (0 when the search cross-validated every training row). */
+  validationShare: number;
 }
 
 export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
@@ -72,7 +74,7 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
   const prepared = await prepareData(o, io, o.dryRun, tune ? (rows) => selectionPlan(rows, tune.folds).validationShare ?? o.validationShare : undefined);
   const { spec, profile } = prepared;
   if (o.tuned) checkTunedFeatures(o.tuned, spec);
-  if (!prepared.data) return { spec, profile, seconds: (performance.now() - started) / 1000 };
+  if (!prepared.data) return { spec, profile, seconds: (performance.now() - started) / 1000, validationShare: prepared.validationShare };
   const data = prepared.data;
   const validation = data.validation.n > 0 ? data.validation : undefined;
 
@@ -134,7 +136,7 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
     name: o.modelName, createdAt: new Date(), spec, preprocess: data.state, thresholds: o.thresholds, card, model: small.files,
   });
   return {
-    spec, profile, artifact, test, baseline, testScores: scores, seconds: (performance.now() - started) / 1000, train: options,
+    spec, profile, artifact, test, baseline, testScores: scores, seconds: (performance.now() - started) / 1000, train: options, validationShare: prepared.validationShare,
     ...(data.testRows ? { testRows: data.testRows, testLabels: data.test.y } : {}),
     ...(tuning ? { tuning } : {}),
   };

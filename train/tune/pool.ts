@@ -57,7 +57,8 @@ export class TrialPool {
     }
     const pool = new TrialPool(workers, deadline, backend);
     for (const w of workers) {
-      w.removeAllListeners();
+      // Only our own listeners: Worker keeps internal "newListener" hooks that start its message port.
+      for (const event of ["message", "error", "exit"]) w.removeAllListeners(event);
       w.on("message", (m: FromWorker) => {
         if (m.type === "ready") return;
         const done = pool.waiting.get(m.id);
