@@ -100,8 +100,12 @@ export function parseHidden(v: string): number[] {
   return list(v).map((h) => num("hidden", h, 0, { ok: (x) => Number.isInteger(x) && x >= 1 && x <= 4096, text: "layer sizes 1..4096 separated by commas, or 0 for logistic regression" }));
 }
 
-/** Model options: `base` (defaults, or tuned.json) with every flag given on top. */
-export function trainOptions(a: FlagValues, base: TrainOptions = defaultTrainOptions): TrainOptions {
+/**
+ * Model options: `base` (defaults, or tuned.json) with every flag given on top.
+ * `searching`: options without a flag will be searched, so a flag is only
+ * inconsistent with another flag, not with a default.
+ */
+export function trainOptions(a: FlagValues, base: TrainOptions = defaultTrainOptions, searching = false): TrainOptions {
   const o: TrainOptions = {
     hidden: s(a, "hidden") === undefined ? base.hidden : parseHidden(s(a, "hidden") as string),
     activation: oneOf("activation", s(a, "activation"), ACTIVATIONS, base.activation),
@@ -116,8 +120,9 @@ export function trainOptions(a: FlagValues, base: TrainOptions = defaultTrainOpt
     patience: num("patience", s(a, "patience"), base.patience, rules.nonNegativeInt),
     seed: num("seed", s(a, "seed"), base.seed, rules.integer),
   };
-  if (a.momentum !== undefined && o.momentum > 0 && o.optimizer === "adam") throw new UsageError("--momentum applies to --optimizer sgd or rmsprop, not adam");
-  if (a.dropout !== undefined && o.dropout > 0 && o.hidden.length === 0) throw new UsageError("--dropout applies to hidden layers; --hidden 0 (logistic regression) has none");
+  const fixed = (flag: string) => !searching || a[flag] !== undefined;
+  if (a.momentum !== undefined && o.momentum > 0 && o.optimizer === "adam" && fixed("optimizer")) throw new UsageError("--momentum applies to --optimizer sgd or rmsprop, not adam");
+  if (a.dropout !== undefined && o.dropout > 0 && o.hidden.length === 0 && fixed("hidden")) throw new UsageError("--dropout applies to hidden layers; --hidden 0 (logistic regression) has none");
   return o;
 }
 
@@ -134,7 +139,8 @@ export const SEARCH_HELP = `Search
   --space <file.json>     options to search, e.g. {"hidden": [[], [32]], "learningRate": {"logUniform": [0.0001, 0.03]}};
                           default: hidden 0/8/16/32/64/32,16, 4 activations, 3 optimizers, learning rate,
                           momentum, l2, dropout, batch size. Model flags given on the command line stay fixed.
-  --folds <k>             cross-validation folds (default 5 up to 5000 training rows, else 1 = the validation split)
+  --folds <k>             cross-validation folds (default 5 up to 2000 training rows, 3 up to 5000, else 1 = the
+                          validation split)
   --workers <n>           trial threads (default: one per core, here ${availableParallelism()})
   --no-halving            train every trial to --epochs (plain random search, for comparison)
 `;

@@ -67,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
   if (a.tune && a.params) throw new UsageError("--tune searches the options and --params applies chosen ones: use one of them");
   const tuned = a.params ? readTunedOrUsage(a.params) : undefined;
   const data = dataOptions(flags);
-  const train = trainOptions(flags, tuned ? { ...tuned.params } : undefined);
+  const train = trainOptions(flags, tuned ? { ...tuned.params } : undefined, a.tune === true);
   const publish = oneOf("publish", a.publish, ["local", "s3", "none"] as const, "local");
   const facts = publish === "local" || !a["model-name"] ? readWranglerFacts() : undefined;
   const modelName = a["model-name"] ?? facts?.modelName ?? "credit-risk";

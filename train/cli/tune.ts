@@ -43,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
   const out = a.out ?? "tuned.json";
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const result = await runJob(
-    { ...data, train: trainOptions(flags), thresholds: { refer: 0.25, decline: 0.5 }, modelName: "tuned", dryRun: false, tune },
+    { ...data, train: trainOptions(flags, undefined, true), thresholds: { refer: 0.25, decline: 0.5 }, modelName: "tuned", dryRun: false, tune },
     { log, tuneProgress: createTuneProgress(process.stderr, a.quiet ?? false) },
   );
   const tuning = result.tuning!;

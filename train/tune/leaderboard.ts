@@ -45,16 +45,16 @@ export function leaderRows(ranking: Trial[], width: number, top: number): Leader
 }
 
 /** Median µs per row of `model.predict` on 256-row batches, for each row's architecture. */
-export function measureEdgeTime(rows: LeaderRow[], width: number, budgetMs = 60): void {
+export function measureEdgeTime(rows: LeaderRow[], width: number, budgetMs = 80): void {
   const x = tf.randomNormal([256, width], 0, 1, "float32", 1);
   try {
     for (const row of rows) {
       const model = buildModel(width, row.options);
       const times: number[] = [];
       const predict = () => tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
-      for (let i = 0; i < 3; i++) predict();
+      for (let i = 0; i < 10; i++) predict();
       const until = performance.now() + budgetMs;
-      while (times.length < 5 || (performance.now() < until && times.length < 200)) {
+      while (times.length < 20 || (performance.now() < until && times.length < 200)) {
         const t0 = performance.now();
         predict();
         times.push(performance.now() - t0);

@@ -62,14 +62,26 @@ export function rungEpochs(maxEpochs: number, eta: number, count = 4): number[] 
 export interface ScheduleOptions {
   maxEpochs: number;
   eta: number;
-  /** Configurations per bracket. */
-  bracketSize: number;
   folds: number;
   metric: Metric;
   /** Stop sampling after this many trials. */
   maxTrials?: number;
   /** Rungs per bracket (default 4); 1 trains every trial to maxEpochs (plain random search). */
   rungCount?: number;
+}
+
+/**
+ * Epochs × folds a bracket of `size` trials trains when nothing stops early:
+ * every rung's survivors (at least one) train from the previous rung's epochs.
+ */
+export function bracketEpochs(size: number, rungs: number[], eta: number, folds: number): number {
+  let total = 0;
+  let previous = 0;
+  rungs.forEach((r, i) => {
+    total += Math.max(1, Math.floor(size / eta ** i)) * (r - previous) * folds;
+    previous = r;
+  });
+  return total;
 }
 
 /** Mean and sample standard deviation of the folds' metric at their best epochs. */
@@ -83,7 +95,7 @@ export function foldScore(t: Trial, metric: Metric): { mean: number; sd: number 
 export class Scheduler {
   readonly trials: Trial[] = [];
   readonly rungs: number[];
-  private readonly brackets: number[][] = [];
+  private readonly brackets: { ids: number[]; planned: number; trained: number }[] = [];
   private readonly queue: Unit[] = [];
   private readonly pinned = new Map<number, Unit[]>();
 
@@ -102,18 +114,23 @@ export class Scheduler {
     return this.o.maxTrials === undefined || this.trials.length < this.o.maxTrials;
   }
 
-  /** Next unit for `worker`: its own pinned work first, then fresh rung-0 work; `open` may start a new bracket. */
-  next(worker: number, open: () => boolean): Unit | undefined {
+  /**
+   * Next unit for `worker`: its own pinned work first, then fresh rung-0 work.
+   * With nothing queued, `open(remainingTrials)` sizes a new bracket (0: none).
+   */
+  next(worker: number, open: (remaining: number) => number): Unit | undefined {
     const mine = this.pinned.get(worker);
     if (mine?.length) return mine.shift();
-    if (!this.queue.length && this.canOpenBracket() && open()) this.openBracket();
+    if (!this.queue.length && this.canOpenBracket()) {
+      const size = Math.min(open((this.o.maxTrials ?? Infinity) - this.trials.length), (this.o.maxTrials ?? Infinity) - this.trials.length);
+      if (size > 0) this.openBracket(size);
+    }
     const unit = this.queue.shift();
     if (unit) (this.trials[unit.trial] as Trial).worker[unit.fold] = worker;
     return unit;
   }
 
-  private openBracket(): void {
-    const size = Math.min(this.o.bracketSize, (this.o.maxTrials ?? Infinity) - this.trials.length);
+  private openBracket(size: number): void {
     const ids: number[] = [];
     for (let k = 0; k < size; k++) {
       const id = this.trials.length;
@@ -122,12 +139,18 @@ export class Scheduler {
       ids.push(id);
       for (let f = 0; f < this.o.folds; f++) this.queue.push({ trial: id, fold: f, toEpoch: this.rungs[0] as number, options });
     }
-    this.brackets.push(ids);
+    this.brackets.push({ ids, planned: bracketEpochs(size, this.rungs, this.o.eta, this.o.folds), trained: 0 });
+  }
+
+  /** Epochs × folds the open brackets still plan to train (an estimate: early stopping only makes it less). */
+  outstandingEpochs(): number {
+    return this.brackets.reduce((sum, b) => sum + (b.ids.every((id) => (this.trials[id] as Trial).done) ? 0 : Math.max(0, b.planned - b.trained)), 0);
   }
 
   /** A unit finished; returns the trials eliminated by this result (their worker state can go). */
   report(unit: Unit, r: FoldResult): Trial[] {
     const t = this.trials[unit.trial] as Trial;
+    (this.brackets[t.bracket] as { trained: number }).trained += r.epochs - (t.folds[unit.fold]?.epochs ?? 0);
     t.folds[unit.fold] = r;
     t.seconds += r.seconds;
     t.epochs = Math.max(t.epochs, r.epochs);
@@ -143,7 +166,7 @@ export class Scheduler {
 
   /** When every live trial of the bracket finished rung `k`: the best 1/eta go on, the rest are done. */
   private promote(bracket: number, k: number): Trial[] {
-    const live = (this.brackets[bracket] as number[]).map((id) => this.trials[id] as Trial).filter((t) => !t.done);
+    const live = (this.brackets[bracket] as { ids: number[] }).ids.map((id) => this.trials[id] as Trial).filter((t) => !t.done);
     if (live.some((t) => t.rung < k)) return [];
     const atRung = live.filter((t) => t.rung === k);
     if (!atRung.length) return [];

@@ -9,15 +9,18 @@ import { seededRandom } from "../../shared/random.ts";
 import type { Dataset } from "../data/dataset.ts";
 import type { TrainBackend } from "../fit/backend.ts";
 import type { TrainOptions } from "../fit/options.ts";
-import { assignFolds } from "./folds.ts";
+import { advance, dispose, startSession } from "../fit/loop.ts";
+import { assignFolds, foldSplit } from "./folds.ts";
 import { leaderboardTable, leaderRows, measureEdgeTime, type LeaderRow } from "./leaderboard.ts";
 import { TrialPool, type UnitReply } from "./pool.ts";
-import { Scheduler, type Metric, type Trial, type Unit } from "./schedule.ts";
+import { bracketEpochs, Scheduler, type Metric, type Trial, type Unit } from "./schedule.ts";
 import { sampleOptions, type SearchSpace } from "./space.ts";
 
-/** Up to this many training rows, trials are judged by k-fold cross-validation. */
+/** Up to this many training rows, trials are judged by k-fold cross-validation: 5 folds up to 2000 rows, 3 above. */
 export const CV_MAX_ROWS = 5000;
-export const DEFAULT_FOLDS = 5;
+const foldsFor = (rows: number) => (rows <= 2000 ? 5 : rows <= CV_MAX_ROWS ? 3 : 1);
+/** Bracket sizes tried in turn under a time budget (the largest whose whole bracket fits). */
+const BRACKET_SIZES = [27, 9, 3];
 /** Time kept for the end: evaluating the winner, edge timings, packaging (ms). */
 const FIXED_RESERVE_MS = 2500;
 
@@ -30,13 +33,12 @@ export interface TuneOptions {
   startedAt: number;
   metric: Metric;
   space: SearchSpace;
-  /** k for cross-validation; 1 = the validation split; undefined = DEFAULT_FOLDS up to CV_MAX_ROWS rows, else 1. */
+  /** k for cross-validation; 1 = the validation split; undefined = 5 up to 2000 training rows, 3 up to CV_MAX_ROWS, else 1. */
   folds?: number;
   workers: number;
   /** false: every trial trains its full epochs (plain random search, for comparison). */
   halving?: boolean;
   eta?: number;
-  bracketSize?: number;
   backend?: TrainBackend;
 }
 
@@ -73,7 +75,7 @@ export interface SearchResult {
 
 /** How trials are judged for `trainingRows` rows outside the test split (validationShare 0: all of them go into folds). */
 export function selectionPlan(trainingRows: number, folds?: number): { folds: number; validationShare?: number } {
-  const k = folds ?? (trainingRows <= CV_MAX_ROWS ? DEFAULT_FOLDS : 1);
+  const k = folds ?? foldsFor(trainingRows);
   return k > 1 ? { folds: k, validationShare: 0 } : { folds: 1 };
 }
 
@@ -87,22 +89,24 @@ export async function runSearch(data: Dataset, base: TrainOptions, o: TuneOption
   const selection = k > 1 ? `${k}-fold stratified CV on ${data.train.n} training rows` : `validation split of ${data.validation.n} rows`;
   const end = o.timeBudgetMs === undefined ? Infinity : o.startedAt + o.timeBudgetMs;
   if (started + FIXED_RESERVE_MS >= end) {
-    throw new SearchError(`the time budget ${secondsText(o.timeBudgetMs ?? 0)} is too small for one trial: reading and encoding the data already took ${secondsText(started - o.startedAt)}; allow a few minutes (--time-budget 2m)`);
+    throw new SearchError(`the time budget ${secondsText(o.timeBudgetMs ?? 0)} is too small for one trial: start-up, reading and encoding the data already took ${secondsText(started - o.startedAt)}; allow a few minutes (--time-budget 2m)`);
   }
   const foldRows = k > 1 ? (data.train.n * (k - 1)) / k : data.train.n;
   const halving = o.halving ?? true;
   const scheduler = new Scheduler(
-    { maxEpochs: base.epochs, eta: o.eta ?? 3, bracketSize: halving ? (o.bracketSize ?? 27) : o.workers, folds: k, metric: o.metric, ...(o.trials ? { maxTrials: o.trials } : {}), rungCount: halving ? 4 : 1 },
+    { maxEpochs: base.epochs, eta: o.eta ?? 3, folds: k, metric: o.metric, ...(o.trials ? { maxTrials: o.trials } : {}), rungCount: halving ? 4 : 1 },
     (id) => sampleOptions(o.space, base, seededRandom((base.seed ^ Math.imul(id + 1, 0x9e3779b1)) >>> 0)),
   );
   io.log(`tuning: ${selection}; successive halving over ${scheduler.rungs.join("/")} epochs; ${o.workers} worker thread${o.workers > 1 ? "s" : ""}${o.trials ? `; up to ${o.trials} trials` : ""}${Number.isFinite(end) ? `; ${secondsText(end - started)} left of the budget` : ""}`);
-  const pool = await TrialPool.start(o.workers, { backend: o.backend ?? "wasm", rows: data.train, ...(k > 1 ? { fold: assignFolds(data.train.y, k, base.seed) } : { validation: data.validation }) });
+  const fold = k > 1 ? assignFolds(data.train.y, k, base.seed) : undefined;
+  const calibrated = Number.isFinite(end) ? calibrate(data, base, fold) : undefined;
+  const pool = await TrialPool.start(o.workers, { backend: o.backend ?? "wasm", rows: data.train, ...(fold ? { fold } : { validation: data.validation }) });
 
   let epochsTrained = 0;
   let deadlineHit = false;
   const failures: string[] = [];
   const perEpoch: number[] = [];
-  const meanPerEpoch = () => (perEpoch.length ? perEpoch.reduce((s, x) => s + x, 0) / perEpoch.length : undefined);
+  const meanPerEpoch = () => (perEpoch.length ? perEpoch.reduce((s, x) => s + x, 0) / perEpoch.length : calibrated);
   /** The final fit of the current leader, estimated from its own epochs (ms). */
   const finalFitMs = (): number => {
     const leader = scheduler.ranking()[0];
@@ -111,10 +115,16 @@ export async function runSearch(data: Dataset, base: TrainOptions, o: TuneOption
     return ((leader.seconds * 1000) / Math.max(1, epochs)) * (data.train.n / foldRows) * finalEpochs(leader, k);
   };
   const searchDeadline = () => end - FIXED_RESERVE_MS - 1.25 * finalFitMs();
-  const canOpen = () => {
+  /** How many trials a new bracket gets: without a budget the largest; with one, the largest that fits beside the work still planned. */
+  const bracketSize = (remaining: number): number => {
+    const sizes = (halving ? BRACKET_SIZES : [o.workers]).map((n) => Math.min(n, remaining));
     const spe = meanPerEpoch();
-    const rung0Ms = spe === undefined ? 0 : (spe * 1000 * (scheduler.rungs[0] as number) * k * Math.min(o.bracketSize ?? 27, o.trials ?? Infinity)) / o.workers;
-    return Date.now() + rung0Ms < searchDeadline();
+    if (!Number.isFinite(end) || spe === undefined) return sizes[0] as number;
+    const capacity = ((searchDeadline() - Date.now()) / 1000) * o.workers - scheduler.outstandingEpochs() * spe;
+    const fits = sizes.find((n) => bracketEpochs(n, scheduler.rungs, o.eta ?? 3, k) * spe <= capacity);
+    if (fits) return fits;
+    const smallest = sizes[sizes.length - 1] as number;
+    return smallest * (scheduler.rungs[0] as number) * k * spe <= capacity ? smallest : 0;
   };
   const busy = new Array<boolean>(pool.size).fill(false);
   const evaluated = () => scheduler.trials.filter((t) => t.rung >= 0).length;
@@ -155,7 +165,7 @@ export async function runSearch(data: Dataset, base: TrainOptions, o: TuneOption
         for (let w = 0; w < pool.size; w++) {
           if (busy[w]) continue;
           if (Date.now() >= searchDeadline()) { deadlineHit ||= Number.isFinite(end) && scheduler.pending(); continue; }
-          const unit = scheduler.next(w, canOpen);
+          const unit = scheduler.next(w, bracketSize);
           if (!unit) continue;
           busy[w] = true;
           inflight++;
@@ -204,6 +214,19 @@ export async function runSearch(data: Dataset, base: TrainOptions, o: TuneOption
       leaderboard: rows.slice(0, 5).map((r) => ({ config: r.config, auc: r.auc, logLoss: r.logLoss, epochs: r.epochs, parameters: r.parameters, edgeMicrosPerRow: r.edgeMicrosPerRow })),
     },
   };
+}
+
+/** Seconds per epoch of the base options on one fold, measured here and now (machine load included). */
+function calibrate(data: Dataset, base: TrainOptions, fold: Uint8Array | undefined): number {
+  const { train, validation } = fold ? foldSplit(data.train, fold, 0) : { train: data.train, validation: data.validation };
+  const s = startSession(train, validation, { ...base, epochs: 1 });
+  const t0 = performance.now();
+  try {
+    advance(s, 1);
+  } finally {
+    dispose(s);
+  }
+  return (performance.now() - t0) / 1000;
 }
 
 /** Epochs for the refit on every training row: the mean over folds of the best epoch (holdout: the trial's own). */

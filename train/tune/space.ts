@@ -35,7 +35,7 @@ export const defaultSpace: SearchSpace = {
   momentum: { choice: [0, 0.9] },
   l2: { choice: [0, 0, 1e-5, 1e-4, 1e-3] },
   dropout: { choice: [0, 0, 0.1, 0.25] },
-  batchSize: { choice: [16, 32, 64, 128] },
+  batchSize: { choice: [32, 64, 128] },
 };
 
 const KEYS = Object.keys(OPTION_KINDS) as SearchableOption[];
