@@ -18,10 +18,11 @@ export type Metric = "auc" | "logloss";
 export interface FoldResult {
   /** Epochs trained so far. */
   epochs: number;
-  /** The epoch with the lowest validation loss, and its metrics. */
+  /** The epoch with the lowest validation loss (what early stopping would keep). */
   bestEpoch: number;
-  bestLoss: number;
-  bestAuc: number;
+  /** Validation log loss and AUC after each epoch so far. */
+  valLoss: number[];
+  valAuc: number[];
   /** Early stopping ended this fold: more epochs would change nothing. */
   stopped: boolean;
   /** Seconds of training for this unit (and per epoch, for estimates). */
@@ -84,9 +85,28 @@ export function bracketEpochs(size: number, rungs: number[], eta: number, folds:
   return total;
 }
 
-/** Mean and sample standard deviation of the folds' metric at their best epochs. */
+/**
+ * The epoch a refit on every training row would train for: the mean over folds
+ * of the best epoch (with one fold, that fold's best epoch).
+ */
+export function refitEpoch(t: Trial): number {
+  const best = t.folds.map((f) => f?.bestEpoch ?? 0);
+  return Math.max(1, Math.round(best.reduce((s, x) => s + x, 0) / best.length));
+}
+
+/**
+ * Mean and sample standard deviation over folds of the metric at the epoch the
+ * refit will use. Not each fold's own best epoch: the best of many epochs,
+ * picked on the very rows that score it, flatters noisy training most, and
+ * the refit cannot pick per fold anyway.
+ */
 export function foldScore(t: Trial, metric: Metric): { mean: number; sd: number } {
-  const xs = t.folds.map((f) => (metric === "auc" ? f?.bestAuc : f?.bestLoss) ?? NaN);
+  const e = refitEpoch(t);
+  const xs = t.folds.map((f) => {
+    if (!f) return NaN;
+    const series = metric === "auc" ? f.valAuc : f.valLoss;
+    return (t.folds.length === 1 ? series[f.bestEpoch - 1] : series[Math.min(e, series.length) - 1]) ?? NaN;
+  });
   const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
   const sd = xs.length > 1 ? Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (xs.length - 1)) : 0;
   return { mean, sd };

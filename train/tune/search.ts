@@ -13,7 +13,8 @@ import { advance, dispose, startSession } from "../fit/loop.ts";
 import { assignFolds, foldSplit } from "./folds.ts";
 import { leaderboardTable, leaderRows, measureEdgeTime, type LeaderRow } from "./leaderboard.ts";
 import { TrialPool, type UnitReply } from "./pool.ts";
-import { bracketEpochs, Scheduler, type Metric, type Trial, type Unit } from "./schedule.ts";
+import { bracketEpochs, refitEpoch, Scheduler, type Metric, type Trial, type Unit } from "./schedule.ts";
+import { chooseWinner } from "./select.ts";
 import { sampleOptions, type SearchSpace } from "./space.ts";
 
 /** Up to this many training rows, trials are judged by k-fold cross-validation: 5 folds up to 2000 rows, 3 above. */
@@ -187,15 +188,18 @@ export async function runSearch(data: Dataset, base: TrainOptions, o: TuneOption
   }
 
   const ranking = scheduler.ranking();
-  const winner = ranking[0];
-  if (!winner) {
+  const choice = chooseWinner(ranking, o.metric, data.train.width);
+  if (!choice) {
     if (failures.length) throw new SearchError(`every trial failed; the first: ${failures[0]}`);
     const spe = meanPerEpoch();
     const need = spe === undefined ? "" : `; one trial's first rung (${scheduler.rungs[0]} epochs × ${k} folds) needs about ${secondsText((spe * 1000 * (scheduler.rungs[0] as number) * k) / o.workers)} on ${o.workers} workers`;
     throw new SearchError(`the time budget ${secondsText(o.timeBudgetMs ?? 0)} is too small for one trial: data and workers took ${secondsText(Date.now() - o.startedAt)} before the deadline${need}; allow more (e.g. --time-budget 2m)`);
   }
   for (const f of failures.slice(0, 3)) io.log(`warning: ${f}`);
-  const rows = leaderRows(ranking, data.train.width, 10);
+  const winner = choice.winner;
+  if (choice.reason) io.log(`choosing: ${choice.reason}`);
+  // The winner leads the board; the others follow in ranking order.
+  const rows = leaderRows([winner, ...ranking.filter((t) => t !== winner)], data.train.width, 10);
   measureEdgeTime(rows, data.train.width);
   const text = leaderboardTable(rows, o.metric, selection, pool.backend);
   const fullLengthTrials = epochsTrained / (base.epochs * k);
@@ -210,7 +214,11 @@ export async function runSearch(data: Dataset, base: TrainOptions, o: TuneOption
     card: {
       method: `successive halving (eta ${o.eta ?? 3}, rungs ${scheduler.rungs.join("/")} epochs), ${selection}`,
       metric: o.metric, evaluated: evaluated(), sampled: scheduler.trials.length, seconds: Number(seconds.toFixed(1)),
-      winner: { trial: first.trial, auc: first.auc, logLoss: first.logLoss, epochs: winnerOptions.epochs, refit: k > 1 ? "every training row, fixed epochs (mean best epoch over the folds)" : "same split as the trial" },
+      winner: {
+        trial: first.trial, auc: first.auc, logLoss: first.logLoss, epochs: winnerOptions.epochs,
+        rule: `simplest final trial within one standard error (${choice.standardError.toFixed(4)}) of the best (trial ${choice.best.id})`,
+        refit: k > 1 ? "every training row, fixed epochs (mean best epoch over the folds)" : "same split as the trial",
+      },
       leaderboard: rows.slice(0, 5).map((r) => ({ config: r.config, auc: r.auc, logLoss: r.logLoss, epochs: r.epochs, parameters: r.parameters, edgeMicrosPerRow: r.edgeMicrosPerRow })),
     },
   };
@@ -229,9 +237,7 @@ function calibrate(data: Dataset, base: TrainOptions, fold: Uint8Array | undefin
   return (performance.now() - t0) / 1000;
 }
 
-/** Epochs for the refit on every training row: the mean over folds of the best epoch (holdout: the trial's own). */
+/** Epochs of the final fit: the refit epoch on every training row (holdout: the trial's own run, early stopping included). */
 function finalEpochs(t: Trial, k: number): number {
-  if (k === 1) return t.epochs;
-  const best = t.folds.map((f) => f?.bestEpoch ?? 0);
-  return Math.max(1, Math.round(best.reduce((s, x) => s + x, 0) / best.length));
+  return k === 1 ? t.epochs : refitEpoch(t);
 }

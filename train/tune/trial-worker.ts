@@ -45,7 +45,10 @@ function run(id: number, unit: Unit): FromWorker {
     const best = s.best;
     return {
       type: "result", id,
-      result: { epochs: s.epoch, bestEpoch: best?.epoch ?? s.epoch, bestLoss: best?.loss ?? NaN, bestAuc: best?.auc ?? NaN, stopped: s.stoppedEarly, seconds },
+      result: {
+        epochs: s.epoch, bestEpoch: best?.epoch ?? s.epoch, stopped: s.stoppedEarly, seconds,
+        valLoss: s.history.map((h) => h.valLoss ?? NaN), valAuc: s.history.map((h) => h.valAuc ?? NaN),
+      },
     };
   } catch (e) {
     if (s) { sessions.delete(key); dispose(s); }
