@@ -72,7 +72,7 @@ export function measureEdgeTime(rows: LeaderRow[], width: number, budgetMs = 80)
 export function leaderboardTable(rows: LeaderRow[], metric: Metric, selection: string, backend: string): string {
   const score = (r: LeaderRow) => (metric === "auc" ? r.auc : r.logLoss);
   return table(
-    `Leaderboard (${selection}): #1 is the winner, the fewest weights within one standard error of the best final score; then by ${metric === "auc" ? "AUC" : "log loss"} at the highest rung reached. Edge µs/row: tfjs ${backend}, 256-row batches`,
+    `Leaderboard (${selection}): #1 is the winner: the best final score, or a logistic regression within one standard error of it; then by ${metric === "auc" ? "AUC" : "log loss"} at the highest rung reached. Edge µs/row: tfjs ${backend}, 256-row batches`,
     ["#", "trial", "config", `${metric === "auc" ? "AUC" : "log loss"} ± sd`, metric === "auc" ? "log loss" : "AUC", "epochs (best)", "params", "KiB", "edge µs/row"],
     rows.map((r) => [
       r.rank, r.trial, r.config, `${fmt(score(r).mean, 4)} ± ${fmt(score(r).sd, 4)}`, fmt(metric === "auc" ? r.logLoss.mean : r.auc.mean, 4),

@@ -216,7 +216,7 @@ export async function runSearch(data: Dataset, base: TrainOptions, o: TuneOption
       metric: o.metric, evaluated: evaluated(), sampled: scheduler.trials.length, seconds: Number(seconds.toFixed(1)),
       winner: {
         trial: first.trial, auc: first.auc, logLoss: first.logLoss, epochs: winnerOptions.epochs,
-        rule: `simplest final trial within one standard error (${choice.standardError.toFixed(4)}) of the best (trial ${choice.best.id})`,
+        rule: `best final score, or a logistic regression within one standard error (${choice.standardError.toFixed(4)}) of it; best: trial ${choice.best.id}`,
         refit: k > 1 ? "every training row, fixed epochs (mean best epoch over the folds)" : "same split as the trial",
       },
       leaderboard: rows.slice(0, 5).map((r) => ({ config: r.config, auc: r.auc, logLoss: r.logLoss, epochs: r.epochs, parameters: r.parameters, edgeMicrosPerRow: r.edgeMicrosPerRow })),
