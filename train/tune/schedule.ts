@@ -184,19 +184,30 @@ export class Scheduler {
     (this.trials[unit.trial] as Trial).done = true;
   }
 
-  /** When every live trial of the bracket finished rung `k`: the best 1/eta go on, the rest are done. */
+  /**
+   * When every live trial of the bracket finished rung `k`: the best 1/eta go
+   * on, the rest are done. Logistic regressions and networks are ranked
+   * apart, so the best logistic regression always reaches the last rung: it
+   * learns slower in its first epochs and would otherwise be cut before the
+   * comparison that matters (see select.ts).
+   */
   private promote(bracket: number, k: number): Trial[] {
     const live = (this.brackets[bracket] as { ids: number[] }).ids.map((id) => this.trials[id] as Trial).filter((t) => !t.done);
     if (live.some((t) => t.rung < k)) return [];
     const atRung = live.filter((t) => t.rung === k);
     if (!atRung.length) return [];
     if (k === this.rungs.length - 1) { atRung.forEach((t) => { t.done = true; }); return atRung; }
-    const ranked = atRung.sort((a, b) => this.better(b) - this.better(a) || a.id - b.id);
-    const keep = Math.max(1, Math.floor(ranked.length / this.o.eta));
-    const dropped = ranked.slice(keep);
+    const kept: Trial[] = [];
+    const dropped: Trial[] = [];
+    for (const logistic of [true, false]) {
+      const ranked = atRung.filter((t) => (t.options.hidden.length === 0) === logistic).sort((a, b) => this.better(b) - this.better(a) || a.id - b.id);
+      const keep = Math.max(1, Math.floor(ranked.length / this.o.eta));
+      kept.push(...ranked.slice(0, keep));
+      dropped.push(...ranked.slice(keep));
+    }
     dropped.forEach((t) => { t.done = true; });
     const toEpoch = this.rungs[k + 1] as number;
-    for (const t of ranked.slice(0, keep)) {
+    for (const t of kept) {
       const units = t.folds.map((f, fold) => ({ f, fold })).filter(({ f }) => !f?.stopped);
       if (!units.length) { t.rung = k + 1; continue; }
       for (const { fold } of units) {
@@ -207,7 +218,7 @@ export class Scheduler {
       }
     }
     // A promoted trial whose folds had all stopped early moved up at once: the next rung may be complete already.
-    return [...dropped, ...(ranked.slice(0, keep).some((t) => t.rung === k + 1) ? this.promote(bracket, k + 1) : [])];
+    return [...dropped, ...(kept.some((t) => t.rung === k + 1) ? this.promote(bracket, k + 1) : [])];
   }
 
   /** Work is queued or running somewhere. */
