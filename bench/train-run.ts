@@ -19,6 +19,8 @@ export interface TrainRun {
   fitS?: number;
   epochs?: number;
   auc?: number;
+  /** The written version directory (manifest.json, model.json, weights.bin). */
+  dir?: string;
 }
 
 interface Summary { status: string; seconds: number; model?: { name: string; version: string }; metrics?: { auc: number } }
@@ -31,9 +33,10 @@ export async function trainRun(args: string[], outDir: string, timeoutMs: number
   const summary = JSON.parse(line) as Summary;
   const run: TrainRun = { args, wallS: r.wallMs / 1000, maxRssMiB: (r.maxRssKiB ?? NaN) / 1024, jobS: summary.seconds };
   if (summary.model) {
-    const manifest = JSON.parse(readFileSync(join(outDir, keys.file(summary.model.name, summary.model.version, MANIFEST_FILE)), "utf8")) as { card: { training: { backend: string; seconds: number; epochsRun: number } } };
+    const dir = join(outDir, keys.version(summary.model.name, summary.model.version));
+    const manifest = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), "utf8")) as { card: { training: { backend: string; seconds: number; epochsRun: number } } };
     const t = manifest.card.training;
-    Object.assign(run, { backend: t.backend, fitS: t.seconds, epochs: t.epochsRun, auc: summary.metrics?.auc });
+    Object.assign(run, { backend: t.backend, fitS: t.seconds, epochs: t.epochsRun, auc: summary.metrics?.auc, dir });
   }
   return run;
 }

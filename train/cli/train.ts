@@ -66,6 +66,8 @@ export async function main(argv: string[]): Promise<number> {
   if (!a.tune && searchFlags.length) throw new UsageError(`--${searchFlags[0]} belongs to the search: add --tune (or use npm run tune)`);
   if (a.tune && a.params) throw new UsageError("--tune searches the options and --params applies chosen ones: use one of them");
   const tuned = a.params ? readTunedOrUsage(a.params) : undefined;
+  const overriding = Object.keys(MODEL_FLAGS).filter((f) => flags[f] !== undefined);
+  if (tuned && overriding.length) process.stderr.write(`--params ${a.params}: --${overriding.join(", --")} given here override${overriding.length === 1 ? "s" : ""} it\n`);
   const data = dataOptions(flags);
   const train = trainOptions(flags, tuned ? { ...tuned.params } : undefined, a.tune === true);
   const publish = oneOf("publish", a.publish, ["local", "s3", "none"] as const, "local");

@@ -49,7 +49,8 @@ const round = (x: number) => Math.round(x * 1e6) / 1e6;
 export async function compress(c: CompressInput): Promise<Compressed> {
   let model = c.model;
   const report: Record<string, unknown> = {};
-  if (c.prune) {
+  if (c.prune && hiddenSizes(model).length === 0) c.log("--prune: a logistic regression has no hidden units to remove; nothing pruned");
+  else if (c.prune) {
     const hiddenBefore = hiddenSizes(model);
     const aucBefore = rocAuc(c.test.y, predictProba(model, c.test));
     const cut = pruneUnits(model, c.prune.sparsity, c.options);
