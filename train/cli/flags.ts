@@ -134,7 +134,7 @@ export const SEARCH_FLAGS = {
 export const SEARCH_HELP = `Search
   --trials <n>            stop after n configurations
   --time-budget <t>       finish everything (data, search, final fit) within t: 90s, 10m, 1h, 1h30m
-                          (default without either: --trials 27)
+                          (default without either: --trials 81, three brackets of 27)
   --metric auc|logloss    what the search maximises / minimises (default auc)
   --space <file.json>     options to search, e.g. {"hidden": [[], [32]], "learningRate": {"logUniform": [0.0001, 0.03]}};
                           default: hidden 0/8/16/32/64/32,16, 4 activations, 3 optimizers, learning rate,
@@ -178,7 +178,7 @@ export function searchOptions(a: FlagValues, startedAt: number): TuneOptions {
   }
   const budget = s(a, "time-budget") === undefined ? undefined : parseDuration("time-budget", s(a, "time-budget") as string);
   if (budget !== undefined && !(budget > 0)) throw new UsageError(`--time-budget: expected a duration above 0, found "${s(a, "time-budget")}"`);
-  const trials = s(a, "trials") === undefined ? (budget === undefined ? 27 : undefined) : num("trials", s(a, "trials"), 0, rules.positiveInt);
+  const trials = s(a, "trials") === undefined ? (budget === undefined ? 81 : undefined) : num("trials", s(a, "trials"), 0, rules.positiveInt);
   const folds = s(a, "folds") === undefined ? undefined : num("folds", s(a, "folds"), 0, { ok: (x) => Number.isInteger(x) && x >= 1 && x <= 20, text: "a whole number from 1 to 20" });
   return {
     ...(trials !== undefined ? { trials } : {}),

@@ -63,7 +63,7 @@ export function createTuneProgress(stream: NodeJS.WriteStream = process.stderr, 
     update: (st) => {
       if (Date.now() - last < 10_000) return;
       last = Date.now();
-      stream.write(`tuning: ${st.evaluated} trials judged · best ${st.metric} ${best(st)} · ${left(st.leftMs)} left\n`);
+      stream.write(`tuning: ${st.evaluated} trials judged · best ${st.metric} ${best(st)}${st.leftMs === undefined ? "" : ` · ${left(st.leftMs)} left`}\n`);
     },
     stop() {},
   };
