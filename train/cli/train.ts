@@ -75,6 +75,7 @@ export async function main(argv: string[]): Promise<number> {
   const modelName = a["model-name"] ?? facts?.modelName ?? "credit-risk";
   if (!MODEL_NAME_PATTERN.test(modelName)) throw new UsageError(`--model-name: "${modelName}" must be lowercase letters, digits, ".", "_" or "-"`);
   const prune = a.prune === undefined ? undefined : num("prune", a.prune, 0, { ok: (x) => x > 0 && x < 1, text: "a share above 0 and below 1 (e.g. 0.5 removes half the hidden units)" });
+  if (prune === undefined && a["fine-tune-epochs"] !== undefined) throw new UsageError("--fine-tune-epochs applies after --prune");
   if (prune !== undefined && train.hidden.length === 0 && !a.tune) throw new UsageError("--prune removes hidden units; --hidden 0 (logistic regression) has none");
   const o: JobOptions = {
     ...data,
