@@ -86,6 +86,7 @@ describe("successive halving", () => {
   it("rungs grow by eta up to the full epochs; a bracket of 27 costs a fraction of 27 full trainings", () => {
     expect(rungEpochs(100, 3)).toEqual([4, 12, 36, 100]);
     expect(rungEpochs(3, 3)).toEqual([1, 3]);
+    expect(rungEpochs(30, 3)).toEqual([1, 3, 9, 30]);
     expect(rungEpochs(100, 3, 1)).toEqual([100]);
     expect(bracketEpochs(27, [4, 12, 36, 100], 3, 1)).toBe(27 * 4 + 9 * 8 + 3 * 24 + 64);
     expect(bracketEpochs(27, [4, 12, 36, 100], 3, 1) * 3).toBeLessThan(27 * 100);

@@ -129,7 +129,7 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
   const card = modelCard({
     o: { ...o, validationShare: prepared.validationShare }, spec, profile, ignored: prepared.ignored, data, baseRate: rate, test, baseline, scores,
     ...(validationScores ? { validationScores } : {}), trained, train: options, servedHidden: small.hidden, head: binaryHead, backend, fitSeconds,
-    ...(small.report ? { compression: { ...small.report, ...(o.prune ? { fineTuneEpochsAllowed: o.prune.fineTuneEpochs } : {}) } } : {}),
+    ...(small.report ? { compression: small.report } : {}),
     ...(tuning ? { tuning: tuning.card } : o.tuned ? { tuning: { params: o.tuned.path } } : {}),
   });
   const artifact = await packageArtifact({

@@ -29,7 +29,7 @@ ${MODEL_HELP}  --params <tuned.json>         start from the options npm run tune
 
 Compression (default off)
   --prune <share>               remove this share of each hidden layer's units (smallest weights), then fine-tune
-  --fine-tune-epochs <n>        epochs of fine-tuning after pruning (default: a quarter of --epochs, at least 5)
+  --fine-tune-epochs <n>        epochs of fine-tuning after pruning (default: a quarter of the epochs trained, at least 2)
   --quantize float16|uint8      store the weights 2× / 4× smaller; the edge dequantizes them on load
 
 ${SEARCH_HELP}
@@ -86,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
     keepTestRows: a["max-auc-drop"] !== undefined,
     modelName,
     dryRun: a["dry-run"] ?? false,
-    ...(prune !== undefined ? { prune: { sparsity: prune, fineTuneEpochs: num("fine-tune-epochs", a["fine-tune-epochs"], Math.max(5, Math.round(train.epochs / 4)), rules.positiveInt) } } : {}),
+    ...(prune !== undefined ? { prune: { sparsity: prune, ...(a["fine-tune-epochs"] !== undefined ? { fineTuneEpochs: num("fine-tune-epochs", a["fine-tune-epochs"], 0, rules.positiveInt) } : {}) } } : {}),
     ...(a.quantize !== undefined ? { quantize: oneOf<WeightDtype>("quantize", a.quantize, WEIGHT_DTYPES, "uint8") } : {}),
     ...(tuned ? { tuned: { path: a.params as string, features: tuned.features } } : {}),
     ...(a.tune ? { tune: searchOptions(flags, startedAt) } : {}),

@@ -20,8 +20,11 @@ import { pruneUnits } from "./prune.ts";
 export interface PruneRequest {
   /** Share of each hidden layer's units to remove (0 < s < 1). */
   sparsity: number;
-  /** Training epochs after pruning (early stopping as in training when there is a validation split). */
-  fineTuneEpochs: number;
+  /**
+   * Training epochs after pruning (early stopping as in training when there is a validation split);
+   * default: a quarter of the epochs the network was trained for, at least 2.
+   */
+  fineTuneEpochs?: number;
 }
 
 export interface CompressInput {
@@ -55,7 +58,8 @@ export async function compress(c: CompressInput): Promise<Compressed> {
     const aucBefore = rocAuc(c.test.y, predictProba(model, c.test));
     const cut = pruneUnits(model, c.prune.sparsity, c.options);
     const aucCut = rocAuc(c.test.y, predictProba(cut.model, c.test));
-    const fine = trainModel(c.train, c.validation, { ...c.options, hidden: cut.hidden, epochs: c.prune.fineTuneEpochs }, c.onEpoch, cut.model);
+    const epochs = c.prune.fineTuneEpochs ?? Math.max(2, Math.round(c.options.epochs / 4));
+    const fine = trainModel(c.train, c.validation, { ...c.options, hidden: cut.hidden, epochs }, c.onEpoch, cut.model);
     cut.model.dispose();
     model.dispose();
     model = fine.model;
@@ -63,7 +67,7 @@ export async function compress(c: CompressInput): Promise<Compressed> {
     c.log(`pruned hidden units ${hiddenBefore.join(",")} → ${cut.hidden.join(",")}: test AUC ${aucBefore.toFixed(4)} before, ${aucCut.toFixed(4)} right after the cut, ${aucAfter.toFixed(4)} after ${fine.history.length} fine-tuning epochs`);
     report.prune = {
       sparsity: c.prune.sparsity, structured: true, hiddenBefore, hiddenAfter: cut.hidden,
-      fineTuneEpochs: fine.history.length, bestEpoch: fine.bestEpoch,
+      fineTuneEpochs: { allowed: epochs, run: fine.history.length, best: fine.bestEpoch },
       testAuc: { before: round(aucBefore), afterCut: round(aucCut), afterFineTuning: round(aucAfter) },
     };
   }

@@ -51,11 +51,11 @@ export interface Unit {
   options: TrainOptions;
 }
 
-/** Epoch counts of the rungs: r0, r0·eta, … up to maxEpochs (at most `count` rungs). */
+/** Epoch counts of the rungs: r0, r0·eta, … and maxEpochs last (at most `count` rungs). */
 export function rungEpochs(maxEpochs: number, eta: number, count = 4): number[] {
   const r0 = Math.max(1, Math.round(maxEpochs / eta ** (count - 1)));
   const out: number[] = [];
-  for (let r = r0; r < maxEpochs; r *= eta) out.push(r);
+  for (let i = 0, r = r0; i < count - 1 && r < maxEpochs; i++, r *= eta) out.push(r);
   out.push(maxEpochs);
   return out;
 }
