@@ -43,6 +43,7 @@ const ACTIVATIONS: Record<string, (v: number) => number> = {
   sigmoid: (v) => 1 / (1 + Math.exp(-v)),
   linear: (v) => v,
   tanh: Math.tanh,
+  elu: (v) => (v > 0 ? v : Math.expm1(v)),
 };
 
 function denseLayers(model: tfl.LayersModel): Dense[] {

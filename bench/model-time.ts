@@ -5,6 +5,7 @@
  * Float32Array forward pass of the same weights.
  */
 import { MODEL_FILE, WEIGHTS_FILE } from "../shared/artifact.ts";
+import type { Artifact } from "../train/store/package.ts";
 import { transform } from "../shared/preprocess.ts";
 import type { Context } from "./context.ts";
 import { testInstances } from "./instances.ts";
@@ -27,14 +28,35 @@ export interface ModelTimeCase {
 
 export interface ModelTimeResult { budgetMs: number; cases: ModelTimeCase[] }
 
-export async function modelTime(ctx: Context): Promise<ModelTimeResult> {
-  const [build, artifact] = [await ctx.modelTimeBuild(), await ctx.artifact()];
+/** The tfjs forward pass and its plain-loop floor for one model, backend and batch, in the running model-time worker. */
+export async function timeForwardPass(url: URL | string, artifact: Pick<Artifact, "files">, backend: "wasm" | "cpu", x: number[], rows: number, budgetMs: number): Promise<ModelTimeResponse> {
   const topology = JSON.parse(new TextDecoder().decode(artifact.files.get(MODEL_FILE))) as { modelTopology: object; weightsManifest: { weights: ModelTimeRequest["weightSpecs"] }[] };
   const weights = artifact.files.get(WEIGHTS_FILE);
   if (!weights) throw new Error("the artifact has no weights");
+  const req: ModelTimeRequest = {
+    backend, modelTopology: topology.modelTopology, weightSpecs: topology.weightsManifest.flatMap((g) => g.weights),
+    weightsBase64: Buffer.from(weights).toString("base64"), x, rows, budgetMs, minIterations: rows > 32 ? 20 : 200,
+  };
+  const res = await fetch(url, { method: "POST", body: JSON.stringify(req) });
+  const json = (await res.json()) as ModelTimeResponse | { error: string };
+  if ("error" in json) throw new Error(`model-time worker (${backend}, ${rows} rows): ${json.error}`);
+  if (json.backend !== backend) throw new Error(`asked for ${backend}, the isolate ran ${json.backend}${json.fallbackReason ? ` (${json.fallbackReason})` : ""}`);
+  if (!(json.maxAbsDiff < 1e-4)) throw new Error(`the plain forward pass disagrees with tfjs by ${json.maxAbsDiff}`);
+  return json;
+}
+
+/** `rows` encoded test applicants, row-major, repeated as needed. */
+export function encodedRows(artifact: Pick<Artifact, "manifest">, rows: number): number[] {
   const state = artifact.manifest.preprocess;
   const encoded = testInstances(artifact.manifest.spec, 256).map((i) => transform(state, i));
-  const explainRows = state.steps.length + 1;
+  const x: number[] = [];
+  for (let r = 0; r < rows; r++) x.push(...(encoded[r % encoded.length] as Float32Array));
+  return x;
+}
+
+export async function modelTime(ctx: Context): Promise<ModelTimeResult> {
+  const [build, artifact] = [await ctx.modelTimeBuild(), await ctx.artifact()];
+  const explainRows = artifact.manifest.preprocess.steps.length + 1;
   const sizes: [string, number][] = [["1 row", 1], [`1 applicant + reasons (${explainRows} rows)`, explainRows], ["256 rows", 256]];
   const budgetMs = ctx.quick ? 300 : 2000;
 
@@ -44,17 +66,7 @@ export async function modelTime(ctx: Context): Promise<ModelTimeResult> {
     const cases: ModelTimeCase[] = [];
     for (const backend of ["wasm", "cpu"] as const) {
       for (const [label, rows] of sizes) {
-        const x: number[] = [];
-        for (let r = 0; r < rows; r++) x.push(...(encoded[r % encoded.length] as Float32Array));
-        const req: ModelTimeRequest = {
-          backend, modelTopology: topology.modelTopology, weightSpecs: topology.weightsManifest.flatMap((g) => g.weights),
-          weightsBase64: Buffer.from(weights).toString("base64"), x, rows, budgetMs, minIterations: rows > 32 ? 20 : 200,
-        };
-        const res = await fetch(w.url, { method: "POST", body: JSON.stringify(req) });
-        const json = (await res.json()) as ModelTimeResponse | { error: string };
-        if ("error" in json) throw new Error(`model-time worker (${backend}, ${rows} rows): ${json.error}`);
-        if (json.backend !== backend) throw new Error(`asked for ${backend}, the isolate ran ${json.backend}${json.fallbackReason ? ` (${json.fallbackReason})` : ""}`);
-        if (!(json.maxAbsDiff < 1e-4)) throw new Error(`the plain forward pass disagrees with tfjs by ${json.maxAbsDiff}`);
+        const json = await timeForwardPass(w.url, artifact, backend, encodedRows(artifact, rows), rows, budgetMs);
         cases.push({
           backend, label, rows, msPerPrediction: json.tfjs.msPerPrediction, iterations: json.tfjs.iterations,
           plainMsPerPrediction: json.plain.msPerPrediction, plainIterations: json.plain.iterations,

@@ -19,6 +19,8 @@ import { serve, serveTable } from "./serve.ts";
 import { size, sizeTable } from "./size.ts";
 import { targets, targetsTable, type Sections } from "./targets.ts";
 import { train, trainTable } from "./train.ts";
+import { options, optionsTable } from "./options.ts";
+import { tune, tuneTable } from "./tune.ts";
 
 interface Section<K extends keyof Sections> {
   key: K;
@@ -36,6 +38,8 @@ const SECTIONS = [
   section({ key: "train", title: "training", run: train, print: trainTable }),
   section({ key: "scale", title: "scale", run: scale, print: scaleTable }),
   section({ key: "auth", title: "authentication cost and hostile bodies", run: auth, print: authTable }),
+  section({ key: "options", title: "smaller models (pruning, quantization, logistic)", run: options, print: optionsTable }),
+  section({ key: "tune", title: "tuning under a time budget", run: tune, print: tuneTable }),
 ];
 
 const RESULTS = "bench/results";

@@ -7,6 +7,8 @@ import type { SizeResult } from "./size.ts";
 import { fmt, table } from "./table.ts";
 import type { TrainResult } from "./train.ts";
 import type { ModelTimeResult } from "./model-time.ts";
+import type { OptionsResult } from "./options.ts";
+import type { TuneResult } from "./tune.ts";
 
 export interface Sections {
   serve?: ServeResult;
@@ -16,6 +18,8 @@ export interface Sections {
   train?: TrainResult;
   scale?: ScaleResult;
   auth?: AuthResult;
+  options?: OptionsResult;
+  tune?: TuneResult;
 }
 
 export interface Target {
@@ -51,6 +55,9 @@ export function targets(s: Sections): Target[] {
   const epochs = s.train?.epochs ?? 100;
   const largest = s.scale?.rows.at(-1);
   const monitorRss = largest?.monitor ? largest.monitor.maxRssMiB / largest.floor.maxRssMiB : undefined;
+  const variant = (name: string) => s.options?.rows.find((r) => r.variant === name);
+  const tuned = s.tune?.runs.find((r) => r.halving);
+  const quickTune = s.tune && s.tune.budgetS !== 120 ? { note: `${s.tune.budgetS} s budget (quick)` } : {};
   return [
     judge({ goal: "/predict 1 applicant with reasons, p50 ≤ 1.25× floor (1 conn)", limit: 1.25, kind: "max", strict: false, unit: "×", value: serveCase("predict 1 reasons 1c") }),
     judge({ goal: "/predict 256 applicants with reasons, p50 ≤ 1.5× floor (1 conn)", limit: 1.5, kind: "max", strict: false, unit: "×", value: serveCase("predict 256 reasons 1c") }),
@@ -72,6 +79,12 @@ export function targets(s: Sections): Target[] {
     judge({ goal: "JWT verification adds ≤ 0.1 ms p50 to a 1-applicant /predict (vs API key)", limit: 0.1, kind: "max", strict: false, unit: "ms", value: s.auth?.jwtAddedP50Ms, note: "worse of RS256 and ES256; a token's repeat requests (verified-token cache)" }),
     judge({ goal: "same, first request of each token (signature checked)", limit: 0.1, kind: "max", strict: false, unit: "ms", value: s.auth?.jwtFirstUseAddedP50Ms, note: "worse of RS256 and ES256" }),
     judge({ goal: "1 MB of unknown keys refused in ≤ 20 ms server time", limit: 20, kind: "max", strict: false, unit: "ms", value: s.auth?.hostileServerMs }),
+    judge({ goal: "--prune 0.5 loses ≤ 0.005 test AUC", limit: 0.005, kind: "max", strict: false, unit: "", value: variant("--prune 0.5") && -variant("--prune 0.5")!.aucChange }),
+    judge({ goal: "--quantize uint8 loses ≤ 0.002 test AUC", limit: 0.002, kind: "max", strict: false, unit: "", value: variant("--quantize uint8") && -variant("--quantize uint8")!.aucChange }),
+    judge({ goal: "--quantize uint8 weights.bin ≈ 4× smaller (≥ 3.9×)", limit: 3.9, kind: "min", strict: false, unit: "×", value: variant("--quantize uint8")?.sizeVsFloor }),
+    judge({ goal: "tune --time-budget finishes within budget + 10 %", limit: 1.1, kind: "max", strict: false, unit: "×", value: s.tune?.wallVsBudget, ...quickTune }),
+    judge({ goal: "tune judges ≥ 3× the trials of full-length training", limit: 3, kind: "min", strict: false, unit: "×", value: s.tune?.trialsVsPlain, ...quickTune }),
+    judge({ goal: "tune's pick: test AUC ≥ 0.852 (the default network)", limit: 0.852, kind: "min", strict: false, unit: "", value: tuned?.testAuc, ...quickTune }),
   ];
 }
 

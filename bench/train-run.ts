@@ -22,6 +22,8 @@ export interface TrainRun {
   /** The model report: analysis + rendering seconds and size (part of jobS). */
   reportS?: number;
   reportKiB?: number;
+  /** The written version directory (manifest.json, model.json, weights.bin). */
+  dir?: string;
 }
 
 interface Summary { status: string; seconds: number; model?: { name: string; version: string }; metrics?: { auc: number }; report?: { seconds: number; bytes: number } }
@@ -34,9 +36,10 @@ export async function trainRun(args: string[], outDir: string, timeoutMs: number
   const summary = JSON.parse(line) as Summary;
   const run: TrainRun = { args, wallS: r.wallMs / 1000, maxRssMiB: (r.maxRssKiB ?? NaN) / 1024, jobS: summary.seconds };
   if (summary.model) {
-    const manifest = JSON.parse(readFileSync(join(outDir, keys.file(summary.model.name, summary.model.version, MANIFEST_FILE)), "utf8")) as { card: { training: { backend: string; seconds: number; epochsRun: number } } };
+    const dir = join(outDir, keys.version(summary.model.name, summary.model.version));
+    const manifest = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), "utf8")) as { card: { training: { backend: string; seconds: number; epochsRun: number } } };
     const t = manifest.card.training;
-    Object.assign(run, { backend: t.backend, fitS: t.seconds, epochs: t.epochsRun, auc: summary.metrics?.auc });
+    Object.assign(run, { backend: t.backend, fitS: t.seconds, epochs: t.epochsRun, auc: summary.metrics?.auc, dir });
     if (summary.report) Object.assign(run, { reportS: summary.report.seconds, reportKiB: summary.report.bytes / 1024 });
   }
   return run;

@@ -6,6 +6,9 @@
  * CPU parity test runs the trained network through exactly this set.
  * Kernel set seen in use (Node probe over load + predict): Add, Identity,
  * Reshape, Sigmoid, Slice, _FusedMatMul; the others cover other Dense configs.
+ * Every `--activation` the trainer offers is served by this set: relu and elu
+ * fuse into _FusedMatMul, tanh and sigmoid run as BatchMatMul + Add + Tanh /
+ * Sigmoid (test/edge-options.test.ts serves each through the CPU fallback).
  */
 import { registerKernel, type KernelConfig } from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu/dist/base.js";

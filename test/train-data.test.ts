@@ -40,7 +40,7 @@ const text = (header: string[], body: string[][]) => [header, ...body].map((r) =
 function job(data: string, overrides: Partial<JobOptions> = {}): JobOptions {
   return quickJob({
     data, target: "y", spec: undefined, testRows: undefined,
-    train: { hidden: [8], epochs: 3, batchSize: 16, learningRate: 0.05, patience: 0, seed: 1 },
+    train: { ...quickJob().train, hidden: [8], epochs: 3, batchSize: 16, learningRate: 0.05, patience: 0, seed: 1 },
     ...overrides,
   });
 }

@@ -14,7 +14,8 @@ import { useBackend } from "../train/fit/backend.ts";
 import { buildDataset } from "../train/data/dataset.ts";
 import { defaultInferOptions, inferSpec } from "../train/data/infer.ts";
 import { profileCsv } from "../train/data/profile.ts";
-import { trainModel } from "../train/fit/model.ts";
+import { trainModel } from "../train/fit/loop.ts";
+import { defaultTrainOptions } from "../train/fit/options.ts";
 import { readPointer } from "../train/store/publish.ts";
 import { createS3Client } from "../train/store/storage.ts";
 import { fixtures, readArtifact } from "./helpers/fixtures.ts";
@@ -39,7 +40,7 @@ describe("training job faults", () => {
     x[7] = NaN;
     const y = new Float32Array(40).map((_, i) => i % 2);
     const m = { x, y, n: 40, width: 2 };
-    expect(() => trainModel(m, m, { hidden: [4], epochs: 2, batchSize: 8, learningRate: 0.01, patience: 0, seed: 1 }))
+    expect(() => trainModel(m, m, { ...defaultTrainOptions, hidden: [4], epochs: 2, batchSize: 8, learningRate: 0.01, patience: 0, seed: 1 }))
       .toThrow(/training diverged: the loss became NaN in epoch 1; try a lower --learning-rate/);
   });
 
@@ -86,7 +87,7 @@ describe("training job faults", () => {
   describe("the not-worse-than-current gate (--max-auc-drop)", () => {
     it("refuses a clearly worse model on the same test rows and leaves the pointer", async () => {
       const before = await pointerVersion();
-      const worse = await runJob(quickJob({ keepTestRows: true, train: { hidden: [8], epochs: 1, batchSize: 512, learningRate: 0.01, patience: 0, seed: 5 } }), { log: () => {} });
+      const worse = await runJob(quickJob({ keepTestRows: true, train: { ...quickJob().train, hidden: [8], epochs: 1, batchSize: 512, learningRate: 0.01, patience: 0, seed: 5 } }), { log: () => {} });
       const gate = async (client: Parameters<typeof checkNotWorse>[0], current: Parameters<typeof checkNotWorse>[3]) => {
         await checkNotWorse(client, w.s3.bucket, "credit-risk", current, { newAuc: worse.test!.auc, testRows: worse.testRows!, testLabels: worse.testLabels!, maxDrop: 0.01 });
       };

@@ -1,83 +1,64 @@
 /**
  * The training job as a function: data → spec → split → preprocessing →
- * model → evaluation → gates → artifact → publish. No process exits or argv
- * here (that is `cli.ts`), so tests drive the whole job directly.
+ * (search) → model → (pruning, quantization) → evaluation → gates → artifact.
+ * No process exits or argv here (that is `cli/`), so tests drive the whole job
+ * directly.
  */
-import { readFileSync } from "node:fs";
-import * as tf from "@tensorflow/tfjs-core";
-import { type } from "arktype";
-import type { Thresholds } from "../shared/artifact.ts";
-import { defaultFitOptions, outputColumns, type Row, type Scaler } from "../shared/preprocess.ts";
-import { redactUrlCredentials } from "../shared/redact.ts";
-import { specOverrides, type FeatureSpec, type SpecOverrides } from "../shared/spec.ts";
-import { useBackend, type TrainBackend } from "./fit/backend.ts";
-import { localSource, openCsvSource, readCsv, type CsvSource } from "./data/csv.ts";
-import { buildDataset, type Matrix } from "./data/dataset.ts";
-import { inferSpec } from "./data/infer.ts";
-import { baseRate, evaluate, scoreDeciles, type Evaluation } from "./evaluate/metrics.ts";
-import { predictProba, trainModel, type TrainOptions } from "./fit/model.ts";
-import { packageArtifact, type Artifact } from "./store/package.ts";
-import { profileCsv, type DataProfile } from "./data/profile.ts";
-import type { Progress } from "./cli/progress.ts";
 import type { S3Client } from "@aws-sdk/client-s3";
-import type { CurrentPointer } from "./store/publish.ts";
-import { readPointerState } from "./registry/history.ts";
-import { resolveRevision } from "./registry/provenance.ts";
-import { publishArtifact, type PublishOptions, type PublishResult } from "./registry/publish.ts";
-import { stratifiedSplit, TEST, TRAIN, VALIDATION } from "./data/split.ts";
+import type { Thresholds } from "../shared/artifact.ts";
+import type { Row } from "../shared/preprocess.ts";
+import type { FeatureSpec } from "../shared/spec.ts";
+import { modelCard } from "./card.ts";
+import type { Progress } from "./cli/progress.ts";
+import type { DatasetObserver } from "./data/dataset.ts";
+import { JobError, prepareData, type DataIO, type DataOptions } from "./data/prepare.ts";
+import type { DataProfile } from "./data/profile.ts";
+import { TEST, TRAIN, VALIDATION } from "./data/split.ts";
 import { BinningSketch, FeatureTally, Reservoir, SPLITS } from "./evaluate/feature-stats.ts";
-import { buildReport } from "./report/model/build.ts";
+import { baseRate, evaluate, type Evaluation } from "./evaluate/metrics.ts";
+import { binaryHead } from "./fit/architecture.ts";
+import { useBackend, type TrainBackend } from "./fit/backend.ts";
+import { compress, type PruneRequest } from "./fit/compress.ts";
+import { predictProba, trainModel } from "./fit/loop.ts";
+import type { TrainOptions } from "./fit/options.ts";
 import { monitoringCard } from "./monitor/reference.ts";
-import { plotVersion } from "./report/kit/index.ts";
-import type { ModelCard, PreviousVersion } from "./report/model/card.ts";
+import { readPointerState } from "./registry/history.ts";
+import { publishArtifact, type PublishOptions, type PublishResult } from "./registry/publish.ts";
+import { buildReport } from "./report/model/build.ts";
+import type { PreviousVersion } from "./report/model/card.ts";
+import { packageArtifact, type Artifact } from "./store/package.ts";
+import type { CurrentPointer } from "./store/publish.ts";
+import type { WeightDtype } from "./store/quantize.ts";
 import { createS3Client, type S3Target } from "./store/storage.ts";
+import { runSearch, selectionPlan, type SearchResult, type TuneIO, type TuneOptions } from "./tune/search.ts";
+import { checkTunedFeatures } from "./tune/tuned.ts";
 
-export interface JobOptions {
-  data: string;
-  target: string;
-  positive: string;
-  spec?: string;
-  categorical: string[];
-  ignore: string[];
-  /** Keep columns that look like identifiers as features instead of refusing the data. */
-  keepIdLike?: boolean;
-  /** A held-out CSV with the same columns, instead of a random test split. */
-  test?: string;
-  /** A CSV with one column `row`: 0-based data-row indices that form the test split. */
-  testRows?: string;
-  seed: number;
-  validationShare: number;
-  testShare: number;
-  scaler: Scaler;
+export { JobError, loadOverrides } from "./data/prepare.ts";
+
+export interface JobOptions extends DataOptions {
   train: TrainOptions;
   backend: TrainBackend;
   thresholds: Thresholds;
   minAuc?: number;
-  /** Keep the typed test rows in the result (for the "not worse than current" gate). */
-  keepTestRows?: boolean;
-  /** Refuse when more than this share of rows had to be skipped. */
-  maxSkipped: number;
   modelName: string;
   dryRun: boolean;
+  /** Remove hidden units after training, then fine-tune (structured pruning). */
+  prune?: PruneRequest;
+  /** Store the weights as float16 or uint8 (dequantized on load). */
+  quantize?: WeightDtype;
+  /** `train` came from this tuned.json: it must have been tuned on these features. */
+  tuned?: { path: string; features: string[] };
+  /** Search the model options first; `train` holds the fixed ones (max epochs, patience, seed). */
+  tune?: TuneOptions;
   /** The version serving when this one was trained: the report compares with it. */
   previous?: PreviousVersion;
   /** The code that trains; by default EDGESCORE_REVISION or the git commit (registry/provenance.ts). */
   codeRevision?: string;
-  /**
-   * Refuse (422) numeric values outside the range seen in the data file
-   * instead of clipping them: the spec's bounds are narrowed to it.
-   */
-  strictRanges?: boolean;
 }
 
-export interface JobIO {
-  log: (line: string) => void;
+export interface JobIO extends DataIO, TuneIO {
   progress?: Progress;
-  /** Where `s3://` data is read from (credentials from the environment). */
-  dataTarget?: S3Target;
 }
-
-export class JobError extends Error {}
 
 export interface JobResult {
   spec: FeatureSpec;
@@ -86,11 +67,17 @@ export interface JobResult {
   test?: Evaluation;
   baseline?: Evaluation;
   seconds: number;
-  /** Training-side probabilities of the test rows (parity checks). */
+  /** Training-side probabilities of the test rows (parity checks), from the weights as stored. */
   testScores?: Float32Array;
   /** The test rows and labels, in the order of `testScores`, when `keepTestRows` was set. */
   testRows?: Row[];
   testLabels?: Float32Array;
+  /** The search, with --tune. */
+  tuning?: SearchResult;
+  /** The options the model was trained with (the winner's, with --tune). */
+  train?: TrainOptions;
+  /** The validation share used (0 when the search cross-validated every training row). */
+  validationShare: number;
   /** The report written into the artifact: size, chart count and how long analysis + rendering took. */
   report?: { bytes: number; charts: number; seconds: number };
 }
@@ -98,116 +85,58 @@ export interface JobResult {
 /** Test applicants kept (a seeded sample) for the report's importance and partial dependence. */
 const EXPLAIN_ROWS = 2000;
 
-function openSource(path: string, target: S3Target | undefined): CsvSource {
-  try {
-    return openCsvSource(path, target);
-  } catch (e) {
-    throw new JobError((e as Error).message);
-  }
-}
-
-/** Reads and validates a `--spec` file; errors name the file and the field. */
-export function loadOverrides(path: string): SpecOverrides {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, "utf8"));
-  } catch (e) {
-    throw new JobError(`--spec ${path}: ${(e as Error).message}`);
-  }
-  const out = specOverrides(json);
-  if (out instanceof type.errors) throw new JobError(`--spec ${path}: ${out.summary}`);
-  return out;
-}
-
-async function loadTestRows(path: string): Promise<Set<number>> {
-  const rows = new Set<number>();
-  await readCsv(localSource(path), (rec, header) => {
-    if (header[0] !== "row") throw new JobError(`--test-rows ${path}: expected a header "row"`);
-    const n = Number(rec.fields[0]);
-    if (!Number.isInteger(n) || n < 0) throw new JobError(`--test-rows ${path} line ${rec.line}: expected a row index, found "${rec.fields[0]}"`);
-    rows.add(n);
-  });
-  return rows;
-}
-
-/** `--strict-ranges`: each numeric feature accepts only the range the data file holds (within any bounds the spec already sets). */
-export function withObservedRanges(spec: FeatureSpec, profile: DataProfile): FeatureSpec {
-  return {
-    ...spec,
-    features: spec.features.map((f) => {
-      const col = profile.columns.find((c) => c.name === f.name);
-      if (f.type !== "numeric" || !col || !Number.isFinite(col.min) || !Number.isFinite(col.max)) return f;
-      return { ...f, min: Math.max(f.min ?? -Infinity, col.min), max: Math.min(f.max ?? Infinity, col.max) };
-    }),
+/** What the report needs from the data, gathered as it streams past (never held raw). */
+function reportStatistics(spec: FeatureSpec, seed: number) {
+  const sketch = new BinningSketch(spec, 20_000, seed);
+  const stats = { tally: undefined as FeatureTally | undefined, explainRows: new Reservoir<Row>(EXPLAIN_ROWS, seed) };
+  const splitName = { [TRAIN]: SPLITS[0], [VALIDATION]: SPLITS[1], [TEST]: SPLITS[2] } as Record<number, (typeof SPLITS)[number]>;
+  const observer: DatasetObserver = {
+    fitRow: (row) => sketch.add(row),
+    fitted: (state) => { stats.tally = new FeatureTally(sketch.binnings(10), state); },
+    row: (row, label, part) => {
+      stats.tally?.add(row, label, splitName[part] ?? "train");
+      if (part === TEST) stats.explainRows.add(row);
+    },
   };
-}
-
-function requireBothClasses(m: Matrix, split: string, spec: FeatureSpec): void {
-  const pos = m.y.reduce((s, v) => s + v, 0);
-  if (pos === 0 || pos === m.n) {
-    const missing = pos === 0 ? spec.positive : spec.negative;
-    throw new JobError(`the ${split} split has no rows labelled "${missing}" (${m.n} rows): need both classes; add data or change the split`);
-  }
+  return { stats, observer };
 }
 
 export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
   const started = performance.now();
-  const source = openSource(o.data, io.dataTarget);
-  const profile = await profileCsv(source, o.target);
-  io.log(`read ${profile.source}: ${profile.rows} rows, ${profile.header.length} columns, sha256 ${profile.sha256.slice(0, 12)}…`);
-  const overrides = o.spec ? loadOverrides(o.spec) : undefined;
-  const inferred = inferSpec(profile, {
-    target: o.target, positive: o.positive, categorical: o.categorical, ignore: o.ignore,
-    maxCategories: 50, numericShare: 0.9, keepIdLike: o.keepIdLike ?? false, ...(overrides ? { overrides } : {}),
-  });
-  const { ignored, warnings } = inferred;
-  const spec = o.strictRanges ? withObservedRanges(inferred.spec, profile) : inferred.spec;
-  io.log(`feature spec (target "${spec.target}", positive "${spec.positive}"):`);
-  for (const f of spec.features) {
-    const col = profile.columns.find((c) => c.name === f.name);
-    const range = f.type === "numeric" ? `observed ${col?.min}..${col?.max}` : `values ${f.values.join("|")}`;
-    io.log(`  ${f.name.padEnd(14)} ${f.type.padEnd(11)} ${range}${col?.missing ? `, ${col.missing} missing` : ""}`);
-  }
-  if (ignored.length) io.log(`  ignored: ${ignored.join(", ")}`);
-  for (const w of warnings) io.log(`warning: ${w}`);
-  if (o.dryRun) return { spec, profile, seconds: (performance.now() - started) / 1000 };
-
-  // Label codes → classes; rows with bad shape or label are excluded (and counted later).
-  const positiveIndex = profile.labels.findIndex((l) => l.value === spec.positive);
-  const classOf = profile.rowLabels.map((l) => (l < 0 ? -1 : l === positiveIndex ? 1 : 0));
-  const fixedTest = o.testRows ? await loadTestRows(o.testRows) : undefined;
-  const split = stratifiedSplit(classOf, { validation: o.validationShare, test: o.test ? 0 : o.testShare }, o.seed, fixedTest);
-  const testSource = o.test ? openSource(o.test, io.dataTarget) : undefined;
-  // Per-feature statistics for the report, gathered as the data streams past (never held raw).
-  const sketch = new BinningSketch(spec, 20_000, o.seed);
-  let tally: FeatureTally | undefined;
-  const explainRows = new Reservoir<Row>(EXPLAIN_ROWS, o.seed);
-  const splitName = { [TRAIN]: SPLITS[0], [VALIDATION]: SPLITS[1], [TEST]: SPLITS[2] } as Record<number, (typeof SPLITS)[number]>;
-  const data = await buildDataset(source, spec, split, { ...defaultFitOptions, scaler: o.scaler, seed: o.seed }, testSource, o.keepTestRows ?? false, profile.sha256, {
-    fitRow: (row) => sketch.add(row),
-    fitted: (state) => { tally = new FeatureTally(sketch.binnings(10), state); },
-    row: (row, label, part) => {
-      tally?.add(row, label, splitName[part] ?? "train");
-      if (part === TEST) explainRows.add(row);
-    },
-  });
-  const used = data.train.n + data.validation.n + data.test.n;
-  io.log(`rows used: ${used} (train ${data.train.n}, validation ${data.validation.n}, test ${data.test.n}); skipped ${data.skipped.count}`);
-  for (const [reason, r] of data.skipped.reasons) io.log(`  skipped ${r.count}: ${reason} (e.g. ${r.examples.join("; ")})`);
-  if (data.skipped.count > o.maxSkipped * (used + data.skipped.count)) {
-    throw new JobError(`${data.skipped.count} of ${used + data.skipped.count} rows were skipped, more than --max-skipped ${o.maxSkipped}; fix the data or raise the limit`);
-  }
-  requireBothClasses(data.train, "training", spec);
-  requireBothClasses(data.validation, "validation", spec);
-  requireBothClasses(data.test, "test", spec);
+  const tune = o.tune;
+  let report: ReturnType<typeof reportStatistics>["stats"] | undefined;
+  const observe = (spec: FeatureSpec) => {
+    const r = reportStatistics(spec, o.seed);
+    report = r.stats;
+    return r.observer;
+  };
+  const prepared = await prepareData(o, io, o.dryRun, tune ? (rows) => selectionPlan(rows, tune.folds).validationShare ?? o.validationShare : undefined, observe);
+  const { spec, profile } = prepared;
+  if (o.tuned) checkTunedFeatures(o.tuned, spec);
+  if (!prepared.data) return { spec, profile, seconds: (performance.now() - started) / 1000, validationShare: prepared.validationShare };
+  const data = prepared.data;
+  const validation = data.validation.n > 0 ? data.validation : undefined;
 
   const { backend, fallbackReason } = await useBackend(o.backend);
   if (fallbackReason) io.log(`backend: cpu (${fallbackReason})`);
-  io.progress?.start(o.train.epochs);
+  let options = o.train;
+  let tuning: SearchResult | undefined;
+  if (tune) {
+    tuning = await runSearch(data, o.train, { ...tune, backend }, io);
+    options = tuning.winner;
+    io.log(tuning.table);
+    io.log(`tuning: ${tuning.evaluated} trials judged (${tuning.sampled} sampled) in ${tuning.seconds.toFixed(1)} s, ${tuning.epochsTrained} epochs × folds trained, as much as ${tuning.fullLengthTrials.toFixed(1)} full-length trials${tuning.deadlineHit ? "; stopped by the time budget" : ""}`);
+    io.log(`winner: ${tuning.leaderboard[0]?.config}; training it on ${data.train.n} rows for ${options.epochs} epochs${options.patience > 0 ? ` (early stopping, patience ${options.patience})` : ""}`);
+  }
+  if (!validation && options.patience > 0) {
+    throw new JobError("early stopping needs a validation split: with --validation 0 set --patience 0 (a fixed number of --epochs)");
+  }
+
+  io.progress?.start(options.epochs);
   const fitStarted = performance.now();
   let trained;
   try {
-    trained = trainModel(data.train, data.validation, o.train, (l) => io.progress?.epoch(l));
+    trained = trainModel(data.train, validation, options, (l) => io.progress?.epoch(l));
   } finally {
     io.progress?.stop();
   }
@@ -215,75 +144,59 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
   const epochs = trained.history.length;
   io.log(`trained on ${backend} in ${fitSeconds.toFixed(1)} s (${epochs} epochs${trained.stoppedEarly ? `, stopped early, best epoch ${trained.bestEpoch}` : ""})`);
 
-  const scores = predictProba(trained.model, data.test);
+  const small = await compress({
+    model: trained.model, options, train: data.train, ...(validation ? { validation } : {}), test: data.test, log: io.log,
+    ...(o.prune ? { prune: o.prune } : {}), ...(o.quantize ? { quantize: o.quantize } : {}),
+  });
+  const scores = predictProba(small.model, data.test);
   const rate = baseRate(data.train.y);
   const test = evaluate(data.test.y, scores, o.thresholds.decline);
   const baseline = evaluate(data.test.y, new Float32Array(data.test.n).fill(rate), o.thresholds.decline);
-  const validationScores = predictProba(trained.model, data.validation);
+  const validationScores = validation ? predictProba(small.model, validation) : undefined;
   io.log(`test: AUC ${test.auc.toFixed(4)} · Gini ${test.gini.toFixed(4)} · KS ${test.ks.toFixed(4)} · Brier ${test.brier.toFixed(4)} · log loss ${test.logLoss.toFixed(4)} · accuracy ${test.accuracy.toFixed(4)}`);
   io.log(`base-rate model: Brier ${baseline.brier.toFixed(4)} · log loss ${baseline.logLoss.toFixed(4)} · accuracy ${baseline.accuracy.toFixed(4)}`);
 
   // Gates: publish something better than nothing, or publish nothing and say why.
   if (!(test.auc > 0.5) || !(test.logLoss < baseline.logLoss)) {
+    small.model.dispose();
     throw new JobError(`the model is no better than the base rate on the test split (AUC ${test.auc.toFixed(4)}, log loss ${test.logLoss.toFixed(4)} vs ${baseline.logLoss.toFixed(4)}); not publishing`);
   }
   if (o.minAuc !== undefined && test.auc < o.minAuc) {
+    small.model.dispose();
     throw new JobError(`test AUC ${test.auc.toFixed(4)} is below --min-auc ${o.minAuc}; not publishing`);
   }
 
-  const round = (x: number) => Math.round(x * 1e6) / 1e6;
-  const card: ModelCard = {
-    description: `Probability that an applicant's "${spec.target}" is "${spec.positive}".`,
-    data: {
-      source: redactUrlCredentials(profile.source), sha256: profile.sha256, bytes: profile.bytes, rows: profile.rows,
-      used: { train: data.train.n, validation: data.validation.n, test: data.test.n },
-      skipped: data.skipped.toJSON(), ignoredColumns: ignored, warnings,
-      split: o.test ? `test file ${o.test}` : o.testRows ? `fixed test rows from ${o.testRows}` : `stratified random, seed ${o.seed}`,
-      baseRate: round(rate),
-      profile: Object.fromEntries(spec.features.map((f) => {
-        const c = profile.columns.find((col) => col.name === f.name);
-        return [f.name, f.type === "numeric"
-          ? { min: c?.min, max: c?.max, missing: c?.missing }
-          : { counts: Object.fromEntries(c?.values ?? []), missing: c?.missing }];
-      })),
-    },
-    metrics: { test, baseRate: baseline, validation: { auc: round(trained.history[trained.bestEpoch - 1]?.valAuc ?? NaN), logLoss: round(trained.history[trained.bestEpoch - 1]?.valLoss ?? NaN) } },
-    scoreDeciles: { test: scoreDeciles(scores), validation: scoreDeciles(validationScores) },
-    training: {
-      backend, strictRanges: o.strictRanges ?? false, seconds: round(fitSeconds), epochsRun: epochs, bestEpoch: trained.bestEpoch, stoppedEarly: trained.stoppedEarly,
-      hyperparameters: { ...o.train, optimizer: "adam", loss: "binary cross-entropy", scaler: o.scaler },
-      inputColumns: outputColumns(data.state),
-      curves: {
-        loss: trained.history.map((h) => round(h.loss)),
-        valLoss: trained.history.map((h) => round(h.valLoss)),
-        valAuc: trained.history.map((h) => round(h.valAuc)),
-        trainAuc: trained.history.map((h) => round(h.trainAuc)),
-      },
-    },
-    // The trainer's code revision, for the card and the audit log (EDGESCORE_REVISION or git; null when unknown).
-    code: { revision: o.codeRevision ?? resolveRevision() },
-    libraries: { "@tensorflow/tfjs-core": tf.version_core, "@observablehq/plot": plotVersion(), node: process.versions.node },
-  };
-  const report = buildReport({
-    name: o.modelName, spec, preprocess: data.state, thresholds: o.thresholds, model: trained.model,
-    labels: data.test.y, scores, test, counts: (tally as FeatureTally).counts(), sample: explainRows.items,
+  const card = modelCard({
+    o: { ...o, validationShare: prepared.validationShare }, spec, profile, ignored: prepared.ignored, warnings: prepared.warnings, data, baseRate: rate, test, baseline, scores,
+    ...(validationScores ? { validationScores } : {}), trained, train: options, servedHidden: small.hidden, head: binaryHead, backend, fitSeconds,
+    ...(small.report ? { compression: small.report } : {}),
+    ...(tuning ? { tuning: tuning.card } : o.tuned ? { tuning: { params: o.tuned.path } } : {}),
+    ...(o.codeRevision ? { codeRevision: o.codeRevision } : {}),
   });
-  card.analysis = report.analysisCard;
-  card.monitoring = monitoringCard(scores, o.thresholds, (tally as FeatureTally).counts());
+  // The report and the monitoring references describe the network as served (after pruning and quantization).
+  const tally = report?.tally as FeatureTally;
+  const pages = buildReport({
+    name: o.modelName, spec, preprocess: data.state, thresholds: o.thresholds, model: small.model,
+    labels: data.test.y, scores, test, counts: tally.counts(), sample: report?.explainRows.items ?? [],
+  });
+  small.model.dispose();
+  card.analysis = pages.analysisCard;
+  card.monitoring = monitoringCard(scores, o.thresholds, tally.counts());
   let reportInfo: JobResult["report"];
   const artifact = await packageArtifact({
-    name: o.modelName, createdAt: new Date(), spec, preprocess: data.state, thresholds: o.thresholds, card: card as unknown as Record<string, unknown>, model: trained.model,
+    name: o.modelName, createdAt: new Date(), spec, preprocess: data.state, thresholds: o.thresholds, card: card as unknown as Record<string, unknown>, model: small.files,
     attach: (draft) => {
-      const r = report.render(draft, card, o.previous);
+      const r = pages.render(draft, card, o.previous);
       reportInfo = { bytes: r.file.byteLength, charts: r.charts, seconds: r.seconds };
       io.log(`report: ${r.charts} charts, ${(r.file.byteLength / 1024).toFixed(0)} KB, analysis + rendering ${r.seconds.toFixed(2)} s`);
       return new Map([[r.name, r.file]]);
     },
   });
-  trained.model.dispose();
   return {
-    spec, profile, artifact, test, baseline, testScores: scores, seconds: (performance.now() - started) / 1000, ...(reportInfo ? { report: reportInfo } : {}),
+    spec, profile, artifact, test, baseline, testScores: scores, seconds: (performance.now() - started) / 1000, train: options, validationShare: prepared.validationShare,
+    ...(reportInfo ? { report: reportInfo } : {}),
     ...(data.testRows ? { testRows: data.testRows, testLabels: data.test.y } : {}),
+    ...(tuning ? { tuning } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 /** Job options for short, reproducible training runs on the bundled data. */
 import type { JobOptions } from "../../train/job.ts";
+import { defaultTrainOptions } from "../../train/fit/options.ts";
 
 export const BUNDLED_CSV = "data/credit_data.csv";
 
@@ -16,7 +17,7 @@ export function quickJob(overrides: Partial<JobOptions> = {}): JobOptions {
     validationShare: 0.1,
     testShare: 0.2,
     scaler: "standard",
-    train: { hidden: [64], epochs: 3, batchSize: 32, learningRate: 0.001, patience: 0, seed: 42 },
+    train: { ...defaultTrainOptions, hidden: [64], epochs: 3, batchSize: 32, learningRate: 0.001, patience: 0, seed: 42 },
     backend: "cpu",
     thresholds: { refer: 0.25, decline: 0.5 },
     maxSkipped: 0.05,

@@ -4,7 +4,8 @@
  * for the machine-readable summary.
  */
 import { SingleBar, Presets } from "cli-progress";
-import type { EpochLog } from "../fit/model.ts";
+import type { EpochLog } from "../fit/loop.ts";
+import type { TuneProgress } from "../tune/search.ts";
 
 export interface Progress {
   start(totalEpochs: number): void;
@@ -21,7 +22,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, quie
     );
     return {
       start: (total) => bar.start(total, 0, { loss: "-", auc: "-" }),
-      epoch: (l) => bar.update(l.epoch, { loss: l.loss.toFixed(4), auc: l.valAuc.toFixed(4) }),
+      epoch: (l) => bar.update(l.epoch, { loss: l.loss.toFixed(4), auc: l.valAuc?.toFixed(4) ?? "-" }),
       stop: () => bar.stop(),
     };
   }
@@ -29,7 +30,41 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, quie
   return {
     start: (t) => { total = t; },
     epoch: (l) =>
-      stream.write(`epoch ${l.epoch}/${total} loss ${l.loss.toFixed(4)} val_loss ${l.valLoss.toFixed(4)} val_auc ${l.valAuc.toFixed(4)} (${l.seconds.toFixed(2)} s)\n`),
+      stream.write(`epoch ${l.epoch}/${total} loss ${l.loss.toFixed(4)}${l.valLoss === undefined ? "" : ` val_loss ${l.valLoss.toFixed(4)} val_auc ${l.valAuc?.toFixed(4)}`} (${l.seconds.toFixed(2)} s)\n`),
+    stop() {},
+  };
+}
+
+/** Search progress: trials judged, the best score so far and the time left (a bar on a terminal, a line every 10 s otherwise). */
+export function createTuneProgress(stream: NodeJS.WriteStream = process.stderr, quiet = false): TuneProgress {
+  if (quiet) return { start() {}, update() {}, stop() {} };
+  const left = (ms?: number) => (ms === undefined ? "-" : `${Math.max(0, ms / 1000).toFixed(0)} s`);
+  const best = (s: { best?: number }) => (s.best === undefined ? "-" : s.best.toFixed(4));
+  if (stream.isTTY) {
+    let bar: SingleBar | undefined;
+    let byTime = false;
+    let total = 0;
+    let endsAt = 0;
+    return {
+      start: (o) => {
+        byTime = o.trials === undefined;
+        endsAt = o.endsAt ?? 0;
+        total = o.trials ?? Math.max(1, Math.round((endsAt - Date.now()) / 1000));
+        bar = new SingleBar({ stream, format: `tuning |{bar}| ${byTime ? "{value}/{total} s" : "{value}/{total} trials"} · judged {done} · best {metric} {best} · left {left}`, hideCursor: true }, Presets.shades_classic);
+        bar.start(total, 0, { done: 0, metric: "-", best: "-", left: left(o.endsAt ? endsAt - Date.now() : undefined) });
+      },
+      update: (st) => bar?.update(byTime ? Math.min(total, total - Math.round((st.leftMs ?? 0) / 1000)) : st.evaluated, { done: st.evaluated, metric: st.metric, best: best(st), left: left(st.leftMs) }),
+      stop: () => bar?.stop(),
+    };
+  }
+  let last = 0;
+  return {
+    start() { last = Date.now(); },
+    update: (st) => {
+      if (Date.now() - last < 10_000) return;
+      last = Date.now();
+      stream.write(`tuning: ${st.evaluated} trials judged · best ${st.metric} ${best(st)}${st.leftMs === undefined ? "" : ` · ${left(st.leftMs)} left`}\n`);
+    },
     stop() {},
   };
 }

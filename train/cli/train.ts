@@ -7,49 +7,37 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { withCode } from "./codes.ts";
-import { between, list, num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
+import { num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
 import { keys, MODEL_NAME_PATTERN } from "../../shared/artifact.ts";
-import { REPORT_FILE } from "../report/model/render.ts";
-import type { Scaler } from "../../shared/preprocess.ts";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { checkNotWorse } from "../evaluate/gate.ts";
-import { loadOverrides, runJob, publishTo, type JobOptions } from "../job.ts";
+import { runJob, publishTo, type JobOptions } from "../job.ts";
+import { previousFromManifest, type PreviousVersion } from "../report/model/card.ts";
+import { REPORT_FILE } from "../report/model/render.ts";
 import { readPointer, type CurrentPointer } from "../store/publish.ts";
-import { openStore } from "../store/open.ts";
-import { createProgress } from "./progress.ts";
+import { openStore, type Store } from "../store/open.ts";
+import { readManifest } from "../store/versions.ts";
+import { createProgress, createTuneProgress } from "./progress.ts";
 import { s3TargetFromEnv, type S3Target } from "../store/storage.ts";
 import { readWranglerFacts } from "../store/wrangler-config.ts";
-import type { TrainBackend } from "../fit/backend.ts";
-import { readManifest } from "../store/versions.ts";
-import { previousFromManifest, type PreviousVersion } from "../report/model/card.ts";
-import type { Store } from "../store/open.ts";
-
-const BUNDLED = { data: "data/credit_data.csv", spec: "data/credit_data.spec.json", testRows: "data/credit_data.test_rows.csv" };
+import { WEIGHT_DTYPES, type WeightDtype } from "../store/quantize.ts";
+import { readTuned, TunedError } from "../tune/tuned.ts";
+import { DATA_FLAGS, DATA_HELP, MODEL_FLAGS, MODEL_HELP, SEARCH_FLAGS, SEARCH_HELP, dataOptions, searchOptions, trainOptions, type FlagValues } from "./flags.ts";
 
 const HELP = `Usage: npm run train -- [options]
 
-Data
-  --data <path|s3://bucket/key>  training CSV (default: ${BUNDLED.data})
-  --target <column>             label column (default from the spec: Status)
-  --positive <label>            adverse-outcome label, e.g. bad, yes, 1 (default from the spec: bad)
-  --spec <file.json>            schema overrides (default for the bundled data: ${BUNDLED.spec})
-  --categorical a,b             treat these columns as categories
-  --ignore c,d                  leave these columns out (ids, free text)
-  --keep-id-like                keep whole-number columns that look like identifiers as features
-                                (refused by default: a different number in every row fits only noise)
-  --test <csv>                  evaluate on this file instead of a test split
-  --test-rows <csv>             fixed test rows (column "row", 0-based); bundled data: ${BUNDLED.testRows}
-  --seed <n>                    split, shuffle and initialisation seed (default 42)
-  --validation <share>          validation share of rows (default 0.1)
-  --test-share <share>          test share of rows for a random split (default 0.2)
-  --max-skipped <share>         fail if more rows than this are unusable (default 0.05)
-  --dry-run                     print the inferred spec and stop
+${DATA_HELP}  --dry-run                     print the inferred spec and stop
 
-Model
-  --epochs <n> (100)  --batch-size <n> (32)  --learning-rate <x> (0.001)  --hidden 64[,32]
-  --patience <n>      early stopping on validation loss, best weights restored (default 20; 0 = off)
-  --scaler standard|robust|minmax (default standard)
-  --backend wasm|cpu  (default wasm, falls back to cpu)
+${MODEL_HELP}  --params <tuned.json>         start from the options npm run tune chose (flags given here override them)
+  --tune                        search the model options first (flags below), then train the winner
+
+Compression (default off)
+  --prune <share>               remove this share of each hidden layer's units (smallest weights), then fine-tune
+  --fine-tune-epochs <n>        epochs of fine-tuning after pruning (default: a quarter of the epochs trained, at least 2)
+  --quantize float16|uint8      store the weights 2× / 4× smaller; the edge dequantizes them on load
+
+${SEARCH_HELP}
+Gates and decisions
   --refer-at <p> (0.25)  --decline-at <p> (0.5)   decision thresholds stored in the artifact
   --strict-ranges     the edge refuses (422) numbers outside the range in the data file
                       instead of clipping them with a warning
@@ -71,12 +59,11 @@ Publishing
 `;
 
 export async function main(argv: string[]): Promise<number> {
+  const startedAt = Date.now() - process.uptime() * 1000;
   const { values: a } = parseFlags(argv, {
-      data: { type: "string" }, target: { type: "string" }, positive: { type: "string" }, spec: { type: "string" },
-      categorical: { type: "string" }, ignore: { type: "string" }, "keep-id-like": { type: "boolean" }, test: { type: "string" }, "test-rows": { type: "string" },
-      seed: { type: "string" }, validation: { type: "string" }, "test-share": { type: "string" }, "max-skipped": { type: "string" },
-      "dry-run": { type: "boolean" }, epochs: { type: "string" }, "batch-size": { type: "string" }, "learning-rate": { type: "string" },
-      hidden: { type: "string" }, patience: { type: "string" }, scaler: { type: "string" }, backend: { type: "string" },
+      ...DATA_FLAGS, ...MODEL_FLAGS, ...SEARCH_FLAGS,
+      "dry-run": { type: "boolean" }, params: { type: "string" }, tune: { type: "boolean" },
+      prune: { type: "string" }, "fine-tune-epochs": { type: "string" }, quantize: { type: "string" },
       "refer-at": { type: "string" }, "decline-at": { type: "string" }, "min-auc": { type: "string" }, "max-auc-drop": { type: "string" },
       "strict-ranges": { type: "boolean" }, publish: { type: "string" }, "model-name": { type: "string" }, out: { type: "string" }, bucket: { type: "string" },
       reason: { type: "string" }, "allow-signature-change": { type: "boolean" },
@@ -84,45 +71,38 @@ export async function main(argv: string[]): Promise<number> {
   });
   if (a.help) { process.stdout.write(HELP); return 0; }
 
-  const bundled = a.data === undefined;
-  const specPath = a.spec ?? (bundled ? BUNDLED.spec : undefined);
-  const specDefaults = specPath ? loadOverrides(specPath) : {};
-  const hidden = list(a.hidden ?? "64").map((h) => num("hidden", h, 0, rules.positiveInt));
+  const flags = a as FlagValues;
+  const searchFlags = Object.keys(SEARCH_FLAGS).filter((f) => flags[f] !== undefined);
+  if (!a.tune && searchFlags.length) throw new UsageError(`--${searchFlags[0]} belongs to the search: add --tune (or use npm run tune)`);
+  if (a.tune && a.params) throw new UsageError("--tune searches the options and --params applies chosen ones: use one of them");
+  const tuned = a.params ? readTunedOrUsage(a.params) : undefined;
+  const overriding = Object.keys(MODEL_FLAGS).filter((f) => flags[f] !== undefined);
+  if (tuned && overriding.length) process.stderr.write(`--params ${a.params}: --${overriding.join(", --")} given here override${overriding.length === 1 ? "s" : ""} it\n`);
+  const data = dataOptions(flags);
+  const train = trainOptions(flags, tuned ? { ...tuned.params } : undefined, a.tune === true);
   const publish = oneOf("publish", a.publish, ["local", "s3", "none"] as const, "local");
   const facts = publish === "local" || !a["model-name"] ? readWranglerFacts() : undefined;
   const modelName = a["model-name"] ?? facts?.modelName ?? "credit-risk";
   if (!MODEL_NAME_PATTERN.test(modelName)) throw new UsageError(`--model-name: "${modelName}" must be lowercase letters, digits, ".", "_" or "-"`);
+  const prune = a.prune === undefined ? undefined : num("prune", a.prune, 0, { ok: (x) => x > 0 && x < 1, text: "a share above 0 and below 1 (e.g. 0.5 removes half the hidden units)" });
+  if (prune === undefined && a["fine-tune-epochs"] !== undefined) throw new UsageError("--fine-tune-epochs applies after --prune");
+  if (prune !== undefined && train.hidden.length === 0 && !a.tune) throw new UsageError("--prune removes hidden units; --hidden 0 (logistic regression) has none");
   const o: JobOptions = {
-    data: a.data ?? BUNDLED.data,
-    target: a.target ?? specDefaults.target ?? "Status",
-    positive: a.positive ?? specDefaults.positive ?? "bad",
-    ...(specPath ? { spec: specPath } : {}),
-    categorical: list(a.categorical),
-    ignore: list(a.ignore),
-    keepIdLike: a["keep-id-like"] ?? false,
-    ...(a.test ? { test: a.test } : {}),
-    ...(a["test-rows"] ?? (bundled && !a.test) ? { testRows: a["test-rows"] ?? BUNDLED.testRows } : {}),
-    seed: num("seed", a.seed, 42, rules.integer),
-    validationShare: num("validation", a.validation, 0.1, rules.share),
-    testShare: num("test-share", a["test-share"], 0.2, rules.share),
-    scaler: oneOf<Scaler>("scaler", a.scaler, ["standard", "robust", "minmax"], "standard"),
-    train: {
-      hidden,
-      epochs: num("epochs", a.epochs, 100, rules.positiveInt),
-      batchSize: num("batch-size", a["batch-size"], 32, rules.positiveInt),
-      learningRate: num("learning-rate", a["learning-rate"], 0.001, between(0, 10)),
-      patience: num("patience", a.patience, 20, rules.nonNegativeInt),
-      seed: num("seed", a.seed, 42, rules.integer),
-    },
-    backend: oneOf<TrainBackend>("backend", a.backend, ["wasm", "cpu"], "wasm"),
+    ...data,
+    ...(tuned && a.validation === undefined ? { validationShare: tuned.params.validation } : {}),
+    train,
     thresholds: { refer: num("refer-at", a["refer-at"], 0.25, rules.probability), decline: num("decline-at", a["decline-at"], 0.5, rules.probability) },
     ...(a["min-auc"] !== undefined ? { minAuc: num("min-auc", a["min-auc"], 0, rules.probability) } : {}),
-    maxSkipped: num("max-skipped", a["max-skipped"], 0.05, rules.probability),
     keepTestRows: a["max-auc-drop"] !== undefined,
     modelName,
     dryRun: a["dry-run"] ?? false,
     strictRanges: a["strict-ranges"] ?? false,
+    ...(prune !== undefined ? { prune: { sparsity: prune, ...(a["fine-tune-epochs"] !== undefined ? { fineTuneEpochs: num("fine-tune-epochs", a["fine-tune-epochs"], 0, rules.positiveInt) } : {}) } } : {}),
+    ...(a.quantize !== undefined ? { quantize: oneOf<WeightDtype>("quantize", a.quantize, WEIGHT_DTYPES, "uint8") } : {}),
+    ...(tuned ? { tuned: { path: a.params as string, features: tuned.features } } : {}),
+    ...(a.tune ? { tune: searchOptions(flags, startedAt) } : {}),
   };
+  if (o.validationShare === 0 && train.patience > 0 && !a.tune) throw new UsageError("--validation 0 leaves no rows for early stopping: add --patience 0 (a fixed number of --epochs)");
   const maxAucDrop = a["max-auc-drop"] === undefined ? undefined : num("max-auc-drop", a["max-auc-drop"], 0, rules.probability);
   if (maxAucDrop !== undefined && publish === "none") throw new UsageError("--max-auc-drop compares with the published model: it needs --publish local or s3");
   if (o.thresholds.refer > o.thresholds.decline) throw new UsageError(`--refer-at ${o.thresholds.refer} must not be above --decline-at ${o.thresholds.decline}`);
@@ -173,6 +153,7 @@ async function trainAndPublish(
   const result = await runJob(o, {
     log,
     progress: createProgress(process.stderr, a.quiet ?? false),
+    tuneProgress: createTuneProgress(process.stderr, a.quiet ?? false),
     ...("missing" in envTarget ? {} : { dataTarget: envTarget }),
   });
   const summary: Record<string, unknown> = { ok: true, status: o.dryRun ? "dry-run" : "trained", spec: result.spec, seconds: result.seconds };
@@ -211,10 +192,19 @@ async function trainAndPublish(
     summary.metrics = { auc: t.auc, gini: t.gini, ks: t.ks, brier: t.brier, logLoss: t.logLoss, accuracy: t.accuracy };
     summary.baseRate = { brier: result.baseline!.brier, logLoss: result.baseline!.logLoss, accuracy: result.baseline!.accuracy };
     if (result.report) summary.report = { file: REPORT_FILE, ...result.report };
+    summary.params = result.train;
     delete summary.spec;
   }
   if (a.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   return 0;
+}
+
+function readTunedOrUsage(path: string) {
+  try {
+    return readTuned(path);
+  } catch (e) {
+    throw e instanceof TunedError ? new UsageError(e.message) : e;
+  }
 }
 
 /** `main` with errors mapped to messages and exit codes (1 failure, 2 usage). */

@@ -9,6 +9,7 @@ import { ARTIFACT_FORMAT, MANIFEST_FILE, MODEL_FILE, WEIGHTS_FILE, versionId, ty
 import { sha256Hex } from "../../shared/hash.ts";
 import type { PreprocessState } from "../../shared/preprocess.ts";
 import type { FeatureSpec } from "../../shared/spec.ts";
+import { quantizeWeights, type WeightDtype } from "./quantize.ts";
 
 export interface Artifact {
   name: string;
@@ -26,21 +27,27 @@ function joinBuffers(data: ArrayBuffer | ArrayBuffer[]): Uint8Array {
   return out;
 }
 
-export async function serializeModel(model: tfl.LayersModel): Promise<{ modelJson: Uint8Array; weights: Uint8Array }> {
+export interface ModelFiles { modelJson: Uint8Array; weights: Uint8Array }
+
+/** The network as model.json + weights.bin; `quantize` stores the weights as float16 or uint8 (dequantized on load). */
+export async function serializeModel(model: tfl.LayersModel, quantize?: WeightDtype): Promise<ModelFiles> {
   let saved: tf.io.ModelArtifacts | undefined;
   await model.save(tf.io.withSaveHandler(async (a) => {
     saved = a;
     return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
   }));
   if (!saved?.weightData || !saved.weightSpecs) throw new Error("tfjs returned no weights when saving the model");
+  let weights = joinBuffers(saved.weightData);
+  let specs = saved.weightSpecs;
+  if (quantize) ({ specs, data: weights } = quantizeWeights(specs, weights, quantize));
   const json = {
     format: "layers-model",
     generatedBy: `TensorFlow.js tfjs-layers v${tf.version_core}`,
     convertedBy: null,
     modelTopology: saved.modelTopology,
-    weightsManifest: [{ paths: [WEIGHTS_FILE], weights: saved.weightSpecs }],
+    weightsManifest: [{ paths: [WEIGHTS_FILE], weights: specs }],
   };
-  return { modelJson: new TextEncoder().encode(JSON.stringify(json)), weights: joinBuffers(saved.weightData) };
+  return { modelJson: new TextEncoder().encode(JSON.stringify(json)), weights };
 }
 
 export interface PackageInput {
@@ -50,7 +57,8 @@ export interface PackageInput {
   preprocess: PreprocessState;
   thresholds: Thresholds;
   card: Record<string, unknown>;
-  model: tfl.LayersModel;
+  /** The network's files as serializeModel wrote them (the very bytes the training side evaluated). */
+  model: ModelFiles;
   /**
    * More files for the version (e.g. report.html), made once the version id
    * is known; each is listed in the manifest with its sha256 like the model files.
@@ -59,7 +67,7 @@ export interface PackageInput {
 }
 
 export async function packageArtifact(input: PackageInput): Promise<Artifact> {
-  const { modelJson, weights } = await serializeModel(input.model);
+  const { modelJson, weights } = input.model;
   const files = new Map<string, Uint8Array>([[MODEL_FILE, modelJson], [WEIGHTS_FILE, weights]]);
   // Unique even for two identical runs in the same second: weights hash plus a random nonce.
   const nonce = crypto.getRandomValues(new Uint8Array(8)).join(",");

@@ -22,15 +22,23 @@ export interface ModelCard {
     baseRate: number;
     profile: Record<string, unknown>;
   };
-  metrics: { test: Evaluation; baseRate: Evaluation; validation: { auc: number; logLoss: number } };
-  scoreDeciles: { test: number[]; validation: number[] };
+  /** `validation` is null when there was no validation split (--validation 0). */
+  metrics: { test: Evaluation; baseRate: Evaluation; validation: { auc: number; logLoss: number } | null };
+  scoreDeciles: { test: number[]; validation?: number[] };
+  /** The network as served (after pruning): kind, layers, parameter count. */
+  model: { kind: string; layers: string[]; parameters: number };
   training: {
     backend: string; seconds: number; epochsRun: number; bestEpoch: number; stoppedEarly: boolean;
     hyperparameters: Record<string, unknown>;
     inputColumns: string[];
-    curves: { loss: number[]; valLoss: number[]; valAuc: number[]; trainAuc: number[] };
+    /** Per epoch; the validation curves are absent without a validation split. */
+    curves: { loss: number[]; valLoss?: number[]; valAuc?: number[]; trainAuc: number[] };
     /** Trained with --strict-ranges: numeric values outside the data's range are refused (422), not clipped. */
     strictRanges?: boolean;
+    /** What pruning and quantization did, measured (absent when off). */
+    compression?: Record<string, unknown>;
+    /** The search that chose the options (absent without --tune / --params). */
+    tuning?: Record<string, unknown>;
   };
   /** The code that trained the model: a git commit (with "-dirty" for uncommitted changes), null when unknown. */
   code: { revision: string | null };

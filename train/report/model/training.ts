@@ -6,15 +6,16 @@ export function trainingSection(card: ModelCard): Section {
   const c = card.training.curves;
   const best = card.training.bestEpoch;
   const series = (name: string, ys: (number | null)[]) => ys.map((y, i) => ({ epoch: i + 1, series: name, y })).filter((p) => typeof p.y === "number" && Number.isFinite(p.y));
-  const loss = [...series("training", c.loss), ...series("validation", c.valLoss)];
-  const auc = [...series("training", c.trainAuc ?? []), ...series("validation", c.valAuc)];
+  // Without a validation split (--validation 0) only the training curves exist.
+  const loss = [...series("training", c.loss), ...series("validation", c.valLoss ?? [])];
+  const auc = [...series("training", c.trainAuc ?? []), ...series("validation", c.valAuc ?? [])];
   const color = { domain: ["training", "validation"], range: [colors.train, colors.validation] };
   const legend = [{ label: "training", color: "train" as const, line: true }, { label: "validation", color: "validation" as const, line: true }, { label: `best epoch (${best})`, color: "neutral" as const, line: true }];
   const bestRule = Plot.ruleX([best], { stroke: colors.neutral, strokeDasharray: "4,3", className: "best-epoch" });
   const epochs = { label: "Epoch →", labelAnchor: "center", tickFormat: "d" } as const;
   const stopped = card.training.stoppedEarly
     ? `Training stopped early after epoch ${card.training.epochsRun} and kept the weights of epoch ${best}, the lowest validation loss.`
-    : `All ${card.training.epochsRun} epochs ran; the published weights are those of epoch ${best}.`;
+    : `All ${card.training.epochsRun} epochs ran; the published weights are those of epoch ${best}${c.valLoss ? "" : " (no validation split: trained on every non-test row)"}.`;
   return section("training", "Training",
     html`<p>${stopped} ${fmt.seconds(card.training.seconds)} on the ${card.training.backend} backend. Training loss is the average over each epoch's batches; training AUC is measured on up to 5,000 training rows.</p>`,
     grid(

@@ -1,0 +1,174 @@
+/**
+ * From a CSV to encoded matrices: profile → spec → split → fitted
+ * preprocessing → train / validation / test. Shared by the training job and the
+ * tuner, so both see exactly the same rows and encoding.
+ */
+import { readFileSync } from "node:fs";
+import { type } from "arktype";
+import { defaultFitOptions, type Scaler } from "../../shared/preprocess.ts";
+import { specOverrides, type FeatureSpec, type SpecOverrides } from "../../shared/spec.ts";
+import type { S3Target } from "../store/storage.ts";
+import { localSource, openCsvSource, readCsv, type CsvSource } from "./csv.ts";
+import { buildDataset, type Dataset, type DatasetObserver, type Matrix } from "./dataset.ts";
+import { inferSpec } from "./infer.ts";
+import { profileCsv, type DataProfile } from "./profile.ts";
+import { stratifiedSplit, TEST } from "./split.ts";
+
+export interface DataOptions {
+  data: string;
+  target: string;
+  positive: string;
+  spec?: string;
+  categorical: string[];
+  ignore: string[];
+  /** Keep columns that look like identifiers as features instead of refusing the data. */
+  keepIdLike?: boolean;
+  /**
+   * Refuse (422 at the edge) numeric values outside the range seen in the data
+   * file instead of clipping them: the spec's bounds are narrowed to it.
+   */
+  strictRanges?: boolean;
+  /** A held-out CSV with the same columns, instead of a random test split. */
+  test?: string;
+  /** A CSV with one column `row`: 0-based data-row indices that form the test split. */
+  testRows?: string;
+  seed: number;
+  /** Share of rows for validation; 0 trains on every non-test row (fixed epochs, no early stopping). */
+  validationShare: number;
+  testShare: number;
+  scaler: Scaler;
+  /** Keep the typed test rows in the result (for the "not worse than current" gate). */
+  keepTestRows?: boolean;
+  /** Refuse when more than this share of rows had to be skipped. */
+  maxSkipped: number;
+}
+
+export interface DataIO {
+  log: (line: string) => void;
+  /** Where `s3://` data is read from (credentials from the environment). */
+  dataTarget?: S3Target;
+}
+
+export class JobError extends Error {}
+
+export interface Prepared {
+  spec: FeatureSpec;
+  profile: DataProfile;
+  ignored: string[];
+  /** Warnings raised while reading the data (e.g. id-like columns kept with keepIdLike). */
+  warnings: string[];
+  /** The validation share actually used (a tuner may ask for 0). */
+  validationShare: number;
+  /** Absent for a dry run. */
+  data?: Dataset;
+}
+
+function openSource(path: string, target: S3Target | undefined): CsvSource {
+  try {
+    return openCsvSource(path, target);
+  } catch (e) {
+    throw new JobError((e as Error).message);
+  }
+}
+
+/** Reads and validates a `--spec` file; errors name the file and the field. */
+export function loadOverrides(path: string): SpecOverrides {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new JobError(`--spec ${path}: ${(e as Error).message}`);
+  }
+  const out = specOverrides(json);
+  if (out instanceof type.errors) throw new JobError(`--spec ${path}: ${out.summary}`);
+  return out;
+}
+
+async function loadTestRows(path: string): Promise<Set<number>> {
+  const rows = new Set<number>();
+  await readCsv(localSource(path), (rec, header) => {
+    if (header[0] !== "row") throw new JobError(`--test-rows ${path}: expected a header "row"`);
+    const n = Number(rec.fields[0]);
+    if (!Number.isInteger(n) || n < 0) throw new JobError(`--test-rows ${path} line ${rec.line}: expected a row index, found "${rec.fields[0]}"`);
+    rows.add(n);
+  });
+  return rows;
+}
+
+/** `--strict-ranges`: each numeric feature accepts only the range the data file holds (within any bounds the spec already sets). */
+export function withObservedRanges(spec: FeatureSpec, profile: DataProfile): FeatureSpec {
+  return {
+    ...spec,
+    features: spec.features.map((f) => {
+      const col = profile.columns.find((c) => c.name === f.name);
+      if (f.type !== "numeric" || !col || !Number.isFinite(col.min) || !Number.isFinite(col.max)) return f;
+      return { ...f, min: Math.max(f.min ?? -Infinity, col.min), max: Math.min(f.max ?? Infinity, col.max) };
+    }),
+  };
+}
+
+function requireBothClasses(m: Matrix, split: string, spec: FeatureSpec): void {
+  const pos = m.y.reduce((s, v) => s + v, 0);
+  if (pos === 0 || pos === m.n) {
+    const missing = pos === 0 ? spec.positive : spec.negative;
+    throw new JobError(`the ${split} split has no rows labelled "${missing}" (${m.n} rows): need both classes; add data or change the split`);
+  }
+}
+
+/**
+ * `validationFor(nonTestRows)`, when given, chooses the validation share once
+ * the number of rows outside the test split is known (the tuner uses all of
+ * them for cross-validation on small data). `observe(spec)`, when given,
+ * returns an observer that sees every typed row as the data streams past (the
+ * report's per-feature statistics).
+ */
+export async function prepareData(
+  o: DataOptions, io: DataIO, dryRun = false, validationFor?: (nonTestRows: number) => number, observe?: (spec: FeatureSpec) => DatasetObserver,
+): Promise<Prepared> {
+  const source = openSource(o.data, io.dataTarget);
+  const profile = await profileCsv(source, o.target);
+  io.log(`read ${profile.source}: ${profile.rows} rows, ${profile.header.length} columns, sha256 ${profile.sha256.slice(0, 12)}…`);
+  const overrides = o.spec ? loadOverrides(o.spec) : undefined;
+  const inferred = inferSpec(profile, {
+    target: o.target, positive: o.positive, categorical: o.categorical, ignore: o.ignore,
+    maxCategories: 50, numericShare: 0.9, keepIdLike: o.keepIdLike ?? false, ...(overrides ? { overrides } : {}),
+  });
+  const { ignored, warnings } = inferred;
+  const spec = o.strictRanges ? withObservedRanges(inferred.spec, profile) : inferred.spec;
+  io.log(`feature spec (target "${spec.target}", positive "${spec.positive}"):`);
+  for (const f of spec.features) {
+    const col = profile.columns.find((c) => c.name === f.name);
+    const range = f.type === "numeric" ? `observed ${col?.min}..${col?.max}` : `values ${f.values.join("|")}`;
+    io.log(`  ${f.name.padEnd(14)} ${f.type.padEnd(11)} ${range}${col?.missing ? `, ${col.missing} missing` : ""}`);
+  }
+  if (ignored.length) io.log(`  ignored: ${ignored.join(", ")}`);
+  for (const w of warnings) io.log(`warning: ${w}`);
+  if (dryRun) return { spec, profile, ignored, warnings, validationShare: o.validationShare };
+
+  // Label codes → classes; rows with bad shape or label are excluded (and counted later).
+  const positiveIndex = profile.labels.findIndex((l) => l.value === spec.positive);
+  const classOf = profile.rowLabels.map((l) => (l < 0 ? -1 : l === positiveIndex ? 1 : 0));
+  const fixedTest = o.testRows ? await loadTestRows(o.testRows) : undefined;
+  const fractions = (validation: number) => ({ validation, test: o.test ? 0 : o.testShare });
+  let validationShare = o.validationShare;
+  let split = stratifiedSplit(classOf, fractions(validationShare), o.seed, fixedTest);
+  if (validationFor) {
+    // The test rows do not depend on the validation share (each class is shuffled once, test cut first).
+    const nonTest = split.reduce((n, part, i) => n + (part !== TEST && (classOf[i] as number) >= 0 ? 1 : 0), 0);
+    const chosen = validationFor(nonTest);
+    if (chosen !== validationShare) split = stratifiedSplit(classOf, fractions(chosen), o.seed, fixedTest);
+    validationShare = chosen;
+  }
+  const testSource = o.test ? openSource(o.test, io.dataTarget) : undefined;
+  const data = await buildDataset(source, spec, split, { ...defaultFitOptions, scaler: o.scaler, seed: o.seed }, testSource, o.keepTestRows ?? false, profile.sha256, observe?.(spec));
+  const used = data.train.n + data.validation.n + data.test.n;
+  io.log(`rows used: ${used} (train ${data.train.n}, validation ${data.validation.n}, test ${data.test.n}); skipped ${data.skipped.count}`);
+  for (const [reason, r] of data.skipped.reasons) io.log(`  skipped ${r.count}: ${reason} (e.g. ${r.examples.join("; ")})`);
+  if (data.skipped.count > o.maxSkipped * (used + data.skipped.count)) {
+    throw new JobError(`${data.skipped.count} of ${used + data.skipped.count} rows were skipped, more than --max-skipped ${o.maxSkipped}; fix the data or raise the limit`);
+  }
+  requireBothClasses(data.train, "training", spec);
+  if (validationShare > 0) requireBothClasses(data.validation, "validation", spec);
+  requireBothClasses(data.test, "test", spec);
+  return { spec, profile, ignored, warnings, validationShare, data };
+}

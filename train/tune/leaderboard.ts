@@ -1,0 +1,82 @@
+/**
+ * The tuner's leaderboard: the best trials with their cross-validated score,
+ * how long they trained, how big they are and how long the edge's forward pass
+ * takes per applicant, so the accuracy / latency trade-off is visible. Edge
+ * time is the tfjs forward pass (256-row batches) on the training backend in
+ * Node; `npm run bench` measures the served models inside workerd.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { fmt, table } from "../cli/table.ts";
+import { buildModel, parameterCount } from "../fit/architecture.ts";
+import { describeOptions, type TrainOptions } from "../fit/options.ts";
+import { foldScore, type Metric, type Trial } from "./schedule.ts";
+
+export interface LeaderRow {
+  rank: number;
+  trial: number;
+  config: string;
+  options: TrainOptions;
+  /** Cross-validated (or validation) AUC and log loss at each fold's best epoch: mean and sd over folds. */
+  auc: { mean: number; sd: number };
+  logLoss: { mean: number; sd: number };
+  /** Epochs trained (the largest fold) and the mean best epoch. */
+  epochs: number;
+  bestEpoch: number;
+  parameters: number;
+  /** float32 weights.bin bytes. */
+  bytes: number;
+  edgeMicrosPerRow?: number;
+}
+
+const round = (x: number, d = 6) => Number(x.toFixed(d));
+
+export function leaderRows(ranking: Trial[], width: number, top: number): LeaderRow[] {
+  return ranking.slice(0, top).map((t, i) => {
+    const parameters = parameterCount(width, t.options.hidden);
+    const best = t.folds.map((f) => f?.bestEpoch ?? 0);
+    const auc = foldScore(t, "auc");
+    const logLoss = foldScore(t, "logloss");
+    return {
+      rank: i + 1, trial: t.id, config: describeOptions(t.options), options: t.options,
+      auc: { mean: round(auc.mean), sd: round(auc.sd) }, logLoss: { mean: round(logLoss.mean), sd: round(logLoss.sd) },
+      epochs: t.epochs, bestEpoch: round(best.reduce((s, x) => s + x, 0) / best.length, 1), parameters, bytes: parameters * 4,
+    };
+  });
+}
+
+/** Median µs per row of `model.predict` on 256-row batches, for each row's architecture. */
+export function measureEdgeTime(rows: LeaderRow[], width: number, budgetMs = 80): void {
+  const x = tf.randomNormal([256, width], 0, 1, "float32", 1);
+  try {
+    // The first model measured pays for warming the backend up: measure it twice.
+    for (const row of [rows[0], ...rows].filter((r): r is LeaderRow => r !== undefined)) {
+      const model = buildModel(width, row.options);
+      const times: number[] = [];
+      const predict = () => tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
+      for (let i = 0; i < 10; i++) predict();
+      const until = performance.now() + budgetMs;
+      while (times.length < 20 || (performance.now() < until && times.length < 200)) {
+        const t0 = performance.now();
+        predict();
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      row.edgeMicrosPerRow = round(((times[times.length >> 1] as number) * 1000) / 256, 3);
+      model.dispose();
+    }
+  } finally {
+    x.dispose();
+  }
+}
+
+export function leaderboardTable(rows: LeaderRow[], metric: Metric, selection: string, backend: string): string {
+  const score = (r: LeaderRow) => (metric === "auc" ? r.auc : r.logLoss);
+  return table(
+    `Leaderboard (${selection}): #1 is the winner: the best final score, or a logistic regression within one standard error of it; then by ${metric === "auc" ? "AUC" : "log loss"} at the highest rung reached. Edge µs/row: tfjs ${backend}, 256-row batches`,
+    ["#", "trial", "config", `${metric === "auc" ? "AUC" : "log loss"} ± sd`, metric === "auc" ? "log loss" : "AUC", "epochs (best)", "params", "KiB", "edge µs/row"],
+    rows.map((r) => [
+      r.rank, r.trial, r.config, `${fmt(score(r).mean, 4)} ± ${fmt(score(r).sd, 4)}`, fmt(metric === "auc" ? r.logLoss.mean : r.auc.mean, 4),
+      `${r.epochs} (${fmt(r.bestEpoch, 1)})`, r.parameters, fmt(r.bytes / 1024, 1), fmt(r.edgeMicrosPerRow, 2),
+    ]),
+  );
+}

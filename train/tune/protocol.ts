@@ -1,0 +1,24 @@
+/** Messages between the tuner and its trial workers (worker_threads). */
+import type { Matrix } from "../data/dataset.ts";
+import type { TrainBackend } from "../fit/backend.ts";
+import type { FoldResult, Unit } from "./schedule.ts";
+
+export interface WorkerInit {
+  backend: TrainBackend;
+  /** Cross-validation: `rows` are split by `fold`; holdout: train on `rows`, validate on `validation`. */
+  rows: Matrix;
+  fold?: Uint8Array;
+  validation?: Matrix;
+  /** Float64Array[1] on a SharedArrayBuffer: Date.now() after which running units stop. */
+  deadline: Float64Array;
+}
+
+export type ToWorker =
+  | { type: "run"; id: number; unit: Unit }
+  | { type: "drop"; trials: number[] };
+
+export type FromWorker =
+  | { type: "ready"; backend: string }
+  | { type: "result"; id: number; result: FoldResult }
+  | { type: "cancelled"; id: number; epochs: number; seconds: number }
+  | { type: "failed"; id: number; error: string };

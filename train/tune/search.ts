@@ -1,0 +1,243 @@
+/**
+ * The search: sample configurations from the space, judge them by k-fold
+ * cross-validation on the training rows (small data) or on the validation
+ * split (large data), stop bad ones early by successive halving, run trials on
+ * every core, and stop in time for the final fit when a budget is set. The
+ * test split is never seen here: the job evaluates the winner on it once.
+ */
+import { seededRandom } from "../../shared/random.ts";
+import type { Dataset } from "../data/dataset.ts";
+import type { TrainBackend } from "../fit/backend.ts";
+import type { TrainOptions } from "../fit/options.ts";
+import { advance, dispose, startSession } from "../fit/loop.ts";
+import { assignFolds, foldSplit } from "./folds.ts";
+import { leaderboardTable, leaderRows, measureEdgeTime, type LeaderRow } from "./leaderboard.ts";
+import { TrialPool, type UnitReply } from "./pool.ts";
+import { bracketEpochs, refitEpoch, Scheduler, type Metric, type Trial, type Unit } from "./schedule.ts";
+import { chooseWinner } from "./select.ts";
+import { sampleOptions, type SearchSpace } from "./space.ts";
+
+/** Up to this many training rows, trials are judged by k-fold cross-validation: 5 folds up to 2000 rows, 3 above. */
+export const CV_MAX_ROWS = 5000;
+const foldsFor = (rows: number) => (rows <= 2000 ? 5 : rows <= CV_MAX_ROWS ? 3 : 1);
+/** Bracket sizes tried in turn under a time budget (the largest whose whole bracket fits). */
+const BRACKET_SIZES = [27, 9, 3];
+/** Time kept for the end: evaluating the winner, edge timings, packaging (ms). */
+const FIXED_RESERVE_MS = 2500;
+
+export interface TuneOptions {
+  /** Stop after this many configurations. */
+  trials?: number;
+  /** Everything, from `startedAt` to the winner's artifact, within this (ms). */
+  timeBudgetMs?: number;
+  /** Date.now() when the command started. */
+  startedAt: number;
+  metric: Metric;
+  space: SearchSpace;
+  /** k for cross-validation; 1 = the validation split; undefined = 5 up to 2000 training rows, 3 up to CV_MAX_ROWS, else 1. */
+  folds?: number;
+  workers: number;
+  /** false: every trial trains its full epochs (plain random search, for comparison). */
+  halving?: boolean;
+  eta?: number;
+  backend?: TrainBackend;
+}
+
+export interface TuneProgress {
+  start(o: { trials?: number; endsAt?: number }): void;
+  update(s: { evaluated: number; best?: number; metric: Metric; leftMs?: number }): void;
+  stop(): void;
+}
+
+export interface TuneIO {
+  log: (line: string) => void;
+  tuneProgress?: TuneProgress;
+}
+
+export class SearchError extends Error {}
+
+export interface SearchResult {
+  /** Options for the final fit (with the epochs the search chose). */
+  winner: TrainOptions;
+  /** Rows are best first; row 0 is the winner. */
+  leaderboard: LeaderRow[];
+  table: string;
+  selection: string;
+  /** Configurations judged at least once (their first rung) / sampled. */
+  evaluated: number;
+  sampled: number;
+  /** Epochs trained over all trials and folds, and how many full-length trials (every fold to max epochs) that compute buys. */
+  epochsTrained: number;
+  fullLengthTrials: number;
+  deadlineHit: boolean;
+  seconds: number;
+  card: Record<string, unknown>;
+}
+
+/** How trials are judged for `trainingRows` rows outside the test split (validationShare 0: all of them go into folds). */
+export function selectionPlan(trainingRows: number, folds?: number): { folds: number; validationShare?: number } {
+  const k = folds ?? foldsFor(trainingRows);
+  return k > 1 ? { folds: k, validationShare: 0 } : { folds: 1 };
+}
+
+const secondsText = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+export async function runSearch(data: Dataset, base: TrainOptions, o: TuneOptions, io: TuneIO): Promise<SearchResult> {
+  const started = Date.now();
+  const k = selectionPlan(data.train.n + data.validation.n, o.folds).folds;
+  if (k > 1 && data.validation.n > 0) throw new SearchError("cross-validation uses every training row: prepare the data with validation share 0");
+  if (k === 1 && data.validation.n === 0) throw new SearchError("there is no validation split to judge trials on: use --folds 5 or a --validation share above 0");
+  const selection = k > 1 ? `${k}-fold stratified CV on ${data.train.n} training rows` : `validation split of ${data.validation.n} rows`;
+  const end = o.timeBudgetMs === undefined ? Infinity : o.startedAt + o.timeBudgetMs;
+  if (started + FIXED_RESERVE_MS >= end) {
+    throw new SearchError(`the time budget ${secondsText(o.timeBudgetMs ?? 0)} is too small for one trial: start-up, reading and encoding the data already took ${secondsText(started - o.startedAt)}; allow a few minutes (--time-budget 2m)`);
+  }
+  const foldRows = k > 1 ? (data.train.n * (k - 1)) / k : data.train.n;
+  const halving = o.halving ?? true;
+  const scheduler = new Scheduler(
+    { maxEpochs: base.epochs, eta: o.eta ?? 3, folds: k, metric: o.metric, ...(o.trials ? { maxTrials: o.trials } : {}), rungCount: halving ? 4 : 1 },
+    (id) => sampleOptions(o.space, base, seededRandom((base.seed ^ Math.imul(id + 1, 0x9e3779b1)) >>> 0)),
+  );
+  io.log(`tuning: ${selection}; successive halving over ${scheduler.rungs.join("/")} epochs; ${o.workers} worker thread${o.workers > 1 ? "s" : ""}${o.trials ? `; up to ${o.trials} trials` : ""}${Number.isFinite(end) ? `; ${secondsText(end - started)} left of the budget` : ""}`);
+  const fold = k > 1 ? assignFolds(data.train.y, k, base.seed) : undefined;
+  const calibrated = Number.isFinite(end) ? calibrate(data, base, fold) : undefined;
+  const pool = await TrialPool.start(o.workers, { backend: o.backend ?? "wasm", rows: data.train, ...(fold ? { fold } : { validation: data.validation }) });
+
+  let epochsTrained = 0;
+  let deadlineHit = false;
+  const failures: string[] = [];
+  const perEpoch: number[] = [];
+  const meanPerEpoch = () => (perEpoch.length ? perEpoch.reduce((s, x) => s + x, 0) / perEpoch.length : calibrated);
+  /** The final fit of the current leader, estimated from its own epochs (ms). */
+  const finalFitMs = (): number => {
+    const leader = scheduler.ranking()[0];
+    if (!leader) return 0;
+    const epochs = leader.folds.reduce((s, f) => s + (f?.epochs ?? 0), 0);
+    return ((leader.seconds * 1000) / Math.max(1, epochs)) * (data.train.n / foldRows) * finalEpochs(leader, k);
+  };
+  const searchDeadline = () => end - FIXED_RESERVE_MS - 1.25 * finalFitMs();
+  /** How many trials a new bracket gets: without a budget the largest; with one, the largest that fits beside the work still planned. */
+  const bracketSize = (remaining: number): number => {
+    const sizes = (halving ? BRACKET_SIZES : [o.workers]).map((n) => Math.min(n, remaining));
+    const spe = meanPerEpoch();
+    if (!Number.isFinite(end) || spe === undefined) return sizes[0] as number;
+    const capacity = ((searchDeadline() - Date.now()) / 1000) * o.workers - scheduler.outstandingEpochs() * spe;
+    const fits = sizes.find((n) => bracketEpochs(n, scheduler.rungs, o.eta ?? 3, k) * spe <= capacity);
+    if (fits) return fits;
+    const smallest = sizes[sizes.length - 1] as number;
+    return smallest * (scheduler.rungs[0] as number) * k * spe <= capacity ? smallest : 0;
+  };
+  const busy = new Array<boolean>(pool.size).fill(false);
+  const evaluated = () => scheduler.trials.filter((t) => t.rung >= 0).length;
+  const score = () => {
+    const leader = scheduler.ranking()[0];
+    return leader ? leaderRows([leader], data.train.width, 1)[0] : undefined;
+  };
+  io.tuneProgress?.start({ ...(o.trials ? { trials: o.trials } : {}), ...(Number.isFinite(end) ? { endsAt: end } : {}) });
+
+  const handle = (unit: Unit, reply: UnitReply) => {
+    const trial = scheduler.trials[unit.trial] as Trial;
+    if (reply.type === "result") {
+      const delta = reply.result.epochs - (trial.folds[unit.fold]?.epochs ?? 0);
+      epochsTrained += delta;
+      if (delta > 0) perEpoch.push(reply.result.seconds / delta);
+      pool.drop(scheduler.report(unit, reply.result).map((t) => t.id));
+    } else {
+      epochsTrained += reply.type === "cancelled" ? reply.epochs : 0;
+      if (reply.type === "cancelled" && reply.epochs > 0) perEpoch.push(reply.seconds / reply.epochs);
+      if (reply.type === "cancelled") deadlineHit = true;
+      else failures.push(`trial ${unit.trial} (${unit.options.optimizer}, lr ${unit.options.learningRate}): ${reply.error}`);
+      scheduler.cancel(unit);
+      pool.drop([unit.trial]);
+    }
+    pool.setDeadline(searchDeadline());
+    const best = score();
+    io.tuneProgress?.update({
+      evaluated: evaluated(), metric: o.metric, ...(best ? { best: o.metric === "auc" ? best.auc.mean : best.logLoss.mean } : {}),
+      ...(Number.isFinite(end) ? { leftMs: end - Date.now() } : {}),
+    });
+  };
+
+  try {
+    pool.setDeadline(searchDeadline());
+    await new Promise<void>((resolve, reject) => {
+      let inflight = 0;
+      const pump = () => {
+        for (let w = 0; w < pool.size; w++) {
+          if (busy[w]) continue;
+          if (Date.now() >= searchDeadline()) { deadlineHit ||= Number.isFinite(end) && scheduler.pending(); continue; }
+          const unit = scheduler.next(w, bracketSize);
+          if (!unit) continue;
+          busy[w] = true;
+          inflight++;
+          pool.run(w, unit).then((reply) => {
+            busy[w] = false;
+            inflight--;
+            if (reply.type === "failed" && reply.error.startsWith("trial worker failed")) throw new SearchError(reply.error);
+            handle(unit, reply);
+            pump();
+          }).catch(reject);
+        }
+        if (inflight === 0) resolve();
+      };
+      pump();
+    });
+  } finally {
+    io.tuneProgress?.stop();
+    await pool.close();
+  }
+
+  const ranking = scheduler.ranking();
+  const choice = chooseWinner(ranking, o.metric, data.train.width);
+  if (!choice) {
+    if (failures.length) throw new SearchError(`every trial failed; the first: ${failures[0]}`);
+    const spe = meanPerEpoch();
+    const need = spe === undefined ? "" : `; one trial's first rung (${scheduler.rungs[0]} epochs × ${k} folds) needs about ${secondsText((spe * 1000 * (scheduler.rungs[0] as number) * k) / o.workers)} on ${o.workers} workers`;
+    throw new SearchError(`the time budget ${secondsText(o.timeBudgetMs ?? 0)} is too small for one trial: data and workers took ${secondsText(Date.now() - o.startedAt)} before the deadline${need}; allow more (e.g. --time-budget 2m)`);
+  }
+  for (const f of failures.slice(0, 3)) io.log(`warning: ${f}`);
+  const winner = choice.winner;
+  if (choice.reason) io.log(`choosing: ${choice.reason}`);
+  // The winner leads the board; the others follow in ranking order.
+  const rows = leaderRows([winner, ...ranking.filter((t) => t !== winner)], data.train.width, 10);
+  measureEdgeTime(rows, data.train.width);
+  const text = leaderboardTable(rows, o.metric, selection, pool.backend);
+  const fullLengthTrials = epochsTrained / (base.epochs * k);
+  const winnerOptions: TrainOptions = k > 1
+    ? { ...winner.options, epochs: finalEpochs(winner, k), patience: 0 }
+    : { ...winner.options, epochs: winner.epochs };
+  const seconds = (Date.now() - started) / 1000;
+  const first = rows[0] as LeaderRow;
+  return {
+    winner: winnerOptions, leaderboard: rows, table: text, selection, evaluated: evaluated(), sampled: scheduler.trials.length,
+    epochsTrained, fullLengthTrials, deadlineHit, seconds,
+    card: {
+      method: `successive halving (eta ${o.eta ?? 3}, rungs ${scheduler.rungs.join("/")} epochs), ${selection}`,
+      metric: o.metric, evaluated: evaluated(), sampled: scheduler.trials.length, seconds: Number(seconds.toFixed(1)),
+      winner: {
+        trial: first.trial, auc: first.auc, logLoss: first.logLoss, epochs: winnerOptions.epochs,
+        rule: `best final score, or a logistic regression within one standard error (${choice.standardError.toFixed(4)}) of it; best: trial ${choice.best.id}`,
+        refit: k > 1 ? "every training row, fixed epochs (mean best epoch over the folds)" : "same split as the trial",
+      },
+      leaderboard: rows.slice(0, 5).map((r) => ({ config: r.config, auc: r.auc, logLoss: r.logLoss, epochs: r.epochs, parameters: r.parameters, edgeMicrosPerRow: r.edgeMicrosPerRow })),
+    },
+  };
+}
+
+/** Seconds per epoch of the base options on one fold, measured here and now (machine load included). */
+function calibrate(data: Dataset, base: TrainOptions, fold: Uint8Array | undefined): number {
+  const { train, validation } = fold ? foldSplit(data.train, fold, 0) : { train: data.train, validation: data.validation };
+  const s = startSession(train, validation, { ...base, epochs: 1 });
+  const t0 = performance.now();
+  try {
+    advance(s, 1);
+  } finally {
+    dispose(s);
+  }
+  return (performance.now() - t0) / 1000;
+}
+
+/** Epochs of the final fit: the refit epoch on every training row (holdout: the trial's own run, early stopping included). */
+function finalEpochs(t: Trial, k: number): number {
+  return k === 1 ? t.epochs : refitEpoch(t);
+}

@@ -1,0 +1,69 @@
+/**
+ * A trial worker (one per core): holds the training rows, trains (trial, fold)
+ * units up to the epoch asked for, and keeps each unit's network and
+ * optimizer state so a promoted trial continues where it stopped.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import type { Matrix } from "../data/dataset.ts";
+import { useBackend } from "../fit/backend.ts";
+import { advance, dispose, startSession, type Session } from "../fit/loop.ts";
+import { foldSplit } from "./folds.ts";
+import type { FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
+import type { Unit } from "./schedule.ts";
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const sessions = new Map<string, Session>();
+const splits = new Map<number, { train: Matrix; validation: Matrix }>();
+
+function splitFor(fold: number): { train: Matrix; validation: Matrix } {
+  if (!init.fold) return { train: init.rows, validation: init.validation as Matrix };
+  let s = splits.get(fold);
+  if (!s) { s = foldSplit(init.rows, init.fold, fold); splits.set(fold, s); }
+  return s;
+}
+
+function run(id: number, unit: Unit): FromWorker {
+  const key = `${unit.trial}:${unit.fold}`;
+  const started = performance.now();
+  let s = sessions.get(key);
+  const before = s?.epoch ?? 0;
+  try {
+    if (!s) {
+      const { train, validation } = splitFor(unit.fold);
+      s = startSession(train, validation, unit.options);
+      sessions.set(key, s);
+    }
+    const finished = advance(s, unit.toEpoch, undefined, () => Date.now() > (init.deadline[0] as number));
+    const seconds = (performance.now() - started) / 1000;
+    if (!finished) {
+      sessions.delete(key);
+      const epochs = s.epoch - before;
+      dispose(s);
+      return { type: "cancelled", id, epochs, seconds };
+    }
+    const best = s.best;
+    return {
+      type: "result", id,
+      result: {
+        epochs: s.epoch, bestEpoch: best?.epoch ?? s.epoch, stopped: s.stoppedEarly, seconds,
+        valLoss: s.history.map((h) => h.valLoss ?? NaN), valAuc: s.history.map((h) => h.valAuc ?? NaN),
+      },
+    };
+  } catch (e) {
+    if (s) { sessions.delete(key); dispose(s); }
+    return { type: "failed", id, error: (e as Error).message };
+  }
+}
+
+port.on("message", (m: ToWorker) => {
+  if (m.type === "run") port.postMessage(run(m.id, m.unit));
+  else {
+    for (const t of m.trials) {
+      for (const [key, s] of sessions) if (key.startsWith(`${t}:`)) { dispose(s); sessions.delete(key); }
+    }
+  }
+});
+
+const { backend } = await useBackend(init.backend);
+port.postMessage({ type: "ready", backend } satisfies FromWorker);
