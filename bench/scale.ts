@@ -1,6 +1,7 @@
 /**
- * Section 6, scale: generated CSVs (bench/gen-csv.ts) of 100k and 1M rows
- * (quick: 100k and 200k), each trained for one epoch in a child process
+ * Section 6, scale: generated CSVs (bench/gen-csv.ts) of 100k, 1M and 3M rows
+ * (quick: 100k and 200k; 3M is above the in-memory limit, so its encoded
+ * training rows are read from a spill file), each trained for one epoch in a child process
  * (preprocessing statistics + one epoch + evaluation), with peak RSS, then
  * judged by `npm run monitor --target Status` (stream, score every row on
  * wasm, drift, CBPE, labelled metrics) against a version published to a
@@ -39,7 +40,7 @@ export interface ScaleResult {
 }
 
 export async function scale(ctx: Context): Promise<ScaleResult> {
-  const sizes = ctx.quick ? [100_000, 200_000] : [100_000, 1_000_000];
+  const sizes = ctx.quick ? [100_000, 200_000] : [100_000, 1_000_000, 3_000_000];
   const dir = ctx.tmp("scale");
   // A version to monitor, in a store of its own (never the checkout's .wrangler state).
   const r2 = await startLocalR2("edgescore-bench", ctx.tmp("scale-r2"));

@@ -59,19 +59,19 @@ describe("model options", () => {
       .toEqual(["Adam", "SGD", "Momentum", "RMSProp"]);
   });
 
-  it("--l2 shrinks the kernels; the same seed without it gives the same run twice", () => {
-    const plain = trainModel(train, validation, opts({ hidden: [8] }));
-    const again = trainModel(train, validation, opts({ hidden: [8] }));
-    const penalised = trainModel(train, validation, opts({ hidden: [8], l2: 0.05 }));
+  it("--l2 shrinks the kernels; the same seed without it gives the same run twice", async () => {
+    const plain = await trainModel(train, validation, opts({ hidden: [8] }));
+    const again = await trainModel(train, validation, opts({ hidden: [8] }));
+    const penalised = await trainModel(train, validation, opts({ hidden: [8], l2: 0.05 }));
     expect(kernelNorm(again.model)).toBe(kernelNorm(plain.model));
     expect(kernelNorm(penalised.model)).toBeLessThan(0.7 * kernelNorm(plain.model));
     [plain, again, penalised].forEach((t) => t.model.dispose());
   });
 
-  it("--dropout changes training only: seeded, and the trained network predicts deterministically", () => {
-    const a = trainModel(train, validation, opts({ hidden: [16], dropout: 0.5 }));
-    const b = trainModel(train, validation, opts({ hidden: [16], dropout: 0.5 }));
-    const none = trainModel(train, validation, opts({ hidden: [16] }));
+  it("--dropout changes training only: seeded, and the trained network predicts deterministically", async () => {
+    const a = await trainModel(train, validation, opts({ hidden: [16], dropout: 0.5 }));
+    const b = await trainModel(train, validation, opts({ hidden: [16], dropout: 0.5 }));
+    const none = await trainModel(train, validation, opts({ hidden: [16] }));
     expect(Array.from(predictProba(a.model, validation))).toEqual(Array.from(predictProba(b.model, validation)));
     expect(Array.from(predictProba(a.model, validation))).toEqual(Array.from(predictProba(a.model, validation)));
     expect(kernelNorm(a.model)).not.toBe(kernelNorm(none.model));
@@ -79,20 +79,20 @@ describe("model options", () => {
     [a, b, none].forEach((t) => t.model.dispose());
   });
 
-  it("--class-weight balanced raises the predicted share of the rarer class toward one half", () => {
+  it("--class-weight balanced raises the predicted share of the rarer class toward one half", async () => {
     const rare = { ...train, y: train.y.map((v, i) => (v === 1 && i % 3 !== 0 ? 0 : v)) };
     const mean = (p: Float32Array) => p.reduce((s, v) => s + v, 0) / p.length;
-    const none = trainModel(rare, validation, opts({ hidden: [], epochs: 10 }));
-    const balanced = trainModel(rare, validation, opts({ hidden: [], epochs: 10, classWeight: "balanced" }));
+    const none = await trainModel(rare, validation, opts({ hidden: [], epochs: 10 }));
+    const balanced = await trainModel(rare, validation, opts({ hidden: [], epochs: 10, classWeight: "balanced" }));
     expect(mean(predictProba(balanced.model, validation))).toBeGreaterThan(mean(predictProba(none.model, validation)) + 0.1);
     [none, balanced].forEach((t) => t.model.dispose());
   });
 
-  it("trains without a validation split when patience is 0 (a fixed-epoch refit), and refuses early stopping without one", () => {
-    const t = trainModel(train, undefined, opts({ hidden: [4], epochs: 2 }));
+  it("trains without a validation split when patience is 0 (a fixed-epoch refit), and refuses early stopping without one", async () => {
+    const t = await trainModel(train, undefined, opts({ hidden: [4], epochs: 2 }));
     expect(t.history.map((h) => h.valLoss)).toEqual([undefined, undefined]);
     t.model.dispose();
-    expect(() => trainModel(train, undefined, opts({ hidden: [4], patience: 5 }))).toThrow(/early stopping \(patience > 0\) needs a validation split/);
+    await expect(trainModel(train, undefined, opts({ hidden: [4], patience: 5 }))).rejects.toThrow(/early stopping \(patience > 0\) needs a validation split/);
   });
 });
 

@@ -10,12 +10,13 @@ import type { Row } from "../shared/preprocess.ts";
 import type { FeatureSpec } from "../shared/spec.ts";
 import { modelCard } from "./card.ts";
 import type { Progress } from "./cli/progress.ts";
-import type { DatasetObserver } from "./data/dataset.ts";
+import type { DatasetObserver, TestSample } from "./data/dataset.ts";
 import { JobError, prepareData, type DataIO, type DataOptions } from "./data/prepare.ts";
 import type { DataProfile } from "./data/profile.ts";
 import { TEST, TRAIN, VALIDATION } from "./data/split.ts";
 import { BinningSketch, FeatureTally, Reservoir, SPLITS } from "./evaluate/feature-stats.ts";
-import { baseRate, evaluate, type Evaluation } from "./evaluate/metrics.ts";
+import type { GateSample } from "./evaluate/gate.ts";
+import { baseRate, evaluate, rocAuc, type Evaluation } from "./evaluate/metrics.ts";
 import { binaryHead } from "./fit/architecture.ts";
 import { useBackend, type TrainBackend } from "./fit/backend.ts";
 import { compress, type PruneRequest } from "./fit/compress.ts";
@@ -69,9 +70,8 @@ export interface JobResult {
   seconds: number;
   /** Training-side probabilities of the test rows (parity checks), from the weights as stored. */
   testScores?: Float32Array;
-  /** The test rows and labels, in the order of `testScores`, when `keepTestRows` was set. */
-  testRows?: Row[];
-  testLabels?: Float32Array;
+  /** Test rows, labels and the new model's AUC on them, when `keepTestRows` was set (the "not worse than current" gate). */
+  gate?: GateSample;
   /** The search, with --tune. */
   tuning?: SearchResult;
   /** The options the model was trained with (the winner's, with --tune). */
@@ -80,6 +80,13 @@ export interface JobResult {
   validationShare: number;
   /** The report written into the artifact: size, chart count and how long analysis + rendering took. */
   report?: { bytes: number; charts: number; seconds: number };
+}
+
+/** The gate's rows: the kept test rows, their labels, and the new model's AUC on exactly them. */
+function gateSample(sample: TestSample, labels: Float32Array, scores: Float32Array): GateSample {
+  const y = Float32Array.from(sample.positions, (p) => labels[p] as number);
+  const p = Float32Array.from(sample.positions, (i) => scores[i] as number);
+  return { rows: sample.rows, labels: y, newAuc: rocAuc(y, p) };
 }
 
 /** Test applicants kept (a seeded sample) for the report's importance and partial dependence. */
@@ -115,89 +122,94 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
   if (o.tuned) checkTunedFeatures(o.tuned, spec);
   if (!prepared.data) return { spec, profile, seconds: (performance.now() - started) / 1000, validationShare: prepared.validationShare };
   const data = prepared.data;
-  const validation = data.validation.n > 0 ? data.validation : undefined;
-
-  const { backend, fallbackReason } = await useBackend(o.backend);
-  if (fallbackReason) io.log(`backend: cpu (${fallbackReason})`);
-  let options = o.train;
-  let tuning: SearchResult | undefined;
-  if (tune) {
-    tuning = await runSearch(data, o.train, { ...tune, backend }, io);
-    options = tuning.winner;
-    io.log(tuning.table);
-    io.log(`tuning: ${tuning.evaluated} trials judged (${tuning.sampled} sampled) in ${tuning.seconds.toFixed(1)} s, ${tuning.epochsTrained} epochs × folds trained, as much as ${tuning.fullLengthTrials.toFixed(1)} full-length trials${tuning.deadlineHit ? "; stopped by the time budget" : ""}`);
-    io.log(`winner: ${tuning.leaderboard[0]?.config}; training it on ${data.train.n} rows for ${options.epochs} epochs${options.patience > 0 ? ` (early stopping, patience ${options.patience})` : ""}`);
-  }
-  if (!validation && options.patience > 0) {
-    throw new JobError("early stopping needs a validation split: with --validation 0 set --patience 0 (a fixed number of --epochs)");
-  }
-
-  io.progress?.start(options.epochs);
-  const fitStarted = performance.now();
-  let trained;
+  // Spilled rows are temporary files: removed however the job ends.
   try {
-    trained = trainModel(data.train, validation, options, (l) => io.progress?.epoch(l));
+    const validation = data.validation.n > 0 ? data.validation : undefined;
+
+    const { backend, fallbackReason } = await useBackend(o.backend);
+    if (fallbackReason) io.log(`backend: cpu (${fallbackReason})`);
+    let options = o.train;
+    let tuning: SearchResult | undefined;
+    if (tune) {
+      tuning = await runSearch(data, o.train, { ...tune, backend }, io);
+      options = tuning.winner;
+      io.log(tuning.table);
+      io.log(`tuning: ${tuning.evaluated} trials judged (${tuning.sampled} sampled) in ${tuning.seconds.toFixed(1)} s, ${tuning.epochsTrained} epochs × folds trained, as much as ${tuning.fullLengthTrials.toFixed(1)} full-length trials${tuning.deadlineHit ? "; stopped by the time budget" : ""}`);
+      io.log(`winner: ${tuning.leaderboard[0]?.config}; training it on ${data.train.n} rows for ${options.epochs} epochs${options.patience > 0 ? ` (early stopping, patience ${options.patience})` : ""}`);
+    }
+    if (!validation && options.patience > 0) {
+      throw new JobError("early stopping needs a validation split: with --validation 0 set --patience 0 (a fixed number of --epochs)");
+    }
+
+    io.progress?.start(options.epochs);
+    const fitStarted = performance.now();
+    let trained;
+    try {
+      trained = await trainModel(data.train, validation, options, (l) => io.progress?.epoch(l));
+    } finally {
+      io.progress?.stop();
+    }
+    const fitSeconds = (performance.now() - fitStarted) / 1000;
+    const epochs = trained.history.length;
+    io.log(`trained on ${backend} in ${fitSeconds.toFixed(1)} s (${epochs} epochs${trained.stoppedEarly ? `, stopped early, best epoch ${trained.bestEpoch}` : ""})`);
+
+    const small = await compress({
+      model: trained.model, options, train: data.train, ...(validation ? { validation } : {}), test: data.test, log: io.log,
+      ...(o.prune ? { prune: o.prune } : {}), ...(o.quantize ? { quantize: o.quantize } : {}),
+    });
+    const scores = predictProba(small.model, data.test);
+    const rate = baseRate(data.train.y);
+    const test = evaluate(data.test.y, scores, o.thresholds.decline);
+    const baseline = evaluate(data.test.y, new Float32Array(data.test.n).fill(rate), o.thresholds.decline);
+    const validationScores = validation ? predictProba(small.model, validation) : undefined;
+    io.log(`test: AUC ${test.auc.toFixed(4)} · Gini ${test.gini.toFixed(4)} · KS ${test.ks.toFixed(4)} · Brier ${test.brier.toFixed(4)} · log loss ${test.logLoss.toFixed(4)} · accuracy ${test.accuracy.toFixed(4)}`);
+    io.log(`base-rate model: Brier ${baseline.brier.toFixed(4)} · log loss ${baseline.logLoss.toFixed(4)} · accuracy ${baseline.accuracy.toFixed(4)}`);
+
+    // Gates: publish something better than nothing, or publish nothing and say why.
+    if (!(test.auc > 0.5) || !(test.logLoss < baseline.logLoss)) {
+      small.model.dispose();
+      throw new JobError(`the model is no better than the base rate on the test split (AUC ${test.auc.toFixed(4)}, log loss ${test.logLoss.toFixed(4)} vs ${baseline.logLoss.toFixed(4)}); not publishing`);
+    }
+    if (o.minAuc !== undefined && test.auc < o.minAuc) {
+      small.model.dispose();
+      throw new JobError(`test AUC ${test.auc.toFixed(4)} is below --min-auc ${o.minAuc}; not publishing`);
+    }
+
+    const card = modelCard({
+      o: { ...o, validationShare: prepared.validationShare }, spec, profile, ignored: prepared.ignored, warnings: prepared.warnings, data, baseRate: rate, test, baseline, scores,
+      ...(validationScores ? { validationScores } : {}), trained, train: options, servedHidden: small.hidden, head: binaryHead, backend, fitSeconds,
+      ...(small.report ? { compression: small.report } : {}),
+      ...(tuning ? { tuning: tuning.card } : o.tuned ? { tuning: { params: o.tuned.path } } : {}),
+      ...(o.codeRevision ? { codeRevision: o.codeRevision } : {}),
+    });
+    // The report and the monitoring references describe the network as served (after pruning and quantization).
+    const tally = report?.tally as FeatureTally;
+    const pages = buildReport({
+      name: o.modelName, spec, preprocess: data.state, thresholds: o.thresholds, model: small.model,
+      labels: data.test.y, scores, test, counts: tally.counts(), sample: report?.explainRows.items ?? [],
+    });
+    small.model.dispose();
+    card.analysis = pages.analysisCard;
+    card.monitoring = monitoringCard(scores, o.thresholds, tally.counts());
+    let reportInfo: JobResult["report"];
+    const artifact = await packageArtifact({
+      name: o.modelName, createdAt: new Date(), spec, preprocess: data.state, thresholds: o.thresholds, card: card as unknown as Record<string, unknown>, model: small.files,
+      attach: (draft) => {
+        const r = pages.render(draft, card, o.previous);
+        reportInfo = { bytes: r.file.byteLength, charts: r.charts, seconds: r.seconds };
+        io.log(`report: ${r.charts} charts, ${(r.file.byteLength / 1024).toFixed(0)} KB, analysis + rendering ${r.seconds.toFixed(2)} s`);
+        return new Map([[r.name, r.file]]);
+      },
+    });
+    return {
+      spec, profile, artifact, test, baseline, testScores: scores, seconds: (performance.now() - started) / 1000, train: options, validationShare: prepared.validationShare,
+      ...(reportInfo ? { report: reportInfo } : {}),
+      ...(data.testSample ? { gate: gateSample(data.testSample, data.test.y, scores) } : {}),
+      ...(tuning ? { tuning } : {}),
+    };
   } finally {
-    io.progress?.stop();
+    data.dispose();
   }
-  const fitSeconds = (performance.now() - fitStarted) / 1000;
-  const epochs = trained.history.length;
-  io.log(`trained on ${backend} in ${fitSeconds.toFixed(1)} s (${epochs} epochs${trained.stoppedEarly ? `, stopped early, best epoch ${trained.bestEpoch}` : ""})`);
-
-  const small = await compress({
-    model: trained.model, options, train: data.train, ...(validation ? { validation } : {}), test: data.test, log: io.log,
-    ...(o.prune ? { prune: o.prune } : {}), ...(o.quantize ? { quantize: o.quantize } : {}),
-  });
-  const scores = predictProba(small.model, data.test);
-  const rate = baseRate(data.train.y);
-  const test = evaluate(data.test.y, scores, o.thresholds.decline);
-  const baseline = evaluate(data.test.y, new Float32Array(data.test.n).fill(rate), o.thresholds.decline);
-  const validationScores = validation ? predictProba(small.model, validation) : undefined;
-  io.log(`test: AUC ${test.auc.toFixed(4)} · Gini ${test.gini.toFixed(4)} · KS ${test.ks.toFixed(4)} · Brier ${test.brier.toFixed(4)} · log loss ${test.logLoss.toFixed(4)} · accuracy ${test.accuracy.toFixed(4)}`);
-  io.log(`base-rate model: Brier ${baseline.brier.toFixed(4)} · log loss ${baseline.logLoss.toFixed(4)} · accuracy ${baseline.accuracy.toFixed(4)}`);
-
-  // Gates: publish something better than nothing, or publish nothing and say why.
-  if (!(test.auc > 0.5) || !(test.logLoss < baseline.logLoss)) {
-    small.model.dispose();
-    throw new JobError(`the model is no better than the base rate on the test split (AUC ${test.auc.toFixed(4)}, log loss ${test.logLoss.toFixed(4)} vs ${baseline.logLoss.toFixed(4)}); not publishing`);
-  }
-  if (o.minAuc !== undefined && test.auc < o.minAuc) {
-    small.model.dispose();
-    throw new JobError(`test AUC ${test.auc.toFixed(4)} is below --min-auc ${o.minAuc}; not publishing`);
-  }
-
-  const card = modelCard({
-    o: { ...o, validationShare: prepared.validationShare }, spec, profile, ignored: prepared.ignored, warnings: prepared.warnings, data, baseRate: rate, test, baseline, scores,
-    ...(validationScores ? { validationScores } : {}), trained, train: options, servedHidden: small.hidden, head: binaryHead, backend, fitSeconds,
-    ...(small.report ? { compression: small.report } : {}),
-    ...(tuning ? { tuning: tuning.card } : o.tuned ? { tuning: { params: o.tuned.path } } : {}),
-    ...(o.codeRevision ? { codeRevision: o.codeRevision } : {}),
-  });
-  // The report and the monitoring references describe the network as served (after pruning and quantization).
-  const tally = report?.tally as FeatureTally;
-  const pages = buildReport({
-    name: o.modelName, spec, preprocess: data.state, thresholds: o.thresholds, model: small.model,
-    labels: data.test.y, scores, test, counts: tally.counts(), sample: report?.explainRows.items ?? [],
-  });
-  small.model.dispose();
-  card.analysis = pages.analysisCard;
-  card.monitoring = monitoringCard(scores, o.thresholds, tally.counts());
-  let reportInfo: JobResult["report"];
-  const artifact = await packageArtifact({
-    name: o.modelName, createdAt: new Date(), spec, preprocess: data.state, thresholds: o.thresholds, card: card as unknown as Record<string, unknown>, model: small.files,
-    attach: (draft) => {
-      const r = pages.render(draft, card, o.previous);
-      reportInfo = { bytes: r.file.byteLength, charts: r.charts, seconds: r.seconds };
-      io.log(`report: ${r.charts} charts, ${(r.file.byteLength / 1024).toFixed(0)} KB, analysis + rendering ${r.seconds.toFixed(2)} s`);
-      return new Map([[r.name, r.file]]);
-    },
-  });
-  return {
-    spec, profile, artifact, test, baseline, testScores: scores, seconds: (performance.now() - started) / 1000, train: options, validationShare: prepared.validationShare,
-    ...(reportInfo ? { report: reportInfo } : {}),
-    ...(data.testRows ? { testRows: data.testRows, testLabels: data.test.y } : {}),
-    ...(tuning ? { tuning } : {}),
-  };
 }
 
 /**

@@ -25,7 +25,7 @@ export const DATA_FLAGS = {
   data: { type: "string" }, target: { type: "string" }, positive: { type: "string" }, spec: { type: "string" },
   categorical: { type: "string" }, ignore: { type: "string" }, "keep-id-like": { type: "boolean" }, test: { type: "string" }, "test-rows": { type: "string" },
   seed: { type: "string" }, validation: { type: "string" }, "test-share": { type: "string" }, "max-skipped": { type: "string" },
-  scaler: { type: "string" }, backend: { type: "string" },
+  scaler: { type: "string" }, backend: { type: "string" }, "in-memory-limit": { type: "string" },
 } as const;
 
 export const DATA_HELP = `Data
@@ -46,6 +46,8 @@ export const DATA_HELP = `Data
   --max-skipped <share>         fail if more rows than this are unusable (default 0.05)
   --scaler standard|robust|minmax (default standard)
   --backend wasm|cpu            (default wasm, falls back to cpu)
+  --in-memory-limit <MiB>       encoded rows kept in memory per split (default 256); beyond it they are read
+                                from a temporary file in shuffled chunks, removed when the run ends
 `;
 
 export function dataOptions(a: FlagValues): DataOptions & { backend: TrainBackend } {
@@ -68,6 +70,7 @@ export function dataOptions(a: FlagValues): DataOptions & { backend: TrainBacken
     scaler: oneOf<Scaler>("scaler", s(a, "scaler"), ["standard", "robust", "minmax"], "standard"),
     maxSkipped: num("max-skipped", s(a, "max-skipped"), 0.05, rules.probability),
     backend: oneOf<TrainBackend>("backend", s(a, "backend"), ["wasm", "cpu"], "wasm"),
+    inMemoryLimitBytes: num("in-memory-limit", s(a, "in-memory-limit"), 256, rules.positive) * 2 ** 20,
   };
 }
 

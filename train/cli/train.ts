@@ -172,9 +172,9 @@ async function trainAndPublish(
       const target = store.target;
       const gate = maxAucDrop === undefined ? undefined : async (client: S3Client, current: CurrentPointer) => {
         const g = await checkNotWorse(client, target.bucket, artifact.name, current, {
-          newAuc: result.test!.auc, testRows: result.testRows ?? [], testLabels: result.testLabels ?? new Float32Array(), maxDrop: maxAucDrop,
+          ...result.gate!, maxDrop: maxAucDrop,
         });
-        if (g.currentVersion) log(`quality gate: current model ${g.currentVersion} scores AUC ${g.currentAuc!.toFixed(4)} on the same test rows; the new model ${result.test!.auc.toFixed(4)}`);
+        if (g.currentVersion) log(`quality gate: current model ${g.currentVersion} scores AUC ${g.currentAuc!.toFixed(4)} on the same ${result.gate!.rows.length} test rows; the new model ${result.gate!.newAuc.toFixed(4)}`);
       };
       const res = await publishTo(target, artifact, {
         ...(gate ? { beforePublish: gate } : {}),

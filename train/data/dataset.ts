@@ -5,18 +5,14 @@
  */
 import { PreprocessFitter, transformInto, type FitOptions, type PreprocessState, type Row } from "../../shared/preprocess.ts";
 import type { FeatureSpec } from "../../shared/spec.ts";
+import { seededRandom } from "../../shared/random.ts";
 import { delimiterHint, readCsv, type CsvSource } from "./csv.ts";
+import { MatrixBuilder, type Matrix } from "./matrix.ts";
 import { parseNumber } from "./profile.ts";
+import { SpillDir } from "./spill.ts";
 import { TEST, TRAIN, VALIDATION } from "./split.ts";
 
-export interface Matrix {
-  /** Row-major, `n × width`. */
-  x: Float32Array;
-  /** 1 = positive (adverse) label. */
-  y: Float32Array;
-  n: number;
-  width: number;
-}
+export type { Matrix } from "./matrix.ts";
 
 export class SkipReport {
   count = 0;
@@ -109,31 +105,47 @@ export interface DatasetObserver {
   row?(row: Row, label: 0 | 1, split: number): void;
 }
 
+/** Typed test rows kept to score other models on the same rows: all of them, or a uniform sample of this many. */
+export const MAX_KEPT_TEST_ROWS = 100_000;
+
+/** A uniform sample of test rows (all of them when there are few) and their positions in the test matrix, ascending. */
+export interface TestSample { rows: Row[]; positions: number[] }
+
 export interface Dataset {
   state: PreprocessState;
   train: Matrix;
   validation: Matrix;
   test: Matrix;
   skipped: SkipReport;
-  /** The typed test rows, in matrix order, when asked for (to score other models on the same rows). */
-  testRows?: Row[];
+  /** Typed test rows, when asked for (the "not worse than current" gate scores the serving model on them). */
+  testSample?: TestSample;
+  /** Deletes the temporary files of spilled matrices (a no-op when everything fit in memory). */
+  dispose(): void;
 }
 
-function growable(width: number) {
-  let x = new Float32Array(1024 * width);
-  let y = new Float32Array(1024);
-  let n = 0;
+/** Where encoded rows live: in memory up to `limitBytes` per split, then in `spill`'s temporary files. */
+export interface RowStorage { limitBytes: number; spill: SpillDir }
+
+/** Per split: 1M bundled-schema rows stay in memory, 10M go to disk. */
+export const DEFAULT_IN_MEMORY_BYTES = 256 * 2 ** 20;
+
+/** Reservoir sampling (algorithm R) of test rows with their positions. */
+function testSampler(size: number, seed: number) {
+  const random = seededRandom(seed);
+  const kept: { row: Row; pos: number }[] = [];
+  let seen = 0;
   return {
-    slot(label: number): { x: Float32Array; offset: number } {
-      if (n === y.length) {
-        const gx = new Float32Array(x.length * 2); gx.set(x); x = gx;
-        const gy = new Float32Array(y.length * 2); gy.set(y); y = gy;
+    add(row: Row): void {
+      if (kept.length < size) kept.push({ row, pos: seen });
+      else {
+        const j = Math.floor(random() * (seen + 1));
+        if (j < size) kept[j] = { row, pos: seen };
       }
-      y[n] = label;
-      return { x, offset: n++ * width };
+      seen++;
     },
-    done(): Matrix {
-      return { x: x.slice(0, n * width), y: y.slice(0, n), n, width };
+    done(): TestSample {
+      kept.sort((a, b) => a.pos - b.pos);
+      return { rows: kept.map((k) => k.row), positions: kept.map((k) => k.pos) };
     },
   };
 }
@@ -152,13 +164,14 @@ export async function buildDataset(
   /** sha256 of the first pass: a file that changes between passes must not train a model. */
   expectedSha256?: string,
   observer?: DatasetObserver,
+  storage: RowStorage = { limitBytes: DEFAULT_IN_MEMORY_BYTES, spill: new SpillDir() },
 ): Promise<Dataset> {
   const unchanged = (r: { sha256?: string }) => {
     if (expectedSha256 && r.sha256 !== expectedSha256) {
       throw new Error(`${source.label} changed while it was being read (sha256 differs between passes); train again on a stable file`);
     }
   };
-  const testRows: Row[] | undefined = keepTestRows ? [] : undefined;
+  const testSample = keepTestRows ? testSampler(MAX_KEPT_TEST_ROWS, fit.seed) : undefined;
   const skipped = new SkipReport();
   const fitter = new PreprocessFitter(spec, fit);
   let typer: ((fields: string[], line: number) => Typed<0 | 1>) | undefined;
@@ -173,27 +186,38 @@ export async function buildDataset(
   const state = fitter.finish();
   observer?.fitted?.(state);
 
-  const parts = [growable(state.width), growable(state.width), growable(state.width)] as const;
+  const builder = (name: string) => new MatrixBuilder(state.width, storage.limitBytes, storage.spill, name);
+  const parts = [builder("train"), builder("validation"), builder("test")] as const;
   const encode = (fields: string[], line: number, part: number, label: string, excluded = false) => {
     const t = typer!(fields, line); // set by the first pass
     if ("skip" in t) { skipped.add(t.skip, `${label} ${t.example}`); return; }
     if (excluded) return;
-    if (part === TEST) testRows?.push(t.row);
+    if (part === TEST) testSample?.add(t.row);
     observer?.row?.(t.row, t.label, part);
     const slot = parts[part as 0 | 1 | 2].slot(t.label);
     transformInto(state, t.row, slot.x, slot.offset);
   };
   i = 0;
-  unchanged(await readCsv(source, (rec) => {
-    const part = split[i++] as number;
-    // Excluded rows (bad shape, missing or unknown label) go through the typer too, so their reason is counted.
-    encode(rec.fields, rec.line, part === VALIDATION || part === TEST ? part : TRAIN, source.label, part > TEST);
-  }, { hash: true }));
-  if (testSource) {
-    await readCsv(testSource, (rec, header) => {
-      if (i >= 0) { typer = rowTyper(spec, header, testSource.label); i = -1; }
-      encode(rec.fields, rec.line, TEST, testSource.label);
-    });
+  try {
+    unchanged(await readCsv(source, (rec) => {
+      const part = split[i++] as number;
+      // Excluded rows (bad shape, missing or unknown label) go through the typer too, so their reason is counted.
+      encode(rec.fields, rec.line, part === VALIDATION || part === TEST ? part : TRAIN, source.label, part > TEST);
+    }, { hash: true }));
+    if (testSource) {
+      await readCsv(testSource, (rec, header) => {
+        if (i >= 0) { typer = rowTyper(spec, header, testSource.label); i = -1; }
+        encode(rec.fields, rec.line, TEST, testSource.label);
+      });
+    }
+  } catch (e) {
+    // A failed pass leaves no spilled rows behind.
+    storage.spill.remove();
+    throw e;
   }
-  return { state, train: parts[TRAIN].done(), validation: parts[VALIDATION].done(), test: parts[TEST].done(), skipped, ...(testRows ? { testRows } : {}) };
+  return {
+    state, train: parts[TRAIN].done(), validation: parts[VALIDATION].done(), test: parts[TEST].done(), skipped,
+    ...(testSample ? { testSample: testSample.done() } : {}),
+    dispose: () => storage.spill.remove(),
+  };
 }

@@ -9,7 +9,8 @@ import { defaultFitOptions, type Scaler } from "../../shared/preprocess.ts";
 import { specOverrides, type FeatureSpec, type SpecOverrides } from "../../shared/spec.ts";
 import type { S3Target } from "../store/storage.ts";
 import { localSource, openCsvSource, readCsv, type CsvSource } from "./csv.ts";
-import { buildDataset, type Dataset, type DatasetObserver, type Matrix } from "./dataset.ts";
+import { buildDataset, DEFAULT_IN_MEMORY_BYTES, type Dataset, type DatasetObserver, type Matrix } from "./dataset.ts";
+import { SpillDir } from "./spill.ts";
 import { inferSpec } from "./infer.ts";
 import { profileCsv, type DataProfile } from "./profile.ts";
 import { stratifiedSplit, TEST } from "./split.ts";
@@ -41,6 +42,8 @@ export interface DataOptions {
   keepTestRows?: boolean;
   /** Refuse when more than this share of rows had to be skipped. */
   maxSkipped: number;
+  /** Encoded rows held in memory per split, in bytes; beyond it they go to a temporary file (default 256 MiB). */
+  inMemoryLimitBytes?: number;
 }
 
 export interface DataIO {
@@ -160,15 +163,26 @@ export async function prepareData(
     validationShare = chosen;
   }
   const testSource = o.test ? openSource(o.test, io.dataTarget) : undefined;
-  const data = await buildDataset(source, spec, split, { ...defaultFitOptions, scaler: o.scaler, seed: o.seed }, testSource, o.keepTestRows ?? false, profile.sha256, observe?.(spec));
-  const used = data.train.n + data.validation.n + data.test.n;
-  io.log(`rows used: ${used} (train ${data.train.n}, validation ${data.validation.n}, test ${data.test.n}); skipped ${data.skipped.count}`);
-  for (const [reason, r] of data.skipped.reasons) io.log(`  skipped ${r.count}: ${reason} (e.g. ${r.examples.join("; ")})`);
-  if (data.skipped.count > o.maxSkipped * (used + data.skipped.count)) {
-    throw new JobError(`${data.skipped.count} of ${used + data.skipped.count} rows were skipped, more than --max-skipped ${o.maxSkipped}; fix the data or raise the limit`);
+  const data = await buildDataset(source, spec, split, { ...defaultFitOptions, scaler: o.scaler, seed: o.seed }, testSource, o.keepTestRows ?? false, profile.sha256, observe?.(spec),
+    { limitBytes: o.inMemoryLimitBytes ?? DEFAULT_IN_MEMORY_BYTES, spill: new SpillDir() });
+  try {
+    const used = data.train.n + data.validation.n + data.test.n;
+    io.log(`rows used: ${used} (train ${data.train.n}, validation ${data.validation.n}, test ${data.test.n}); skipped ${data.skipped.count}`);
+    for (const [reason, r] of data.skipped.reasons) io.log(`  skipped ${r.count}: ${reason} (e.g. ${r.examples.join("; ")})`);
+    const spilled = (["train", "validation", "test"] as const).filter((k) => data[k].file);
+    if (spilled.length) {
+      const mib = spilled.reduce((t, k) => t + (data[k].n * data[k].width * 4) / 2 ** 20, 0);
+      io.log(`encoded rows of ${spilled.join(", ")} (${mib.toFixed(0)} MiB) exceed the in-memory limit: read from temporary files, removed when the run ends`);
+    }
+    if (data.skipped.count > o.maxSkipped * (used + data.skipped.count)) {
+      throw new JobError(`${data.skipped.count} of ${used + data.skipped.count} rows were skipped, more than --max-skipped ${o.maxSkipped}; fix the data or raise the limit`);
+    }
+    requireBothClasses(data.train, "training", spec);
+    if (validationShare > 0) requireBothClasses(data.validation, "validation", spec);
+    requireBothClasses(data.test, "test", spec);
+  } catch (e) {
+    data.dispose();
+    throw e;
   }
-  requireBothClasses(data.train, "training", spec);
-  if (validationShare > 0) requireBothClasses(data.validation, "validation", spec);
-  requireBothClasses(data.test, "test", spec);
   return { spec, profile, ignored, warnings, validationShare, data };
 }

@@ -59,7 +59,7 @@ export async function compress(c: CompressInput): Promise<Compressed> {
     const cut = pruneUnits(model, c.prune.sparsity, c.options);
     const aucCut = rocAuc(c.test.y, predictProba(cut.model, c.test));
     const epochs = c.prune.fineTuneEpochs ?? Math.max(2, Math.round(c.options.epochs / 4));
-    const fine = trainModel(c.train, c.validation, { ...c.options, hidden: cut.hidden, epochs }, c.onEpoch, cut.model);
+    const fine = await trainModel(c.train, c.validation, { ...c.options, hidden: cut.hidden, epochs }, c.onEpoch, cut.model);
     cut.model.dispose();
     model.dispose();
     model = fine.model;

@@ -7,10 +7,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { seededRandom, type Random } from "../../shared/random.ts";
-import type { Matrix } from "../data/dataset.ts";
+import { pickRows, readRows, type Matrix } from "../data/matrix.ts";
 import { logLoss, rocAuc } from "../evaluate/metrics.ts";
 import { binaryHead, buildModel, type Head } from "./architecture.ts";
-import { BatchFeeder } from "./batches.ts";
+import { BatchFeeder, type Batch } from "./batches.ts";
 import { makeOptimizer } from "./optimizer.ts";
 import type { TrainOptions } from "./options.ts";
 
@@ -48,15 +48,18 @@ export interface Session {
   /** Training rows whose AUC each epoch logs (set by trainModel; the tuner does without). */
   trainSample?: Matrix;
   optimizer: tf.Optimizer;
+  /** The epoch being trained when a time slice ran out in the middle of it. */
+  partial?: { batches: Iterator<Batch>; lossSum: number; started: number };
 }
 
 /** Probabilities for every row, in chunks so memory stays bounded. */
 export function predictProba(model: tfl.LayersModel, m: Matrix, chunk = 8192): Float32Array {
   const out = new Float32Array(m.n);
+  const buffer = m.x ? undefined : new Float32Array(Math.min(chunk, m.n) * m.width);
   for (let start = 0; start < m.n; start += chunk) {
     const end = Math.min(m.n, start + chunk);
     tf.tidy(() => {
-      const x = tf.tensor2d(m.x.subarray(start * m.width, end * m.width), [end - start, m.width]);
+      const x = tf.tensor2d(readRows(m, start, end - start, buffer), [end - start, m.width]);
       out.set((model.predict(x) as tf.Tensor).dataSync() as Float32Array, start);
     });
   }
@@ -67,15 +70,9 @@ export const TRAIN_AUC_ROWS = 5000;
 
 /** Every k-th row of a matrix so that at most `max` rows remain: a fixed, seed-free subsample. */
 function everyKth(m: Matrix, max: number): Matrix {
-  if (m.n <= max) return m;
-  const x = new Float32Array(max * m.width);
-  const y = new Float32Array(max);
-  for (let k = 0; k < max; k++) {
-    const row = Math.floor((k * m.n) / max);
-    x.set(m.x.subarray(row * m.width, (row + 1) * m.width), k * m.width);
-    y[k] = m.y[row] as number;
-  }
-  return { x, y, n: max, width: m.width };
+  if (m.n <= max && m.x) return m;
+  const k = Math.min(max, m.n);
+  return pickRows(m, Int32Array.from({ length: k }, (_, i) => Math.floor((i * m.n) / k)));
 }
 
 /** AUC of the model on `m`, NaN when the rows hold one class only. */
@@ -136,44 +133,73 @@ export function startSession(train: Matrix, validation: Matrix | undefined, o: T
   return { model, options: o, history: [], epoch: 0, stoppedEarly: false, step, feeder, optimizer, ...(validation ? { validation } : {}) };
 }
 
+type Progress = "done" | "paused" | "cancelled";
+
 /**
- * Trains until epoch `upTo` (or early stopping). `cancelled()` is asked after
- * every epoch; a true answer leaves the run where it is and returns false.
+ * Trains until epoch `upTo` (or early stopping), or until `until`
+ * (performance.now() ms) passes, possibly in the middle of an epoch: the next
+ * call goes on from the same batch. `cancelled()` is asked after every epoch.
+ */
+function run(s: Session, upTo: number, onEpoch: ((log: EpochLog) => void) | undefined, cancelled: (() => boolean) | undefined, until: number): Progress {
+  while (s.epoch < upTo && !s.stoppedEarly) {
+    const p = (s.partial ??= { batches: s.feeder.epoch(), lossSum: 0, started: performance.now() });
+    for (;;) {
+      if (performance.now() > until) return "paused";
+      const next = p.batches.next();
+      if (next.done) break;
+      p.lossSum += s.step(next.value) * next.value.n;
+    }
+    delete s.partial;
+    endEpoch(s, p.lossSum / s.feeder.rows, p.started, onEpoch);
+    if (cancelled?.()) return "cancelled";
+  }
+  return "done";
+}
+
+/** The bookkeeping after an epoch's last batch: divergence, validation, history, best weights, early stopping. */
+function endEpoch(s: Session, loss: number, started: number, onEpoch?: (log: EpochLog) => void): void {
+  const o = s.options;
+  const epoch = s.epoch + 1;
+  if (!Number.isFinite(loss)) {
+    throw new Error(`training diverged: the loss became ${loss} in epoch ${epoch}; try a lower --learning-rate (now ${o.learningRate})`);
+  }
+  s.epoch = epoch;
+  const log: EpochLog = { epoch, loss, seconds: 0 };
+  if (s.validation) {
+    const p = predictProba(s.model, s.validation);
+    log.valLoss = logLoss(s.validation.y, p);
+    log.valAuc = rocAuc(s.validation.y, p);
+  }
+  if (s.trainSample) log.trainAuc = aucOrNaN(s.model, s.trainSample);
+  log.seconds = (performance.now() - started) / 1000;
+  s.history.push(log);
+  onEpoch?.(log);
+  if (log.valLoss === undefined) return;
+  if (!s.best || log.valLoss < s.best.loss) {
+    s.best?.weights.forEach((w) => w.dispose());
+    s.best = { loss: log.valLoss, epoch, auc: log.valAuc ?? NaN, weights: s.model.getWeights().map((w) => w.clone()) };
+  } else if (o.patience > 0 && epoch - s.best.epoch >= o.patience) {
+    s.stoppedEarly = true;
+  }
+}
+
+/**
+ * Trains until epoch `upTo` (or early stopping), without pausing (the tuner's
+ * worker threads). `cancelled()` is asked after every epoch; a true answer
+ * leaves the run where it is and returns false.
  */
 export function advance(s: Session, upTo: number, onEpoch?: (log: EpochLog) => void, cancelled?: () => boolean): boolean {
-  const o = s.options;
-  while (s.epoch < upTo && !s.stoppedEarly) {
-    const started = performance.now();
-    const epoch = s.epoch + 1;
-    let lossSum = 0;
-    for (const batch of s.feeder.epoch()) lossSum += s.step(batch) * batch.n;
-    const loss = lossSum / s.feeder.rows;
-    if (!Number.isFinite(loss)) {
-      throw new Error(`training diverged: the loss became ${loss} in epoch ${epoch}; try a lower --learning-rate (now ${o.learningRate})`);
-    }
-    s.epoch = epoch;
-    const log: EpochLog = { epoch, loss, seconds: 0 };
-    if (s.validation) {
-      const p = predictProba(s.model, s.validation);
-      log.valLoss = logLoss(s.validation.y, p);
-      log.valAuc = rocAuc(s.validation.y, p);
-    }
-    if (s.trainSample) log.trainAuc = aucOrNaN(s.model, s.trainSample);
-    log.seconds = (performance.now() - started) / 1000;
-    s.history.push(log);
-    onEpoch?.(log);
-    if (log.valLoss !== undefined) {
-      if (!s.best || log.valLoss < s.best.loss) {
-        s.best?.weights.forEach((w) => w.dispose());
-        s.best = { loss: log.valLoss, epoch, auc: log.valAuc ?? NaN, weights: s.model.getWeights().map((w) => w.clone()) };
-      } else if (o.patience > 0 && epoch - s.best.epoch >= o.patience) {
-        s.stoppedEarly = true;
-      }
-    }
-    if (cancelled?.()) return false;
-  }
-  return true;
+  return run(s, upTo, onEpoch, cancelled, Infinity) === "done";
 }
+
+/**
+ * The main thread trains in slices of this long and then lets the event loop
+ * run, so Ctrl-C and a scheduler's SIGTERM stop a long run within moments
+ * instead of after its last epoch.
+ */
+export const SLICE_MS = 100;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Ends the run: the best weights restored when early stopping is in play; optimizer state freed. */
 export function finish(s: Session): Trained {
@@ -192,12 +218,12 @@ export function dispose(s: Session, withModel = true): void {
   if (withModel) s.model.dispose();
 }
 
-export function trainModel(train: Matrix, validation: Matrix | undefined, o: TrainOptions, onEpoch?: (log: EpochLog) => void, from?: tfl.LayersModel): Trained {
+export async function trainModel(train: Matrix, validation: Matrix | undefined, o: TrainOptions, onEpoch?: (log: EpochLog) => void, from?: tfl.LayersModel): Promise<Trained> {
   if (!validation && o.patience > 0) throw new Error("early stopping (patience > 0) needs a validation split");
   const s = startSession(train, validation, o, from);
   s.trainSample = everyKth(train, TRAIN_AUC_ROWS);
   try {
-    advance(s, o.epochs, onEpoch);
+    while (run(s, o.epochs, onEpoch, undefined, performance.now() + SLICE_MS) === "paused") await yieldToEventLoop();
   } catch (e) {
     dispose(s);
     throw e;

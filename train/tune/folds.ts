@@ -5,7 +5,7 @@
  * noisy to choose between models; k folds average that noise out.
  */
 import { seededRandom, shuffleInPlace } from "../../shared/random.ts";
-import type { Matrix } from "../data/dataset.ts";
+import { memoryMatrix, rowsInMemory, type Matrix } from "../data/matrix.ts";
 
 /** Fold index (0..k-1) of each row. */
 export function assignFolds(y: Float32Array, k: number, seed: number): Uint8Array {
@@ -22,6 +22,7 @@ export function assignFolds(y: Float32Array, k: number, seed: number): Uint8Arra
 }
 
 function rows(m: Matrix, pick: (i: number) => boolean): Matrix {
+  const mx = rowsInMemory(m, "cross-validation (npm run tune)");
   let n = 0;
   for (let i = 0; i < m.n; i++) if (pick(i)) n++;
   const x = new Float32Array(n * m.width);
@@ -29,10 +30,10 @@ function rows(m: Matrix, pick: (i: number) => boolean): Matrix {
   let r = 0;
   for (let i = 0; i < m.n; i++) {
     if (!pick(i)) continue;
-    x.set(m.x.subarray(i * m.width, (i + 1) * m.width), r * m.width);
+    x.set(mx.subarray(i * m.width, (i + 1) * m.width), r * m.width);
     y[r++] = m.y[i] as number;
   }
-  return { x, y, n, width: m.width };
+  return memoryMatrix(x, y, m.width);
 }
 
 /** Fold `f` as a split: train on the other folds, validate on this one (rows keep their order). */

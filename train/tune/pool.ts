@@ -8,7 +8,7 @@
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { Matrix } from "../data/dataset.ts";
+import { rowsInMemory, type Matrix } from "../data/matrix.ts";
 import type { TrainBackend } from "../fit/backend.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
 import type { Unit } from "./schedule.ts";
@@ -16,8 +16,9 @@ import type { Unit } from "./schedule.ts";
 export type UnitReply = Exclude<FromWorker, { type: "ready" }>;
 
 function sharedMatrix(m: Matrix): Matrix {
-  const x = new Float32Array(new SharedArrayBuffer(m.x.byteLength));
-  x.set(m.x);
+  const rows = rowsInMemory(m, "npm run tune");
+  const x = new Float32Array(new SharedArrayBuffer(rows.byteLength));
+  x.set(rows);
   const y = new Float32Array(new SharedArrayBuffer(m.y.byteLength));
   y.set(m.y);
   return { x, y, n: m.n, width: m.width };
