@@ -27,6 +27,8 @@ export interface DenseLayer {
   inputs: number;
   units: number;
   activation: Activation;
+  /** Its name (e.g. "relu"): the hot loop inlines the common one. */
+  kind: string;
 }
 
 /** The network as plain arrays, or undefined if it is not a stack of supported Dense layers. */
@@ -40,24 +42,78 @@ export function denseLayers(model: tfl.LayersModel): DenseLayer[] | undefined {
     const [kernel, bias] = layer.getWeights();
     if (!activation || !kernel || kernel.shape.length !== 2) return undefined;
     const [inputs, units] = kernel.shape as [number, number];
-    out.push({ w: kernel.dataSync() as Float32Array, b: bias ? (bias.dataSync() as Float32Array) : new Float32Array(units), inputs, units, activation });
+    out.push({ w: kernel.dataSync() as Float32Array, b: bias ? (bias.dataSync() as Float32Array) : new Float32Array(units), inputs, units, activation, kind: config.activation ?? "linear" });
   }
   const last = out[out.length - 1];
   return last && last.units === 1 ? out : undefined;
 }
 
-/** Output of the layers after the first, given the first layer's pre-activation. */
-function finish(layers: DenseLayer[], pre: Float64Array, scratch: Float64Array[]): number {
+/**
+ * Buffers for {@link denseImpacts}, made once per batch: the impacts of a
+ * 256-applicant batch then allocate nothing per applicant.
+ */
+export interface ExplainScratch {
+  /** First layer's pre-activation for the applicant. */
+  pre: Float64Array;
+  /** Activations of layers 1.. (index l holds layer l's output), for networks deeper than one hidden layer. */
+  acts: Float64Array[];
+  /** Non-zero deltas of one segment: input index and baseline − applicant. */
+  deltaIndex: Int32Array;
+  deltaValue: Float64Array;
+}
+
+export function explainScratch(layers: DenseLayer[]): ExplainScratch {
+  const widest = Math.max(...layers.map((l) => l.inputs));
+  return {
+    pre: new Float64Array((layers[0] as DenseLayer).units),
+    acts: layers.map((l) => new Float64Array(l.units)),
+    deltaIndex: new Int32Array(widest),
+    deltaValue: new Float64Array(widest),
+  };
+}
+
+/** The network's output given the first layer's pre-activation `pre` plus the `k` deltas in scratch. */
+function outputWith(layers: DenseLayer[], s: ExplainScratch, k: number): number {
   const first = layers[0] as DenseLayer;
-  let a = scratch[0] as Float64Array;
-  for (let u = 0; u < first.units; u++) a[u] = first.activation(pre[u] as number);
-  for (let l = 1; l < layers.length; l++) {
-    const { w, b, inputs, units, activation } = layers[l] as DenseLayer;
-    const next = scratch[l] as Float64Array;
+  const { w, units, activation } = first;
+  const { pre, deltaIndex, deltaValue } = s;
+  if (layers.length === 2 && (layers[1] as DenseLayer).units === 1) {
+    // One hidden layer (the reference network): fuse the delta, the activation and the output dot product.
+    const out = layers[1] as DenseLayer;
+    const ow = out.w;
+    let sum = out.b[0] as number;
+    if (first.kind === "relu" && k <= 2) {
+      // The reference network's common case, written out: at most two changed inputs (one-hot swap or one number).
+      const r0 = k > 0 ? (deltaIndex[0] as number) * units : 0;
+      const r1 = k > 1 ? (deltaIndex[1] as number) * units : 0;
+      const d0 = k > 0 ? (deltaValue[0] as number) : 0;
+      const d1 = k > 1 ? (deltaValue[1] as number) : 0;
+      for (let u = 0; u < units; u++) {
+        const v = (pre[u] as number) + d0 * (w[r0 + u] as number) + d1 * (w[r1 + u] as number);
+        if (v > 0) sum += v * (ow[u] as number);
+      }
+      return out.activation(sum);
+    }
     for (let u = 0; u < units; u++) {
-      let s = b[u] as number;
-      for (let i = 0; i < inputs; i++) s += (a[i] as number) * (w[i * units + u] as number);
-      next[u] = activation(s);
+      let v = pre[u] as number;
+      for (let d = 0; d < k; d++) v += (deltaValue[d] as number) * (w[(deltaIndex[d] as number) * units + u] as number);
+      sum += activation(v) * (ow[u] as number);
+    }
+    return out.activation(sum);
+  }
+  let a = s.acts[0] as Float64Array;
+  for (let u = 0; u < units; u++) {
+    let v = pre[u] as number;
+    for (let d = 0; d < k; d++) v += (deltaValue[d] as number) * (w[(deltaIndex[d] as number) * units + u] as number);
+    a[u] = activation(v);
+  }
+  for (let l = 1; l < layers.length; l++) {
+    const { w: lw, b, inputs, units: lu, activation: act } = layers[l] as DenseLayer;
+    const next = s.acts[l] as Float64Array;
+    for (let u = 0; u < lu; u++) {
+      let sum = b[u] as number;
+      for (let i = 0; i < inputs; i++) sum += (a[i] as number) * (lw[i * lu + u] as number);
+      next[u] = act(sum);
     }
     a = next;
   }
@@ -67,28 +123,32 @@ function finish(layers: DenseLayer[], pre: Float64Array, scratch: Float64Array[]
 /**
  * For the encoded row `x`, writes into `out[j]` how much the output drops when
  * segment j is reset to `baseline` (positive: the applicant's value raised it).
+ * `output`, when given, maps the network's output to the answer's units first,
+ * so impacts are in them. Pass one `scratch` for a whole batch.
  */
-export function denseImpacts(layers: DenseLayer[], x: Float32Array, baseline: Float32Array, segments: [number, number][], out: Float64Array): void {
+export function denseImpacts(
+  layers: DenseLayer[], x: Float32Array, baseline: Float32Array, segments: [number, number][], out: Float64Array,
+  output?: (z: number) => number, scratch: ExplainScratch = explainScratch(layers),
+): void {
   const { w, b, inputs, units } = layers[0] as DenseLayer;
-  const scratch = layers.map((l) => new Float64Array(l.units));
-  const pre = new Float64Array(units);
+  const { pre, deltaIndex, deltaValue } = scratch;
   for (let u = 0; u < units; u++) pre[u] = b[u] as number;
   for (let i = 0; i < inputs; i++) {
     const xi = x[i] as number;
     if (xi === 0) continue;
     for (let u = 0; u < units; u++) pre[u] = (pre[u] as number) + xi * (w[i * units + u] as number);
   }
-  const p = finish(layers, pre, scratch);
-  const variant = new Float64Array(units);
-  segments.forEach(([start, end], j) => {
-    variant.set(pre);
-    let changed = false;
+  const at = output ?? ((z: number) => z);
+  const p = at(outputWith(layers, scratch, 0));
+  for (let j = 0; j < segments.length; j++) {
+    const [start, end] = segments[j] as [number, number];
+    let k = 0;
     for (let i = start; i < end; i++) {
       const d = (baseline[i] as number) - (x[i] as number);
       if (d === 0) continue;
-      changed = true;
-      for (let u = 0; u < units; u++) variant[u] = (variant[u] as number) + d * (w[i * units + u] as number);
+      deltaIndex[k] = i;
+      deltaValue[k++] = d;
     }
-    out[j] = changed ? p - finish(layers, variant, scratch) : 0;
-  });
+    out[j] = k === 0 ? 0 : p - at(outputWith(layers, scratch, k));
+  }
 }

@@ -7,7 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { transformInto, type Row } from "./preprocess.ts";
-import { denseImpacts } from "./explain.ts";
+import { denseImpacts, explainScratch } from "./explain.ts";
 import type { Scorer } from "./scorer.ts";
 import { inputWarnings, type InputWarning } from "./warnings.ts";
 
@@ -77,8 +77,9 @@ function denseShortcut(m: Scorer, rows: Row[], explain: boolean): { p: Float32Ar
   const p = forward(m, x, rows.length);
   if (!explain || !m.dense) return { p };
   const impacts = new Float64Array(rows.length * steps.length);
+  const scratch = explainScratch(m.dense);
   for (let i = 0; i < rows.length; i++) {
-    denseImpacts(m.dense, x.subarray(i * width, (i + 1) * width), m.baseline, m.segments, impacts.subarray(i * steps.length, (i + 1) * steps.length));
+    denseImpacts(m.dense, x.subarray(i * width, (i + 1) * width), m.baseline, m.segments, impacts.subarray(i * steps.length, (i + 1) * steps.length), undefined, scratch);
   }
   return { p, impacts };
 }
