@@ -143,7 +143,10 @@ export function instanceSchema(spec: FeatureSpec, options: InstanceOptions = {})
   const byName = new Map<string, Feature>(spec.features.map((f) => [f.name, f]));
   const passKey = passThroughKeyOf(spec, options.passThroughKey);
   const maxFields = byName.size + (passKey ? 1 : 0) + EXTRA_FIELDS_ALLOWED;
-  const t = instanceType(spec, passKey);
+  // arktype's type is built on first need (an instance the fast path refuses, or the JSON Schema):
+  // a version whose requests are all valid never pays for it on its cold start.
+  let ark: ArkInstance | undefined;
+  const t = () => (ark ??= instanceType(spec, passKey));
   const accept = instanceAccept(spec, passKey);
   const expectedOf = (key: string) => {
     const f = byName.get(key);
@@ -160,7 +163,7 @@ export function instanceSchema(spec: FeatureSpec, options: InstanceOptions = {})
     if (fields > maxFields) {
       return { ok: false, details: [{ path: `instances[${index}]`, expected: `at most ${maxFields} fields (the model has ${byName.size} features)`, received: `more than ${maxFields} fields` }] };
     }
-    const out = accept(instance, fields) ?? t(instance);
+    const out = accept(instance, fields) ?? t()(instance);
     if (!(out instanceof type.errors)) {
       const row = out as Row;
       const echo = passKey ? (row[passKey] as string | number | undefined) : undefined;
@@ -184,6 +187,6 @@ export function instanceSchema(spec: FeatureSpec, options: InstanceOptions = {})
     check,
     passThroughKey: passKey,
     // JSON cannot carry a non-finite number, so the finite-number predicate has no JSON Schema form: its base (number, bounds) stands.
-    jsonSchema: () => (schema ??= t.toJsonSchema({ fallback: { predicate: (ctx: { base: unknown }) => ctx.base } })),
+    jsonSchema: () => (schema ??= t().toJsonSchema({ fallback: { predicate: (ctx: { base: unknown }) => ctx.base } })),
   };
 }
