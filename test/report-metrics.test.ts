@@ -49,6 +49,8 @@ describe("rocCurve", () => {
     expect(curve).toHaveLength(200);
     expect(curve[0]).toMatchObject({ fpr: 0, tpr: 0 });
     expect(curve[199]).toMatchObject({ fpr: 1, tpr: 1 });
+    // Thinned while walking (a million distinct scores never become a million points), yet exactly `thin` of the whole curve.
+    expect(curve).toEqual(thin(rocCurve(labels, scores, 1e9), 200));
     expect(thin([1, 2, 3], 5)).toEqual([1, 2, 3]);
     expect(() => thin([1, 2, 3], 1)).toThrow(/max must be/);
   });

@@ -44,7 +44,7 @@ const openSpillFiles = () => readdirSync("/proc/self/fd").filter((fd) => {
 
 /** n rows of `width` values where row i holds i, i + 0.25, ...: every value says which row it came from. */
 function build(n: number, width: number, limitBytes: number, spill: SpillDir) {
-  const b = new MatrixBuilder(width, limitBytes, spill, "rows");
+  const b = new MatrixBuilder(width, { left: limitBytes }, spill, "rows");
   for (let i = 0; i < n; i++) {
     const slot = b.slot(i % 2);
     for (let c = 0; c < width; c++) slot.x[slot.offset + c] = i + c / 4;

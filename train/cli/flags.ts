@@ -46,8 +46,8 @@ export const DATA_HELP = `Data
   --max-skipped <share>         fail if more rows than this are unusable (default 0.05)
   --scaler standard|robust|minmax (default standard)
   --backend wasm|cpu            (default wasm, falls back to cpu)
-  --in-memory-limit <MiB>       encoded rows kept in memory per split (default 256); beyond it they are read
-                                from a temporary file in shuffled chunks, removed when the run ends
+  --in-memory-limit <MiB>       encoded rows kept in memory, all splits together (default 256); beyond it a
+                                split is read from a temporary file in shuffled chunks, freed when the run ends
 `;
 
 export function dataOptions(a: FlagValues): DataOptions & { backend: TrainBackend } {

@@ -123,10 +123,10 @@ export interface Dataset {
   dispose(): void;
 }
 
-/** Where encoded rows live: in memory up to `limitBytes` per split, then in `spill`'s temporary files. */
+/** Where encoded rows live: in memory up to `limitBytes` for all splits together, then in `spill`'s temporary files. */
 export interface RowStorage { limitBytes: number; spill: SpillDir }
 
-/** Per split: 1M bundled-schema rows stay in memory, 10M go to disk. */
+/** For all splits together: 1M bundled-schema rows (33 columns) stay in memory, 10M go mostly to disk. */
 export const DEFAULT_IN_MEMORY_BYTES = 256 * 2 ** 20;
 
 /** Reservoir sampling (algorithm R) of test rows with their positions. */
@@ -186,7 +186,8 @@ export async function buildDataset(
   const state = fitter.finish();
   observer?.fitted?.(state);
 
-  const builder = (name: string) => new MatrixBuilder(state.width, storage.limitBytes, storage.spill, name);
+  const budget = { left: storage.limitBytes };
+  const builder = (name: string) => new MatrixBuilder(state.width, budget, storage.spill, name);
   const parts = [builder("train"), builder("validation"), builder("test")] as const;
   const encode = (fields: string[], line: number, part: number, label: string, excluded = false) => {
     const t = typer!(fields, line); // set by the first pass

@@ -50,10 +50,13 @@ export function pickRows(m: Matrix, indices: ArrayLike<number>): Matrix {
   return memoryMatrix(x, y, m.width);
 }
 
+/** Bytes of encoded rows the splits of one dataset may still hold in memory, shared by their builders. */
+export interface MemoryBudget { left: number }
+
 /**
- * Appends encoded rows: doubling arrays while the rows fit `limitBytes`, then
+ * Appends encoded rows: growing arrays while the shared budget allows, then
  * everything so far and everything after goes to a spill file through a
- * fixed write buffer.
+ * fixed write buffer (and the builder's memory goes back to the budget).
  */
 export class MatrixBuilder {
   private x: Float32Array;
@@ -63,12 +66,15 @@ export class MatrixBuilder {
   /** Rows waiting in `x` to be appended to the file (spilled mode). */
   private pending = 0;
   private static readonly FLUSH_ROWS = 8192;
+  private readonly rowBytes: number;
 
-  constructor(readonly width: number, private readonly limitBytes: number, private readonly spill: SpillDir, private readonly name: string) {
-    // Start small enough that a tiny limit spills early (tests), at most 1024 rows.
-    const rows = Math.max(1, Math.min(1024, Math.floor(limitBytes / (width * 4))));
+  constructor(readonly width: number, private readonly budget: MemoryBudget, private readonly spill: SpillDir, private readonly name: string) {
+    this.rowBytes = width * 4;
+    // Start small enough that a tiny budget spills early (tests), at most 1024 rows.
+    const rows = Math.max(1, Math.min(1024, Math.floor(budget.left / this.rowBytes)));
     this.x = new Float32Array(rows * width);
     this.y = new Float32Array(rows);
+    budget.left -= this.x.byteLength;
   }
 
   /** Where to write the next row's `width` values, with its label recorded. */
@@ -81,9 +87,13 @@ export class MatrixBuilder {
       if (this.pending === MatrixBuilder.FLUSH_ROWS) this.flush();
       return { x: this.x, offset: this.pending++ * this.width };
     }
-    if ((this.n - 1) * this.width === this.x.length) {
-      if (this.x.byteLength * 2 > this.limitBytes) return this.startSpilling();
-      const gx = new Float32Array(this.x.length * 2); gx.set(this.x); this.x = gx;
+    const capacity = this.x.length / this.width;
+    if (this.n - 1 === capacity) {
+      // Double, or take what the budget has left; with nothing left, spill.
+      const grow = Math.min(capacity, Math.floor(this.budget.left / this.rowBytes));
+      if (grow < 1) return this.startSpilling();
+      const gx = new Float32Array((capacity + grow) * this.width); gx.set(this.x); this.x = gx;
+      this.budget.left -= grow * this.rowBytes;
     }
     return { x: this.x, offset: (this.n - 1) * this.width };
   }
@@ -91,6 +101,7 @@ export class MatrixBuilder {
   private startSpilling(): { x: Float32Array; offset: number } {
     this.file = this.spill.file(this.name, this.width);
     this.file.append(this.x, this.n - 1);
+    this.budget.left += this.x.byteLength;
     this.x = new Float32Array(MatrixBuilder.FLUSH_ROWS * this.width);
     this.pending = 1;
     return { x: this.x, offset: 0 };

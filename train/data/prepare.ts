@@ -42,7 +42,7 @@ export interface DataOptions {
   keepTestRows?: boolean;
   /** Refuse when more than this share of rows had to be skipped. */
   maxSkipped: number;
-  /** Encoded rows held in memory per split, in bytes; beyond it they go to a temporary file (default 256 MiB). */
+  /** Encoded rows held in memory, all splits together, in bytes; beyond it splits go to temporary files (default 256 MiB). */
   inMemoryLimitBytes?: number;
 }
 

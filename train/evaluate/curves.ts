@@ -27,20 +27,36 @@ export interface CurvePoint {
 export function rocCurve(labels: Vector, scores: Vector, maxPoints = 1000): CurvePoint[] {
   const positives = checkPair("rocCurve", labels, scores);
   requireBothClasses("rocCurve", labels.length, positives);
+  if (!Number.isInteger(maxPoints) || maxPoints < 2) throw new Error(`rocCurve: maxPoints must be a whole number >= 2, got ${maxPoints}`);
   const { pos, neg } = splitByClass(labels, scores, positives);
   const P = pos.length;
   const N = neg.length;
   // Walk both sorted arrays from the top: every distinct score is one threshold.
+  const walk = (visit: (score: number, i: number, j: number) => void) => {
+    let i = P - 1;
+    let j = N - 1;
+    while (i >= 0 || j >= 0) {
+      const score = j < 0 || (i >= 0 && pos[i]! >= neg[j]!) ? pos[i]! : neg[j]!;
+      while (i >= 0 && pos[i] === score) i--;
+      while (j >= 0 && neg[j] === score) j--;
+      visit(score, i, j);
+    }
+  };
+  // Count the points first, then keep only those `thin` would keep: a million distinct
+  // scores never become a million objects.
+  let total = 1;
+  walk(() => { total++; });
+  const keep = total <= maxPoints ? undefined : Array.from({ length: maxPoints }, (_, k) => Math.round((k * (total - 1)) / (maxPoints - 1)));
   const points: CurvePoint[] = [{ threshold: Infinity, fpr: 0, tpr: 0 }];
-  let i = P - 1;
-  let j = N - 1;
-  while (i >= 0 || j >= 0) {
-    const score = j < 0 || (i >= 0 && pos[i]! >= neg[j]!) ? pos[i]! : neg[j]!;
-    while (i >= 0 && pos[i] === score) i--;
-    while (j >= 0 && neg[j] === score) j--;
+  let index = 0;
+  let next = 1;
+  walk((score, i, j) => {
+    index++;
+    if (keep && keep[next] !== index) return;
+    next++;
     points.push({ threshold: score, fpr: (N - 1 - j) / N, tpr: (P - 1 - i) / P });
-  }
-  return thin(points, maxPoints);
+  });
+  return points;
 }
 
 /** Keeps at most `max` points at evenly spaced positions, always the first and the last. */
