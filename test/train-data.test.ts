@@ -289,6 +289,12 @@ describe("train CLI exit codes", () => {
     expect(JSON.parse(usage.stdout)).toEqual({ ok: false, error: { code: "usage", message: '--epochs: expected a whole number >= 1, found "0"' } });
   });
 
+  it("a directory given as --data is named as such, not a bare EISDIR", async () => {
+    const r = await cli(["--data", "data/", "--publish", "none"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("cannot read data/: it is a directory; give the path of a CSV file");
+  });
+
   it("unreadable data is a failure: exit 1, naming the file and saying nothing was published", async () => {
     const r = await cli(["--data", "/nonexistent.csv", "--publish", "none"]);
     expect(r.code).toBe(1);

@@ -3,7 +3,7 @@
  * opened again, because training makes several passes (profile, fit, encode)
  * instead of holding raw rows in memory.
  */
-import { createReadStream } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { Readable, Transform } from "node:stream";
 import { parse, CsvError } from "csv-parse";
@@ -21,6 +21,11 @@ export function localSource(path: string): CsvSource {
     label: path,
     open: () =>
       new Promise((resolve, reject) => {
+        // A directory opens fine and fails only at the first read, with a bare EISDIR: say it up front.
+        if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+          reject(new Error(`cannot read ${path}: it is a directory; give the path of a CSV file`));
+          return;
+        }
         const s = createReadStream(path);
         s.once("open", () => resolve(s));
         s.once("error", (e: NodeJS.ErrnoException) =>
