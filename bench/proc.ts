@@ -5,7 +5,7 @@
  * when present, otherwise a preload hook that reports `process.resourceUsage`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 /** Node 22 from node_modules/.bin when run through `npm run`. */
@@ -71,15 +71,27 @@ export function runChild(command: string, args: string[], o: ChildOptions = {}):
 }
 
 /** Runs a Node script (TypeScript through tsx's loader, one process) and measures its peak RSS. */
+/**
+ * The Node flags the npm script gives `script` (e.g. `tsx --max-old-space-size=512 train/cli/train.ts`),
+ * so a measured run is configured as a user's run is.
+ */
+export function scriptNodeFlags(script: string): string[] {
+  const scripts = (JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> }).scripts;
+  const command = Object.values(scripts).find((c) => c.split(" ").includes(script));
+  const words = command?.split(" ") ?? [];
+  return words.slice(words.indexOf("tsx") + 1, words.indexOf(script)).filter((w) => w.startsWith("--"));
+}
+
 export async function runNodeMeasured(script: string, args: string[], o: ChildOptions = {}): Promise<ChildResult> {
+  const flags = scriptNodeFlags(script);
   if (existsSync(GNU_TIME)) {
-    const r = await runChild(GNU_TIME, ["-v", NODE, "--import", "tsx", script, ...args], o);
+    const r = await runChild(GNU_TIME, ["-v", NODE, ...flags, "--import", "tsx", script, ...args], o);
     const at = r.stderr.lastIndexOf("\tCommand being timed:");
     const report = at >= 0 ? r.stderr.slice(at) : "";
     const kib = /Maximum resident set size \(kbytes\): (\d+)/.exec(report)?.[1];
     return { ...r, stderr: at >= 0 ? r.stderr.slice(0, at) : r.stderr, ...(kib ? { maxRssKiB: Number(kib), rssSource: "gnu-time" as const } : {}) };
   }
-  const r = await runChild(NODE, ["--import", "tsx", "--import", RSS_HOOK, script, ...args], o);
+  const r = await runChild(NODE, [...flags, "--import", "tsx", "--import", RSS_HOOK, script, ...args], o);
   const m = new RegExp(`${RSS_MARK}(\\d+)`).exec(r.stderr);
   return { ...r, stderr: r.stderr.replace(new RegExp(`${RSS_MARK}\\d+\\n?`), ""), ...(m ? { maxRssKiB: Number(m[1]), rssSource: "resourceUsage" as const } : {}) };
 }

@@ -186,9 +186,16 @@ export async function buildDataset(
   const state = fitter.finish();
   observer?.fitted?.(state);
 
+  // Rows per split are known from the split (skipped rows only leave capacity unused). The splits
+  // read every epoch come first for memory: validation, then test, then train (read in chunks if spilled).
+  const counts = [0, 0, 0];
+  for (const part of split) if (part <= TEST) counts[part] = (counts[part] as number) + 1;
   const budget = { left: storage.limitBytes };
-  const builder = (name: string) => new MatrixBuilder(state.width, budget, storage.spill, name);
-  const parts = [builder("train"), builder("validation"), builder("test")] as const;
+  const builder = (name: string, part: number, known: boolean) => new MatrixBuilder(state.width, budget, storage.spill, name, known ? counts[part] : undefined);
+  const validation = builder("validation", VALIDATION, true);
+  const test = builder("test", TEST, !testSource);
+  const train = builder("train", TRAIN, true);
+  const parts = [train, validation, test] as const;
   const encode = (fields: string[], line: number, part: number, label: string, excluded = false) => {
     const t = typer!(fields, line); // set by the first pass
     if ("skip" in t) { skipped.add(t.skip, `${label} ${t.example}`); return; }

@@ -54,9 +54,12 @@ export function pickRows(m: Matrix, indices: ArrayLike<number>): Matrix {
 export interface MemoryBudget { left: number }
 
 /**
- * Appends encoded rows: growing arrays while the shared budget allows, then
- * everything so far and everything after goes to a spill file through a
- * fixed write buffer (and the builder's memory goes back to the budget).
+ * Appends encoded rows. When the number of rows is known beforehand (the
+ * splits of the training file: the split assigns every row), the builder
+ * decides once: one exact allocation if the shared budget allows, else a spill
+ * file from the first row, so nothing is copied or thrown away as it fills.
+ * When it is not known (a separate --test file), the arrays grow while the
+ * budget allows and spill once it does not.
  */
 export class MatrixBuilder {
   private x: Float32Array;
@@ -68,8 +71,20 @@ export class MatrixBuilder {
   private static readonly FLUSH_ROWS = 8192;
   private readonly rowBytes: number;
 
-  constructor(readonly width: number, private readonly budget: MemoryBudget, private readonly spill: SpillDir, private readonly name: string) {
+  constructor(readonly width: number, private readonly budget: MemoryBudget, private readonly spill: SpillDir, private readonly name: string, expectedRows?: number) {
     this.rowBytes = width * 4;
+    if (expectedRows !== undefined) {
+      this.y = new Float32Array(expectedRows);
+      const bytes = expectedRows * this.rowBytes;
+      if (bytes <= budget.left) {
+        this.x = new Float32Array(expectedRows * width);
+        budget.left -= bytes;
+      } else {
+        this.x = new Float32Array(MatrixBuilder.FLUSH_ROWS * width);
+        this.file = spill.file(name, width);
+      }
+      return;
+    }
     // Start small enough that a tiny budget spills early (tests), at most 1024 rows.
     const rows = Math.max(1, Math.min(1024, Math.floor(budget.left / this.rowBytes)));
     this.x = new Float32Array(rows * width);
@@ -112,9 +127,10 @@ export class MatrixBuilder {
     this.pending = 0;
   }
 
+  /** The matrix; views of the arrays (rows skipped after counting leave unused capacity, never a copy). */
   done(): Matrix {
-    const y = this.y.slice(0, this.n);
-    if (!this.file) return memoryMatrix(this.x.slice(0, this.n * this.width), y, this.width);
+    const y = this.y.subarray(0, this.n);
+    if (!this.file) return memoryMatrix(this.x.subarray(0, this.n * this.width), y, this.width);
     this.flush();
     return { y, n: this.n, width: this.width, file: this.file };
   }
