@@ -67,8 +67,10 @@ function finish(layers: DenseLayer[], pre: Float64Array, scratch: Float64Array[]
 /**
  * For the encoded row `x`, writes into `out[j]` how much the output drops when
  * segment j is reset to `baseline` (positive: the applicant's value raised it).
+ * `output` maps the network's output to the answer's units first (a
+ * regression's linear output to the target's units), so impacts are in them.
  */
-export function denseImpacts(layers: DenseLayer[], x: Float32Array, baseline: Float32Array, segments: [number, number][], out: Float64Array): void {
+export function denseImpacts(layers: DenseLayer[], x: Float32Array, baseline: Float32Array, segments: [number, number][], out: Float64Array, output?: (z: number) => number): void {
   const { w, b, inputs, units } = layers[0] as DenseLayer;
   const scratch = layers.map((l) => new Float64Array(l.units));
   const pre = new Float64Array(units);
@@ -78,7 +80,8 @@ export function denseImpacts(layers: DenseLayer[], x: Float32Array, baseline: Fl
     if (xi === 0) continue;
     for (let u = 0; u < units; u++) pre[u] = (pre[u] as number) + xi * (w[i * units + u] as number);
   }
-  const p = finish(layers, pre, scratch);
+  const at = (z: number) => (output ? output(z) : z);
+  const p = at(finish(layers, pre, scratch));
   const variant = new Float64Array(units);
   segments.forEach(([start, end], j) => {
     variant.set(pre);
@@ -89,6 +92,6 @@ export function denseImpacts(layers: DenseLayer[], x: Float32Array, baseline: Fl
       changed = true;
       for (let u = 0; u < units; u++) variant[u] = (variant[u] as number) + d * (w[i * units + u] as number);
     }
-    out[j] = changed ? p - finish(layers, variant, scratch) : 0;
+    out[j] = changed ? p - at(finish(layers, variant, scratch)) : 0;
   });
 }
