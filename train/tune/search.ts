@@ -7,6 +7,7 @@
  */
 import { seededRandom } from "../../shared/random.ts";
 import type { Dataset } from "../data/dataset.ts";
+import type { HeadSpec } from "../fit/architecture.ts";
 import type { TrainBackend } from "../fit/backend.ts";
 import type { TrainOptions } from "../fit/options.ts";
 import { advance, dispose, startSession } from "../fit/loop.ts";
@@ -41,6 +42,8 @@ export interface TuneOptions {
   halving?: boolean;
   eta?: number;
   backend?: TrainBackend;
+  /** The network's head (default: binary classification). */
+  head?: HeadSpec;
 }
 
 export interface TuneProgress {

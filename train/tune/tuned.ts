@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { FeatureSpec } from "../../shared/spec.ts";
+import type { TaskKind } from "../../shared/task.ts";
 import { JobError } from "../data/prepare.ts";
 import type { DataProfile } from "../data/profile.ts";
 import type { Evaluation } from "../evaluate/metrics.ts";
@@ -19,7 +20,8 @@ export type TunedParams = TrainOptions & { validation: number };
 export interface TunedFile {
   format: typeof TUNED_FORMAT;
   createdAt: string;
-  data: { source: string; sha256: string; target: string; positive: string; features: string[] };
+  /** `positive` for a classifier; `task` says which (absent in files written before regression: classification). */
+  data: { source: string; sha256: string; target: string; positive?: string; task?: TaskKind; features: string[] };
   metric: string;
   selection: string;
   params: TunedParams;
@@ -36,7 +38,7 @@ export function tunedFile(r: SearchResult, spec: FeatureSpec, profile: DataProfi
   return {
     format: TUNED_FORMAT,
     createdAt: new Date().toISOString(),
-    data: { source: profile.source, sha256: profile.sha256, target: spec.target, positive: spec.positive, features: spec.features.map((f) => f.name) },
+    data: { source: profile.source, sha256: profile.sha256, target: spec.target, ...(spec.positive === undefined ? { task: "regression" as const } : { positive: spec.positive, task: "classification" as const }), features: spec.features.map((f) => f.name) },
     metric: String(r.card.metric),
     selection: r.selection,
     params: { ...r.winner, validation },

@@ -63,8 +63,8 @@ function dependence(a: ModelAnalysis): Html {
       id: `pd-${slug(f.name)}`, title: `Partial dependence: ${f.name}`,
       aid: `The average predicted probability of the ${fmt.int(a.explainedRows)} applicants if everyone had this ${f.name}, everything else as it was: the direction and shape of the feature's effect (importance rank ${f.rank}).`,
       plot: numeric
-        ? { x: { label: `${f.name} →`, labelAnchor: "center", grid: true }, y, marks: [Plot.line(pts, { x: "value", y: "meanProbability", stroke: colors.model, strokeWidth: 2 }), Plot.dot(pts, { x: "value", y: "meanProbability", fill: colors.model, r: 3, className: "dependence-points" })] }
-        : { height: 60 + pts.length * 24, marginLeft: 100, x: { grid: true, tickFormat: "%", label: "Average probability of bad (%) →", labelAnchor: "center" }, y: { label: null, domain: pts.map((p) => String(p.value)) }, marks: [Plot.ruleY(pts, { y: (p: { value: string | number }) => String(p.value), x: "meanProbability", stroke: colors.neutral }), Plot.dot(pts, { y: (p: { value: string | number }) => String(p.value), x: "meanProbability", fill: colors.model, r: 4, className: "dependence-points" })] },
+        ? { x: { label: `${f.name} →`, labelAnchor: "center", grid: true }, y, marks: [Plot.line(pts, { x: "value", y: "mean", stroke: colors.model, strokeWidth: 2 }), Plot.dot(pts, { x: "value", y: "mean", fill: colors.model, r: 3, className: "dependence-points" })] }
+        : { height: 60 + pts.length * 24, marginLeft: 100, x: { grid: true, tickFormat: "%", label: "Average probability of bad (%) →", labelAnchor: "center" }, y: { label: null, domain: pts.map((p) => String(p.value)) }, marks: [Plot.ruleY(pts, { y: (p: { value: string | number }) => String(p.value), x: "mean", stroke: colors.neutral }), Plot.dot(pts, { y: (p: { value: string | number }) => String(p.value), x: "mean", fill: colors.model, r: 4, className: "dependence-points" })] },
     });
   }));
 }
