@@ -57,7 +57,7 @@ export interface JobOptions extends DataOptions {
   /** Store the weights as float16 or uint8 (dequantized on load). */
   quantize?: WeightDtype;
   /** `train` came from this tuned.json: it must have been tuned on these features. */
-  tuned?: { path: string; features: string[] };
+  tuned?: { path: string; features: string[]; task?: TaskKind };
   /** Search the model options first; `train` holds the fixed ones (max epochs, patience, seed). */
   tune?: TuneOptions;
   /** The version serving when this one was trained: the report compares with it. */
@@ -187,7 +187,9 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
   let options = o.train;
   let tuning: SearchResult | undefined;
   if (tune) {
-    tuning = await runSearch(data, o.train, { ...tune, backend, head: head.spec }, io);
+    // Out of time, trials are judged on the validation period, not on folds that mix the periods.
+    if (prepared.periods && (tune.folds ?? 1) > 1) throw new JobError("--folds: cross-validation would mix the periods of an out-of-time split; trials are judged on its validation period (leave out --folds)");
+    tuning = await runSearch(data, o.train, { ...tune, backend, head: head.spec, ...(prepared.periods ? { folds: 1 } : {}) }, io);
     options = tuning.winner;
     io.log(tuning.table);
     io.log(`tuning: ${tuning.evaluated} trials judged (${tuning.sampled} sampled) in ${tuning.seconds.toFixed(1)} s, ${tuning.epochsTrained} epochs × folds trained, as much as ${tuning.fullLengthTrials.toFixed(1)} full-length trials${tuning.deadlineHit ? "; stopped by the time budget" : ""}`);

@@ -164,7 +164,8 @@ export const SEARCH_HELP = `Search
   --trials <n>            stop after n configurations
   --time-budget <t>       finish everything (data, search, final fit) within t: 90s, 10m, 1h, 1h30m
                           (default without either: --trials 81, three brackets of 27)
-  --metric auc|logloss    what the search maximises / minimises (default auc)
+  --metric auc|logloss|rmse  what the search maximises / minimises (default: auc for a classifier, rmse, on the
+                          target's own scale, for a regression)
   --space <file.json>     options to search, e.g. {"hidden": [[], [32]], "learningRate": {"logUniform": [0.0001, 0.03]}};
                           default: hidden 0/8/16/32/64/32,16, 4 activations, 3 optimizers, learning rate,
                           momentum, l2, dropout, batch size. Model flags given on the command line stay fixed.
@@ -213,7 +214,7 @@ export function searchOptions(a: FlagValues, startedAt: number): TuneOptions {
     ...(trials !== undefined ? { trials } : {}),
     ...(budget !== undefined ? { timeBudgetMs: budget } : {}),
     startedAt,
-    metric: oneOf("metric", s(a, "metric"), ["auc", "logloss"] as const, "auc"),
+    ...(s(a, "metric") !== undefined ? { metric: oneOf("metric", s(a, "metric"), ["auc", "logloss", "rmse"] as const, "auc") } : {}),
     space,
     ...(folds !== undefined ? { folds } : {}),
     workers: num("workers", s(a, "workers"), availableParallelism(), { ok: (x) => Number.isInteger(x) && x >= 1 && x <= 64, text: "a whole number from 1 to 64" }),

@@ -113,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
     strictRanges: a["strict-ranges"] ?? false,
     ...(prune !== undefined ? { prune: { sparsity: prune, ...(a["fine-tune-epochs"] !== undefined ? { fineTuneEpochs: num("fine-tune-epochs", a["fine-tune-epochs"], 0, rules.positiveInt) } : {}) } } : {}),
     ...(a.quantize !== undefined ? { quantize: oneOf<WeightDtype>("quantize", a.quantize, WEIGHT_DTYPES, "uint8") } : {}),
-    ...(tuned ? { tuned: { path: a.params as string, features: tuned.features } } : {}),
+    ...(tuned ? { tuned: { path: a.params as string, features: tuned.features, ...(tuned.task ? { task: tuned.task } : {}) } } : {}),
     ...(a.tune ? { tune: searchOptions(flags, startedAt) } : {}),
   };
   if (o.validationShare === 0 && train.patience > 0 && !a.tune) throw new UsageError("--validation 0 leaves no rows for early stopping: add --patience 0 (a fixed number of --epochs)");
