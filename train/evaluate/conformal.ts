@@ -20,9 +20,10 @@ export function conformalQuantile(scores: Vector, level: number): number {
   if (!(level > 0 && level < 1)) throw new Error(`conformalQuantile: level must be above 0 and below 1, got ${level}`);
   checkFinite("conformalQuantile", "scores", scores);
   const n = scores.length;
-  const k = Math.ceil((n + 1) * level);
+  // (9 + 1) · 0.9 is 9.000000000000002 in floating point: the rank must not round up past an exact integer.
+  const k = Math.ceil((n + 1) * level - 1e-9);
   if (k > n) {
-    throw new Error(`a ${level * 100} % prediction interval needs at least ${Math.ceil(level / (1 - level))} calibration rows; the validation split has ${n}`);
+    throw new Error(`a ${Math.round(level * 1000) / 10} % prediction interval needs at least ${Math.ceil(level / (1 - level) - 1e-9)} calibration rows; the validation split has ${n}`);
   }
   return Float64Array.from(scores).sort()[k - 1]!;
 }
