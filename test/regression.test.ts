@@ -5,7 +5,7 @@
  * `npm run monitor`. Every path answers the training side's values and
  * intervals on the fixed test rows (relative difference < 1e-5).
  */
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
@@ -13,6 +13,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { parse } from "csv-parse/sync";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MODEL_FILE, WEIGHTS_FILE } from "../shared/artifact.ts";
 import { networkFromFiles } from "../shared/network.ts";
@@ -23,6 +24,7 @@ import { run as scoreCommand } from "../train/cli/score.ts";
 import { evaluateRegression } from "../train/evaluate/regression.ts";
 import { publishTo, runJob, type JobResult } from "../train/job.ts";
 import type { RegressionCard } from "../train/report/model/card.ts";
+import { launchBrowser } from "./helpers/browser.ts";
 import { runInProcess } from "./helpers/cli.ts";
 import { fixtures, readArtifact } from "./helpers/fixtures.ts";
 import { CPS_CSV, CPS_TEST_ROWS, regressionJob } from "./helpers/train-fixture.ts";
@@ -31,6 +33,7 @@ import { startWorker, type TestWorker } from "./helpers/worker.ts";
 interface Case { instance: Record<string, number | string>; line: string[]; value: number; lo: number; hi: number; actual: number }
 interface Body { model: { name: string; version: string }; predictions: (RegressionPrediction & Record<string, unknown>)[] }
 
+const SHOTS = join("test-output", "report");
 const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.abs(b));
 
 let dir: string;
@@ -265,5 +268,45 @@ describe("npm run monitor on a regression model", () => {
     const wrong = await monitor(["--data", shifted, "--target", "wage", "--max-auc-drop", "0.01"]);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/--max-auc-drop applies to classification; income \S+ is a regression model: use --max-rmse-increase/);
+  });
+});
+
+describe("the regression model's report in headless Chromium", () => {
+  let browser: Browser;
+  beforeAll(async () => { browser = await launchBrowser(); mkdirSync(SHOTS, { recursive: true }); });
+  afterAll(async () => { await browser?.close(); });
+
+  it("draws predicted vs actual, residuals, coverage by decile, R² curves and the features, without errors or requests, on a 390-px phone too", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems: string[] = [];
+    const requests: string[] = [];
+    page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") problems.push(`${m.type()}: ${m.text()}`); });
+    page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+    page.on("request", (r) => requests.push(r.url()));
+    const url = `${w.url}/models/income/report`;
+    expect((await page.goto(url))?.status()).toBe(200);
+    const charts = await page.$$eval("figure[data-chart]", (figs) => figs.map((f) => ({ id: f.getAttribute("data-chart") ?? "", marks: f.querySelectorAll("svg g[class] > *").length })));
+    for (const c of charts) expect(c.marks, `chart ${c.id} has no marks`).toBeGreaterThan(0);
+    const card = trained.artifact!.manifest.card as unknown as RegressionCard;
+    // A point per sampled test row (those inside the middle 99 % are drawn; the rest clipped, still in the markup).
+    expect(await page.locator("figure[data-chart=predicted-actual] g.points circle").count()).toBe(1200);
+    expect(await page.locator("figure[data-chart=coverage] g.coverage-bins circle").count()).toBe(card.interval.test.byDecile.length);
+    expect(await page.locator("figure[data-chart=residual-histogram] g.residual-bins rect").count()).toBe(40);
+    const epochs = card.training.epochsRun;
+    expect(await page.$$eval("figure[data-chart=r2] g.r2-curves path", (ps) => ps.map((p) => (p.getAttribute("d") ?? "").match(/[ML]/g)?.length ?? 0))).toEqual([epochs, epochs]);
+    const features = trained.spec.features.length;
+    expect(await page.locator("figure[data-chart=importance] g.importance-bars rect").count()).toBe(features);
+    expect(await page.locator("figure[data-chart^=pd-]").count()).toBe(4);
+    expect(await page.locator("figure[data-chart^=mean-]").count()).toBe(features);
+    expect(await page.locator("figure[data-chart=roc]").count()).toBe(0);
+    const toc = await page.$$eval("nav.toc a", (as) => as.map((a) => a.getAttribute("href")));
+    for (const href of toc) expect(await page.locator(`section${href}`).count()).toBe(1);
+    await page.screenshot({ path: join(SHOTS, "regression-desktop.png"), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    const widths = (await page.evaluate("({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })")) as { scroll: number; client: number };
+    expect(widths.scroll).toBeLessThanOrEqual(390);
+    expect(problems).toEqual([]);
+    expect(requests).toEqual([url]);
+    await page.close();
   });
 });
