@@ -67,9 +67,18 @@ export function decide(p: number, t: { refer: number; decline: number }): Decisi
   return p >= t.decline ? "decline" : p >= t.refer ? "refer" : "approve";
 }
 
-/** Runs the network on `n` encoded rows. */
+/**
+ * Runs the network on `n` encoded rows. The values are read after `tidy`:
+ * returned from inside it, the typed array would be walked element by element
+ * in search of tensors to keep (a cost that grows with the batch).
+ */
 function forward(m: Scorer, x: Float32Array, n: number): Float32Array {
-  return tf.tidy(() => (m.model.predict(tf.tensor2d(x, [n, m.manifest.preprocess.width])) as tf.Tensor).dataSync() as Float32Array);
+  const y = tf.tidy(() => m.model.predict(tf.tensor2d(x, [n, m.manifest.preprocess.width])) as tf.Tensor);
+  try {
+    return y.dataSync() as Float32Array;
+  } finally {
+    y.dispose();
+  }
 }
 
 /** The answers for network outputs (a copy only for a regression). */
