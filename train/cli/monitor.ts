@@ -9,17 +9,14 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { MODEL_NAME_PATTERN } from "../../shared/artifact.ts";
 import type { TrainBackend } from "../fit/backend.ts";
 import type { Limits } from "../monitor/alerts.ts";
 import { runMonitor, type MonitorResult } from "../monitor/run.ts";
 import { summaryLines } from "../monitor/summary.ts";
 import { renderMonitorReport } from "../report/monitor/render.ts";
-import { openStore } from "../store/open.ts";
-import { s3TargetFromEnv } from "../store/storage.ts";
 import { StoreError } from "../store/versions.ts";
-import { readWranglerFacts } from "../store/wrangler-config.ts";
 import { CommandError, num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
+import { storeChoice } from "./store-flags.ts";
 
 export const HELP = `Usage: npm run monitor -- --data <path|s3://bucket/key> [options]
 
@@ -77,21 +74,15 @@ export async function main(argv: string[]): Promise<number> {
   if (limits.maxAucDrop !== undefined && a.target === undefined) throw new UsageError("--max-auc-drop compares the AUC on labelled rows: it needs --target <column>");
   const maxSkipped = num("max-skipped", a["max-skipped"], 0.05, rules.probability);
   const backend = a.backend === undefined ? undefined : oneOf<TrainBackend>("backend", a.backend, ["wasm", "cpu"], "wasm");
-  const kind = oneOf("store", a.store, ["local", "s3"] as const, "local");
-  const facts = kind === "local" || !a.model ? readWranglerFacts() : undefined;
-  const name = a.model ?? facts?.modelName ?? "credit-risk";
-  if (!MODEL_NAME_PATTERN.test(name)) throw new UsageError(`--model: "${name}" must be lowercase letters, digits, ".", "_" or "-"`);
-  const env = s3TargetFromEnv(process.env, a.bucket);
-  if (kind === "s3" && "missing" in env) throw new UsageError(`--store s3 needs ${env.missing.join(", ")} in the environment`);
-  const dataTarget = s3TargetFromEnv(process.env);
+  const { name, open, dataTarget } = storeChoice(a);
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
-  const store = await openStore(kind, "missing" in env ? undefined : env, facts?.bucketName);
+  const store = await open();
   let result: MonitorResult;
   try {
     result = await runMonitor(
       { data: a.data, version: a.version ?? "current", ...(a.target === undefined ? {} : { target: a.target }), limits, maxSkipped, ...(backend ? { backend } : {}) },
-      { location: { client: store.client, bucket: store.target.bucket, name }, log, ...("missing" in dataTarget ? {} : { dataTarget }) },
+      { location: { client: store.client, bucket: store.target.bucket, name }, log, ...(dataTarget ? { dataTarget } : {}) },
     );
   } catch (e) {
     if (e instanceof StoreError) throw new CommandError(e.message, e.code);

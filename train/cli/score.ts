@@ -8,15 +8,13 @@
  * prints one summary object on stdout.
  */
 import { pathToFileURL } from "node:url";
-import { MODEL_NAME_PATTERN } from "../../shared/artifact.ts";
 import type { TrainBackend } from "../fit/backend.ts";
 import { runScore } from "../score/run.ts";
-import { openStore } from "../store/open.ts";
-import { parseS3Url, s3TargetFromEnv } from "../store/storage.ts";
-import { readWranglerFacts } from "../store/wrangler-config.ts";
+import { parseS3Url } from "../store/storage.ts";
 import { oneOf, parseFlags, runCommand, UsageError } from "./args.ts";
 import { withCode } from "./codes.ts";
 import { createScoreProgress } from "./progress.ts";
+import { storeChoice } from "./store-flags.ts";
 
 export const HELP = `Usage: npm run score -- --data <path|s3://bucket/key> --out <path|s3://bucket/key> [options]
 
@@ -67,23 +65,17 @@ export async function main(argv: string[]): Promise<number> {
   if (a.rejects !== undefined && a.rejects === a.out) throw new UsageError("--rejects must differ from --out");
   if (a.data === a.out) throw new UsageError("--out must differ from --data");
   const backend = a.backend === undefined ? undefined : oneOf<TrainBackend>("backend", a.backend, ["wasm", "cpu"], "wasm");
-  const kind = oneOf("store", a.store, ["local", "s3"] as const, "local");
-  const facts = kind === "local" || !a.model ? readWranglerFacts() : undefined;
-  const name = a.model ?? facts?.modelName ?? "credit-risk";
-  if (!MODEL_NAME_PATTERN.test(name)) throw new UsageError(`--model: "${name}" must be lowercase letters, digits, ".", "_" or "-"`);
-  const env = s3TargetFromEnv(process.env, a.bucket);
-  if (kind === "s3" && "missing" in env) throw new UsageError(`--store s3 needs ${env.missing.join(", ")} in the environment`);
-  const dataTarget = s3TargetFromEnv(process.env);
+  const { name, open, dataTarget } = storeChoice(a);
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
-  const store = await openStore(kind, "missing" in env ? undefined : env, facts?.bucketName);
+  const store = await open();
   const progress = createScoreProgress(process.stderr, a.quiet ?? false);
   let result;
   try {
     result = await runScore(
       { data: a.data, out: a.out, version: a.version ?? "current", reasons: a.explain ? REASONS : 0,
         ...(a.rejects !== undefined ? { rejects: a.rejects } : {}), ...(a["id-column"] !== undefined ? { idColumn: a["id-column"] } : {}), ...(backend ? { backend } : {}) },
-      { location: { client: store.client, bucket: store.target.bucket, name }, log, progress: (p) => progress.update(p), ...("missing" in dataTarget ? {} : { dataTarget }) },
+      { location: { client: store.client, bucket: store.target.bucket, name }, log, progress: (p) => progress.update(p), ...(dataTarget ? { dataTarget } : {}) },
     );
   } finally {
     progress.stop();

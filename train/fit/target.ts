@@ -28,7 +28,7 @@ export function skewness(xs: ArrayLike<number>): number {
   return m2 > 0 ? m3 / m2 ** 1.5 : 0;
 }
 
-const fmt = (x: number) => String(Number(x.toPrecision(4)));
+const fmt = (x: number) => String(Number(x.toPrecision(6)));
 
 /**
  * Fits the transform, mean and standard deviation on the training rows'

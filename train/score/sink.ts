@@ -28,15 +28,29 @@ export interface CsvSink {
   abort(): Promise<void>;
 }
 
-/** Writes the header line (a stream takes its first chunk whatever its buffer); returns its bytes. */
-function begin(stream: Writable, header: string[]): number {
-  const text = stringify([header]);
-  stream.write(text);
-  return Buffer.byteLength(text);
-}
-
-async function writeChunk(stream: Writable, text: string): Promise<void> {
-  if (!stream.write(text)) await once(stream, "drain");
+/**
+ * A sink over a writable stream: the header at once, then rows as CSV text,
+ * waiting for "drain" when the stream's buffer is full. `end` completes the
+ * destination, `drop` discards it; `failed()` reports an error the
+ * destination raised meanwhile.
+ */
+function streamSink(label: string, stream: Writable, header: string[], o: { end(): Promise<void>; drop(): Promise<void>; failed(): Error | undefined }): CsvSink {
+  const head = stringify([header]);
+  stream.write(head);
+  let bytes = Buffer.byteLength(head);
+  return {
+    label,
+    get bytes() { return bytes; },
+    async write(rows) {
+      const failure = o.failed();
+      if (failure) throw failure;
+      const text = stringify(rows);
+      bytes += Buffer.byteLength(text);
+      if (!stream.write(text)) await once(stream, "drain");
+    },
+    finish: () => o.end(),
+    abort: () => o.drop(),
+  };
 }
 
 function localSink(path: string, header: string[]): CsvSink {
@@ -44,28 +58,19 @@ function localSink(path: string, header: string[]): CsvSink {
   const stream = createWriteStream(partial);
   let failure: Error | undefined;
   stream.on("error", (e) => { failure = new Error(`cannot write ${path}: ${e.message}`); });
-  let bytes = begin(stream, header);
-  const sink: CsvSink = {
-    label: path,
-    get bytes() { return bytes; },
-    async write(rows) {
-      if (failure) throw failure;
-      const text = stringify(rows);
-      bytes += Buffer.byteLength(text);
-      await writeChunk(stream, text);
-    },
-    async finish() {
+  return streamSink(path, stream, header, {
+    failed: () => failure,
+    async end() {
       stream.end();
       await once(stream, "finish");
       if (failure) throw failure;
       renameSync(partial, path);
     },
-    async abort() {
+    async drop() {
       stream.destroy();
       rmSync(partial, { force: true });
     },
-  };
-  return sink;
+  });
 }
 
 function s3Sink(url: string, target: S3Target, header: string[]): CsvSink {
@@ -75,18 +80,11 @@ function s3Sink(url: string, target: S3Target, header: string[]): CsvSink {
   const upload = new Upload({ client, params: { Bucket: bucket, Key: key, Body: body, ContentType: "text/csv" } });
   const done = upload.done();
   let failure: Error | undefined;
-  done.catch((e: unknown) => { failure = new Error(describeS3Error(e, `writing ${url}`)); });
-  let bytes = begin(body, header);
-  const sink: CsvSink = {
-    label: url,
-    get bytes() { return bytes; },
-    async write(rows) {
-      if (failure) throw failure;
-      const text = stringify(rows);
-      bytes += Buffer.byteLength(text);
-      await writeChunk(body, text);
-    },
-    async finish() {
+  // A failed upload stops reading the body: destroying it ends a wait for "drain" with the error instead of forever.
+  done.catch((e: unknown) => { failure = new Error(describeS3Error(e, `writing ${url}`)); body.destroy(failure); });
+  return streamSink(url, body, header, {
+    failed: () => failure,
+    async end() {
       body.end();
       try {
         await done;
@@ -96,13 +94,12 @@ function s3Sink(url: string, target: S3Target, header: string[]): CsvSink {
         client.destroy();
       }
     },
-    async abort() {
+    async drop() {
       await upload.abort().catch(() => {});
       body.destroy();
       client.destroy();
     },
-  };
-  return sink;
+  });
 }
 
 /** A CSV destination for a path or an `s3://bucket/key` URL (with `target`'s endpoint and credentials), its header written. */

@@ -12,7 +12,7 @@ import { JobError } from "../data/prepare.ts";
 import type { Fitted, JobResult } from "../job.ts";
 import { monitoringCard } from "../monitor/reference.ts";
 import { buildReport } from "../report/model/build.ts";
-import { packageArtifact } from "../store/package.ts";
+import { baseCardInput, packageWithReport } from "./package.ts";
 
 export async function finishClassification(f: Fitted): Promise<JobResult> {
   const { o, io, prepared, data, validation, small, tuning } = f;
@@ -35,14 +35,7 @@ export async function finishClassification(f: Fitted): Promise<JobResult> {
     throw new JobError(`test AUC ${test.auc.toFixed(4)} is below --min-auc ${o.minAuc}; not publishing`);
   }
 
-  const card = modelCard({
-    o: { ...o, validationShare: prepared.validationShare }, spec, profile, ignored: prepared.ignored, warnings: prepared.warnings, data, baseRate: rate, test, baseline, scores,
-    ...(validationScores ? { validationScores } : {}), trained: f.trained, train: f.options, servedHidden: small.hidden, head: f.head, backend: f.backend, fitSeconds: f.fitSeconds,
-    ...(prepared.periods ? { periods: prepared.periods } : {}),
-    ...(small.report ? { compression: small.report } : {}),
-    ...(tuning ? { tuning: tuning.card } : o.tuned ? { tuning: { params: o.tuned.path } } : {}),
-    ...(o.codeRevision ? { codeRevision: o.codeRevision } : {}),
-  });
+  const card = modelCard({ ...baseCardInput(f), baseRate: rate, test, baseline, scores, ...(validationScores ? { validationScores } : {}) });
   // The report and the monitoring references describe the network as served (after pruning and quantization).
   const tally = f.report.tally as FeatureTally;
   const pages = buildReport({
@@ -52,16 +45,7 @@ export async function finishClassification(f: Fitted): Promise<JobResult> {
   small.model.dispose();
   card.analysis = pages.analysisCard;
   card.monitoring = monitoringCard(scores, o.thresholds, tally.counts());
-  let reportInfo: JobResult["report"];
-  const artifact = await packageArtifact({
-    name: o.modelName, createdAt: new Date(), spec, preprocess: data.state, thresholds: o.thresholds, card: card as unknown as Record<string, unknown>, model: small.files,
-    attach: (draft) => {
-      const r = pages.render(draft, card, o.previous);
-      reportInfo = { bytes: r.file.byteLength, charts: r.charts, seconds: r.seconds };
-      io.log(`report: ${r.charts} charts, ${(r.file.byteLength / 1024).toFixed(0)} KB, analysis + rendering ${r.seconds.toFixed(2)} s`);
-      return new Map([[r.name, r.file]]);
-    },
-  });
+  const { artifact, report: reportInfo } = await packageWithReport(f, { card, thresholds: o.thresholds, render: (draft) => pages.render(draft, card, o.previous) });
   return {
     spec, profile, task: "classification", artifact, test, baseline, testScores: scores, seconds: (performance.now() - f.started) / 1000, train: f.options, validationShare: prepared.validationShare,
     ...(reportInfo ? { report: reportInfo } : {}),

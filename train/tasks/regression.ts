@@ -19,7 +19,7 @@ import { smearingFactor } from "../fit/target.ts";
 import type { Fitted, JobResult } from "../job.ts";
 import { outputReference } from "../monitor/reference.ts";
 import { buildRegressionReport } from "../report/model/build.ts";
-import { packageArtifact } from "../store/package.ts";
+import { baseCardInput, packageWithReport } from "./package.ts";
 
 export const DEFAULT_INTERVAL = 0.9;
 
@@ -56,7 +56,6 @@ const num = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(4)
 export async function finishRegression(f: Fitted): Promise<JobResult> {
   const { o, io, prepared, data, small, tuning } = f;
   const { spec, profile } = prepared;
-  const column = spec.target;
   if (!f.validation) throw new JobError("a regression model calibrates its prediction intervals on the validation split: keep --validation above 0");
   const { task, out: validationOut } = calibrate(f, f.validation);
   const { values, lo, hi } = regressionAnswers(task, predictProba(small.model, data.test));
@@ -82,14 +81,8 @@ export async function finishRegression(f: Fitted): Promise<JobResult> {
 
   const validationValues = regressionAnswers(task, validationOut).values;
   const card = regressionCard({
-    o: { ...o, validationShare: prepared.validationShare }, spec, profile, ignored: prepared.ignored, warnings: prepared.warnings, data,
-    trained: f.trained, train: f.options, servedHidden: small.hidden, head: f.head, backend: f.backend, fitSeconds: f.fitSeconds,
-    task, targetReason: f.targetReason ?? "", test, baseline, targetMean, values, validationValues,
+    ...baseCardInput(f), task, targetReason: f.targetReason ?? "", test, baseline, targetMean, values, validationValues,
     interval: { calibrationRows: f.validation.n, coverage: covered, meanWidth: width.mean, medianWidth: width.median, byDecile },
-    ...(prepared.periods ? { periods: prepared.periods } : {}),
-    ...(small.report ? { compression: small.report } : {}),
-    ...(tuning ? { tuning: tuning.card } : o.tuned ? { tuning: { params: o.tuned.path } } : {}),
-    ...(o.codeRevision ? { codeRevision: o.codeRevision } : {}),
   });
   const tally = f.report.tally as FeatureTally;
   const pages = buildRegressionReport({
@@ -99,16 +92,7 @@ export async function finishRegression(f: Fitted): Promise<JobResult> {
   small.model.dispose();
   card.analysis = pages.analysisCard;
   card.monitoring = outputReference(values, tally.counts());
-  let reportInfo: JobResult["report"];
-  const artifact = await packageArtifact({
-    name: o.modelName, createdAt: new Date(), spec, preprocess: data.state, task, card: card as unknown as Record<string, unknown>, model: small.files,
-    attach: (draft) => {
-      const r = pages.render(draft, card, o.previous);
-      reportInfo = { bytes: r.file.byteLength, charts: r.charts, seconds: r.seconds };
-      io.log(`report: ${r.charts} charts, ${(r.file.byteLength / 1024).toFixed(0)} KB, analysis + rendering ${r.seconds.toFixed(2)} s`);
-      return new Map([[r.name, r.file]]);
-    },
-  });
+  const { artifact, report: reportInfo } = await packageWithReport(f, { card, task, render: (draft) => pages.render(draft, card, o.previous) });
   return {
     spec, profile, task: "regression", artifact, seconds: (performance.now() - f.started) / 1000, train: f.options, validationShare: prepared.validationShare,
     regression: { test, baseline, interval: { level: task.interval.level, halfWidth: task.interval.halfWidth, coverage: covered } },

@@ -181,16 +181,28 @@ export function analyseModel(input: AnalysisInput): ModelAnalysis {
  * training and test counts, IV, PSI and importance. Small (tens of numbers
  * per feature), and what a monitor needs to compare live traffic per feature.
  */
-export function analysisCard(a: ModelAnalysis): Record<string, unknown> {
-  const r = (x: number) => Math.round(x * 1e6) / 1e6;
+const r6 = (x: number) => Math.round(x * 1e6) / 1e6;
+
+/**
+ * The per-feature card of any task: bins with training and test counts (what
+ * the monitor compares with), PSI, missing shares and importance, plus what
+ * the task adds per bin (`perBin`) and per feature (`extra`).
+ */
+export function featuresCard<F extends FeatureBins & { importance: Importance; rank: number }>(
+  features: F[], explainedRows: number, perBin: (f: F, k: number) => Record<string, unknown>, extra: (f: F) => Record<string, unknown> = () => ({}),
+): Record<string, unknown> {
   return {
-    explainedRows: a.explainedRows,
-    features: Object.fromEntries(a.features.map((f) => [f.name, {
+    explainedRows,
+    features: Object.fromEntries(features.map((f) => [f.name, {
       kind: f.kind,
       ...(f.kind === "numeric" ? { edges: f.binning.edges } : { categories: f.binning.categories }),
-      bins: f.bins.map((b) => ({ label: b.label, train: b.train, test: b.test, woe: f.woe.bins.find((w) => w.label === b.label)?.woe ?? null })),
-      iv: r(f.iv), psiTrainTest: r(f.psi), missingShare: { train: r(f.missingShare.train), test: r(f.missingShare.test) },
-      importance: { meanAbsImpact: r(f.importance.meanAbsImpact), rank: f.rank },
+      bins: f.bins.map((b, k) => ({ label: b.label, train: b.train, test: b.test, ...perBin(f, k) })),
+      ...extra(f), psiTrainTest: r6(f.psi), missingShare: { train: r6(f.missingShare.train), test: r6(f.missingShare.test) },
+      importance: { meanAbsImpact: r6(f.importance.meanAbsImpact), rank: f.rank },
     }])),
   };
+}
+
+export function analysisCard(a: ModelAnalysis): Record<string, unknown> {
+  return featuresCard(a.features, a.explainedRows, (f, k) => ({ woe: f.woe.bins.find((w) => w.label === f.bins[k]!.label)?.woe ?? null }), (f) => ({ iv: r6(f.iv) }));
 }

@@ -18,7 +18,7 @@ import type { RegressionTask } from "../../../shared/task.ts";
 import type { CoverageBin } from "../../evaluate/conformal.ts";
 import type { FeatureCounts } from "../../evaluate/feature-stats.ts";
 import { globalImportance, numericGrid, partialDependence, type DependencePoint, type Importance } from "../../evaluate/importance.ts";
-import { featureBins, type FeatureBins } from "./analysis.ts";
+import { featureBins, featuresCard, type FeatureBins } from "./analysis.ts";
 
 export interface RegressionFeature extends FeatureBins {
   /** Mean target of the training rows in each shown bin (null for an empty bin). */
@@ -119,15 +119,5 @@ export function analyseRegression(input: RegressionAnalysisInput): RegressionAna
 
 /** The card's per-feature part: bins with training and test counts (what the monitor compares with), the mean target per bin, PSI, importance. */
 export function regressionAnalysisCard(a: RegressionAnalysis): Record<string, unknown> {
-  const r = (x: number) => Math.round(x * 1e6) / 1e6;
-  return {
-    explainedRows: a.explainedRows,
-    features: Object.fromEntries(a.features.map((f) => [f.name, {
-      kind: f.kind,
-      ...(f.kind === "numeric" ? { edges: f.binning.edges } : { categories: f.binning.categories }),
-      bins: f.bins.map((b, k) => ({ label: b.label, train: b.train, test: b.test, meanTarget: f.meanTarget[k] === null ? null : r(f.meanTarget[k]!) })),
-      psiTrainTest: r(f.psi), missingShare: { train: r(f.missingShare.train), test: r(f.missingShare.test) },
-      importance: { meanAbsImpact: r(f.importance.meanAbsImpact), rank: f.rank },
-    }])),
-  };
+  return featuresCard(a.features, a.explainedRows, (f, k) => ({ meanTarget: f.meanTarget[k] === null ? null : Math.round(f.meanTarget[k]! * 1e6) / 1e6 }));
 }

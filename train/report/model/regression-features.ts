@@ -5,6 +5,7 @@
  * the mean target of each bin.
  */
 import { chart, colors, fmt, grid, html, Plot, section, slug, table, type Html, type Section } from "../kit/index.ts";
+import { dependenceGrid, distributionChart } from "./features.ts";
 import type { RegressionAnalysis, RegressionFeature } from "./regression-analysis.ts";
 
 function overview(a: RegressionAnalysis, target: string): Html {
@@ -35,40 +36,11 @@ function overview(a: RegressionAnalysis, target: string): Html {
   return html`${grid(importance, html`<div>${summary}</div>`)}`;
 }
 
-function dependence(a: RegressionAnalysis, target: string): Html {
-  const top = a.features.filter((f) => f.dependence).sort((x, y) => x.rank - y.rank);
-  return grid(top.map((f) => {
-    const pts = f.dependence!;
-    const y = { grid: true, label: f.kind === "numeric" ? `↑ Average predicted ${target}` : null } as const;
-    return chart({
-      id: `pd-${slug(f.name)}`, title: `Partial dependence: ${f.name}`,
-      aid: `The average predicted ${target} of the ${fmt.int(a.explainedRows)} rows if everyone had this ${f.name}, everything else as it was: the direction and shape of the feature's effect (importance rank ${f.rank}).`,
-      plot: f.kind === "numeric"
-        ? { x: { label: `${f.name} →`, labelAnchor: "center", grid: true }, y, marks: [Plot.line(pts, { x: "value", y: "mean", stroke: colors.model, strokeWidth: 2 }), Plot.dot(pts, { x: "value", y: "mean", fill: colors.model, r: 3, className: "dependence-points" })] }
-        : { height: 60 + pts.length * 24, marginLeft: 100, x: { grid: true, label: `Average predicted ${target} →`, labelAnchor: "center" }, y: { label: null, domain: pts.map((p) => String(p.value)) }, marks: [Plot.ruleY(pts, { y: (p: { value: string | number }) => String(p.value), x: "mean", stroke: colors.neutral }), Plot.dot(pts, { y: (p: { value: string | number }) => String(p.value), x: "mean", fill: colors.model, r: 4, className: "dependence-points" })] },
-    });
-  }));
-}
-
 function featureDetail(f: RegressionFeature, target: string): Html {
   const height = 48 + f.bins.length * 22;
   const labels = f.bins.map((b) => b.label);
   const means = f.bins.map((b, k) => ({ label: b.label, mean: f.meanTarget[k] })).filter((m): m is { label: string; mean: number } => m.mean !== null);
-  const dist = chart({
-    id: `dist-${slug(f.name)}`, title: "Training vs test distribution",
-    legend: [{ label: "training", color: "train" }, { label: "test", color: "test", line: true }],
-    aid: `Share of rows per bin: bars for the training rows, marks for the test rows. PSI ${fmt.num(f.psi, 3)}${f.psi < 0.1 ? " (stable)" : f.psi < 0.25 ? " (drifting)" : " (shifted)"}.`,
-    plot: {
-      height, marginLeft: 100,
-      x: { grid: true, tickFormat: "%", label: "Share of rows (%) →", labelAnchor: "center" },
-      y: { domain: labels, label: null },
-      marks: [
-        Plot.barX(f.bins, { y: "label", x: "trainShare", fill: colors.train, fillOpacity: 0.85, className: "train-bars" }),
-        Plot.tickX(f.bins, { y: "label", x: "testShare", stroke: colors.test, strokeWidth: 3, className: "test-marks" }),
-        Plot.ruleX([0]),
-      ],
-    },
-  });
+  const dist = distributionChart(f, "rows");
   const mean = chart({
     id: `mean-${slug(f.name)}`, title: `Mean ${target} per bin`,
     aid: `The average actual ${target} of the training rows in each bin: how the feature alone relates to the target, before the model weighs it against the others.`,
@@ -95,7 +67,7 @@ export function regressionFeaturesSection(a: RegressionAnalysis, target: string)
 }
 
 export function regressionDependenceSection(a: RegressionAnalysis, target: string): Section {
-  return section("dependence", "Effects of the top features", dependence(a, target));
+  return section("dependence", "Effects of the top features", dependenceGrid(a.features, a.explainedRows, { answer: `predicted ${target}`, axis: `Average predicted ${target}`, percent: false, who: "rows" }));
 }
 
 export function regressionDetailSection(a: RegressionAnalysis, target: string): Section {

@@ -8,6 +8,7 @@ import { chart, colors, fmt, grid, html, Plot, section, table, tiles, type Conte
 import type { CoverageBin } from "../../evaluate/conformal.ts";
 import { REGRESSION_HEADLINE, type PreviousVersion, type RegressionCard, type RegressionMetric } from "./card.ts";
 import type { Point, RegressionAnalysis } from "./regression-analysis.ts";
+import { previousNote } from "./summary.ts";
 
 const META: Record<RegressionMetric, { label: string; higherIsBetter: boolean; what: string }> = {
   r2: { label: "R²", higherIsBetter: true, what: "share of the target's variance the model explains (0 = predicting the mean)" },
@@ -32,11 +33,7 @@ export function regressionSummary(card: RegressionCard, previous: PreviousVersio
   const t = card.metrics.test;
   const b = card.metrics.baseline;
   const i = card.interval;
-  const sameData = previous?.dataSha256 === card.data.sha256 && previous?.split === card.data.split;
-  const prevNote: Content = previous
-    ? html`<p>Previous version: <span class="mono">${previous.version}</span> (the one serving when this model was trained), with the numbers from its own manifest. ${
-      sameData ? "It was trained and tested on the same data and split, so the numbers compare directly." : "It was trained or tested on other data or another split: compare with care."}</p>`
-    : html`<p>No previous version was serving when this model was trained.</p>`;
+  const prevNote = previousNote(card, previous);
   return section("summary", "Summary",
     html`<p>${card.description} Tested on ${fmt.int(t.n)} held-out rows (mean "${card.target.column}" ${fmt.num(t.meanActual, 1)}); the baseline predicts the training mean (${fmt.num(card.data.targetMean, 1)}) for everyone. ${
       card.target.transform === "none" ? "" : html`The network was fitted on ${card.target.transform}(${card.target.column}) (${card.target.transformReason}); values are back on the original scale, with Duan's smearing factor ${fmt.num(card.target.smearing, 3)} so that they estimate the mean.`}</p>`,
