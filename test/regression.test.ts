@@ -17,11 +17,17 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MODEL_FILE, WEIGHTS_FILE } from "../shared/artifact.ts";
 import { networkFromFiles } from "../shared/network.ts";
-import { predict, type RegressionPrediction } from "../shared/predict.ts";
+import { predict, scoreWithImpacts, type RegressionPrediction } from "../shared/predict.ts";
 import { createScorer } from "../shared/scorer.ts";
 import { run as monitorCommand } from "../train/cli/monitor.ts";
 import { run as scoreCommand } from "../train/cli/score.ts";
+import { checkRmseNotWorse } from "../train/evaluate/gate.ts";
 import { evaluateRegression } from "../train/evaluate/regression.ts";
+import { cardFacts, testMetrics } from "../train/registry/card.ts";
+import { diffManifests } from "../train/registry/diff.ts";
+import { signatureChanges } from "../train/registry/signature.ts";
+import { readPointer } from "../train/store/publish.ts";
+import { createS3Client } from "../train/store/storage.ts";
 import { publishTo, runJob, type JobResult } from "../train/job.ts";
 import type { RegressionCard } from "../train/report/model/card.ts";
 import { launchBrowser } from "./helpers/browser.ts";
@@ -240,8 +246,14 @@ describe("npm run monitor on a regression model", () => {
   const monitor = (argv: string[]) => runInProcess(monitorCommand, w.s3, ["--model", "income", ...argv]);
 
   it("on the test rows: stable, with the card's RMSE, MAE, R² and coverage from the labels", async () => {
-    const r = await monitor(["--data", testCsv, "--target", "wage", "--json"]);
+    const out = join(dir, "monitor");
+    const r = await monitor(["--data", testCsv, "--target", "wage", "--json", "--out", out]);
     expect(r.code).toBe(0);
+    const page = readFileSync(join(out, "monitor.html"), "utf8");
+    expect(page).toContain('data-chart="score-distribution"');
+    expect(page).toContain("Predicted values: now vs the test split");
+    expect(page).toContain('<table data-table="labelled">');
+    expect(page).not.toContain("CBPE");
     const result = r.json as { status: string; model: { task: string }; performance: { estimated: unknown; regression: { rows: number; rmse: number; mae: number; r2: number; coverage: number; level: number } }; drift: { score: { psi: number }; decisions: { shares: unknown[] } } };
     const card = trained.artifact!.manifest.card as unknown as RegressionCard;
     expect(result.model.task).toBe("regression");
@@ -308,5 +320,51 @@ describe("the regression model's report in headless Chromium", () => {
     expect(problems).toEqual([]);
     expect(requests).toEqual([url]);
     await page.close();
+  });
+});
+
+describe("a regression model in the registry and its gates", () => {
+  it("lists with R² as its headline, diffs with its errors, and breaks the signature of a classifier of the same name", () => {
+    const m = trained.artifact!.manifest;
+    const facts = cardFacts(m);
+    expect([facts.task, facts.headline?.name, facts.headline?.value]).toEqual(["regression", "test R²", (m.card as unknown as RegressionCard).metrics.test.r2]);
+    expect(Object.keys(testMetrics(m).model).slice(0, 4)).toEqual(["r2", "rmse", "mae", "medianAe"]);
+    expect(testMetrics(m).baseRate.rmse).toBe((m.card as unknown as RegressionCard).metrics.baseline.rmse);
+    const classifier = readArtifact(fixtures().artifactDirs[0]).manifest;
+    const d = diffManifests(classifier, m);
+    expect(d.thresholds.map((t) => [t.name, t.b])).toEqual([["refer", undefined], ["decline", undefined]]);
+    expect(d.signature[0]).toBe('output changed: probability of Status = "bad" → estimated wage');
+    expect(signatureChanges(m.spec, m.spec, { serving: m.task, candidate: { ...m.task!, interval: { level: 0.8, halfWidth: 1 } } as typeof m.task })).toEqual([]);
+    expect(signatureChanges(m.spec, { ...m.spec, target: "income" }, { serving: m.task, candidate: m.task })).toEqual(["output changed: estimated wage → estimated income"]);
+  });
+
+  it("refuses a model whose RMSE on the same test rows is worse than the serving one's by more than --max-rmse-increase, and compares only like with like", async () => {
+    const worse = await runJob(regressionJob({ keepTestRows: true, train: { ...regressionJob().train, hidden: [], epochs: 1, batchSize: 256, learningRate: 0.01 } }), { log: () => {} });
+    const client = createS3Client(w.s3);
+    try {
+      const current = await readPointer(client, w.s3.bucket, "income");
+      const input = { testRows: worse.testRows!, testLabels: worse.testLabels!, newRmse: worse.regression!.test.rmse };
+      await expect(checkRmseNotWorse(client, w.s3.bucket, "income", current, { ...input, maxIncrease: 0.01 }))
+        .rejects.toThrow(/^the new model's test RMSE [\d.]+ is above the current model's \(\S+\) [\d.]+ on the same 5631 test rows, by more than --max-rmse-increase 0\.01 \(1\.0 %\); not publishing$/);
+      const lenient = await checkRmseNotWorse(client, w.s3.bucket, "income", current, { ...input, maxIncrease: 10 });
+      expect(lenient.currentRmse).toBeCloseTo((trained.artifact!.manifest.card as unknown as RegressionCard).metrics.test.rmse, 2);
+      const classifier = await readPointer(client, w.s3.bucket, "credit-risk");
+      await expect(checkRmseNotWorse(client, w.s3.bucket, "credit-risk", classifier, { ...input, maxIncrease: 0.01 }))
+        .rejects.toThrow(/cannot compare with the current model \S+: it is a classification model and this one a regression model; drop --max-rmse-increase to publish anyway/);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it("computes reasons with the Dense shortcut as one tfjs variant row per feature, through the linear output and the inverse transform", async () => {
+    await tf.setBackend("cpu");
+    const a = trained.artifact!;
+    const scorer = createScorer(a.manifest, await networkFromFiles(a.files.get(MODEL_FILE)!, a.files.get(WEIGHTS_FILE)!));
+    const rows = cases.slice(0, 100).map((c) => c.instance);
+    const shortcut = scoreWithImpacts(scorer, rows, true);
+    const variants = scoreWithImpacts({ ...scorer, dense: undefined }, rows, true);
+    let worst = 0;
+    shortcut.impacts!.forEach((v, i) => { worst = Math.max(worst, Math.abs(v - variants.impacts![i]!) / Math.max(1, Math.abs(shortcut.p[Math.floor(i / 6)]!))); });
+    expect(worst).toBeLessThan(1e-5);
   });
 });
