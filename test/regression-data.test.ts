@@ -82,6 +82,13 @@ describe("a regression target", () => {
     expect(card.training.curves.valR2).toHaveLength(8);
   });
 
+  it("with few distinct numbers stays a classification target, and the refusal says how to estimate it instead", async () => {
+    const path = csv("grades.csv", [["x", "c", "y"], ...rows(60).map((r, i) => [r[0]!, r[1]!, String(i % 5)])]);
+    expect((await failure(job(path, { dryRun: true }))).message).toBe(`${path}: target column "y" must have exactly two labels, found 5: "0" (12), "1" (12), "2" (12), "3" (12), "4" (12); to estimate "y" as a number instead, add --task regression`);
+    const { result } = await run(job(path, { task: "regression", dryRun: true }));
+    expect([result.task, result.spec.positive]).toEqual(["regression", undefined]);
+  });
+
   it("with text in the target column: a clear error naming the line", async () => {
     const body = rows(100);
     body[15]![2] = "n/a";

@@ -74,8 +74,11 @@ export function checkLabels(profile: DataProfile, target: string, positive: stri
   const labels = profile.labels;
   const list = labels.map((l) => `"${l.value}" (${l.count})`).join(", ");
   if (labels.length !== 2) {
+    const col = profile.columns[profile.targetIndex];
+    const numeric = labels.length > 2 && col !== undefined && col.present > 0 && col.numeric === col.present;
     throw new Error(
-      `${profile.source}: target column "${target}" must have exactly two labels, found ${labels.length}${labels.length >= 100 ? "+" : ""}: ${list}`,
+      `${profile.source}: target column "${target}" must have exactly two labels, found ${labels.length}${labels.length >= 100 ? "+" : ""}: ${list}` +
+        `${numeric ? `; to estimate "${target}" as a number instead, add --task regression` : ""}`,
     );
   }
   const pos = labels.find((l) => l.value === positive);
