@@ -21,6 +21,7 @@ import { targets, targetsTable, type Sections } from "./targets.ts";
 import { train, trainTable } from "./train.ts";
 import { options, optionsTable } from "./options.ts";
 import { tune, tuneTable } from "./tune.ts";
+import { score, scoreTable } from "./score.ts";
 
 interface Section<K extends keyof Sections> {
   key: K;
@@ -40,6 +41,7 @@ const SECTIONS = [
   section({ key: "auth", title: "authentication cost and hostile bodies", run: auth, print: authTable }),
   section({ key: "options", title: "smaller models (pruning, quantization, logistic)", run: options, print: optionsTable }),
   section({ key: "tune", title: "tuning under a time budget", run: tune, print: tuneTable }),
+  section({ key: "score", title: "batch scoring (npm run score)", run: score, print: scoreTable }),
 ];
 
 const RESULTS = "bench/results";

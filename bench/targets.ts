@@ -9,6 +9,7 @@ import type { TrainResult } from "./train.ts";
 import type { ModelTimeResult } from "./model-time.ts";
 import type { OptionsResult } from "./options.ts";
 import type { TuneResult } from "./tune.ts";
+import type { ScoreResult } from "./score.ts";
 
 export interface Sections {
   serve?: ServeResult;
@@ -20,6 +21,7 @@ export interface Sections {
   auth?: AuthResult;
   options?: OptionsResult;
   tune?: TuneResult;
+  score?: ScoreResult;
 }
 
 export interface Target {
@@ -57,6 +59,8 @@ export function targets(s: Sections): Target[] {
   const monitorRss = largest?.monitor ? largest.monitor.maxRssMiB / largest.floor.maxRssMiB : undefined;
   const variant = (name: string) => s.options?.rows.find((r) => r.variant === name);
   const tuned = s.tune?.runs.find((r) => r.halving);
+  const scoreRuns = s.score?.runs.filter((r) => r.case === "score") ?? [];
+  const scoreLargest = scoreRuns.at(-1);
   const quickTune = s.tune && s.tune.budgetS !== 120 ? { note: `${s.tune.budgetS} s budget (quick)` } : {};
   return [
     judge({ goal: "/predict 1 applicant with reasons, p50 ≤ 1.25× floor (1 conn)", limit: 1.25, kind: "max", strict: false, unit: "×", value: serveCase("predict 1 reasons 1c") }),
@@ -85,6 +89,8 @@ export function targets(s: Sections): Target[] {
     judge({ goal: "tune --time-budget finishes within budget + 10 %", limit: 1.1, kind: "max", strict: false, unit: "×", value: s.tune?.wallVsBudget, ...quickTune }),
     judge({ goal: "tune judges ≥ 3× the trials of full-length training", limit: 3, kind: "min", strict: false, unit: "×", value: s.tune?.trialsVsPlain, ...quickTune }),
     judge({ goal: "tune's pick: test AUC ≥ 0.852 (the default network)", limit: 0.852, kind: "min", strict: false, unit: "", value: tuned?.testAuc, ...quickTune }),
+    judge({ goal: "npm run score without reasons ≥ 50,000 rows/s (largest file, own time)", limit: 50_000, kind: "min", strict: false, unit: "rows/s", value: scoreLargest?.rowsPerS, ...(scoreLargest ? { note: `${scoreLargest.rows} rows; ${fmt(s.score?.vsFloor, 2)}× the read+write floor` } : {}) }),
+    judge({ goal: "npm run score memory flat: the largest file, heap capped, peak RSS ≤ 1.2× the smallest file's", limit: 1.2, kind: "max", strict: false, unit: "×", value: s.score?.cappedRssVsSmallest, note: "the capped run must finish: live memory does not grow with rows" }),
   ];
 }
 

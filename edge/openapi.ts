@@ -3,8 +3,11 @@
  * with a generic instance (features depend on the model); a model's own
  * document (`/models/{name}/openapi.json`) carries its instance schema, which
  * is the JSON Schema of the very arktype type that validates requests
- * (shared/validate.ts), so the two cannot disagree.
+ * (shared/validate.ts), so the two cannot disagree, and its prediction schema
+ * is the one of its task (a classifier's probability and decision, or a
+ * regression's value and interval); the generic document allows either.
  */
+import type { Task } from "../shared/task.ts";
 import type { Settings } from "./env.ts";
 import { ERRORS, type ErrorCode } from "./errors.ts";
 
@@ -14,6 +17,9 @@ export interface ModelDescription {
   /** JSON Schema of one instance (from `InstanceSchema.jsonSchema()`). */
   instance: Record<string, unknown>;
   passThroughKey: string;
+  /** What it predicts (default classification) and its target column. */
+  task?: Task;
+  target?: string;
 }
 
 type Json = Record<string, unknown>;
@@ -48,31 +54,60 @@ const ERROR_SCHEMA: Json = {
   },
 };
 
-function predictionsSchema(passThroughKey: string): Json {
+const WARNINGS: Json = {
+  type: "array",
+  description: "Values preprocessing changed: clipped to the range the model was fitted on, or imputed",
+  items: { type: "object", required: ["feature", "code", "message"], properties: { feature: { type: "string" }, code: { enum: ["clipped", "imputed"] }, message: { type: "string" } } },
+};
+
+const reasons = (impact: string): Json => ({
+  type: "array",
+  items: { type: "object", required: ["feature", "value", "impact", "text"], properties: { feature: { type: "string" }, value: {}, impact: { type: "number", description: impact }, text: { type: "string" } } },
+});
+
+function classificationPrediction(passThrough: Json): Json {
+  return {
+    type: "object",
+    required: ["probability", "decision", "warnings"],
+    properties: {
+      ...passThrough,
+      probability: { type: "number", minimum: 0, maximum: 1, description: "Probability of the adverse outcome" },
+      decision: { enum: ["approve", "refer", "decline"] },
+      reasons: { ...reasons("How much this applicant's value raised the probability above the typical applicant's (positive)"), description: "The features that raised the risk most, largest first" },
+      warnings: WARNINGS,
+    },
+  };
+}
+
+function regressionPrediction(passThrough: Json, target: string, level?: number): Json {
+  return {
+    type: "object",
+    required: ["value", "interval", "warnings"],
+    properties: {
+      ...passThrough,
+      value: { type: "number", description: `The estimated ${target}, in its own units` },
+      interval: {
+        type: "array", prefixItems: [{ type: "number" }, { type: "number" }], minItems: 2, maxItems: 2,
+        description: `[lo, hi]: the ${level === undefined ? "" : `${Math.round(level * 1000) / 10} % `}prediction interval (split conformal)`,
+      },
+      reasons: { ...reasons(`How much this row's value moved the estimate from the typical row's, in ${target}'s units (either sign)`), description: "The features that raised or lowered the estimate most, largest first" },
+      warnings: WARNINGS,
+    },
+  };
+}
+
+function predictionsSchema(passThroughKey: string, task?: Task, target = "target"): Json {
+  const passThrough: Json = passThroughKey ? { [passThroughKey]: { type: ["string", "number"], description: "The instance's pass-through value, when it had one" } } : {};
+  const items = task === undefined
+    ? { oneOf: [classificationPrediction(passThrough), regressionPrediction(passThrough, target)], description: "A classifier's probability and decision, or a regression model's value and interval (GET /models/{name} says which)" }
+    : task.kind === "regression" ? regressionPrediction(passThrough, target, task.interval.level) : classificationPrediction(passThrough);
   return {
     type: "object",
     required: ["model", "predictions"],
     properties: {
       id: { type: "string", description: "The request's `id`, when it had one" },
       model: { type: "object", required: ["name", "version"], properties: { name: { type: "string" }, version: { type: "string" } } },
-      predictions: {
-        type: "array",
-        items: {
-          type: "object",
-          required: ["probability", "decision", "warnings"],
-          properties: {
-            ...(passThroughKey ? { [passThroughKey]: { type: ["string", "number"], description: "The instance's pass-through value, when it had one" } } : {}),
-            probability: { type: "number", minimum: 0, maximum: 1, description: "Probability of the adverse outcome" },
-            decision: { enum: ["approve", "refer", "decline"] },
-            reasons: { type: "array", items: { type: "object", required: ["feature", "value", "impact", "text"], properties: { feature: { type: "string" }, value: {}, impact: { type: "number" }, text: { type: "string" } } } },
-            warnings: {
-              type: "array",
-              description: "Values preprocessing changed: clipped to the range the model was fitted on, or imputed",
-              items: { type: "object", required: ["feature", "code", "message"], properties: { feature: { type: "string" }, code: { enum: ["clipped", "imputed"] }, message: { type: "string" } } },
-            },
-          },
-        },
-      },
+      predictions: { type: "array", items },
     },
   };
 }
@@ -146,7 +181,7 @@ export function openApiDocument(s: Settings, model?: ModelDescription): Json {
   const { $schema: _dialect, ...instance } = model?.instance ?? GENERIC_INSTANCE;
   const paths: Json = model
     ? {
-        [`/models/${model.name}/predict`]: { post: predictOperation(s, `Score applicants with ${model.name} (version ${model.version} when this was generated)`, false) },
+        [`/models/${model.name}/predict`]: { post: predictOperation(s, `${model.task?.kind === "regression" ? `Estimate ${model.target ?? "the target"}` : "Score applicants"} with ${model.name} (version ${model.version} when this was generated)`, false) },
         ...(model.name === s.modelName ? { "/predict": { post: predictOperation(s, `Score applicants with the default model, ${model.name}`, false) } } : {}),
       }
     : {
@@ -176,11 +211,15 @@ export function openApiDocument(s: Settings, model?: ModelDescription): Json {
     info: {
       title: model ? `edgescore: ${model.name}` : "edgescore",
       version: model ? model.version : "1",
-      description: "Credit-risk scoring at the edge: probability of the adverse outcome, decision, reason codes and input warnings.",
+      description: model?.task?.kind === "regression"
+        ? `Estimates at the edge: the estimated ${model.target ?? "target"} with a prediction interval, reason codes and input warnings.`
+        : model
+          ? "Credit-risk scoring at the edge: probability of the adverse outcome, decision, reason codes and input warnings."
+          : "Scoring at the edge: a classifier's probability of the adverse outcome and decision, or a regression model's estimate and prediction interval; reason codes and input warnings.",
     },
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "A JWT from the identity provider (AUTH_MODE jwt) or an API key (AUTH_MODE keys)" } },
-      schemas: { Error: ERROR_SCHEMA, Instance: instance, Predictions: predictionsSchema(s.passThroughKey) },
+      schemas: { Error: ERROR_SCHEMA, Instance: instance, Predictions: predictionsSchema(s.passThroughKey, model ? (model.task ?? { kind: "classification" }) : undefined, model?.target) },
     },
     paths,
   };

@@ -6,8 +6,22 @@
 import { type } from "arktype";
 import { featureSpec, type FeatureSpec } from "./spec.ts";
 import type { PreprocessState } from "./preprocess.ts";
+import { TARGET_TRANSFORMS, type Task } from "./task.ts";
 
+/**
+ * v1: a classifier (no `task`). v2 adds `task`; the trainer writes v2 only
+ * when a version needs it (regression), so Workers deployed before v2 keep
+ * serving classifiers and refuse a regression model instead of serving its
+ * output as a probability (their parser accepts v1 only).
+ */
 export const ARTIFACT_FORMAT = "edgescore.artifact/v1";
+export const ARTIFACT_FORMAT_V2 = "edgescore.artifact/v2";
+export type ArtifactFormat = typeof ARTIFACT_FORMAT | typeof ARTIFACT_FORMAT_V2;
+
+/** The format a version with this task is written in. */
+export function formatFor(task: Task): ArtifactFormat {
+  return task.kind === "classification" ? ARTIFACT_FORMAT : ARTIFACT_FORMAT_V2;
+}
 export const MODEL_FILE = "model.json";
 export const WEIGHTS_FILE = "weights.bin";
 export const MANIFEST_FILE = "manifest.json";
@@ -41,13 +55,16 @@ export interface FileEntry { sha256: string; bytes: number }
 
 /** The model card plus everything the edge needs to serve the version. */
 export interface Manifest {
-  format: typeof ARTIFACT_FORMAT;
+  format: ArtifactFormat;
   name: string;
   version: string;
   createdAt: string;
+  /** What the model predicts (v2); absent means classification. */
+  task?: Task;
   spec: FeatureSpec;
   preprocess: PreprocessState;
-  thresholds: Thresholds;
+  /** Decision thresholds: classification only. */
+  thresholds?: Thresholds;
   /** sha256 of every other object of the version, by file name. */
   files: Record<string, FileEntry>;
   /** Free-form model card: metrics, data fingerprint, hyperparameters, curves, versions. */
@@ -72,18 +89,31 @@ const categoricalStep = type({
   kind: "'categorical'", name: "string", categories: "string[]", fallback: "number.integer >= 0", mode: "string",
 });
 
+const finiteNumber = type("number").narrow((n, ctx) => Number.isFinite(n) || ctx.mustBe("a finite number"));
+const taskType = type({ kind: "'classification'" }).or({
+  kind: "'regression'",
+  target: {
+    transform: type.enumerated(...TARGET_TRANSFORMS),
+    mean: finiteNumber,
+    std: finiteNumber.narrow((n, ctx) => n > 0 || ctx.mustBe("positive")),
+    smearing: finiteNumber.narrow((n, ctx) => n > 0 || ctx.mustBe("positive")),
+  },
+  interval: { level: "0 < number < 1", halfWidth: finiteNumber.narrow((n, ctx) => n >= 0 || ctx.mustBe("non-negative")) },
+});
+
 const manifestType = type({
-  format: `'${ARTIFACT_FORMAT}'`,
+  format: `'${ARTIFACT_FORMAT}' | '${ARTIFACT_FORMAT_V2}'`,
   name: MODEL_NAME_PATTERN,
   version: VERSION_PATTERN,
   createdAt: "string",
+  "task?": taskType,
   spec: featureSpec,
   preprocess: {
     scaler: "'minmax' | 'standard' | 'robust'",
     steps: numericStep.or(categoricalStep).array(),
     width: "number.integer > 0",
   },
-  thresholds: { refer: "0 <= number <= 1", decline: "0 <= number <= 1" },
+  "thresholds?": { refer: "0 <= number <= 1", decline: "0 <= number <= 1" },
   files: type.Record("string", { sha256: sha, bytes: "number.integer >= 0" }),
   card: type.Record("string", "unknown"),
 });
@@ -127,8 +157,28 @@ export function parseManifest(text: string): Parsed<Manifest> {
   for (const f of [MODEL_FILE, WEIGHTS_FILE]) {
     if (!m.files[f]) return { ok: false, error: `manifest is malformed: files.${f} is missing` };
   }
-  if (m.thresholds.refer > m.thresholds.decline) {
-    return { ok: false, error: "manifest is malformed: thresholds.refer is above thresholds.decline" };
-  }
+  const taskProblem = checkTask(m);
+  if (taskProblem) return { ok: false, error: `manifest is malformed: ${taskProblem}` };
   return { ok: true, value: m };
+}
+
+/** The task and the fields that go with it agree (v1 is a classifier; labels and thresholds only for one). */
+function checkTask(m: Manifest): string | undefined {
+  if (m.format === ARTIFACT_FORMAT && m.task !== undefined) return `format ${ARTIFACT_FORMAT} has no task (a task needs ${ARTIFACT_FORMAT_V2})`;
+  if (m.format === ARTIFACT_FORMAT_V2 && m.task === undefined) return `format ${ARTIFACT_FORMAT_V2} needs a task`;
+  if ((m.task?.kind ?? "classification") === "classification") {
+    if (m.spec.positive === undefined || m.spec.negative === undefined) return "a classifier's spec needs positive and negative labels";
+    if (!m.thresholds) return "a classifier needs thresholds";
+    if (m.thresholds.refer > m.thresholds.decline) return "thresholds.refer is above thresholds.decline";
+    return undefined;
+  }
+  if (m.spec.positive !== undefined || m.spec.negative !== undefined) return "a regression model's spec has no class labels (positive, negative)";
+  if (m.thresholds) return "a regression model has no decision thresholds";
+  return undefined;
+}
+
+/** A classifier's thresholds; throws for a regression manifest. */
+export function thresholdsOf(m: Pick<Manifest, "thresholds" | "name" | "version">): Thresholds {
+  if (!m.thresholds) throw new Error(`${m.name}@${m.version} is not a classifier: it has no decision thresholds`);
+  return m.thresholds;
 }

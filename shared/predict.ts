@@ -1,14 +1,18 @@
 /**
- * Scoring with reason codes. The probability of every applicant comes from one
- * tfjs forward pass over the batch. Each reason's impact is the drop in
- * probability when that feature is reset to its training baseline (median /
+ * Scoring with reason codes. The answer for every applicant comes from one
+ * tfjs forward pass over the batch: a classifier's probability, or a
+ * regression's value and prediction interval (shared/task.ts maps the linear
+ * output back to the target's units). Each reason's impact is the drop in
+ * that answer when the feature is reset to its training baseline (median /
  * mode): for Dense networks computed by the shortcut in explain.ts, otherwise
  * by adding one variant row per feature to that same single forward pass.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { thresholdsOf } from "./artifact.ts";
 import { transformInto, type Row } from "./preprocess.ts";
 import { denseImpacts, explainScratch } from "./explain.ts";
 import type { Scorer } from "./scorer.ts";
+import { regressionInterval } from "./task.ts";
 import { inputWarnings, type InputWarning } from "./warnings.ts";
 
 export type Decision = "approve" | "refer" | "decline";
@@ -16,17 +20,44 @@ export type Decision = "approve" | "refer" | "decline";
 export interface Reason {
   feature: string;
   value: number | string | null;
-  /** Probability with the applicant's value minus probability with the baseline value. */
+  /**
+   * The answer with the applicant's value minus the answer with the baseline
+   * value: probability for a classifier (only raising reasons are given), the
+   * target's units for a regression (either sign).
+   */
   impact: number;
   text: string;
 }
 
-export interface Prediction {
+export interface ClassificationPrediction {
   probability: number;
   decision: Decision;
   reasons?: Reason[];
   /** Values preprocessing clipped or imputed for this applicant (empty when none). */
   warnings: InputWarning[];
+}
+
+export interface RegressionPrediction {
+  /** The estimated target, in its own units. */
+  value: number;
+  /** The prediction interval at the manifest's level (split conformal), [lo, hi]. */
+  interval: [number, number];
+  reasons?: Reason[];
+  warnings: InputWarning[];
+}
+
+export type Prediction = ClassificationPrediction | RegressionPrediction;
+
+/** The answer per row: probabilities (float32, as tfjs gives them) or regression values (float64). */
+export type Scores = Float32Array | Float64Array;
+
+export interface ScoredRows {
+  /** The network's outputs: a classifier's probabilities, a regression's standardized values. */
+  out: Float32Array;
+  /** The answer per row: `out` itself for a classifier, the value in the target's units for a regression. */
+  p: Scores;
+  /** rows × features, in the answer's units, when asked for. */
+  impacts?: Float64Array;
 }
 
 /** A prediction as the API answers it: the client's pass-through value first, when it sent one. */
@@ -36,13 +67,31 @@ export function decide(p: number, t: { refer: number; decline: number }): Decisi
   return p >= t.decline ? "decline" : p >= t.refer ? "refer" : "approve";
 }
 
-/** Runs the network on `n` encoded rows. */
+/**
+ * Runs the network on `n` encoded rows. The values are read after `tidy`:
+ * returned from inside it, the typed array would be walked element by element
+ * in search of tensors to keep (a cost that grows with the batch).
+ */
 function forward(m: Scorer, x: Float32Array, n: number): Float32Array {
-  return tf.tidy(() => (m.model.predict(tf.tensor2d(x, [n, m.manifest.preprocess.width])) as tf.Tensor).dataSync() as Float32Array);
+  const y = tf.tidy(() => m.model.predict(tf.tensor2d(x, [n, m.manifest.preprocess.width])) as tf.Tensor);
+  try {
+    return y.dataSync() as Float32Array;
+  } finally {
+    y.dispose();
+  }
 }
 
-/** Impacts (rows × features) and probabilities, with variant rows in the tfjs batch: any network. */
-function batchedVariants(m: Scorer, rows: Row[], explain: boolean): { p: Float32Array; impacts?: Float64Array } {
+/** The answers for network outputs (a copy only for a regression). */
+function answers(m: Scorer, out: Float32Array): Scores {
+  const g = m.output;
+  if (!g) return out;
+  const p = new Float64Array(out.length);
+  for (let i = 0; i < out.length; i++) p[i] = g(out[i] as number);
+  return p;
+}
+
+/** Impacts (rows × features) and answers, with variant rows in the tfjs batch: any network. */
+function batchedVariants(m: Scorer, rows: Row[], explain: boolean): ScoredRows {
   const { width, steps } = m.manifest.preprocess;
   const perRow = explain ? steps.length + 1 : 1;
   const x = new Float32Array(rows.length * perRow * width);
@@ -58,55 +107,77 @@ function batchedVariants(m: Scorer, rows: Row[], explain: boolean): { p: Float32
     });
   });
   const all = forward(m, x, rows.length * perRow);
-  if (!explain) return { p: all };
-  const p = new Float32Array(rows.length);
+  if (!explain) return { out: all, p: answers(m, all) };
+  const out = new Float32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = all[i * perRow] as number;
+  const answered = answers(m, all);
   const impacts = new Float64Array(rows.length * steps.length);
   for (let i = 0; i < rows.length; i++) {
-    const pi = all[i * perRow] as number;
-    p[i] = pi;
-    for (let j = 0; j < steps.length; j++) impacts[i * steps.length + j] = pi - (all[i * perRow + j + 1] as number);
+    const pi = answered[i * perRow] as number;
+    for (let j = 0; j < steps.length; j++) impacts[i * steps.length + j] = pi - (answered[i * perRow + j + 1] as number);
   }
-  return { p, impacts };
+  return { out, p: answers(m, out), impacts };
 }
 
 /** The same with the Dense shortcut: tfjs scores n rows, impacts come from explain.ts. */
-function denseShortcut(m: Scorer, rows: Row[], explain: boolean): { p: Float32Array; impacts?: Float64Array } {
+function denseShortcut(m: Scorer, rows: Row[], explain: boolean): ScoredRows {
   const { width, steps } = m.manifest.preprocess;
   const x = new Float32Array(rows.length * width);
   rows.forEach((row, i) => transformInto(m.manifest.preprocess, row, x, i * width));
-  const p = forward(m, x, rows.length);
-  if (!explain || !m.dense) return { p };
+  const out = forward(m, x, rows.length);
+  const p = answers(m, out);
+  if (!explain || !m.dense) return { out, p };
   const impacts = new Float64Array(rows.length * steps.length);
   const scratch = explainScratch(m.dense);
   for (let i = 0; i < rows.length; i++) {
-    denseImpacts(m.dense, x.subarray(i * width, (i + 1) * width), m.baseline, m.segments, impacts.subarray(i * steps.length, (i + 1) * steps.length), undefined, scratch);
+    denseImpacts(m.dense, x.subarray(i * width, (i + 1) * width), m.baseline, m.segments, impacts.subarray(i * steps.length, (i + 1) * steps.length), m.output, scratch);
   }
-  return { p, impacts };
+  return { out, p, impacts };
 }
 
-export function scoreWithImpacts(m: Scorer, rows: Row[], explain: boolean): { p: Float32Array; impacts?: Float64Array } {
+export function scoreWithImpacts(m: Scorer, rows: Row[], explain: boolean): ScoredRows {
   return m.dense ? denseShortcut(m, rows, explain) : batchedVariants(m, rows, explain);
 }
 
-/** Probabilities only, for offline jobs (the quality gate, batch scoring): the same forward pass the edge runs. */
-export function scoreRows(m: Scorer, rows: Row[]): Float32Array {
+/** The answers only, for offline jobs (the quality gate, monitoring, batch scoring): the same forward pass the edge runs. */
+export function scoreRows(m: Scorer, rows: Row[]): Scores {
   return scoreWithImpacts(m, rows, false).p;
 }
 
-export function predict(m: Scorer, rows: Row[], topK: number): Prediction[] {
-  const { p, impacts } = scoreWithImpacts(m, rows, topK > 0);
+/** Impacts of one row as reasons: a classifier's raising features, a regression's largest either way; at most `topK`. */
+function reasonsOf(m: Scorer, row: Row, impacts: Float64Array, i: number, topK: number, value: number): Reason[] {
   const features = m.manifest.spec.features;
-  return rows.map((row, i) => {
-    const probability = p[i] as number;
-    const out: Prediction = { probability, decision: decide(probability, m.manifest.thresholds), warnings: inputWarnings(m.manifest.preprocess, row) };
-    if (!impacts) return out;
-    const reasons: Reason[] = [];
+  const k = features.length;
+  const reasons: Reason[] = [];
+  if (!m.loweredTexts) {
     features.forEach((f, j) => {
-      const impact = impacts[i * features.length + j] as number;
+      const impact = impacts[i * k + j] as number;
       if (impact > 1e-6) reasons.push({ feature: f.name, value: row[f.name] ?? null, impact: Math.round(impact * 1e6) / 1e6, text: m.reasonTexts[j] as string });
     });
+    return reasons.sort((a, b) => b.impact - a.impact).slice(0, topK);
+  }
+  // In the target's units, whatever its scale: six significant digits, and nothing below float noise.
+  const floor = 1e-9 * Math.max(1, Math.abs(value));
+  features.forEach((f, j) => {
+    const impact = impacts[i * k + j] as number;
+    if (Math.abs(impact) > floor) {
+      reasons.push({ feature: f.name, value: row[f.name] ?? null, impact: Number(impact.toPrecision(6)), text: (impact > 0 ? m.reasonTexts : m.loweredTexts!)[j] as string });
+    }
+  });
+  return reasons.sort((a, b) => Math.abs(b.impact) - Math.abs(a.impact)).slice(0, topK);
+}
+
+export function predict(m: Scorer, rows: Row[], topK: number): Prediction[] {
+  const { out, p, impacts } = scoreWithImpacts(m, rows, topK > 0);
+  const task = m.task;
+  const thresholds = task.kind === "classification" ? thresholdsOf(m.manifest) : undefined;
+  return rows.map((row, i): Prediction => {
+    const warnings = inputWarnings(m.manifest.preprocess, row);
+    const answer = p[i] as number;
+    const reasons = impacts ? { reasons: reasonsOf(m, row, impacts, i, topK, answer) } : {};
     // Reasons before warnings in the JSON, as documented.
-    return { probability: out.probability, decision: out.decision, reasons: reasons.sort((a, b) => b.impact - a.impact).slice(0, topK), warnings: out.warnings };
+    if (task.kind === "regression") return { value: answer, interval: regressionInterval(task, out[i] as number), ...reasons, warnings };
+    return { probability: answer, decision: decide(answer, thresholds!), ...reasons, warnings };
   });
 }
 

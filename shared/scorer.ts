@@ -9,15 +9,22 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import type { Manifest } from "./artifact.ts";
 import { denseLayers, type DenseLayer } from "./explain.ts";
 import { baselineValue, stepWidth, transform, type Row } from "./preprocess.ts";
-import { reasonText } from "./spec.ts";
+import { reasonText, regressionReasonText } from "./spec.ts";
+import { outputMap, taskOf, type Task } from "./task.ts";
 
 export interface Scorer {
   manifest: Manifest;
   model: tfl.LayersModel;
+  /** What the model predicts (classification unless the manifest says otherwise). */
+  task: Task;
+  /** Network output → the answer's units (a regression's value); undefined: the output is the answer (a probability). */
+  output?: (z: number) => number;
   /** The network as plain arrays when it is a Dense stack (fast reason codes), else undefined. */
   dense?: DenseLayer[];
-  /** Reason text per feature, in spec order. */
+  /** Reason text per feature, in spec order: the feature raised the risk (classification) or the value (regression). */
   reasonTexts: string[];
+  /** Regression: the feature lowered the value. */
+  loweredTexts?: string[];
   /** Encoded "typical applicant" (medians and modes): reason codes swap its segments in. */
   baseline: Float32Array;
   /** [start, end) of each feature's segment in the encoded vector, in spec order. */
@@ -39,13 +46,19 @@ export function createScorer(manifest: Manifest, model: tfl.LayersModel): Scorer
   const baselineRow: Record<string, number | string> = {};
   for (const s of steps) baselineRow[s.name] = baselineValue(s);
   const baseline = transform(manifest.preprocess, baselineRow as Row);
+  const task = taskOf(manifest);
+  const output = outputMap(task);
   const warm = tf.tidy(() => (model.predict(tf.tensor2d(baseline, [1, width])) as tf.Tensor).dataSync()[0]);
-  if (warm === undefined || !Number.isFinite(warm)) {
+  if (warm === undefined || !Number.isFinite(warm) || (output && !Number.isFinite(output(warm)))) {
     throw new Error(`${manifest.name}@${manifest.version}: warm-up prediction is not a finite number`);
   }
   const segments: [number, number][] = [];
   let o = 0;
   for (const s of steps) { segments.push([o, o + stepWidth(s)]); o += stepWidth(s); }
   const dense = denseLayers(model);
-  return { manifest, model, baseline, segments, reasonTexts: manifest.spec.features.map(reasonText), ...(dense ? { dense } : {}) };
+  const features = manifest.spec.features;
+  const texts = task.kind === "regression"
+    ? { reasonTexts: features.map((f) => regressionReasonText(f, manifest.spec.target, true)), loweredTexts: features.map((f) => regressionReasonText(f, manifest.spec.target, false)) }
+    : { reasonTexts: features.map(reasonText) };
+  return { manifest, model, task, baseline, segments, ...texts, ...(output ? { output } : {}), ...(dense ? { dense } : {}) };
 }

@@ -32,10 +32,10 @@ export type Feature = NumericFeature | CategoricalFeature;
 
 export interface FeatureSpec {
   target: string;
-  /** The adverse-outcome label (e.g. "bad"): the model predicts its probability. */
-  positive: string;
-  /** The other label. */
-  negative: string;
+  /** A classifier's adverse-outcome label (e.g. "bad"): the model predicts its probability. Absent for regression. */
+  positive?: string;
+  /** A classifier's other label. Absent for regression. */
+  negative?: string;
   features: Feature[];
 }
 
@@ -78,15 +78,26 @@ const categoricalFeature = type({
   "reason?": "string",
 });
 
-/** Validates a complete spec, as stored in a manifest. */
+/** Validates a complete spec, as stored in a manifest (the labels: classification only, checked with the task). */
 export const featureSpec = type({
   target: "string > 0",
-  positive: "string > 0",
-  negative: "string > 0",
+  "positive?": "string > 0",
+  "negative?": "string > 0",
   features: numericFeature.or(categoricalFeature).array().atLeastLength(1),
 });
 
 /** Default reason text: the spec's own, else a neutral sentence naming the feature. */
 export function reasonText(feature: Feature): string {
   return feature.reason ?? `${feature.description ?? feature.name} raised the estimated risk`;
+}
+
+/** A regression's reason text: the feature raised or lowered the estimated target. */
+export function regressionReasonText(feature: Feature, target: string, raised: boolean): string {
+  return `${feature.description ?? feature.name} ${raised ? "raised" : "lowered"} the estimated ${target}`;
+}
+
+/** A classifier's labels; throws for a spec without them (a regression model's). */
+export function labelsOf(spec: FeatureSpec): { positive: string; negative: string } {
+  if (spec.positive === undefined || spec.negative === undefined) throw new Error(`the spec of target "${spec.target}" has no class labels (a regression target)`);
+  return { positive: spec.positive, negative: spec.negative };
 }

@@ -13,7 +13,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MODEL_FILE, WEIGHTS_FILE } from "../shared/artifact.ts";
 import { networkFromFiles } from "../shared/network.ts";
-import { predict, scoreWithImpacts } from "../shared/predict.ts";
+import { predict, scoreWithImpacts, type Scores } from "../shared/predict.ts";
 import { createScorer, type Scorer } from "../shared/scorer.ts";
 import { runJob, publishTo, type JobOptions } from "../train/job.ts";
 import type { Artifact } from "../train/store/package.ts";
@@ -36,7 +36,7 @@ const FAMILIES: [string, Partial<JobOptions>][] = [
   ["uint8", { train: { ...base, activation: "tanh" }, quantize: "uint8" }],
 ];
 
-interface Trained { name: string; artifact: Artifact; expected: Float32Array; scorer: Scorer }
+interface Trained { name: string; artifact: Artifact; expected: Scores; scorer: Scorer }
 
 interface PredictBody { model: { version: string }; predictions: { probability: number; reasons?: { feature: string; impact: number }[] }[] }
 

@@ -3,6 +3,7 @@
  * the training code published through R2's S3 API.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { thresholdsOf } from "../shared/artifact.ts";
 import { publishTo } from "../train/job.ts";
 import { fixtures, readArtifact } from "./helpers/fixtures.ts";
 import { startWorker, type TestWorker } from "./helpers/worker.ts";
@@ -53,7 +54,7 @@ describe("POST /predict", () => {
     const body = (await (await w.post("/predict", { instances: [c.instance] })).json()) as PredictBody;
     const p = body.predictions[0]!;
     expect(Math.abs(p.probability - c.expected)).toBeLessThan(1e-5);
-    const t = a().manifest.thresholds;
+    const t = thresholdsOf(a().manifest);
     expect(p.decision).toBe(p.probability >= t.decline ? "decline" : p.probability >= t.refer ? "refer" : "approve");
   });
 

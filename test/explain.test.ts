@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { useBackend } from "../train/fit/backend.ts";
 import { loadVersion, type LoadedModel } from "../edge/loader.ts";
-import { predict, scoreWithImpacts } from "../shared/predict.ts";
+import { predict, scoreWithImpacts, type ClassificationPrediction } from "../shared/predict.ts";
 import { parsePointer } from "../shared/artifact.ts";
 import type { Row } from "../shared/preprocess.ts";
 import { FlakyBucket, publish } from "./helpers/fake-bucket.ts";
@@ -46,7 +46,7 @@ describe("reason-code impacts", () => {
   it("returns the same probabilities with and without reasons", () => {
     const withReasons = predict(m, rows, 4);
     const without = predict(m, rows, 0);
-    withReasons.forEach((p, i) => expect(p.probability).toBe(without[i]!.probability));
+    withReasons.forEach((p, i) => expect((p as ClassificationPrediction).probability).toBe((without[i] as ClassificationPrediction).probability));
     expect(without[0]!.reasons).toBeUndefined();
   });
 

@@ -273,8 +273,9 @@ describe("reading rows without labels", () => {
     expect(() => rowTyper(spec, ["x", "c"], "f.csv", { column: "Status", empty: "unlabelled" })).toThrow('f.csv: target column "Status" not found; columns are: x, c');
   });
 
-  it("knows only classification models so far", () => {
-    expect(taskOf({ card: {} })).toBe("classification");
-    expect(() => taskOf({ card: { task: "regression" } })).toThrow(/regression model; the monitor judges classification models only/);
+  it("reads the task from the manifest: classification when a version does not say", () => {
+    expect(taskOf({})).toBe("classification");
+    expect(taskOf({ task: { kind: "classification" } })).toBe("classification");
+    expect(taskOf({ task: { kind: "regression", target: { transform: "none", mean: 0, std: 1, smearing: 1 }, interval: { level: 0.9, halfWidth: 1 } } })).toBe("regression");
   });
 });

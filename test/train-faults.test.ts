@@ -89,7 +89,7 @@ describe("training job faults", () => {
       const before = await pointerVersion();
       const worse = await runJob(quickJob({ keepTestRows: true, train: { ...quickJob().train, hidden: [8], epochs: 1, batchSize: 512, learningRate: 0.01, patience: 0, seed: 5 } }), { log: () => {} });
       const gate = async (client: Parameters<typeof checkNotWorse>[0], current: Parameters<typeof checkNotWorse>[3]) => {
-        await checkNotWorse(client, w.s3.bucket, "credit-risk", current, { ...worse.gate!, maxDrop: 0.01 });
+        await checkNotWorse(client, w.s3.bucket, "credit-risk", current, { rows: worse.gate!.rows, labels: worse.gate!.labels, newAuc: worse.gate!.newAuc!, maxDrop: 0.01 });
       };
       await expect(publishTo(w.s3, worse.artifact!, { beforePublish: gate })).rejects.toThrow(/below the current model's \(.*\) 0\.\d+ on the same 891 test rows, by more than --max-auc-drop 0\.01; not publishing/);
       expect(await pointerVersion()).toBe(before);
@@ -99,7 +99,7 @@ describe("training job faults", () => {
       const same = await runJob(quickJob({ keepTestRows: true }), { log: () => {} });
       let compared: number | undefined;
       await publishTo(w.s3, same.artifact!, { beforePublish: async (client, current) => {
-        compared = (await checkNotWorse(client, w.s3.bucket, "credit-risk", current, { ...same.gate!, maxDrop: 0.01 })).currentAuc;
+        compared = (await checkNotWorse(client, w.s3.bucket, "credit-risk", current, { rows: same.gate!.rows, labels: same.gate!.labels, newAuc: same.gate!.newAuc!, maxDrop: 0.01 })).currentAuc;
       } });
       // The serving model was trained with the same options: same AUC on the same rows.
       expect(compared).toBeCloseTo(same.test!.auc, 6);

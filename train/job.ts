@@ -1,36 +1,41 @@
 /**
  * The training job as a function: data → spec → split → preprocessing →
  * (search) → model → (pruning, quantization) → evaluation → gates → artifact.
- * No process exits or argv here (that is `cli/`), so tests drive the whole job
- * directly.
+ * What happens after the network is trained depends on the task
+ * (train/tasks/: a classifier's or a regression's evaluation, gates, card and
+ * report). No process exits or argv here (that is `cli/`), so tests drive the
+ * whole job directly.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { Thresholds } from "../shared/artifact.ts";
+import type { Scores } from "../shared/predict.ts";
 import type { Row } from "../shared/preprocess.ts";
 import type { FeatureSpec } from "../shared/spec.ts";
-import { modelCard } from "./card.ts";
+import type { TaskKind } from "../shared/task.ts";
 import type { Progress } from "./cli/progress.ts";
-import type { DatasetObserver, TestSample } from "./data/dataset.ts";
-import { JobError, prepareData, type DataIO, type DataOptions } from "./data/prepare.ts";
+import type { DatasetObserver, Matrix, Dataset } from "./data/dataset.ts";
+import { JobError, prepareData, type DataIO, type DataOptions, type Prepared } from "./data/prepare.ts";
 import type { DataProfile } from "./data/profile.ts";
 import { TEST, TRAIN, VALIDATION } from "./data/split.ts";
 import { BinningSketch, FeatureTally, Reservoir, SPLITS } from "./evaluate/feature-stats.ts";
 import type { GateSample } from "./evaluate/gate.ts";
-import { baseRate, evaluate, rocAuc, type Evaluation } from "./evaluate/metrics.ts";
-import { binaryHead } from "./fit/architecture.ts";
+import type { Evaluation } from "./evaluate/metrics.ts";
+import type { RegressionEvaluation } from "./evaluate/regression.ts";
+import { binaryHead, regressionHead, type Head } from "./fit/architecture.ts";
 import { useBackend, type TrainBackend } from "./fit/backend.ts";
-import { compress, type PruneRequest } from "./fit/compress.ts";
-import { predictProba, trainModel } from "./fit/loop.ts";
+import { compress, type Compressed, type PruneRequest } from "./fit/compress.ts";
+import { trainModel, type Trained } from "./fit/loop.ts";
 import type { TrainOptions } from "./fit/options.ts";
-import { monitoringCard } from "./monitor/reference.ts";
+import { fitTarget, TargetError } from "./fit/target.ts";
 import { readPointerState } from "./registry/history.ts";
 import { publishArtifact, type PublishOptions, type PublishResult } from "./registry/publish.ts";
-import { buildReport } from "./report/model/build.ts";
 import type { PreviousVersion } from "./report/model/card.ts";
-import { packageArtifact, type Artifact } from "./store/package.ts";
+import type { Artifact } from "./store/package.ts";
 import type { CurrentPointer } from "./store/publish.ts";
 import type { WeightDtype } from "./store/quantize.ts";
 import { createS3Client, type S3Target } from "./store/storage.ts";
+import { finishClassification } from "./tasks/classification.ts";
+import { finishRegression } from "./tasks/regression.ts";
 import { runSearch, selectionPlan, type SearchResult, type TuneIO, type TuneOptions } from "./tune/search.ts";
 import { checkTunedFeatures } from "./tune/tuned.ts";
 
@@ -39,8 +44,13 @@ export { JobError, loadOverrides } from "./data/prepare.ts";
 export interface JobOptions extends DataOptions {
   train: TrainOptions;
   backend: TrainBackend;
+  /** A classifier's decision thresholds (a regression has none). */
   thresholds: Thresholds;
   minAuc?: number;
+  /** Regression: nominal coverage of the prediction interval (default 0.9). */
+  interval?: number;
+  /** Regression: refuse to publish below this test R². */
+  minR2?: number;
   modelName: string;
   dryRun: boolean;
   /** Remove hidden units after training, then fine-tune (structured pruning). */
@@ -48,13 +58,15 @@ export interface JobOptions extends DataOptions {
   /** Store the weights as float16 or uint8 (dequantized on load). */
   quantize?: WeightDtype;
   /** `train` came from this tuned.json: it must have been tuned on these features. */
-  tuned?: { path: string; features: string[] };
+  tuned?: { path: string; features: string[]; task?: TaskKind };
   /** Search the model options first; `train` holds the fixed ones (max epochs, patience, seed). */
   tune?: TuneOptions;
   /** The version serving when this one was trained: the report compares with it. */
   previous?: PreviousVersion;
   /** The code that trains; by default EDGESCORE_REVISION or the git commit (registry/provenance.ts). */
   codeRevision?: string;
+  /** Flags given that only one task understands (e.g. --min-auc): refused when the data turns out to be the other task. */
+  taskFlags?: Partial<Record<TaskKind, string[]>>;
 }
 
 export interface JobIO extends DataIO, TuneIO {
@@ -64,13 +76,19 @@ export interface JobIO extends DataIO, TuneIO {
 export interface JobResult {
   spec: FeatureSpec;
   profile: DataProfile;
+  task: TaskKind;
   artifact?: Artifact;
+  /** A classifier's test metrics and its base-rate model's. */
   test?: Evaluation;
   baseline?: Evaluation;
+  /** A regression's test metrics, the training mean's, and the interval on the test split. */
+  regression?: { test: RegressionEvaluation; baseline: RegressionEvaluation; interval: { level: number; halfWidth: number; coverage: number } };
   seconds: number;
-  /** Training-side probabilities of the test rows (parity checks), from the weights as stored. */
-  testScores?: Float32Array;
-  /** Test rows, labels and the new model's AUC on them, when `keepTestRows` was set (the "not worse than current" gate). */
+  /** Training-side answers for the test rows (parity checks), from the weights as stored: probabilities, or a regression's values. */
+  testScores?: Scores;
+  /** A regression's prediction intervals for the test rows, in the order of `testScores`. */
+  testIntervals?: { lo: Float64Array; hi: Float64Array };
+  /** Test rows, labels (0/1, or a regression's target) and the new model's AUC or RMSE on them, when `keepTestRows` was set (the "not worse than current" gate). */
   gate?: GateSample;
   /** The search, with --tune. */
   tuning?: SearchResult;
@@ -82,13 +100,6 @@ export interface JobResult {
   report?: { bytes: number; charts: number; seconds: number };
 }
 
-/** The gate's rows: the kept test rows, their labels, and the new model's AUC on exactly them. */
-function gateSample(sample: TestSample, labels: Float32Array, scores: Float32Array): GateSample {
-  const y = Float32Array.from(sample.positions, (p) => labels[p] as number);
-  const p = Float32Array.from(sample.positions, (i) => scores[i] as number);
-  return { rows: sample.rows, labels: y, newAuc: rocAuc(y, p) };
-}
-
 /** Test applicants kept (a seeded sample) for the report's importance and partial dependence. */
 const EXPLAIN_ROWS = 2000;
 
@@ -97,41 +108,90 @@ function reportStatistics(spec: FeatureSpec, seed: number) {
   const sketch = new BinningSketch(spec, 20_000, seed);
   const stats = { tally: undefined as FeatureTally | undefined, explainRows: new Reservoir<Row>(EXPLAIN_ROWS, seed) };
   const splitName = { [TRAIN]: SPLITS[0], [VALIDATION]: SPLITS[1], [TEST]: SPLITS[2] } as Record<number, (typeof SPLITS)[number]>;
+  // A regression spec has no labels: its rows are tallied with their target's value.
+  const regression = spec.positive === undefined;
   const observer: DatasetObserver = {
     fitRow: (row) => sketch.add(row),
     fitted: (state) => { stats.tally = new FeatureTally(sketch.binnings(10), state); },
     row: (row, label, part) => {
-      stats.tally?.add(row, label, splitName[part] ?? "train");
+      if (regression) stats.tally?.add(row, 0, splitName[part] ?? "train", label);
+      else stats.tally?.add(row, label, splitName[part] ?? "train");
       if (part === TEST) stats.explainRows.add(row);
     },
   };
   return { stats, observer };
 }
 
+export type ReportStats = ReturnType<typeof reportStatistics>["stats"];
+
+/** Everything the task-specific end of the job works from: the data, the trained and compressed network, how it was made. */
+export interface Fitted {
+  o: JobOptions;
+  io: JobIO;
+  prepared: Prepared;
+  data: Dataset;
+  validation?: Matrix;
+  head: Head;
+  trained: Trained;
+  small: Compressed;
+  options: TrainOptions;
+  backend: TrainBackend;
+  fitSeconds: number;
+  tuning?: SearchResult;
+  report: ReportStats;
+  /** Regression: why the target was (not) transformed. */
+  targetReason?: string;
+  started: number;
+}
+
 export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
   const started = performance.now();
   const tune = o.tune;
-  let report: ReturnType<typeof reportStatistics>["stats"] | undefined;
+  let report: ReportStats | undefined;
   const observe = (spec: FeatureSpec) => {
     const r = reportStatistics(spec, o.seed);
     report = r.stats;
     return r.observer;
   };
-  const prepared = await prepareData(o, io, o.dryRun, tune ? (rows) => selectionPlan(rows, tune.folds).validationShare ?? o.validationShare : undefined, observe);
-  const { spec, profile } = prepared;
+  // A regression keeps its validation split even when the search cross-validates: it calibrates the intervals.
+  const validationFor = tune ? (rows: number, task: TaskKind) => (task === "regression" ? o.validationShare : selectionPlan(rows, tune.folds).validationShare ?? o.validationShare) : undefined;
+  const prepared = await prepareData(o, io, o.dryRun, validationFor, observe);
+  const { spec, profile, task } = prepared;
+  const foreign = o.taskFlags?.[task === "regression" ? "classification" : "regression"] ?? [];
+  if (foreign.length) {
+    throw new JobError(`${foreign.map((f) => `--${f}`).join(", ")} appl${foreign.length === 1 ? "ies" : "y"} to ${task === "regression" ? "classification" : "regression"} models, but "${spec.target}" is a ${task} target; ${task === "regression" ? "use --min-r2 / --max-rmse-increase, or --task classification" : "use --min-auc / --max-auc-drop, or --task regression"}`);
+  }
   if (o.tuned) checkTunedFeatures(o.tuned, spec);
-  if (!prepared.data) return { spec, profile, seconds: (performance.now() - started) / 1000, validationShare: prepared.validationShare };
+  if (!prepared.data) return { spec, profile, task, seconds: (performance.now() - started) / 1000, validationShare: prepared.validationShare };
   const data = prepared.data;
-  // Spilled rows are temporary files: removed however the job ends.
+  // Spilled rows are temporary files: closed however the job ends.
   try {
     const validation = data.validation.n > 0 ? data.validation : undefined;
+    if (task === "regression" && !validation) {
+      throw new JobError("a regression model calibrates its prediction intervals on the validation split: keep --validation above 0 (e.g. 0.1)");
+    }
 
     const { backend, fallbackReason } = await useBackend(o.backend);
     if (fallbackReason) io.log(`backend: cpu (${fallbackReason})`);
+    let head = binaryHead;
+    let targetReason: string | undefined;
+    if (task === "regression") {
+      try {
+        const fitted = fitTarget(data.train.y, o.targetTransform ?? "auto", spec.target);
+        head = regressionHead(fitted.target);
+        targetReason = fitted.reason;
+        const t = fitted.target;
+        io.log(`target "${spec.target}": ${t.transform === "none" ? "as is" : t.transform} (${fitted.reason}), standardized with mean ${t.mean.toPrecision(6)} and std ${t.std.toPrecision(6)} on the ${data.train.n} training rows`);
+      } catch (e) {
+        throw e instanceof TargetError ? new JobError(e.message) : e;
+      }
+    }
     let options = o.train;
     let tuning: SearchResult | undefined;
     if (tune) {
-      tuning = await runSearch(data, o.train, { ...tune, backend }, io);
+      // Out of time, trials are judged on the validation period, not on folds that mix the periods.
+      if (prepared.periods && (tune.folds ?? 1) > 1) throw new JobError("--folds: cross-validation would mix the periods of an out-of-time split; trials are judged on its validation period (leave out --folds)");
+      tuning = await runSearch(data, o.train, { ...tune, backend, head: head.spec, ...(prepared.periods ? { folds: 1 } : {}) }, io);
       options = tuning.winner;
       io.log(tuning.table);
       io.log(`tuning: ${tuning.evaluated} trials judged (${tuning.sampled} sampled) in ${tuning.seconds.toFixed(1)} s, ${tuning.epochsTrained} epochs × folds trained, as much as ${tuning.fullLengthTrials.toFixed(1)} full-length trials${tuning.deadlineHit ? "; stopped by the time budget" : ""}`);
@@ -145,7 +205,7 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
     const fitStarted = performance.now();
     let trained;
     try {
-      trained = await trainModel(data.train, validation, options, (l) => io.progress?.epoch(l));
+      trained = await trainModel(data.train, validation, options, (l) => io.progress?.epoch(l), undefined, head);
     } finally {
       io.progress?.stop();
     }
@@ -154,59 +214,14 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
     io.log(`trained on ${backend} in ${fitSeconds.toFixed(1)} s (${epochs} epochs${trained.stoppedEarly ? `, stopped early, best epoch ${trained.bestEpoch}` : ""})`);
 
     const small = await compress({
-      model: trained.model, options, train: data.train, ...(validation ? { validation } : {}), test: data.test, log: io.log,
+      model: trained.model, options, train: data.train, ...(validation ? { validation } : {}), test: data.test, log: io.log, head,
       ...(o.prune ? { prune: o.prune } : {}), ...(o.quantize ? { quantize: o.quantize } : {}),
     });
-    const scores = predictProba(small.model, data.test);
-    const rate = baseRate(data.train.y);
-    const test = evaluate(data.test.y, scores, o.thresholds.decline);
-    const baseline = evaluate(data.test.y, new Float32Array(data.test.n).fill(rate), o.thresholds.decline);
-    const validationScores = validation ? predictProba(small.model, validation) : undefined;
-    io.log(`test: AUC ${test.auc.toFixed(4)} · Gini ${test.gini.toFixed(4)} · KS ${test.ks.toFixed(4)} · Brier ${test.brier.toFixed(4)} · log loss ${test.logLoss.toFixed(4)} · accuracy ${test.accuracy.toFixed(4)}`);
-    io.log(`base-rate model: Brier ${baseline.brier.toFixed(4)} · log loss ${baseline.logLoss.toFixed(4)} · accuracy ${baseline.accuracy.toFixed(4)}`);
-
-    // Gates: publish something better than nothing, or publish nothing and say why.
-    if (!(test.auc > 0.5) || !(test.logLoss < baseline.logLoss)) {
-      small.model.dispose();
-      throw new JobError(`the model is no better than the base rate on the test split (AUC ${test.auc.toFixed(4)}, log loss ${test.logLoss.toFixed(4)} vs ${baseline.logLoss.toFixed(4)}); not publishing`);
-    }
-    if (o.minAuc !== undefined && test.auc < o.minAuc) {
-      small.model.dispose();
-      throw new JobError(`test AUC ${test.auc.toFixed(4)} is below --min-auc ${o.minAuc}; not publishing`);
-    }
-
-    const card = modelCard({
-      o: { ...o, validationShare: prepared.validationShare }, spec, profile, ignored: prepared.ignored, warnings: prepared.warnings, data, baseRate: rate, test, baseline, scores,
-      ...(validationScores ? { validationScores } : {}), trained, train: options, servedHidden: small.hidden, head: binaryHead, backend, fitSeconds,
-      ...(small.report ? { compression: small.report } : {}),
-      ...(tuning ? { tuning: tuning.card } : o.tuned ? { tuning: { params: o.tuned.path } } : {}),
-      ...(o.codeRevision ? { codeRevision: o.codeRevision } : {}),
-    });
-    // The report and the monitoring references describe the network as served (after pruning and quantization).
-    const tally = report?.tally as FeatureTally;
-    const pages = buildReport({
-      name: o.modelName, spec, preprocess: data.state, thresholds: o.thresholds, model: small.model,
-      labels: data.test.y, scores, test, counts: tally.counts(), sample: report?.explainRows.items ?? [],
-    });
-    small.model.dispose();
-    card.analysis = pages.analysisCard;
-    card.monitoring = monitoringCard(scores, o.thresholds, tally.counts());
-    let reportInfo: JobResult["report"];
-    const artifact = await packageArtifact({
-      name: o.modelName, createdAt: new Date(), spec, preprocess: data.state, thresholds: o.thresholds, card: card as unknown as Record<string, unknown>, model: small.files,
-      attach: (draft) => {
-        const r = pages.render(draft, card, o.previous);
-        reportInfo = { bytes: r.file.byteLength, charts: r.charts, seconds: r.seconds };
-        io.log(`report: ${r.charts} charts, ${(r.file.byteLength / 1024).toFixed(0)} KB, analysis + rendering ${r.seconds.toFixed(2)} s`);
-        return new Map([[r.name, r.file]]);
-      },
-    });
-    return {
-      spec, profile, artifact, test, baseline, testScores: scores, seconds: (performance.now() - started) / 1000, train: options, validationShare: prepared.validationShare,
-      ...(reportInfo ? { report: reportInfo } : {}),
-      ...(data.testSample ? { gate: gateSample(data.testSample, data.test.y, scores) } : {}),
-      ...(tuning ? { tuning } : {}),
+    const fitted: Fitted = {
+      o, io, prepared, data, ...(validation ? { validation } : {}), head, trained, small, options, backend, fitSeconds,
+      ...(tuning ? { tuning } : {}), report: report as ReportStats, ...(targetReason ? { targetReason } : {}), started,
     };
+    return await (task === "regression" ? finishRegression(fitted) : finishClassification(fitted));
   } finally {
     data.dispose();
   }

@@ -1,6 +1,8 @@
 /** Operator routes about one model: its card and its OpenAPI document. */
 import type { Context } from "hono";
+import type { Manifest } from "../../shared/artifact.ts";
 import { redactUrlCredentials } from "../../shared/redact.ts";
+import { taskOf } from "../../shared/task.ts";
 import type { AppEnv } from "../context.ts";
 import type { LoadedModel } from "../loader.ts";
 import { deferTo, modelFailure, modelNameParam, models } from "../models.ts";
@@ -23,13 +25,24 @@ async function withModel(c: Context<AppEnv>, view: (m: LoadedModel) => unknown):
   return c.json(r.value.body);
 }
 
-/** GET /models/:name — version, thresholds, features and the model card (metrics, data, training). */
+/** What the model answers: a classifier's probability and decisions, or a regression's value and interval. */
+function taskView(m: Manifest): Record<string, unknown> {
+  const task = taskOf(m);
+  if (task.kind === "classification") {
+    return { task: { kind: "classification", answers: "probability of the target's positive label, a decision from the thresholds" }, thresholds: m.thresholds, target: { column: m.spec.target, positive: m.spec.positive, negative: m.spec.negative } };
+  }
+  return {
+    task: { kind: "regression", answers: `estimated ${m.spec.target} in its own units, with a prediction interval`, interval: { level: task.interval.level, method: "split conformal" }, transform: task.target.transform },
+    target: { column: m.spec.target },
+  };
+}
+
+/** GET /models/:name — version, task (and a classifier's thresholds), features and the model card (metrics, data, training). */
 export const modelCard = (c: Context<AppEnv>) =>
   withModel(c, ({ manifest: m }) => ({
-    name: m.name, version: m.version, createdAt: m.createdAt, thresholds: m.thresholds, features: m.spec.features,
-    target: { column: m.spec.target, positive: m.spec.positive, negative: m.spec.negative }, card: publicCard(m.card),
+    name: m.name, version: m.version, createdAt: m.createdAt, ...taskView(m), features: m.spec.features, card: publicCard(m.card),
   }));
 
 /** GET /models/:name/openapi.json — the API for this model, its instance schema derived from its validator. */
 export const modelApiDocument = (c: Context<AppEnv>) =>
-  withModel(c, (m) => openApiDocument(c.var.settings, { name: m.name, version: m.version, instance: m.instances.jsonSchema(), passThroughKey: m.instances.passThroughKey }));
+  withModel(c, (m) => openApiDocument(c.var.settings, { name: m.name, version: m.version, instance: m.instances.jsonSchema(), passThroughKey: m.instances.passThroughKey, task: taskOf(m.manifest), target: m.manifest.spec.target }));

@@ -26,3 +26,15 @@ export function quickJob(overrides: Partial<JobOptions> = {}): JobOptions {
     ...overrides,
   };
 }
+
+export const CPS_CSV = "data/cps1988.csv";
+export const CPS_TEST_ROWS = "data/cps1988.test_rows.csv";
+
+/** A short regression run on the bundled cps1988 data (weekly wage), with its fixed test rows, published as "income". */
+export function regressionJob(overrides: Partial<JobOptions> = {}): JobOptions {
+  return quickJob({
+    data: CPS_CSV, target: "wage", spec: undefined, testRows: CPS_TEST_ROWS, modelName: "income",
+    train: { ...defaultTrainOptions, hidden: [16], epochs: 2, batchSize: 256, learningRate: 0.01, patience: 0, seed: 42 },
+    ...overrides,
+  });
+}

@@ -7,8 +7,10 @@
 import { availableParallelism } from "node:os";
 import { readFileSync } from "node:fs";
 import type { Scaler } from "../../shared/preprocess.ts";
+import type { TaskKind } from "../../shared/task.ts";
 import type { DataOptions } from "../data/prepare.ts";
 import type { TrainBackend } from "../fit/backend.ts";
+import type { TargetTransformChoice } from "../fit/target.ts";
 import { ACTIVATIONS, CLASS_WEIGHTS, defaultTrainOptions, OPTIMIZERS, type SearchableOption, type TrainOptions } from "../fit/options.ts";
 import type { TuneOptions } from "../tune/search.ts";
 import { defaultSpace, parseSpace, SpaceError, type SearchSpace } from "../tune/space.ts";
@@ -23,6 +25,7 @@ export const BUNDLED = { data: "data/credit_data.csv", spec: "data/credit_data.s
 
 export const DATA_FLAGS = {
   data: { type: "string" }, target: { type: "string" }, positive: { type: "string" }, spec: { type: "string" },
+  task: { type: "string" }, "target-transform": { type: "string" }, "time-column": { type: "string" }, "test-from": { type: "string" },
   categorical: { type: "string" }, ignore: { type: "string" }, "keep-id-like": { type: "boolean" }, test: { type: "string" }, "test-rows": { type: "string" },
   seed: { type: "string" }, validation: { type: "string" }, "test-share": { type: "string" }, "max-skipped": { type: "string" },
   scaler: { type: "string" }, backend: { type: "string" }, "in-memory-limit": { type: "string" },
@@ -30,8 +33,14 @@ export const DATA_FLAGS = {
 
 export const DATA_HELP = `Data
   --data <path|s3://bucket/key>  training CSV (default: ${BUNDLED.data})
-  --target <column>             label column (default from the spec: Status)
-  --positive <label>            adverse-outcome label, e.g. bad, yes, 1 (default from the spec: bad)
+  --target <column>             label column, or the number to estimate (default from the spec: Status)
+  --positive <label>            adverse-outcome label, e.g. bad, yes, 1 (default from the spec: bad; classification)
+  --task classification|regression
+                                default: regression when the target is numeric with more than 20 distinct
+                                values, else classification (the log says which and why)
+  --target-transform none|log1p|auto
+                                regression: fit the network on log1p(target) (auto: for a non-negative target
+                                with skewness > 2; default auto); values come back on the original scale
   --spec <file.json>            schema overrides (default for the bundled data: ${BUNDLED.spec})
   --categorical a,b             treat these columns as categories
   --ignore c,d                  leave these columns out (ids, free text)
@@ -39,6 +48,11 @@ export const DATA_HELP = `Data
                                 (refused by default: a different number in every row fits only noise)
   --test <csv>                  evaluate on this file instead of a test split
   --test-rows <csv>             fixed test rows (column "row", 0-based); bundled data: ${BUNDLED.testRows}
+  --time-column <column>        out-of-time split: train on the past, validate on the period just before the
+                                test, test on the most recent rows (dates like 2020-01-31, or numbers); the
+                                column is not a feature
+  --test-from <date|number>     with --time-column: the test period starts here (default: where the most recent
+                                --test-share of the rows starts)
   --seed <n>                    split, shuffle and initialisation seed (default 42)
   --validation <share>          validation share of rows (default 0.1; 0 = train on every non-test row,
                                 fixed --epochs, needs --patience 0)
@@ -54,16 +68,28 @@ export function dataOptions(a: FlagValues): DataOptions & { backend: TrainBacken
   const bundled = a.data === undefined;
   const specPath = s(a, "spec") ?? (bundled ? BUNDLED.spec : undefined);
   const specDefaults = specPath ? loadOverrides(specPath) : {};
+  const task = s(a, "task") === undefined ? undefined : oneOf<TaskKind>("task", s(a, "task"), ["classification", "regression"], "classification");
+  const timeColumn = s(a, "time-column");
+  if (task === "regression" && s(a, "positive") !== undefined) throw new UsageError("--positive names a class label; a regression target has none: leave it out");
+  if (task === "regression" && a["class-weight"] === "balanced") throw new UsageError("--class-weight balanced weighs classes; a regression target has none");
+  if (task === "classification" && s(a, "target-transform") !== undefined) throw new UsageError("--target-transform applies to a regression target (--task regression)");
+  if (s(a, "test-from") !== undefined && timeColumn === undefined) throw new UsageError("--test-from starts the test period of an out-of-time split: add --time-column <column>");
+  if (timeColumn !== undefined && (a.test !== undefined || a["test-rows"] !== undefined)) throw new UsageError("--time-column chooses the test rows by time: leave out --test and --test-rows");
   return {
     data: s(a, "data") ?? BUNDLED.data,
     target: s(a, "target") ?? specDefaults.target ?? "Status",
     positive: s(a, "positive") ?? specDefaults.positive ?? "bad",
+    ...(s(a, "positive") !== undefined ? { positiveGiven: true } : {}),
+    ...(task ? { task } : {}),
+    ...(s(a, "target-transform") !== undefined ? { targetTransform: oneOf<TargetTransformChoice>("target-transform", s(a, "target-transform"), ["none", "log1p", "auto"], "auto") } : {}),
+    ...(timeColumn !== undefined ? { timeColumn } : {}),
+    ...(s(a, "test-from") !== undefined ? { testFrom: s(a, "test-from") as string } : {}),
     ...(specPath ? { spec: specPath } : {}),
     categorical: list(s(a, "categorical")),
     ignore: list(s(a, "ignore")),
     keepIdLike: a["keep-id-like"] === true,
     ...(s(a, "test") ? { test: s(a, "test") as string } : {}),
-    ...(s(a, "test-rows") ?? (bundled && !a.test) ? { testRows: s(a, "test-rows") ?? BUNDLED.testRows } : {}),
+    ...(s(a, "test-rows") ?? (bundled && !a.test && timeColumn === undefined) ? { testRows: s(a, "test-rows") ?? BUNDLED.testRows } : {}),
     seed: num("seed", s(a, "seed"), 42, rules.integer),
     validationShare: num("validation", s(a, "validation"), 0.1, rules.share),
     testShare: num("test-share", s(a, "test-share"), 0.2, rules.share),
@@ -141,7 +167,8 @@ export const SEARCH_HELP = `Search
   --trials <n>            stop after n configurations
   --time-budget <t>       finish everything (data, search, final fit) within t: 90s, 10m, 1h, 1h30m
                           (default without either: --trials 81, three brackets of 27)
-  --metric auc|logloss    what the search maximises / minimises (default auc)
+  --metric auc|logloss|rmse  what the search maximises / minimises (default: auc for a classifier, rmse, on the
+                          target's own scale, for a regression)
   --space <file.json>     options to search, e.g. {"hidden": [[], [32]], "learningRate": {"logUniform": [0.0001, 0.03]}};
                           default: hidden 0/8/16/32/64/32,16, 4 activations, 3 optimizers, learning rate,
                           momentum, l2, dropout, batch size. Model flags given on the command line stay fixed.
@@ -190,7 +217,7 @@ export function searchOptions(a: FlagValues, startedAt: number): TuneOptions {
     ...(trials !== undefined ? { trials } : {}),
     ...(budget !== undefined ? { timeBudgetMs: budget } : {}),
     startedAt,
-    metric: oneOf("metric", s(a, "metric"), ["auc", "logloss"] as const, "auc"),
+    ...(s(a, "metric") !== undefined ? { metric: oneOf("metric", s(a, "metric"), ["auc", "logloss", "rmse"] as const, "auc") } : {}),
     space,
     ...(folds !== undefined ? { folds } : {}),
     workers: num("workers", s(a, "workers"), availableParallelism(), { ok: (x) => Number.isInteger(x) && x >= 1 && x <= 64, text: "a whole number from 1 to 64" }),

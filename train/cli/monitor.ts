@@ -1,31 +1,31 @@
 /**
  * `npm run monitor`: drift and performance of recent applications against a
- * published version, for a scheduler. Exit 0: stable (warnings are listed) ·
- * 3: alert (drift or an AUC drop crossed a limit; retrain) · 1: failed (the
+ * published version (a classifier or a regression model), for a scheduler.
+ * Exit 0: stable (warnings are listed) · 3: alert (drift, an AUC drop or an
+ * RMSE increase crossed a limit; retrain) · 1: failed (the
  * message says why) · 2: usage error. A summary goes to stderr, `--json` to
  * stdout, and `--out DIR` writes monitor.html and monitor.json there.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { MODEL_NAME_PATTERN } from "../../shared/artifact.ts";
 import type { TrainBackend } from "../fit/backend.ts";
 import type { Limits } from "../monitor/alerts.ts";
 import { runMonitor, type MonitorResult } from "../monitor/run.ts";
 import { summaryLines } from "../monitor/summary.ts";
 import { renderMonitorReport } from "../report/monitor/render.ts";
-import { openStore } from "../store/open.ts";
-import { s3TargetFromEnv } from "../store/storage.ts";
 import { StoreError } from "../store/versions.ts";
-import { readWranglerFacts } from "../store/wrangler-config.ts";
 import { CommandError, num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
+import { storeChoice } from "./store-flags.ts";
 
 export const HELP = `Usage: npm run monitor -- --data <path|s3://bucket/key> [options]
 
 Scores recent applications with a published version (the edge's own preprocessing and network)
-and compares them with what the version saw at training time: PSI of the score and of every
-feature, values outside the training range, unseen categories, missing shares, decision shares,
-the expected AUC and bad rate from the probabilities (CBPE), and with --target the real ones.
+and compares them with what the version saw at training time: PSI of the score (a regression's
+predicted value) and of every feature, values outside the training range, unseen categories,
+missing shares; for a classifier decision shares, the expected AUC and bad rate from the
+probabilities (CBPE), and with --target the real ones; for a regression model with --target its
+RMSE, MAE, R², median absolute error and interval coverage beside the card's.
 
   --data <path|s3://...>  CSV with the model's feature columns (others are ignored and listed)
   --model <name>          model name (default: MODEL_NAME in wrangler.toml)
@@ -33,7 +33,9 @@ the expected AUC and bad rate from the probabilities (CBPE), and with --target t
   --target <column>       outcome column; rows with an empty cell count as not yet labelled
   --psi-warn <x>          PSI at or above this is a warning (default 0.1)
   --psi-alert <x>         PSI at or above this is an alert, exit 3 (default 0.25)
-  --max-auc-drop <x>      with --target: AUC below the card's test AUC by more than x is an alert
+  --max-auc-drop <x>      with --target (classifier): AUC below the card's test AUC by more than x is an alert
+  --max-rmse-increase <x> with --target (regression): RMSE above the card's test RMSE by more than this
+                          share of it is an alert (0.1 = 10 %)
   --max-skipped <share>   fail when more rows than this are unusable (default 0.05)
   --backend wasm|cpu      tfjs backend (default: the one the version was trained on)
   --store local|s3        local: the R2 store npm run dev serves (default); s3: R2/S3 from the
@@ -43,8 +45,9 @@ the expected AUC and bad rate from the probabilities (CBPE), and with --target t
   --out <dir>             write monitor.html (report with charts) and monitor.json there
   --json                  print the result as one JSON object on stdout
 
-Exit codes: 0 stable (warnings listed) · 3 alert: a PSI at or above --psi-alert, or the labelled
-AUC below the card's by more than --max-auc-drop · 1 failed · 2 usage error.
+Exit codes: 0 stable (warnings listed) · 3 alert: a PSI at or above --psi-alert, the labelled
+AUC below the card's by more than --max-auc-drop, or the labelled RMSE above the card's by more
+than --max-rmse-increase · 1 failed · 2 usage error.
 `;
 
 export const REPORT_NAME = "monitor.html";
@@ -53,7 +56,7 @@ export const JSON_NAME = "monitor.json";
 export async function main(argv: string[]): Promise<number> {
   const { values: a } = parseFlags(argv, {
     data: { type: "string" }, model: { type: "string" }, version: { type: "string" }, target: { type: "string" },
-    "psi-warn": { type: "string" }, "psi-alert": { type: "string" }, "max-auc-drop": { type: "string" }, "max-skipped": { type: "string" },
+    "psi-warn": { type: "string" }, "psi-alert": { type: "string" }, "max-auc-drop": { type: "string" }, "max-rmse-increase": { type: "string" }, "max-skipped": { type: "string" },
     backend: { type: "string" }, store: { type: "string" }, bucket: { type: "string" }, out: { type: "string" },
     json: { type: "boolean" }, help: { type: "boolean", short: "h" },
   });
@@ -63,26 +66,23 @@ export async function main(argv: string[]): Promise<number> {
     psiWarn: num("psi-warn", a["psi-warn"], 0.1, rules.positive),
     psiAlert: num("psi-alert", a["psi-alert"], 0.25, rules.positive),
     ...(a["max-auc-drop"] === undefined ? {} : { maxAucDrop: num("max-auc-drop", a["max-auc-drop"], 0, rules.probability) }),
+    ...(a["max-rmse-increase"] === undefined ? {} : { maxRmseIncrease: num("max-rmse-increase", a["max-rmse-increase"], 0, { ok: (x) => x >= 0, text: "a share >= 0 (0.1 = 10 %)" }) }),
   };
+  if (limits.maxAucDrop !== undefined && limits.maxRmseIncrease !== undefined) throw new UsageError("--max-auc-drop is for a classifier, --max-rmse-increase for a regression model: give the one that fits the version");
+  if (limits.maxRmseIncrease !== undefined && a.target === undefined) throw new UsageError("--max-rmse-increase compares the RMSE on labelled rows: it needs --target <column>");
   if (limits.psiWarn > limits.psiAlert) throw new UsageError(`--psi-warn ${limits.psiWarn} must not be above --psi-alert ${limits.psiAlert}`);
   if (limits.maxAucDrop !== undefined && a.target === undefined) throw new UsageError("--max-auc-drop compares the AUC on labelled rows: it needs --target <column>");
   const maxSkipped = num("max-skipped", a["max-skipped"], 0.05, rules.probability);
   const backend = a.backend === undefined ? undefined : oneOf<TrainBackend>("backend", a.backend, ["wasm", "cpu"], "wasm");
-  const kind = oneOf("store", a.store, ["local", "s3"] as const, "local");
-  const facts = kind === "local" || !a.model ? readWranglerFacts() : undefined;
-  const name = a.model ?? facts?.modelName ?? "credit-risk";
-  if (!MODEL_NAME_PATTERN.test(name)) throw new UsageError(`--model: "${name}" must be lowercase letters, digits, ".", "_" or "-"`);
-  const env = s3TargetFromEnv(process.env, a.bucket);
-  if (kind === "s3" && "missing" in env) throw new UsageError(`--store s3 needs ${env.missing.join(", ")} in the environment`);
-  const dataTarget = s3TargetFromEnv(process.env);
+  const { name, open, dataTarget } = storeChoice(a);
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
-  const store = await openStore(kind, "missing" in env ? undefined : env, facts?.bucketName);
+  const store = await open();
   let result: MonitorResult;
   try {
     result = await runMonitor(
       { data: a.data, version: a.version ?? "current", ...(a.target === undefined ? {} : { target: a.target }), limits, maxSkipped, ...(backend ? { backend } : {}) },
-      { location: { client: store.client, bucket: store.target.bucket, name }, log, ...("missing" in dataTarget ? {} : { dataTarget }) },
+      { location: { client: store.client, bucket: store.target.bucket, name }, log, ...(dataTarget ? { dataTarget } : {}) },
     );
   } catch (e) {
     if (e instanceof StoreError) throw new CommandError(e.message, e.code);

@@ -68,3 +68,38 @@ export function createTuneProgress(stream: NodeJS.WriteStream = process.stderr, 
     stop() {},
   };
 }
+
+export interface ScoreProgress {
+  update(p: { records: number; bytesRead: number; bytesTotal?: number }): void;
+  stop(): void;
+}
+
+/** Batch-scoring progress: a bar over the input's bytes on a terminal, a line every 10 s otherwise. */
+export function createScoreProgress(stream: NodeJS.WriteStream = process.stderr, quiet = false): ScoreProgress {
+  if (quiet) return { update() {}, stop() {} };
+  const started = Date.now();
+  const rate = (records: number) => Math.round(records / Math.max(0.001, (Date.now() - started) / 1000));
+  if (stream.isTTY) {
+    let bar: SingleBar | undefined;
+    return {
+      update: (p) => {
+        const total = p.bytesTotal ?? Math.max(p.bytesRead, 1);
+        bar ??= new SingleBar({ stream, format: "scoring |{bar}| {percentage}% · {records} rows · {rate} rows/s · ETA {eta_formatted}", hideCursor: true }, Presets.shades_classic);
+        if (!bar.isActive) bar.start(total, 0, { records: 0, rate: 0 });
+        bar.setTotal(total);
+        bar.update(Math.min(p.bytesRead, total), { records: p.records, rate: rate(p.records) });
+      },
+      stop: () => bar?.stop(),
+    };
+  }
+  let last = started;
+  return {
+    update: (p) => {
+      if (Date.now() - last < 10_000) return;
+      last = Date.now();
+      const share = p.bytesTotal ? ` (${((100 * p.bytesRead) / p.bytesTotal).toFixed(0)} % of the file)` : "";
+      stream.write(`scoring: ${p.records} rows read${share}, ${rate(p.records)} rows/s\n`);
+    },
+    stop() {},
+  };
+}

@@ -7,10 +7,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { withCode } from "./codes.ts";
-import { num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
+import { between, num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
 import { keys, MODEL_NAME_PATTERN } from "../../shared/artifact.ts";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { checkNotWorse } from "../evaluate/gate.ts";
+import { checkNotWorse, checkRmseNotWorse } from "../evaluate/gate.ts";
 import { runJob, publishTo, type JobOptions } from "../job.ts";
 import { previousFromManifest, type PreviousVersion } from "../report/model/card.ts";
 import { REPORT_FILE } from "../report/model/render.ts";
@@ -37,13 +37,20 @@ Compression (default off)
   --quantize float16|uint8      store the weights 2× / 4× smaller; the edge dequantizes them on load
 
 ${SEARCH_HELP}
-Gates and decisions
+Gates and decisions (classification)
   --refer-at <p> (0.25)  --decline-at <p> (0.5)   decision thresholds stored in the artifact
-  --strict-ranges     the edge refuses (422) numbers outside the range in the data file
-                      instead of clipping them with a warning
   --min-auc <x>       refuse to publish below this test AUC
   --max-auc-drop <x>  refuse to publish if the current model scores a higher AUC than the new one,
                       by more than x, on this run's test rows (e.g. 0.01)
+
+Regression (a model that does not beat the training mean on the test split is never published)
+  --interval <level>  prediction interval coverage, calibrated on the validation split (default 0.9)
+  --min-r2 <x>        refuse to publish below this test R²
+  --max-rmse-increase <x>  refuse to publish if the new model's RMSE on this run's test rows is above the
+                      current model's by more than this share of it (e.g. 0.05 = 5 %)
+
+  --strict-ranges     the edge refuses (422) numbers outside the range in the data file
+                      instead of clipping them with a warning
 
 Publishing
   --publish local|s3|none  local: the R2 store wrangler dev serves (default); s3: R2/S3 from env
@@ -65,6 +72,7 @@ export async function main(argv: string[]): Promise<number> {
       "dry-run": { type: "boolean" }, params: { type: "string" }, tune: { type: "boolean" },
       prune: { type: "string" }, "fine-tune-epochs": { type: "string" }, quantize: { type: "string" },
       "refer-at": { type: "string" }, "decline-at": { type: "string" }, "min-auc": { type: "string" }, "max-auc-drop": { type: "string" },
+      interval: { type: "string" }, "min-r2": { type: "string" }, "max-rmse-increase": { type: "string" },
       "strict-ranges": { type: "boolean" }, publish: { type: "string" }, "model-name": { type: "string" }, out: { type: "string" }, bucket: { type: "string" },
       reason: { type: "string" }, "allow-signature-change": { type: "boolean" },
       json: { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
@@ -93,18 +101,31 @@ export async function main(argv: string[]): Promise<number> {
     train,
     thresholds: { refer: num("refer-at", a["refer-at"], 0.25, rules.probability), decline: num("decline-at", a["decline-at"], 0.5, rules.probability) },
     ...(a["min-auc"] !== undefined ? { minAuc: num("min-auc", a["min-auc"], 0, rules.probability) } : {}),
-    keepTestRows: a["max-auc-drop"] !== undefined,
+    ...(a.interval !== undefined ? { interval: num("interval", a.interval, 0.9, between(0, 1)) } : {}),
+    ...(a["min-r2"] !== undefined ? { minR2: num("min-r2", a["min-r2"], 0, { ok: (x) => x <= 1, text: "a number up to 1" }) } : {}),
+    keepTestRows: a["max-auc-drop"] !== undefined || a["max-rmse-increase"] !== undefined,
+    taskFlags: {
+      classification: ["refer-at", "decline-at", "min-auc", "max-auc-drop"].filter((f) => flags[f] !== undefined),
+      regression: ["interval", "min-r2", "max-rmse-increase"].filter((f) => flags[f] !== undefined),
+    },
     modelName,
     dryRun: a["dry-run"] ?? false,
     strictRanges: a["strict-ranges"] ?? false,
     ...(prune !== undefined ? { prune: { sparsity: prune, ...(a["fine-tune-epochs"] !== undefined ? { fineTuneEpochs: num("fine-tune-epochs", a["fine-tune-epochs"], 0, rules.positiveInt) } : {}) } } : {}),
     ...(a.quantize !== undefined ? { quantize: oneOf<WeightDtype>("quantize", a.quantize, WEIGHT_DTYPES, "uint8") } : {}),
-    ...(tuned ? { tuned: { path: a.params as string, features: tuned.features } } : {}),
+    ...(tuned ? { tuned: { path: a.params as string, features: tuned.features, ...(tuned.task ? { task: tuned.task } : {}) } } : {}),
     ...(a.tune ? { tune: searchOptions(flags, startedAt) } : {}),
   };
   if (o.validationShare === 0 && train.patience > 0 && !a.tune) throw new UsageError("--validation 0 leaves no rows for early stopping: add --patience 0 (a fixed number of --epochs)");
   const maxAucDrop = a["max-auc-drop"] === undefined ? undefined : num("max-auc-drop", a["max-auc-drop"], 0, rules.probability);
   if (maxAucDrop !== undefined && publish === "none") throw new UsageError("--max-auc-drop compares with the published model: it needs --publish local or s3");
+  const maxRmseIncrease = a["max-rmse-increase"] === undefined ? undefined : num("max-rmse-increase", a["max-rmse-increase"], 0, { ok: (x) => x >= 0, text: "a share >= 0 (0.05 = 5 %)" });
+  if (maxRmseIncrease !== undefined && publish === "none") throw new UsageError("--max-rmse-increase compares with the published model: it needs --publish local or s3");
+  if (data.task === "regression") {
+    const foreign = o.taskFlags?.classification ?? [];
+    if (foreign.length) throw new UsageError(`--${foreign[0]} applies to classification; --task regression has no probability to threshold or rank (use --min-r2 / --max-rmse-increase)`);
+  }
+  if (data.task === "classification" && (o.taskFlags?.regression ?? []).length) throw new UsageError(`--${o.taskFlags!.regression![0]} applies to regression (--task regression)`);
   if (o.thresholds.refer > o.thresholds.decline) throw new UsageError(`--refer-at ${o.thresholds.refer} must not be above --decline-at ${o.thresholds.decline}`);
   if (o.validationShare + o.testShare >= 1) throw new UsageError("--validation plus --test-share must leave rows for training");
 
@@ -125,7 +146,7 @@ export async function main(argv: string[]): Promise<number> {
       const previous = await readPrevious(store, modelName, log);
       if (previous) o.previous = previous;
     }
-    return await trainAndPublish(o, a, publish, store, maxAucDrop, log, envTarget);
+    return await trainAndPublish(o, a, publish, store, { maxAucDrop, maxRmseIncrease }, log, envTarget);
   } finally {
     await store?.close();
   }
@@ -148,7 +169,7 @@ async function trainAndPublish(
   o: JobOptions,
   a: { out?: string | undefined; json?: boolean | undefined; quiet?: boolean | undefined; reason?: string | undefined; "allow-signature-change"?: boolean | undefined },
   publish: "local" | "s3" | "none",
-  store: Store | undefined, maxAucDrop: number | undefined, log: (line: string) => void, envTarget: ReturnType<typeof s3TargetFromEnv>,
+  store: Store | undefined, gates: { maxAucDrop: number | undefined; maxRmseIncrease: number | undefined }, log: (line: string) => void, envTarget: ReturnType<typeof s3TargetFromEnv>,
 ): Promise<number> {
   const result = await runJob(o, {
     log,
@@ -170,12 +191,19 @@ async function trainAndPublish(
     }
     if (store) {
       const target = store.target;
-      const gate = maxAucDrop === undefined ? undefined : async (client: S3Client, current: CurrentPointer) => {
-        const g = await checkNotWorse(client, target.bucket, artifact.name, current, {
-          ...result.gate!, maxDrop: maxAucDrop,
-        });
-        if (g.currentVersion) log(`quality gate: current model ${g.currentVersion} scores AUC ${g.currentAuc!.toFixed(4)} on the same ${result.gate!.rows.length} test rows; the new model ${result.gate!.newAuc.toFixed(4)}`);
-      };
+      const { maxAucDrop, maxRmseIncrease } = gates;
+      const sample = result.gate;
+      const gate = maxAucDrop !== undefined && sample?.newAuc !== undefined
+        ? async (client: S3Client, current: CurrentPointer) => {
+          const g = await checkNotWorse(client, target.bucket, artifact.name, current, { rows: sample.rows, labels: sample.labels, newAuc: sample.newAuc!, maxDrop: maxAucDrop });
+          if (g.currentVersion) log(`quality gate: current model ${g.currentVersion} scores AUC ${g.currentAuc!.toFixed(4)} on the same ${sample.rows.length} test rows; the new model ${sample.newAuc!.toFixed(4)}`);
+        }
+        : maxRmseIncrease !== undefined && sample?.newRmse !== undefined
+          ? async (client: S3Client, current: CurrentPointer) => {
+            const g = await checkRmseNotWorse(client, target.bucket, artifact.name, current, { rows: sample.rows, labels: sample.labels, newRmse: sample.newRmse!, maxIncrease: maxRmseIncrease });
+            if (g.currentVersion) log(`quality gate: current model ${g.currentVersion} has RMSE ${g.currentRmse!.toPrecision(6)} on the same ${sample.rows.length} test rows; the new model ${sample.newRmse!.toPrecision(6)}`);
+          }
+          : undefined;
       const res = await publishTo(target, artifact, {
         ...(gate ? { beforePublish: gate } : {}),
         ...(a.reason ? { reason: a.reason } : {}),
@@ -186,11 +214,19 @@ async function trainAndPublish(
       log(`published ${artifact.name} version ${res.pointer.version} to ${store.where}${res.previous ? ` (was ${res.previous})` : " (first version)"}`);
       summary.published = { where: store.kind === "local" ? "local" : `s3://${target.bucket}`, pointer: res.pointer, previous: res.previous ?? null, historySeq: res.record.seq, recorded: res.recorded };
     }
-    const t = result.test!;
     summary.status = publish === "none" ? "trained" : "published";
     summary.model = { name: artifact.name, version: artifact.version };
-    summary.metrics = { auc: t.auc, gini: t.gini, ks: t.ks, brier: t.brier, logLoss: t.logLoss, accuracy: t.accuracy };
-    summary.baseRate = { brier: result.baseline!.brier, logLoss: result.baseline!.logLoss, accuracy: result.baseline!.accuracy };
+    summary.task = result.task;
+    if (result.regression) {
+      const { test: t, baseline: b, interval } = result.regression;
+      summary.metrics = { r2: t.r2, rmse: t.rmse, mae: t.mae, medianAe: t.medianAe, bias: t.bias };
+      summary.baseline = { r2: b.r2, rmse: b.rmse, mae: b.mae, medianAe: b.medianAe };
+      summary.interval = interval;
+    } else {
+      const t = result.test!;
+      summary.metrics = { auc: t.auc, gini: t.gini, ks: t.ks, brier: t.brier, logLoss: t.logLoss, accuracy: t.accuracy };
+      summary.baseRate = { brier: result.baseline!.brier, logLoss: result.baseline!.logLoss, accuracy: result.baseline!.accuracy };
+    }
     if (result.report) summary.report = { file: REPORT_FILE, ...result.report };
     summary.params = result.train;
     delete summary.spec;

@@ -47,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     { log, tuneProgress: createTuneProgress(process.stderr, a.quiet ?? false) },
   );
   const tuning = result.tuning!;
-  const file = tunedFile(tuning, result.spec, result.profile, result.validationShare, result.test);
+  const file = tunedFile(tuning, result.spec, result.profile, result.validationShare, result.test ?? result.regression?.test);
   writeFileSync(out, `${JSON.stringify(file, null, 2)}\n`);
   log(`wrote ${out}; train and publish the winner with: npm run train -- --params ${out}`);
   const elapsed = (Date.now() - startedAt) / 1000;

@@ -3,7 +3,7 @@
  * opened again, because training makes several passes (profile, fit, encode)
  * instead of holding raw rows in memory.
  */
-import { createReadStream, statSync } from "node:fs";
+import { createReadStream, fstatSync, statSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { Readable, Transform } from "node:stream";
 import { parse, CsvError } from "csv-parse";
@@ -14,10 +14,12 @@ export interface CsvSource {
   /** What to call the source in messages: a path or an s3:// URL. */
   label: string;
   open(): Promise<Readable>;
+  /** Its size in bytes, once opened (when the storage says; for progress bars). */
+  length?: number;
 }
 
 export function localSource(path: string): CsvSource {
-  return {
+  const source: CsvSource = {
     label: path,
     open: () =>
       new Promise((resolve, reject) => {
@@ -27,28 +29,34 @@ export function localSource(path: string): CsvSource {
           return;
         }
         const s = createReadStream(path);
-        s.once("open", () => resolve(s));
+        s.once("open", (fd) => {
+          try { source.length = fstatSync(fd).size; } catch { /* size is only for progress */ }
+          resolve(s);
+        });
         s.once("error", (e: NodeJS.ErrnoException) =>
           reject(new Error(`cannot read ${path}: ${e.code === "ENOENT" ? "no such file" : e.message}`)),
         );
       }),
   };
+  return source;
 }
 
 export function s3Source(client: S3Client, bucket: string, key: string): CsvSource {
   const label = `s3://${bucket}/${key}`;
-  return {
+  const source: CsvSource = {
     label,
     async open() {
       try {
         const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
         if (!out.Body) throw new Error("empty response body");
+        if (out.ContentLength !== undefined) source.length = out.ContentLength;
         return out.Body as Readable;
       } catch (e) {
         throw new Error(describeS3Error(e, `reading ${label}`));
       }
     },
   };
+  return source;
 }
 
 /**
@@ -91,11 +99,13 @@ export interface ReadResult {
  * Streams every data record (header excluded) to `onRecord`. Rows with the
  * wrong number of fields are passed through so the caller can count and report
  * them; a structurally broken file (e.g. an unclosed quote) throws with its line.
+ * When `onRecord` returns a promise, reading waits for it (a writer's
+ * backpressure reaches the file this way, so memory stays flat).
  */
 export async function readCsv(
   source: CsvSource,
-  onRecord: (r: CsvRecord, header: string[]) => void,
-  options: { hash?: boolean } = {},
+  onRecord: (r: CsvRecord, header: string[]) => void | Promise<void>,
+  options: { hash?: boolean; onBytes?: (bytesSoFar: number) => void } = {},
 ): Promise<ReadResult> {
   const input = await source.open();
   const hash = options.hash ? createHash("sha256") : undefined;
@@ -103,6 +113,7 @@ export async function readCsv(
   const tap = new Transform({
     transform(chunk: Buffer, _enc, done) {
       bytes += chunk.length;
+      options.onBytes?.(bytes);
       hash?.update(chunk);
       done(null, chunk);
     },
@@ -119,7 +130,8 @@ export async function readCsv(
         if (dup !== undefined) throw new Error(`${source.label}: column "${dup}" appears twice in the header`);
         continue;
       }
-      onRecord({ fields: item.record, line: item.info.lines }, header);
+      const pending = onRecord({ fields: item.record, line: item.info.lines }, header);
+      if (pending) await pending;
     }
   } catch (e) {
     if (e instanceof CsvError) throw new Error(`${source.label}: ${e.message}`);

@@ -45,14 +45,15 @@ export interface LabelColumn {
 /**
  * Maps header positions once, then types records quickly: the feature cells by
  * the spec (numbers parsed, empty cells null where the spec allows), the label
- * by the spec's positive/negative values. Without `labels` the default is
- * training's: the spec's target, rows without a label skipped. `labels: null`
- * reads no label at all (unlabelled data). Every feature column the header
- * lacks is named in one error.
+ * by the spec's positive/negative values (1 / 0), or for a regression spec (no
+ * labels) as the target's number. Without `labels` the default is training's:
+ * the spec's target, rows without a label skipped. `labels: null` reads no
+ * label at all (unlabelled data). Every feature column the header lacks is
+ * named in one error.
  */
-export function rowTyper(spec: FeatureSpec, header: string[], source: string): (fields: string[], line: number) => Typed<0 | 1>;
-export function rowTyper(spec: FeatureSpec, header: string[], source: string, labels: LabelColumn | null): (fields: string[], line: number) => Typed<0 | 1 | null>;
-export function rowTyper(spec: FeatureSpec, header: string[], source: string, labels: LabelColumn | null = { column: spec.target, empty: "skip" }): (fields: string[], line: number) => Typed<0 | 1 | null> {
+export function rowTyper(spec: FeatureSpec, header: string[], source: string): (fields: string[], line: number) => Typed<number>;
+export function rowTyper(spec: FeatureSpec, header: string[], source: string, labels: LabelColumn | null): (fields: string[], line: number) => Typed<number | null>;
+export function rowTyper(spec: FeatureSpec, header: string[], source: string, labels: LabelColumn | null = { column: spec.target, empty: "skip" }): (fields: string[], line: number) => Typed<number | null> {
   const missing = spec.features.filter((f) => !header.includes(f.name)).map((f) => `"${f.name}"`);
   if (missing.length) {
     const what = missing.length === 1 ? `column ${missing[0]} of the feature spec is missing` : `columns ${missing.join(", ")} of the feature spec are missing`;
@@ -61,17 +62,23 @@ export function rowTyper(spec: FeatureSpec, header: string[], source: string, la
   const cols = spec.features.map((f) => ({ f, i: header.indexOf(f.name) }));
   const t = labels ? header.indexOf(labels.column) : -1;
   if (labels && t < 0) throw new Error(`${source}: target column "${labels.column}" not found; columns are: ${header.join(", ")}${delimiterHint(header)}`);
+  const numericTarget = spec.positive === undefined;
   return (fields, line) => {
     if (fields.length !== header.length) {
       return { skip: `wrong number of fields (expected ${header.length})`, example: `line ${line}: ${fields.length} fields` };
     }
-    let label: 0 | 1 | null = null;
+    let label: number | null = null;
     if (labels) {
       const labelCell = fields[t] as string;
-      if (labelCell === spec.positive) label = 1;
+      if (labelCell === "") {
+        if (labels.empty === "skip") return { skip: `missing target "${labels.column}"`, example: `line ${line}` };
+      } else if (numericTarget) {
+        const y = parseNumber(labelCell);
+        if (y === undefined) return { skip: `"${labels.column}" (the target): expected a number`, example: `line ${line}: found "${labelCell.slice(0, 40)}"` };
+        label = y;
+      } else if (labelCell === spec.positive) label = 1;
       else if (labelCell === spec.negative) label = 0;
-      else if (labelCell !== "") return { skip: `unknown target label in "${labels.column}"`, example: `line ${line}: "${labelCell.slice(0, 40)}"` };
-      else if (labels.empty === "skip") return { skip: `missing target "${labels.column}"`, example: `line ${line}` };
+      else return { skip: `unknown target label in "${labels.column}"`, example: `line ${line}: "${labelCell.slice(0, 40)}"` };
     }
     const row: Record<string, number | string | null> = {};
     for (const { f, i } of cols) {
@@ -101,8 +108,8 @@ export interface DatasetObserver {
   fitRow?(row: Row): void;
   /** Once, between the passes: the fitted preprocessing. */
   fitted?(state: PreprocessState): void;
-  /** Third pass (and the --test file): each usable row with its label and split. */
-  row?(row: Row, label: 0 | 1, split: number): void;
+  /** Third pass (and the --test file): each usable row with its label (0/1, or a regression's value) and split. */
+  row?(row: Row, label: number, split: number): void;
 }
 
 /** Typed test rows kept to score other models on the same rows: all of them, or a uniform sample of this many. */
@@ -174,7 +181,7 @@ export async function buildDataset(
   const testSample = keepTestRows ? testSampler(MAX_KEPT_TEST_ROWS, fit.seed) : undefined;
   const skipped = new SkipReport();
   const fitter = new PreprocessFitter(spec, fit);
-  let typer: ((fields: string[], line: number) => Typed<0 | 1>) | undefined;
+  let typer: ((fields: string[], line: number) => Typed<number>) | undefined;
   let i = 0;
   unchanged(await readCsv(source, (rec, header) => {
     typer ??= rowTyper(spec, header, source.label);

@@ -4,11 +4,14 @@
  * (`--categorical`, `--ignore`, `--spec`). Every refusal names the column.
  */
 import type { Feature, FeatureSpec, SpecOverrides } from "../../shared/spec.ts";
+import type { TaskKind } from "../../shared/task.ts";
 import type { ColumnProfile, DataProfile } from "./profile.ts";
 
 export interface InferOptions {
   target: string;
   positive: string;
+  /** Regression: the target is a number, no labels. Default classification. */
+  task?: TaskKind;
   categorical: string[];
   ignore: string[];
   overrides?: SpecOverrides;
@@ -18,6 +21,45 @@ export interface InferOptions {
   numericShare: number;
   /** Keep whole-number columns that look like identifiers as features (warned) instead of refusing. */
   keepIdLike?: boolean;
+}
+
+/** A numeric target with more distinct values than this is a regression target unless --task says otherwise. */
+export const REGRESSION_MIN_DISTINCT = 20;
+
+/**
+ * The task: `asked` (--task) when given; else regression when the target is
+ * numeric (at least 90 % of its cells numbers: a few text cells are then
+ * named as errors, not read as labels) with more than
+ * {@link REGRESSION_MIN_DISTINCT} distinct values; else classification.
+ */
+export function inferTask(profile: DataProfile, target: string, asked?: TaskKind): { task: TaskKind; reason: string } {
+  const col = profile.columns[profile.targetIndex] as ColumnProfile;
+  if (asked) return { task: asked, reason: `--task ${asked}` };
+  const distinct = col.overflow ? "over 1000" : String(col.values.size);
+  if (col.present > 0 && col.numeric >= 0.9 * col.present && (col.overflow || col.values.size > REGRESSION_MIN_DISTINCT)) {
+    return { task: "regression", reason: `inferred: target "${target}" is numeric with ${distinct} distinct values; --task classification to override` };
+  }
+  return { task: "classification", reason: `inferred: target "${target}" has ${distinct} distinct value${distinct === "1" ? "" : "s"}${col.numeric === col.present && col.present > 0 ? `; --task regression for a numeric target` : ""}` };
+}
+
+/**
+ * A regression target must be a number wherever it is present, and vary: a
+ * text cell is named with its line (a unit typed into the cell, a header
+ * repeated mid-file), a constant column with its value. Empty cells are
+ * rows whose outcome is unknown: skipped and counted like a missing label.
+ */
+export function checkRegressionTarget(profile: DataProfile, target: string): void {
+  const col = profile.columns[profile.targetIndex] as ColumnProfile;
+  if (col.present === 0) throw new Error(`${profile.source}: target "${target}" is empty in every row; a regression needs numbers to learn from`);
+  if (col.numeric < col.present) {
+    const t = col.firstText;
+    const texts = col.present - col.numeric;
+    throw new Error(
+      `${profile.source}: target "${target}" of a regression must be a number in every row, but ${texts} cell${texts === 1 ? " is" : "s are"} text` +
+        `${t ? `, e.g. "${t.value.slice(0, 40)}" on line ${t.line}` : ""}; fix ${texts === 1 ? "it" : "them"} (an empty cell skips the row), or use --task classification for a label column`,
+    );
+  }
+  if (col.min === col.max) throw new Error(`${profile.source}: target "${target}" is constant (${col.min} in every row with a value): there is nothing to learn`);
 }
 
 export const defaultInferOptions: Omit<InferOptions, "target" | "positive"> = {
@@ -32,8 +74,11 @@ export function checkLabels(profile: DataProfile, target: string, positive: stri
   const labels = profile.labels;
   const list = labels.map((l) => `"${l.value}" (${l.count})`).join(", ");
   if (labels.length !== 2) {
+    const col = profile.columns[profile.targetIndex];
+    const numeric = labels.length > 2 && col !== undefined && col.present > 0 && col.numeric === col.present;
     throw new Error(
-      `${profile.source}: target column "${target}" must have exactly two labels, found ${labels.length}${labels.length >= 100 ? "+" : ""}: ${list}`,
+      `${profile.source}: target column "${target}" must have exactly two labels, found ${labels.length}${labels.length >= 100 ? "+" : ""}: ${list}` +
+        `${numeric ? `; to estimate "${target}" as a number instead, add --task regression` : ""}`,
     );
   }
   const pos = labels.find((l) => l.value === positive);
@@ -72,7 +117,8 @@ function looksLikeId(col: ColumnProfile): boolean {
 }
 
 export function inferSpec(profile: DataProfile, o: InferOptions): { spec: FeatureSpec; ignored: string[]; warnings: string[] } {
-  const { negative } = checkLabels(profile, o.target, o.positive);
+  const regression = o.task === "regression";
+  const labels = regression ? undefined : { positive: o.positive, negative: checkLabels(profile, o.target, o.positive).negative };
   const ignore = new Set([...o.ignore, ...(o.overrides?.ignore ?? [])]);
   for (const name of [...ignore, ...o.categorical, ...Object.keys(o.overrides?.features ?? {})]) {
     if (!profile.header.includes(name)) {
@@ -103,7 +149,7 @@ export function inferSpec(profile: DataProfile, o: InferOptions): { spec: Featur
     );
   }
   if (features.length === 0) throw new Error(`${profile.source}: no feature columns left besides the target "${o.target}"`);
-  return { spec: { target: o.target, positive: o.positive, negative, features }, ignored, warnings };
+  return { spec: { target: o.target, ...labels, features }, ignored, warnings };
 }
 
 function applyOverride(f: Feature, ov: NonNullable<SpecOverrides["features"]>[string] | undefined, source: string): Feature {

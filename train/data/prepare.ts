@@ -1,24 +1,38 @@
 /**
- * From a CSV to encoded matrices: profile → spec → split → fitted
- * preprocessing → train / validation / test. Shared by the training job and the
- * tuner, so both see exactly the same rows and encoding.
+ * From a CSV to encoded matrices: profile → task → spec → split (random or
+ * out of time) → fitted preprocessing → train / validation / test. Shared by
+ * the training job and the tuner, so both see exactly the same rows and
+ * encoding.
  */
 import { readFileSync } from "node:fs";
 import { type } from "arktype";
 import { defaultFitOptions, type Scaler } from "../../shared/preprocess.ts";
-import { specOverrides, type FeatureSpec, type SpecOverrides } from "../../shared/spec.ts";
+import { labelsOf, specOverrides, type FeatureSpec, type SpecOverrides } from "../../shared/spec.ts";
+import type { TaskKind } from "../../shared/task.ts";
+import type { TargetTransformChoice } from "../fit/target.ts";
 import type { S3Target } from "../store/storage.ts";
 import { localSource, openCsvSource, readCsv, type CsvSource } from "./csv.ts";
 import { buildDataset, DEFAULT_IN_MEMORY_BYTES, type Dataset, type DatasetObserver, type Matrix } from "./dataset.ts";
 import { SpillDir } from "./spill.ts";
-import { inferSpec } from "./infer.ts";
-import { profileCsv, type DataProfile } from "./profile.ts";
-import { stratifiedSplit, TEST } from "./split.ts";
+import { checkRegressionTarget, inferSpec, inferTask } from "./infer.ts";
+import { LABEL_TOO_MANY, profileCsv, type DataProfile } from "./profile.ts";
+import { describePeriods, periodsOf, SplitError, stratifiedSplit, TEST, timeSplit, type Periods } from "./split.ts";
+import { parseTimeValue, TimeError } from "./time.ts";
 
 export interface DataOptions {
   data: string;
   target: string;
   positive: string;
+  /** The user named --positive (a regression target has no labels: refused). */
+  positiveGiven?: boolean;
+  /** classification or regression; absent: inferred from the target column (inferTask). */
+  task?: TaskKind;
+  /** Regression: how the target is transformed before standardizing (default auto). */
+  targetTransform?: TargetTransformChoice;
+  /** Out-of-time split on this column (dates or numbers) instead of a random one; the column is not a feature. */
+  timeColumn?: string;
+  /** With timeColumn: the first time of the test period; default where the most recent test share starts. */
+  testFrom?: string;
   spec?: string;
   categorical: string[];
   ignore: string[];
@@ -57,6 +71,9 @@ export class JobError extends Error {}
 export interface Prepared {
   spec: FeatureSpec;
   profile: DataProfile;
+  task: TaskKind;
+  /** With --time-column: each split's period. */
+  periods?: Periods;
   ignored: string[];
   /** Warnings raised while reading the data (e.g. id-like columns kept with keepIdLike). */
   warnings: string[];
@@ -113,9 +130,21 @@ export function withObservedRanges(spec: FeatureSpec, profile: DataProfile): Fea
 function requireBothClasses(m: Matrix, split: string, spec: FeatureSpec): void {
   const pos = m.y.reduce((s, v) => s + v, 0);
   if (pos === 0 || pos === m.n) {
-    const missing = pos === 0 ? spec.positive : spec.negative;
+    const labels = labelsOf(spec);
+    const missing = pos === 0 ? labels.positive : labels.negative;
     throw new JobError(`the ${split} split has no rows labelled "${missing}" (${m.n} rows): need both classes; add data or change the split`);
   }
+}
+
+function requireRows(m: Matrix, split: string): void {
+  if (m.n === 0) throw new JobError(`the ${split} split has no rows; add data or change the split`);
+}
+
+/** Each row: 0 if it can be used (its target is there), -1 if not. Classification: its class (0/1) or -1. */
+function usableRows(profile: DataProfile, spec: FeatureSpec, task: TaskKind): Int8Array {
+  if (task === "regression") return profile.rowLabels.map((l) => (l >= 0 || l === LABEL_TOO_MANY ? 0 : -1));
+  const positiveIndex = profile.labels.findIndex((l) => l.value === labelsOf(spec).positive);
+  return profile.rowLabels.map((l) => (l < 0 ? -1 : l === positiveIndex ? 1 : 0));
 }
 
 /**
@@ -126,19 +155,33 @@ function requireBothClasses(m: Matrix, split: string, spec: FeatureSpec): void {
  * report's per-feature statistics).
  */
 export async function prepareData(
-  o: DataOptions, io: DataIO, dryRun = false, validationFor?: (nonTestRows: number) => number, observe?: (spec: FeatureSpec) => DatasetObserver,
+  o: DataOptions, io: DataIO, dryRun = false, validationFor?: (nonTestRows: number, task: TaskKind) => number, observe?: (spec: FeatureSpec) => DatasetObserver,
 ): Promise<Prepared> {
   const source = openSource(o.data, io.dataTarget);
-  const profile = await profileCsv(source, o.target);
+  if (o.timeColumn !== undefined && (o.test || o.testRows)) throw new JobError("--time-column chooses the test rows by time: leave out --test and --test-rows");
+  if (o.timeColumn === o.target) throw new JobError(`--time-column "${o.timeColumn}" is the target; choose the column that says when each row happened`);
+  let profile: DataProfile;
+  try {
+    profile = await profileCsv(source, o.target, o.timeColumn === undefined ? {} : { timeColumn: o.timeColumn });
+  } catch (e) {
+    throw e instanceof TimeError ? new JobError(e.message) : e;
+  }
   io.log(`read ${profile.source}: ${profile.rows} rows, ${profile.header.length} columns, sha256 ${profile.sha256.slice(0, 12)}…`);
+  const { task, reason } = inferTask(profile, o.target, o.task);
+  io.log(`task: ${task} (${reason})`);
+  if (task === "regression") {
+    if (o.positiveGiven) throw new JobError(`--positive names a class label, but "${o.target}" is a regression target (${reason}); leave out --positive, or add --task classification`);
+    checkRegressionTarget(profile, o.target);
+  }
   const overrides = o.spec ? loadOverrides(o.spec) : undefined;
   const inferred = inferSpec(profile, {
-    target: o.target, positive: o.positive, categorical: o.categorical, ignore: o.ignore,
+    target: o.target, positive: o.positive, task, categorical: o.categorical,
+    ignore: o.timeColumn === undefined || o.ignore.includes(o.timeColumn) ? o.ignore : [...o.ignore, o.timeColumn],
     maxCategories: 50, numericShare: 0.9, keepIdLike: o.keepIdLike ?? false, ...(overrides ? { overrides } : {}),
   });
   const { ignored, warnings } = inferred;
   const spec = o.strictRanges ? withObservedRanges(inferred.spec, profile) : inferred.spec;
-  io.log(`feature spec (target "${spec.target}", positive "${spec.positive}"):`);
+  io.log(`feature spec (target "${spec.target}"${spec.positive === undefined ? ", a number" : `, positive "${spec.positive}"`}):`);
   for (const f of spec.features) {
     const col = profile.columns.find((c) => c.name === f.name);
     const range = f.type === "numeric" ? `observed ${col?.min}..${col?.max}` : `values ${f.values.join("|")}`;
@@ -146,19 +189,25 @@ export async function prepareData(
   }
   if (ignored.length) io.log(`  ignored: ${ignored.join(", ")}`);
   for (const w of warnings) io.log(`warning: ${w}`);
-  if (dryRun) return { spec, profile, ignored, warnings, validationShare: o.validationShare };
+  if (dryRun) return { spec, profile, task, ignored, warnings, validationShare: o.validationShare };
 
-  // Label codes → classes; rows with bad shape or label are excluded (and counted later).
-  const positiveIndex = profile.labels.findIndex((l) => l.value === spec.positive);
-  const classOf = profile.rowLabels.map((l) => (l < 0 ? -1 : l === positiveIndex ? 1 : 0));
+  // Label codes → classes (a regression's rows: one class); rows with bad shape or label are excluded (and counted later).
+  const classOf = usableRows(profile, spec, task);
   const fixedTest = o.testRows ? await loadTestRows(o.testRows) : undefined;
   const fractions = (validation: number) => ({ validation, test: o.test ? 0 : o.testShare });
   let validationShare = o.validationShare;
-  let split = stratifiedSplit(classOf, fractions(validationShare), o.seed, fixedTest);
-  if (validationFor) {
+  let split: Uint8Array;
+  let periods: Periods | undefined;
+  if (o.timeColumn !== undefined) {
+    const timed = outOfTime(profile, classOf, o.timeColumn, o.testFrom, fractions(validationShare));
+    split = timed.split;
+    periods = timed.periods;
+    io.log(`split: ${describePeriods(periods)}`);
+  } else split = stratifiedSplit(classOf, fractions(validationShare), o.seed, fixedTest);
+  if (validationFor && !periods) {
     // The test rows do not depend on the validation share (each class is shuffled once, test cut first).
     const nonTest = split.reduce((n, part, i) => n + (part !== TEST && (classOf[i] as number) >= 0 ? 1 : 0), 0);
-    const chosen = validationFor(nonTest);
+    const chosen = validationFor(nonTest, task);
     if (chosen !== validationShare) split = stratifiedSplit(classOf, fractions(chosen), o.seed, fixedTest);
     validationShare = chosen;
   }
@@ -177,12 +226,36 @@ export async function prepareData(
     if (data.skipped.count > o.maxSkipped * (used + data.skipped.count)) {
       throw new JobError(`${data.skipped.count} of ${used + data.skipped.count} rows were skipped, more than --max-skipped ${o.maxSkipped}; fix the data or raise the limit`);
     }
-    requireBothClasses(data.train, "training", spec);
-    if (validationShare > 0) requireBothClasses(data.validation, "validation", spec);
-    requireBothClasses(data.test, "test", spec);
+    if (task === "classification") {
+      requireBothClasses(data.train, "training", spec);
+      if (validationShare > 0) requireBothClasses(data.validation, "validation", spec);
+      requireBothClasses(data.test, "test", spec);
+    } else {
+      requireRows(data.train, "training");
+      if (validationShare > 0) requireRows(data.validation, "validation");
+      requireRows(data.test, "test");
+    }
   } catch (e) {
     data.dispose();
     throw e;
   }
-  return { spec, profile, ignored, warnings, validationShare, data };
+  return { spec, profile, task, ignored, warnings, validationShare, data, ...(periods ? { periods } : {}) };
+}
+
+/** The out-of-time split of the profiled rows, and its periods; errors say which flag to change. */
+function outOfTime(profile: DataProfile, usable: Int8Array, column: string, testFrom: string | undefined, fractions: { validation: number; test: number }): { split: Uint8Array; periods: Periods } {
+  const times = profile.times as Float64Array;
+  const kind = profile.timeKind ?? "number";
+  let from: number | undefined;
+  if (testFrom !== undefined) {
+    from = parseTimeValue(kind, testFrom);
+    if (from === undefined) throw new JobError(`--test-from "${testFrom}": expected ${kind === "date" ? "a date like 2020-01-31" : "a number"}, as column "${column}" holds ${kind === "date" ? "dates" : "numbers"}`);
+  }
+  try {
+    const { split, testStart } = timeSplit(times, usable, fractions, from);
+    return { split, periods: periodsOf(times, split, column, kind, testStart) };
+  } catch (e) {
+    if (e instanceof SplitError) throw new JobError(`--time-column ${column}${testFrom === undefined ? "" : ` --test-from ${testFrom}`}: ${e.message}`);
+    throw e;
+  }
 }

@@ -4,6 +4,7 @@
  * memory: one byte per row plus small per-column summaries.
  */
 import { readCsv, type CsvSource } from "./csv.ts";
+import { TimeReader, type TimeKind } from "./time.ts";
 
 /** Distinct values tracked per column; past this a column cannot be categorical. */
 const MAX_TRACKED = 1000;
@@ -48,6 +49,14 @@ export interface DataProfile {
   rowLabels: Int8Array;
   badShape: { count: number; lines: number[] };
   missingTarget: number;
+  /** With a time column: each row's time (NaN for a row of the wrong shape), and whether the column holds numbers or dates. */
+  times?: Float64Array;
+  timeKind?: TimeKind;
+}
+
+export interface ProfileOptions {
+  /** Read this column as time (an out-of-time split), refusing cells that are not one with their line. */
+  timeColumn?: string;
 }
 
 export function parseNumber(cell: string): number | undefined {
@@ -56,10 +65,11 @@ export function parseNumber(cell: string): number | undefined {
   return Number.isFinite(x) ? x : undefined;
 }
 
-export async function profileCsv(source: CsvSource, target: string): Promise<DataProfile> {
+export async function profileCsv(source: CsvSource, target: string, options: ProfileOptions = {}): Promise<DataProfile> {
   let columns: ColumnProfile[] = [];
   let targetIndex = -1;
   let rowLabels = new Int8Array(1024);
+  const time = options.timeColumn === undefined ? undefined : { reader: new TimeReader(options.timeColumn, source.label), index: -1, values: new Float64Array(1024) };
   const labels: { value: string; count: number }[] = [];
   const badShape = { count: 0, lines: [] as number[] };
   let rows = 0;
@@ -74,19 +84,26 @@ export async function profileCsv(source: CsvSource, target: string): Promise<Dat
           throw new Error(`${source.label}: target column "${target}" not found; columns are: ${header.join(", ")} (use --target)`);
         }
         columns = header.map((name) => ({ name, present: 0, missing: 0, numeric: 0, min: Infinity, max: -Infinity, values: new Map(), overflow: false, increasing: true, last: -Infinity }));
+        if (time) {
+          time.index = header.indexOf(options.timeColumn as string);
+          if (time.index < 0) throw new Error(`${source.label}: time column "${options.timeColumn}" (--time-column) not found; columns are: ${header.join(", ")}`);
+        }
       }
       if (rows === rowLabels.length) {
         const grown = new Int8Array(rows * 2);
         grown.set(rowLabels);
         rowLabels = grown;
+        if (time) { const t = new Float64Array(rows * 2); t.set(time.values); time.values = t; }
       }
       const i = rows++;
       if (rec.fields.length !== header.length) {
         badShape.count++;
         if (badShape.lines.length < 5) badShape.lines.push(rec.line);
         rowLabels[i] = LABEL_BAD_SHAPE;
+        if (time) time.values[i] = NaN;
         return;
       }
+      if (time) time.values[i] = time.reader.read(rec.fields[time.index] as string, rec.line);
       rec.fields.forEach((cell, c) => {
         const col = columns[c] as ColumnProfile;
         if (cell === "") { col.missing++; return; }
@@ -126,5 +143,6 @@ export async function profileCsv(source: CsvSource, target: string): Promise<Dat
   return {
     source: source.label, header: result.header, sha256: result.sha256 ?? "", bytes: result.bytes, rows,
     columns, targetIndex, labels, rowLabels: rowLabels.slice(0, rows), badShape, missingTarget,
+    ...(time ? { times: time.values.slice(0, rows), ...(time.reader.kind ? { timeKind: time.reader.kind } : {}) } : {}),
   };
 }

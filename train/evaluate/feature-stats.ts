@@ -97,8 +97,11 @@ export type SplitName = (typeof SPLITS)[number];
 
 /** Counts per bin for one split; index `binCount` is the missing slot. */
 export interface SplitCounts {
+  /** Rows per bin by outcome; a regression's rows all count as `good`. */
   good: number[];
   bad: number[];
+  /** Regression: the sum of the target's values per bin (its mean per bin is sum / good). */
+  sum?: number[];
   /** Values below / above the preprocessing's clip bounds (numeric features). */
   clippedLow: number;
   clippedHigh: number;
@@ -129,12 +132,14 @@ export class FeatureTally {
     });
   }
 
-  add(row: Row, label: 0 | 1, split: SplitName): void {
+  /** A classified row (`label` 1 = bad), or with `target` a regression's row (counted as good, its target summed per bin). */
+  add(row: Row, label: number, split: SplitName, target?: number): void {
     this.features.forEach((f, i) => {
       const v = row[f.binning.feature];
       const c = f.splits[split];
       const bin = v === null || v === undefined || v === "" ? binCount(f.binning) : binOf(f.binning, v);
       (label === 1 ? c.bad : c.good)[bin]!++;
+      if (target !== undefined) (c.sum ??= new Array<number>(c.good.length).fill(0))[bin]! += target;
       if (typeof v === "number") {
         if (v < c.min) c.min = v;
         if (v > c.max) c.max = v;

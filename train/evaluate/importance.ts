@@ -1,8 +1,9 @@
 /**
  * Model-wide explanations computed with the edge's own scoring code
  * (shared/predict.ts): global importance as the mean |reason impact| over a
- * set of applicants, and partial dependence (the average probability when one
- * feature is set to each value of a grid, everything else as observed).
+ * set of applicants, and partial dependence (the average answer when one
+ * feature is set to each value of a grid, everything else as observed). The
+ * answer is a classifier's probability or a regression's value, in its units.
  */
 import type { Row } from "../../shared/preprocess.ts";
 import { scoreRows, scoreWithImpacts } from "../../shared/predict.ts";
@@ -41,11 +42,11 @@ export function globalImportance(scorer: Scorer, rows: Row[]): Importance[] {
 
 export interface DependencePoint {
   value: number | string;
-  /** Mean probability over the rows with the feature set to `value`. */
-  meanProbability: number;
+  /** Mean answer (a classifier's probability, a regression's value) over the rows with the feature set to `value`. */
+  mean: number;
 }
 
-/** Partial dependence of the probability on `feature` at each grid value, over `rows`. */
+/** Partial dependence of the answer (probability or value) on `feature` at each grid value, over `rows`. */
 export function partialDependence(scorer: Scorer, rows: Row[], feature: string, grid: (number | string)[]): DependencePoint[] {
   if (rows.length === 0) throw new Error("partialDependence: no rows");
   if (!scorer.manifest.spec.features.some((f) => f.name === feature)) throw new Error(`partialDependence: the model has no feature "${feature}"`);
@@ -53,7 +54,7 @@ export function partialDependence(scorer: Scorer, rows: Row[], feature: string, 
     const p = scoreRows(scorer, rows.map((r) => ({ ...r, [feature]: value })));
     let sum = 0;
     for (const x of p) sum += x;
-    return { value, meanProbability: sum / p.length };
+    return { value, mean: sum / p.length };
   });
 }
 

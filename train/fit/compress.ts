@@ -1,7 +1,8 @@
 /**
  * Making a trained network smaller, measured: structured pruning with
- * fine-tuning, then weight quantization. Each step reports test AUC before and
- * after (a measurement for the card; nothing is chosen by it) and the sizes.
+ * fine-tuning, then weight quantization. Each step reports the test metric
+ * (a classifier's AUC, a regression's R²) before and after (a measurement for
+ * the card; nothing is chosen by it) and the sizes.
  * The network returned is exactly what the edge will load: after
  * quantization it is rebuilt from the stored bytes, so the training side
  * scores with the dequantized weights, as the edge does.
@@ -12,7 +13,7 @@ import type { Matrix } from "../data/dataset.ts";
 import { rocAuc } from "../evaluate/metrics.ts";
 import { serializeModel, type ModelFiles } from "../store/package.ts";
 import type { WeightDtype } from "../store/quantize.ts";
-import { hiddenSizes } from "./architecture.ts";
+import { binaryHead, hiddenSizes, type Head } from "./architecture.ts";
 import { predictProba, trainModel, type EpochLog } from "./loop.ts";
 import type { TrainOptions } from "./options.ts";
 import { pruneUnits } from "./prune.ts";
@@ -37,6 +38,8 @@ export interface CompressInput {
   quantize?: WeightDtype;
   onEpoch?: (log: EpochLog) => void;
   log: (line: string) => void;
+  /** The network's head (default: binary classification); pruning rebuilds and fine-tunes with it. */
+  head?: Head;
 }
 
 export interface Compressed {
@@ -49,26 +52,34 @@ export interface Compressed {
 
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
 
+/** The test metric compression reports: a classifier's AUC, a regression's R² (its smearing fitted on the same rows). */
+function testMetric(head: Head, test: Matrix): { name: string; key: "testAuc" | "testR2"; of: (m: tfl.LayersModel) => number } {
+  if (head.spec.kind === "binary") return { name: "AUC", key: "testAuc", of: (m) => rocAuc(test.y, predictProba(m, test)) };
+  return { name: "R²", key: "testR2", of: (m) => head.score(test.y, predictProba(m, test)).r2 ?? NaN };
+}
+
 export async function compress(c: CompressInput): Promise<Compressed> {
   let model = c.model;
+  const head = c.head ?? binaryHead;
+  const metric = testMetric(head, c.test);
   const report: Record<string, unknown> = {};
-  if (c.prune && hiddenSizes(model).length === 0) c.log("--prune: a logistic regression has no hidden units to remove; nothing pruned");
+  if (c.prune && hiddenSizes(model).length === 0) c.log(`--prune: a ${head.spec.kind === "binary" ? "logistic" : "linear"} regression has no hidden units to remove; nothing pruned`);
   else if (c.prune) {
     const hiddenBefore = hiddenSizes(model);
-    const aucBefore = rocAuc(c.test.y, predictProba(model, c.test));
-    const cut = pruneUnits(model, c.prune.sparsity, c.options);
-    const aucCut = rocAuc(c.test.y, predictProba(cut.model, c.test));
+    const before = metric.of(model);
+    const cut = pruneUnits(model, c.prune.sparsity, c.options, head);
+    const afterCut = metric.of(cut.model);
     const epochs = c.prune.fineTuneEpochs ?? Math.max(2, Math.round(c.options.epochs / 4));
-    const fine = await trainModel(c.train, c.validation, { ...c.options, hidden: cut.hidden, epochs }, c.onEpoch, cut.model);
+    const fine = await trainModel(c.train, c.validation, { ...c.options, hidden: cut.hidden, epochs }, c.onEpoch, cut.model, head);
     cut.model.dispose();
     model.dispose();
     model = fine.model;
-    const aucAfter = rocAuc(c.test.y, predictProba(model, c.test));
-    c.log(`pruned hidden units ${hiddenBefore.join(",")} → ${cut.hidden.join(",")}: test AUC ${aucBefore.toFixed(4)} before, ${aucCut.toFixed(4)} right after the cut, ${aucAfter.toFixed(4)} after ${fine.history.length} fine-tuning epochs`);
+    const after = metric.of(model);
+    c.log(`pruned hidden units ${hiddenBefore.join(",")} → ${cut.hidden.join(",")}: test ${metric.name} ${before.toFixed(4)} before, ${afterCut.toFixed(4)} right after the cut, ${after.toFixed(4)} after ${fine.history.length} fine-tuning epochs`);
     report.prune = {
       sparsity: c.prune.sparsity, structured: true, hiddenBefore, hiddenAfter: cut.hidden,
       fineTuneEpochs: { allowed: epochs, run: fine.history.length, best: fine.bestEpoch },
-      testAuc: { before: round(aucBefore), afterCut: round(aucCut), afterFineTuning: round(aucAfter) },
+      [metric.key]: { before: round(before), afterCut: round(afterCut), afterFineTuning: round(after) },
     };
   }
   const hidden = hiddenSizes(model);
@@ -77,14 +88,14 @@ export async function compress(c: CompressInput): Promise<Compressed> {
   const float = await serializeModel(model);
   const files = await serializeModel(model, c.quantize);
   const served = await networkFromFiles(files.modelJson, files.weights);
-  const aucFloat = rocAuc(c.test.y, predictProba(model, c.test));
-  const aucQuantized = rocAuc(c.test.y, predictProba(served, c.test));
+  const floatScore = metric.of(model);
+  const quantizedScore = metric.of(served);
   model.dispose();
   const ratio = float.weights.byteLength / files.weights.byteLength;
-  c.log(`quantized weights to ${c.quantize}: weights.bin ${float.weights.byteLength} → ${files.weights.byteLength} bytes (${ratio.toFixed(2)}× smaller); test AUC ${aucFloat.toFixed(4)} → ${aucQuantized.toFixed(4)}`);
+  c.log(`quantized weights to ${c.quantize}: weights.bin ${float.weights.byteLength} → ${files.weights.byteLength} bytes (${ratio.toFixed(2)}× smaller); test ${metric.name} ${floatScore.toFixed(4)} → ${quantizedScore.toFixed(4)}`);
   report.quantization = {
     dtype: c.quantize, weightsBytes: { float32: float.weights.byteLength, quantized: files.weights.byteLength },
-    testAuc: { float32: round(aucFloat), quantized: round(aucQuantized) },
+    [metric.key]: { float32: round(floatScore), quantized: round(quantizedScore) },
   };
   return { model: served, files, hidden, report };
 }

@@ -8,7 +8,6 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { seededRandom, type Random } from "../../shared/random.ts";
 import { pickRows, readRows, type Matrix } from "../data/matrix.ts";
-import { logLoss, rocAuc } from "../evaluate/metrics.ts";
 import { binaryHead, buildModel, type Head } from "./architecture.ts";
 import { BatchFeeder, type Batch } from "./batches.ts";
 import { makeOptimizer } from "./optimizer.ts";
@@ -20,9 +19,14 @@ export interface EpochLog {
   loss: number;
   /** Absent when there is no validation split (a fixed-epoch refit on every training row). */
   valLoss?: number;
+  /** Classification: validation AUC. */
   valAuc?: number;
   /** AUC on up to {@link TRAIN_AUC_ROWS} training rows (evenly spaced), for the report's train-vs-validation curve. */
   trainAuc?: number;
+  /** Regression: R² and RMSE on the validation rows, and R² on the training sample (the target's own scale). */
+  valR2?: number;
+  valRmse?: number;
+  trainR2?: number;
   seconds: number;
 }
 
@@ -38,6 +42,7 @@ export interface Trained {
 export interface Session {
   readonly model: tfl.LayersModel;
   readonly options: TrainOptions;
+  readonly head: Head;
   readonly history: EpochLog[];
   epoch: number;
   stoppedEarly: boolean;
@@ -75,15 +80,6 @@ function everyKth(m: Matrix, max: number): Matrix {
   return pickRows(m, Int32Array.from({ length: k }, (_, i) => Math.floor((i * m.n) / k)));
 }
 
-/** AUC of the model on `m`, NaN when the rows hold one class only. */
-function aucOrNaN(model: tfl.LayersModel, m: Matrix): number {
-  try {
-    return rocAuc(m.y, predictProba(model, m));
-  } catch {
-    return NaN;
-  }
-}
-
 /** The forward pass used for training: each layer in turn, dropout after every hidden one. */
 function trainingForward(model: tfl.LayersModel, xs: tf.Tensor, dropout: number, random: Random): tf.Tensor {
   let h = xs;
@@ -95,8 +91,9 @@ function trainingForward(model: tfl.LayersModel, xs: tf.Tensor, dropout: number,
 }
 
 /** Class weights n / (2 · n_class) for "balanced", else none. */
-function classWeights(y: Float32Array, mode: TrainOptions["classWeight"]): { pos: number; neg: number } | undefined {
+function classWeights(y: Float32Array, mode: TrainOptions["classWeight"], head: Head): { pos: number; neg: number } | undefined {
   if (mode !== "balanced") return undefined;
+  if (head.spec.kind !== "binary") throw new Error("class weights (balanced) apply to classification; a regression target has no classes");
   const pos = y.reduce((s, v) => s + v, 0);
   return { pos: y.length / (2 * Math.max(1, pos)), neg: y.length / (2 * Math.max(1, y.length - pos)) };
 }
@@ -113,11 +110,18 @@ export function startSession(train: Matrix, validation: Matrix | undefined, o: T
   const feeder = new BatchFeeder(train, o.batchSize, random);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const kernels = model.trainableWeights.filter((w) => w.originalName.endsWith("/kernel")).map((w) => w.read());
-  const cw = classWeights(train.y, o.classWeight);
+  const cw = classWeights(train.y, o.classWeight, head);
+  const encode = head.encode;
+  const labels = encode ? new Float32Array(o.batchSize) : undefined;
   const step = (b: { x: Float32Array; y: Float32Array; n: number }): number => {
+    let y = b.y;
+    if (encode && labels) {
+      for (let i = 0; i < b.n; i++) labels[i] = encode(b.y[i]!);
+      y = labels.subarray(0, b.n);
+    }
     const cost = tf.tidy((): tf.Scalar => {
       const xs = tf.tensor2d(b.x, [b.n, train.width]);
-      const ys = tf.tensor2d(b.y, [b.n, 1]);
+      const ys = tf.tensor2d(y, [b.n, 1]);
       const weights = cw ? tf.add(tf.mul(ys, cw.pos - cw.neg), cw.neg) : undefined;
       const c = optimizer.minimize(() => {
         const loss = head.lossFn(ys, trainingForward(model, xs, o.dropout, random), weights);
@@ -130,7 +134,7 @@ export function startSession(train: Matrix, validation: Matrix | undefined, o: T
     cost.dispose();
     return value;
   };
-  return { model, options: o, history: [], epoch: 0, stoppedEarly: false, step, feeder, optimizer, ...(validation ? { validation } : {}) };
+  return { model, options: o, head, history: [], epoch: 0, stoppedEarly: false, step, feeder, optimizer, ...(validation ? { validation } : {}) };
 }
 
 type Progress = "done" | "paused" | "cancelled";
@@ -166,11 +170,16 @@ function endEpoch(s: Session, loss: number, started: number, onEpoch?: (log: Epo
   s.epoch = epoch;
   const log: EpochLog = { epoch, loss, seconds: 0 };
   if (s.validation) {
-    const p = predictProba(s.model, s.validation);
-    log.valLoss = logLoss(s.validation.y, p);
-    log.valAuc = rocAuc(s.validation.y, p);
+    const v = s.head.score(s.validation.y, predictProba(s.model, s.validation));
+    log.valLoss = v.loss;
+    if (v.auc !== undefined) log.valAuc = v.auc;
+    if (v.r2 !== undefined) { log.valR2 = v.r2; log.valRmse = v.rmse ?? NaN; }
   }
-  if (s.trainSample) log.trainAuc = aucOrNaN(s.model, s.trainSample);
+  if (s.trainSample) {
+    const t = s.head.score(s.trainSample.y, predictProba(s.model, s.trainSample));
+    if (t.auc !== undefined) log.trainAuc = t.auc;
+    if (t.r2 !== undefined) log.trainR2 = t.r2;
+  }
   log.seconds = (performance.now() - started) / 1000;
   s.history.push(log);
   onEpoch?.(log);
@@ -218,9 +227,9 @@ export function dispose(s: Session, withModel = true): void {
   if (withModel) s.model.dispose();
 }
 
-export async function trainModel(train: Matrix, validation: Matrix | undefined, o: TrainOptions, onEpoch?: (log: EpochLog) => void, from?: tfl.LayersModel): Promise<Trained> {
+export async function trainModel(train: Matrix, validation: Matrix | undefined, o: TrainOptions, onEpoch?: (log: EpochLog) => void, from?: tfl.LayersModel, head: Head = binaryHead): Promise<Trained> {
   if (!validation && o.patience > 0) throw new Error("early stopping (patience > 0) needs a validation split");
-  const s = startSession(train, validation, o, from);
+  const s = startSession(train, validation, o, from, head);
   s.trainSample = everyKth(train, TRAIN_AUC_ROWS);
   try {
     while (run(s, o.epochs, onEpoch, undefined, performance.now() + SLICE_MS) === "paused") await yieldToEventLoop();

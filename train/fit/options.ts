@@ -72,9 +72,9 @@ export const OPTION_RULES: { [K in SearchableOption]: { ok: (v: unknown) => bool
   classWeight: { ok: (v) => (CLASS_WEIGHTS as readonly unknown[]).includes(v), text: `one of ${CLASS_WEIGHTS.join(", ")}` },
 };
 
-/** "64,32 relu adam lr 0.001", the short form logs and the leaderboard use. */
-export function describeOptions(o: TrainOptions): string {
-  const net = o.hidden.length === 0 ? "logistic" : `${o.hidden.join(",")} ${o.activation}`;
+/** "64,32 relu adam lr 0.001", the short form logs and the leaderboard use (`regression`: no hidden layer reads "linear"). */
+export function describeOptions(o: TrainOptions, regression = false): string {
+  const net = o.hidden.length === 0 ? (regression ? "linear" : "logistic") : `${o.hidden.join(",")} ${o.activation}`;
   const opt = `${o.optimizer}${o.optimizer !== "adam" && o.momentum > 0 ? ` m${o.momentum}` : ""} lr ${fmtNum(o.learningRate)}`;
   const reg = [o.l2 > 0 ? `l2 ${fmtNum(o.l2)}` : "", o.hidden.length > 0 && o.dropout > 0 ? `dropout ${o.dropout}` : "", o.classWeight === "balanced" ? "balanced" : ""].filter(Boolean);
   return [net, opt, `batch ${o.batchSize}`, ...reg].join(" · ");

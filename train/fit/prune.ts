@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { buildModel } from "./architecture.ts";
+import { binaryHead, buildModel, type Head } from "./architecture.ts";
 import type { ModelOptions } from "./options.ts";
 
 interface Dense { w: Float32Array; b: Float32Array; inputs: number; units: number }
@@ -50,11 +50,11 @@ export function unitsToKeep(model: tfl.LayersModel, sparsity: number): number[][
  * fine-tuning it computes what the original computes with the other units'
  * outputs removed. The original is left untouched.
  */
-export function pruneUnits(model: tfl.LayersModel, sparsity: number, o: ModelOptions & { seed: number }): { model: tfl.LayersModel; hidden: number[] } {
+export function pruneUnits(model: tfl.LayersModel, sparsity: number, o: ModelOptions & { seed: number }, head: Head = binaryHead): { model: tfl.LayersModel; hidden: number[] } {
   const layers = denseOf(model);
   const keep = unitsToKeep(model, sparsity);
   const hidden = keep.map((k) => k.length);
-  const pruned = buildModel(layers[0]?.inputs ?? 0, { ...o, hidden });
+  const pruned = buildModel(layers[0]?.inputs ?? 0, { ...o, hidden }, head);
   const tensors: tf.Tensor[] = [];
   let rows = Array.from({ length: layers[0]?.inputs ?? 0 }, (_, i) => i);
   layers.forEach((layer, l) => {

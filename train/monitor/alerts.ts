@@ -2,7 +2,9 @@
  * From numbers to what a scheduler does: each check against its limit, a
  * status (stable / warn / alert) and the exit code. Alerts (exit 3) are the
  * documented contract: score PSI or any feature's PSI at or above
- * `psiAlert`, or a labelled AUC below the card's by more than `maxAucDrop`.
+ * `psiAlert`, a classifier's labelled AUC below the card's by more than
+ * `maxAucDrop`, or a regression's labelled RMSE above the card's by more than
+ * `maxRmseIncrease` (a share of it).
  * Warnings (exit 0, listed) are what deserves a look but should not retrain
  * anything by itself.
  */
@@ -16,9 +18,19 @@ export interface Limits {
   psiAlert: number;
   /** With labels: an AUC below the card's test AUC by more than this is an alert. */
   maxAucDrop?: number;
+  /** With labels, a regression: an RMSE above the card's test RMSE by more than this share of it is an alert. */
+  maxRmseIncrease?: number;
 }
 
-export type Check = "feature_psi" | "score_psi" | "auc_drop" | "expected_auc_drop" | "decision_psi" | "edge_refuses";
+export type Check = "feature_psi" | "score_psi" | "auc_drop" | "expected_auc_drop" | "decision_psi" | "edge_refuses" | "rmse_increase" | "interval_coverage";
+
+/**
+ * How far a labelled coverage may stray from the nominal level before it is
+ * worth a warning: 3 points, or three binomial standard errors on few rows.
+ */
+export function coverageTolerance(level: number, rows: number): number {
+  return Math.max(0.03, 3 * Math.sqrt((level * (1 - level)) / Math.max(1, rows)));
+}
 
 export interface Finding {
   level: "alert" | "warn";
@@ -57,6 +69,13 @@ export function judge(drift: Drift, perf: Performance, limits: Limits): { status
   const l = perf.labelled;
   if (limits.maxAucDrop !== undefined && l?.auc != null && l.reference && l.auc < l.reference.auc - limits.maxAucDrop) {
     findings.push({ level: "alert", check: "auc_drop", value: l.auc - l.reference.auc, limit: -limits.maxAucDrop, message: `AUC ${f3(l.auc)} on ${l.rows} labelled rows is ${f3(l.reference.auc - l.auc)} below the card's test AUC ${f3(l.reference.auc)} (--max-auc-drop ${limits.maxAucDrop})` });
+  }
+  const g = perf.regression;
+  if (g && limits.maxRmseIncrease !== undefined && g.rmseChange !== null && g.rmseChange > limits.maxRmseIncrease) {
+    findings.push({ level: "alert", check: "rmse_increase", value: g.rmseChange, limit: limits.maxRmseIncrease, message: `RMSE ${g.rmse.toPrecision(4)} on ${g.rows} labelled rows is ${pct(g.rmseChange)} above the card's test RMSE ${g.reference!.rmse.toPrecision(4)} (--max-rmse-increase ${limits.maxRmseIncrease})` });
+  }
+  if (g && Math.abs(g.coverage - g.level) > coverageTolerance(g.level, g.rows)) {
+    findings.push({ level: "warn", check: "interval_coverage", value: g.coverage, limit: g.level, message: `the ${pct(g.level)} prediction intervals held for ${pct(g.coverage)} of ${g.rows} labelled rows (more than ${pct(coverageTolerance(g.level, g.rows))} from nominal): the errors changed since calibration` });
   }
   const e = perf.estimated;
   const then = e?.reference.expectedAuc ?? e?.reference.auc;

@@ -3,8 +3,9 @@
  * (fixed memory: counts per bin, a bounded list of unseen categories) and then
  * summarised by pure functions:
  *
- * - score: PSI of the probabilities on the reference's score deciles;
- * - decisions: approve / refer / decline shares now and then;
+ * - score: PSI of the model's answers (a classifier's probabilities, a
+ *   regression's predicted values) on the reference's deciles of them;
+ * - decisions (classifiers): approve / refer / decline shares now and then;
  * - per feature: PSI (characteristic stability) on the reference bins, share
  *   of values outside the training range, categories the spec does not list,
  *   change in the missing share.
@@ -43,7 +44,8 @@ export class DriftTally {
   private readonly scoreBins;
   private readonly accept;
 
-  constructor(readonly ref: MonitorReference, private readonly thresholds: Thresholds, spec: Parameters<typeof acceptPath>[0]) {
+  /** `thresholds`: a classifier's (decisions are tallied); undefined for a regression. */
+  constructor(readonly ref: MonitorReference, private readonly thresholds: Thresholds | undefined, spec: Parameters<typeof acceptPath>[0]) {
     this.features = ref.features.map((f) => ({
       ref: f, present: 0, missing: 0, below: 0, above: 0, unseen: new Map(), unseenRows: 0,
       ...(f.binning ? { counts: new Array<number>(binCount(f.binning) + 1).fill(0) } : {}),
@@ -78,10 +80,10 @@ export class DriftTally {
     }
   }
 
-  /** The model's probability for a row added with `addRow`. */
+  /** The model's answer (probability or value) for a row added with `addRow`. */
   addScore(p: number): void {
     if (this.scoreBins) this.scoreCounts![binOf(this.scoreBins, p)]!++;
-    this.decisions[decide(p, this.thresholds)]++;
+    if (this.thresholds) this.decisions[decide(p, this.thresholds)]++;
   }
 
   summary(): Drift {
@@ -159,10 +161,13 @@ export interface Drift {
 
 const pctLabel = (x: number) => `${(x * 100).toFixed(1)}%`;
 
-/** Labels of score bins from their cuts: "≤ 2.1%", "2.1–4.3%", …, "> 75.1%". */
-export function scoreBinLabels(cuts: number[]): string[] {
-  if (cuts.length === 0) return ["all scores"];
-  return [`≤ ${pctLabel(cuts[0]!)}`, ...cuts.slice(1).map((c, i) => `${pctLabel(cuts[i]!)}–${pctLabel(c)}`), `> ${pctLabel(cuts[cuts.length - 1]!)}`];
+const valueLabel = (x: number) => String(Number(x.toPrecision(4)));
+
+/** Labels of score bins from their cuts: "≤ 2.1%", "2.1–4.3%", …, "> 75.1%" (a regression's values: "≤ 312.5", …). */
+export function scoreBinLabels(cuts: number[], values = false): string[] {
+  if (cuts.length === 0) return [values ? "all values" : "all scores"];
+  const l = values ? valueLabel : pctLabel;
+  return [`≤ ${l(cuts[0]!)}`, ...cuts.slice(1).map((c, i) => `${l(cuts[i]!)}–${l(c)}`), `> ${l(cuts[cuts.length - 1]!)}`];
 }
 
 function shifts(labels: string[], reference: number[], current: number[]): BinShift[] {
@@ -195,8 +200,13 @@ function featureDrift(ref: FeatureReference, c: DriftCounts["features"][number],
 export function summarizeDrift(ref: MonitorReference, c: DriftCounts): Drift {
   let score: ScoreDrift | null = null;
   if (ref.score && c.scoreCounts && c.rows > 0) {
-    score = { psi: psiFromCounts(ref.score.shares, c.scoreCounts), bins: shifts(scoreBinLabels(ref.score.cuts), ref.score.shares, c.scoreCounts), referenceMeasured: ref.score.sharesMeasured };
+    score = { psi: psiFromCounts(ref.score.shares, c.scoreCounts), bins: shifts(scoreBinLabels(ref.score.cuts, ref.task === "regression"), ref.score.shares, c.scoreCounts), referenceMeasured: ref.score.sharesMeasured };
   }
+  const features = ref.features.map((f, i) => featureDrift(f, c.features[i]!, c.rows));
+  features.sort((a, b) => (b.psi ?? -1) - (a.psi ?? -1));
+  const refused = { rows: c.refused, share: c.rows ? c.refused / c.rows : 0 };
+  // A regression has no decisions.
+  if (ref.task === "regression") return { rows: c.rows, refused, score, decisions: { shares: [], psi: null }, features };
   const refDecisions = ref.decisions ? DECISIONS.map((d) => ref.decisions![d]) : undefined;
   const refTotal = refDecisions?.reduce((s, x) => s + x, 0) ?? 0;
   const shares: DecisionDrift[] = DECISIONS.map((d, i) => {
@@ -205,7 +215,5 @@ export function summarizeDrift(ref: MonitorReference, c: DriftCounts): Drift {
     return { decision: d, reference, current, change: reference === null ? null : current - reference };
   });
   const decisionPsi = refDecisions && refTotal && c.rows ? psiFromCounts(refDecisions, DECISIONS.map((d) => c.decisions[d])) : null;
-  const features = ref.features.map((f, i) => featureDrift(f, c.features[i]!, c.rows));
-  features.sort((a, b) => (b.psi ?? -1) - (a.psi ?? -1));
-  return { rows: c.rows, refused: { rows: c.refused, share: c.rows ? c.refused / c.rows : 0 }, score, decisions: { shares, psi: decisionPsi }, features };
+  return { rows: c.rows, refused, score, decisions: { shares, psi: decisionPsi }, features };
 }

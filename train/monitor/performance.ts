@@ -1,11 +1,15 @@
 /**
- * A classifier's performance on new applications: estimated from its
+ * Performance on new applications. A classifier's: estimated from its
  * probabilities (CBPE, cbpe.ts) for every row, and measured for the rows whose
- * outcome is known (`--target`), both beside the card's test numbers.
+ * outcome is known (`--target`). A regression's: measured on the labelled rows
+ * only (RMSE, MAE, R², median absolute error, interval coverage), as there is
+ * nothing to estimate errors from without them. Both beside the card's test
+ * numbers.
  */
 import { brier, calibration, evaluate, logLoss, type CalibrationBin } from "../evaluate/metrics.ts";
+import { median } from "../evaluate/regression.ts";
 import { expectedAuc, expectedBadRate } from "./cbpe.ts";
-import type { CalibrationRef, MonitorReference } from "./reference.ts";
+import type { CalibrationRef, MonitorReference, RegressionReferenceMetrics } from "./reference.ts";
 
 export const CBPE_CAVEAT = "sound only while the model is calibrated: CBPE reads performance from the probabilities, so a change in how features relate to outcomes (concept drift) does not show until labels arrive";
 
@@ -49,7 +53,10 @@ export interface Labelled {
 
 export interface Performance {
   estimated: Estimated | null;
+  /** A classifier's labelled metrics. */
   labelled: Labelled | null;
+  /** A regression's labelled metrics. */
+  regression?: RegressionLabelled | null;
   /** Why labelled performance is missing (no --target, no labelled rows). */
   labelledUnavailable?: string;
 }
@@ -120,5 +127,70 @@ export function labelled(ref: MonitorReference, labels: Float32Array, scores: Fl
     ...(labels.length < all.rows ? { sampledRows: labels.length } : {}),
     reference: m ? { auc: m.auc, gini: m.gini, ks: m.ks, brier: m.brier, logLoss: m.logLoss, badRate: m.positives / m.n, calibration: m.calibration } : null,
     aucChange: e && m ? e.auc - m.auc : null,
+  };
+}
+
+/** A regression's errors on the labelled rows, tallied as they stream past (exact for any number of rows). */
+export class RegressionTally {
+  rows = 0;
+  private sse = 0;
+  private sae = 0;
+  private se = 0;
+  private mean = 0;
+  private m2 = 0;
+  private covered = 0;
+
+  /** One labelled row: its actual value, the predicted value and the interval. */
+  add(actual: number, predicted: number, lo: number, hi: number): void {
+    const e = predicted - actual;
+    this.rows++;
+    this.sse += e * e;
+    this.sae += Math.abs(e);
+    this.se += e;
+    // Welford: the actual values' variance without the cancellation of Σy² − (Σy)²/n.
+    const d = actual - this.mean;
+    this.mean += d / this.rows;
+    this.m2 += d * (actual - this.mean);
+    if (actual >= lo && actual <= hi) this.covered++;
+  }
+
+  summary(): { rows: number; rmse: number; mae: number; r2: number | null; bias: number; meanActual: number; coverage: number } {
+    const n = this.rows;
+    return {
+      rows: n, rmse: Math.sqrt(this.sse / n), mae: this.sae / n, r2: n > 1 && this.m2 > 0 ? 1 - this.sse / this.m2 : null,
+      bias: this.se / n, meanActual: this.mean, coverage: this.covered / n,
+    };
+  }
+}
+
+export interface RegressionLabelled {
+  rows: number;
+  rmse: number;
+  mae: number;
+  /** Null for fewer than two rows or a constant actual value. */
+  r2: number | null;
+  /** From a uniform sample of the absolute errors when there are more rows than it keeps. */
+  medianAe: number;
+  bias: number;
+  meanActual: number;
+  /** Share of rows whose actual value fell in the prediction interval, and the interval's nominal level. */
+  coverage: number;
+  level: number;
+  sampledRows?: number;
+  /** The card's test metrics and coverage. */
+  reference: RegressionReferenceMetrics | null;
+  /** RMSE now relative to the card's: now / then − 1 (0.1 = 10 % worse). */
+  rmseChange: number | null;
+}
+
+/** A regression's labelled performance from the tally and the kept absolute errors, beside the card's. */
+export function regressionLabelled(ref: MonitorReference, t: RegressionTally, absErrors: Float32Array, level: number): RegressionLabelled {
+  const s = t.summary();
+  const r = ref.regression ?? null;
+  return {
+    ...s, medianAe: median(absErrors), level,
+    ...(absErrors.length < s.rows ? { sampledRows: absErrors.length } : {}),
+    reference: r,
+    rmseChange: r && r.rmse > 0 ? s.rmse / r.rmse - 1 : null,
   };
 }

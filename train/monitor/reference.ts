@@ -21,6 +21,7 @@ import type { Feature } from "../../shared/spec.ts";
 import { binCount, binOf, type FeatureBinning, type FeatureCounts } from "../evaluate/feature-stats.ts";
 import { scoreDeciles } from "../evaluate/metrics.ts";
 import { expectedAuc, expectedBadRate } from "./cbpe.ts";
+import { taskOf, type Task } from "./task.ts";
 
 export const DECISIONS: readonly Decision[] = ["approve", "refer", "decline"];
 
@@ -42,21 +43,28 @@ export function numericBinning(feature: string, edges: number[]): FeatureBinning
   return { feature, kind: "numeric", edges, categories: [], integer: false };
 }
 
-export function monitoringCard(scores: Float32Array, thresholds: Thresholds, counts: FeatureCounts[]): MonitoringCard {
+/** A regression's `card.monitoring`: what every task has (score bins, feature ranges); no decisions, no estimate from probabilities. */
+export type OutputReference = Pick<MonitoringCard, "split" | "score" | "ranges">;
+
+/** Score bins of the test split's answers (probabilities, or a regression's values) and the training ranges of the numeric features. */
+export function outputReference(scores: ArrayLike<number>, counts: FeatureCounts[]): OutputReference {
   const cuts = scoreDeciles(scores);
   const bins = numericBinning("score", cuts);
   const scoreCounts = new Array<number>(binCount(bins)).fill(0);
-  const decisions: Record<Decision, number> = { approve: 0, refer: 0, decline: 0 };
-  for (const p of scores) {
-    scoreCounts[binOf(bins, p)]!++;
-    decisions[decide(p, thresholds)]++;
-  }
+  for (let i = 0; i < scores.length; i++) scoreCounts[binOf(bins, scores[i]!)]!++;
   const ranges: MonitoringCard["ranges"] = {};
   for (const fc of counts) {
     const t = fc.splits.train;
     if (fc.binning.kind === "numeric" && Number.isFinite(t.min) && Number.isFinite(t.max)) ranges[fc.binning.feature] = { min: t.min, max: t.max };
   }
-  return { split: "test", score: { cuts, counts: scoreCounts }, decisions, estimate: { expectedAuc: expectedAuc(scores), expectedBadRate: expectedBadRate(scores) }, ranges };
+  return { split: "test", score: { cuts, counts: scoreCounts }, ranges };
+}
+
+export function monitoringCard(scores: Float32Array, thresholds: Thresholds, counts: FeatureCounts[]): MonitoringCard {
+  const decisions: Record<Decision, number> = { approve: 0, refer: 0, decline: 0 };
+  for (const p of scores) decisions[decide(p, thresholds)]++;
+  const { split, score, ranges } = outputReference(scores, counts);
+  return { split, score, decisions, estimate: { expectedAuc: expectedAuc(scores), expectedBadRate: expectedBadRate(scores) }, ranges };
 }
 
 /** One feature's reference. `counts` / `labels` cover every slot of `binning` (value bins, "other" for categories, "missing" last). */
@@ -81,13 +89,23 @@ export interface ReferenceMetrics {
   calibration: CalibrationRef[];
 }
 
+/** A regression's test metrics and interval from its card: what labelled rows are compared with. */
+export interface RegressionReferenceMetrics {
+  n: number; rmse: number; mae: number; r2: number; medianAe: number;
+  /** The interval's nominal level and its coverage on the test split (null when the card lacks it). */
+  level: number | null;
+  coverage: number | null;
+}
+
 export interface MonitorReference {
+  task: Task;
   /** Score bins: the test split's deciles and its share per bin (equal shares assumed when the card has no counts). */
   score?: { cuts: number[]; shares: number[]; sharesMeasured: boolean };
   decisions?: Record<Decision, number>;
   features: FeatureReference[];
-  /** The card's test metrics (the "then" of every comparison with labels). */
+  /** The card's test metrics (the "then" of every comparison with labels): a classifier's, or a regression's. */
   metrics?: ReferenceMetrics;
+  regression?: RegressionReferenceMetrics;
   /** CBPE on the test split, when the card has it. */
   estimate?: { expectedAuc: number; expectedBadRate: number };
   /** What this version's card lacks, in sentences. */
@@ -98,10 +116,13 @@ const count = "number.integer >= 0";
 const monitoringType = type({
   split: "string",
   score: { cuts: "number[]", counts: `${count}[]` },
-  decisions: { approve: count, refer: count, decline: count },
-  estimate: { expectedAuc: "number", expectedBadRate: "number" },
+  // A regression's card has no decisions and no estimate from probabilities.
+  "decisions?": { approve: count, refer: count, decline: count },
+  "estimate?": { expectedAuc: "number", expectedBadRate: "number" },
   ranges: type.Record("string", { min: "number", max: "number" }),
 });
+const regressionMetricsType = type({ n: count, rmse: "number", mae: "number", r2: "number", medianAe: "number" });
+const intervalType = type({ level: "number", test: { coverage: "number" } });
 const analysisFeatureType = type({
   kind: "'numeric' | 'categorical'",
   "edges?": "number[]",
@@ -174,13 +195,15 @@ function featureReference(f: Feature, card: Record<string, unknown>, monitoring:
 }
 
 /** Everything a monitor can use from this version's card; never throws on a card that lacks parts. */
-export function readReference(m: Pick<Manifest, "spec" | "card">): MonitorReference {
+export function readReference(m: Pick<Manifest, "spec" | "card" | "task">): MonitorReference {
   const notes: string[] = [];
+  const task = taskOf(m);
   const rawMonitoring = m.card.monitoring;
   let monitoring: MonitoringCard | undefined;
   if (rawMonitoring !== undefined) {
     const out = monitoringType(rawMonitoring);
     if (out instanceof type.errors) notes.push(`card.monitoring is malformed (${out.summary}); using what else the card has`);
+    else if (task === "classification" && (!out.decisions || !out.estimate)) notes.push("card.monitoring has no decision counts or estimate; using what else the card has");
     else monitoring = out as MonitoringCard;
   } else notes.push("this version was published before monitoring references (card.monitoring): decision shares and the reference estimate are unavailable, score bins are assumed to hold 10 % each, ranges come from the whole training file");
 
@@ -194,17 +217,26 @@ export function readReference(m: Pick<Manifest, "spec" | "card">): MonitorRefere
     else score = { cuts, shares: new Array<number>(cuts.length + 1).fill(1 / (cuts.length + 1)), sharesMeasured: false };
   }
 
-  const metrics = metricsType(get(m.card, "metrics", "test"));
+  const metrics = task === "classification" ? metricsType(get(m.card, "metrics", "test")) : undefined;
   if (metrics instanceof type.errors) notes.push(`the card's test metrics are unavailable (${metrics.summary})`);
+  let regression: RegressionReferenceMetrics | undefined;
+  if (task === "regression") {
+    const r = regressionMetricsType(get(m.card, "metrics", "test"));
+    const i = intervalType(get(m.card, "interval"));
+    if (r instanceof type.errors) notes.push(`the card's test metrics are unavailable (${r.summary})`);
+    else regression = { n: r.n, rmse: r.rmse, mae: r.mae, r2: r.r2, medianAe: r.medianAe, level: i instanceof type.errors ? null : i.level, coverage: i instanceof type.errors ? null : i.test.coverage };
+  }
   const rows = get(m.card, "data", "rows");
   const features = m.spec.features.map((f) => featureReference(f, m.card, monitoring, typeof rows === "number" ? rows : undefined));
   if (features.every((f) => f.unavailable)) notes.push("no per-feature bins in this version's card: feature drift (PSI) is unavailable; train a new version to get them");
 
   return {
+    task,
     ...(score ? { score } : {}),
-    ...(monitoring ? { decisions: monitoring.decisions, estimate: monitoring.estimate } : {}),
+    ...(monitoring?.decisions && monitoring.estimate ? { decisions: monitoring.decisions, estimate: monitoring.estimate } : {}),
     features,
-    ...(metrics instanceof type.errors ? {} : { metrics }),
+    ...(metrics && !(metrics instanceof type.errors) ? { metrics } : {}),
+    ...(regression ? { regression } : {}),
     notes,
   };
 }

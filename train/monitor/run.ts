@@ -4,8 +4,9 @@
  * drift and keep the scores the rank metrics need, then judge. No argv, exit
  * or printing here (that is train/cli/monitor.ts), so tests drive it directly.
  */
-import { scoreRows } from "../../shared/predict.ts";
+import { scoreWithImpacts, type Scores } from "../../shared/predict.ts";
 import type { Row } from "../../shared/preprocess.ts";
+import { regressionInterval, taskOf as manifestTask } from "../../shared/task.ts";
 import { openCsvSource, readCsv } from "../data/csv.ts";
 import { rowTyper, SkipReport, type Typed } from "../data/dataset.ts";
 import { useBackend, type TrainBackend } from "../fit/backend.ts";
@@ -14,7 +15,7 @@ import type { S3Target } from "../store/storage.ts";
 import { loadVersionScorer, readManifest, resolveVersion, type Location } from "../store/versions.ts";
 import { EXIT_CODES, judge, type Finding, type Limits, type Status } from "./alerts.ts";
 import { DriftTally, type Drift } from "./drift.ts";
-import { estimate, labelled, type Performance } from "./performance.ts";
+import { estimate, labelled, regressionLabelled, RegressionTally, type Performance } from "./performance.ts";
 import { readReference } from "./reference.ts";
 import { ScoreSample } from "./sample.ts";
 import { taskOf, type Task } from "./task.ts";
@@ -41,15 +42,16 @@ export interface MonitorIO {
   log(line: string): void;
   /** Endpoint and credentials for `s3://` data. */
   dataTarget?: S3Target;
-  /** Every scored batch: line numbers in the file and probabilities (parity checks). */
-  onScored?(lines: readonly number[], probabilities: Float32Array): void;
+  /** Every scored batch: line numbers in the file and the answers, probabilities or values (parity checks). */
+  onScored?(lines: readonly number[], answers: Scores): void;
 }
 
 export interface MonitorResult {
   status: Status;
   exitCode: number;
   findings: Finding[];
-  model: { name: string; version: string; current: boolean; createdAt: string; task: Task; backend: TrainBackend; thresholds: { refer: number; decline: number } };
+  /** `thresholds`: a classifier's; a regression's `interval` level instead. */
+  model: { name: string; version: string; current: boolean; createdAt: string; task: Task; backend: TrainBackend; thresholds?: { refer: number; decline: number }; interval?: number };
   data: {
     source: string; bytes: number;
     /** Data records read (header excluded), usable or not. */
@@ -81,6 +83,8 @@ export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<Moni
   const resolved = await resolveVersion(l, o.version);
   const manifest = await readManifest(l, resolved.version, resolved.manifestSha256);
   const task = taskOf(manifest);
+  if (task === "regression" && o.limits.maxAucDrop !== undefined) throw new Error(`--max-auc-drop applies to classification; ${l.name} ${resolved.version} is a regression model: use --max-rmse-increase`);
+  if (task === "classification" && o.limits.maxRmseIncrease !== undefined) throw new Error(`--max-rmse-increase applies to regression; ${l.name} ${resolved.version} is a classification model: use --max-auc-drop`);
   const trainedOn = (manifest.card.training as { backend?: unknown } | undefined)?.backend;
   const { backend, fallbackReason } = await useBackend(o.backend ?? (trainedOn === "cpu" ? "cpu" : "wasm"));
   if (fallbackReason) io.log(`backend: cpu (${fallbackReason})`);
@@ -92,15 +96,19 @@ export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<Moni
     const tally = new DriftTally(reference, thresholds, spec);
     const all = new ScoreSample(o.sampleLimit);
     const withLabels = new ScoreSample(o.sampleLimit, 2);
+    // A regression's labelled rows: exact sums of errors and coverage; the absolute errors sampled for their median.
+    const errors = new RegressionTally();
+    const absErrors = new ScoreSample(o.sampleLimit, 3);
+    const regression = manifestTask(manifest);
     const skipped = new SkipReport();
     let scoreSum = 0;
     let positives = 0;
     let unlabelled = 0;
     let records = 0;
-    let typer: ((fields: string[], line: number) => Typed<0 | 1 | null>) | undefined;
+    let typer: ((fields: string[], line: number) => Typed<number | null>) | undefined;
     let extraColumns: string[] = [];
     const source = openCsvSource(o.data, io.dataTarget);
-    const batch: { rows: Row[]; labels: (0 | 1 | null)[]; lines: number[] } = { rows: [], labels: [], lines: [] };
+    const batch: { rows: Row[]; labels: (number | null)[]; lines: number[] } = { rows: [], labels: [], lines: [] };
 
     const start = (header: string[]) => {
       typer = rowTyper(spec, header, source.label, o.target === undefined ? null : { column: o.target, empty: "unlabelled" });
@@ -111,7 +119,7 @@ export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<Moni
     };
     const flush = () => {
       if (batch.rows.length === 0) return;
-      const p = scoreRows(loaded.scorer, batch.rows);
+      const { out, p } = scoreWithImpacts(loaded.scorer, batch.rows, false);
       for (let i = 0; i < p.length; i++) {
         const pi = p[i]!;
         const y = batch.labels[i];
@@ -119,7 +127,11 @@ export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<Moni
         all.add(pi);
         scoreSum += pi;
         if (y === null || y === undefined) unlabelled++;
-        else { withLabels.add(pi, y); positives += y; }
+        else if (regression.kind === "regression") {
+          const [lo, hi] = regressionInterval(regression, out[i]!);
+          errors.add(y, pi, lo, hi);
+          absErrors.add(Math.abs(pi - y));
+        } else { withLabels.add(pi, y as 0 | 1); positives += y; }
       }
       io.onScored?.(batch.lines, p);
       batch.rows = []; batch.labels = []; batch.lines = [];
@@ -146,18 +158,25 @@ export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<Moni
 
     const drift = tally.summary();
     const sample = all.values();
-    const perf: Performance = { estimated: estimate(reference, sample.scores, scoreSum / scored, scored), labelled: null };
+    const labelledRows = regression.kind === "regression" ? errors.rows : withLabels.seen;
+    const perf: Performance = regression.kind === "regression"
+      ? { estimated: null, labelled: null, regression: null }
+      : { estimated: estimate(reference, sample.scores, scoreSum / scored, scored), labelled: null };
     if (o.target === undefined) perf.labelledUnavailable = "no --target given";
-    else if (withLabels.seen === 0) perf.labelledUnavailable = `no row has a label in "${o.target}" yet`;
+    else if (labelledRows === 0) perf.labelledUnavailable = `no row has a label in "${o.target}" yet`;
+    else if (regression.kind === "regression") perf.regression = regressionLabelled(reference, errors, absErrors.values().scores, regression.interval.level);
     else {
       const v = withLabels.values();
-      perf.labelled = labelled(reference, v.labels, v.scores, { rows: withLabels.seen, positives }, thresholds.decline);
+      perf.labelled = labelled(reference, v.labels, v.scores, { rows: withLabels.seen, positives }, thresholds!.decline);
     }
     const { status, findings } = judge(drift, perf, o.limits);
     return {
       status, exitCode: EXIT_CODES[status], findings,
-      model: { name: l.name, version: resolved.version, current: resolved.current.pointer?.version === resolved.version, createdAt: manifest.createdAt, task, backend, thresholds },
-      data: { source: source.label, bytes: read.bytes, records, scored, labelled: withLabels.seen, unlabelled, skipped: skipped.toJSON(), extraColumns },
+      model: {
+        name: l.name, version: resolved.version, current: resolved.current.pointer?.version === resolved.version, createdAt: manifest.createdAt, task, backend,
+        ...(thresholds ? { thresholds } : {}), ...(regression.kind === "regression" ? { interval: regression.interval.level } : {}),
+      },
+      data: { source: source.label, bytes: read.bytes, records, scored, labelled: labelledRows, unlabelled, skipped: skipped.toJSON(), extraColumns },
       limits: o.limits, drift, performance: perf, notes, at,
       seconds: (performance.now() - started) / 1000,
     };

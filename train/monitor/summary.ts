@@ -12,9 +12,9 @@ export function summaryLines(r: MonitorResult): string[] {
   const out: string[] = [];
   const d = r.drift;
   out.push(`monitor: ${r.model.name} ${r.model.version}${r.model.current ? " (current)" : ""}, ${r.data.scored} rows scored from ${r.data.source}${r.data.skipped.count ? `, ${r.data.skipped.count} skipped` : ""} in ${r.seconds.toFixed(1)} s (${r.model.backend})`);
-  if (d.score) out.push(`score: PSI ${f3(d.score.psi)} against the test split's deciles${d.score.referenceMeasured ? "" : " (10 % per decile assumed: the card has no counts)"}`);
+  if (d.score) out.push(`${r.model.task === "regression" ? "predicted values" : "score"}: PSI ${f3(d.score.psi)} against the test split's deciles${d.score.referenceMeasured ? "" : " (10 % per decile assumed: the card has no counts)"}`);
   const dec = d.decisions.shares.map((s) => `${s.decision} ${pct(s.current)}${s.reference === null ? "" : ` (was ${pct(s.reference)})`}`).join(", ");
-  out.push(`decisions: ${dec}${d.decisions.psi === null ? "" : `; PSI ${f3(d.decisions.psi)}`}`);
+  if (dec) out.push(`decisions: ${dec}${d.decisions.psi === null ? "" : `; PSI ${f3(d.decisions.psi)}`}`);
   const e = r.performance.estimated;
   if (e) {
     const ref = e.reference;
@@ -24,7 +24,13 @@ export function summaryLines(r: MonitorResult): string[] {
   const lab = r.performance.labelled;
   if (lab) {
     out.push(`labelled: ${lab.rows} rows, bad rate ${pct(lab.badRate)}, AUC ${f4(lab.auc)}${lab.aucStandardError === null ? "" : ` ± ${f4(lab.aucStandardError)}`}${lab.aucChange === null ? "" : ` (card ${f4(lab.reference?.auc)}, ${signed(lab.aucChange)})`}, Gini ${f4(lab.gini)}, KS ${f4(lab.ks)}, Brier ${f4(lab.brier)}, log loss ${f4(lab.logLoss)}`);
-  } else if (r.performance.labelledUnavailable) out.push(`labelled: unavailable (${r.performance.labelledUnavailable})`);
+  }
+  const g = r.performance.regression;
+  if (g) {
+    const ref = g.reference;
+    out.push(`labelled: ${g.rows} rows, RMSE ${g.rmse.toPrecision(5)}${ref ? ` (card ${ref.rmse.toPrecision(5)}${g.rmseChange === null ? "" : `, ${g.rmseChange >= 0 ? "+" : "−"}${Math.abs(g.rmseChange * 100).toFixed(1)}%`})` : ""}, MAE ${g.mae.toPrecision(5)}, median AE ${g.medianAe.toPrecision(5)}, R² ${f4(g.r2)}${ref ? ` (card ${f4(ref.r2)})` : ""}, interval coverage ${pct(g.coverage)} (nominal ${pct(g.level)}${ref?.coverage != null ? `, card ${pct(ref.coverage)}` : ""})`);
+  }
+  if (!lab && !g && r.performance.labelledUnavailable) out.push(`labelled: unavailable (${r.performance.labelledUnavailable})`);
   const withPsi = d.features.filter((f) => f.psi !== null);
   if (withPsi.length) out.push(`features by PSI: ${withPsi.map((f) => `${f.name} ${f3(f.psi)}`).join(", ")}`);
   const unavailable = d.features.filter((f) => f.psi === null);

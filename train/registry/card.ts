@@ -4,14 +4,15 @@
  * (or newer) trainer still lists, with "–" where a fact is unknown.
  */
 import type { Manifest } from "../../shared/artifact.ts";
+import { taskOf } from "../../shared/task.ts";
 
 export interface Metric { name: string; value: number }
 
 export interface CardFacts {
   createdAt: string;
-  /** "classification" unless the card says otherwise. */
+  /** The manifest's task ("classification" unless it says otherwise). */
   task: string;
-  /** The headline test metric: AUC for a classifier. */
+  /** The headline test metric: AUC for a classifier, R² for a regression. */
   headline?: Metric;
   rows?: number;
   dataSha256: string | null;
@@ -24,26 +25,29 @@ const obj = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
-/** Test metrics of the version and of its base-rate model, as flat name → number maps. */
+/**
+ * Test metrics of the version and of its constant baseline (a classifier's
+ * base-rate model, a regression's training mean), as flat name → number maps.
+ */
 export function testMetrics(m: Manifest): { model: Record<string, number>; baseRate: Record<string, number> } {
   const metrics = obj(m.card.metrics);
   // Headline metrics first, then whatever else the trainer recorded (counts, thresholds).
-  const order = ["auc", "gini", "ks", "brier", "logLoss", "accuracy"];
+  const order = ["auc", "gini", "ks", "brier", "logLoss", "accuracy", "r2", "rmse", "mae", "medianAe"];
   const rank = (k: string) => (order.includes(k) ? order.indexOf(k) : order.length);
   const flat = (v: unknown) => Object.fromEntries(Object.entries(obj(v)).filter(([, x]) => num(x) !== undefined).sort(([a], [b]) => rank(a) - rank(b))) as Record<string, number>;
-  return { model: flat(metrics.test), baseRate: flat(metrics.baseRate) };
+  return { model: flat(metrics.test), baseRate: flat(metrics.baseRate ?? metrics.baseline) };
 }
 
 export function cardFacts(m: Manifest): CardFacts {
   const data = obj(m.card.data);
-  const task = str(m.card.task) ?? "classification";
+  const task = taskOf(m).kind;
   const { model } = testMetrics(m);
   const headlineName = ["auc", "r2", "rmse"].find((k) => model[k] !== undefined);
   const sha = str(data.sha256);
   return {
     createdAt: m.createdAt,
     task,
-    ...(headlineName ? { headline: { name: `test ${headlineName === "auc" ? "AUC" : headlineName.toUpperCase()}`, value: model[headlineName] as number } } : {}),
+    ...(headlineName ? { headline: { name: `test ${headlineName === "auc" ? "AUC" : headlineName === "r2" ? "R²" : headlineName.toUpperCase()}`, value: model[headlineName] as number } } : {}),
     ...(num(data.rows) !== undefined ? { rows: num(data.rows) } : {}),
     dataSha256: sha && /^[0-9a-f]{64}$/.test(sha) ? sha : null,
     ...(str(data.source) ? { dataSource: str(data.source) } : {}),

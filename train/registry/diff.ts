@@ -25,7 +25,7 @@ export interface VersionDiff {
   signature: string[];
 }
 
-const METRICS = ["auc", "gini", "ks", "brier", "logLoss", "accuracy"];
+const METRICS = ["auc", "gini", "ks", "brier", "logLoss", "accuracy", "r2", "rmse", "mae", "medianAe"];
 
 function sides<T>(names: string[], a: Record<string, T>, b: Record<string, T>): Side<T>[] {
   return names.map((name) => ({ name, a: a[name], b: b[name] }));
@@ -64,7 +64,7 @@ export function diffManifests(a: Manifest, b: Manifest): VersionDiff {
   const cb = cardFacts(b);
   const dataOf = (c: typeof ca, m: Manifest) => ({
     sha256: c.dataSha256 ?? undefined, rows: c.rows?.toString(), source: c.dataSource, created: m.createdAt, revision: c.revision ?? undefined,
-    target: `${m.spec.target} = ${m.spec.positive}`,
+    target: m.task?.kind === "regression" ? `${m.spec.target} (regression, ${m.task.target.transform})` : `${m.spec.target} = ${m.spec.positive}`,
   });
   const da = dataOf(ca, a);
   const db = dataOf(cb, b);
@@ -82,9 +82,9 @@ export function diffManifests(a: Manifest, b: Manifest): VersionDiff {
         return changes.length ? [{ name: f.name, changes }] : [];
       }),
     },
-    thresholds: sides(["refer", "decline"], a.thresholds as unknown as Record<string, number>, b.thresholds as unknown as Record<string, number>),
+    thresholds: a.thresholds || b.thresholds ? sides(["refer", "decline"], (a.thresholds ?? {}) as Record<string, number>, (b.thresholds ?? {}) as Record<string, number>) : [],
     hyperparameters: sides([...new Set([...Object.keys(ha), ...Object.keys(hb)])], ha, hb).filter((s) => s.a !== s.b),
     data: sides(Object.keys(da), da as Record<string, string>, db as Record<string, string>),
-    signature: signatureChanges(a.spec, b.spec),
+    signature: signatureChanges(a.spec, b.spec, { serving: a.task, candidate: b.task }),
   };
 }

@@ -27,7 +27,7 @@ export async function checkSignature(l: Location, state: PointerState, candidate
     o.log(`warning: cannot compare feature signatures with the serving version ${p.version}: ${(e as Error).message}`);
     return {};
   }
-  const changes = signatureChanges(serving.spec, candidate.spec);
+  const changes = signatureChanges(serving.spec, candidate.spec, { serving: serving.task, candidate: candidate.task });
   if (!changes.length) return {};
   if (!o.allow) throw new RegistryError(signatureRefusal({ name: l.name, serving: p.version, candidate: candidate.version, changes, command: o.command }), "signature_changed");
   o.log(`warning: feature signature of "${l.name}" changes (allowed by --allow-signature-change):\n${changes.map((c) => `  - ${c}`).join("\n")}`);

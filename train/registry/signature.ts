@@ -3,9 +3,13 @@
  * means. A change that makes a request the serving version accepts fail, or be
  * scored for another outcome, is a breaking change: a feature added, removed or
  * retyped, a category removed, null no longer accepted, a range narrowed, or
- * another target. Categories added and ranges widened are compatible.
+ * another output (another target, label or task: a probability where a value
+ * was served, or the reverse). Categories added and ranges widened are
+ * compatible, and so is another target transform or interval level of the
+ * same regression target (the value keeps its meaning and units).
  */
 import type { Feature, FeatureSpec } from "../../shared/spec.ts";
+import type { Task } from "../../shared/task.ts";
 
 const q = (s: string) => JSON.stringify(s);
 const kind = (f: Feature) => f.type;
@@ -17,19 +21,28 @@ function rangeText(min: number | undefined, max: number | undefined): string {
   return `${min} to ${max}`;
 }
 
-/** Breaking differences from `serving` to `candidate`, one line each; empty when compatible. */
-export function signatureChanges(serving: FeatureSpec, candidate: FeatureSpec): string[] {
+/** What a version answers, in words: "probability of Status = \"bad\"" or "estimated wage". */
+function output(spec: FeatureSpec, task: Task | undefined): string {
+  return task?.kind === "regression" ? `estimated ${spec.target}` : `probability of ${spec.target} = ${q(spec.positive ?? "")}`;
+}
+
+/**
+ * Breaking differences from `serving` to `candidate`, one line each; empty
+ * when compatible. `tasks` are the versions' tasks (absent: classification).
+ */
+export function signatureChanges(serving: FeatureSpec, candidate: FeatureSpec, tasks: { serving?: Task | undefined; candidate?: Task | undefined } = {}): string[] {
   const out: string[] = [];
-  if (serving.target !== candidate.target || serving.positive !== candidate.positive) {
-    out.push(`output changed: probability of ${serving.target} = ${q(serving.positive)} → ${candidate.target} = ${q(candidate.positive)}`);
-  }
-  const before = new Map(serving.features.map((f) => [f.name, f]));
-  const after = new Map(candidate.features.map((f) => [f.name, f]));
+  const before = output(serving, tasks.serving);
+  const after = output(candidate, tasks.candidate);
+  const classifiers = tasks.serving?.kind !== "regression" && tasks.candidate?.kind !== "regression";
+  if (before !== after) out.push(`output changed: ${before} → ${classifiers ? after.replace(/^probability of /, "") : after}`);
+  const had = new Map(serving.features.map((f) => [f.name, f]));
+  const has = new Map(candidate.features.map((f) => [f.name, f]));
   for (const f of candidate.features) {
-    if (!before.has(f.name)) out.push(`feature ${q(f.name)} added (${kind(f)}${f.nullable ? ", may be null" : ", required"})`);
+    if (!had.has(f.name)) out.push(`feature ${q(f.name)} added (${kind(f)}${f.nullable ? ", may be null" : ", required"})`);
   }
   for (const f of serving.features) {
-    const g = after.get(f.name);
+    const g = has.get(f.name);
     if (!g) { out.push(`feature ${q(f.name)} removed`); continue; }
     if (f.type !== g.type) { out.push(`feature ${q(f.name)} retyped: ${f.type} → ${g.type}`); continue; }
     if (f.nullable && !g.nullable) out.push(`feature ${q(f.name)}: null no longer accepted`);

@@ -5,10 +5,11 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { ARTIFACT_FORMAT, MANIFEST_FILE, MODEL_FILE, WEIGHTS_FILE, versionId, type Manifest, type Thresholds } from "../../shared/artifact.ts";
+import { formatFor, MANIFEST_FILE, MODEL_FILE, WEIGHTS_FILE, versionId, type Manifest, type Thresholds } from "../../shared/artifact.ts";
 import { sha256Hex } from "../../shared/hash.ts";
 import type { PreprocessState } from "../../shared/preprocess.ts";
 import type { FeatureSpec } from "../../shared/spec.ts";
+import type { Task } from "../../shared/task.ts";
 import { quantizeWeights, type WeightDtype } from "./quantize.ts";
 
 export interface Artifact {
@@ -55,7 +56,10 @@ export interface PackageInput {
   createdAt: Date;
   spec: FeatureSpec;
   preprocess: PreprocessState;
-  thresholds: Thresholds;
+  /** A classifier's decision thresholds (a regression has none). */
+  thresholds?: Thresholds;
+  /** A regression's task (v2 format); absent: a classifier (v1, readable by every edge). */
+  task?: Task;
   card: Record<string, unknown>;
   /** The network's files as serializeModel wrote them (the very bytes the training side evaluated). */
   model: ModelFiles;
@@ -72,9 +76,11 @@ export async function packageArtifact(input: PackageInput): Promise<Artifact> {
   // Unique even for two identical runs in the same second: weights hash plus a random nonce.
   const nonce = crypto.getRandomValues(new Uint8Array(8)).join(",");
   const version = versionId(input.createdAt, await sha256Hex(`${await sha256Hex(weights)}:${nonce}`));
+  const regression = input.task?.kind === "regression";
   const draft: Omit<Manifest, "files"> = {
-    format: ARTIFACT_FORMAT, name: input.name, version, createdAt: input.createdAt.toISOString(),
-    spec: input.spec, preprocess: input.preprocess, thresholds: input.thresholds, card: input.card,
+    format: formatFor(input.task ?? { kind: "classification" }), name: input.name, version, createdAt: input.createdAt.toISOString(),
+    ...(regression ? { task: input.task } : {}),
+    spec: input.spec, preprocess: input.preprocess, ...(input.thresholds && !regression ? { thresholds: input.thresholds } : {}), card: input.card,
   };
   for (const [file, bytes] of (await input.attach?.(draft)) ?? []) {
     if (file === MANIFEST_FILE || files.has(file) || !/^[a-z0-9][a-z0-9._-]*$/.test(file)) throw new Error(`packageArtifact: cannot attach a file named "${file}"`);

@@ -7,14 +7,14 @@
 import { seededRandom, shuffleInPlace } from "../../shared/random.ts";
 import { memoryMatrix, rowsInMemory, type Matrix } from "../data/matrix.ts";
 
-/** Fold index (0..k-1) of each row. */
-export function assignFolds(y: Float32Array, k: number, seed: number): Uint8Array {
+/** Fold index (0..k-1) of each row; `stratified` false (a regression target): one seeded shuffle of all rows. */
+export function assignFolds(y: Float32Array, k: number, seed: number, stratified = true): Uint8Array {
   const fold = new Uint8Array(y.length);
   const random = seededRandom(seed);
   let next = 0;
-  for (const cls of [0, 1]) {
+  for (const cls of stratified ? [0, 1] : [undefined]) {
     const idx: number[] = [];
-    y.forEach((v, i) => { if (v === cls) idx.push(i); });
+    y.forEach((v, i) => { if (cls === undefined || v === cls) idx.push(i); });
     shuffleInPlace(idx, random);
     for (const i of idx) { fold[i] = next; next = (next + 1) % k; }
   }

@@ -16,9 +16,11 @@ export interface LeaderRow {
   trial: number;
   config: string;
   options: TrainOptions;
-  /** Cross-validated (or validation) AUC and log loss at each fold's best epoch: mean and sd over folds. */
+  /** Cross-validated (or validation) AUC and loss (a classifier's log loss, a regression's MSE on the standardized target): mean and sd over folds. */
   auc: { mean: number; sd: number };
   logLoss: { mean: number; sd: number };
+  /** A regression's RMSE on the target's scale (NaN for a classifier). */
+  rmse: { mean: number; sd: number };
   /** Epochs trained (the largest fold) and the mean best epoch. */
   epochs: number;
   bestEpoch: number;
@@ -30,15 +32,17 @@ export interface LeaderRow {
 
 const round = (x: number, d = 6) => Number(x.toFixed(d));
 
-export function leaderRows(ranking: Trial[], width: number, top: number): LeaderRow[] {
+/** `regression`: a network without hidden layers is a linear regression, not a logistic one. */
+export function leaderRows(ranking: Trial[], width: number, top: number, regression = false): LeaderRow[] {
   return ranking.slice(0, top).map((t, i) => {
     const parameters = parameterCount(width, t.options.hidden);
     const best = t.folds.map((f) => f?.bestEpoch ?? 0);
     const auc = foldScore(t, "auc");
     const logLoss = foldScore(t, "logloss");
+    const rmse = foldScore(t, "rmse");
     return {
-      rank: i + 1, trial: t.id, config: describeOptions(t.options), options: t.options,
-      auc: { mean: round(auc.mean), sd: round(auc.sd) }, logLoss: { mean: round(logLoss.mean), sd: round(logLoss.sd) },
+      rank: i + 1, trial: t.id, config: describeOptions(t.options, regression), options: t.options,
+      auc: { mean: round(auc.mean), sd: round(auc.sd) }, logLoss: { mean: round(logLoss.mean), sd: round(logLoss.sd) }, rmse: { mean: round(rmse.mean), sd: round(rmse.sd) },
       epochs: t.epochs, bestEpoch: round(best.reduce((s, x) => s + x, 0) / best.length, 1), parameters, bytes: parameters * 4,
     };
   });
@@ -70,12 +74,15 @@ export function measureEdgeTime(rows: LeaderRow[], width: number, budgetMs = 80)
 }
 
 export function leaderboardTable(rows: LeaderRow[], metric: Metric, selection: string, backend: string): string {
-  const score = (r: LeaderRow) => (metric === "auc" ? r.auc : r.logLoss);
+  const score = (r: LeaderRow) => (metric === "auc" ? r.auc : metric === "rmse" ? r.rmse : r.logLoss);
+  const name = metric === "auc" ? "AUC" : metric === "rmse" ? "RMSE" : "log loss";
+  const other = metric === "auc" ? "log loss" : metric === "rmse" ? "MSE (std.)" : "AUC";
+  const otherOf = (r: LeaderRow) => (metric === "logloss" ? r.auc.mean : r.logLoss.mean);
   return table(
-    `Leaderboard (${selection}): #1 is the winner: the best final score, or a logistic regression within one standard error of it; then by ${metric === "auc" ? "AUC" : "log loss"} at the highest rung reached. Edge µs/row: tfjs ${backend}, 256-row batches`,
-    ["#", "trial", "config", `${metric === "auc" ? "AUC" : "log loss"} ± sd`, metric === "auc" ? "log loss" : "AUC", "epochs (best)", "params", "KiB", "edge µs/row"],
+    `Leaderboard (${selection}): #1 is the winner: the best final score, or a ${metric === "rmse" ? "linear" : "logistic"} regression within one standard error of it; then by ${name} at the highest rung reached. Edge µs/row: tfjs ${backend}, 256-row batches`,
+    ["#", "trial", "config", `${name} ± sd`, other, "epochs (best)", "params", "KiB", "edge µs/row"],
     rows.map((r) => [
-      r.rank, r.trial, r.config, `${fmt(score(r).mean, 4)} ± ${fmt(score(r).sd, 4)}`, fmt(metric === "auc" ? r.logLoss.mean : r.auc.mean, 4),
+      r.rank, r.trial, r.config, `${fmt(score(r).mean, 4)} ± ${fmt(score(r).sd, 4)}`, fmt(otherOf(r), 4),
       `${r.epochs} (${fmt(r.bestEpoch, 1)})`, r.parameters, fmt(r.bytes / 1024, 1), fmt(r.edgeMicrosPerRow, 2),
     ]),
   );

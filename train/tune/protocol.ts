@@ -1,10 +1,13 @@
 /** Messages between the tuner and its trial workers (worker_threads). */
 import type { Matrix } from "../data/dataset.ts";
+import type { HeadSpec } from "../fit/architecture.ts";
 import type { TrainBackend } from "../fit/backend.ts";
 import type { FoldResult, Unit } from "./schedule.ts";
 
 export interface WorkerInit {
   backend: TrainBackend;
+  /** The network's head: binary classification or regression (its fitted target). */
+  head: HeadSpec;
   /** Cross-validation: `rows` are split by `fold`; holdout: train on `rows`, validate on `validation`. */
   rows: Matrix;
   fold?: Uint8Array;

@@ -13,16 +13,22 @@
  */
 import type { TrainOptions } from "../fit/options.ts";
 
-export type Metric = "auc" | "logloss";
+/** What trials are judged by: a classifier's AUC (higher is better) or log loss; a regression's RMSE on the target's scale. */
+export type Metric = "auc" | "logloss" | "rmse";
+
+/** Higher is better for this metric. */
+export const higherIsBetter = (m: Metric) => m === "auc";
 
 export interface FoldResult {
   /** Epochs trained so far. */
   epochs: number;
   /** The epoch with the lowest validation loss (what early stopping would keep). */
   bestEpoch: number;
-  /** Validation log loss and AUC after each epoch so far. */
+  /** Validation loss and AUC (a regression's: NaN) after each epoch so far. */
   valLoss: number[];
   valAuc: number[];
+  /** A regression's validation RMSE on the target's scale after each epoch (absent or NaN for a classifier). */
+  valRmse?: number[];
   /** Early stopping ended this fold: more epochs would change nothing. */
   stopped: boolean;
   /** Seconds of training for this unit (and per epoch, for estimates). */
@@ -104,7 +110,7 @@ export function foldScore(t: Trial, metric: Metric): { mean: number; sd: number 
   const e = refitEpoch(t);
   const xs = t.folds.map((f) => {
     if (!f) return NaN;
-    const series = metric === "auc" ? f.valAuc : f.valLoss;
+    const series = metric === "auc" ? f.valAuc : metric === "rmse" ? (f.valRmse ?? []) : f.valLoss;
     return (t.folds.length === 1 ? series[f.bestEpoch - 1] : series[Math.min(e, series.length) - 1]) ?? NaN;
   });
   const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
@@ -126,7 +132,7 @@ export class Scheduler {
   /** Higher is better, whatever the metric. */
   private better(t: Trial): number {
     const { mean } = foldScore(t, this.o.metric);
-    return this.o.metric === "auc" ? mean : -mean;
+    return higherIsBetter(this.o.metric) ? mean : -mean;
   }
 
   /** Sampling may go on (the trial cap is not reached). */

@@ -7,6 +7,7 @@
  */
 import { seededRandom } from "../../shared/random.ts";
 import type { Dataset } from "../data/dataset.ts";
+import { headFor, type HeadSpec } from "../fit/architecture.ts";
 import type { TrainBackend } from "../fit/backend.ts";
 import type { TrainOptions } from "../fit/options.ts";
 import { advance, dispose, startSession } from "../fit/loop.ts";
@@ -32,7 +33,8 @@ export interface TuneOptions {
   timeBudgetMs?: number;
   /** Date.now() when the command started. */
   startedAt: number;
-  metric: Metric;
+  /** Default: auc for a classifier, rmse for a regression. */
+  metric?: Metric;
   space: SearchSpace;
   /** k for cross-validation; 1 = the validation split; undefined = 5 up to 2000 training rows, 3 up to CV_MAX_ROWS, else 1. */
   folds?: number;
@@ -41,6 +43,8 @@ export interface TuneOptions {
   halving?: boolean;
   eta?: number;
   backend?: TrainBackend;
+  /** The network's head (default: binary classification). */
+  head?: HeadSpec;
 }
 
 export interface TuneProgress {
@@ -82,12 +86,19 @@ export function selectionPlan(trainingRows: number, folds?: number): { folds: nu
 
 const secondsText = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-export async function runSearch(data: Dataset, base: TrainOptions, o: TuneOptions, io: TuneIO): Promise<SearchResult> {
+export async function runSearch(data: Dataset, base: TrainOptions, options: TuneOptions, io: TuneIO): Promise<SearchResult> {
   const started = Date.now();
-  const k = selectionPlan(data.train.n + data.validation.n, o.folds).folds;
-  if (k > 1 && data.validation.n > 0) throw new SearchError("cross-validation uses every training row: prepare the data with validation share 0");
+  const head: HeadSpec = options.head ?? { kind: "binary" };
+  const regression = head.kind === "regression";
+  const metric: Metric = options.metric ?? (regression ? "rmse" : "auc");
+  if (regression !== (metric === "rmse")) throw new SearchError(`--metric ${metric} judges ${metric === "rmse" ? "a regression" : "a classifier"}; this target is ${regression ? "a regression's: use --metric rmse" : "a classifier's: use --metric auc or logloss"}`);
+  if (regression && base.classWeight !== "none") throw new SearchError("class weights apply to classification; a regression target has none");
+  const o = { ...options, metric, space: regression ? withoutClassWeights(options.space) : options.space };
+  // A regression keeps its validation split aside (it calibrates the intervals); its folds are the training rows.
+  const k = regression ? selectionPlan(data.train.n, o.folds).folds : selectionPlan(data.train.n + data.validation.n, o.folds).folds;
+  if (k > 1 && data.validation.n > 0 && !regression) throw new SearchError("cross-validation uses every training row: prepare the data with validation share 0");
   if (k === 1 && data.validation.n === 0) throw new SearchError("there is no validation split to judge trials on: use --folds 5 or a --validation share above 0");
-  const selection = k > 1 ? `${k}-fold stratified CV on ${data.train.n} training rows` : `validation split of ${data.validation.n} rows`;
+  const selection = k > 1 ? `${k}-fold ${regression ? "" : "stratified "}CV on ${data.train.n} training rows` : `validation split of ${data.validation.n} rows`;
   const end = o.timeBudgetMs === undefined ? Infinity : o.startedAt + o.timeBudgetMs;
   if (started + FIXED_RESERVE_MS >= end) {
     throw new SearchError(`the time budget ${secondsText(o.timeBudgetMs ?? 0)} is too small for one trial: start-up, reading and encoding the data already took ${secondsText(started - o.startedAt)}; allow a few minutes (--time-budget 2m)`);
@@ -99,9 +110,9 @@ export async function runSearch(data: Dataset, base: TrainOptions, o: TuneOption
     (id) => sampleOptions(o.space, base, seededRandom((base.seed ^ Math.imul(id + 1, 0x9e3779b1)) >>> 0)),
   );
   io.log(`tuning: ${selection}; successive halving over ${scheduler.rungs.join("/")} epochs; ${o.workers} worker thread${o.workers > 1 ? "s" : ""}${o.trials ? `; up to ${o.trials} trials` : ""}${Number.isFinite(end) ? `; ${secondsText(end - started)} left of the budget` : ""}`);
-  const fold = k > 1 ? assignFolds(data.train.y, k, base.seed) : undefined;
-  const calibrated = Number.isFinite(end) ? calibrate(data, base, fold) : undefined;
-  const pool = await TrialPool.start(o.workers, { backend: o.backend ?? "wasm", rows: data.train, ...(fold ? { fold } : { validation: data.validation }) });
+  const fold = k > 1 ? assignFolds(data.train.y, k, base.seed, !regression) : undefined;
+  const calibrated = Number.isFinite(end) ? calibrate(data, base, fold, head) : undefined;
+  const pool = await TrialPool.start(o.workers, { backend: o.backend ?? "wasm", head, rows: data.train, ...(fold ? { fold } : { validation: data.validation }) });
 
   let epochsTrained = 0;
   let deadlineHit = false;
@@ -131,7 +142,7 @@ export async function runSearch(data: Dataset, base: TrainOptions, o: TuneOption
   const evaluated = () => scheduler.trials.filter((t) => t.rung >= 0).length;
   const score = () => {
     const leader = scheduler.ranking()[0];
-    return leader ? leaderRows([leader], data.train.width, 1)[0] : undefined;
+    return leader ? leaderRows([leader], data.train.width, 1, regression)[0] : undefined;
   };
   io.tuneProgress?.start({ ...(o.trials ? { trials: o.trials } : {}), ...(Number.isFinite(end) ? { endsAt: end } : {}) });
 
@@ -153,7 +164,7 @@ export async function runSearch(data: Dataset, base: TrainOptions, o: TuneOption
     pool.setDeadline(searchDeadline());
     const best = score();
     io.tuneProgress?.update({
-      evaluated: evaluated(), metric: o.metric, ...(best ? { best: o.metric === "auc" ? best.auc.mean : best.logLoss.mean } : {}),
+      evaluated: evaluated(), metric: o.metric, ...(best ? { best: o.metric === "auc" ? best.auc.mean : o.metric === "rmse" ? best.rmse.mean : best.logLoss.mean } : {}),
       ...(Number.isFinite(end) ? { leftMs: end - Date.now() } : {}),
     });
   };
@@ -199,7 +210,7 @@ export async function runSearch(data: Dataset, base: TrainOptions, o: TuneOption
   const winner = choice.winner;
   if (choice.reason) io.log(`choosing: ${choice.reason}`);
   // The winner leads the board; the others follow in ranking order.
-  const rows = leaderRows([winner, ...ranking.filter((t) => t !== winner)], data.train.width, 10);
+  const rows = leaderRows([winner, ...ranking.filter((t) => t !== winner)], data.train.width, 10, regression);
   measureEdgeTime(rows, data.train.width);
   const text = leaderboardTable(rows, o.metric, selection, pool.backend);
   const fullLengthTrials = epochsTrained / (base.epochs * k);
@@ -215,19 +226,27 @@ export async function runSearch(data: Dataset, base: TrainOptions, o: TuneOption
       method: `successive halving (eta ${o.eta ?? 3}, rungs ${scheduler.rungs.join("/")} epochs), ${selection}`,
       metric: o.metric, evaluated: evaluated(), sampled: scheduler.trials.length, seconds: Number(seconds.toFixed(1)),
       winner: {
-        trial: first.trial, auc: first.auc, logLoss: first.logLoss, epochs: winnerOptions.epochs,
-        rule: `best final score, or a logistic regression within one standard error (${choice.standardError.toFixed(4)}) of it; best: trial ${choice.best.id}`,
+        trial: first.trial, ...(regression ? { rmse: first.rmse, loss: first.logLoss } : { auc: first.auc, logLoss: first.logLoss }), epochs: winnerOptions.epochs,
+        rule: `best final score, or a ${regression ? "linear" : "logistic"} regression within one standard error (${choice.standardError.toFixed(4)}) of it; best: trial ${choice.best.id}`,
         refit: k > 1 ? "every training row, fixed epochs (mean best epoch over the folds)" : "same split as the trial",
       },
-      leaderboard: rows.slice(0, 5).map((r) => ({ config: r.config, auc: r.auc, logLoss: r.logLoss, epochs: r.epochs, parameters: r.parameters, edgeMicrosPerRow: r.edgeMicrosPerRow })),
+      leaderboard: rows.slice(0, 5).map((r) => ({ config: r.config, ...(regression ? { rmse: r.rmse, loss: r.logLoss } : { auc: r.auc, logLoss: r.logLoss }), epochs: r.epochs, parameters: r.parameters, edgeMicrosPerRow: r.edgeMicrosPerRow })),
     },
   };
 }
 
+/** A regression's search leaves class weights out (they weigh classes); a space that asks for them is refused. */
+function withoutClassWeights(space: SearchSpace): SearchSpace {
+  const d = space.classWeight;
+  if (d && "choice" in d && d.choice.some((c) => c !== "none")) throw new SearchError("the search space lists class weights, which apply to classification; leave classWeight out for a regression target");
+  const { classWeight: _unused, ...rest } = space;
+  return rest;
+}
+
 /** Seconds per epoch of the base options on one fold, measured here and now (machine load included). */
-function calibrate(data: Dataset, base: TrainOptions, fold: Uint8Array | undefined): number {
+function calibrate(data: Dataset, base: TrainOptions, fold: Uint8Array | undefined, head: HeadSpec): number {
   const { train, validation } = fold ? foldSplit(data.train, fold, 0) : { train: data.train, validation: data.validation };
-  const s = startSession(train, validation, { ...base, epochs: 1 });
+  const s = startSession(train, validation, { ...base, epochs: 1 }, undefined, headFor(head));
   const t0 = performance.now();
   try {
     advance(s, 1);

@@ -15,7 +15,7 @@
  * Trials cut at the first rungs had a few epochs: their scores are not final.
  */
 import { parameterCount } from "../fit/architecture.ts";
-import { foldScore, type Metric, type Trial } from "./schedule.ts";
+import { foldScore, higherIsBetter, type Metric, type Trial } from "./schedule.ts";
 
 export interface Choice {
   winner: Trial;
@@ -32,7 +32,7 @@ export function chooseWinner(ranking: Trial[], metric: Metric, width: number): C
   const top = ranking[0]?.rung;
   if (top === undefined) return undefined;
   const final = ranking.filter((t) => t.rung >= top - 1 || t.folds.every((f) => f?.stopped));
-  const sign = metric === "auc" ? 1 : -1;
+  const sign = higherIsBetter(metric) ? 1 : -1;
   const score = (t: Trial) => sign * foldScore(t, metric).mean;
   const best = final.reduce((a, b) => (score(b) > score(a) ? b : a));
   const { sd } = foldScore(best, metric);
@@ -41,10 +41,10 @@ export function chooseWinner(ranking: Trial[], metric: Metric, width: number): C
   const size = (t: Trial) => parameterCount(width, t.options.hidden);
   const logistic = final.filter((t) => t.options.hidden.length === 0 && score(t) >= threshold);
   const winner = logistic.length ? logistic.reduce((a, b) => (score(b) > score(a) ? b : a)) : best;
-  const name = metric === "auc" ? "AUC" : "log loss";
+  const name = metric === "auc" ? "AUC" : metric === "rmse" ? "RMSE" : "log loss";
   const fmt = (t: Trial) => foldScore(t, metric).mean.toFixed(4);
   return {
     winner, best, threshold: sign * threshold, standardError,
-    ...(winner !== best ? { reason: `trial ${winner.id} (${size(winner)} weights, ${name} ${fmt(winner)}) is within one standard error (${standardError.toFixed(4)}) of the best, trial ${best.id} (${size(best)} weights, ${name} ${fmt(best)}): the logistic regression is chosen` } : {}),
+    ...(winner !== best ? { reason: `trial ${winner.id} (${size(winner)} weights, ${name} ${fmt(winner)}) is within one standard error (${standardError.toFixed(4)}) of the best, trial ${best.id} (${size(best)} weights, ${name} ${fmt(best)}): the ${metric === "rmse" ? "linear" : "logistic"} regression is chosen` } : {}),
   };
 }

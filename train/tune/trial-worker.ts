@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type { Matrix } from "../data/dataset.ts";
+import { headFor } from "../fit/architecture.ts";
 import { useBackend } from "../fit/backend.ts";
 import { advance, dispose, startSession, type Session } from "../fit/loop.ts";
 import { foldSplit } from "./folds.ts";
@@ -13,6 +14,7 @@ import type { Unit } from "./schedule.ts";
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
+const head = headFor(init.head);
 const sessions = new Map<string, Session>();
 const splits = new Map<number, { train: Matrix; validation: Matrix }>();
 
@@ -31,7 +33,7 @@ function run(id: number, unit: Unit): FromWorker {
   try {
     if (!s) {
       const { train, validation } = splitFor(unit.fold);
-      s = startSession(train, validation, unit.options);
+      s = startSession(train, validation, unit.options, undefined, head);
       sessions.set(key, s);
     }
     const finished = advance(s, unit.toEpoch, undefined, () => Date.now() > (init.deadline[0] as number));
@@ -47,7 +49,7 @@ function run(id: number, unit: Unit): FromWorker {
       type: "result", id,
       result: {
         epochs: s.epoch, bestEpoch: best?.epoch ?? s.epoch, stopped: s.stoppedEarly, seconds,
-        valLoss: s.history.map((h) => h.valLoss ?? NaN), valAuc: s.history.map((h) => h.valAuc ?? NaN),
+        valLoss: s.history.map((h) => h.valLoss ?? NaN), valAuc: s.history.map((h) => h.valAuc ?? NaN), valRmse: s.history.map((h) => h.valRmse ?? NaN),
       },
     };
   } catch (e) {

@@ -5,9 +5,11 @@
  */
 import { readFileSync } from "node:fs";
 import type { FeatureSpec } from "../../shared/spec.ts";
+import type { TaskKind } from "../../shared/task.ts";
 import { JobError } from "../data/prepare.ts";
 import type { DataProfile } from "../data/profile.ts";
 import type { Evaluation } from "../evaluate/metrics.ts";
+import type { RegressionEvaluation } from "../evaluate/regression.ts";
 import { OPTION_RULES, type SearchableOption, type TrainOptions } from "../fit/options.ts";
 import type { SearchResult } from "./search.ts";
 
@@ -19,30 +21,36 @@ export type TunedParams = TrainOptions & { validation: number };
 export interface TunedFile {
   format: typeof TUNED_FORMAT;
   createdAt: string;
-  data: { source: string; sha256: string; target: string; positive: string; features: string[] };
+  /** `positive` for a classifier; `task` says which (absent in files written before regression: classification). */
+  data: { source: string; sha256: string; target: string; positive?: string; task?: TaskKind; features: string[] };
   metric: string;
   selection: string;
   params: TunedParams;
   search: Record<string, unknown>;
-  leaderboard: { config: string; auc: { mean: number; sd: number }; logLoss: { mean: number; sd: number }; epochs: number; parameters: number; edgeMicrosPerRow?: number }[];
-  /** The winner on the test split: the only time the search's outcome met the test rows. */
-  test?: { auc: number; logLoss: number; brier: number };
+  /** Each row: a classifier's auc and logLoss, or a regression's rmse and loss (MSE on the standardized target). */
+  leaderboard: ({ config: string; epochs: number; parameters: number; edgeMicrosPerRow?: number } & Record<string, unknown>)[];
+  /** The winner on the test split: the only time the search's outcome met the test rows (a classifier's auc, logLoss, brier; a regression's r2, rmse, mae). */
+  test?: Record<string, number>;
 }
 
 /** A tuned.json that cannot be used; the message names the file and the field. */
 export class TunedError extends Error {}
 
-export function tunedFile(r: SearchResult, spec: FeatureSpec, profile: DataProfile, validation: number, test: Evaluation | undefined): TunedFile {
+export function tunedFile(r: SearchResult, spec: FeatureSpec, profile: DataProfile, validation: number, test: Evaluation | RegressionEvaluation | undefined): TunedFile {
+  const regression = spec.positive === undefined;
   return {
     format: TUNED_FORMAT,
     createdAt: new Date().toISOString(),
-    data: { source: profile.source, sha256: profile.sha256, target: spec.target, positive: spec.positive, features: spec.features.map((f) => f.name) },
+    data: { source: profile.source, sha256: profile.sha256, target: spec.target, ...(spec.positive === undefined ? { task: "regression" as const } : { positive: spec.positive, task: "classification" as const }), features: spec.features.map((f) => f.name) },
     metric: String(r.card.metric),
     selection: r.selection,
     params: { ...r.winner, validation },
     search: r.card,
-    leaderboard: r.leaderboard.map((row) => ({ config: row.config, auc: row.auc, logLoss: row.logLoss, epochs: row.epochs, parameters: row.parameters, ...(row.edgeMicrosPerRow !== undefined ? { edgeMicrosPerRow: row.edgeMicrosPerRow } : {}) })),
-    ...(test ? { test: { auc: test.auc, logLoss: test.logLoss, brier: test.brier } } : {}),
+    leaderboard: r.leaderboard.map((row) => ({
+      config: row.config, ...(regression ? { rmse: row.rmse, loss: row.logLoss } : { auc: row.auc, logLoss: row.logLoss }), epochs: row.epochs, parameters: row.parameters,
+      ...(row.edgeMicrosPerRow !== undefined ? { edgeMicrosPerRow: row.edgeMicrosPerRow } : {}),
+    })),
+    ...(test ? { test: "auc" in test ? { auc: test.auc, logLoss: test.logLoss, brier: test.brier } : { r2: test.r2, rmse: test.rmse, mae: test.mae } } : {}),
   };
 }
 
@@ -54,7 +62,7 @@ const OTHER_RULES: Record<string, { ok: (v: unknown) => boolean; text: string }>
 };
 
 /** Reads and checks `--params`: known format, every option present and allowed. */
-export function readTuned(path: string): { params: TunedParams; features: string[] } {
+export function readTuned(path: string): { params: TunedParams; features: string[]; task?: TaskKind } {
   let json: Partial<TunedFile>;
   try {
     json = JSON.parse(readFileSync(path, "utf8")) as Partial<TunedFile>;
@@ -73,11 +81,17 @@ export function readTuned(path: string): { params: TunedParams; features: string
   if (unknown.length) throw new TunedError(`--params ${path}: unknown option${unknown.length > 1 ? "s" : ""} ${unknown.map((u) => `params.${u}`).join(", ")}`);
   const features = json.data?.features;
   if (!Array.isArray(features) || !features.every((f) => typeof f === "string")) throw new TunedError(`--params ${path}: data.features (the feature names it was tuned on) is missing`);
-  return { params: params as unknown as TunedParams, features: features as string[] };
+  const task = json.data?.task;
+  if (task !== undefined && task !== "classification" && task !== "regression") throw new TunedError(`--params ${path}: data.task expected "classification" or "regression", found ${JSON.stringify(task)}`);
+  return { params: params as unknown as TunedParams, features: features as string[], ...(task ? { task } : {}) };
 }
 
 /** Options from a tuned.json must come from data with the same features (encoding widths and meanings differ otherwise). */
-export function checkTunedFeatures(tuned: { path: string; features: string[] }, spec: FeatureSpec): void {
+export function checkTunedFeatures(tuned: { path: string; features: string[]; task?: TaskKind }, spec: FeatureSpec): void {
+  const task: TaskKind = spec.positive === undefined ? "regression" : "classification";
+  if ((tuned.task ?? "classification") !== task) {
+    throw new JobError(`--params ${tuned.path} was tuned for a ${tuned.task ?? "classification"} target, but "${spec.target}" is a ${task} target. Run npm run tune on this data, or train without --params`);
+  }
   const have = spec.features.map((f) => f.name);
   const missing = tuned.features.filter((f) => !have.includes(f));
   const extra = have.filter((f) => !tuned.features.includes(f));

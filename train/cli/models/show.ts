@@ -1,12 +1,32 @@
 /** `models show <version|current>`: the card of one version, its files verified. */
+import type { Manifest } from "../../../shared/artifact.ts";
+import { taskOf } from "../../../shared/task.ts";
 import { expectedFor } from "../../../shared/validate.ts";
 import { cardFacts, hyperparameters, testMetrics } from "../../registry/card.ts";
 import { readManifest, readVersion, resolveVersion, StoreError } from "../../store/versions.ts";
 import type { ModelsCommand } from "./command.ts";
 import { fixed, table } from "./format.ts";
 
+/** What the version answers, and how its answer is turned into a decision or an interval. */
+function taskLines(m: Manifest): string[] {
+  const task = taskOf(m);
+  const spec = m.spec;
+  if (task.kind === "classification") {
+    return [
+      `task        classification: probability that ${spec.target} = ${JSON.stringify(spec.positive)}`,
+      ...(m.thresholds ? [`thresholds  refer at p ≥ ${m.thresholds.refer} · decline at p ≥ ${m.thresholds.decline}`] : []),
+    ];
+  }
+  const t = task.target;
+  const coverage = (m.card.interval as { test?: { coverage?: unknown } } | undefined)?.test?.coverage;
+  return [
+    `task        regression: estimated ${spec.target}${t.transform === "none" ? "" : ` (fitted on ${t.transform}(${spec.target}), smearing ${t.smearing.toFixed(4)})`}`,
+    `interval    ${Math.round(task.interval.level * 1000) / 10} % split conformal, half-width ${task.interval.halfWidth.toPrecision(4)} on the ${t.transform === "none" ? `${spec.target}` : `${t.transform}(${spec.target})`} scale${typeof coverage === "number" ? `; test coverage ${(coverage * 100).toFixed(1)} %` : ""}`,
+  ];
+}
+
 export const showCommand: ModelsCommand = {
-  summary: "the card of one version: metrics beside the base rate, data, hyperparameters, thresholds, features",
+  summary: "the card of one version: metrics beside the baseline, data, hyperparameters, thresholds or interval, features",
   usage: "<version|current>",
   args: { min: 1, max: 1 },
   async run(ctx) {
@@ -30,14 +50,14 @@ export const showCommand: ModelsCommand = {
     const lines = [
       `${l.name} ${r.version}${current ? " (current)" : ""}`,
       `created     ${manifest.createdAt}`,
-      `task        ${f.task}: probability that ${spec.target} = ${JSON.stringify(spec.positive)}`,
+      taskLines(manifest)[0] as string,
       `integrity   ${integrity.ok ? `${integrity.files} files verified (sha256 against the manifest)` : `DAMAGED: ${integrity.problem}`}`,
       `data        ${f.dataSource ?? "–"} · ${f.rows ?? "–"} rows${data.used ? ` (train ${data.used.train}, validation ${data.used.validation}, test ${data.used.test})` : ""}${data.skipped?.count ? `, ${data.skipped.count} skipped` : ""} · sha256 ${f.dataSha256 ?? "–"}`,
       `split       ${data.split ?? "–"}`,
       `code        ${f.revision ?? "–"}`,
-      `thresholds  refer at p ≥ ${manifest.thresholds.refer} · decline at p ≥ ${manifest.thresholds.decline}`,
+      ...taskLines(manifest).slice(1),
       "",
-      table(["test metric", "model", "base rate"], Object.keys(model).filter((k) => typeof model[k] === "number").map((k) => [k, fixed(model[k]), fixed(baseRate[k])]), [1, 2]),
+      table(["test metric", "model", f.task === "regression" ? "training mean" : "base rate"], Object.keys(model).filter((k) => typeof model[k] === "number").map((k) => [k, fixed(model[k]), fixed(baseRate[k])]), [1, 2]),
       "",
       `hyperparameters  ${Object.entries(h).map(([k, v]) => `${k} ${v}`).join(" · ") || "–"}`,
       "",
@@ -49,7 +69,8 @@ export const showCommand: ModelsCommand = {
     return {
       json: {
         version: r.version, current, createdAt: manifest.createdAt, task: f.task, integrity,
-        thresholds: manifest.thresholds, metrics: { test: model, baseRate }, data: manifest.card.data ?? null,
+        ...(manifest.thresholds ? { thresholds: manifest.thresholds } : {}), ...(manifest.task ? { taskDetails: manifest.task } : {}),
+        metrics: { test: model, [f.task === "regression" ? "baseline" : "baseRate"]: baseRate }, data: manifest.card.data ?? null,
         code: { revision: f.revision }, hyperparameters: h, spec,
       },
     };

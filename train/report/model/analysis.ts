@@ -28,21 +28,11 @@ export interface CalibrationPoint {
   hi: number;
 }
 
-export interface FeatureAnalysis {
-  name: string;
-  kind: "numeric" | "categorical";
-  description?: string;
-  binning: FeatureBinning;
-  /** Label of every shown bin, in order (empty "other" / "missing" bins left out). */
-  bins: { label: string; index: number; train: number; test: number; trainShare: number; testShare: number }[];
+export interface FeatureAnalysis extends FeatureBins {
   /** Weight of evidence on the training rows, over the shown bins. */
   woe: WoeTable;
   iv: number;
   strength: IvStrength;
-  /** Population stability index of the test rows against the training rows, on these bins. */
-  psi: number;
-  missingShare: { train: number; test: number };
-  clipped: { train: { low: number; high: number }; test: { low: number; high: number }; lo?: number; hi?: number };
   importance: Importance;
   /** 1 = most important. */
   rank: number;
@@ -98,7 +88,21 @@ export function binLabels(b: FeatureBinning): string[] {
 const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
 const total = (c: SplitCounts, i: number) => c.good[i]! + c.bad[i]!;
 
-function featureAnalysis(fc: FeatureCounts, spec: FeatureSpec, step: PreprocessState["steps"][number] | undefined, importance: Importance): Omit<FeatureAnalysis, "rank"> {
+/** What the report shows of any feature, whatever the task: its bins, the test split's drift from training, missing and clipped values. */
+export interface FeatureBins {
+  name: string;
+  kind: "numeric" | "categorical";
+  description?: string;
+  binning: FeatureBinning;
+  /** Label of every shown bin, in order (empty "other" / "missing" bins left out). */
+  bins: { label: string; index: number; train: number; test: number; trainShare: number; testShare: number }[];
+  /** Population stability index of the test rows against the training rows, on these bins. */
+  psi: number;
+  missingShare: { train: number; test: number };
+  clipped: { train: { low: number; high: number }; test: { low: number; high: number }; lo?: number; hi?: number };
+}
+
+export function featureBins(fc: FeatureCounts, spec: FeatureSpec, step: PreprocessState["steps"][number] | undefined): FeatureBins {
   const { binning, splits } = fc;
   const labels = binLabels(binning);
   const n = binCount(binning) + 1;
@@ -110,20 +114,25 @@ function featureAnalysis(fc: FeatureCounts, spec: FeatureSpec, step: PreprocessS
     label: labels[i]!, index: i, train: total(splits.train, i), test: total(splits.test, i),
     trainShare: trainN ? total(splits.train, i) / trainN : 0, testShare: testN ? total(splits.test, i) / testN : 0,
   }));
-  const woe = woeTable(shown.map((i) => ({ label: labels[i]!, good: splits.train.good[i]!, bad: splits.train.bad[i]! })));
   const missing = n - 1;
   const feature = spec.features.find((f) => f.name === binning.feature);
   return {
     name: binning.feature, kind: binning.kind, ...(feature?.description ? { description: feature.description } : {}),
-    binning, bins, woe, iv: woe.iv, strength: ivStrength(woe.iv),
+    binning, bins,
     psi: psiFromCounts(shown.map((i) => total(splits.train, i)), shown.map((i) => total(splits.test, i))),
     missingShare: { train: trainN ? total(splits.train, missing) / trainN : 0, test: testN ? total(splits.test, missing) / testN : 0 },
     clipped: {
       train: { low: splits.train.clippedLow, high: splits.train.clippedHigh }, test: { low: splits.test.clippedLow, high: splits.test.clippedHigh },
       ...(step?.kind === "numeric" ? { lo: step.lo, hi: step.hi } : {}),
     },
-    importance,
   };
+}
+
+function featureAnalysis(fc: FeatureCounts, spec: FeatureSpec, step: PreprocessState["steps"][number] | undefined, importance: Importance): Omit<FeatureAnalysis, "rank"> {
+  const base = featureBins(fc, spec, step);
+  const labels = binLabels(fc.binning);
+  const woe = woeTable(base.bins.map(({ index: i }) => ({ label: labels[i]!, good: fc.splits.train.good[i]!, bad: fc.splits.train.bad[i]! })));
+  return { ...base, woe, iv: woe.iv, strength: ivStrength(woe.iv), importance };
 }
 
 /** Computes the whole analysis; builds a scorer around `model` (not disposed: the caller owns the model). */
@@ -172,16 +181,28 @@ export function analyseModel(input: AnalysisInput): ModelAnalysis {
  * training and test counts, IV, PSI and importance. Small (tens of numbers
  * per feature), and what a monitor needs to compare live traffic per feature.
  */
-export function analysisCard(a: ModelAnalysis): Record<string, unknown> {
-  const r = (x: number) => Math.round(x * 1e6) / 1e6;
+const r6 = (x: number) => Math.round(x * 1e6) / 1e6;
+
+/**
+ * The per-feature card of any task: bins with training and test counts (what
+ * the monitor compares with), PSI, missing shares and importance, plus what
+ * the task adds per bin (`perBin`) and per feature (`extra`).
+ */
+export function featuresCard<F extends FeatureBins & { importance: Importance; rank: number }>(
+  features: F[], explainedRows: number, perBin: (f: F, k: number) => Record<string, unknown>, extra: (f: F) => Record<string, unknown> = () => ({}),
+): Record<string, unknown> {
   return {
-    explainedRows: a.explainedRows,
-    features: Object.fromEntries(a.features.map((f) => [f.name, {
+    explainedRows,
+    features: Object.fromEntries(features.map((f) => [f.name, {
       kind: f.kind,
       ...(f.kind === "numeric" ? { edges: f.binning.edges } : { categories: f.binning.categories }),
-      bins: f.bins.map((b) => ({ label: b.label, train: b.train, test: b.test, woe: f.woe.bins.find((w) => w.label === b.label)?.woe ?? null })),
-      iv: r(f.iv), psiTrainTest: r(f.psi), missingShare: { train: r(f.missingShare.train), test: r(f.missingShare.test) },
-      importance: { meanAbsImpact: r(f.importance.meanAbsImpact), rank: f.rank },
+      bins: f.bins.map((b, k) => ({ label: b.label, train: b.train, test: b.test, ...perBin(f, k) })),
+      ...extra(f), psiTrainTest: r6(f.psi), missingShare: { train: r6(f.missingShare.train), test: r6(f.missingShare.test) },
+      importance: { meanAbsImpact: r6(f.importance.meanAbsImpact), rank: f.rank },
     }])),
   };
+}
+
+export function analysisCard(a: ModelAnalysis): Record<string, unknown> {
+  return featuresCard(a.features, a.explainedRows, (f, k) => ({ woe: f.woe.bins.find((w) => w.label === f.bins[k]!.label)?.woe ?? null }), (f) => ({ iv: r6(f.iv) }));
 }

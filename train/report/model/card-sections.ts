@@ -1,8 +1,11 @@
 /** Data quality (rows used and skipped, warnings, clipped values, fingerprint) and the model card facts. */
 import type { Manifest } from "../../../shared/artifact.ts";
+import { labelsOf } from "../../../shared/spec.ts";
+import { taskOf } from "../../../shared/task.ts";
 import { callout, facts, fmt, html, section, table, type Html, type Section } from "../kit/index.ts";
-import type { FeatureAnalysis, ModelAnalysis } from "./analysis.ts";
-import type { ModelCard, SkipSummary } from "./card.ts";
+import type { IvStrength } from "../../evaluate/woe.ts";
+import type { FeatureBins } from "./analysis.ts";
+import type { CardBase, SkipSummary } from "./card.ts";
 
 /** Skipped rows by reason, with example line numbers; nothing when no row was skipped. Used by the monitoring report too. */
 export function skippedTable(skipped: SkipSummary, caption = "Why rows were skipped (examples give the line numbers)."): Html | "" {
@@ -19,16 +22,21 @@ export function skippedTable(skipped: SkipSummary, caption = "Why rows were skip
     : "";
 }
 
-export function qualitySection(card: ModelCard, a: ModelAnalysis): Section {
+/**
+ * `features`: any task's per-feature bins (a classifier's carry their
+ * Information Value); `target`: the fact about the outcome on the training
+ * rows (a classifier's share of bads, a regression's mean).
+ */
+export function qualitySection(card: CardBase, features: (FeatureBins & { iv?: number; strength?: IvStrength })[], target: [string, string]): Section {
   const d = card.data;
   const used = d.used.train + d.used.validation + d.used.test;
-  const clipped = a.features.filter((f) => f.kind === "numeric");
+  const clipped = features.filter((f) => f.kind === "numeric");
   const clippedTotal = clipped.reduce((s, f) => s + f.clipped.train.low + f.clipped.train.high + f.clipped.test.low + f.clipped.test.high, 0);
   const warnings = [
     ...d.warnings,
     ...(d.ignoredColumns.length ? [`ignored columns: ${d.ignoredColumns.join(", ")}`] : []),
-    ...a.features.filter((f) => f.strength === "suspicious").map((f) => `${f.name} has an Information Value of ${fmt.num(f.iv, 2)}: check that it does not leak the outcome`),
-    ...a.features.filter((f) => f.psi >= 0.25).map((f) => `${f.name} is distributed differently in the test rows (PSI ${fmt.num(f.psi, 2)})`),
+    ...features.filter((f) => f.strength === "suspicious").map((f) => `${f.name} has an Information Value of ${fmt.num(f.iv ?? NaN, 2)}: check that it does not leak the outcome`),
+    ...features.filter((f) => f.psi >= 0.25).map((f) => `${f.name} is distributed differently in the test rows (PSI ${fmt.num(f.psi, 2)})`),
   ];
   return section("data-quality", "Data quality",
     facts([
@@ -38,7 +46,7 @@ export function qualitySection(card: ModelCard, a: ModelAnalysis): Section {
       ["rows used", `${fmt.int(used)}: ${fmt.int(d.used.train)} training, ${fmt.int(d.used.validation)} validation, ${fmt.int(d.used.test)} test`],
       ["split", d.split],
       ["rows skipped", d.skipped.count ? `${fmt.int(d.skipped.count)} (${fmt.pct(d.skipped.count / Math.max(1, d.rows))})` : "none"],
-      ["share bad (training)", fmt.pct(d.baseRate)],
+      target,
     ]),
     skippedTable(d.skipped),
     warnings.length ? callout(html`<strong>Warnings</strong><ul>${warnings.map((w) => html`<li>${w}</li>`)}</ul>`) : callout("No warnings about the data.", "ok"),
@@ -46,7 +54,7 @@ export function qualitySection(card: ModelCard, a: ModelAnalysis): Section {
       id: "clipped",
       caption: html`Values outside the range preprocessing clips to (the 0.1–99.9 % training quantiles): the network sees them at the bound. ${fmt.int(clippedTotal)} in all.`,
       columns: [
-        { label: "feature", value: (f: FeatureAnalysis) => f.name },
+        { label: "feature", value: (f: FeatureBins) => f.name },
         { label: "clip range", numeric: true, value: (f) => `${fmt.value(f.clipped.lo)} – ${fmt.value(f.clipped.hi)}` },
         { label: "train low / high", numeric: true, value: (f) => `${fmt.int(f.clipped.train.low)} / ${fmt.int(f.clipped.train.high)}` },
         { label: "test low / high", numeric: true, value: (f) => `${fmt.int(f.clipped.test.low)} / ${fmt.int(f.clipped.test.high)}` },
@@ -57,7 +65,18 @@ export function qualitySection(card: ModelCard, a: ModelAnalysis): Section {
   );
 }
 
-export function cardSection(m: Pick<Manifest, "name" | "version" | "createdAt" | "spec" | "thresholds">, card: ModelCard): Section {
+/** What the version answers, in a phrase. */
+function predicts(m: Pick<Manifest, "spec" | "task">): string {
+  const task = taskOf(m);
+  if (task.kind === "regression") {
+    const t = task.target.transform === "none" ? "" : ` (fitted on ${task.target.transform}(${m.spec.target}))`;
+    return `"${m.spec.target}" in its own units${t}, with a ${fmt.pct(task.interval.level, 0)} prediction interval`;
+  }
+  const { positive, negative } = labelsOf(m.spec);
+  return `probability that "${m.spec.target}" is "${positive}" (vs "${negative}")`;
+}
+
+export function cardSection(m: Pick<Manifest, "name" | "version" | "createdAt" | "spec" | "thresholds" | "task">, card: CardBase): Section {
   const h = card.training.hyperparameters;
   return section("model-card", "Model card",
     facts([
@@ -66,8 +85,8 @@ export function cardSection(m: Pick<Manifest, "name" | "version" | "createdAt" |
       ["created", fmt.dateTime(m.createdAt)],
       ["code revision", html`<span class="mono">${card.code.revision ?? "unknown"}</span>`],
       ["data sha256", html`<span class="mono">${card.data.sha256}</span>`],
-      ["predicts", `probability that "${m.spec.target}" is "${m.spec.positive}" (vs "${m.spec.negative}")`],
-      ["decisions", `refer at ${fmt.pct(m.thresholds.refer, 0)} or more, decline at ${fmt.pct(m.thresholds.decline, 0)} or more`],
+      ["predicts", predicts(m)],
+      ...(m.thresholds ? [["decisions", `refer at ${fmt.pct(m.thresholds.refer, 0)} or more, decline at ${fmt.pct(m.thresholds.decline, 0)} or more`] as [string, string]] : []),
       ["features", `${m.spec.features.length} (${card.training.inputColumns.length} network inputs after encoding)`],
       ["training", `${card.training.epochsRun} epochs on ${card.training.backend}, best epoch ${card.training.bestEpoch}${card.training.stoppedEarly ? " (stopped early)" : ""}, ${fmt.seconds(card.training.seconds)}`],
     ]),

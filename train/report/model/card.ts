@@ -5,34 +5,42 @@
  * shaped differently, so they are picked defensively.
  */
 import type { Evaluation } from "../../evaluate/metrics.ts";
+import type { CoverageBin } from "../../evaluate/conformal.ts";
+import type { RegressionEvaluation } from "../../evaluate/regression.ts";
 import type { MonitoringCard } from "../../monitor/reference.ts";
+import type { Periods } from "../../data/split.ts";
 
 export interface SkipSummary { count: number; reasons: { reason: string; count: number; examples: string[] }[] }
 
-export interface ModelCard {
+/** Where the data came from and how it was split, for either task. */
+export interface DataCard {
+  source: string; sha256: string; bytes: number; rows: number;
+  used: { train: number; validation: number; test: number };
+  skipped: SkipSummary;
+  ignoredColumns: string[];
+  /** Warnings raised while reading the data (e.g. id-like columns). */
+  warnings: string[];
+  split: string;
+  /** An out-of-time split: the time column and each split's period. */
+  periods?: Periods;
+  profile: Record<string, unknown>;
+}
+
+/** What every card has, whatever the model predicts. */
+export interface CardBase {
   description: string;
-  data: {
-    source: string; sha256: string; bytes: number; rows: number;
-    used: { train: number; validation: number; test: number };
-    skipped: SkipSummary;
-    ignoredColumns: string[];
-    /** Warnings raised while reading the data (e.g. id-like columns). */
-    warnings: string[];
-    split: string;
-    baseRate: number;
-    profile: Record<string, unknown>;
-  };
-  /** `validation` is null when there was no validation split (--validation 0). */
-  metrics: { test: Evaluation; baseRate: Evaluation; validation: { auc: number; logLoss: number } | null };
-  scoreDeciles: { test: number[]; validation?: number[] };
+  data: DataCard;
   /** The network as served (after pruning): kind, layers, parameter count. */
   model: { kind: string; layers: string[]; parameters: number };
   training: {
     backend: string; seconds: number; epochsRun: number; bestEpoch: number; stoppedEarly: boolean;
     hyperparameters: Record<string, unknown>;
     inputColumns: string[];
-    /** Per epoch; the validation curves are absent without a validation split. */
-    curves: { loss: number[]; valLoss?: number[]; valAuc?: number[]; trainAuc: number[] };
+    /**
+     * Per epoch; the validation curves are absent without a validation split.
+     * A classifier's ranking metric is the AUC, a regression's R² (on the target's scale).
+     */
+    curves: { loss: number[]; valLoss?: number[]; valAuc?: number[]; trainAuc?: number[]; valR2?: number[]; trainR2?: number[] };
     /** Trained with --strict-ranges: numeric values outside the data's range are refused (422), not clipped. */
     strictRanges?: boolean;
     /** What pruning and quantization did, measured (absent when off). */
@@ -45,18 +53,51 @@ export interface ModelCard {
   libraries: Record<string, string>;
   /** Per-feature bins, IV, PSI and importance (see report/model/analysis.ts `analysisCard`). */
   analysis?: Record<string, unknown>;
+}
+
+/** A classifier's card (cards written before regression existed have no `task`). */
+export interface ModelCard extends CardBase {
+  task?: "classification";
+  data: DataCard & { baseRate: number };
+  /** `validation` is null when there was no validation split (--validation 0). */
+  metrics: { test: Evaluation; baseRate: Evaluation; validation: { auc: number; logLoss: number } | null };
+  scoreDeciles: { test: number[]; validation?: number[] };
   /** Reference distributions for `npm run monitor` (see monitor/reference.ts `monitoringCard`). */
   monitoring?: MonitoringCard;
 }
 
+/** A regression model's card. */
+export interface RegressionCard extends CardBase {
+  task: "regression";
+  data: DataCard & { targetMean: number };
+  /** The target as the network was fitted on it (see shared/task.ts). */
+  target: { column: string; transform: string; transformReason: string; mean: number; std: number; smearing: number };
+  /** `baseline` predicts the training mean for every row; `validation` is null without a validation split. */
+  metrics: { test: RegressionEvaluation; baseline: RegressionEvaluation; validation: { r2: number; rmse: number; loss: number } | null };
+  /** Split-conformal prediction intervals: calibrated on the validation split, judged on the test split. */
+  interval: {
+    method: string; level: number; halfWidth: number; scale: string; calibrationRows: number;
+    test: { coverage: number; meanWidth: number; medianWidth: number; byDecile: CoverageBin[] };
+  };
+  /** Deciles of the predicted values (score drift for the monitor). */
+  scoreDeciles: { test: number[]; validation?: number[] };
+  monitoring?: Omit<MonitoringCard, "decisions" | "estimate">;
+}
+
+export type AnyCard = ModelCard | RegressionCard;
+
 export const HEADLINE = ["auc", "gini", "ks", "brier", "logLoss"] as const;
 export type HeadlineMetric = (typeof HEADLINE)[number];
+/** A regression's headline test metrics, on the target's own scale. */
+export const REGRESSION_HEADLINE = ["r2", "rmse", "mae", "medianAe"] as const;
+export type RegressionMetric = (typeof REGRESSION_HEADLINE)[number];
 
 /** The version a new model is compared with: the one serving when it was trained. */
 export interface PreviousVersion {
   version: string;
   createdAt: string;
-  metrics: Partial<Record<HeadlineMetric, number>>;
+  /** Whichever headline metrics its card has (a classifier's or a regression's). */
+  metrics: Partial<Record<HeadlineMetric | RegressionMetric, number>>;
   /** sha256 of the data it was trained on (same data → directly comparable numbers). */
   dataSha256?: string;
   split?: string;
@@ -71,7 +112,7 @@ function at(o: unknown, ...path: string[]): unknown {
 /** The headline numbers of another version's manifest, whatever of them it has. */
 export function previousFromManifest(m: { version: string; createdAt: string; card: Record<string, unknown> }): PreviousVersion {
   const metrics: PreviousVersion["metrics"] = {};
-  for (const k of HEADLINE) {
+  for (const k of [...HEADLINE, ...REGRESSION_HEADLINE]) {
     const v = at(m.card, "metrics", "test", k);
     if (typeof v === "number" && Number.isFinite(v)) metrics[k] = v;
   }

@@ -4,7 +4,8 @@
  * evidence bins, training vs test distributions, partial dependence.
  */
 import { chart, colors, fmt, grid, html, Plot, section, slug, table, type Html, type Section } from "../kit/index.ts";
-import type { FeatureAnalysis, ModelAnalysis } from "./analysis.ts";
+import type { DependencePoint } from "../../evaluate/importance.ts";
+import type { FeatureAnalysis, FeatureBins, ModelAnalysis } from "./analysis.ts";
 
 const pp = (x: number) => `${fmt.num(x * 100, 1)} pp`;
 
@@ -53,35 +54,45 @@ function overview(a: ModelAnalysis): Html {
   return html`${grid(importance, iv)}${summary}`;
 }
 
-function dependence(a: ModelAnalysis): Html {
-  const top = a.features.filter((f) => f.dependence).sort((x, y) => x.rank - y.rank);
+/** How partial dependence is worded and drawn: a classifier's average probability (a percentage), or a regression's average value. */
+export interface DependenceWording {
+  /** "predicted probability", "predicted wage" */
+  answer: string;
+  /** The axis label of the answer, e.g. "Average probability of bad (%)". */
+  axis: string;
+  percent: boolean;
+  /** "applicants", "rows" */
+  who: string;
+}
+
+/** Partial dependence charts of the features that have it, most important first (any task). */
+export function dependenceGrid(features: { name: string; kind: string; rank: number; dependence?: DependencePoint[] }[], explainedRows: number, w: DependenceWording): Html {
+  const top = features.filter((f) => f.dependence).sort((x, y) => x.rank - y.rank);
+  const ticks = w.percent ? { tickFormat: "%" } : {};
   return grid(top.map((f) => {
     const pts = f.dependence!;
     const numeric = f.kind === "numeric";
-    const y = { grid: true, tickFormat: "%", label: numeric ? "↑ Average probability of bad (%)" : null } as const;
+    const y = { grid: true, ...ticks, label: numeric ? `↑ ${w.axis}` : null } as const;
     return chart({
       id: `pd-${slug(f.name)}`, title: `Partial dependence: ${f.name}`,
-      aid: `The average predicted probability of the ${fmt.int(a.explainedRows)} applicants if everyone had this ${f.name}, everything else as it was: the direction and shape of the feature's effect (importance rank ${f.rank}).`,
+      aid: `The average ${w.answer} of the ${fmt.int(explainedRows)} ${w.who} if everyone had this ${f.name}, everything else as it was: the direction and shape of the feature's effect (importance rank ${f.rank}).`,
       plot: numeric
-        ? { x: { label: `${f.name} →`, labelAnchor: "center", grid: true }, y, marks: [Plot.line(pts, { x: "value", y: "meanProbability", stroke: colors.model, strokeWidth: 2 }), Plot.dot(pts, { x: "value", y: "meanProbability", fill: colors.model, r: 3, className: "dependence-points" })] }
-        : { height: 60 + pts.length * 24, marginLeft: 100, x: { grid: true, tickFormat: "%", label: "Average probability of bad (%) →", labelAnchor: "center" }, y: { label: null, domain: pts.map((p) => String(p.value)) }, marks: [Plot.ruleY(pts, { y: (p: { value: string | number }) => String(p.value), x: "meanProbability", stroke: colors.neutral }), Plot.dot(pts, { y: (p: { value: string | number }) => String(p.value), x: "meanProbability", fill: colors.model, r: 4, className: "dependence-points" })] },
+        ? { x: { label: `${f.name} →`, labelAnchor: "center", grid: true }, y, marks: [Plot.line(pts, { x: "value", y: "mean", stroke: colors.model, strokeWidth: 2 }), Plot.dot(pts, { x: "value", y: "mean", fill: colors.model, r: 3, className: "dependence-points" })] }
+        : { height: 60 + pts.length * 24, marginLeft: 100, x: { grid: true, ...ticks, label: `${w.axis} →`, labelAnchor: "center" }, y: { label: null, domain: pts.map((p) => String(p.value)) }, marks: [Plot.ruleY(pts, { y: (p: { value: string | number }) => String(p.value), x: "mean", stroke: colors.neutral }), Plot.dot(pts, { y: (p: { value: string | number }) => String(p.value), x: "mean", fill: colors.model, r: 4, className: "dependence-points" })] },
     });
   }));
 }
 
-function featureDetail(f: FeatureAnalysis): Html {
-  const height = 48 + f.bins.length * 22;
-  const labels = f.bins.map((b) => b.label);
-  const woeBins = f.woe.bins.filter((b) => b.woe !== null);
-  const clipped = f.clipped.train.low + f.clipped.train.high + f.clipped.test.low + f.clipped.test.high;
-  const dist = chart({
+/** A feature's share of rows per bin, training vs test, with its PSI (any task). */
+export function distributionChart(f: FeatureBins, who: string): Html {
+  return chart({
     id: `dist-${slug(f.name)}`, title: "Training vs test distribution",
     legend: [{ label: "training", color: "train" }, { label: "test", color: "test", line: true }],
-    aid: `Share of applicants per bin: bars for the training rows, marks for the test rows. PSI ${fmt.num(f.psi, 3)}${f.psi < 0.1 ? " (stable)" : f.psi < 0.25 ? " (drifting)" : " (shifted)"}.`,
+    aid: `Share of ${who} per bin: bars for the training rows, marks for the test rows. PSI ${fmt.num(f.psi, 3)}${f.psi < 0.1 ? " (stable)" : f.psi < 0.25 ? " (drifting)" : " (shifted)"}.`,
     plot: {
-      height, marginLeft: 100,
-      x: { grid: true, tickFormat: "%", label: "Share of applicants (%) →", labelAnchor: "center" },
-      y: { domain: labels, label: null },
+      height: 48 + f.bins.length * 22, marginLeft: 100,
+      x: { grid: true, tickFormat: "%", label: `Share of ${who} (%) →`, labelAnchor: "center" },
+      y: { domain: f.bins.map((b) => b.label), label: null },
       marks: [
         Plot.barX(f.bins, { y: "label", x: "trainShare", fill: colors.train, fillOpacity: 0.85, className: "train-bars" }),
         Plot.tickX(f.bins, { y: "label", x: "testShare", stroke: colors.test, strokeWidth: 3, className: "test-marks" }),
@@ -89,6 +100,14 @@ function featureDetail(f: FeatureAnalysis): Html {
       ],
     },
   });
+}
+
+function featureDetail(f: FeatureAnalysis): Html {
+  const height = 48 + f.bins.length * 22;
+  const labels = f.bins.map((b) => b.label);
+  const woeBins = f.woe.bins.filter((b) => b.woe !== null);
+  const clipped = f.clipped.train.low + f.clipped.train.high + f.clipped.test.low + f.clipped.test.high;
+  const dist = distributionChart(f, "applicants");
   const woe = chart({
     id: `woe-${slug(f.name)}`, title: "Weight of evidence and bad rate",
     legend: [{ label: "lower risk than average", color: "lower" }, { label: "higher risk", color: "higher" }],
@@ -136,7 +155,7 @@ export function featuresSection(a: ModelAnalysis): Section {
 }
 
 export function dependenceSection(a: ModelAnalysis): Section {
-  return section("dependence", "Effects of the top features", dependence(a));
+  return section("dependence", "Effects of the top features", dependenceGrid(a.features, a.explainedRows, { answer: "predicted probability", axis: "Average probability of bad (%)", percent: true, who: "applicants" }));
 }
 
 export function featureDetailSection(a: ModelAnalysis): Section {

@@ -1,6 +1,6 @@
 /** How well the scores rank and how honest they are: ROC, KS, calibration, and what the thresholds do. */
 import type { Thresholds } from "../../../shared/artifact.ts";
-import type { FeatureSpec } from "../../../shared/spec.ts";
+import { labelsOf, type FeatureSpec } from "../../../shared/spec.ts";
 import { chart, colors, fmt, grid, html, Plot, section, table, type Section } from "../kit/index.ts";
 import type { BandRates } from "../../evaluate/curves.ts";
 import type { Evaluation } from "../../evaluate/metrics.ts";
@@ -84,7 +84,8 @@ export function calibrationSection(a: ModelAnalysis): Section {
 
 export function decisionsSection(a: ModelAnalysis, thresholds: Thresholds, spec: FeatureSpec): Section {
   const name = (label: string, role: string) => (label === role ? label : `${label} (${role})`);
-  const classes = [name(spec.negative, "good"), name(spec.positive, "bad")];
+  const labels = labelsOf(spec);
+  const classes = [name(labels.negative, "good"), name(labels.positive, "bad")];
   const rows = a.histogram.flatMap((b) => {
     const good = a.histogram.reduce((s, x) => s + x.good, 0);
     const bad = a.histogram.reduce((s, x) => s + x.bad, 0);

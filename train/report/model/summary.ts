@@ -1,7 +1,7 @@
 /** Headline: the five test metrics beside the base-rate model and the previous version. */
 import { fmt, html, section, table, tiles, type Content, type Section } from "../kit/index.ts";
 import type { Evaluation } from "../../evaluate/metrics.ts";
-import { HEADLINE, type HeadlineMetric, type ModelCard, type PreviousVersion } from "./card.ts";
+import { HEADLINE, type CardBase, type HeadlineMetric, type ModelCard, type PreviousVersion } from "./card.ts";
 
 const META: Record<HeadlineMetric, { label: string; higherIsBetter: boolean; what: string }> = {
   auc: { label: "ROC AUC", higherIsBetter: true, what: "chance a random bad applicant scores above a random good one" },
@@ -18,14 +18,19 @@ function change(m: HeadlineMetric, now: number, before: number | undefined): Con
   return Math.abs(d) < 5e-4 ? fmt.signed(d) : html`<span class="${better ? "good" : "bad"}">${fmt.signed(d)} ${better ? "better" : "worse"}</span>`;
 }
 
-export function summarySection(card: ModelCard, previous: PreviousVersion | undefined): Section {
-  const t: Evaluation = card.metrics.test;
-  const b: Evaluation = card.metrics.baseRate;
+/** Which version the numbers are compared with, and whether they compare directly (same data and split). Both tasks' summaries say it. */
+export function previousNote(card: CardBase, previous: PreviousVersion | undefined): Content {
   const sameData = previous?.dataSha256 === card.data.sha256 && previous?.split === card.data.split;
-  const prevNote: Content = previous
+  return previous
     ? html`<p>Previous version: <span class="mono">${previous.version}</span> (the one serving when this model was trained), with the numbers from its own manifest. ${
       sameData ? "It was trained and tested on the same data and split, so the numbers compare directly." : "It was trained or tested on other data or another split: compare with care."}</p>`
     : html`<p>No previous version was serving when this model was trained.</p>`;
+}
+
+export function summarySection(card: ModelCard, previous: PreviousVersion | undefined): Section {
+  const t: Evaluation = card.metrics.test;
+  const b: Evaluation = card.metrics.baseRate;
+  const prevNote = previousNote(card, previous);
   return section("summary", "Summary",
     html`<p>${card.description} Tested on ${fmt.int(t.n)} held-out applicants, ${fmt.pct(t.positives / t.n)} of them bad; the base-rate model gives everyone the training share of bads (${fmt.pct(card.data.baseRate)}).</p>`,
     tiles(HEADLINE.map((m) => ({

@@ -24,7 +24,20 @@ function binChart(id: string, title: string, aid: Html | string, bins: BinShift[
   });
 }
 
+/** A regression's output drift: its predicted values now vs the test split's deciles of them. */
+function valueSection(r: MonitorResult): Section {
+  const s = r.drift.score;
+  const chartOrNote = s
+    ? binChart("score-distribution", "Predicted values: now vs the test split",
+      html`Share of rows in each decile of the test split's predicted values. The bars are ${s.referenceMeasured ? "the test split's shares (about 10 % each)" : "10 % each (assumed: this version's card has no counts)"}; the marks are the new rows. PSI ${fmt.num(s.psi, 3)}: ${levelText[levelOf(s.psi, r)]}.`,
+      s.bins, "Predicted value")
+    : html`<p>Drift of the predicted values is unavailable: this version's card has no deciles of them.</p>`;
+  return section("score", "Predicted values", html`<p>Does the model see a different population? The PSI of its predicted values sums up every feature's change weighted by what the model makes of it.</p>`, chartOrNote);
+}
+
 export function scoreSection(r: MonitorResult): Section {
+  if (!r.model.thresholds) return valueSection(r);
+  const thresholds = r.model.thresholds;
   const s = r.drift.score;
   const d = r.drift.decisions;
   const score = s
@@ -35,7 +48,7 @@ export function scoreSection(r: MonitorResult): Section {
   const rows = d.shares.map((x) => ({ label: x.decision, reference: x.reference ?? 0, current: x.current, count: Math.round(x.current * r.drift.rows) }));
   const decisions = d.psi === null
     ? table({ id: "decisions", caption: "Decisions now (this version's card has no reference shares).", columns: [{ label: "decision", value: (x: (typeof rows)[number]) => x.label }, { label: "share now", numeric: true, value: (x) => fmt.pct(x.current) }], rows })
-    : binChart("decisions", "Decisions: now vs the test split", `Approve / refer / decline shares under the version's thresholds (refer ≥ ${fmt.pct(r.model.thresholds.refer, 0)}, decline ≥ ${fmt.pct(r.model.thresholds.decline, 0)}). PSI ${fmt.num(d.psi, 3)}.`, rows);
+    : binChart("decisions", "Decisions: now vs the test split", `Approve / refer / decline shares under the version's thresholds (refer ≥ ${fmt.pct(thresholds.refer, 0)}, decline ≥ ${fmt.pct(thresholds.decline, 0)}). PSI ${fmt.num(d.psi, 3)}.`, rows);
   const changes = d.psi === null ? "" : table({
     id: "decision-shares",
     columns: [

@@ -105,3 +105,43 @@ export function performanceSection(r: MonitorResult): Section {
     grid(calibrationChart(r), l ? html`<div>${labelledTable(r)}</div>` : labelsText),
   );
 }
+
+interface ErrorRow { label: string; now: number | null; then: number | null; higher: boolean | null; kind: "value" | "r2" | "pct" }
+
+/** A regression's performance: errors and interval coverage on the labelled rows beside the card's test split. */
+export function regressionPerformanceSection(r: MonitorResult): Section {
+  const g = r.performance.regression;
+  if (!g) {
+    return section("performance", "Performance",
+      html`<p>A regression model's errors need the actual values: ${r.performance.labelledUnavailable ?? "unavailable"}. Pass <code>--target &lt;column&gt;</code> with a file whose outcomes are known. (There is no estimate without labels: unlike a classifier's probabilities, a predicted value says nothing about its own error beyond the interval.)</p>`);
+  }
+  const ref = g.reference;
+  const rows: ErrorRow[] = [
+    { label: "RMSE", now: g.rmse, then: ref?.rmse ?? null, higher: false, kind: "value" },
+    { label: "MAE", now: g.mae, then: ref?.mae ?? null, higher: false, kind: "value" },
+    { label: "Median absolute error", now: g.medianAe, then: ref?.medianAe ?? null, higher: false, kind: "value" },
+    { label: "R²", now: g.r2, then: ref?.r2 ?? null, higher: true, kind: "r2" },
+    { label: `${fmt.pct(g.level, 0)} interval coverage`, now: g.coverage, then: ref?.coverage ?? null, higher: null, kind: "pct" },
+  ];
+  const show = (x: ErrorRow, v: number | null) => (v === null ? "–" : x.kind === "pct" ? fmt.pct(v) : x.kind === "r2" ? fmt.metric(v, 4) : fmt.num(v, 2));
+  return section("performance", "Performance",
+    html`<p>Errors on the ${fmt.int(g.rows)} labelled rows${g.sampledRows ? html` (median absolute error from a uniform sample of ${fmt.int(g.sampledRows)})` : ""}, in the target's units, beside the card's test split. RMSE ${g.rmseChange === null ? "" : html`is ${fmt.pct(g.rmseChange)} ${g.rmseChange >= 0 ? "above" : "below"} the card's`}; the prediction intervals held for ${fmt.pct(g.coverage)} of the rows (nominal ${fmt.pct(g.level, 0)}).</p>`,
+    table({
+      id: "labelled",
+      caption: "Metrics now beside the card's test split. RMSE, MAE and median AE: lower is better; R²: higher is better; coverage: close to nominal is right.",
+      columns: [
+        { label: "metric", value: (x: ErrorRow) => x.label },
+        { label: "now", numeric: true, value: (x) => show(x, x.now) },
+        { label: "test split", numeric: true, value: (x) => show(x, x.then) },
+        { label: "change", numeric: true, value: (x) => {
+          if (x.now === null || x.then === null) return "–";
+          const d = x.now - x.then;
+          const text = x.kind === "pct" ? fmt.points(d) : x.kind === "r2" ? fmt.signed(d, 4) : fmt.signed(d, 2);
+          if (x.higher === null || Math.abs(d) < 5e-4 * Math.max(1, Math.abs(x.then))) return text;
+          return html`<span class="${(x.higher ? d > 0 : d < 0) ? "good" : "bad"}">${text}</span>`;
+        } },
+      ],
+      rows,
+    }),
+  );
+}

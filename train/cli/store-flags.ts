@@ -1,0 +1,34 @@
+/**
+ * `--store local|s3`, `--bucket` and `--model` as the commands that read a
+ * published version take them (monitor, score): the model name (default
+ * MODEL_NAME in wrangler.toml), the store to open, and the S3 target that
+ * `s3://` data and output use. Usage errors are found before anything opens.
+ */
+import { MODEL_NAME_PATTERN } from "../../shared/artifact.ts";
+import { openStore, type Store } from "../store/open.ts";
+import { s3TargetFromEnv, type S3Target } from "../store/storage.ts";
+import { readWranglerFacts } from "../store/wrangler-config.ts";
+import { oneOf, UsageError } from "./args.ts";
+
+export interface StoreChoice {
+  /** The model name. */
+  name: string;
+  open(): Promise<Store>;
+  /** Endpoint and credentials for `s3://` data (the bucket comes from each URL), when the environment has them. */
+  dataTarget?: S3Target;
+}
+
+export function storeChoice(a: { store?: string | undefined; bucket?: string | undefined; model?: string | undefined }): StoreChoice {
+  const kind = oneOf("store", a.store, ["local", "s3"] as const, "local");
+  const facts = kind === "local" || !a.model ? readWranglerFacts() : undefined;
+  const name = a.model ?? facts?.modelName ?? "credit-risk";
+  if (!MODEL_NAME_PATTERN.test(name)) throw new UsageError(`--model: "${name}" must be lowercase letters, digits, ".", "_" or "-"`);
+  const env = s3TargetFromEnv(process.env, a.bucket);
+  if (kind === "s3" && "missing" in env) throw new UsageError(`--store s3 needs ${env.missing.join(", ")} in the environment`);
+  const data = s3TargetFromEnv(process.env);
+  return {
+    name,
+    open: () => openStore(kind, "missing" in env ? undefined : env, facts?.bucketName),
+    ...("missing" in data ? {} : { dataTarget: data }),
+  };
+}
