@@ -10,6 +10,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { backendError, initBackend, type BackendName } from "../edge/backend.ts";
+import { forwardPass } from "../shared/network.ts";
 
 export interface ModelTimeRequest {
   backend: BackendName;
@@ -111,7 +112,7 @@ async function measure(req: ModelTimeRequest): Promise<ModelTimeResponse> {
     // Exactly the edge's forward pass (shared/predict.ts).
     let tfjsOut: Float32Array = new Float32Array(0);
     const tfjs = time(req.budgetMs, req.minIterations, () => {
-      tfjsOut = tf.tidy(() => (model.predict(tf.tensor2d(x, [req.rows, width])) as tf.Tensor).dataSync() as Float32Array);
+      tfjsOut = forwardPass(model, x, req.rows, width);
     });
     const plainOut = new Float32Array(req.rows);
     const scratch = layers.map((l) => new Float32Array(l.units));

@@ -7,8 +7,8 @@
  * mode): for Dense networks computed by the shortcut in explain.ts, otherwise
  * by adding one variant row per feature to that same single forward pass.
  */
-import * as tf from "@tensorflow/tfjs-core";
 import { thresholdsOf } from "./artifact.ts";
+import { forwardPass } from "./network.ts";
 import { transformInto, type Row } from "./preprocess.ts";
 import { denseImpacts, explainScratch } from "./explain.ts";
 import type { Scorer } from "./scorer.ts";
@@ -67,18 +67,8 @@ export function decide(p: number, t: { refer: number; decline: number }): Decisi
   return p >= t.decline ? "decline" : p >= t.refer ? "refer" : "approve";
 }
 
-/**
- * Runs the network on `n` encoded rows. The values are read after `tidy`:
- * returned from inside it, the typed array would be walked element by element
- * in search of tensors to keep (a cost that grows with the batch).
- */
 function forward(m: Scorer, x: Float32Array, n: number): Float32Array {
-  const y = tf.tidy(() => m.model.predict(tf.tensor2d(x, [n, m.manifest.preprocess.width])) as tf.Tensor);
-  try {
-    return y.dataSync() as Float32Array;
-  } finally {
-    y.dispose();
-  }
+  return forwardPass(m.model, x, n, m.manifest.preprocess.width);
 }
 
 /** The answers for network outputs (a copy only for a regression). */

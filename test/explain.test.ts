@@ -6,7 +6,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { useBackend } from "../train/fit/backend.ts";
 import { loadVersion, type LoadedModel } from "../edge/loader.ts";
-import { predict, scoreWithImpacts, type ClassificationPrediction } from "../shared/predict.ts";
+import { predict, scoreRows, scoreWithImpacts, type ClassificationPrediction } from "../shared/predict.ts";
+import { FORWARD_BATCH } from "../shared/network.ts";
 import { parsePointer } from "../shared/artifact.ts";
 import type { Row } from "../shared/preprocess.ts";
 import { FlakyBucket, publish } from "./helpers/fake-bucket.ts";
@@ -48,6 +49,15 @@ describe("reason-code impacts", () => {
     const without = predict(m, rows, 0);
     withReasons.forEach((p, i) => expect((p as ClassificationPrediction).probability).toBe((without[i] as ClassificationPrediction).probability));
     expect(without[0]!.reasons).toBeUndefined();
+  });
+
+  it("scores a batch larger than one tfjs batch as it scores each applicant alone", () => {
+    const many = Array.from({ length: FORWARD_BATCH + 3 }, (_, i) => rows[i % rows.length]!);
+    const all = scoreRows(m, many);
+    expect(all.length).toBe(many.length);
+    for (const i of [0, 1, 255, FORWARD_BATCH - 1, FORWARD_BATCH, FORWARD_BATCH + 2]) {
+      expect(Math.abs(all[i]! - scoreRows(m, [many[i]!])[0]!)).toBeLessThan(1e-6);
+    }
   });
 
   it("gives no reason for a feature at its baseline value", () => {

@@ -6,6 +6,7 @@
  * Node; `npm run bench` measures the served models inside workerd.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { forwardPass } from "../../shared/network.ts";
 import { fmt, table } from "../cli/table.ts";
 import { buildModel, parameterCount } from "../fit/architecture.ts";
 import { describeOptions, type TrainOptions } from "../fit/options.ts";
@@ -50,13 +51,14 @@ export function leaderRows(ranking: Trial[], width: number, top: number, regress
 
 /** Median µs per row of `model.predict` on 256-row batches, for each row's architecture. */
 export function measureEdgeTime(rows: LeaderRow[], width: number, budgetMs = 80): void {
-  const x = tf.randomNormal([256, width], 0, 1, "float32", 1);
+  const xt = tf.randomNormal([256, width], 0, 1, "float32", 1);
+  const x = xt.dataSync() as Float32Array;
   try {
     // The first model measured pays for warming the backend up: measure it twice.
     for (const row of [rows[0], ...rows].filter((r): r is LeaderRow => r !== undefined)) {
       const model = buildModel(width, row.options);
       const times: number[] = [];
-      const predict = () => tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
+      const predict = () => forwardPass(model, x, 256, width);
       for (let i = 0; i < 10; i++) predict();
       const until = performance.now() + budgetMs;
       while (times.length < 20 || (performance.now() < until && times.length < 200)) {
@@ -69,7 +71,7 @@ export function measureEdgeTime(rows: LeaderRow[], width: number, budgetMs = 80)
       model.dispose();
     }
   } finally {
-    x.dispose();
+    xt.dispose();
   }
 }
 
