@@ -20,6 +20,7 @@ import type { Artifact } from "../train/store/package.ts";
 import { fixtures } from "./helpers/fixtures.ts";
 import { quickJob } from "./helpers/train-fixture.ts";
 import { startWorker, type TestWorker } from "./helpers/worker.ts";
+import { useBackend } from "../train/fit/backend.ts";
 
 const base = quickJob().train;
 const FAMILIES: [string, Partial<JobOptions>][] = [
@@ -73,7 +74,7 @@ describe("every model option family at the edge", () => {
   });
 
   it("computes reasons with the Dense shortcut exactly as one tfjs variant row per feature, for every activation", async () => {
-    await tf.setBackend("cpu");
+    await useBackend("cpu");
     const rows = fixtures().parity.slice(0, 100).map((c) => c.instance);
     for (const m of models) {
       expect(m.scorer.dense, m.name).toBeDefined();
@@ -109,7 +110,7 @@ describe("every model option family at the edge", () => {
       });
 
       it("gives each family's reason codes as Node computes them from the same files", async () => {
-        await tf.setBackend("cpu");
+        await useBackend("cpu");
         const rows = fixtures().parity.slice(0, 50).map((c) => c.instance);
         for (const m of models) {
           const body = (await (await w.post(`/models/${m.name}/predict`, { instances: rows })).json()) as PredictBody;

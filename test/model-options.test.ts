@@ -10,6 +10,7 @@ import { networkFromFiles } from "../shared/network.ts";
 import { seededRandom } from "../shared/random.ts";
 import type { Matrix } from "../train/data/dataset.ts";
 import { buildModel, hiddenSizes, parameterCount } from "../train/fit/architecture.ts";
+import { useBackend } from "../train/fit/backend.ts";
 import { predictProba, trainModel } from "../train/fit/loop.ts";
 import { makeOptimizer } from "../train/fit/optimizer.ts";
 import { defaultTrainOptions, type TrainOptions } from "../train/fit/options.ts";
@@ -33,7 +34,7 @@ describe("model options", () => {
   let train: Matrix;
   let validation: Matrix;
   beforeAll(async () => {
-    await tf.setBackend("cpu");
+    await useBackend("cpu");
     train = synthetic(600, 1);
     validation = synthetic(200, 2);
   });
@@ -97,7 +98,7 @@ describe("model options", () => {
 });
 
 describe("structured pruning", () => {
-  beforeAll(async () => { await tf.setBackend("cpu"); });
+  beforeAll(async () => { await useBackend("cpu"); });
 
   it("keeps the units with the largest in × out weight norms and computes exactly what they computed", () => {
     const m = buildModel(4, { hidden: [6], activation: "relu", seed: 3 });
@@ -139,7 +140,7 @@ describe("weight quantization", () => {
   });
 
   it("stores uint8 weights 4× smaller, within half a step of the original, with zeros exact", async () => {
-    await tf.setBackend("cpu");
+    await useBackend("cpu");
     const m = buildModel(4, { hidden: [8], activation: "relu", seed: 2 });
     const k = m.getWeights()[0]!.arraySync() as number[][];
     k[0]![0] = 0;

@@ -35,6 +35,7 @@ import { runInProcess } from "./helpers/cli.ts";
 import { fixtures, readArtifact } from "./helpers/fixtures.ts";
 import { CPS_CSV, CPS_TEST_ROWS, regressionJob } from "./helpers/train-fixture.ts";
 import { startWorker, type TestWorker } from "./helpers/worker.ts";
+import { useBackend } from "../train/fit/backend.ts";
 
 interface Case { instance: Record<string, number | string>; line: string[]; value: number; lo: number; hi: number; actual: number }
 interface Body { model: { name: string; version: string }; predictions: (RegressionPrediction & Record<string, unknown>)[] }
@@ -108,7 +109,7 @@ describe("a regression model at the edge", () => {
   });
 
   it("answers {value, interval, reasons, warnings} and nothing of a classifier's; reasons in the target's units, either sign, as Node computes them", async () => {
-    await tf.setBackend("cpu");
+    await useBackend("cpu");
     const sample = cases.slice(0, 50).map((c) => c.instance);
     const got = await edge(sample, true);
     const a = trained.artifact!;
@@ -359,7 +360,7 @@ describe("a regression model in the registry and its gates", () => {
   });
 
   it("computes reasons with the Dense shortcut as one tfjs variant row per feature, through the linear output and the inverse transform", async () => {
-    await tf.setBackend("cpu");
+    await useBackend("cpu");
     const a = trained.artifact!;
     const scorer = createScorer(a.manifest, await networkFromFiles(a.files.get(MODEL_FILE)!, a.files.get(WEIGHTS_FILE)!));
     const rows = cases.slice(0, 100).map((c) => c.instance);
