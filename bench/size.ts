@@ -24,7 +24,8 @@ export interface SizeResult {
 function measure(build: Build): BundleSize {
   const parts = [build.entry, ...build.modules.filter((f) => f !== build.entry)].map((file) => {
     const bytes = readFileSync(join(build.dir, file));
-    return { part: file === build.entry ? "js" : file.endsWith(".wasm") ? ".wasm" : file, file, bytes: bytes.byteLength, gzipBytes: gzipSync(bytes, { level: 9 }).byteLength };
+    // Wrangler prefixes each module with its content hash; the part is named without it.
+    return { part: file === build.entry ? "js" : file.replace(/^[0-9a-f]{40}-/, ""), file, bytes: bytes.byteLength, gzipBytes: gzipSync(bytes, { level: 9 }).byteLength };
   });
   const total = parts.reduce((t, p) => ({ bytes: t.bytes + p.bytes, gzipBytes: t.gzipBytes + p.gzipBytes }), { bytes: 0, gzipBytes: 0 });
   return { parts, total, ...(build.wranglerUpload ? { wranglerUpload: build.wranglerUpload } : {}) };
@@ -40,7 +41,7 @@ export function sizeTable(r: SizeResult): string {
   const floorOf = (part: string) => (part === "total" ? r.floor.total : r.floor.parts.find((p) => p.part === part));
   const rows = [...r.worker.parts, { part: "total", file: "", ...r.worker.total }].map((p) => {
     const f = floorOf(p.part);
-    return [p.part === "js" ? "index.js (app + tfjs JS)" : p.part === ".wasm" ? "tfjs-backend-wasm-simd.wasm" : p.part, kib(p.bytes), kib(p.gzipBytes), f ? kib(f.bytes) : "–", f ? kib(f.gzipBytes) : "–", f ? times(ratio(p.gzipBytes, f.gzipBytes)) : "–"];
+    return [p.part === "js" ? "index.js (app + tfjs JS)" : p.part === "impacts.wasm" ? "impacts.wasm (reason kernel)" : p.part, kib(p.bytes), kib(p.gzipBytes), f ? kib(f.bytes) : "–", f ? kib(f.gzipBytes) : "–", f ? times(ratio(p.gzipBytes, f.gzipBytes)) : "–"];
   });
   const w = r.worker.wranglerUpload;
   return table(

@@ -8,6 +8,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import { keys, MANIFEST_FILE, MODEL_FILE, WEIGHTS_FILE, type Pointer } from "../shared/artifact.ts";
 import { networkFromFiles } from "../shared/network.ts";
 import { createScorer, type Scorer } from "../shared/scorer.ts";
+import { impactKernelModule } from "./kernels.ts";
 import { instanceSchema, type InstanceSchema } from "../shared/validate.ts";
 import { verifyFile, verifyManifest } from "../shared/verify.ts";
 
@@ -63,6 +64,7 @@ export async function loadVersion(bucket: R2Bucket, pointer: Pointer, timeoutMs:
     if (problem) throw new LoadError(`${file(f)}: ${problem}`);
   }
   const tRead = performance.now();
+  const kernel = impactKernelModule();
   await backendReady?.();
   const tBackend = performance.now();
   let model: tfl.LayersModel;
@@ -73,7 +75,7 @@ export async function loadVersion(bucket: R2Bucket, pointer: Pointer, timeoutMs:
   }
   let scorer: Scorer;
   try {
-    scorer = createScorer(manifest, model);
+    scorer = createScorer(manifest, model, await kernel);
   } catch (e) {
     model.dispose();
     throw new LoadError((e as Error).message);

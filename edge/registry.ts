@@ -234,7 +234,7 @@ export class ModelRegistry {
       entry.etag = obj.etag;
       entry.lastError = undefined;
       entry.badEtag = undefined;
-      log({ event: "model_loaded", model: name, version: loaded.version, previous: previous?.version ?? null, ms: loaded.loadMs });
+      log({ event: "model_loaded", model: name, version: loaded.version, previous: previous?.version ?? null, ms: loaded.loadMs, reasons: loaded.impactKernel ? "simd" : "javascript" });
       // Models are only used inside use()'s synchronous callback, so none is mid-inference now.
       previous?.model.dispose();
     } catch (e) {

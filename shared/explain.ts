@@ -152,3 +152,24 @@ export function denseImpacts(
     out[j] = k === 0 ? 0 : p - at(outputWith(layers, scratch, k));
   }
 }
+
+/**
+ * Impacts from an impact kernel's sums (shared/impact-kernel.ts): the answer
+ * for the row minus the answer with each feature at its baseline, through the
+ * output layer's bias and activation and `output` as denseImpacts does. A
+ * feature at its baseline has exactly the row's own sum, so its impact is 0.
+ */
+export function impactsFromSums(sums: Float32Array, n: number, features: number, last: DenseLayer, out: Float64Array, output?: (z: number) => number): void {
+  const bias = last.b[0] as number;
+  const at = output ?? ((z: number) => z);
+  const answer = (s: number) => at(last.activation(s + bias));
+  for (let r = 0; r < n; r++) {
+    const o = r * (features + 1);
+    const own = sums[o] as number;
+    const p = answer(own);
+    for (let j = 0; j < features; j++) {
+      const s = sums[o + 1 + j] as number;
+      out[r * features + j] = s === own ? 0 : p - answer(s);
+    }
+  }
+}

@@ -10,7 +10,7 @@
 import { thresholdsOf } from "./artifact.ts";
 import { forwardPass } from "./network.ts";
 import { transformInto, type Row } from "./preprocess.ts";
-import { denseImpacts, explainScratch } from "./explain.ts";
+import { denseImpacts, explainScratch, impactsFromSums, type DenseLayer } from "./explain.ts";
 import type { Scorer } from "./scorer.ts";
 import { regressionInterval } from "./task.ts";
 import { inputWarnings, type InputWarning } from "./warnings.ts";
@@ -118,6 +118,10 @@ function denseShortcut(m: Scorer, rows: Row[], explain: boolean): ScoredRows {
   const p = answers(m, out);
   if (!explain || !m.dense) return { out, p };
   const impacts = new Float64Array(rows.length * steps.length);
+  if (m.impactKernel) {
+    impactsFromSums(m.impactKernel.sums(x, rows.length), rows.length, steps.length, m.dense[m.dense.length - 1] as DenseLayer, impacts, m.output);
+    return { out, p, impacts };
+  }
   const scratch = explainScratch(m.dense);
   for (let i = 0; i < rows.length; i++) {
     denseImpacts(m.dense, x.subarray(i * width, (i + 1) * width), m.baseline, m.segments, impacts.subarray(i * steps.length, (i + 1) * steps.length), m.output, scratch);

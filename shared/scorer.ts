@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { Manifest } from "./artifact.ts";
 import { denseLayers, type DenseLayer } from "./explain.ts";
+import { impactKernel, type ImpactKernel } from "./impact-kernel.ts";
 import { baselineValue, stepWidth, transform, type Row } from "./preprocess.ts";
 import { reasonText, regressionReasonText } from "./spec.ts";
 import { outputMap, taskOf, type Task } from "./task.ts";
@@ -21,6 +22,8 @@ export interface Scorer {
   output?: (z: number) => number;
   /** The network as plain arrays when it is a Dense stack (fast reason codes), else undefined. */
   dense?: DenseLayer[];
+  /** The SIMD impact kernel, when the caller supplied its module and the network is Dense(U, relu) → Dense(1, ·). */
+  impactKernel?: ImpactKernel;
   /** Reason text per feature, in spec order: the feature raised the risk (classification) or the value (regression). */
   reasonTexts: string[];
   /** Regression: the feature lowered the value. */
@@ -37,7 +40,7 @@ export interface Scorer {
  * needs. Throws with a message naming what is wrong; the caller owns `model`
  * and disposes it on failure.
  */
-export function createScorer(manifest: Manifest, model: tfl.LayersModel): Scorer {
+export function createScorer(manifest: Manifest, model: tfl.LayersModel, kernelModule?: WebAssembly.Module): Scorer {
   const { width, steps } = manifest.preprocess;
   const inputWidth = model.inputs[0]?.shape[1];
   if (inputWidth !== width) {
@@ -60,5 +63,9 @@ export function createScorer(manifest: Manifest, model: tfl.LayersModel): Scorer
   const texts = task.kind === "regression"
     ? { reasonTexts: features.map((f) => regressionReasonText(f, manifest.spec.target, true)), loweredTexts: features.map((f) => regressionReasonText(f, manifest.spec.target, false)) }
     : { reasonTexts: features.map(reasonText) };
-  return { manifest, model, task, baseline, segments, ...texts, ...(output ? { output } : {}), ...(dense ? { dense } : {}) };
+  const impactKernelOf = dense && kernelModule ? impactKernel(kernelModule, dense, baseline, segments) : undefined;
+  return {
+    manifest, model, task, baseline, segments, ...texts, ...(output ? { output } : {}), ...(dense ? { dense } : {}),
+    ...(impactKernelOf ? { impactKernel: impactKernelOf } : {}),
+  };
 }

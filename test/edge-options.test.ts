@@ -21,6 +21,7 @@ import { fixtures } from "./helpers/fixtures.ts";
 import { quickJob } from "./helpers/train-fixture.ts";
 import { startWorker, type TestWorker } from "./helpers/worker.ts";
 import { useBackend } from "../train/fit/backend.ts";
+import { impactKernelModule } from "../train/kernels/load.ts";
 
 const base = quickJob().train;
 const FAMILIES: [string, Partial<JobOptions>][] = [
@@ -49,7 +50,7 @@ describe("every model option family at the edge", () => {
       const r = await runJob(quickJob({ ...overrides, modelName: name }), { log: () => {} });
       const artifact = r.artifact!;
       const model = await networkFromFiles(artifact.files.get(MODEL_FILE)!, artifact.files.get(WEIGHTS_FILE)!);
-      models.push({ name, artifact, expected: r.testScores!, scorer: createScorer(artifact.manifest, model) });
+      models.push({ name, artifact, expected: r.testScores!, scorer: createScorer(artifact.manifest, model, impactKernelModule()) });
     }
   }, 180_000);
 
@@ -73,17 +74,24 @@ describe("every model option family at the edge", () => {
     expect(weights("opt-uint8")).toBe(weights("opt-rmsprop") / 4);
   });
 
-  it("computes reasons with the Dense shortcut exactly as one tfjs variant row per feature, for every activation", async () => {
+  it("computes reasons with the Dense shortcut (and the SIMD kernel where it applies) exactly as one tfjs variant row per feature, for every activation", async () => {
     await useBackend("cpu");
     const rows = fixtures().parity.slice(0, 100).map((c) => c.instance);
+    let kernels = 0;
     for (const m of models) {
       expect(m.scorer.dense, m.name).toBeDefined();
-      const shortcut = scoreWithImpacts(m.scorer, rows, true);
-      const variants = scoreWithImpacts({ ...m.scorer, dense: undefined }, rows, true);
-      let worst = 0;
-      shortcut.impacts!.forEach((v, i) => { worst = Math.max(worst, Math.abs(v - variants.impacts![i]!)); });
-      expect(worst, m.name).toBeLessThan(1e-5);
+      const variants = scoreWithImpacts({ ...m.scorer, dense: undefined, impactKernel: undefined }, rows, true);
+      for (const scorer of [m.scorer, { ...m.scorer, impactKernel: undefined }]) {
+        const shortcut = scoreWithImpacts(scorer, rows, true);
+        let worst = 0;
+        shortcut.impacts!.forEach((v, i) => { worst = Math.max(worst, Math.abs(v - variants.impacts![i]!)); });
+        expect(worst, `${m.name}${scorer.impactKernel ? " (kernel)" : ""}`).toBeLessThan(1e-5);
+      }
+      if (m.scorer.impactKernel) kernels++;
     }
+    // The relu families (every one without another activation or a second hidden layer) run on the kernel.
+    expect(kernels).toBe(models.filter((m) => (m.artifact.manifest.card as { model: { layers: string[] } }).model.layers.length === 2 && (m.artifact.manifest.card as { model: { layers: string[] } }).model.layers[0]!.includes("relu")).length);
+    expect(kernels).toBeGreaterThanOrEqual(6);
   });
 
   for (const backend of ["wasm", "cpu"] as const) {

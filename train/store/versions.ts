@@ -13,6 +13,7 @@ import { createScorer, type Scorer } from "../../shared/scorer.ts";
 import { verifyFile, verifyManifest } from "../../shared/verify.ts";
 import { readPointer, type CurrentPointer } from "./publish.ts";
 import { describeS3Error, getObjectBytes } from "./storage.ts";
+import { impactKernelModule } from "../kernels/load.ts";
 
 export type StoreErrorCode = "model_not_found" | "version_not_found" | "version_damaged" | "pointer_broken" | "storage";
 
@@ -145,7 +146,7 @@ export async function loadVersionScorer(l: Location, version: string, manifestSh
     throw new StoreError(`${l.name}@${version}: ${(e as Error).message}`, "version_damaged");
   }
   try {
-    return { version, manifest, manifestSha256: sha, scorer: createScorer(manifest, model), dispose: () => model.dispose() };
+    return { version, manifest, manifestSha256: sha, scorer: createScorer(manifest, model, impactKernelModule()), dispose: () => model.dispose() };
   } catch (e) {
     model.dispose();
     throw new StoreError(`${l.name}@${version}: ${(e as Error).message}`, "version_damaged");

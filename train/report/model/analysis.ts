@@ -17,6 +17,7 @@ import type { Evaluation } from "../../evaluate/metrics.ts";
 import { psiFromCounts } from "../../evaluate/metrics.ts";
 import { ivStrength, woeTable, type IvStrength, type WoeTable } from "../../evaluate/woe.ts";
 import { fmt } from "../kit/format.ts";
+import { impactKernelModule } from "../../kernels/load.ts";
 
 export interface CalibrationPoint {
   bin: number;
@@ -157,7 +158,7 @@ export function analyseModel(input: AnalysisInput): ModelAnalysis {
     format: ARTIFACT_FORMAT, name: input.name, version: "unpublished", createdAt: new Date(0).toISOString(),
     spec: input.spec, preprocess: input.preprocess, thresholds, files: {}, card: {},
   };
-  const scorer = createScorer(draft, input.model);
+  const scorer = createScorer(draft, input.model, impactKernelModule());
   const importance = globalImportance(scorer, input.sample);
   const features = input.counts.map((fc, j) => featureAnalysis(fc, input.spec, input.preprocess.steps.find((s) => s.name === fc.binning.feature), importance[j]!));
   const order = [...features].sort((a, b) => b.importance.meanAbsImpact - a.importance.meanAbsImpact);

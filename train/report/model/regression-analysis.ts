@@ -19,6 +19,7 @@ import type { CoverageBin } from "../../evaluate/conformal.ts";
 import type { FeatureCounts } from "../../evaluate/feature-stats.ts";
 import { globalImportance, numericGrid, partialDependence, type DependencePoint, type Importance } from "../../evaluate/importance.ts";
 import { featureBins, featuresCard, type FeatureBins } from "./analysis.ts";
+import { impactKernelModule } from "../../kernels/load.ts";
 
 export interface RegressionFeature extends FeatureBins {
   /** Mean target of the training rows in each shown bin (null for an empty bin). */
@@ -96,7 +97,7 @@ export function analyseRegression(input: RegressionAnalysisInput): RegressionAna
     format: ARTIFACT_FORMAT_V2, name: input.name, version: "unpublished", createdAt: new Date(0).toISOString(),
     task: input.task, spec: input.spec, preprocess: input.preprocess, files: {}, card: {},
   };
-  const scorer = createScorer(draft, input.model);
+  const scorer = createScorer(draft, input.model, impactKernelModule());
   const importance = globalImportance(scorer, input.sample);
   const features = input.counts.map((fc, j) => {
     const base = featureBins(fc, input.spec, input.preprocess.steps.find((s) => s.name === fc.binning.feature));

@@ -1,0 +1,99 @@
+;; Reason-code impacts for a network Dense(U, relu) → Dense(1, ·), four hidden
+;; units per SIMD instruction. The JavaScript shortcut in shared/explain.ts does
+;; the same arithmetic one unit at a time; this is its fast path for the
+;; reference architecture. Build: `npm run build:kernels` (wabt) writes
+;; impacts.wasm next to this file; test/impact-kernel.test.ts checks the two
+;; agree byte for byte and that the kernel's impacts equal tfjs's.
+;;
+;; Memory (f32 unless said, byte offsets passed in): w = first kernel [width][upad]
+;; (rows padded with zeros to upad, a multiple of 4), b = bias [upad],
+;; ow = output weights [upad] (zeros in the padding), base = baseline row
+;; [width], seg = [start, end) per feature as i32 pairs, x = rows [n][width],
+;; pre and acc = scratch [upad], out = [n][nseg + 1]: the output layer's sum
+;; (before its bias and activation) for the row itself, then for the row with
+;; feature j reset to the baseline. A feature already at its baseline gets
+;; exactly the row's own sum.
+(module
+  (memory (export "memory") 1)
+
+  ;; y[0 .. bytes) += a · v[0 .. bytes)
+  (func $axpy (param $y i32) (param $v i32) (param $a f32) (param $bytes i32)
+    (local $k i32) (local $av v128)
+    (local.set $av (f32x4.splat (local.get $a)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $k) (local.get $bytes)))
+        (v128.store (i32.add (local.get $y) (local.get $k))
+          (f32x4.add
+            (v128.load (i32.add (local.get $y) (local.get $k)))
+            (f32x4.mul (local.get $av) (v128.load (i32.add (local.get $v) (local.get $k))))))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $next))))
+
+  ;; Σ relu(h[u]) · ow[u]
+  (func $reluDot (param $h i32) (param $ow i32) (param $bytes i32) (result f32)
+    (local $k i32) (local $s v128)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $k) (local.get $bytes)))
+        (local.set $s
+          (f32x4.add (local.get $s)
+            (f32x4.mul
+              (f32x4.max (v128.load (i32.add (local.get $h) (local.get $k))) (v128.const f32x4 0 0 0 0))
+              (v128.load (i32.add (local.get $ow) (local.get $k))))))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $next)))
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $s)) (f32x4.extract_lane 1 (local.get $s)))
+      (f32.add (f32x4.extract_lane 2 (local.get $s)) (f32x4.extract_lane 3 (local.get $s)))))
+
+  (func (export "impacts")
+    (param $n i32) (param $width i32) (param $upad i32) (param $nseg i32)
+    (param $w i32) (param $b i32) (param $ow i32) (param $base i32) (param $seg i32)
+    (param $x i32) (param $pre i32) (param $acc i32) (param $out i32)
+    (local $r i32) (local $i i32) (local $j i32) (local $v f32) (local $row i32) (local $o i32)
+    (local $bytes i32) (local $end i32)
+    (local.set $bytes (i32.shl (local.get $upad) (i32.const 2)))
+    (block $rowsDone
+      (loop $rows
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $n)))
+        (local.set $row (i32.add (local.get $x) (i32.shl (i32.mul (local.get $r) (local.get $width)) (i32.const 2))))
+        (local.set $o (i32.add (local.get $out) (i32.shl (i32.mul (local.get $r) (i32.add (local.get $nseg) (i32.const 1))) (i32.const 2))))
+        ;; pre = b + Σ x[i] · w[i] over the non-zero inputs
+        (memory.copy (local.get $pre) (local.get $b) (local.get $bytes))
+        (local.set $i (i32.const 0))
+        (block $inputsDone
+          (loop $inputs
+            (br_if $inputsDone (i32.ge_u (local.get $i) (local.get $width)))
+            (local.set $v (f32.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2)))))
+            (if (f32.ne (local.get $v) (f32.const 0))
+              (then (call $axpy (local.get $pre) (i32.add (local.get $w) (i32.mul (local.get $i) (local.get $bytes))) (local.get $v) (local.get $bytes))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $inputs)))
+        (f32.store (local.get $o) (call $reluDot (local.get $pre) (local.get $ow) (local.get $bytes)))
+        ;; per feature: pre + (baseline − x) · w over the feature's columns
+        (local.set $j (i32.const 0))
+        (block $featuresDone
+          (loop $features
+            (br_if $featuresDone (i32.ge_u (local.get $j) (local.get $nseg)))
+            (memory.copy (local.get $acc) (local.get $pre) (local.get $bytes))
+            (local.set $i (i32.load (i32.add (local.get $seg) (i32.shl (local.get $j) (i32.const 3)))))
+            (local.set $end (i32.load (i32.add (local.get $seg) (i32.add (i32.shl (local.get $j) (i32.const 3)) (i32.const 4)))))
+            (block $columnsDone
+              (loop $columns
+                (br_if $columnsDone (i32.ge_u (local.get $i) (local.get $end)))
+                (local.set $v
+                  (f32.sub
+                    (f32.load (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2))))
+                    (f32.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2))))))
+                (if (f32.ne (local.get $v) (f32.const 0))
+                  (then (call $axpy (local.get $acc) (i32.add (local.get $w) (i32.mul (local.get $i) (local.get $bytes))) (local.get $v) (local.get $bytes))))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $columns)))
+            (f32.store
+              (i32.add (local.get $o) (i32.shl (i32.add (local.get $j) (i32.const 1)) (i32.const 2)))
+              (call $reluDot (local.get $acc) (local.get $ow) (local.get $bytes)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $features)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows)))))

@@ -1,0 +1,103 @@
+/**
+ * The SIMD impact kernel (shared/kernels/impacts.wat → impacts.wasm): the
+ * committed binary is exactly what its source compiles to; its impacts equal
+ * the JavaScript Dense shortcut's and one tfjs variant row per feature's on
+ * the test applicants; a feature at its baseline gives exactly no reason;
+ * batches larger than its first memory page, and architectures it does not
+ * cover (which keep the JavaScript shortcut); and the Worker in workerd loads
+ * the bundled kernel and answers with the same reasons as Node.
+ */
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MODEL_FILE, WEIGHTS_FILE } from "../shared/artifact.ts";
+import { impactKernel } from "../shared/impact-kernel.ts";
+import { networkFromFiles } from "../shared/network.ts";
+import { predict, scoreWithImpacts } from "../shared/predict.ts";
+import type { Row } from "../shared/preprocess.ts";
+import { createScorer, type Scorer } from "../shared/scorer.ts";
+import { useBackend } from "../train/fit/backend.ts";
+import { compileWat } from "../train/kernels/build.ts";
+import { impactKernelModule } from "../train/kernels/load.ts";
+import { publishTo } from "../train/job.ts";
+import { fixtures, readArtifact } from "./helpers/fixtures.ts";
+import { startWorker, type TestWorker } from "./helpers/worker.ts";
+
+function maxDiff(a: Float64Array, b: Float64Array): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+  return worst;
+}
+
+describe("the SIMD impact kernel", () => {
+  let scorer: Scorer;
+  let rows: Row[];
+  beforeAll(async () => {
+    await useBackend("cpu");
+    const a = readArtifact(fixtures().artifactDirs[0]);
+    scorer = createScorer(a.manifest, await networkFromFiles(a.files.get(MODEL_FILE)!, a.files.get(WEIGHTS_FILE)!), impactKernelModule());
+    rows = fixtures().parity.map((c) => c.instance);
+  });
+
+  it("is committed exactly as its source compiles (npm run build:kernels)", async () => {
+    expect(Buffer.from(await compileWat("shared/kernels/impacts.wat")).equals(readFileSync("shared/kernels/impacts.wasm"))).toBe(true);
+  });
+
+  it("runs for the reference network and gives the JavaScript shortcut's and tfjs's impacts on all test applicants (|diff| < 1e-5)", () => {
+    expect(scorer.impactKernel).toBeDefined();
+    const kernel = scoreWithImpacts(scorer, rows, true);
+    const shortcut = scoreWithImpacts({ ...scorer, impactKernel: undefined }, rows, true);
+    const variants = scoreWithImpacts({ ...scorer, impactKernel: undefined, dense: undefined }, rows, true);
+    expect(maxDiff(kernel.impacts!, shortcut.impacts!)).toBeLessThan(1e-5);
+    expect(maxDiff(kernel.impacts!, variants.impacts!)).toBeLessThan(1e-5);
+    expect(kernel.impacts!.filter((v) => Math.abs(v) > 1e-3).length).toBeGreaterThan(rows.length);
+    expect(Array.from(kernel.p)).toEqual(Array.from(shortcut.p));
+  });
+
+  it("gives exactly no impact for a feature at its baseline value", () => {
+    const typical: Record<string, number | string> = {};
+    for (const s of scorer.manifest.preprocess.steps) typical[s.name] = s.kind === "numeric" ? s.fill : s.mode;
+    const { impacts } = scoreWithImpacts(scorer, [typical], true);
+    expect(Array.from(impacts!)).toEqual(new Array(scorer.segments.length).fill(0));
+    expect(predict(scorer, [typical], 13)[0]!.reasons).toEqual([]);
+    const one = rows[0]!;
+    const own = scoreWithImpacts(scorer, [one], true).impacts!;
+    scorer.manifest.spec.features.forEach((f, j) => { if (one[f.name] === typical[f.name]) expect(own[j]).toBe(0); });
+  });
+
+  it("grows its memory for a batch larger than its first page and scores it as row by row", () => {
+    const many = Array.from({ length: 3000 }, (_, i) => rows[i % rows.length]!);
+    const all = scoreWithImpacts(scorer, many, true).impacts!;
+    const k = scorer.segments.length;
+    for (const i of [0, 1, 890, 891, 2999]) {
+      const alone = scoreWithImpacts(scorer, [many[i]!], true).impacts!;
+      expect(maxDiff(all.subarray(i * k, (i + 1) * k), alone)).toBeLessThan(1e-7);
+    }
+  });
+
+  it("declines any other architecture, which keeps the JavaScript shortcut", () => {
+    const { dense, baseline, segments } = scorer;
+    const [hidden, output] = dense!;
+    expect(impactKernel(impactKernelModule(), [{ ...hidden!, kind: "tanh" }, output!], baseline, segments)).toBeUndefined();
+    expect(impactKernel(impactKernelModule(), [hidden!, { ...output!, inputs: 64, units: 64 }, output!], baseline, segments)).toBeUndefined();
+    expect(impactKernel(impactKernelModule(), [{ ...output!, inputs: hidden!.inputs }], baseline, segments)).toBeUndefined();
+  });
+
+  describe("in the Worker (workerd)", () => {
+    let w: TestWorker;
+    beforeAll(async () => {
+      w = await startWorker();
+      await publishTo(w.s3, readArtifact(fixtures().artifactDirs[0]));
+    }, 120_000);
+    afterAll(async () => { await w.dispose(); });
+
+    it("loads the bundled kernel and answers with Node's reasons", async () => {
+      const instances = fixtures().parity.slice(0, 64).map((c) => c.instance);
+      const res = await w.fetch("/predict", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ instances }) });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { predictions: { reasons: { feature: string; impact: number }[] }[] };
+      expect(w.logs.some((l) => l.includes('"event":"model_loaded"') && l.includes('"reasons":"simd"'))).toBe(true);
+      const node = predict(scorer, instances, 4);
+      body.predictions.forEach((p, i) => expect(p.reasons).toEqual(node[i]!.reasons));
+    });
+  });
+});
