@@ -4,11 +4,11 @@
  * segment of the encoded row, the Dense stack as plain arrays). Built once per
  * version, by the edge and by offline jobs alike, so both score identically.
  */
-import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { Manifest } from "./artifact.ts";
 import { denseLayers, type DenseLayer } from "./explain.ts";
 import { impactKernel, type ImpactKernel } from "./impact-kernel.ts";
+import { forwardPass } from "./network.ts";
 import { baselineValue, stepWidth, transform, type Row } from "./preprocess.ts";
 import { reasonText, regressionReasonText } from "./spec.ts";
 import { outputMap, taskOf, type Task } from "./task.ts";
@@ -51,7 +51,7 @@ export function createScorer(manifest: Manifest, model: tfl.LayersModel, kernelM
   const baseline = transform(manifest.preprocess, baselineRow as Row);
   const task = taskOf(manifest);
   const output = outputMap(task);
-  const warm = tf.tidy(() => (model.predict(tf.tensor2d(baseline, [1, width])) as tf.Tensor).dataSync()[0]);
+  const warm = forwardPass(model, baseline, 1, width)[0];
   if (warm === undefined || !Number.isFinite(warm) || (output && !Number.isFinite(output(warm)))) {
     throw new Error(`${manifest.name}@${manifest.version}: warm-up prediction is not a finite number`);
   }

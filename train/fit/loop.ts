@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
+import { FORWARD_BATCH, forwardPass } from "../../shared/network.ts";
 import { seededRandom, type Random } from "../../shared/random.ts";
 import { pickRows, readRows, type Matrix } from "../data/matrix.ts";
 import { binaryHead, buildModel, type Head } from "./architecture.ts";
@@ -57,16 +58,13 @@ export interface Session {
   partial?: { batches: Iterator<Batch>; lossSum: number; started: number };
 }
 
-/** Probabilities for every row, in chunks so memory stays bounded. */
-export function predictProba(model: tfl.LayersModel, m: Matrix, chunk = 8192): Float32Array {
+/** Probabilities for every row, in chunks so memory stays bounded: the edge's forward pass per chunk. */
+export function predictProba(model: tfl.LayersModel, m: Matrix, chunk = FORWARD_BATCH): Float32Array {
   const out = new Float32Array(m.n);
   const buffer = m.x ? undefined : new Float32Array(Math.min(chunk, m.n) * m.width);
   for (let start = 0; start < m.n; start += chunk) {
     const end = Math.min(m.n, start + chunk);
-    tf.tidy(() => {
-      const x = tf.tensor2d(readRows(m, start, end - start, buffer), [end - start, m.width]);
-      out.set((model.predict(x) as tf.Tensor).dataSync() as Float32Array, start);
-    });
+    out.set(forwardPass(model, readRows(m, start, end - start, buffer), end - start, m.width), start);
   }
   return out;
 }
