@@ -12,7 +12,6 @@ import type { DenseLayer } from "./explain.ts";
 export interface ImpactKernel {
   /** Per row: the output layer's sum (before bias and activation) for the row, then for each feature reset to the baseline. */
   sums(x: Float32Array, n: number): Float32Array;
-  features: number;
 }
 
 interface Exports {
@@ -55,7 +54,6 @@ export function impactKernel(module: WebAssembly.Module, layers: DenseLayer[], b
     new Int32Array(exports.memory.buffer, seg, features * 2).set(segments.flat());
   }
   return {
-    features,
     sums(rows: Float32Array, n: number): Float32Array {
       const out = align16(x + n * width * 4);
       ensure(out + n * (features + 1) * 4);
