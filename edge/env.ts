@@ -36,6 +36,8 @@ export interface Env {
   PASS_THROUGH_KEY?: string;
   /** "wasm" (default) or "cpu". */
   TFJS_BACKEND?: string;
+  /** "off" serves every network on tfjs (reasons by the JavaScript shortcut); default "on": the SIMD kernel where it runs the network. */
+  SIMD_KERNEL?: string;
   /** Default number of reason codes per prediction. */
   REASONS_TOP_K?: string;
   R2_TIMEOUT_MS?: string;
@@ -53,6 +55,7 @@ export interface Settings {
   corsOrigins: string[];
   passThroughKey: string;
   backend: "wasm" | "cpu";
+  simd: boolean;
   topK: number;
   r2TimeoutMs: number;
 }
@@ -77,6 +80,7 @@ export function settings(env: Env): Settings {
     // A key that could never be a JSON field name a client types is treated as "none".
     passThroughKey: /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/.test(passThrough) ? passThrough : "",
     backend: env.TFJS_BACKEND === "cpu" ? "cpu" : "wasm",
+    simd: env.SIMD_KERNEL !== "off",
     topK: int(env.REASONS_TOP_K, 4, 0),
     r2TimeoutMs: int(env.R2_TIMEOUT_MS, 5000, 1),
   };

@@ -2,10 +2,14 @@
  * Loads one model version from R2 and refuses it unless every byte checks out:
  * the manifest's sha256 must match the pointer, each file's sha256 and size the
  * manifest, the network's input width the preprocessing, and a warm-up
- * prediction must be finite.
+ * prediction must be finite. A network the SIMD kernel runs (the reference
+ * architecture) is read straight from the files and never touches tfjs; any
+ * other waits for the tfjs backend and is built by tfjs.
  */
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { keys, MANIFEST_FILE, MODEL_FILE, WEIGHTS_FILE, type Pointer } from "../shared/artifact.ts";
+import { denseFromFiles } from "../shared/dense-files.ts";
+import { kernelRuns } from "../shared/impact-kernel.ts";
 import { networkFromFiles } from "../shared/network.ts";
 import { createScorer, type Scorer } from "../shared/scorer.ts";
 import { impactKernelModule } from "./kernels.ts";
@@ -42,12 +46,18 @@ async function readBytes(bucket: R2Bucket, key: string, timeoutMs: number): Prom
   return new Uint8Array(await withTimeout(obj.arrayBuffer(), timeoutMs, `reading ${key}`));
 }
 
-/**
- * `backendReady` is awaited only right before the network is built, so the
- * tfjs backend starts while the three R2 reads are in flight (all three are
- * issued at once: their keys follow from the pointer).
- */
-export async function loadVersion(bucket: R2Bucket, pointer: Pointer, timeoutMs: number, backendReady?: () => Promise<unknown>, passThroughKey = ""): Promise<LoadedModel> {
+export interface LoadOptions {
+  timeoutMs: number;
+  /** Starts (once) and awaits the tfjs backend: called only for a network tfjs must build. */
+  backendReady?: () => Promise<unknown>;
+  passThroughKey?: string;
+  /** false: every network on tfjs, reasons by the JavaScript shortcut (SIMD_KERNEL=off). */
+  simd?: boolean;
+}
+
+/** The three files' R2 reads are issued at once: their keys follow from the pointer. */
+export async function loadVersion(bucket: R2Bucket, pointer: Pointer, o: LoadOptions): Promise<LoadedModel> {
+  const { timeoutMs, backendReady, passThroughKey = "", simd = true } = o;
   const { name, version } = pointer;
   const file = (f: string) => keys.file(name, version, f);
   const t0 = performance.now();
@@ -64,21 +74,31 @@ export async function loadVersion(bucket: R2Bucket, pointer: Pointer, timeoutMs:
     if (problem) throw new LoadError(`${file(f)}: ${problem}`);
   }
   const tRead = performance.now();
-  const kernel = impactKernelModule();
-  await backendReady?.();
-  const tBackend = performance.now();
-  let model: tfl.LayersModel;
-  try {
-    model = await networkFromFiles(modelJson, weights);
-  } catch (e) {
-    throw new LoadError(`${file(MODEL_FILE)}: ${(e as Error).message}`);
-  }
+  const kernel = simd ? await impactKernelModule() : undefined;
+  const dense = kernel ? denseFromFiles(modelJson, weights) : undefined;
+  let tBackend = tRead;
   let scorer: Scorer;
-  try {
-    scorer = createScorer(manifest, model, await kernel);
-  } catch (e) {
-    model.dispose();
-    throw new LoadError((e as Error).message);
+  if (dense && kernelRuns(dense)) {
+    try {
+      scorer = createScorer(manifest, dense, kernel);
+    } catch (e) {
+      throw new LoadError((e as Error).message);
+    }
+  } else {
+    await backendReady?.();
+    tBackend = performance.now();
+    let model: tfl.LayersModel;
+    try {
+      model = await networkFromFiles(modelJson, weights);
+    } catch (e) {
+      throw new LoadError(`${file(MODEL_FILE)}: ${(e as Error).message}`);
+    }
+    try {
+      scorer = createScorer(manifest, model, kernel);
+    } catch (e) {
+      model.dispose();
+      throw new LoadError((e as Error).message);
+    }
   }
   const tBuild = performance.now();
   const instances = instanceSchema(manifest.spec, { passThroughKey });

@@ -18,7 +18,7 @@ let registry: ModelRegistry | undefined;
 export function models(c: Context<AppEnv>): ModelRegistry {
   const s = c.var.settings;
   registry ??= new ModelRegistry(c.env.MODELS, {
-    refreshMs: s.refreshMs, timeoutMs: s.r2TimeoutMs, log, pinned: s.modelName, passThroughKey: s.passThroughKey,
+    refreshMs: s.refreshMs, timeoutMs: s.r2TimeoutMs, log, pinned: s.modelName, passThroughKey: s.passThroughKey, simd: s.simd,
     backendReady: () => initBackend(s.backend),
   });
   return registry;

@@ -62,6 +62,8 @@ export interface RegistryOptions {
   maxMissing?: number;
   /** Per-instance key echoed back (see shared/validate.ts). */
   passThroughKey?: string;
+  /** false: every network on tfjs (SIMD_KERNEL=off). */
+  simd?: boolean;
 }
 
 export const MAX_MODELS = 8;
@@ -186,7 +188,7 @@ export class ModelRegistry {
     e.evicted = true;
     const model = e.current;
     e.current = undefined;
-    model?.model.dispose();
+    model?.dispose();
     this.options.log({ event: "model_evicted", model: name, version: model?.version ?? null });
   }
 
@@ -219,13 +221,13 @@ export class ModelRegistry {
       }
       let loaded: LoadedModel;
       try {
-        loaded = await loadVersion(this.bucket, pointer, this.options.timeoutMs, this.options.backendReady, this.options.passThroughKey);
+        loaded = await loadVersion(this.bucket, pointer, this.options);
       } catch (e) {
         throw Object.assign(e as Error, { etag: obj.etag });
       }
       if (entry.evicted) {
         // Evicted while loading: nobody can reach this model any more.
-        loaded.model.dispose();
+        loaded.dispose();
         log({ event: "model_load_discarded", model: name, version: loaded.version, reason: "evicted while loading" });
         return;
       }
@@ -234,9 +236,9 @@ export class ModelRegistry {
       entry.etag = obj.etag;
       entry.lastError = undefined;
       entry.badEtag = undefined;
-      log({ event: "model_loaded", model: name, version: loaded.version, previous: previous?.version ?? null, ms: loaded.loadMs, reasons: loaded.impactKernel ? "simd" : "javascript" });
+      log({ event: "model_loaded", model: name, version: loaded.version, previous: previous?.version ?? null, ms: loaded.loadMs, engine: loaded.engine, reasons: loaded.impactKernel ? "simd" : "javascript" });
       // Models are only used inside use()'s synchronous callback, so none is mid-inference now.
-      previous?.model.dispose();
+      previous?.dispose();
     } catch (e) {
       const err = e as Error & { etag?: string };
       entry.checkedAt = Date.now();

@@ -12,7 +12,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 type Activation = (x: number) => number;
 
 /** Every activation `npm run train --activation` can store (tfjs's elu has alpha 1). */
-const ACTIVATIONS: Record<string, Activation> = {
+export const ACTIVATIONS: Readonly<Record<string, Activation>> = {
   linear: (x) => x,
   relu: (x) => (x > 0 ? x : 0),
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),

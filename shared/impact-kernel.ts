@@ -1,17 +1,24 @@
 /**
- * The SIMD fast path of reason impacts: shared/kernels/impacts.wat run on a
- * network Dense(U, relu) → Dense(1, ·), the reference architecture. It does
- * what explain.ts's Dense shortcut does, four hidden units per instruction,
- * for a whole batch per call. The caller supplies the compiled module (the
- * edge imports it as a bundled module, Node compiles the file), so this file
- * stays free of platform APIs. Any other architecture gets no kernel and keeps
- * the JavaScript shortcut.
+ * The SIMD network of the reference architecture, Dense(U, relu) → Dense(1, ·):
+ * shared/kernels/impacts.wat runs both the forward pass and the reason
+ * impacts (what explain.ts's Dense shortcut does), four hidden units per
+ * instruction, for a whole batch per call. A request's answers and its
+ * reasons then come from the same sums, with no tfjs call on the request path
+ * (tfjs's per-call dispatch cost more than the arithmetic of this network).
+ * The caller supplies the compiled module (the edge imports it as a bundled
+ * module, Node compiles the file), so this file stays free of platform APIs.
+ * Any other architecture gets no kernel: tfjs runs it, and reasons keep the
+ * JavaScript shortcut.
  */
 import type { DenseLayer } from "./explain.ts";
 
 export interface ImpactKernel {
   /** Per row: the output layer's sum (before bias and activation) for the row, then for each feature reset to the baseline. */
   sums(x: Float32Array, n: number): Float32Array;
+  /** The network's outputs for n rows (the forward pass alone): equal to what sums() gives for the rows themselves. */
+  outputs(x: Float32Array, n: number): Float32Array;
+  /** The outputs from sums() (row r's own sum at r × stride), through the output layer's bias and activation. */
+  outputsOf(sums: Float32Array, n: number, stride: number): Float32Array;
 }
 
 interface Exports {
@@ -22,9 +29,15 @@ interface Exports {
 const PAGE = 65536;
 const align16 = (n: number) => Math.ceil(n / 16) * 16;
 
-export function impactKernel(module: WebAssembly.Module, layers: DenseLayer[], baseline: Float32Array, segments: [number, number][]): ImpactKernel | undefined {
+/** Whether the kernel runs this network: exactly Dense(U, relu) → Dense(1, any activation). */
+export function kernelRuns(layers: DenseLayer[]): boolean {
   const [hidden, output] = layers;
-  if (layers.length !== 2 || !hidden || !output || hidden.kind !== "relu" || output.units !== 1) return undefined;
+  return layers.length === 2 && hidden !== undefined && output !== undefined && hidden.kind === "relu" && output.units === 1 && output.inputs === hidden.units;
+}
+
+export function impactKernel(module: WebAssembly.Module, layers: DenseLayer[], baseline: Float32Array, segments: [number, number][]): ImpactKernel | undefined {
+  if (!kernelRuns(layers)) return undefined;
+  const [hidden, output] = layers as [DenseLayer, DenseLayer];
   const { inputs: width, units } = hidden;
   const upad = Math.ceil(units / 4) * 4;
   const features = segments.length;
@@ -53,13 +66,24 @@ export function impactKernel(module: WebAssembly.Module, layers: DenseLayer[], b
     m.set(baseline, base / 4);
     new Int32Array(exports.memory.buffer, seg, features * 2).set(segments.flat());
   }
+  const run = (rows: Float32Array, n: number, nseg: number): Float32Array => {
+    const out = align16(x + n * width * 4);
+    ensure(out + n * (nseg + 1) * 4);
+    f32().set(rows.subarray(0, n * width), x / 4);
+    exports.impacts(n, width, upad, nseg, w, b, ow, base, seg, x, pre, acc, out);
+    return f32().slice(out / 4, out / 4 + n * (nseg + 1));
+  };
+  const bias = output.b[0] as number;
+  const activation = output.activation;
+  const outputsOf = (sums: Float32Array, n: number, stride: number): Float32Array => {
+    const y = new Float32Array(n);
+    for (let r = 0; r < n; r++) y[r] = activation((sums[r * stride] as number) + bias);
+    return y;
+  };
   return {
-    sums(rows: Float32Array, n: number): Float32Array {
-      const out = align16(x + n * width * 4);
-      ensure(out + n * (features + 1) * 4);
-      f32().set(rows.subarray(0, n * width), x / 4);
-      exports.impacts(n, width, upad, features, w, b, ow, base, seg, x, pre, acc, out);
-      return f32().slice(out / 4, out / 4 + n * (features + 1));
-    },
+    sums: (rows, n) => run(rows, n, features),
+    // Zero features: the kernel stops after each row's own sum.
+    outputs: (rows, n) => outputsOf(run(rows, n, 0), n, 1),
+    outputsOf,
   };
 }

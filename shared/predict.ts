@@ -1,14 +1,14 @@
 /**
  * Scoring with reason codes. The answer for every applicant comes from one
- * tfjs forward pass over the batch: a classifier's probability, or a
- * regression's value and prediction interval (shared/task.ts maps the linear
- * output back to the target's units). Each reason's impact is the drop in
- * that answer when the feature is reset to its training baseline (median /
- * mode): for Dense networks computed by the shortcut in explain.ts, otherwise
- * by adding one variant row per feature to that same single forward pass.
+ * forward pass over the batch (the scorer's engine: the SIMD kernel or tfjs):
+ * a classifier's probability, or a regression's value and prediction interval
+ * (shared/task.ts maps the linear output back to the target's units). Each
+ * reason's impact is the drop in that answer when the feature is reset to its
+ * training baseline (median / mode): on the kernel from the same call that
+ * gives the answers, for other Dense networks by the shortcut in explain.ts,
+ * otherwise by adding one variant row per feature to that single forward pass.
  */
 import { thresholdsOf } from "./artifact.ts";
-import { forwardPass } from "./network.ts";
 import { transformInto, type Row } from "./preprocess.ts";
 import { denseImpacts, explainScratch, impactsFromSums, type DenseLayer } from "./explain.ts";
 import type { Scorer } from "./scorer.ts";
@@ -58,6 +58,8 @@ export interface ScoredRows {
   p: Scores;
   /** rows × features, in the answer's units, when asked for. */
   impacts?: Float64Array;
+  /** 1 where preprocessing imputed, clipped or fell back for the row (only those can have input warnings). */
+  adjusted: Uint8Array;
 }
 
 /** A prediction as the API answers it: the client's pass-through value first, when it sent one. */
@@ -65,10 +67,6 @@ export type ApiPrediction = Prediction & Record<string, unknown>;
 
 export function decide(p: number, t: { refer: number; decline: number }): Decision {
   return p >= t.decline ? "decline" : p >= t.refer ? "refer" : "approve";
-}
-
-function forward(m: Scorer, x: Float32Array, n: number): Float32Array {
-  return forwardPass(m.model, x, n, m.manifest.preprocess.width);
 }
 
 /** The answers for network outputs (a copy only for a regression). */
@@ -85,9 +83,10 @@ function batchedVariants(m: Scorer, rows: Row[], explain: boolean): ScoredRows {
   const { width, steps } = m.manifest.preprocess;
   const perRow = explain ? steps.length + 1 : 1;
   const x = new Float32Array(rows.length * perRow * width);
+  const adjusted = new Uint8Array(rows.length);
   rows.forEach((row, i) => {
     const base = i * perRow * width;
-    transformInto(m.manifest.preprocess, row, x, base);
+    adjusted[i] = transformInto(m.manifest.preprocess, row, x, base) ? 1 : 0;
     if (!explain) return;
     const encoded = x.subarray(base, base + width);
     m.segments.forEach(([start, end], j) => {
@@ -96,8 +95,8 @@ function batchedVariants(m: Scorer, rows: Row[], explain: boolean): ScoredRows {
       x.set(m.baseline.subarray(start, end), o + start);
     });
   });
-  const all = forward(m, x, rows.length * perRow);
-  if (!explain) return { out: all, p: answers(m, all) };
+  const all = m.forward(x, rows.length * perRow);
+  if (!explain) return { out: all, p: answers(m, all), adjusted };
   const out = new Float32Array(rows.length);
   for (let i = 0; i < rows.length; i++) out[i] = all[i * perRow] as number;
   const answered = answers(m, all);
@@ -106,27 +105,32 @@ function batchedVariants(m: Scorer, rows: Row[], explain: boolean): ScoredRows {
     const pi = answered[i * perRow] as number;
     for (let j = 0; j < steps.length; j++) impacts[i * steps.length + j] = pi - (answered[i * perRow + j + 1] as number);
   }
-  return { out, p: answers(m, out), impacts };
+  return { out, p: answers(m, out), impacts, adjusted };
 }
 
-/** The same with the Dense shortcut: tfjs scores n rows, impacts come from explain.ts. */
+/** The same for Dense networks: answers and impacts from one kernel call, or the forward pass and explain.ts's shortcut. */
 function denseShortcut(m: Scorer, rows: Row[], explain: boolean): ScoredRows {
   const { width, steps } = m.manifest.preprocess;
-  const x = new Float32Array(rows.length * width);
-  rows.forEach((row, i) => transformInto(m.manifest.preprocess, row, x, i * width));
-  const out = forward(m, x, rows.length);
-  const p = answers(m, out);
-  if (!explain || !m.dense) return { out, p };
-  const impacts = new Float64Array(rows.length * steps.length);
-  if (m.impactKernel) {
-    impactsFromSums(m.impactKernel.sums(x, rows.length), rows.length, steps.length, m.dense[m.dense.length - 1] as DenseLayer, impacts, m.output);
-    return { out, p, impacts };
+  const n = rows.length;
+  const x = new Float32Array(n * width);
+  const adjusted = new Uint8Array(n);
+  for (let i = 0; i < n; i++) adjusted[i] = transformInto(m.manifest.preprocess, rows[i] as Row, x, i * width) ? 1 : 0;
+  const impacts = explain ? new Float64Array(n * steps.length) : undefined;
+  if (impacts && m.impactKernel) {
+    // Each row's own sum is in the same call: the answer and its reasons come from one computation.
+    const sums = m.impactKernel.sums(x, n);
+    impactsFromSums(sums, n, steps.length, m.dense![m.dense!.length - 1] as DenseLayer, impacts, m.output);
+    const out = m.impactKernel.outputsOf(sums, n, steps.length + 1);
+    return { out, p: answers(m, out), impacts, adjusted };
   }
+  const out = m.forward(x, n);
+  const p = answers(m, out);
+  if (!impacts || !m.dense) return { out, p, adjusted };
   const scratch = explainScratch(m.dense);
-  for (let i = 0; i < rows.length; i++) {
+  for (let i = 0; i < n; i++) {
     denseImpacts(m.dense, x.subarray(i * width, (i + 1) * width), m.baseline, m.segments, impacts.subarray(i * steps.length, (i + 1) * steps.length), m.output, scratch);
   }
-  return { out, p, impacts };
+  return { out, p, impacts, adjusted };
 }
 
 export function scoreWithImpacts(m: Scorer, rows: Row[], explain: boolean): ScoredRows {
@@ -162,11 +166,11 @@ function reasonsOf(m: Scorer, row: Row, impacts: Float64Array, i: number, topK: 
 }
 
 export function predict(m: Scorer, rows: Row[], topK: number): Prediction[] {
-  const { out, p, impacts } = scoreWithImpacts(m, rows, topK > 0);
+  const { out, p, impacts, adjusted } = scoreWithImpacts(m, rows, topK > 0);
   const task = m.task;
   const thresholds = task.kind === "classification" ? thresholdsOf(m.manifest) : undefined;
   return rows.map((row, i): Prediction => {
-    const warnings = inputWarnings(m.manifest.preprocess, row);
+    const warnings = adjusted[i] ? inputWarnings(m.manifest.preprocess, row) : [];
     const answer = p[i] as number;
     const reasons = impacts ? { reasons: reasonsOf(m, row, impacts, i, topK, answer) } : {};
     // Reasons before warnings in the JSON, as documented.

@@ -86,24 +86,32 @@ function scaleNumber(step: NumericStep, x: number): number {
 /**
  * Writes the model input for `row` into `out` starting at `offset`. Missing or
  * non-finite numbers are imputed; unknown categories use the step's fallback
- * slot; so every output is finite for any input.
+ * slot; so every output is finite for any input. Returns whether any value
+ * was imputed, clipped or sent to a fallback slot: when false, the row has no
+ * input warnings (shared/warnings.ts), so scoring skips looking for them.
  */
-export function transformInto(state: PreprocessState, row: Row, out: Float32Array, offset = 0): void {
+export function transformInto(state: PreprocessState, row: Row, out: Float32Array, offset = 0): boolean {
   let o = offset;
-  for (const step of state.steps) {
+  let adjusted = false;
+  const steps = state.steps;
+  for (let k = 0; k < steps.length; k++) {
+    const step = steps[k] as Step;
     const cell = row[step.name];
     if (step.kind === "numeric") {
       const x = numericValue(cell);
+      if (x === undefined || x < step.lo || x > step.hi) adjusted = true;
       out[o++] = scaleNumber(step, x ?? step.fill);
       if (step.indicator) out[o++] = x === undefined ? 1 : 0;
     } else {
       const width = step.categories.length + 1;
-      out.fill(0, o, o + width);
+      for (let j = 0; j < width; j++) out[o + j] = 0;
       const i = typeof cell === "string" ? step.categories.indexOf(cell) : -1;
+      if (i < 0) adjusted = true;
       out[o + (i >= 0 ? i : step.fallback)] = 1;
       o += width;
     }
   }
+  return adjusted;
 }
 
 export function transform(state: PreprocessState, row: Row): Float32Array {

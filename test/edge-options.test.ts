@@ -94,11 +94,12 @@ describe("every model option family at the edge", () => {
     expect(kernels).toBeGreaterThanOrEqual(6);
   });
 
+  // Default: the relu families on the SIMD kernel, the others on tfjs-wasm. SIMD_KERNEL=off: every family on tfjs's CPU fallback.
   for (const backend of ["wasm", "cpu"] as const) {
-    describe(`on the ${backend} backend`, () => {
+    describe(`on the ${backend} backend${backend === "cpu" ? " with SIMD_KERNEL=off" : ""}`, () => {
       let w: TestWorker;
       beforeAll(async () => {
-        w = await startWorker({ TFJS_BACKEND: backend });
+        w = await startWorker({ TFJS_BACKEND: backend, ...(backend === "cpu" ? { SIMD_KERNEL: "off" } : {}) });
         expect(((await (await w.fetch("/healthz")).json()) as { backend: string }).backend).toBe(backend);
         for (const m of models) await publishTo(w.s3, m.artifact);
       }, 120_000);

@@ -244,7 +244,8 @@ describe("response headers", () => {
 
 describe("the CPU backend (the automatic fallback when wasm cannot start)", () => {
   it("serves the same probabilities as training (|diff| < 1e-5) and says so in /healthz", async () => {
-    const w = await startWorker({ TFJS_BACKEND: "cpu" });
+    // SIMD_KERNEL=off: the reference network is on tfjs too, not on the kernel.
+    const w = await startWorker({ TFJS_BACKEND: "cpu", SIMD_KERNEL: "off" });
     try {
       await publishTo(w.s3, readArtifact(fixtures().artifactDirs[0]));
       const cases = fixtures().parity;
@@ -253,6 +254,7 @@ describe("the CPU backend (the automatic fallback when wasm cannot start)", () =
       expect(worst).toBeLessThan(1e-5);
       const health = (await (await w.fetch("/healthz")).json()) as { backend: string };
       expect(health.backend).toBe("cpu");
+      expect(w.logs.some((l) => l.includes('"event":"model_loaded"') && l.includes('"engine":"tfjs"') && l.includes('"reasons":"javascript"'))).toBe(true);
     } finally {
       await w.dispose();
     }

@@ -22,7 +22,7 @@ describe("reason-code impacts", () => {
     await publish(bucket, fixtures().artifactDirs[0]);
     const pointer = parsePointer(new TextDecoder().decode(bucket.objects.get("credit-risk/current.json")!.bytes));
     if (!pointer.ok) throw new Error(pointer.error);
-    m = await loadVersion(bucket as unknown as R2Bucket, pointer.value, 1000);
+    m = await loadVersion(bucket as unknown as R2Bucket, pointer.value, { timeoutMs: 1000 });
     rows = fixtures().parity.slice(0, 200).map((c) => c.instance);
   });
 

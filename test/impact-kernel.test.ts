@@ -10,6 +10,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MODEL_FILE, WEIGHTS_FILE } from "../shared/artifact.ts";
+import { denseFromFiles } from "../shared/dense-files.ts";
 import { impactKernel } from "../shared/impact-kernel.ts";
 import { networkFromFiles } from "../shared/network.ts";
 import { predict, scoreWithImpacts } from "../shared/predict.ts";
@@ -53,6 +54,32 @@ describe("the SIMD impact kernel", () => {
     expect(Array.from(kernel.p)).toEqual(Array.from(shortcut.p));
   });
 
+  it("runs the forward pass: tfjs's probabilities within 1e-6 on all test applicants, bitwise the same with or without reasons and alone or in a batch", async () => {
+    expect(scorer.engine).toBe("simd");
+    const tfjs = createScorer(scorer.manifest, scorer.model!); // no kernel module: tfjs runs it
+    expect(tfjs.engine).toBe("tfjs");
+    const served = scoreWithImpacts(scorer, rows, false).p;
+    const reference = scoreWithImpacts(tfjs, rows, false).p;
+    let worst = 0;
+    served.forEach((p, i) => { worst = Math.max(worst, Math.abs(p - reference[i]!)); });
+    expect(worst).toBeLessThan(1e-6);
+    expect(Array.from(scoreWithImpacts(scorer, rows, true).p)).toEqual(Array.from(served));
+    for (const i of [0, 1, 450, 890]) expect(scoreWithImpacts(scorer, [rows[i]!], false).p[0]).toBe(served[i]);
+  });
+
+  it("scores the same, bit for bit, when built from the stored files without tfjs (as the edge builds it)", () => {
+    const a = readArtifact(fixtures().artifactDirs[0]);
+    const fromFiles = createScorer(a.manifest, denseFromFiles(a.files.get(MODEL_FILE)!, a.files.get(WEIGHTS_FILE)!)!, impactKernelModule());
+    expect([fromFiles.engine, fromFiles.model]).toEqual(["simd", undefined]);
+    const ours = scoreWithImpacts(fromFiles, rows, true);
+    const theirs = scoreWithImpacts(scorer, rows, true);
+    expect(Array.from(ours.p)).toEqual(Array.from(theirs.p));
+    expect(Array.from(ours.impacts!)).toEqual(Array.from(theirs.impacts!));
+    // Dense layers alone need the kernel, and an architecture it runs.
+    expect(() => createScorer(a.manifest, fromFiles.dense!)).toThrow(/only on the SIMD kernel/);
+    expect(() => createScorer(a.manifest, [{ ...fromFiles.dense![0]!, kind: "tanh" }, fromFiles.dense![1]!], impactKernelModule())).toThrow(/only on the SIMD kernel/);
+  });
+
   it("gives exactly no impact for a feature at its baseline value", () => {
     const typical: Record<string, number | string> = {};
     for (const s of scorer.manifest.preprocess.steps) typical[s.name] = s.kind === "numeric" ? s.fill : s.mode;
@@ -94,10 +121,12 @@ describe("the SIMD impact kernel", () => {
       const instances = fixtures().parity.slice(0, 64).map((c) => c.instance);
       const res = await w.fetch("/predict", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ instances }) });
       expect(res.status).toBe(200);
-      const body = (await res.json()) as { predictions: { reasons: { feature: string; impact: number }[] }[] };
-      expect(w.logs.some((l) => l.includes('"event":"model_loaded"') && l.includes('"reasons":"simd"'))).toBe(true);
+      const body = (await res.json()) as { predictions: { probability: number; reasons: { feature: string; impact: number }[] }[] };
+      expect(w.logs.some((l) => l.includes('"event":"model_loaded"') && l.includes('"engine":"simd"') && l.includes('"reasons":"simd"'))).toBe(true);
       const node = predict(scorer, instances, 4);
       body.predictions.forEach((p, i) => expect(p.reasons).toEqual(node[i]!.reasons));
+      // The same kernel on both sides: the probabilities too are Node's, to the bit.
+      body.predictions.forEach((p, i) => expect(p.probability).toBe((node[i] as { probability: number }).probability));
     });
   });
 });

@@ -18,6 +18,7 @@ import {
   type Row,
 } from "../shared/preprocess.ts";
 import { seededRandom, shuffleInPlace } from "../shared/random.ts";
+import { inputWarnings } from "../shared/warnings.ts";
 import type { Feature, FeatureSpec } from "../shared/spec.ts";
 
 const num = (name: string, nullable = true): Feature => ({ name, type: "numeric", nullable });
@@ -259,6 +260,32 @@ describe("transform is finite for every row the schema accepts", () => {
       { numRuns: 3000, seed: 20240501 },
     );
     expect(runs).toBe(3000);
+  });
+
+  it("reports a row as unadjusted only when it has no input warnings (scoring then skips looking for them): 3000 random rows per scaler", () => {
+    const inRange = fc.integer({ min: 18, max: 67 });
+    const row = fc.record({
+      income: fc.option(fc.oneof(anyFinite, fc.integer({ min: 1, max: 2000 })), { nil: null }),
+      age: fc.oneof(anyFinite, inRange),
+      home: fc.option(fc.oneof(fc.constantFrom(...VOCAB), fc.string()), { nil: null }),
+      job: fc.oneof(fc.constantFrom("a", "b"), fc.string()),
+    });
+    const out = new Float32Array(64);
+    let unadjusted = 0;
+    let warned = 0;
+    fc.assert(
+      fc.property(row, fc.constantFrom(...states), (r, state) => {
+        const adjusted = transformInto(state, r, out, 0);
+        const warnings = inputWarnings(state, r).length;
+        if (!adjusted) unadjusted++;
+        if (warnings) warned++;
+        return adjusted || warnings === 0;
+      }),
+      { numRuns: 3000, seed: 20261130 },
+    );
+    // Both sides of the shortcut are exercised.
+    expect(unadjusted).toBeGreaterThan(100);
+    expect(warned).toBeGreaterThan(100);
   });
 });
 

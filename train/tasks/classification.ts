@@ -8,7 +8,7 @@ import { modelCard } from "../card.ts";
 import { gateSample } from "../evaluate/gate.ts";
 import { baseRate, evaluate } from "../evaluate/metrics.ts";
 import type { FeatureTally } from "../evaluate/feature-stats.ts";
-import { predictProba } from "../fit/loop.ts";
+import { servedOutputs } from "../fit/served.ts";
 import { JobError } from "../data/prepare.ts";
 import type { Fitted, JobResult } from "../job.ts";
 import { monitoringCard } from "../monitor/reference.ts";
@@ -18,11 +18,11 @@ import { baseCardInput, packageWithReport } from "./package.ts";
 export async function finishClassification(f: Fitted): Promise<JobResult> {
   const { o, io, prepared, data, validation, small, tuning } = f;
   const { spec, profile } = prepared;
-  const scores = predictProba(small.model, data.test);
+  const scores = servedOutputs(small.model, data.test);
   const rate = baseRate(data.train.y);
   const test = evaluate(data.test.y, scores, o.thresholds.decline);
   const baseline = evaluate(data.test.y, new Float32Array(data.test.n).fill(rate), o.thresholds.decline);
-  const validationScores = validation ? predictProba(small.model, validation) : undefined;
+  const validationScores = validation ? servedOutputs(small.model, validation) : undefined;
   io.log(`test: AUC ${test.auc.toFixed(4)} · Gini ${test.gini.toFixed(4)} · KS ${test.ks.toFixed(4)} · Brier ${test.brier.toFixed(4)} · log loss ${test.logLoss.toFixed(4)} · accuracy ${test.accuracy.toFixed(4)}`);
   io.log(`base-rate model: Brier ${baseline.brier.toFixed(4)} · log loss ${baseline.logLoss.toFixed(4)} · accuracy ${baseline.accuracy.toFixed(4)}`);
 

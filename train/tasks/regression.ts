@@ -15,7 +15,7 @@ import { conformalQuantile, coverage, coverageByDecile, widths } from "../evalua
 import { gateSample } from "../evaluate/gate.ts";
 import type { FeatureTally } from "../evaluate/feature-stats.ts";
 import { evaluateRegression, mean, meanBaseline } from "../evaluate/regression.ts";
-import { predictProba } from "../fit/loop.ts";
+import { servedOutputs } from "../fit/served.ts";
 import { smearingFactor } from "../fit/target.ts";
 import type { Fitted, JobResult } from "../job.ts";
 import { outputReference } from "../monitor/reference.ts";
@@ -40,7 +40,7 @@ export function regressionAnswers(task: RegressionTask, out: Float32Array): { va
 function calibrate(f: Fitted, validation: Matrix): { task: RegressionTask; out: Float32Array } {
   const spec = f.head.spec;
   if (spec.kind !== "regression") throw new Error("finishRegression needs a regression head");
-  const out = predictProba(f.small.model, validation);
+  const out = servedOutputs(f.small.model, validation);
   const target = { ...spec.target, smearing: smearingFactor(spec.target, validation.y, out) };
   const level = f.o.interval ?? DEFAULT_INTERVAL;
   const scores = new Float64Array(validation.n);
@@ -59,7 +59,7 @@ export async function finishRegression(f: Fitted): Promise<JobResult> {
   const { spec, profile } = prepared;
   if (!f.validation) throw new JobError("a regression model calibrates its prediction intervals on the validation split: keep --validation above 0");
   const { task, out: validationOut } = calibrate(f, f.validation);
-  const { values, lo, hi } = regressionAnswers(task, predictProba(small.model, data.test));
+  const { values, lo, hi } = regressionAnswers(task, servedOutputs(small.model, data.test));
   const test = evaluateRegression(data.test.y, values);
   const targetMean = mean(data.train.y);
   const baseline = meanBaseline(targetMean, data.test.y);
