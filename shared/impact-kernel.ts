@@ -39,7 +39,7 @@ export function impactKernel(module: WebAssembly.Module, layers: DenseLayer[], b
   if (!kernelRuns(layers)) return undefined;
   const [hidden, output] = layers as [DenseLayer, DenseLayer];
   const { inputs: width, units } = hidden;
-  const upad = Math.ceil(units / 4) * 4;
+  const upad = Math.ceil(units / 16) * 16; // impacts.wat's loops take 16 units a turn
   const features = segments.length;
   const exports = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
 

@@ -1,51 +1,65 @@
-;; Reason-code impacts for a network Dense(U, relu) → Dense(1, ·), four hidden
-;; units per SIMD instruction. The JavaScript shortcut in shared/explain.ts does
-;; the same arithmetic one unit at a time; this is its fast path for the
-;; reference architecture. Build: `npm run build:kernels` (wabt) writes
-;; impacts.wasm next to this file; test/impact-kernel.test.ts checks the two
-;; agree byte for byte and that the kernel's impacts equal tfjs's.
+;; The forward pass and reason-code impacts for a network Dense(U, relu) →
+;; Dense(1, ·), four hidden units per SIMD instruction. The JavaScript
+;; shortcut in shared/explain.ts does the same arithmetic one unit at a time;
+;; this is its fast path for the reference architecture. Build:
+;; `npm run build:kernels` (wabt) writes impacts.wasm next to this file;
+;; test/impact-kernel.test.ts checks the two agree byte for byte and that the
+;; kernel's outputs and impacts equal tfjs's.
 ;;
-;; Memory (f32 unless said, byte offsets passed in): w = first kernel [width][upad]
-;; (rows padded with zeros to upad, a multiple of 4), b = bias [upad],
-;; ow = output weights [upad] (zeros in the padding), base = baseline row
-;; [width], seg = [start, end) per feature as i32 pairs, x = rows [n][width],
-;; pre and acc = scratch [upad], out = [n][nseg + 1]: the output layer's sum
-;; (before its bias and activation) for the row itself, then for the row with
-;; feature j reset to the baseline. A feature already at its baseline gets
-;; exactly the row's own sum.
+;; Memory (f32 unless said, byte offsets passed in): w = first kernel
+;; [width][upad] (rows padded with zeros to upad, a multiple of 16: the loops
+;; take 16 units a turn), b = bias [upad], ow = output weights [upad] (zeros
+;; in the padding), base = baseline row [width], seg = [start, end) per
+;; feature as i32 pairs, x = rows [n][width], pre and acc = scratch [upad],
+;; out = [n][nseg + 1]: the output layer's sum (before its bias and
+;; activation) for the row itself, then for the row with feature j reset to
+;; the baseline (nseg = 0: the forward pass alone). A feature already at its
+;; baseline gets exactly the row's own sum.
 (module
   (memory (export "memory") 1)
 
-  ;; y[0 .. bytes) += a · v[0 .. bytes)
+  ;; y[0 .. bytes) += a · v[0 .. bytes), four vectors (16 units) per iteration
   (func $axpy (param $y i32) (param $v i32) (param $a f32) (param $bytes i32)
-    (local $k i32) (local $av v128)
+    (local $end i32) (local $av v128)
     (local.set $av (f32x4.splat (local.get $a)))
+    (local.set $end (i32.add (local.get $y) (local.get $bytes)))
     (block $done
       (loop $next
-        (br_if $done (i32.ge_u (local.get $k) (local.get $bytes)))
-        (v128.store (i32.add (local.get $y) (local.get $k))
-          (f32x4.add
-            (v128.load (i32.add (local.get $y) (local.get $k)))
-            (f32x4.mul (local.get $av) (v128.load (i32.add (local.get $v) (local.get $k))))))
-        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br_if $done (i32.ge_u (local.get $y) (local.get $end)))
+        (v128.store offset=0 (local.get $y)
+          (f32x4.add (v128.load offset=0 (local.get $y)) (f32x4.mul (local.get $av) (v128.load offset=0 (local.get $v)))))
+        (v128.store offset=16 (local.get $y)
+          (f32x4.add (v128.load offset=16 (local.get $y)) (f32x4.mul (local.get $av) (v128.load offset=16 (local.get $v)))))
+        (v128.store offset=32 (local.get $y)
+          (f32x4.add (v128.load offset=32 (local.get $y)) (f32x4.mul (local.get $av) (v128.load offset=32 (local.get $v)))))
+        (v128.store offset=48 (local.get $y)
+          (f32x4.add (v128.load offset=48 (local.get $y)) (f32x4.mul (local.get $av) (v128.load offset=48 (local.get $v)))))
+        (local.set $y (i32.add (local.get $y) (i32.const 64)))
+        (local.set $v (i32.add (local.get $v) (i32.const 64)))
         (br $next))))
 
-  ;; Σ relu(h[u]) · ow[u]
+  ;; Σ relu(h[u]) · ow[u], four vectors per iteration (four partial sums, added at the end)
   (func $reluDot (param $h i32) (param $ow i32) (param $bytes i32) (result f32)
-    (local $k i32) (local $s v128)
+    (local $end i32) (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $zero v128)
+    (local.set $end (i32.add (local.get $h) (local.get $bytes)))
     (block $done
       (loop $next
-        (br_if $done (i32.ge_u (local.get $k) (local.get $bytes)))
-        (local.set $s
-          (f32x4.add (local.get $s)
-            (f32x4.mul
-              (f32x4.max (v128.load (i32.add (local.get $h) (local.get $k))) (v128.const f32x4 0 0 0 0))
-              (v128.load (i32.add (local.get $ow) (local.get $k))))))
-        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br_if $done (i32.ge_u (local.get $h) (local.get $end)))
+        (local.set $s0 (f32x4.add (local.get $s0)
+          (f32x4.mul (f32x4.max (v128.load offset=0 (local.get $h)) (local.get $zero)) (v128.load offset=0 (local.get $ow)))))
+        (local.set $s1 (f32x4.add (local.get $s1)
+          (f32x4.mul (f32x4.max (v128.load offset=16 (local.get $h)) (local.get $zero)) (v128.load offset=16 (local.get $ow)))))
+        (local.set $s2 (f32x4.add (local.get $s2)
+          (f32x4.mul (f32x4.max (v128.load offset=32 (local.get $h)) (local.get $zero)) (v128.load offset=32 (local.get $ow)))))
+        (local.set $s3 (f32x4.add (local.get $s3)
+          (f32x4.mul (f32x4.max (v128.load offset=48 (local.get $h)) (local.get $zero)) (v128.load offset=48 (local.get $ow)))))
+        (local.set $h (i32.add (local.get $h) (i32.const 64)))
+        (local.set $ow (i32.add (local.get $ow) (i32.const 64)))
         (br $next)))
+    (local.set $s0 (f32x4.add (f32x4.add (local.get $s0) (local.get $s1)) (f32x4.add (local.get $s2) (local.get $s3))))
     (f32.add
-      (f32.add (f32x4.extract_lane 0 (local.get $s)) (f32x4.extract_lane 1 (local.get $s)))
-      (f32.add (f32x4.extract_lane 2 (local.get $s)) (f32x4.extract_lane 3 (local.get $s)))))
+      (f32.add (f32x4.extract_lane 0 (local.get $s0)) (f32x4.extract_lane 1 (local.get $s0)))
+      (f32.add (f32x4.extract_lane 2 (local.get $s0)) (f32x4.extract_lane 3 (local.get $s0)))))
 
   (func (export "impacts")
     (param $n i32) (param $width i32) (param $upad i32) (param $nseg i32)
