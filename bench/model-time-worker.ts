@@ -1,8 +1,9 @@
 /**
  * A bench-only Worker (bundled by bench/model-time.ts with its own generated
  * wrangler config, never deployed): times the tfjs forward pass inside
- * workerd, with the edge's own backend initialisation, against a plain
- * Float32Array forward pass of the same weights (the physical floor).
+ * workerd, with the edge's own backend initialisation, and the SIMD kernel
+ * the edge serves the reference network on, against a plain Float32Array
+ * forward pass of the same weights (the physical floor).
  *
  * POST a ModelTimeRequest; the answer is a ModelTimeResponse. Local workerd
  * advances performance.now() during computation (deployed Workers do not).
@@ -10,7 +11,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { backendError, initBackend, type BackendName } from "../edge/backend.ts";
+import { denseLayers as sharedDenseLayers } from "../shared/explain.ts";
+import { impactKernel } from "../shared/impact-kernel.ts";
 import { forwardPass } from "../shared/network.ts";
+import { impactKernelModule } from "../edge/kernels.ts";
 
 export interface ModelTimeRequest {
   backend: BackendName;
@@ -23,6 +27,8 @@ export interface ModelTimeRequest {
   /** Keep predicting until both this much time has passed and minIterations ran. */
   budgetMs: number;
   minIterations: number;
+  /** With both, the kernel is timed with reasons for the first row (one sum per feature segment). */
+  reasons?: { baseline: number[]; segments: [number, number][] };
 }
 
 export interface Timing { iterations: number; ms: number; msPerPrediction: number }
@@ -33,7 +39,9 @@ export interface ModelTimeResponse {
   rows: number;
   tfjs: Timing;
   plain: Timing;
-  /** Largest |tfjs − plain| probability: the floor computes the same function. */
+  /** The SIMD kernel (wasm request only, when it runs the network): the forward pass of all rows, or with reasons one row's sums. */
+  kernel?: Timing;
+  /** Largest |tfjs − plain| and |kernel − plain| probability: all three compute the same function. */
   maxAbsDiff: number;
 }
 
@@ -119,11 +127,32 @@ async function measure(req: ModelTimeRequest): Promise<ModelTimeResponse> {
     const plain = time(req.budgetMs, req.minIterations, () => plainForward(layers, x, req.rows, plainOut, scratch));
     let maxAbsDiff = 0;
     for (let i = 0; i < req.rows; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs((tfjsOut[i] as number) - (plainOut[i] as number)));
+    const kernel = req.backend === "wasm" ? await timeKernel(req, model, x, plainOut) : undefined;
+    if (kernel) maxAbsDiff = Math.max(maxAbsDiff, kernel.maxAbsDiff);
     const fallbackReason = backendError();
-    return { backend: tf.getBackend(), ...(fallbackReason ? { fallbackReason } : {}), rows: req.rows, tfjs, plain, maxAbsDiff };
+    return { backend: tf.getBackend(), ...(fallbackReason ? { fallbackReason } : {}), rows: req.rows, tfjs, plain, ...(kernel ? { kernel: kernel.timing } : {}), maxAbsDiff };
   } finally {
     model.dispose();
   }
+}
+
+/** The edge's kernel (shared/impact-kernel.ts) on the same rows, when it runs this network. */
+async function timeKernel(req: ModelTimeRequest, model: tfl.LayersModel, x: Float32Array, plainOut: Float32Array): Promise<{ timing: Timing; maxAbsDiff: number } | undefined> {
+  const module = await impactKernelModule();
+  const layers = sharedDenseLayers(model);
+  if (!module || !layers) return undefined;
+  const width = layers[0]!.inputs;
+  const baseline = req.reasons ? Float32Array.from(req.reasons.baseline) : new Float32Array(width);
+  const kernel = impactKernel(module, layers, baseline, req.reasons?.segments ?? []);
+  if (!kernel) return undefined;
+  const out = kernel.outputs(x, req.rows);
+  let maxAbsDiff = 0;
+  for (let i = 0; i < req.rows; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs((out[i] as number) - (plainOut[i] as number)));
+  const first = x.subarray(0, width);
+  const timing = req.reasons
+    ? time(req.budgetMs, req.minIterations, () => kernel.sums(first, 1))
+    : time(req.budgetMs, req.minIterations, () => kernel.outputs(x, req.rows));
+  return { timing, maxAbsDiff };
 }
 
 export default {
