@@ -19,6 +19,11 @@ export interface ImpactKernel {
   outputs(x: Float32Array, n: number): Float32Array;
   /** The outputs from sums() (row r's own sum at r × stride), through the output layer's bias and activation. */
   outputsOf(sums: Float32Array, n: number, stride: number): Float32Array;
+  /**
+   * Room for n encoded rows inside the kernel's memory: rows written here are
+   * passed to sums() or outputs() without a copy. Valid until the next call.
+   */
+  input(n: number): Float32Array;
 }
 
 interface Exports {
@@ -66,10 +71,14 @@ export function impactKernel(module: WebAssembly.Module, layers: DenseLayer[], b
     m.set(baseline, base / 4);
     new Int32Array(exports.memory.buffer, seg, features * 2).set(segments.flat());
   }
+  const outAt = (n: number) => align16(x + n * width * 4);
+  // Grown once for the widest call (every feature), so a view from input(n) stays attached through run().
+  const reserve = (n: number) => ensure(outAt(n) + n * (features + 1) * 4);
   const run = (rows: Float32Array, n: number, nseg: number): Float32Array => {
-    const out = align16(x + n * width * 4);
-    ensure(out + n * (nseg + 1) * 4);
-    f32().set(rows.subarray(0, n * width), x / 4);
+    if (rows.length < n * width) throw new Error(`impact kernel: ${rows.length} values for ${n} rows of ${width}`);
+    const out = outAt(n);
+    reserve(n);
+    if (rows.buffer !== exports.memory.buffer || rows.byteOffset !== x) f32().set(rows.subarray(0, n * width), x / 4);
     exports.impacts(n, width, upad, nseg, w, b, ow, base, seg, x, pre, acc, out);
     return f32().slice(out / 4, out / 4 + n * (nseg + 1));
   };
@@ -85,5 +94,9 @@ export function impactKernel(module: WebAssembly.Module, layers: DenseLayer[], b
     // Zero features: the kernel stops after each row's own sum.
     outputs: (rows, n) => outputsOf(run(rows, n, 0), n, 1),
     outputsOf,
+    input(n) {
+      reserve(n);
+      return new Float32Array(exports.memory.buffer, x, n * width);
+    },
   };
 }

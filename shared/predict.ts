@@ -112,7 +112,8 @@ function batchedVariants(m: Scorer, rows: Row[], explain: boolean): ScoredRows {
 function denseShortcut(m: Scorer, rows: Row[], explain: boolean): ScoredRows {
   const { width, steps } = m.manifest.preprocess;
   const n = rows.length;
-  const x = new Float32Array(n * width);
+  // On the kernel, rows are encoded straight into its memory (transformInto writes every value).
+  const x = m.impactKernel ? m.impactKernel.input(n) : new Float32Array(n * width);
   const adjusted = new Uint8Array(n);
   for (let i = 0; i < n; i++) adjusted[i] = transformInto(m.manifest.preprocess, rows[i] as Row, x, i * width) ? 1 : 0;
   const impacts = explain ? new Float64Array(n * steps.length) : undefined;

@@ -14,7 +14,7 @@ import { denseFromFiles } from "../shared/dense-files.ts";
 import { impactKernel } from "../shared/impact-kernel.ts";
 import { networkFromFiles } from "../shared/network.ts";
 import { predict, scoreWithImpacts } from "../shared/predict.ts";
-import type { Row } from "../shared/preprocess.ts";
+import { transformInto, type Row } from "../shared/preprocess.ts";
 import { createScorer, type Scorer } from "../shared/scorer.ts";
 import { useBackend } from "../train/fit/backend.ts";
 import { compileWat } from "../train/kernels/build.ts";
@@ -78,6 +78,23 @@ describe("the SIMD impact kernel", () => {
     // Dense layers alone need the kernel, and an architecture it runs.
     expect(() => createScorer(a.manifest, fromFiles.dense!)).toThrow(/only on the SIMD kernel/);
     expect(() => createScorer(a.manifest, [{ ...fromFiles.dense![0]!, kind: "tanh" }, fromFiles.dense![1]!], impactKernelModule())).toThrow(/only on the SIMD kernel/);
+  });
+
+  it("scores rows encoded straight into its memory as rows passed in, and refuses a view that memory growth detached", () => {
+    const kernel = scorer.impactKernel!;
+    const width = scorer.manifest.preprocess.width;
+    const x = new Float32Array(rows.length * width);
+    rows.forEach((r, i) => transformInto(scorer.manifest.preprocess, r, x, i * width));
+    const copied = [Array.from(kernel.outputs(x, rows.length)), Array.from(kernel.sums(x, rows.length))];
+    const view = kernel.input(rows.length);
+    view.set(x);
+    expect(Array.from(kernel.outputs(view, rows.length))).toEqual(copied[0]);
+    view.set(x); // the view holds the input until the next call
+    expect(Array.from(kernel.sums(view, rows.length))).toEqual(copied[1]);
+    const small = kernel.input(2);
+    kernel.input(20_000); // grows the memory: the earlier view is detached
+    expect(small.length).toBe(0);
+    expect(() => kernel.outputs(small, 2)).toThrow(/0 values for 2 rows/);
   });
 
   it("gives exactly no impact for a feature at its baseline value", () => {
