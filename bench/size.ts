@@ -45,7 +45,7 @@ export function sizeTable(r: SizeResult): string {
   });
   const w = r.worker.wranglerUpload;
   return table(
-    `4. Upload size (KiB; gzip -9 per file; floor: tfjs + edge/backend.ts only)${w ? `; wrangler says ${w.kib} KiB / gzip ${w.gzipKib} KiB` : ""}`,
+    `4. Upload size (KiB; gzip -9 per file; floor: the model-time bench worker: tfjs, edge/backend.ts and the SIMD kernel)${w ? `; wrangler says ${w.kib} KiB / gzip ${w.gzipKib} KiB` : ""}`,
     ["part", "raw KiB", "gzip KiB", "floor raw", "floor gzip", "gzip ÷ floor"],
     rows,
   );
