@@ -65,6 +65,9 @@ export function denseFromFiles(modelJson: Uint8Array, weights: Uint8Array): Dens
     if (!kernel || kernel.shape.length !== 2) return undefined;
     const [rows, units] = kernel.shape as [number, number];
     if (c.units !== units || (inputs !== undefined && rows !== inputs)) return undefined;
+    // A declared input shape must agree with the kernel, as tfjs would insist when loading the weights.
+    const declared = c.batch_input_shape;
+    if (declared !== undefined && (!Array.isArray(declared) || declared[declared.length - 1] !== rows)) return undefined;
     used.add(`${c.name}/kernel`);
     let b: Float32Array = new Float32Array(units);
     if (c.use_bias !== false) {

@@ -4,8 +4,10 @@
  * its baseline changes only j's segment of the encoded row. So
  *   h_j = h + (baseline[seg j] - x[seg j]) · W1[seg j]
  * costs |seg j| × units instead of width × units, and only the (small) layers
- * after it run in full. The probability a client receives still comes from
- * tfjs; this computes how much each feature moves it.
+ * after it run in full. The probability a client receives comes from the
+ * scorer's forward pass (tfjs here: a network the SIMD kernel runs gets its
+ * answers and impacts from shared/impact-kernel.ts); this computes how much
+ * each feature moves it.
  */
 import type * as tfl from "@tensorflow/tfjs-layers";
 

@@ -92,6 +92,7 @@ describe("a Dense network read from its files without tfjs", () => {
       ["another layer class", edited(s.files, (j) => { j.modelTopology.config.layers[0]!.class_name = "Conv1D"; }), weights],
       ["an unknown activation", edited(s.files, (j) => { j.modelTopology.config.layers[0]!.config.activation = "softmax"; }), weights],
       ["an inherited property as activation", edited(s.files, (j) => { j.modelTopology.config.layers[0]!.config.activation = "toString"; }), weights],
+      ["an input shape that disagrees with the kernel", edited(s.files, (j) => { j.modelTopology.config.layers[0]!.config.batch_input_shape = [null, WIDTH + 1]; }), weights],
       ["units that disagree with the kernel", edited(s.files, (j) => { j.modelTopology.config.layers[0]!.config.units = 32; }), weights],
       ["a weight no layer uses", edited(s.files, (j) => { j.weightsManifest[0]!.weights.push({ name: "extra/kernel", shape: [1], dtype: "float32" }); }), new Uint8Array([...weights, 0, 0, 0, 0])],
       ["a missing bias", edited(s.files, (j) => { j.weightsManifest[0]!.weights.splice(1, 1); }), new Uint8Array([...weights.slice(0, WIDTH * 64 * 4), ...weights.slice((WIDTH * 64 + 64) * 4)])],
