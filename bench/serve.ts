@@ -3,7 +3,10 @@
  * the S3 endpoint, loaded by autocannon from a separate process on loopback.
  * Each /predict case is compared with POST /__bench/noop (same auth, body
  * limit and JSON parse, no model) carrying the same body over the same number
- * of connections, measured right before it.
+ * of connections. Floors and cases run in interleaved rounds and each ratio is
+ * the median of its per-round ratios: this machine drifts by tens of percent
+ * within minutes, and a floor measured once, a minute before its case, carried
+ * that drift into the ratio.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,7 +16,7 @@ import { body, testInstances } from "./instances.ts";
 import type { LoadCase, LoadResult } from "./load.ts";
 import { runLoad } from "./load-runner.ts";
 import { tail } from "./proc.ts";
-import { ratio } from "./stats.ts";
+import { median, ratio } from "./stats.ts";
 import { fmt, kib, table, times } from "./table.ts";
 import { startWorker, timedPost } from "./worker.ts";
 
@@ -31,9 +34,22 @@ export interface ServeCase extends LoadResult {
 }
 
 export interface ServeResult {
+  /** Measured seconds per case in each round. */
   secondsPerCase: number;
   warmupSeconds: number;
+  rounds: number;
   cases: ServeCase[];
+}
+
+/** One case over rounds: medians of the per-round figures, sums of the counts. */
+function acrossRounds(runs: LoadResult[]): LoadResult {
+  const m = (k: "p50" | "p90" | "p99" | "rps") => median(runs.map((r) => r[k]));
+  const sum = (k: "seconds" | "requests" | "non2xx" | "errors" | "timeouts") => runs.reduce((a, r) => a + r[k], 0);
+  const first = runs[0] as LoadResult;
+  return {
+    ...first, p50: m("p50"), p90: m("p90"), p99: m("p99"), rps: m("rps"), max: Math.max(...runs.map((r) => r.max)),
+    seconds: sum("seconds"), requests: sum("requests"), non2xx: sum("non2xx"), errors: sum("errors"), timeouts: sum("timeouts"),
+  };
 }
 
 interface Plan { name: string; path: string; rows: number; floor?: string }
@@ -54,8 +70,9 @@ function plan(connections: number): Plan[] {
 
 export async function serve(ctx: Context): Promise<ServeResult> {
   const [build, artifact] = [await ctx.workerBuild(), await ctx.artifact()];
-  const seconds = ctx.quick ? 2 : 10;
-  const warmupSeconds = ctx.quick ? 0.5 : 2;
+  const rounds = ctx.quick ? 1 : 3;
+  const seconds = ctx.quick ? 2 : 4;
+  const warmupSeconds = ctx.quick ? 0.5 : 1;
   const dir = ctx.tmp("serve");
   const instances = testInstances(artifact.manifest.spec, 256);
   const bodies = new Map<number, string>([1, 32, 256].map((n) => [n, body(instances.slice(0, n))]));
@@ -74,20 +91,18 @@ export async function serve(ctx: Context): Promise<ServeResult> {
       if (p.path.startsWith("/predict") && r.text.includes('"reasons"') !== (p.path === "/predict")) throw new Error(`POST ${p.path} answered ${p.path === "/predict" ? "without" : "with"} reasons: ${r.text.slice(0, 300)}`);
     }
     const cases: LoadCase[] = plans.map((p) => ({ name: p.name, path: p.path, bodyFile: bodyFile(p.rows), connections: p.name.endsWith(" 8c") ? 8 : 1, seconds, warmupSeconds }));
-    ctx.log(`serving: ${cases.length} cases × (${warmupSeconds} s warm-up + ${seconds} s), autocannon in a child process`);
-    const results = await runLoad(ctx, dir, w.url.origin, cases);
-    const byName = new Map(results.map((x) => [x.name, x]));
-    const out: ServeCase[] = plans.map((p) => {
-      const res = byName.get(p.name) as LoadResult;
-      const floor = p.floor ? byName.get(p.floor) : undefined;
-      return {
-        ...res, path: p.path, rows: p.rows, bodyBytes: Buffer.byteLength(bodies.get(p.rows) as string),
-        ...(floor ? { floor: floor.name, p50VsFloor: ratio(res.p50, floor.p50), p99VsFloor: ratio(res.p99, floor.p99), rpsVsFloor: ratio(res.rps, floor.rps) } : {}),
-      };
-    });
+    ctx.log(`serving: ${rounds} round(s) × ${cases.length} cases × (${warmupSeconds} s warm-up + ${seconds} s), autocannon in a child process`);
+    const perRound: Map<string, LoadResult>[] = [];
+    for (let r = 0; r < rounds; r++) perRound.push(new Map((await runLoad(ctx, dir, w.url.origin, cases)).map((x) => [x.name, x])));
+    const runsOf = (name: string) => perRound.map((m) => m.get(name) as LoadResult);
+    const roundRatio = (p: Plan, k: "p50" | "p99" | "rps") => median(perRound.map((m) => ratio((m.get(p.name) as LoadResult)[k], (m.get(p.floor as string) as LoadResult)[k])));
+    const out: ServeCase[] = plans.map((p) => ({
+      ...acrossRounds(runsOf(p.name)), path: p.path, rows: p.rows, bodyBytes: Buffer.byteLength(bodies.get(p.rows) as string),
+      ...(p.floor ? { floor: p.floor, p50VsFloor: roundRatio(p, "p50"), p99VsFloor: roundRatio(p, "p99"), rpsVsFloor: roundRatio(p, "rps") } : {}),
+    }));
     const bad = out.filter((c) => c.non2xx || c.errors || c.timeouts);
     if (bad.length) throw new Error(`non-2xx responses or errors under load: ${bad.map((c) => `${c.name}: ${c.non2xx} non-2xx, ${c.errors} errors, ${c.timeouts} timeouts`).join("; ")}`);
-    return { secondsPerCase: seconds, warmupSeconds, cases: out };
+    return { secondsPerCase: seconds, warmupSeconds, rounds, cases: out };
   } finally {
     await w.dispose();
   }
@@ -95,7 +110,7 @@ export async function serve(ctx: Context): Promise<ServeResult> {
 
 export function serveTable(r: ServeResult): string {
   return table(
-    `1. Serving: built worker in workerd, autocannon from a separate process, ${r.secondsPerCase} s per case after ${r.warmupSeconds} s warm-up (floor: POST /__bench/noop, same body and connections)`,
+    `1. Serving: built worker in workerd, autocannon from a separate process, ${r.rounds ?? 1} interleaved round(s) of ${r.secondsPerCase} s per case after ${r.warmupSeconds} s warm-up; medians over rounds, each ratio the median of its per-round ratios (floor: POST /__bench/noop, same body and connections)`,
     ["case", "conns", "body KiB", "p50 ms", "p90 ms", "p99 ms", "req/s", "non-2xx", "p50 ÷ floor", "p99 ÷ floor", "req/s ÷ floor"],
     r.cases.map((c) => [
       c.name.replace(/ \dc$/, ""), c.connections, kib(c.bodyBytes), fmt(c.p50, 3), fmt(c.p90, 3), fmt(c.p99, 3), fmt(c.rps, 0), c.non2xx + c.errors + c.timeouts,
