@@ -11,7 +11,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { backendError, initBackend, type BackendName } from "../edge/backend.ts";
-import { denseLayers as sharedDenseLayers } from "../shared/explain.ts";
+import { ACTIVATIONS, denseLayers, type DenseLayer } from "../shared/explain.ts";
 import { impactKernel } from "../shared/impact-kernel.ts";
 import { forwardPass } from "../shared/network.ts";
 import { impactKernelModule } from "../edge/kernels.ts";
@@ -45,33 +45,20 @@ export interface ModelTimeResponse {
   maxAbsDiff: number;
 }
 
-interface Dense { inputs: number; units: number; kernel: Float32Array; bias: Float32Array; activation: (v: number) => number }
-
-const ACTIVATIONS: Record<string, (v: number) => number> = {
-  relu: (v) => (v > 0 ? v : 0),
-  sigmoid: (v) => 1 / (1 + Math.exp(-v)),
-  linear: (v) => v,
-  tanh: Math.tanh,
-  elu: (v) => (v > 0 ? v : Math.expm1(v)),
-};
-
-function denseLayers(model: tfl.LayersModel): Dense[] {
-  return model.layers.map((layer) => {
-    const [kernel, bias] = layer.getWeights();
-    const activation = String(layer.getConfig().activation ?? "linear");
-    const fn = ACTIVATIONS[activation];
-    if (!kernel || !bias || kernel.shape.length !== 2 || !fn) throw new Error(`layer ${layer.name}: only dense layers with ${Object.keys(ACTIVATIONS).join("/")} are supported`);
-    return { inputs: kernel.shape[0] as number, units: kernel.shape[1] as number, kernel: kernel.dataSync() as Float32Array, bias: bias.dataSync() as Float32Array, activation: fn };
-  });
+/** The network as plain arrays (shared/explain.ts, as the edge reads it), or a clear refusal. */
+function plainLayers(model: tfl.LayersModel): DenseLayer[] {
+  const layers = denseLayers(model);
+  if (!layers) throw new Error(`only a stack of Dense layers with one output and a supported activation (${Object.keys(ACTIVATIONS).join("/")}) can be timed`);
+  return layers;
 }
 
 /** The same network as plain loops: h = act(x·W + b), layer by layer. */
-function plainForward(layers: Dense[], x: Float32Array, rows: number, out: Float32Array, scratch: Float32Array[]): void {
+function plainForward(layers: DenseLayer[], x: Float32Array, rows: number, out: Float32Array, scratch: Float32Array[]): void {
   const width = layers[0]?.inputs ?? 0;
   for (let r = 0; r < rows; r++) {
     let cur = x.subarray(r * width, (r + 1) * width);
     for (let l = 0; l < layers.length; l++) {
-      const { inputs, units, kernel, bias, activation } = layers[l] as Dense;
+      const { inputs, units, w: kernel, b: bias, activation } = layers[l] as DenseLayer;
       const next = scratch[l] as Float32Array;
       next.set(bias);
       for (let i = 0; i < inputs; i++) {
@@ -113,7 +100,7 @@ async function measure(req: ModelTimeRequest): Promise<ModelTimeResponse> {
   if (tf.getBackend() !== req.backend && !(await tf.setBackend(req.backend))) throw new Error(`tf.setBackend(${req.backend}) failed`);
   const model = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: req.modelTopology, weightSpecs: req.weightSpecs, weightData: decodeBase64(req.weightsBase64) }));
   try {
-    const layers = denseLayers(model);
+    const layers = plainLayers(model);
     const width = layers[0]?.inputs ?? 0;
     const x = Float32Array.from(req.x);
     if (x.length !== req.rows * width) throw new Error(`x has ${x.length} values; expected ${req.rows} × ${width}`);
@@ -127,7 +114,7 @@ async function measure(req: ModelTimeRequest): Promise<ModelTimeResponse> {
     const plain = time(req.budgetMs, req.minIterations, () => plainForward(layers, x, req.rows, plainOut, scratch));
     let maxAbsDiff = 0;
     for (let i = 0; i < req.rows; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs((tfjsOut[i] as number) - (plainOut[i] as number)));
-    const kernel = req.backend === "wasm" ? await timeKernel(req, model, x, plainOut) : undefined;
+    const kernel = req.backend === "wasm" ? await timeKernel(req, layers, x, plainOut) : undefined;
     if (kernel) maxAbsDiff = Math.max(maxAbsDiff, kernel.maxAbsDiff);
     const fallbackReason = backendError();
     return { backend: tf.getBackend(), ...(fallbackReason ? { fallbackReason } : {}), rows: req.rows, tfjs, plain, ...(kernel ? { kernel: kernel.timing } : {}), maxAbsDiff };
@@ -137,10 +124,9 @@ async function measure(req: ModelTimeRequest): Promise<ModelTimeResponse> {
 }
 
 /** The edge's kernel (shared/impact-kernel.ts) on the same rows, when it runs this network. */
-async function timeKernel(req: ModelTimeRequest, model: tfl.LayersModel, x: Float32Array, plainOut: Float32Array): Promise<{ timing: Timing; maxAbsDiff: number } | undefined> {
+async function timeKernel(req: ModelTimeRequest, layers: DenseLayer[], x: Float32Array, plainOut: Float32Array): Promise<{ timing: Timing; maxAbsDiff: number } | undefined> {
   const module = await impactKernelModule();
-  const layers = sharedDenseLayers(model);
-  if (!module || !layers) return undefined;
+  if (!module) return undefined;
   const width = layers[0]!.inputs;
   const baseline = req.reasons ? Float32Array.from(req.reasons.baseline) : new Float32Array(width);
   const kernel = impactKernel(module, layers, baseline, req.reasons?.segments ?? []);

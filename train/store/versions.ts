@@ -146,7 +146,8 @@ export async function loadVersionScorer(l: Location, version: string, manifestSh
     throw new StoreError(`${l.name}@${version}: ${(e as Error).message}`, "version_damaged");
   }
   try {
-    return { version, manifest, manifestSha256: sha, scorer: createScorer(manifest, model, impactKernelModule()), dispose: () => model.dispose() };
+    const scorer = createScorer(manifest, model, impactKernelModule());
+    return { version, manifest, manifestSha256: sha, scorer, dispose: scorer.dispose };
   } catch (e) {
     model.dispose();
     throw new StoreError(`${l.name}@${version}: ${(e as Error).message}`, "version_damaged");
