@@ -25,6 +25,8 @@ export function formatFor(task: Task): ArtifactFormat {
 export const MODEL_FILE = "model.json";
 export const WEIGHTS_FILE = "weights.bin";
 export const MANIFEST_FILE = "manifest.json";
+/** Signatures over manifest.json's exact bytes (shared/signing.ts); not listed in the manifest it signs. */
+export const SIGNATURE_FILE = "manifest.sig";
 /** The version's HTML model report (optional: versions published before reports have none). */
 export const REPORT_FILE = "report.html";
 

@@ -5,8 +5,9 @@
  * The edge (R2 binding) and the Node commands (S3 API) read bytes their own
  * way and judge them here, so they cannot disagree on what "intact" means.
  */
-import { parseManifest, type Manifest, type Parsed } from "./artifact.ts";
+import { parseManifest, SIGNATURE_FILE, type Manifest, type Parsed } from "./artifact.ts";
 import { sha256Hex } from "./hash.ts";
+import { MANIFEST_PAYLOAD, parseSignatureFile, verifySignatures, type SignatureCheck, type TrustedKeys } from "./signing.ts";
 
 /** Parses and checks a manifest read for `name@version`; `sha256` is the pointer's manifestSha256 when a pointer named it. */
 export async function verifyManifest(bytes: Uint8Array, expected: { name: string; version: string; sha256?: string }): Promise<Parsed<Manifest>> {
@@ -30,4 +31,17 @@ export async function verifyFile(manifest: Manifest, file: string, bytes: Uint8A
     return "size or sha256 does not match the manifest (tampered or truncated)";
   }
   return undefined;
+}
+
+/**
+ * Whether `manifest.sig` (undefined: the object is missing) holds a valid
+ * signature over these manifest bytes by a trusted key. Only asked when keys
+ * are trusted; the manifest lists every other file's sha256, so this one
+ * check covers the whole version.
+ */
+export async function verifyManifestSignature(trusted: TrustedKeys, manifestBytes: Uint8Array, signatureFile: Uint8Array | undefined): Promise<SignatureCheck> {
+  if (!signatureFile) return { ok: false, error: `it is not signed (no ${SIGNATURE_FILE})` };
+  const parsed = parseSignatureFile(signatureFile);
+  if (!parsed.ok) return parsed;
+  return verifySignatures(trusted, MANIFEST_PAYLOAD, manifestBytes, parsed.signatures);
 }
