@@ -6,6 +6,7 @@
  * report). No process exits or argv here (that is `cli/`), so tests drive the
  * whole job directly.
  */
+import type { Signing } from "../shared/signing.ts";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { Thresholds } from "../shared/artifact.ts";
 import type { Scores } from "../shared/predict.ts";
@@ -236,11 +237,11 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
 export async function publishTo(
   target: S3Target,
   artifact: Artifact,
-  o: PublishOptions & { beforePublish?: (client: S3Client, current: CurrentPointer) => Promise<void> } = {},
+  o: PublishOptions & { beforePublish?: (client: S3Client, current: CurrentPointer) => Promise<void>; signing?: Signing } = {},
 ): Promise<PublishResult> {
   const client = createS3Client(target);
   try {
-    const l = { client, bucket: target.bucket, name: artifact.name };
+    const l = { client, bucket: target.bucket, name: artifact.name, ...(o.signing ? { signing: o.signing } : {}) };
     const state = await readPointerState(l);
     await o.beforePublish?.(client, { ...(state.pointer ? { pointer: state.pointer } : {}), ...(state.etag ? { etag: state.etag } : {}) });
     return await publishArtifact(l, artifact, { ...o, state });

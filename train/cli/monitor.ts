@@ -74,7 +74,8 @@ export async function main(argv: string[]): Promise<number> {
   if (limits.maxAucDrop !== undefined && a.target === undefined) throw new UsageError("--max-auc-drop compares the AUC on labelled rows: it needs --target <column>");
   const maxSkipped = num("max-skipped", a["max-skipped"], 0.05, rules.probability);
   const backend = a.backend === undefined ? undefined : oneOf<TrainBackend>("backend", a.backend, ["wasm", "cpu"], "wasm");
-  const { name, open, dataTarget } = storeChoice(a);
+  const { name, open, dataTarget, signing: readSigning } = storeChoice(a);
+  const signing = await readSigning();
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
   const store = await open();
@@ -82,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     result = await runMonitor(
       { data: a.data, version: a.version ?? "current", ...(a.target === undefined ? {} : { target: a.target }), limits, maxSkipped, ...(backend ? { backend } : {}) },
-      { location: { client: store.client, bucket: store.target.bucket, name }, log, ...(dataTarget ? { dataTarget } : {}) },
+      { location: { client: store.client, bucket: store.target.bucket, name, signing }, log, ...(dataTarget ? { dataTarget } : {}) },
     );
   } catch (e) {
     if (e instanceof StoreError) throw new CommandError(e.message, e.code);

@@ -65,7 +65,8 @@ export async function main(argv: string[]): Promise<number> {
   if (a.rejects !== undefined && a.rejects === a.out) throw new UsageError("--rejects must differ from --out");
   if (a.data === a.out) throw new UsageError("--out must differ from --data");
   const backend = a.backend === undefined ? undefined : oneOf<TrainBackend>("backend", a.backend, ["wasm", "cpu"], "wasm");
-  const { name, open, dataTarget } = storeChoice(a);
+  const { name, open, dataTarget, signing: readSigning } = storeChoice(a);
+  const signing = await readSigning();
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
   const store = await open();
@@ -75,7 +76,7 @@ export async function main(argv: string[]): Promise<number> {
     result = await runScore(
       { data: a.data, out: a.out, version: a.version ?? "current", reasons: a.explain ? REASONS : 0,
         ...(a.rejects !== undefined ? { rejects: a.rejects } : {}), ...(a["id-column"] !== undefined ? { idColumn: a["id-column"] } : {}), ...(backend ? { backend } : {}) },
-      { location: { client: store.client, bucket: store.target.bucket, name }, log, progress: (p) => progress.update(p), ...(dataTarget ? { dataTarget } : {}) },
+      { location: { client: store.client, bucket: store.target.bucket, name, signing }, log, progress: (p) => progress.update(p), ...(dataTarget ? { dataTarget } : {}) },
     );
   } finally {
     progress.stop();

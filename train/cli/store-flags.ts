@@ -9,11 +9,15 @@ import { openStore, type Store } from "../store/open.ts";
 import { s3TargetFromEnv, type S3Target } from "../store/storage.ts";
 import { readWranglerFacts } from "../store/wrangler-config.ts";
 import { oneOf, UsageError } from "./args.ts";
+import { signingSetup } from "./signing.ts";
+import type { Signing } from "../../shared/signing.ts";
 
 export interface StoreChoice {
   /** The model name. */
   name: string;
   open(): Promise<Store>;
+  /** The keys versions must be signed by (MODEL_SIGNING_KEYS, EDGESCORE_SIGNING_KEY, or the local key on the local store). */
+  signing(): Promise<Signing>;
   /** Endpoint and credentials for `s3://` data (the bucket comes from each URL), when the environment has them. */
   dataTarget?: S3Target;
 }
@@ -29,6 +33,7 @@ export function storeChoice(a: { store?: string | undefined; bucket?: string | u
   return {
     name,
     open: () => openStore(kind, "missing" in env ? undefined : env, facts?.bucketName),
+    signing: () => signingSetup(process.env, { local: kind === "local", create: false }),
     ...("missing" in data ? {} : { dataTarget: data }),
   };
 }

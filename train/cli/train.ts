@@ -7,6 +7,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { withCode } from "./codes.ts";
+import { signingSetup } from "./signing.ts";
+import type { Signing } from "../../shared/signing.ts";
 import { between, num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
 import { keys, MODEL_NAME_PATTERN } from "../../shared/artifact.ts";
 import type { S3Client } from "@aws-sdk/client-s3";
@@ -139,6 +141,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const envTarget = s3TargetFromEnv(process.env);
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  // The signing key is read before training too: a bad key fails in a second, not after the fit.
+  const signing = publish !== "none" && !o.dryRun ? await signingSetup(process.env, { local: publish === "local", create: publish === "local" }) : undefined;
+  if (signing) log(signing.signer ? `signing with ${signing.source}` : `warning: publishing unsigned (${signing.source}): an edge with MODEL_SIGNING_KEYS will refuse this version`);
   // The store is opened before training: the report compares with the version serving now.
   const store = publish !== "none" && !o.dryRun ? await openStore(publish, s3, facts?.bucketName) : undefined;
   try {
@@ -146,7 +151,7 @@ export async function main(argv: string[]): Promise<number> {
       const previous = await readPrevious(store, modelName, log);
       if (previous) o.previous = previous;
     }
-    return await trainAndPublish(o, a, publish, store, { maxAucDrop, maxRmseIncrease }, log, envTarget);
+    return await trainAndPublish(o, a, publish, store, { maxAucDrop, maxRmseIncrease }, log, envTarget, signing);
   } finally {
     await store?.close();
   }
@@ -170,6 +175,7 @@ async function trainAndPublish(
   a: { out?: string | undefined; json?: boolean | undefined; quiet?: boolean | undefined; reason?: string | undefined; "allow-signature-change"?: boolean | undefined },
   publish: "local" | "s3" | "none",
   store: Store | undefined, gates: { maxAucDrop: number | undefined; maxRmseIncrease: number | undefined }, log: (line: string) => void, envTarget: ReturnType<typeof s3TargetFromEnv>,
+  signing: Signing | undefined,
 ): Promise<number> {
   const result = await runJob(o, {
     log,
@@ -209,10 +215,14 @@ async function trainAndPublish(
         ...(a.reason ? { reason: a.reason } : {}),
         allowSignatureChange: a["allow-signature-change"] ?? false,
         log,
+        ...(signing ? { signing } : {}),
       });
       if (res.warning) log(`warning: ${res.warning}`);
       log(`published ${artifact.name} version ${res.pointer.version} to ${store.where}${res.previous ? ` (was ${res.previous})` : " (first version)"}`);
-      summary.published = { where: store.kind === "local" ? "local" : `s3://${target.bucket}`, pointer: res.pointer, previous: res.previous ?? null, historySeq: res.record.seq, recorded: res.recorded };
+      summary.published = {
+        where: store.kind === "local" ? "local" : `s3://${target.bucket}`, pointer: res.pointer, previous: res.previous ?? null, historySeq: res.record.seq, recorded: res.recorded,
+        signedBy: signing?.signer?.keyid ?? null,
+      };
     }
     summary.status = publish === "none" ? "trained" : "published";
     summary.model = { name: artifact.name, version: artifact.version };

@@ -4,8 +4,13 @@
  * pointer from where the previous one left it, and the last one matching the
  * move the pointer itself carries. An edited, deleted or inserted record, or a
  * pointer changed outside the registry, shows up as a problem at its seq.
+ * With trusted keys, every record from the first signed one on and the
+ * pointer's own move must carry a valid signature: a bucket writer can append
+ * a well-linked record, but not sign it. Read-only: it never writes.
  */
 import { sha256Hex } from "../../shared/hash.ts";
+import { verifyRecord } from "../../shared/move.ts";
+import type { TrustedKeys } from "../../shared/signing.ts";
 import type { PointerState, StoredRecord } from "./history.ts";
 import { recordBytes, recordFromPointer } from "./records.ts";
 
@@ -17,12 +22,17 @@ export interface ChainReport {
   /** sha256 of the last record: keep it elsewhere to detect a rewritten log. */
   headSha256: string | null;
   problems: ChainProblem[];
+  /** Signed and unsigned records, and whether their signatures were checked (trusted keys were given). */
+  signatures: { checked: boolean; signed: number; unsigned: number; keys: string[] };
 }
 
 const equal = (a: Uint8Array, b: Uint8Array) => a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);
 
-export async function verifyChain(name: string, stored: StoredRecord[], state: PointerState): Promise<ChainReport> {
+export async function verifyChain(name: string, stored: StoredRecord[], state: PointerState, trusted: TrustedKeys = new Map()): Promise<ChainReport> {
   const problems: ChainProblem[] = [];
+  const checked = trusted.size > 0;
+  const sig = { checked, signed: 0, unsigned: 0, keys: new Set<string>() };
+  let firstSigned: number | undefined;
   const bySeq = new Map(stored.map((s) => [s.seq, s]));
   const last = stored.at(-1)?.seq ?? 0;
   for (let seq = 1; seq <= last; seq++) {
@@ -30,6 +40,18 @@ export async function verifyChain(name: string, stored: StoredRecord[], state: P
     if (!s) { problems.push({ seq, problem: `record ${seq} is missing (deleted)` }); continue; }
     const r = s.record;
     if (!r) { problems.push({ seq, problem: `record ${seq} is unreadable: ${s.problem}` }); continue; }
+    if (r.signatures?.length) {
+      sig.signed++;
+      firstSigned ??= seq;
+      if (checked) {
+        const v = await verifyRecord(trusted, r);
+        if (v.ok) sig.keys.add(v.keyid);
+        else problems.push({ seq, problem: `record ${seq}: ${v.error}` });
+      }
+    } else {
+      sig.unsigned++;
+      if (checked && firstSigned !== undefined) problems.push({ seq, problem: `record ${seq} is not signed, but the records from ${firstSigned} on are: it was not written by a signed move` });
+    }
     if (r.seq !== seq || r.name !== name) problems.push({ seq, problem: `record ${seq} describes ${r.name} seq ${r.seq} (moved or copied)` });
     const before = bySeq.get(seq - 1);
     if (seq === 1) {
@@ -48,13 +70,24 @@ export async function verifyChain(name: string, stored: StoredRecord[], state: P
   if (state.broken) {
     problems.push({ seq: last + 1, problem: `${state.broken} (promote a version to repair it)` });
   } else if (p?.move) {
-    if (p.move.seq !== last) {
-      problems.push({ seq: p.move.seq, problem: `the pointer records move ${p.move.seq}, but the log ends at ${last}` });
+    if (checked) {
+      const v = await verifyRecord(trusted, recordFromPointer({ ...p, move: p.move }));
+      if (!v.ok) problems.push({ seq: p.move.seq, problem: `the pointer's move ${p.move.seq} (${p.move.action} to ${p.version}): ${v.error}; an edge with MODEL_SIGNING_KEYS refuses it` });
+    }
+    if (p.move.seq < last) {
+      problems.push({ seq: p.move.seq, problem: `the pointer carries move ${p.move.seq} (${p.version}), but the history goes on to move ${last}: an older pointer was put back (replayed), or the records after it were added by someone else` });
+    } else if (p.move.seq > last) {
+      problems.push({ seq: p.move.seq, problem: `the pointer records move ${p.move.seq}, but the log ends at ${last}: its record is missing (a crash after the swap is repaired with npm run models -- history --repair, which checks the move's signature first)` });
     } else if (tail && !equal(tail.bytes, recordBytes(recordFromPointer({ ...p, move: p.move })))) {
       problems.push({ seq: last, problem: `record ${last} does not match the move the pointer carries: it was changed` });
     }
+  } else if (p && checked) {
+    problems.push({ seq: last + 1, problem: `the pointer names ${p.version} but carries no signed move: it was written outside the registry; an edge with MODEL_SIGNING_KEYS refuses it` });
   } else if (p && tail?.record && tail.record.to !== p.version) {
     problems.push({ seq: last + 1, problem: `the pointer names ${p.version}, but the last record left it at ${tail.record.to}: the pointer was changed outside the registry` });
   }
-  return { ok: problems.length === 0, records: stored.length, headSha256: tail ? await sha256Hex(tail.bytes) : null, problems };
+  return {
+    ok: problems.length === 0, records: stored.length, headSha256: tail ? await sha256Hex(tail.bytes) : null, problems,
+    signatures: { checked, signed: sig.signed, unsigned: sig.unsigned, keys: [...sig.keys] },
+  };
 }

@@ -7,6 +7,8 @@ export type RegistryErrorCode =
   | "version_being_deleted"
   | "pointer_broken"
   | "nothing_current"
+  | "signing_key_missing"
+  | "signature_invalid"
   | "storage";
 
 export class RegistryError extends Error {

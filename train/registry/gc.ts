@@ -14,6 +14,7 @@ import { listVersionIds, type Location } from "../store/versions.ts";
 import { RegistryError } from "./errors.ts";
 import { readHistory, readPointerState, type PointerState } from "./history.ts";
 import { planGc, type GcPlan } from "./gc-plan.ts";
+import { verifyChain } from "./chain.ts";
 import { pointerBytes, type HistoryRecord, type RegistryPointer } from "./records.ts";
 
 export interface GcResult extends GcPlan {
@@ -36,6 +37,12 @@ async function plan(l: Location, keep: number): Promise<{ state: PointerState; p
   const records = stored.flatMap((s) => (s.record ? [s.record] : [])) as HistoryRecord[];
   if (stored.length !== records.length) {
     throw new RegistryError(`the history of "${l.name}" has unreadable records, so gc cannot tell which versions were current recently; see \`npm run models -- history --verify\``, "history_broken");
+  }
+  // A forged or replayed pointer, or an edited history, would make gc keep the wrong versions: refuse to plan.
+  const chain = await verifyChain(l.name, stored, state, l.signing?.trusted);
+  if (!chain.ok) {
+    const first = chain.problems[0]!;
+    throw new RegistryError(`the history of "${l.name}" does not verify (seq ${first.seq}: ${first.problem}), so gc will not plan deletions from it; see \`npm run models -- history --verify\``, "history_broken");
   }
   return { state, pointer, plan: planGc({ versions, current: pointer.version, records, keep, marked: pointer.gc?.deleting ?? [] }) };
 }

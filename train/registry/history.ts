@@ -1,15 +1,17 @@
 /**
  * The history log in the store: one immutable object per pointer move,
  * `<name>/history/<seq>.json`, written once (`If-None-Match: *`). The pointer
- * carries its own move, so a record missing after a crash is written by the
- * next command from the pointer (`recordPointer`), byte for byte what the mover
- * would have written.
+ * carries its own move, so a record missing after a crash is written from the
+ * pointer (`recordPointer`), byte for byte what the mover would have written,
+ * by the next move or `history --repair`, and only when the move's signature
+ * verifies.
  */
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { keys } from "../../shared/artifact.ts";
 import { sha256Hex } from "../../shared/hash.ts";
 import { putIfAbsent, readPointer } from "../store/publish.ts";
 import { describeS3Error, getObjectBytes } from "../store/storage.ts";
+import { verifyRecord } from "../../shared/move.ts";
 import type { Location } from "../store/versions.ts";
 import { RegistryError } from "./errors.ts";
 import {
@@ -105,20 +107,43 @@ export async function readHistory(l: Location): Promise<StoredRecord[]> {
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);
 
 /**
+ * Refuses to write a record for a move that is not validly signed: a forger
+ * who can write the pointer must not get the history to vouch for the move.
+ * An unsigned move passes only on an unsigned store (no trusted keys).
+ */
+async function checkMoveSignature(l: Location, record: HistoryRecord): Promise<void> {
+  const trusted = l.signing?.trusted;
+  const refuse = (why: string) => new RegistryError(
+    `refusing to write history record ${record.seq} (${record.action} to ${record.to}) from the pointer: ${why}. ` +
+    "If nobody with the signing key made this move, the pointer was forged: promote the right version (a signed move), then check with npm run models -- history --verify",
+    "signature_invalid",
+  );
+  if (!trusted?.size) {
+    if (record.signatures?.length) throw refuse("the move is signed, but no trusted keys are set to check it (MODEL_SIGNING_KEYS or EDGESCORE_SIGNING_KEY)");
+    return;
+  }
+  const check = await verifyRecord(trusted, record);
+  if (!check.ok) throw refuse(`the move ${check.error}`);
+}
+
+/**
  * Makes sure the move the pointer carries is in the log: writes its record if
- * missing (a crash after the swap), checks it if present. Returns the record's
- * bytes, or undefined for a pointer without a move (written before the log).
- * A stored record that differs from the pointer's move is `history_broken`:
- * chaining the next move onto it would vouch for an edited record.
+ * missing (a crash after the swap) and its signature verifies, checks it if
+ * present. Returns the record's bytes, or undefined for a pointer without a
+ * move (written before the log). A stored record that differs from the
+ * pointer's move is `history_broken`: chaining the next move onto it would
+ * vouch for an edited record.
  */
 export async function recordPointer(l: Location, pointer: RegistryPointer | undefined): Promise<{ seq: number; bytes: Uint8Array; written: boolean } | undefined> {
   if (!pointer?.move) return undefined;
   const move: PointerMove = pointer.move;
-  const bytes = recordBytes(recordFromPointer({ ...pointer, move }));
+  const record = recordFromPointer({ ...pointer, move });
+  const bytes = recordBytes(record);
   const key = historyKey(l.name, move.seq);
-  // Read first: the usual case is "already there", and read-only credentials can still list and show.
+  // Read first: the usual case is "already there".
   let stored = await readRecordBytes(l, move.seq);
   if (!stored) {
+    await checkMoveSignature(l, record);
     let outcome: "written" | "exists";
     try {
       outcome = await putIfAbsent(l.client, l.bucket, key, bytes);
@@ -130,8 +155,8 @@ export async function recordPointer(l: Location, pointer: RegistryPointer | unde
   }
   if (stored && !sameBytes(stored, bytes)) {
     throw new RegistryError(
-      `${s3url(l, key)} does not match the move the pointer records (seq ${move.seq}, ${move.action} to ${pointer.version}): the history was edited; ` +
-      "`npm run models -- history --verify` shows where. Deleting that object lets the next command rewrite it from the pointer",
+      `${s3url(l, key)} does not match the move the pointer records (seq ${move.seq}, ${move.action} to ${pointer.version}): the history or the pointer was edited; ` +
+      "`npm run models -- history --verify` shows where",
       "history_broken",
     );
   }
@@ -148,15 +173,13 @@ export async function nextLink(l: Location, state: PointerState): Promise<{ seq:
   return { seq: last + 1, prevRecordSha256: prev ? await sha256Hex(prev) : null };
 }
 
-/** For read-only commands: writes a missing record, and says (rather than fails) when it cannot. */
-export async function repairHistory(l: Location, log: (line: string) => void): Promise<PointerState> {
+/**
+ * `history --repair`: writes the record a crash between the pointer swap and
+ * the history write left missing, only if the pointer's move is validly
+ * signed (on a signed store). Read-only commands never write.
+ */
+export async function repairHistory(l: Location): Promise<{ state: PointerState; written?: number }> {
   const state = await readPointerState(l);
-  if (state.warning) log(`warning: ${state.warning}`);
-  try {
-    const r = await recordPointer(l, state.pointer);
-    if (r?.written) log(`history: wrote the missing record ${r.seq} (${state.pointer?.move?.action} to ${state.pointer?.version}) from the pointer`);
-  } catch (e) {
-    log(`warning: ${(e as Error).message}`);
-  }
-  return state;
+  const r = await recordPointer(l, state.pointer);
+  return { state, ...(r?.written ? { written: r.seq } : {}) };
 }

@@ -19,6 +19,8 @@ import type { Location } from "../store/versions.ts";
 import { RegistryError } from "./errors.ts";
 import { nextLink, readPointerState, recordPointer, type PointerState } from "./history.ts";
 import { pointerBytes, recordFromPointer, type HistoryRecord, type MoveAction, type RegistryPointer } from "./records.ts";
+import { movePayload } from "../../shared/move.ts";
+import { MOVE_PAYLOAD, sign } from "../../shared/signing.ts";
 
 export interface MoveIntent {
   to: string;
@@ -68,6 +70,29 @@ function movedError(l: Location, state: PointerState, was: PointerMark, unchange
 
 const ATTEMPTS = 4;
 
+/**
+ * Signs the new move (its record's bytes) with the command's key. Without a
+ * key, a move onto a signed store is refused: the edge would not serve it.
+ */
+async function signMove(l: Location, state: PointerState, pointer: RegistryPointer, unchanged: string): Promise<void> {
+  const move = pointer.move!;
+  const signer = l.signing?.signer;
+  if (signer) move.signatures = [await sign(signer, MOVE_PAYLOAD, movePayload(recordFromPointer({ ...pointer, move })))];
+  else requireSigner(l, state, unchanged);
+}
+
+/** Throws when the store is signed (the pointer's move is, or keys are trusted) and this command cannot sign. */
+export function requireSigner(l: Location, state: PointerState, unchanged: string): void {
+  if (l.signing?.signer) return;
+  if (state.pointer?.move?.signatures?.length || (l.signing?.trusted.size ?? 0) > 0) {
+    throw new RegistryError(
+      `the pointer of "${l.name}" is signed, and this command has no signing key: an edge with MODEL_SIGNING_KEYS would refuse an unsigned move; ${unchanged}. ` +
+      "Set EDGESCORE_SIGNING_KEY to the private key file (npm run models -- keygen made it)",
+      "signing_key_missing",
+    );
+  }
+}
+
 export async function movePointer(l: Location, intent: MoveIntent, o: MoveOptions = {}): Promise<MoveResult> {
   let reference = o.expected;
   const unchanged = o.unchanged ?? "nothing changed";
@@ -101,6 +126,7 @@ export async function movePointer(l: Location, intent: MoveIntent, o: MoveOption
       // A gc in progress keeps its mark across moves; gc clears it when done.
       ...(gc ? { gc } : {}),
     };
+    await signMove(l, state, pointer, unchanged);
     try {
       await swapPointer(l.client, l.bucket, l.name, pointerBytes(pointer), state.etag);
     } catch (e) {

@@ -1,10 +1,12 @@
 /**
- * A whole publish: check the new version's signature against the serving one
- * (before anything is written), write the version objects once, then move the
+ * A whole publish: check the new version's feature signature against the
+ * serving one (before anything is written), write the version objects once
+ * (with `manifest.sig`, the Ed25519 signature over the manifest, when the
+ * command has a signing key), then move the
  * pointer with its history record. The pointer read at the start is the one
  * the move expects: a move by anyone else in between fails the publish.
  */
-import { MANIFEST_FILE } from "../../shared/artifact.ts";
+import { MANIFEST_FILE, SIGNATURE_FILE } from "../../shared/artifact.ts";
 import { sha256Hex } from "../../shared/hash.ts";
 import type { Artifact } from "../store/package.ts";
 import { writeVersionObjects, type PublishHooks } from "../store/publish.ts";
@@ -13,7 +15,8 @@ import { cardFacts } from "./card.ts";
 import { RegistryError } from "./errors.ts";
 import { checkSignature } from "./guard.ts";
 import { readPointerState, type PointerState } from "./history.ts";
-import { markOf, movePointer, type MoveOptions, type MoveResult } from "./move.ts";
+import { markOf, movePointer, requireSigner, type MoveOptions, type MoveResult } from "./move.ts";
+import { signManifest } from "../store/version-signature.ts";
 import { resolveActor, resolveRevision } from "./provenance.ts";
 
 export interface PublishOptions extends PublishHooks {
@@ -31,12 +34,24 @@ export interface PublishResult extends MoveResult {
   keys: string[];
 }
 
+/** The artifact plus `manifest.sig` when the command has a signing key. */
+async function signedArtifact(l: Location, artifact: Artifact): Promise<Artifact> {
+  const signer = l.signing?.signer;
+  if (!signer) return artifact;
+  const files = new Map(artifact.files);
+  files.delete(MANIFEST_FILE);
+  files.set(SIGNATURE_FILE, await signManifest(signer, artifact.files.get(MANIFEST_FILE) as Uint8Array));
+  files.set(MANIFEST_FILE, artifact.files.get(MANIFEST_FILE) as Uint8Array);
+  return { ...artifact, files };
+}
+
 export async function publishArtifact(l: Location, artifact: Artifact, o: PublishOptions = {}): Promise<PublishResult> {
   const log = o.log ?? (() => {});
   const state = o.state ?? (await readPointerState(l));
   // Judged once against this pointer; the move below fails if the pointer moved since, so the verdict holds.
   const extra = await checkSignature(l, state, artifact.manifest, { allow: o.allowSignatureChange ?? false, command: "train", log });
-  const written = await writeVersionObjects(l.client, l.bucket, artifact, o);
+  requireSigner(l, state, "nothing was published; the current model is unchanged");
+  const written = await writeVersionObjects(l.client, l.bucket, await signedArtifact(l, artifact), o);
   const facts = cardFacts(artifact.manifest);
   const notPromoted = `version ${artifact.version} was written but not promoted, and the pointer was left as it is`;
   const moved = await movePointer(l, {

@@ -10,12 +10,14 @@ import { keys, MANIFEST_FILE, MODEL_FILE, VERSION_PATTERN, WEIGHTS_FILE, type Ma
 import { sha256Hex } from "../../shared/hash.ts";
 import { networkFromFiles } from "../../shared/network.ts";
 import { createScorer, type Scorer } from "../../shared/scorer.ts";
+import type { Signing } from "../../shared/signing.ts";
 import { verifyFile, verifyManifest } from "../../shared/verify.ts";
 import { readPointer, type CurrentPointer } from "./publish.ts";
 import { describeS3Error, getObjectBytes } from "./storage.ts";
 import { impactKernelModule } from "../kernels/load.ts";
+import { versionSignature } from "./version-signature.ts";
 
-export type StoreErrorCode = "model_not_found" | "version_not_found" | "version_damaged" | "pointer_broken" | "storage";
+export type StoreErrorCode = "model_not_found" | "version_not_found" | "version_damaged" | "signature_invalid" | "pointer_broken" | "storage";
 
 /** A store problem with a code scripts can branch on (`--json` prints it). */
 export class StoreError extends Error {
@@ -24,7 +26,13 @@ export class StoreError extends Error {
   }
 }
 
-export interface Location { client: S3Client; bucket: string; name: string }
+export interface Location {
+  client: S3Client;
+  bucket: string;
+  name: string;
+  /** The key moves are signed with and the keys versions and moves must be signed by; absent: an unsigned store. */
+  signing?: Signing;
+}
 
 const url = (l: Location, key: string) => `s3://${l.bucket}/${key}`;
 
@@ -104,10 +112,22 @@ export interface StoredVersion {
   files: Map<string, Uint8Array>;
 }
 
-/** The whole version, every file verified against the manifest; a damaged version throws `version_damaged`. */
-export async function readVersion(l: Location, version: string, manifestSha256?: string): Promise<StoredVersion> {
+/**
+ * The whole version, every file verified against the manifest; a damaged
+ * version throws `version_damaged`. On a signed store (trusted keys) the
+ * manifest must also carry a valid signature, as the edge requires.
+ */
+export async function readVersion(l: Location, version: string, manifestSha256?: string, o: { signature?: boolean } = {}): Promise<StoredVersion> {
   const manifestBytes = await readFile(l, version, MANIFEST_FILE);
   const manifest = await checkManifest(l, version, manifestBytes, manifestSha256);
+  const signature = o.signature === false ? undefined : await versionSignature(l, version, manifestBytes);
+  if (signature?.status === "invalid") {
+    throw new StoreError(
+      `${l.name}@${version}: the manifest ${signature.error}; an edge with MODEL_SIGNING_KEYS refuses this version` +
+      (signature.error.startsWith("it is not signed") ? `. If you vouch for it (e.g. published before signing began), sign it: npm run models -- sign ${version}` : ": it was changed after it was signed, or signed by a key you do not trust"),
+      "signature_invalid",
+    );
+  }
   const names = Object.keys(manifest.files);
   const files = new Map<string, Uint8Array>([[MANIFEST_FILE, manifestBytes]]);
   await Promise.all(names.map(async (f) => {

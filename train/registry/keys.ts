@@ -1,0 +1,136 @@
+/**
+ * Signing keys on the Node side: generating a pair, reading the private key
+ * that `EDGESCORE_SIGNING_KEY` names (a file path or the PEM itself), and the
+ * keys a command trusts (`MODEL_SIGNING_KEYS`, as the Worker gets them, plus
+ * the signer's own). The keys are deliberately not storage credentials: a
+ * leaked R2 token can write the bucket but cannot sign what the edge loads.
+ *
+ * The local store (what `npm start` and `npm run dev` use) signs by default
+ * with a pair kept in `.edgescore/keys/` (git-ignored), so the secure path is
+ * the one every newcomer runs.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fromBase64, keyIdOf, parseTrustedKeys, toBase64, trustedKeyEntry, type Signer, type Signing, type TrustedKey } from "../../shared/signing.ts";
+
+export const LOCAL_KEY_DIR = ".edgescore/keys";
+export const PRIVATE_KEY_FILE = "signing.key";
+export const PUBLIC_KEY_FILE = "signing.pub";
+
+export class KeyError extends Error {}
+
+const ED25519 = { name: "Ed25519" } as const;
+
+function pemToDer(pem: string): Uint8Array | undefined {
+  const m = /-----BEGIN PRIVATE KEY-----([\s\S]+?)-----END PRIVATE KEY-----/.exec(pem);
+  return m ? fromBase64((m[1] as string).replace(/\s+/g, "")) : undefined;
+}
+
+function derToPem(der: Uint8Array): string {
+  const b64 = toBase64(der).replace(/(.{64})/g, "$1\n").replace(/\n$/, "");
+  return `-----BEGIN PRIVATE KEY-----\n${b64}\n-----END PRIVATE KEY-----\n`;
+}
+
+/** A signer from PKCS#8 PEM text; `where` names its source in errors (never the key itself). */
+export async function signerFromPem(pem: string, where: string): Promise<Signer> {
+  const der = pemToDer(pem);
+  if (!der) throw new KeyError(`${where} is not a PEM private key ("-----BEGIN PRIVATE KEY-----"); create one with npm run models -- keygen --out <dir>`);
+  let key: CryptoKey;
+  try {
+    key = await crypto.subtle.importKey("pkcs8", der, ED25519, true, ["sign"]);
+  } catch (e) {
+    throw new KeyError(`${where} is not an Ed25519 private key (${(e as Error).message}); create one with npm run models -- keygen --out <dir>`);
+  }
+  // The JWK form of an Ed25519 private key carries its public half (x).
+  const jwk = (await crypto.subtle.exportKey("jwk", key)) as JsonWebKey;
+  const publicKey = fromBase64((jwk.x ?? "").replace(/-/g, "+").replace(/_/g, "/").padEnd(44, "="));
+  if (!publicKey || publicKey.byteLength !== 32) throw new KeyError(`${where}: could not derive the public key`);
+  return { keyid: await keyIdOf(publicKey), key, publicKey };
+}
+
+/** `EDGESCORE_SIGNING_KEY`: PEM text, or the path of a file holding it. */
+export async function signerFromSetting(value: string): Promise<Signer> {
+  if (value.includes("-----BEGIN")) return signerFromPem(value, "EDGESCORE_SIGNING_KEY");
+  let text: string;
+  try {
+    text = readFileSync(value, "utf8");
+  } catch (e) {
+    throw new KeyError(`EDGESCORE_SIGNING_KEY names ${value}, which cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); set it to the private key file from npm run models -- keygen`);
+  }
+  return signerFromPem(text, value);
+}
+
+export interface KeyPair { keyid: string; privatePem: string; publicKey: Uint8Array; entry: string }
+
+export async function generateKeyPair(): Promise<KeyPair> {
+  const pair = (await crypto.subtle.generateKey(ED25519, true, ["sign", "verify"])) as CryptoKeyPair;
+  const der = new Uint8Array((await crypto.subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer);
+  const publicKey = new Uint8Array((await crypto.subtle.exportKey("raw", pair.publicKey)) as ArrayBuffer);
+  return { keyid: await keyIdOf(publicKey), privatePem: derToPem(der), publicKey, entry: await trustedKeyEntry(publicKey) };
+}
+
+export interface WrittenPair { keyid: string; privateKeyPath: string; publicKeyPath: string; entry: string }
+
+/** Writes `signing.key` (mode 0600) and `signing.pub` (the MODEL_SIGNING_KEYS entry); never overwrites. */
+export async function writeKeyPair(dir: string): Promise<WrittenPair> {
+  const privateKeyPath = join(dir, PRIVATE_KEY_FILE);
+  const publicKeyPath = join(dir, PUBLIC_KEY_FILE);
+  for (const p of [privateKeyPath, publicKeyPath]) {
+    if (existsSync(p)) throw new KeyError(`${p} already exists; keys are never overwritten (choose another --out to rotate)`);
+  }
+  const pair = await generateKeyPair();
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeFileSync(privateKeyPath, pair.privatePem, { mode: 0o600, flag: "wx" });
+  chmodSync(privateKeyPath, 0o600); // the umask cannot widen it
+  writeFileSync(publicKeyPath, `${pair.entry}\n`, { flag: "wx" });
+  return { keyid: pair.keyid, privateKeyPath, publicKeyPath, entry: pair.entry };
+}
+
+/** The local pair, created on first use when `create` (npm start, npm run dev, a local publish). */
+export async function localKeys(create: boolean, dir = LOCAL_KEY_DIR): Promise<{ signer: Signer; entry: string } | undefined> {
+  const path = join(dir, PRIVATE_KEY_FILE);
+  if (!existsSync(path)) {
+    if (!create) return undefined;
+    await writeKeyPair(dir);
+  }
+  const signer = await signerFromPem(readFileSync(path, "utf8"), path);
+  return { signer, entry: await trustedKeyEntry(signer.publicKey) };
+}
+
+export interface SigningSetup extends Signing {
+  /** For logs: where the signing key came from, or why there is none. */
+  source: string;
+}
+
+/**
+ * What a command signs with and trusts. `EDGESCORE_SIGNING_KEY` wins; on the
+ * local store the local pair is used otherwise (created when `create`). The
+ * trusted keys are `MODEL_SIGNING_KEYS` plus the signer's own public key.
+ */
+export async function signingFromEnv(env: NodeJS.ProcessEnv, o: { local: boolean; create: boolean }): Promise<SigningSetup> {
+  const trusted = new Map<string, TrustedKey>();
+  const listed = env.MODEL_SIGNING_KEYS?.trim();
+  if (listed) {
+    const parsed = await parseTrustedKeys(listed);
+    if (!parsed.ok) throw new KeyError(`MODEL_SIGNING_KEYS: ${parsed.error}`);
+    for (const [id, k] of parsed.keys) trusted.set(id, k);
+  }
+  let signer: Signer | undefined;
+  let source = "no signing key (EDGESCORE_SIGNING_KEY is not set)";
+  const setting = env.EDGESCORE_SIGNING_KEY?.trim();
+  if (setting) {
+    signer = await signerFromSetting(setting);
+    source = `EDGESCORE_SIGNING_KEY (key ${signer.keyid})`;
+  } else if (o.local) {
+    const local = await localKeys(o.create);
+    if (local) {
+      signer = local.signer;
+      source = `the local key ${join(LOCAL_KEY_DIR, PRIVATE_KEY_FILE)} (key ${signer.keyid})`;
+    }
+  }
+  if (signer && !trusted.has(signer.keyid)) {
+    const parsed = await parseTrustedKeys(await trustedKeyEntry(signer.publicKey));
+    if (parsed.ok) for (const [id, k] of parsed.keys) trusted.set(id, k);
+  }
+  return { ...(signer ? { signer } : {}), trusted, source };
+}
