@@ -115,14 +115,20 @@ describe("model registry over S3 (npm run models)", () => {
     expect(await listHistorySeqs(loc("m-roll"))).toHaveLength(6);
   });
 
-  it("writes a record a crash left missing between the pointer swap and the record, on the next command", async () => {
+  it("reports a record a crash left missing between the pointer swap and the record; history --repair writes it, nothing else does", async () => {
     await publish(v("m-crash", 1));
     const next = v("m-crash", 2);
     await expect(publish(next, { afterSwap: () => { throw new Error("simulated crash after the swap"); } })).rejects.toThrow("simulated crash");
     expect(await current("m-crash")).toBe(next.version);
     expect(await listHistorySeqs(loc("m-crash"))).toEqual([1]);
-    const list = await models(w.s3, ["list", "--model", "m-crash"]);
-    expect(list.stderr).toMatch(/history: wrote the missing record 2 \(publish to .*\) from the pointer/);
+    // Read-only commands, --verify included, never write.
+    expect((await models(w.s3, ["list", "--model", "m-crash"])).code).toBe(0);
+    const check = await models(w.s3, ["history", "--verify", "--model", "m-crash", "--json"]);
+    expect(check).toMatchObject({ code: 1, json: { ok: false, error: { code: "history_broken", message: expect.stringMatching(/the pointer records move 2, but the log ends at 1: its record is missing .*history --repair/) } } });
+    expect(await listHistorySeqs(loc("m-crash"))).toEqual([1]);
+    const repair = await models(w.s3, ["history", "--repair", "--model", "m-crash", "--json"]);
+    expect(repair).toMatchObject({ code: 0, json: { ok: true, repaired: 2, verify: { ok: true } } });
+    expect(repair.stderr).toMatch(/history: wrote the missing record 2 \(publish to .*\) from the pointer/);
     const state = await readPointerState(loc("m-crash"));
     const stored = await readHistory(loc("m-crash"));
     expect(stored.map((s) => s.seq)).toEqual([1, 2]);

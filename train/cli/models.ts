@@ -3,9 +3,9 @@
  * the published versions of a model, in the local R2 store (default) or R2/S3
  * (`--store s3`, the environment `npm run train -- --publish s3` uses).
  *
- * Each subcommand is one module in ./models/ and one entry in COMMANDS. Before
- * any of them runs, a history record that a crash left missing is written from
- * the pointer, so a move that happened is never missing after the next command.
+ * Each subcommand is one module in ./models/ and one entry in COMMANDS. Moves
+ * are signed with EDGESCORE_SIGNING_KEY (or the local key on the local store);
+ * only moves and `history --repair` write to the history.
  *
  * Exit 0: done · 1: failed, nothing changed (the message says why; `history
  * --verify` also when the chain is broken) · 2: usage error. `--json` prints
@@ -15,7 +15,8 @@ import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { pathToFileURL } from "node:url";
 import { MODEL_NAME_PATTERN } from "../../shared/artifact.ts";
 import { RegistryError } from "../registry/errors.ts";
-import { repairHistory } from "../registry/history.ts";
+import { readPointerState } from "../registry/history.ts";
+import { signingSetup } from "./signing.ts";
 import { openStore, type StoreKind } from "../store/open.ts";
 import { describeS3Error, s3TargetFromEnv, type S3Target } from "../store/storage.ts";
 import { listVersionIds, StoreError, type Location } from "../store/versions.ts";
@@ -31,6 +32,8 @@ import { promoteCommand } from "./models/promote.ts";
 import { reportCommand } from "./models/report.ts";
 import { rollbackCommand } from "./models/rollback.ts";
 import { showCommand } from "./models/show.ts";
+import { keygenCommand } from "./models/keygen.ts";
+import { signCommand } from "./models/sign.ts";
 
 /** The subcommands, in help order. A new one is one more entry. */
 export const COMMANDS: Record<string, ModelsCommand> = {
@@ -42,6 +45,8 @@ export const COMMANDS: Record<string, ModelsCommand> = {
   rollback: rollbackCommand,
   history: historyCommand,
   gc: gcCommand,
+  sign: signCommand,
+  keygen: keygenCommand,
 };
 
 const COMMON: FlagOptions = {
@@ -116,6 +121,9 @@ export async function main(argv: string[]): Promise<number> {
   if (positionals.length < command.args.min || positionals.length > command.args.max) {
     throw new UsageError(`${name} takes ${command.args.min === command.args.max ? command.args.min : `${command.args.min} to ${command.args.max}`} argument${command.args.max === 1 ? "" : "s"}: npm run models -- ${name} ${command.usage}`);
   }
+  const json = values.json === true;
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  if (command.store === false) return runStoreless(name, command, positionals, values, json, log);
   const kind = oneOf<StoreKind>("store", values.store as string | undefined, ["local", "s3"], "local");
   let s3: S3Target | undefined;
   if (kind === "s3") {
@@ -127,12 +135,12 @@ export async function main(argv: string[]): Promise<number> {
   const model = (values.model as string | undefined) ?? facts?.modelName ?? "credit-risk";
   if (!MODEL_NAME_PATTERN.test(model)) throw new UsageError(`--model: "${model}" is not a model name (lowercase letters, digits, ".", "_" or "-")`);
 
-  const json = values.json === true;
-  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const signing = await signingSetup(process.env, { local: kind === "local", create: false });
   const store = await openStore(kind, s3, facts?.bucketName);
   try {
-    const location: Location = { client: store.client, bucket: store.target.bucket, name: model };
-    const state = await repairHistory(location, log);
+    const location: Location = { client: store.client, bucket: store.target.bucket, name: model, signing };
+    const state = await readPointerState(location);
+    if (state.warning) log(`warning: ${state.warning}`);
     if (!state.pointer && !state.broken && (await listVersionIds(location)).length === 0) {
       const others = (await modelNames(location)).filter((n) => n !== model);
       throw new StoreError(others.length
@@ -152,6 +160,17 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     await store.close();
   }
+}
+
+async function runStoreless(name: string, command: ModelsCommand, args: string[], flags: ModelsContext["flags"], json: boolean, log: (line: string) => void): Promise<number> {
+  const ctx = {
+    args, flags, json, log, state: {},
+    print: (text: string) => { if (!json) process.stdout.write(text); },
+  } as unknown as ModelsContext; // no store: `location` and `store` are never read (command.store === false)
+  const outcome = await command.run(ctx);
+  const exitCode = outcome.exitCode ?? 0;
+  if (json) process.stdout.write(`${JSON.stringify({ ok: exitCode === 0, command: name, ...outcome.json })}\n`);
+  return exitCode;
 }
 
 export function run(argv: string[]): Promise<number> {

@@ -44,6 +44,8 @@ export interface ModelsCommand {
   help?: string;
   options?: FlagOptions;
   args: { min: number; max: number };
+  /** false: runs without opening a store (keygen); `location`, `store` and `state` are then placeholders. */
+  store?: false;
   run(ctx: ModelsContext): Promise<CommandOutcome>;
 }
 

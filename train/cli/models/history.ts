@@ -1,17 +1,39 @@
-/** `models history [--verify]`: every pointer move, newest first; --verify checks the hash chain. */
-import { verifyChain } from "../../registry/chain.ts";
-import { readHistory } from "../../registry/history.ts";
+/**
+ * `models history [--verify | --repair]`: every pointer move, newest first.
+ * --verify checks the hash chain, the signatures and the sequence, and never
+ * writes; --repair writes a record a crash left missing, only for a validly
+ * signed move (on a signed store), then verifies.
+ */
+import { verifyChain, type ChainReport } from "../../registry/chain.ts";
+import { readHistory, repairHistory } from "../../registry/history.ts";
+import { UsageError } from "../args.ts";
 import { boolFlag, type ModelsCommand } from "./command.ts";
 import { revision, short, table, when } from "./format.ts";
 
 export const historyCommand: ModelsCommand = {
   summary: "every pointer move: when, from, to, action, reason, actor, code revision, data fingerprint",
-  usage: "[--verify]",
-  help: "  --verify  check the hash chain and the pointer; exit 1 and name the record where it breaks",
-  options: { verify: { type: "boolean" } },
+  usage: "[--verify | --repair]",
+  help: [
+    "  --verify  check the hash chain, each move's signature (MODEL_SIGNING_KEYS, EDGESCORE_SIGNING_KEY or the local key)",
+    "            and the pointer's sequence; read-only; exit 1 and name the record where it breaks",
+    "  --repair  write the history record a crash between the pointer swap and the record left missing,",
+    "            only if the pointer's move is validly signed; then verify as --verify does",
+  ].join("\n"),
+  options: { verify: { type: "boolean" }, repair: { type: "boolean" } },
   args: { min: 0, max: 0 },
   async run(ctx) {
     const l = ctx.location;
+    const repair = boolFlag(ctx, "repair");
+    if (repair && boolFlag(ctx, "verify")) throw new UsageError("--repair verifies after repairing: give one of --verify, --repair");
+    let repaired: number | undefined;
+    if (repair) {
+      const r = await repairHistory(l);
+      ctx.state = r.state;
+      repaired = r.written;
+      ctx.log(repaired !== undefined
+        ? `history: wrote the missing record ${repaired} (${r.state.pointer?.move?.action} to ${r.state.pointer?.version}) from the pointer, its signature checked`
+        : "history: no record was missing; nothing written");
+    }
     const stored = await readHistory(l);
     const records = stored.flatMap((s) => (s.record ? [s.record] : []));
     if (stored.length === 0) {
@@ -28,18 +50,31 @@ export const historyCommand: ModelsCommand = {
       const signature = records.filter((r) => r.signatureChange?.length);
       for (const r of signature) ctx.print(`seq ${r.seq} changed the feature signature on purpose: ${r.signatureChange!.join("; ")}\n`);
     }
-    if (!boolFlag(ctx, "verify")) return { json: { records } };
-    const report = await verifyChain(l.name, stored, ctx.state);
+    if (!boolFlag(ctx, "verify") && !repair) return { json: { records } };
+    const report = await verifyChain(l.name, stored, ctx.state, l.signing?.trusted);
+    const extra = repair ? { repaired: repaired ?? null } : {};
     if (report.ok) {
       ctx.print(`chain intact: ${report.records} record${report.records === 1 ? "" : "s"}, each linked to the one before by sha256, the last matching the pointer; head sha256 ${report.headSha256 ?? "–"}\n`);
-      return { json: { records, verify: report } };
+      ctx.print(`${signatureLine(report)}\n`);
+      return { json: { records, verify: report, ...extra } };
     }
     const where = report.problems.map((p) => `  seq ${p.seq}: ${p.problem}`).join("\n");
     ctx.log(`history of "${l.name}" is broken:\n${where}`);
     const first = report.problems[0]!;
     return {
       exitCode: 1,
-      json: { ok: false, error: { code: "history_broken", message: `the history chain breaks at record ${first.seq}: ${first.problem}` }, records, verify: report },
+      json: { ok: false, error: { code: "history_broken", message: `the history chain breaks at record ${first.seq}: ${first.problem}` }, records, verify: report, ...extra },
     };
   },
 };
+
+function signatureLine(r: ChainReport): string {
+  const s = r.signatures;
+  if (!s.checked) {
+    return s.signed
+      ? `signatures: ${s.signed} signed record${s.signed === 1 ? "" : "s"} NOT checked: no trusted keys (set MODEL_SIGNING_KEYS as the Worker has it)`
+      : "signatures: none (an unsigned store: anyone who can write the bucket can move the pointer; see the README's Signing section)";
+  }
+  const before = s.unsigned ? `; ${s.unsigned} older record${s.unsigned === 1 ? "" : "s"} from before signing began` : "";
+  return `signatures: ${s.signed} record${s.signed === 1 ? "" : "s"} and the pointer's move signed by trusted key${s.keys.length === 1 ? "" : "s"} ${s.keys.join(", ") || "–"}${before}`;
+}
