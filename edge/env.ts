@@ -41,6 +41,8 @@ export interface Env {
   /** Default number of reason codes per prediction. */
   REASONS_TOP_K?: string;
   R2_TIMEOUT_MS?: string;
+  /** Trusted Ed25519 public keys, `<key id>:<base64>` comma-separated (npm run models -- keygen); set: only signed versions and moves load. */
+  MODEL_SIGNING_KEYS?: string;
   /** "on" enables /__bench/noop, the benchmark's floor route (never set in production). */
   BENCH_ROUTES?: string;
 }
@@ -58,6 +60,8 @@ export interface Settings {
   simd: boolean;
   topK: number;
   r2TimeoutMs: number;
+  /** MODEL_SIGNING_KEYS as given (parsed once per isolate in edge/signing.ts); "" is signing off. */
+  signingKeys: string;
 }
 
 export function int(v: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -83,5 +87,6 @@ export function settings(env: Env): Settings {
     simd: env.SIMD_KERNEL !== "off",
     topK: int(env.REASONS_TOP_K, 4, 0),
     r2TimeoutMs: int(env.R2_TIMEOUT_MS, 5000, 1),
+    signingKeys: (env.MODEL_SIGNING_KEYS ?? "").trim(),
   };
 }

@@ -1,20 +1,22 @@
 /**
  * Loads one model version from R2 and refuses it unless every byte checks out:
- * the manifest's sha256 must match the pointer, each file's sha256 and size the
+ * the manifest's sha256 must match the pointer (and, with signing on, its
+ * signature verify against a trusted key), each file's sha256 and size the
  * manifest, the network's input width the preprocessing, and a warm-up
  * prediction must be finite. A network the SIMD kernel runs (the reference
  * architecture) is read straight from the files and never touches tfjs; any
  * other waits for the tfjs backend and is built by tfjs.
  */
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { keys, MANIFEST_FILE, MODEL_FILE, WEIGHTS_FILE, type Pointer } from "../shared/artifact.ts";
+import { keys, MANIFEST_FILE, MODEL_FILE, SIGNATURE_FILE, WEIGHTS_FILE, type Pointer } from "../shared/artifact.ts";
+import type { TrustedKeys } from "../shared/signing.ts";
 import { denseFromFiles } from "../shared/dense-files.ts";
 import { kernelRuns } from "../shared/impact-kernel.ts";
 import { networkFromFiles } from "../shared/network.ts";
 import { createScorer, type Scorer } from "../shared/scorer.ts";
 import { impactKernelModule } from "./kernels.ts";
 import { instanceSchema, type InstanceSchema } from "../shared/validate.ts";
-import { verifyFile, verifyManifest } from "../shared/verify.ts";
+import { verifyFile, verifyManifest, verifyManifestSignature } from "../shared/verify.ts";
 
 export interface LoadedModel extends Scorer {
   name: string;
@@ -25,6 +27,8 @@ export interface LoadedModel extends Scorer {
   instances: InstanceSchema;
   loadedAt: string;
   loadMs: Record<string, number>;
+  /** The key that signed the manifest, when signing is on. */
+  signedBy?: string;
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
@@ -53,20 +57,35 @@ export interface LoadOptions {
   passThroughKey?: string;
   /** false: every network on tfjs, reasons by the JavaScript shortcut (SIMD_KERNEL=off). */
   simd?: boolean;
+  /** Set (MODEL_SIGNING_KEYS): the manifest must carry a valid signature by one of these keys. */
+  trusted?: TrustedKeys;
+}
+
+async function readOptional(bucket: R2Bucket, key: string, timeoutMs: number): Promise<Uint8Array | undefined> {
+  const obj = await withTimeout(bucket.get(key), timeoutMs, `reading ${key}`);
+  return obj ? new Uint8Array(await withTimeout(obj.arrayBuffer(), timeoutMs, `reading ${key}`)) : undefined;
 }
 
 /** The three files' R2 reads are issued at once: their keys follow from the pointer. */
 export async function loadVersion(bucket: R2Bucket, pointer: Pointer, o: LoadOptions): Promise<LoadedModel> {
-  const { timeoutMs, backendReady, passThroughKey = "", simd = true } = o;
+  const { timeoutMs, backendReady, passThroughKey = "", simd = true, trusted } = o;
   const { name, version } = pointer;
   const file = (f: string) => keys.file(name, version, f);
   const t0 = performance.now();
   const [manifestRead, modelRead, weightsRead] = [MANIFEST_FILE, MODEL_FILE, WEIGHTS_FILE].map((f) => readBytes(bucket, file(f), timeoutMs)) as [Promise<Uint8Array>, Promise<Uint8Array>, Promise<Uint8Array>];
   // The manifest is judged first; a failure of the other reads is reported only after it.
-  for (const r of [modelRead, weightsRead]) r.catch(() => {});
+  const signatureRead = trusted ? readOptional(bucket, file(SIGNATURE_FILE), timeoutMs) : undefined;
+  for (const r of [modelRead, weightsRead, signatureRead]) r?.catch(() => {});
   const manifestBytes = await manifestRead;
   const parsed = await verifyManifest(manifestBytes, { name, version, sha256: pointer.manifestSha256 });
   if (!parsed.ok) throw new LoadError(`${file(MANIFEST_FILE)}: ${parsed.error}`);
+  let signedBy: string | undefined;
+  if (trusted) {
+    // Before any other file is judged or built: an unsigned manifest's hashes vouch for nothing.
+    const check = await verifyManifestSignature(trusted, manifestBytes, await signatureRead);
+    if (!check.ok) throw new LoadError(`${file(MANIFEST_FILE)}: ${check.error}; refused: signing is on`);
+    signedBy = check.keyid;
+  }
   const manifest = parsed.value;
   const [modelJson, weights] = await Promise.all([modelRead, weightsRead]);
   for (const [f, bytes] of [[MODEL_FILE, modelJson], [WEIGHTS_FILE, weights]] as const) {
@@ -105,6 +124,7 @@ export async function loadVersion(bucket: R2Bucket, pointer: Pointer, o: LoadOpt
   return {
     ...scorer, name, version, manifestSha256: pointer.manifestSha256,
     instances,
+    ...(signedBy ? { signedBy } : {}),
     loadedAt: new Date().toISOString(),
     // Where a cold load spends its time (performance.now only advances across I/O in production).
     loadMs: {

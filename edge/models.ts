@@ -12,6 +12,7 @@ import type { AppEnv } from "./context.ts";
 import { log } from "./context.ts";
 import { describeKey, fail, failWithHint } from "./errors.ts";
 import { ModelRegistry, type Failure } from "./registry.ts";
+import { requireKeys } from "./signing.ts";
 
 let registry: ModelRegistry | undefined;
 
@@ -20,6 +21,7 @@ export function models(c: Context<AppEnv>): ModelRegistry {
   registry ??= new ModelRegistry(c.env.MODELS, {
     refreshMs: s.refreshMs, timeoutMs: s.r2TimeoutMs, log, pinned: s.modelName, passThroughKey: s.passThroughKey, simd: s.simd,
     backendReady: () => initBackend(s.backend),
+    trust: () => requireKeys(s.signingKeys),
   });
   return registry;
 }

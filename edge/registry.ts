@@ -21,6 +21,8 @@
  */
 import { keys, parsePointer, type Pointer } from "../shared/artifact.ts";
 import { loadVersion, withTimeout, type LoadedModel } from "./loader.ts";
+import { verifyPointer, type VerifiedMove } from "./signing.ts";
+import type { TrustedKeys } from "../shared/signing.ts";
 import type { Log } from "./context.ts";
 
 export type { Log };
@@ -46,6 +48,8 @@ interface Entry {
   admitted?: boolean;
   /** Set when evicted: whatever a running load builds is disposed, not kept. */
   evicted?: boolean;
+  /** The highest signed move this isolate served for the name: an older pointer is a replay. */
+  servedSeq?: number;
 }
 
 export type Failure = { ok: false; reason: "not_published" | "unavailable"; message: string };
@@ -64,6 +68,8 @@ export interface RegistryOptions {
   passThroughKey?: string;
   /** false: every network on tfjs (SIMD_KERNEL=off). */
   simd?: boolean;
+  /** MODEL_SIGNING_KEYS: the trusted keys (undefined: signing off); throws when the setting is malformed. */
+  trust?: () => Promise<TrustedKeys | undefined>;
 }
 
 export const MAX_MODELS = 8;
@@ -208,20 +214,31 @@ export class ModelRegistry {
       this.admit(name, entry);
       if (!("body" in obj)) return; // not modified
       if (obj.etag === entry.badEtag) return;
-      const parsed = parsePointer(await withTimeout(obj.text(), this.options.timeoutMs, `reading ${key}`));
+      const text = await withTimeout(obj.text(), this.options.timeoutMs, `reading ${key}`);
+      const parsed = parsePointer(text);
       if (!parsed.ok) throw Object.assign(new Error(`${key}: ${parsed.error}`), { etag: obj.etag });
       const pointer: Pointer = parsed.value;
       if (pointer.name !== name) throw Object.assign(new Error(`${key} names model "${pointer.name}"`), { etag: obj.etag });
+      const trusted = await this.options.trust?.();
+      let signed: VerifiedMove | undefined;
+      if (trusted) {
+        try {
+          signed = await verifyPointer(this.bucket, parsed.value, pointer, trusted, entry.servedSeq, this.options.timeoutMs);
+        } catch (e) {
+          throw Object.assign(new Error(`${key}: ${(e as Error).message}`), { etag: obj.etag });
+        }
+      }
       if (pointer.version === entry.current?.version && pointer.manifestSha256 === entry.current.manifestSha256) {
         // Same version re-pointed (e.g. storage repaired): nothing to load, and any earlier error is over.
         entry.etag = obj.etag;
         entry.lastError = undefined;
         entry.badEtag = undefined;
+        if (signed) entry.servedSeq = Math.max(entry.servedSeq ?? 0, signed.seq);
         return;
       }
       let loaded: LoadedModel;
       try {
-        loaded = await loadVersion(this.bucket, pointer, this.options);
+        loaded = await loadVersion(this.bucket, pointer, { ...this.options, ...(trusted ? { trusted } : {}) });
       } catch (e) {
         throw Object.assign(e as Error, { etag: obj.etag });
       }
@@ -233,10 +250,11 @@ export class ModelRegistry {
       }
       const previous = entry.current;
       entry.current = loaded;
+      if (signed) entry.servedSeq = Math.max(entry.servedSeq ?? 0, signed.seq);
       entry.etag = obj.etag;
       entry.lastError = undefined;
       entry.badEtag = undefined;
-      log({ event: "model_loaded", model: name, version: loaded.version, previous: previous?.version ?? null, ms: loaded.loadMs, engine: loaded.engine, reasons: loaded.impactKernel ? "simd" : "javascript" });
+      log({ event: "model_loaded", model: name, version: loaded.version, previous: previous?.version ?? null, ms: loaded.loadMs, engine: loaded.engine, reasons: loaded.impactKernel ? "simd" : "javascript", signed: signed ? { seq: signed.seq, move: signed.keyid, manifest: loaded.signedBy ?? null } : "off" });
       // Models are only used inside use()'s synchronous callback, so none is mid-inference now.
       previous?.dispose();
     } catch (e) {

@@ -7,8 +7,10 @@
  * `reports`; scoring is not affected (the model's own files are checked on load).
  */
 import type { Context } from "hono";
-import { keys, MANIFEST_FILE, REPORT_FILE, VERSION_PATTERN, type Manifest } from "../../shared/artifact.ts";
-import { verifyFile, verifyManifest } from "../../shared/verify.ts";
+import { keys, MANIFEST_FILE, REPORT_FILE, SIGNATURE_FILE, VERSION_PATTERN, type Manifest } from "../../shared/artifact.ts";
+import type { TrustedKeys } from "../../shared/signing.ts";
+import { verifyFile, verifyManifest, verifyManifestSignature } from "../../shared/verify.ts";
+import { requireKeys } from "../signing.ts";
 import type { AppEnv } from "../context.ts";
 import { describeKey, fail } from "../errors.ts";
 import { withTimeout } from "../loader.ts";
@@ -86,12 +88,21 @@ async function serve(c: C, manifest: Manifest, immutable: boolean): Promise<Resp
 }
 
 /** A version's manifest straight from R2 (for versions that are not loaded): verified for name, version and shape. */
-async function readManifest(bucket: R2Bucket, name: string, version: string, timeoutMs: number): Promise<Manifest | { missing: true } | { error: string }> {
+async function readManifest(bucket: R2Bucket, name: string, version: string, timeoutMs: number, trusted: TrustedKeys | undefined): Promise<Manifest | { missing: true } | { error: string }> {
   const key = keys.file(name, version, MANIFEST_FILE);
   const obj = await withTimeout(bucket.get(key), timeoutMs, `reading ${key}`);
   if (!obj) return { missing: true };
-  const parsed = await verifyManifest(new Uint8Array(await withTimeout(obj.arrayBuffer(), timeoutMs, `reading ${key}`)), { name, version });
-  return parsed.ok ? parsed.value : { error: `${key}: ${parsed.error}` };
+  const bytes = new Uint8Array(await withTimeout(obj.arrayBuffer(), timeoutMs, `reading ${key}`));
+  const parsed = await verifyManifest(bytes, { name, version });
+  if (!parsed.ok) return { error: `${key}: ${parsed.error}` };
+  if (trusted) {
+    // With signing on, a version's report is served only if its manifest is signed, as a loaded version's is.
+    const sigKey = keys.file(name, version, SIGNATURE_FILE);
+    const sig = await withTimeout(bucket.get(sigKey), timeoutMs, `reading ${sigKey}`);
+    const check = await verifyManifestSignature(trusted, bytes, sig ? new Uint8Array(await withTimeout(sig.arrayBuffer(), timeoutMs, `reading ${sigKey}`)) : undefined);
+    if (!check.ok) return { error: `${key}: ${check.error}` };
+  }
+  return parsed.value;
 }
 
 /** GET /models/:name/report — the version serving now (its manifest as loaded, verified against the pointer). */
@@ -114,7 +125,7 @@ export async function versionReport(c: C): Promise<Response> {
   if (loaded?.version === version) return serve(c, loaded.manifest, true);
   let m: Awaited<ReturnType<typeof readManifest>>;
   try {
-    m = await readManifest(c.env.MODELS, name, version, c.var.settings.r2TimeoutMs);
+    m = await readManifest(c.env.MODELS, name, version, c.var.settings.r2TimeoutMs, await requireKeys(c.var.settings.signingKeys));
   } catch (e) {
     return fail(c, 503, "report_unavailable", `the manifest could not be read: ${(e as Error).message}`, undefined, { "Retry-After": "5" });
   }
