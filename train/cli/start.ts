@@ -1,23 +1,37 @@
 /**
  * `npm start`, first half: publish the bundled model into the local R2 store
- * unless a model is already published there; `wrangler dev` then serves it.
+ * unless a model the local Worker will trust is already published there;
+ * `npm run dev` then serves it. A local model published unsigned (before
+ * signing) or by a key the Worker does not trust is replaced by a new one.
  */
+import { recordFromPointer, verifyRecord } from "../../shared/move.ts";
+import { readPointerState } from "../registry/history.ts";
 import { openStore } from "../store/open.ts";
-import { readPointer } from "../store/publish.ts";
 import { readWranglerFacts } from "../store/wrangler-config.ts";
+import { signingSetup } from "./signing.ts";
 import { run } from "./train.ts";
 
 const facts = readWranglerFacts();
+const signing = await signingSetup(process.env, { local: true, create: true });
 const store = await openStore("local", undefined, facts.bucketName);
 let published: string | undefined;
+let untrusted: string | undefined;
 try {
-  published = (await readPointer(store.client, store.target.bucket, facts.modelName)).pointer?.version;
+  const state = await readPointerState({ client: store.client, bucket: store.target.bucket, name: facts.modelName });
+  const p = state.pointer;
+  if (p) {
+    const check = p.move ? await verifyRecord(signing.trusted, recordFromPointer({ ...p, move: p.move })) : { ok: false as const, error: "it carries no signed move" };
+    if (check.ok) published = p.version;
+    else untrusted = `${p.version}: ${check.error}`;
+  }
 } finally {
   await store.close();
 }
 if (published) {
-  process.stderr.write(`model "${facts.modelName}" version ${published} is already published locally; serving it (npm run train publishes a new one)\n`);
+  process.stderr.write(`model "${facts.modelName}" version ${published} is already published locally, signed; serving it (npm run train publishes a new one)\n`);
 } else {
-  process.stderr.write(`no local model "${facts.modelName}" yet: training one on the bundled data\n`);
+  process.stderr.write(untrusted
+    ? `the local model "${facts.modelName}" would be refused by the local Worker (${untrusted}): training a new, signed one on the bundled data\n`
+    : `no local model "${facts.modelName}" yet: training one on the bundled data\n`);
   process.exitCode = await run([]);
 }
