@@ -46,8 +46,8 @@ function records(): string[][] {
 }
 
 /** A CSV record as the JSON instance the edge receives: numbers parsed; an empty cell left out (even rows) or sent as null (odd rows). */
-function instanceOf(rec: string[], i: number): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+function instanceOf(rec: string[], i: number): Record<string, number | string | null> {
+  const out: Record<string, number | string | null> = {};
   HEADER.forEach((h, c) => {
     const cell = rec[c]!;
     if (h === "Status") return;
@@ -63,7 +63,7 @@ let rows: string[][];
 let trained: JobResult;
 let w: TestWorker;
 /** The first 40 applicants, as instances, with the probabilities Node computes for them. */
-let cases: { instance: Record<string, unknown>; p: ClassificationPrediction }[];
+let cases: { instance: Record<string, number | string | null>; p: ClassificationPrediction }[];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "edgescore-odd-names-"));
@@ -79,7 +79,7 @@ beforeAll(async () => {
   await useBackend("cpu");
   const scorer = createScorer(a.manifest, await networkFromFiles(a.files.get(MODEL_FILE)!, a.files.get(WEIGHTS_FILE)!));
   const instances = rows.slice(0, 40).map(instanceOf);
-  const p = predict(scorer, instances, 3) as ClassificationPrediction[];
+  const p = predict(scorer, instances, 4) as ClassificationPrediction[]; // the edge's default REASONS_TOP_K
   cases = instances.map((instance, i) => ({ instance, p: p[i]! }));
   w = await startWorker();
   await publishTo(w.s3, a);
@@ -119,10 +119,12 @@ describe("a model whose columns are named like validator syntax", () => {
     const doc = (await res.json()) as { components: { schemas: { Instance: { properties: Record<string, unknown>; required: string[] } } } };
     await SwaggerParser.validate(structuredClone(doc) as never);
     const instance = doc.components.schemas.Instance;
-    expect(Object.keys(instance.properties).sort()).toEqual(HEADER.filter((h) => h !== "Status").sort());
+    // Besides the features: the deployment's pass-through key (PASS_THROUGH_KEY, "_key" by default).
+    expect(Object.keys(instance.properties).sort()).toEqual([...HEADER.filter((h) => h !== "Status"), "_key"].sort());
     expect([...instance.required].sort()).toEqual([...NUMERIC, CATEGORY].sort());
-    const validate = new Ajv2020({ strict: true, allowUnionTypes: true }).compile(instance);
-    for (const c of cases) expect(validate(c.instance)).toBe(true);
+    // ownProperties: JSON has no prototype, and by default Ajv reads a left-out "constructor" as Object's.
+    const validate = new Ajv2020({ strict: true, allowUnionTypes: true, ownProperties: true }).compile(instance);
+    for (const c of cases) expect([validate(c.instance), validate.errors]).toEqual([true, null]);
   });
 
   it("is scored by npm run score's job: every row the probability Node computes; rows the edge would refuse go to the rejects file, named as spelt", async () => {
