@@ -38,19 +38,23 @@ interface Check {
   /** May be null (a nullable feature). */
   nullable: boolean;
   test: ValueTest;
+  /** Named like an Object.prototype member ("constructor"): read as an own key only. */
+  inherited: boolean;
 }
 
 export function acceptPath(spec: FeatureSpec, extra?: ExtraKey): Accept {
-  const checks: Check[] = spec.features.map((f) => ({ name: f.name, optional: f.nullable, nullable: f.nullable, test: valueTest(f) }));
-  if (extra) checks.push({ name: extra.name, optional: true, nullable: false, test: extra.test });
+  const inherited = (name: string) => name in Object.prototype;
+  const checks: Check[] = spec.features.map((f) => ({ name: f.name, optional: f.nullable, nullable: f.nullable, test: valueTest(f), inherited: inherited(f.name) }));
+  if (extra) checks.push({ name: extra.name, optional: true, nullable: false, test: extra.test, inherited: inherited(extra.name) });
   const n = checks.length;
   return (instance, ownKeys) => {
     const o = instance as Record<string, unknown>;
     let present = 0;
     for (let i = 0; i < n; i++) {
       const c = checks[i] as Check;
-      // Read like arktype reads: an inherited property (a feature named "constructor") counts as sent.
-      const v = o[c.name];
+      // Own keys only: a feature named "constructor" that the instance leaves out is missing, not Object's constructor
+      // (shared/validate.ts has arktype judge an own-keys copy likewise).
+      const v = c.inherited && !Object.hasOwn(o, c.name) ? undefined : o[c.name];
       if (v === undefined) {
         // Absent is fine for an optional key; an explicit undefined is arktype's call.
         if (!c.optional || Object.hasOwn(o, c.name)) return undefined;

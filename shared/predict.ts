@@ -9,7 +9,7 @@
  * otherwise by adding one variant row per feature to that single forward pass.
  */
 import { thresholdsOf } from "./artifact.ts";
-import { transformInto, type Row } from "./preprocess.ts";
+import { cellOf, transformInto, type Row } from "./preprocess.ts";
 import { denseImpacts, explainScratch, impactsFromSums, type DenseLayer } from "./explain.ts";
 import type { Scorer } from "./scorer.ts";
 import { regressionInterval } from "./task.ts";
@@ -151,7 +151,7 @@ function reasonsOf(m: Scorer, row: Row, impacts: Float64Array, i: number, topK: 
   if (!m.loweredTexts) {
     features.forEach((f, j) => {
       const impact = impacts[i * k + j] as number;
-      if (impact > 1e-6) reasons.push({ feature: f.name, value: row[f.name] ?? null, impact: Math.round(impact * 1e6) / 1e6, text: m.reasonTexts[j] as string });
+      if (impact > 1e-6) reasons.push({ feature: f.name, value: cellOf(row, f.name) ?? null, impact: Math.round(impact * 1e6) / 1e6, text: m.reasonTexts[j] as string });
     });
     return reasons.sort((a, b) => b.impact - a.impact).slice(0, topK);
   }
@@ -160,7 +160,7 @@ function reasonsOf(m: Scorer, row: Row, impacts: Float64Array, i: number, topK: 
   features.forEach((f, j) => {
     const impact = impacts[i * k + j] as number;
     if (Math.abs(impact) > floor) {
-      reasons.push({ feature: f.name, value: row[f.name] ?? null, impact: Number(impact.toPrecision(6)), text: (impact > 0 ? m.reasonTexts : m.loweredTexts!)[j] as string });
+      reasons.push({ feature: f.name, value: cellOf(row, f.name) ?? null, impact: Number(impact.toPrecision(6)), text: (impact > 0 ? m.reasonTexts : m.loweredTexts!)[j] as string });
     }
   });
   return reasons.sort((a, b) => Math.abs(b.impact) - Math.abs(a.impact)).slice(0, topK);

@@ -50,6 +50,13 @@ export type Row = Readonly<Record<string, Cell>>;
 
 export const OTHER = "__other__";
 
+/**
+ * A row's own value for a feature. A nullable feature named like an
+ * Object.prototype member ("constructor", "toString") that a validated row
+ * leaves out is missing, not the inherited function.
+ */
+export const cellOf = (row: Row, name: string): Cell => (Object.hasOwn(row, name) ? row[name] : undefined);
+
 /** Width a step contributes to the output vector. */
 export function stepWidth(step: Step): number {
   return step.kind === "numeric" ? (step.indicator ? 2 : 1) : step.categories.length + 1;
@@ -96,6 +103,7 @@ export function transformInto(state: PreprocessState, row: Row, out: Float32Arra
   const steps = state.steps;
   for (let k = 0; k < steps.length; k++) {
     const step = steps[k] as Step;
+    // Not `cellOf` on this hot path: what a row inherits (Object.prototype's functions) is no finite number and no string, so it reads as missing here too.
     const cell = row[step.name];
     if (step.kind === "numeric") {
       const x = numericValue(cell);

@@ -64,7 +64,8 @@ export function createScorer(manifest: Manifest, network: tfl.LayersModel | Dens
   if (inputWidth !== width) {
     throw new Error(`${manifest.name}@${manifest.version}: the network takes ${inputWidth} inputs but preprocessing produces ${width}`);
   }
-  const baselineRow: Record<string, number | string> = {};
+  // No prototype: every step name, whatever it is, is an own key of the baseline row.
+  const baselineRow = Object.create(null) as Record<string, number | string>;
   for (const s of steps) baselineRow[s.name] = baselineValue(s);
   const baseline = transform(manifest.preprocess, baselineRow as Row);
   const task = taskOf(manifest);

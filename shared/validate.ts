@@ -9,7 +9,7 @@
  * no code generation); arktype decides and explains everything else.
  */
 import { type } from "arktype";
-import type { Row } from "./preprocess.ts";
+import { cellOf, type Row } from "./preprocess.ts";
 import type { Feature, FeatureSpec } from "./spec.ts";
 import { acceptPath, type Accept } from "./accept.ts";
 
@@ -121,14 +121,34 @@ type ArkInstance = { (v: unknown): unknown; toJsonSchema(o: unknown): Record<str
  * The arktype type of one instance: the single definition of what a model
  * accepts (its features, plus the optional pass-through key). Returns the
  * validated row, or arktype's errors.
+ *
+ * Built from arktype's node schema, not an object literal: in a literal a key
+ * is syntax (`x?` optional, `+` undeclared keys, `...` spread, `[string]` an
+ * index, a leading backslash an escape), and a feature's name is whatever a
+ * CSV header held. Here every name is the plain key it is.
  */
 export function instanceType(spec: FeatureSpec, passThroughKey?: string): ArkInstance {
-  const def: Record<string, unknown> = { "+": "reject" };
-  for (const f of spec.features) def[f.nullable ? `${f.name}?` : f.name] = featureType(f);
+  const required = spec.features.filter((f) => !f.nullable).map((f) => ({ key: f.name, value: featureType(f) }));
+  const optional = spec.features.filter((f) => f.nullable).map((f) => ({ key: f.name, value: featureType(f) }));
   const passKey = passThroughKeyOf(spec, passThroughKey);
-  if (passKey) def[`${passKey}?`] = type(`string <= ${MAX_PASS_THROUGH}`).or(finite).describe("echoed back in this instance's prediction; not a feature");
-  // The definition is data-driven, so its static type is unknown to TypeScript.
-  return type(def as never) as unknown as ArkInstance;
+  if (passKey) optional.push({ key: passKey, value: type(`string <= ${MAX_PASS_THROUGH}`).or(finite).describe("echoed back in this instance's prediction; not a feature") as typeof finite });
+  // The schema is data-driven, so its static type is unknown to TypeScript.
+  const ark = type.schema({ domain: "object", required, optional, undeclared: "reject" } as never) as unknown as ArkInstance;
+  return ownKeysOnly(spec, passKey, ark);
+}
+
+/**
+ * arktype reads an optional key with `in`, so a nullable feature named like an
+ * Object.prototype member ("constructor", "toString") that an instance leaves
+ * out would be judged as the inherited function. For a spec with such a name,
+ * arktype judges a copy holding only the instance's own keys (a JSON body has
+ * nothing else); the fast path (shared/accept.ts) reads own keys likewise.
+ */
+function ownKeysOnly(spec: FeatureSpec, passKey: string, ark: ArkInstance): ArkInstance {
+  const shadowed = spec.features.some((f) => f.name in Object.prototype) || (passKey !== "" && passKey in Object.prototype);
+  if (!shadowed) return ark;
+  const own = (v: unknown) => (typeof v === "object" && v !== null && !Array.isArray(v) ? Object.assign(Object.create(null) as object, v) : v);
+  return Object.assign((v: unknown) => ark(own(v)), { toJsonSchema: (o: unknown) => ark.toJsonSchema(o) });
 }
 
 /** The fast accept path for exactly the type `instanceType` builds. */
@@ -176,7 +196,7 @@ export function instanceSchema(spec: FeatureSpec, options: InstanceOptions = {})
       details.push({
         path: `instances[${index}]${key ? `.${describeKey(key)}` : ""}`,
         expected: key ? expectedOf(key) : e.expected,
-        received: describeValue(key ? (instance as Record<string, unknown>)[key] : instance),
+        received: describeValue(key ? cellOf(instance as Row, key) : instance),
       });
     }
     return { ok: false, details };

@@ -4,7 +4,7 @@
  * missing value is imputed. Both change what the model saw, so each
  * prediction lists them instead of scoring silently.
  */
-import type { PreprocessState, Row } from "./preprocess.ts";
+import { cellOf, type PreprocessState, type Row } from "./preprocess.ts";
 
 export interface InputWarning {
   feature: string;
@@ -18,7 +18,7 @@ const fmt = (x: number) => String(Number(x.toPrecision(6)));
 export function inputWarnings(state: PreprocessState, row: Row): InputWarning[] {
   const out: InputWarning[] = [];
   for (const step of state.steps) {
-    const v = row[step.name];
+    const v = cellOf(row, step.name);
     if (v === null || v === undefined) {
       const used = step.kind === "numeric" ? fmt(step.fill) : step.fallback < step.categories.length ? JSON.stringify(step.categories[step.fallback]) : "the \"other\" category";
       out.push({ feature: step.name, code: "imputed", message: `missing; scored as ${used}${step.kind === "numeric" ? " (the training median)" : ""}` });

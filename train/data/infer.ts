@@ -116,6 +116,22 @@ function looksLikeId(col: ColumnProfile): boolean {
   return whole && (col.increasing || (!col.overflow && col.values.size === col.present));
 }
 
+/**
+ * A feature's name is a plain key everywhere (validator, rows, JSON), so any
+ * header text will do, except two: no name at all, and `__proto__`, which a
+ * JavaScript object takes as its prototype rather than as a key, so rows and
+ * requests would silently lose it. Both are refused with the fix to make.
+ */
+function checkFeatureName(name: string, index: number, source: string): void {
+  if (name === "") throw new Error(`${source}: column ${index + 1} of the header has no name: give it one, or remove the column`);
+  if (name === "__proto__") {
+    throw new Error(
+      `${source}: column "__proto__" cannot be a feature name (JavaScript objects take it as their prototype, so rows and requests would lose it); ` +
+        `rename the column (e.g. to "proto"), or leave it out with --ignore __proto__`,
+    );
+  }
+}
+
 export function inferSpec(profile: DataProfile, o: InferOptions): { spec: FeatureSpec; ignored: string[]; warnings: string[] } {
   const regression = o.task === "regression";
   const labels = regression ? undefined : { positive: o.positive, negative: checkLabels(profile, o.target, o.positive).negative };
@@ -129,12 +145,15 @@ export function inferSpec(profile: DataProfile, o: InferOptions): { spec: Featur
   const ignored: string[] = [];
   const warnings: string[] = [];
   const idLike: string[] = [];
-  for (const col of profile.columns) {
+  const overrides = o.overrides?.features;
+  for (const [i, col] of profile.columns.entries()) {
     if (col.name === o.target) continue;
     if (ignore.has(col.name)) { ignored.push(col.name); continue; }
     const inferred = inferFeature(col, o, profile.source);
     if (!inferred) { ignored.push(col.name); continue; }
-    const f = applyOverride(inferred, o.overrides?.features?.[col.name], profile.source);
+    checkFeatureName(col.name, i, profile.source);
+    // Own keys only: a column named "constructor" has no override unless the --spec file gives it one.
+    const f = applyOverride(inferred, overrides && Object.hasOwn(overrides, col.name) ? overrides[col.name] : undefined, profile.source);
     if (f.type === "numeric" && looksLikeId(col)) {
       idLike.push(col.name);
       warnings.push(`column "${col.name}" looks like an identifier (a different whole number in every row), kept as a feature because of --keep-id-like`);

@@ -137,9 +137,10 @@ const metricsType = type({
 });
 const profileType = type({ "min?": "number", "max?": "number", "missing?": count });
 
+/** Own keys only: a feature named "constructor" absent from the card is absent, not Object's constructor. */
 function get(o: unknown, ...path: string[]): unknown {
   let v = o;
-  for (const k of path) v = typeof v === "object" && v !== null ? (v as Record<string, unknown>)[k] : undefined;
+  for (const k of path) v = typeof v === "object" && v !== null && Object.hasOwn(v, k) ? (v as Record<string, unknown>)[k] : undefined;
   return v;
 }
 
@@ -187,7 +188,7 @@ function featureReference(f: Feature, card: Record<string, unknown>, monitoring:
     ref.missing = { share: profile.missing / trainingRows, basis: "whole training file" };
   }
   if (f.type === "numeric") {
-    const r = monitoring?.ranges[f.name];
+    const r = monitoring && Object.hasOwn(monitoring.ranges, f.name) ? monitoring.ranges[f.name] : undefined;
     if (r) ref.range = { ...r, basis: "training rows" };
     else if (!(profile instanceof type.errors) && profile.min !== undefined && profile.max !== undefined) ref.range = { min: profile.min, max: profile.max, basis: "whole training file" };
   }
