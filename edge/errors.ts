@@ -11,7 +11,7 @@ import type { ErrorDetail } from "../shared/validate.ts";
 export { describeKey, describeValue, type ErrorDetail } from "../shared/validate.ts";
 
 export const ERRORS = {
-  invalid_json: { status: 400, when: "the body is not JSON; the message names the line and column where parsing failed" },
+  invalid_json: { status: 400, when: "the body is not JSON; the message names the line and column where parsing failed (no position past 256 levels of nesting)" },
   invalid_encoding: { status: 400, when: "the body is not valid UTF-8" },
   duplicate_key: { status: 400, when: "a JSON object has the same key twice (parsers disagree on which one wins)" },
   invalid_request: { status: 400, when: 'not `{"instances": [...]}` (an unwrapped applicant is named as such), a bad `id`, a bad or repeated query parameter, an object with more than 4096 keys' },
