@@ -8,8 +8,9 @@
  * JWKS_CACHE_SECONDS or, at most once a minute, for an unknown `kid` (key
  * rotation); only RS256/ES256 and only the algorithm each key is for; and
  * `exp`/`nbf`/`iat` judged with a small clock skew, which Hono's verify has
- * no option for (its own time checks are turned off and done here, after the
- * signature verified).
+ * no option for. Hono's claim checks are turned off: time, `iss` and `aud`
+ * are judged here, after the signature verified (Hono compares `iss`/`aud`
+ * before it, which answers a forger's guesses).
  *
  * A token that verified is remembered (per isolate, at most
  * VERIFIED_CACHE_SIZE, until it expires or the JWKS changes), as API
@@ -137,9 +138,6 @@ export function jwksFor(cfg: JwtConfig, log: (e: Record<string, unknown>) => voi
 export const looksLikeJwt = (token: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token);
 
 const HONO_ERRORS: Record<string, JwtFailure> = {
-  JwtTokenIssuer: "token_wrong_issuer",
-  JwtTokenAudience: "token_wrong_audience",
-  JwtPayloadRequiresAud: "token_wrong_audience",
   JwtTokenSignatureMismatched: "token_invalid_signature",
   JwtAlgorithmMismatch: "token_algorithm_not_allowed",
 };
@@ -156,6 +154,17 @@ const MESSAGES: Record<JwtFailure, string> = {
 };
 
 const failure = (code: JwtFailure): JwtResult => ({ ok: false, code, message: MESSAGES[code] });
+
+/**
+ * `iss` and `aud` against the configuration. Judged here, after the signature
+ * verified: Hono's verify compares them first, which told the sender of a
+ * forged token whether its guess of the issuer and audience was right.
+ */
+function checkIssuerAudience(claims: Record<string, unknown>, cfg: JwtConfig): JwtFailure | undefined {
+  if (claims.iss !== cfg.issuer) return "token_wrong_issuer";
+  const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  return aud.some((a) => typeof a === "string" && cfg.audiences.includes(a)) ? undefined : "token_wrong_audience";
+}
 
 /** `exp` (required), `nbf` and `iat` against the clock, with the configured skew. */
 function checkTimes(claims: Record<string, unknown>, skew: number): JwtFailure | undefined {
@@ -201,13 +210,12 @@ export async function verifyJwt(token: string, cfg: JwtConfig, jwks: Jwks, defer
   if (key.alg !== header.alg) return failure("token_algorithm_not_allowed");
   let claims: Record<string, unknown>;
   try {
-    claims = (await Jwt.verify(token, key.key, {
-      alg: key.alg, iss: cfg.issuer, aud: cfg.audiences, exp: false, nbf: false, iat: false,
-    })) as Record<string, unknown>;
+    // Signature (and alg) only: every claim is judged below, once the token is known to be the provider's.
+    claims = (await Jwt.verify(token, key.key, { alg: key.alg, exp: false, nbf: false, iat: false })) as Record<string, unknown>;
   } catch (e) {
     return failure(HONO_ERRORS[(e as Error).name] ?? "token_invalid");
   }
-  const problem = checkTimes(claims, cfg.clockSkewSeconds);
+  const problem = checkIssuerAudience(claims, cfg) ?? checkTimes(claims, cfg.clockSkewSeconds);
   if (problem) return failure(problem);
   if (jwks.verified.size >= VERIFIED_CACHE_SIZE) {
     const [oldest] = jwks.verified.keys();

