@@ -6,8 +6,6 @@
  * public /healthz says the service is not ready.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { publishTo } from "../train/job.ts";
-import { fixtures, readArtifact } from "./helpers/fixtures.ts";
 import { TestIdp, type IdpMode } from "./helpers/idp.ts";
 import { startWorker, type TestWorker, type WorkerOptions } from "./helpers/worker.ts";
 
@@ -39,6 +37,20 @@ async function predict(w: TestWorker, token: string): Promise<[number, string]> 
   const res = await w.post("/predict", { instances: [applicant] }, bearer(token));
   return [res.status, ((await res.json()) as ErrorBody).error?.code ?? "ok"];
 }
+
+describe("an identity provider that is down (AUTH_MODE=jwt)", () => {
+  it("counts forged tokens against the client's IP: 429 after the limit, not 503 forever", async () => {
+    const { idp, w } = await setUp("error", { rateLimit: { limit: 3, period: 10 } }, { RATE_LIMIT_PERIOD_SECONDS: "10" });
+    const forger = new TestIdp();
+    await forger.addKey("rsa-1", "RS256");
+    // Start right after a window boundary so the burst below falls in one window.
+    await sleep(10_050 - (Date.now() % 10_000));
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await predict(w, await forger.sign(idp.claims(`forged-${i}`))))[0]);
+    expect(statuses).toEqual([503, 503, 503, 429, 429]);
+  }, 30_000);
+
+});
 
 describe("forged tokens (AUTH_MODE=jwt)", () => {
   it("checks the signature before iss and aud: a forged token learns nothing about either", async () => {
