@@ -6,6 +6,8 @@
  * public /healthz says the service is not ready.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { publishTo } from "../train/job.ts";
+import { fixtures, readArtifact } from "./helpers/fixtures.ts";
 import { TestIdp, type IdpMode } from "./helpers/idp.ts";
 import { startWorker, type TestWorker, type WorkerOptions } from "./helpers/worker.ts";
 
@@ -39,6 +41,25 @@ async function predict(w: TestWorker, token: string): Promise<[number, string]> 
 }
 
 describe("an identity provider that is down (AUTH_MODE=jwt)", () => {
+  it("retries the JWKS after 2 s, then 4 s (doubling), not on every request, and serves once it is back", async () => {
+    const { idp, w } = await setUp("error");
+    const token = await idp.sign(idp.claims("u"));
+    for (let i = 0; i < 10; i++) expect(await predict(w, token)).toEqual([503, "auth_unavailable"]);
+    expect(idp.hits).toBe(1);
+    await sleep(2_100);
+    expect(await predict(w, token)).toEqual([503, "auth_unavailable"]);
+    expect(idp.hits).toBe(2);
+    await sleep(2_100); // 2.1 s into a 4 s back-off: no fetch yet
+    expect(await predict(w, token)).toEqual([503, "auth_unavailable"]);
+    expect(idp.hits).toBe(2);
+    idp.mode = "up";
+    await sleep(2_000);
+    await publishTo(w.s3, readArtifact(fixtures().artifactDirs[0]));
+    expect((await predict(w, token))[0]).toBe(200);
+    expect(idp.hits).toBe(3);
+    expect(w.logs.filter((l) => l.includes('"event":"jwks_fetch_failed"')).length).toBe(2);
+  });
+
   it("counts forged tokens against the client's IP: 429 after the limit, not 503 forever", async () => {
     const { idp, w } = await setUp("error", { rateLimit: { limit: 3, period: 10 } }, { RATE_LIMIT_PERIOD_SECONDS: "10" });
     const forger = new TestIdp();
@@ -50,6 +71,13 @@ describe("an identity provider that is down (AUTH_MODE=jwt)", () => {
     expect(statuses).toEqual([503, 503, 503, 429, 429]);
   }, 30_000);
 
+  it("does not follow a redirect from the JWKS URL: a 3xx is a failed fetch", async () => {
+    const { idp, w } = await setUp("redirect");
+    expect(await predict(w, await idp.sign(idp.claims("u")))).toEqual([503, "auth_unavailable"]);
+    expect(idp.hits).toBe(1);
+    expect(idp.redirectedHits).toBe(0);
+    expect(w.logs.join("\n")).toContain("redirects are not followed");
+  });
 });
 
 describe("forged tokens (AUTH_MODE=jwt)", () => {

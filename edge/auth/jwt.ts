@@ -38,6 +38,13 @@ export const VERIFIED_CACHE_SIZE = 2048;
 /** Minimum time between JWKS refetches caused by an unknown `kid`. */
 export const UNKNOWN_KID_REFETCH_MS = 60_000;
 const FETCH_TIMEOUT_MS = 3_000;
+/**
+ * After a failed JWKS fetch no other is tried for 2 s, doubling per failure
+ * up to 60 s: while the IdP is down each isolate asks about once a minute,
+ * not once per request, and notices its return within a minute.
+ */
+export const JWKS_RETRY_MIN_MS = 2_000;
+export const JWKS_RETRY_MAX_MS = 60_000;
 
 const IMPORT: Record<JwtAlgorithm, SubtleCryptoImportKeyAlgorithm> = {
   RS256: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
@@ -62,6 +69,9 @@ export class Jwks {
   private fetchedAt = 0;
   private lastUnknownKidFetch = -Infinity;
   private pending: Promise<boolean> | undefined;
+  /** Failed fetches in a row, and when the back-off they earned ends. */
+  private failures = 0;
+  private retryAt = 0;
 
   constructor(private readonly url: string, private readonly algorithms: readonly JwtAlgorithm[], private readonly maxAgeMs: number, private readonly log: (e: Record<string, unknown>) => void) {}
 
@@ -86,16 +96,21 @@ export class Jwks {
     if (this.fetchedAt !== 0 && Date.now() - this.fetchedAt > this.maxAgeMs && !this.pending) defer(this.refresh());
   }
 
-  /** One fetch at a time; on failure the keys already held stay. */
+  /** One fetch at a time, none during a back-off; on failure the keys already held stay. */
   private refresh(): Promise<boolean> {
+    if (!this.pending && Date.now() < this.retryAt) return Promise.resolve(false);
     this.pending ??= this.fetchKeys().finally(() => { this.pending = undefined; });
     return this.pending;
   }
 
   private async fetchKeys(): Promise<boolean> {
     try {
-      const res = await fetch(this.url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), headers: { accept: "application/json" } });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      // A redirect is not followed: the keys come from the configured https URL or not at all.
+      const res = await fetch(this.url, { redirect: "manual", signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), headers: { accept: "application/json" } });
+      if (!res.ok) {
+        await res.body?.cancel();
+        throw new Error(res.status >= 300 && res.status < 400 ? `HTTP ${res.status}: redirects are not followed` : `HTTP ${res.status}`);
+      }
       const body = (await res.json()) as { keys?: unknown };
       if (!Array.isArray(body.keys)) throw new Error('no "keys" array');
       const next = new Map<string, CachedKey>();
@@ -113,10 +128,14 @@ export class Jwks {
       // A key may have been withdrawn: every token is checked against the new set.
       this.verified.clear();
       this.fetchedAt = Date.now();
+      this.failures = 0;
+      this.retryAt = 0;
       this.log({ event: "jwks_fetched", keys: next.size });
       return true;
     } catch (e) {
-      this.log({ event: "jwks_fetch_failed", error: e instanceof Error ? e.message : String(e) });
+      const wait = Math.min(JWKS_RETRY_MIN_MS * 2 ** this.failures++, JWKS_RETRY_MAX_MS);
+      this.retryAt = Date.now() + wait;
+      this.log({ event: "jwks_fetch_failed", error: e instanceof Error ? e.message : String(e), retryInSeconds: wait / 1000 });
       return false;
     }
   }
