@@ -78,6 +78,23 @@ describe("an identity provider that is down (AUTH_MODE=jwt)", () => {
     expect(idp.redirectedHits).toBe(0);
     expect(w.logs.join("\n")).toContain("redirects are not followed");
   });
+
+  it("reports not ready at the public /healthz while no keys can be fetched, naming no URL or issuer, and ready once they can", async () => {
+    const operator = bearer("operator-key-77d1a3f0");
+    const { idp, w } = await setUp("error", {}, { AUTH_MODE: "keys+jwt", OPERATOR_KEYS: "operator-key-77d1a3f0" });
+    const down = await w.fetch("/healthz");
+    const text = await down.text();
+    expect([down.status, JSON.parse(text)]).toEqual([503, { ok: false, reasons: ["auth_unavailable"] }]);
+    expect(text).not.toMatch(/127\.0\.0\.1|jwks|idp\.example|edgescore-api/i);
+    // Operators (here with an API key) see why; asking again within the back-off fetched nothing.
+    const details = (await (await w.fetch("/healthz", { headers: operator })).json()) as { jwks: unknown };
+    expect(details.jwks).toEqual({ keys: 0, failedFetches: 1, lastError: "HTTP 500" });
+    expect(idp.hits).toBe(1);
+    idp.mode = "up";
+    await sleep(2_100);
+    const up = await w.fetch("/healthz");
+    expect([up.status, await up.json()]).toEqual([200, { ok: true }]);
+  });
 });
 
 describe("forged tokens (AUTH_MODE=jwt)", () => {

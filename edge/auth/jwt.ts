@@ -72,6 +72,7 @@ export class Jwks {
   /** Failed fetches in a row, and when the back-off they earned ends. */
   private failures = 0;
   private retryAt = 0;
+  private lastError: string | undefined;
 
   constructor(private readonly url: string, private readonly algorithms: readonly JwtAlgorithm[], private readonly maxAgeMs: number, private readonly log: (e: Record<string, unknown>) => void) {}
 
@@ -89,6 +90,16 @@ export class Jwks {
       found = this.keys.get(kid);
     }
     return found ?? "unknown";
+  }
+
+  /** Whether tokens can be verified: keys are held, or a fetch (if the back-off allows one) gets them. */
+  async usable(): Promise<boolean> {
+    return this.fetchedAt !== 0 || this.refresh();
+  }
+
+  /** For the operator's /healthz: keys held, and the failure streak with its last error. */
+  status(): { keys: number; failedFetches: number; lastError?: string } {
+    return { keys: this.keys.size, failedFetches: this.failures, ...(this.failures && this.lastError ? { lastError: this.lastError } : {}) };
   }
 
   /** Starts a background refetch when the JWKS is older than its maximum age (cached tokens skip `get`). */
@@ -135,7 +146,8 @@ export class Jwks {
     } catch (e) {
       const wait = Math.min(JWKS_RETRY_MIN_MS * 2 ** this.failures++, JWKS_RETRY_MAX_MS);
       this.retryAt = Date.now() + wait;
-      this.log({ event: "jwks_fetch_failed", error: e instanceof Error ? e.message : String(e), retryInSeconds: wait / 1000 });
+      this.lastError = e instanceof Error ? e.message : String(e);
+      this.log({ event: "jwks_fetch_failed", error: this.lastError, retryInSeconds: wait / 1000 });
       return false;
     }
   }
