@@ -19,11 +19,22 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
  */
 export const MAX_KEYS_PER_OBJECT = 4096;
 
+/**
+ * The error of invalid JSON is located by jsonc-parser, which recurses once
+ * per nesting level: past this depth it would overflow the stack (`[` x 12,000
+ * did, a 500), so deeper invalid bodies get the verdict without a position.
+ * Valid bodies of any depth parse (`JSON.parse` does not recurse) and are
+ * refused by the envelope or the instance check like any other.
+ */
+export const LOCATE_MAX_DEPTH = 256;
+
 export interface KeyScan {
   /** The first key that appears twice in one object, if any. */
   duplicate?: string;
   /** Set when an object has more than the allowed keys (the scan stops there). */
   tooManyKeys?: boolean;
+  /** The deepest nesting of arrays and objects seen. */
+  depth: number;
 }
 
 /**
@@ -37,6 +48,7 @@ export function scanKeys(text: string, maxKeys = MAX_KEYS_PER_OBJECT): KeyScan {
   const stack: (Set<string> | null)[] = [];
   let expectKey = false;
   let duplicate: string | undefined;
+  let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i);
     if (ch === 0x22) { // '"': skip the string, noting it if it is a key
@@ -50,25 +62,27 @@ export function scanKeys(text: string, maxKeys = MAX_KEYS_PER_OBJECT): KeyScan {
       const keys = stack[stack.length - 1];
       if (keys && expectKey) {
         const raw = text.slice(i, j + 1);
-        let key: string;
+        let key: string | undefined;
         try {
           key = raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
         } catch {
-          return duplicate === undefined ? {} : { duplicate }; // not valid JSON: JSON.parse will say where
+          // Not valid JSON (JSON.parse will say so), but scan on: the depth is needed to locate the error.
         }
         // Keep scanning after a duplicate: an oversized object later on must still stop the parse.
-        if (keys.has(key)) duplicate ??= key;
-        else if (keys.size >= maxKeys) return { tooManyKeys: true };
-        else keys.add(key);
+        if (key !== undefined) {
+          if (keys.has(key)) duplicate ??= key;
+          else if (keys.size >= maxKeys) return { tooManyKeys: true, depth };
+          else keys.add(key);
+        }
         expectKey = false;
       }
       i = j;
-    } else if (ch === 0x7b) { stack.push(new Set()); expectKey = true; } // {
-    else if (ch === 0x5b) { stack.push(null); expectKey = false; } // [
+    } else if (ch === 0x7b) { depth = Math.max(depth, stack.push(new Set())); expectKey = true; } // {
+    else if (ch === 0x5b) { depth = Math.max(depth, stack.push(null)); expectKey = false; } // [
     else if (ch === 0x7d || ch === 0x5d) { stack.pop(); expectKey = false; } // } ]
     else if (ch === 0x2c) { expectKey = stack[stack.length - 1] != null; } // ,
   }
-  return duplicate === undefined ? {} : { duplicate };
+  return duplicate === undefined ? { depth } : { duplicate, depth };
 }
 
 export function parseJsonBody(bytes: ArrayBuffer): BodyResult {
@@ -86,7 +100,7 @@ export function parseJsonBody(bytes: ArrayBuffer): BodyResult {
   try {
     value = JSON.parse(text);
   } catch {
-    return { ok: false, code: "invalid_json", message: `the body is not valid JSON${whereJsonFails(text)}` };
+    return { ok: false, code: "invalid_json", message: `the body is not valid JSON${whereJsonFails(text, scan.depth)}` };
   }
   if (scan.duplicate !== undefined) {
     return { ok: false, code: "duplicate_key", message: `the key ${JSON.stringify(describeKey(scan.duplicate))} appears twice in one object` };
@@ -106,12 +120,22 @@ const PROBLEMS: Record<string, string> = {
  * Where parsing failed, as ": <problem> at line L, column C". `JSON.parse`
  * names a position for some errors only, and quotes the body in others, so
  * the location comes from jsonc-parser (strict options), run only on this
- * error path.
+ * error path and only up to LOCATE_MAX_DEPTH. Its scanner ends a string at
+ * a line break where JSON's does not (`["\n` + `[` x 12,000 nests 1 deep for
+ * scanKeys, 12,001 for jsonc-parser), so a stack overflow is caught too:
+ * either way the answer is invalid_json without a position.
  */
-function whereJsonFails(text: string): string {
+function whereJsonFails(text: string, depth: number): string {
   if (text.trim() === "") return ' (the body is empty): send {"instances": [ ... ]}';
+  const tooDeep = ` (its arrays and objects nest more than ${LOCATE_MAX_DEPTH} deep; a request needs 3)`;
+  if (depth > LOCATE_MAX_DEPTH) return tooDeep;
   const errors: ParseError[] = [];
-  parseTolerant(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  try {
+    parseTolerant(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  } catch (e) {
+    if (e instanceof RangeError) return tooDeep;
+    throw e;
+  }
   const first = errors[0];
   if (!first) return "";
   const before = text.slice(0, first.offset);

@@ -11,7 +11,7 @@ import type { ErrorDetail } from "../shared/validate.ts";
 export { describeKey, describeValue, type ErrorDetail } from "../shared/validate.ts";
 
 export const ERRORS = {
-  invalid_json: { status: 400, when: "the body is not JSON; the message names the line and column where parsing failed" },
+  invalid_json: { status: 400, when: "the body is not JSON; the message names the line and column where parsing failed (no position past 256 levels of nesting)" },
   invalid_encoding: { status: 400, when: "the body is not valid UTF-8" },
   duplicate_key: { status: 400, when: "a JSON object has the same key twice (parsers disagree on which one wins)" },
   invalid_request: { status: 400, when: 'not `{"instances": [...]}` (an unwrapped applicant is named as such), a bad `id`, a bad or repeated query parameter, an object with more than 4096 keys' },
@@ -40,7 +40,7 @@ export const ERRORS = {
   report_unavailable: { status: 503, when: "a report that cannot be read now (`Retry-After`) or failed verification against its manifest (not served; the reason is in the operator's `/healthz`)" },
   storage_unavailable: { status: 503, when: "the model store could not be listed or read (`Retry-After`)" },
   auth_not_configured: { status: 503, when: "authentication is misconfigured or missing for this deployment: fails closed (the reason is in the logs and the operator's `/healthz`)" },
-  auth_unavailable: { status: 503, when: "the identity provider's JWKS cannot be fetched and none is cached (`Retry-After`)" },
+  auth_unavailable: { status: 503, when: "the identity provider's JWKS cannot be fetched and none is cached (`Retry-After`; refetched with back-off, not per request)" },
 } as const satisfies Record<string, { status: ContentfulStatusCode; when: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -135,7 +135,7 @@ describe("failing closed", () => {
       expect([res.status, body.error.code]).toEqual([503, "auth_not_configured"]);
       expect(JSON.stringify(body)).not.toMatch(/JWT_|wrangler|secret/);
       const health = await w.fetch("/healthz");
-      expect([health.status, await health.json()]).toEqual([503, { ok: false }]);
+      expect([health.status, await health.json()]).toEqual([503, { ok: false, reasons: ["auth_not_configured"] }]);
       const logs = w.logs.join("\n");
       expect(logs).toContain("JWT_ISSUER is not set");
       expect(logs).toContain("JWT_JWKS_URL must be https://");

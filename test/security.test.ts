@@ -2,7 +2,8 @@
  * The security review's findings, each reproduced against the built worker
  * in workerd: model-cache churn, CPU on hostile bodies, echoed input, what
  * the model card reveals, caching and CORS headers, a body that never
- * arrives, key hygiene, operator hints, ambiguous query strings.
+ * arrives, key hygiene, operator hints, ambiguous query strings, deeply
+ * nested bodies.
  */
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -157,5 +158,32 @@ describe("findings of the security review (AUTH_MODE=keys)", () => {
     }
     expect(parseS3Url("s3://my-bucket/training/2026/credit.csv")).toEqual({ bucket: "my-bucket", key: "training/2026/credit.csv" });
     expect(parseS3Url("data/credit_data.csv")).toBeUndefined();
+  });
+
+  it("6. answers deeply nested bodies, valid or not, with a 4xx: never a stack overflow's 500", async () => {
+    const n = 12_000;
+    const rest = JSON.stringify({ ...applicant, Age: undefined }).slice(1);
+    const nestedObject = (depth: number) => `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
+    const cases: [string, string, number, string][] = [
+      ["unclosed arrays", "[".repeat(n), 400, "invalid_json"],
+      ["unclosed objects", '{"a":'.repeat(n), 400, "invalid_json"],
+      ["unclosed arrays in an instance", `{"instances":[{"Age":${"[".repeat(n)}`, 400, "invalid_json"],
+      ["unclosed arrays after a bad key", `{"\\x":1,"b":${"[".repeat(n)}`, 400, "invalid_json"],
+      ["unclosed arrays after a line break in a string", `["\n${"[".repeat(n)}`, 400, "invalid_json"],
+      ["a megabyte of unclosed arrays", "[".repeat(1_000_000), 400, "invalid_json"],
+      ["a megabyte of unclosed objects", '{"a":'.repeat(200_000), 400, "invalid_json"],
+      ["closed arrays", `${"[".repeat(n)}${"]".repeat(n)}`, 400, "invalid_request"],
+      ["closed objects", nestedObject(n), 400, "invalid_request"],
+      ["closed arrays as instances", `{"instances":${"[".repeat(n)}${"]".repeat(n)}}`, 422, "invalid_instance"],
+      ["closed objects as a feature value", `{"instances":[{"Age":${nestedObject(n)},${rest}]}`, 422, "invalid_instance"],
+      ["a duplicate key deep down", `{"instances":[{"Age":${nestedObject(n).replace('{"a":1}', '{"a":1,"a":2}')},${rest}]}`, 400, "duplicate_key"],
+    ];
+    for (const [name, body, status, code] of cases) {
+      const res = await w.postFresh("/predict", body, { "content-type": "application/json", ...score });
+      const parsed = JSON.parse(res.text) as ErrorBody;
+      expect([name, res.status, parsed.error.code]).toEqual([name, status, code]);
+      expect(res.text.length).toBeLessThan(1_000);
+    }
+    expect((await w.post("/predict", { instances: [applicant] }, score)).status).toBe(200);
   });
 });

@@ -7,7 +7,7 @@
  *
  * In order: authenticate (API key or JWT, per AUTH_MODE), rate-limit the
  * caller (JWT subject, key id, else client IP; failed attempts count against
- * the client IP), then require the scope. Answers 503 auth_not_configured
+ * the client IP, 503s included), then require the scope. Answers 503 auth_not_configured
  * when no working credential source could grant the scope (fails closed),
  * 401 with a specific code for bad credentials (and `WWW-Authenticate`), 429
  * over the limit, 403 insufficient_scope for a valid caller without it. On
@@ -28,12 +28,13 @@ export function guard(...anyOf: [Scope, ...Scope[]]): MiddlewareHandler<AppEnv> 
   const needs = anyOf.join(" or ");
   return async (c, next) => {
     const outcome = await authenticate(c, anyOf);
+    // Before any answer, failures included: a flood of forged tokens while the IdP is down gets 429s, not endless 503s.
+    const limited = await rateLimited(c, outcome.ok ? outcome.caller.rateKey : `ip:${clientIp(c)}`);
+    if (limited) return limited;
     if (!outcome.ok && outcome.status === 503) {
       c.set("authFailure", outcome.code);
       return fail(c, 503, outcome.code, outcome.message, undefined, outcome.code === "auth_unavailable" ? { "Retry-After": "5" } : undefined);
     }
-    const limited = await rateLimited(c, outcome.ok ? outcome.caller.rateKey : `ip:${clientIp(c)}`);
-    if (limited) return limited;
     if (!outcome.ok) {
       c.set("authFailure", outcome.code);
       const error = outcome.code === "unauthorized" && !c.req.header("authorization") ? "" : ', error="invalid_token"';

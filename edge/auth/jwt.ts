@@ -8,8 +8,9 @@
  * JWKS_CACHE_SECONDS or, at most once a minute, for an unknown `kid` (key
  * rotation); only RS256/ES256 and only the algorithm each key is for; and
  * `exp`/`nbf`/`iat` judged with a small clock skew, which Hono's verify has
- * no option for (its own time checks are turned off and done here, after the
- * signature verified).
+ * no option for. Hono's claim checks are turned off: time, `iss` and `aud`
+ * are judged here, after the signature verified (Hono compares `iss`/`aud`
+ * before it, which answers a forger's guesses).
  *
  * A token that verified is remembered (per isolate, at most
  * VERIFIED_CACHE_SIZE, until it expires or the JWKS changes), as API
@@ -37,6 +38,13 @@ export const VERIFIED_CACHE_SIZE = 2048;
 /** Minimum time between JWKS refetches caused by an unknown `kid`. */
 export const UNKNOWN_KID_REFETCH_MS = 60_000;
 const FETCH_TIMEOUT_MS = 3_000;
+/**
+ * After a failed JWKS fetch no other is tried for 2 s, doubling per failure
+ * up to 60 s: while the IdP is down each isolate asks about once a minute,
+ * not once per request, and notices its return within a minute.
+ */
+export const JWKS_RETRY_MIN_MS = 2_000;
+export const JWKS_RETRY_MAX_MS = 60_000;
 
 const IMPORT: Record<JwtAlgorithm, SubtleCryptoImportKeyAlgorithm> = {
   RS256: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
@@ -61,6 +69,10 @@ export class Jwks {
   private fetchedAt = 0;
   private lastUnknownKidFetch = -Infinity;
   private pending: Promise<boolean> | undefined;
+  /** Failed fetches in a row, and when the back-off they earned ends. */
+  private failures = 0;
+  private retryAt = 0;
+  private lastError: string | undefined;
 
   constructor(private readonly url: string, private readonly algorithms: readonly JwtAlgorithm[], private readonly maxAgeMs: number, private readonly log: (e: Record<string, unknown>) => void) {}
 
@@ -80,21 +92,36 @@ export class Jwks {
     return found ?? "unknown";
   }
 
+  /** Whether tokens can be verified: keys are held, or a fetch (if the back-off allows one) gets them. */
+  async usable(): Promise<boolean> {
+    return this.fetchedAt !== 0 || this.refresh();
+  }
+
+  /** For the operator's /healthz: keys held, and the failure streak with its last error. */
+  status(): { keys: number; failedFetches: number; lastError?: string } {
+    return { keys: this.keys.size, failedFetches: this.failures, ...(this.failures && this.lastError ? { lastError: this.lastError } : {}) };
+  }
+
   /** Starts a background refetch when the JWKS is older than its maximum age (cached tokens skip `get`). */
   refreshIfStale(defer: (p: Promise<unknown>) => void): void {
     if (this.fetchedAt !== 0 && Date.now() - this.fetchedAt > this.maxAgeMs && !this.pending) defer(this.refresh());
   }
 
-  /** One fetch at a time; on failure the keys already held stay. */
+  /** One fetch at a time, none during a back-off; on failure the keys already held stay. */
   private refresh(): Promise<boolean> {
+    if (!this.pending && Date.now() < this.retryAt) return Promise.resolve(false);
     this.pending ??= this.fetchKeys().finally(() => { this.pending = undefined; });
     return this.pending;
   }
 
   private async fetchKeys(): Promise<boolean> {
     try {
-      const res = await fetch(this.url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), headers: { accept: "application/json" } });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      // A redirect is not followed: the keys come from the configured https URL or not at all.
+      const res = await fetch(this.url, { redirect: "manual", signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), headers: { accept: "application/json" } });
+      if (!res.ok) {
+        await res.body?.cancel();
+        throw new Error(res.status >= 300 && res.status < 400 ? `HTTP ${res.status}: redirects are not followed` : `HTTP ${res.status}`);
+      }
       const body = (await res.json()) as { keys?: unknown };
       if (!Array.isArray(body.keys)) throw new Error('no "keys" array');
       const next = new Map<string, CachedKey>();
@@ -112,10 +139,15 @@ export class Jwks {
       // A key may have been withdrawn: every token is checked against the new set.
       this.verified.clear();
       this.fetchedAt = Date.now();
+      this.failures = 0;
+      this.retryAt = 0;
       this.log({ event: "jwks_fetched", keys: next.size });
       return true;
     } catch (e) {
-      this.log({ event: "jwks_fetch_failed", error: e instanceof Error ? e.message : String(e) });
+      const wait = Math.min(JWKS_RETRY_MIN_MS * 2 ** this.failures++, JWKS_RETRY_MAX_MS);
+      this.retryAt = Date.now() + wait;
+      this.lastError = e instanceof Error ? e.message : String(e);
+      this.log({ event: "jwks_fetch_failed", error: this.lastError, retryInSeconds: wait / 1000 });
       return false;
     }
   }
@@ -137,9 +169,6 @@ export function jwksFor(cfg: JwtConfig, log: (e: Record<string, unknown>) => voi
 export const looksLikeJwt = (token: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token);
 
 const HONO_ERRORS: Record<string, JwtFailure> = {
-  JwtTokenIssuer: "token_wrong_issuer",
-  JwtTokenAudience: "token_wrong_audience",
-  JwtPayloadRequiresAud: "token_wrong_audience",
   JwtTokenSignatureMismatched: "token_invalid_signature",
   JwtAlgorithmMismatch: "token_algorithm_not_allowed",
 };
@@ -156,6 +185,17 @@ const MESSAGES: Record<JwtFailure, string> = {
 };
 
 const failure = (code: JwtFailure): JwtResult => ({ ok: false, code, message: MESSAGES[code] });
+
+/**
+ * `iss` and `aud` against the configuration. Judged here, after the signature
+ * verified: Hono's verify compares them first, which told the sender of a
+ * forged token whether its guess of the issuer and audience was right.
+ */
+function checkIssuerAudience(claims: Record<string, unknown>, cfg: JwtConfig): JwtFailure | undefined {
+  if (claims.iss !== cfg.issuer) return "token_wrong_issuer";
+  const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  return aud.some((a) => typeof a === "string" && cfg.audiences.includes(a)) ? undefined : "token_wrong_audience";
+}
 
 /** `exp` (required), `nbf` and `iat` against the clock, with the configured skew. */
 function checkTimes(claims: Record<string, unknown>, skew: number): JwtFailure | undefined {
@@ -201,13 +241,12 @@ export async function verifyJwt(token: string, cfg: JwtConfig, jwks: Jwks, defer
   if (key.alg !== header.alg) return failure("token_algorithm_not_allowed");
   let claims: Record<string, unknown>;
   try {
-    claims = (await Jwt.verify(token, key.key, {
-      alg: key.alg, iss: cfg.issuer, aud: cfg.audiences, exp: false, nbf: false, iat: false,
-    })) as Record<string, unknown>;
+    // Signature (and alg) only: every claim is judged below, once the token is known to be the provider's.
+    claims = (await Jwt.verify(token, key.key, { alg: key.alg, exp: false, nbf: false, iat: false })) as Record<string, unknown>;
   } catch (e) {
     return failure(HONO_ERRORS[(e as Error).name] ?? "token_invalid");
   }
-  const problem = checkTimes(claims, cfg.clockSkewSeconds);
+  const problem = checkIssuerAudience(claims, cfg) ?? checkTimes(claims, cfg.clockSkewSeconds);
   if (problem) return failure(problem);
   if (jwks.verified.size >= VERIFIED_CACHE_SIZE) {
     const [oldest] = jwks.verified.keys();

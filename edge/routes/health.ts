@@ -1,15 +1,21 @@
 /**
- * GET /healthz. Anyone: `{"ok": true|false}` (503 when false: authentication
- * or MODEL_SIGNING_KEYS misconfigured, or the default model failing to load), nothing that names
- * models, versions or errors. Operators: the backend, tensor count, each
- * loaded model's version and last error, and authentication problems.
- * Never loads a model.
+ * GET /healthz. Anyone: `{"ok": true}`, or `{"ok": false, "reasons": [...]}`
+ * with a 503, the reasons being public error codes (authentication
+ * misconfigured, the IdP's keys unavailable, the default model failing to
+ * load or MODEL_SIGNING_KEYS trusting nothing), nothing that names models,
+ * versions, URLs or errors. Operators: the
+ * backend, tensor count, each loaded model's version and last error,
+ * authentication problems, the JWKS's state and the signing keys. Never loads a model; fetches
+ * the JWKS when none is held (back-off permitting), since without it no
+ * token can be verified.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Context } from "hono";
 import { authProblems } from "../auth/config.ts";
+import { jwksFor } from "../auth/jwt.ts";
 import { backendError, initBackend } from "../backend.ts";
-import type { AppEnv } from "../context.ts";
+import { log, type AppEnv } from "../context.ts";
+import type { ErrorCode } from "../errors.ts";
 import { existingModels } from "../models.ts";
 import { reportProblems } from "./report.ts";
 import { trustedKeys } from "../signing.ts";
@@ -28,13 +34,21 @@ export async function health(c: Context<AppEnv>): Promise<Response> {
   const models = existingModels()?.status() ?? {};
   const defaultModel = models[s.modelName];
   const signing = await signingStatus(s.signingKeys);
-  const ok = problems.length === 0 && !(typeof signing === "object" && "error" in signing) && !(defaultModel && !defaultModel.version && defaultModel.lastError);
+  const jwks = s.auth.jwt && !problems.length ? jwksFor(s.auth.jwt, log) : undefined;
+  const reasons: ErrorCode[] = [];
+  if (problems.length) reasons.push("auth_not_configured");
+  if (jwks && !(await jwks.usable())) reasons.push("auth_unavailable");
+  // A key list that does not parse trusts nothing: no model can load.
+  const untrusting = typeof signing === "object" && "error" in signing;
+  if (untrusting || (defaultModel && !defaultModel.version && defaultModel.lastError)) reasons.push("model_unavailable");
+  const ok = reasons.length === 0;
   const status = ok ? 200 : 503;
-  if (!c.var.caller?.scopes.has("operator")) return c.json({ ok }, status);
+  if (!c.var.caller?.scopes.has("operator")) return c.json(ok ? { ok } : { ok, reasons }, status);
   const backend = await initBackend(s.backend);
   const fallback = backendError();
   return c.json({
     ok,
+    ...(ok ? {} : { reasons }),
     backend,
     ...(fallback ? { backendFallbackReason: fallback } : {}),
     // Constant across requests unless something leaks (tests check it).
@@ -44,6 +58,7 @@ export async function health(c: Context<AppEnv>): Promise<Response> {
     reports: reportProblems(),
     defaultModel: s.modelName,
     auth: { mode: s.auth.mode, problems },
+    ...(jwks ? { jwks: jwks.status() } : {}),
     signing,
     rateLimit: s.rateLimit.enabled ? { periodSeconds: s.rateLimit.periodSeconds } : "off",
   }, status);

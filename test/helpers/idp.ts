@@ -8,6 +8,9 @@ import type { AddressInfo } from "node:net";
 
 export type Alg = "RS256" | "ES256";
 
+/** How the JWKS endpoint answers: the keys, a 500, or a 302 to a URL that would serve the keys. */
+export type IdpMode = "up" | "error" | "redirect";
+
 interface SigningKey { kid: string; alg: Alg; privateKey: CryptoKey; publicJwk: JsonWebKey }
 
 const b64url = (bytes: Uint8Array | ArrayBuffer) => Buffer.from(bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes).toString("base64url");
@@ -24,6 +27,9 @@ export class TestIdp {
   readonly audience = "edgescore-api";
   /** Requests the JWKS endpoint answered. */
   hits = 0;
+  /** Requests that followed a redirect (mode "redirect"). */
+  redirectedHits = 0;
+  mode: IdpMode = "up";
   private keys: SigningKey[] = [];
   private server?: Server;
   url = "";
@@ -35,8 +41,12 @@ export class TestIdp {
   }
 
   async start(): Promise<this> {
-    this.server = createServer((_req, res) => {
+    this.server = createServer((req, res) => {
       this.hits++;
+      const followed = req.url?.endsWith("?redirected") ?? false;
+      if (followed) this.redirectedHits++;
+      if (this.mode === "error") return void res.writeHead(500).end("upstream down");
+      if (this.mode === "redirect" && !followed) return void res.writeHead(302, { location: `${this.url}?redirected` }).end();
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify({ keys: this.keys.map((k) => ({ ...k.publicJwk, kid: k.kid, alg: k.alg, use: "sig" })) }));
     });
