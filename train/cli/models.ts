@@ -22,6 +22,7 @@ import { listVersionIds, StoreError, type Location } from "../store/versions.ts"
 import { readWranglerFacts } from "../store/wrangler-config.ts";
 import { withCode } from "./codes.ts";
 import { oneOf, parseFlags, runCommand, suggestFlag, UsageError } from "./args.ts";
+import { jsonText, log, print } from "./output.ts";
 import type { FlagOptions, ModelsCommand, ModelsContext } from "./models/command.ts";
 import { diffCommand } from "./models/diff.ts";
 import { gcCommand } from "./models/gc.ts";
@@ -128,7 +129,6 @@ export async function main(argv: string[]): Promise<number> {
   if (!MODEL_NAME_PATTERN.test(model)) throw new UsageError(`--model: "${model}" is not a model name (lowercase letters, digits, ".", "_" or "-")`);
 
   const json = values.json === true;
-  const log = (line: string) => process.stderr.write(`${line}\n`);
   const store = await openStore(kind, s3, facts?.bucketName);
   try {
     const location: Location = { client: store.client, bucket: store.target.bucket, name: model };
@@ -141,11 +141,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     const ctx: ModelsContext = {
       args: positionals, flags: values, location, store, state, json, log,
-      print: (text) => { if (!json) process.stdout.write(text); },
+      print: (text) => { if (!json) print(text); },
     };
     const outcome = await command.run(ctx);
     const exitCode = outcome.exitCode ?? 0;
-    if (json) process.stdout.write(`${JSON.stringify({ ok: exitCode === 0, command: name, model, ...outcome.json })}\n`);
+    if (json) process.stdout.write(`${jsonText({ ok: exitCode === 0, command: name, model, ...outcome.json })}\n`);
     return exitCode;
   } catch (e) {
     throw withCode(e);

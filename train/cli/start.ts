@@ -5,6 +5,7 @@
 import { openStore } from "../store/open.ts";
 import { readPointer } from "../store/publish.ts";
 import { readWranglerFacts } from "../store/wrangler-config.ts";
+import { log } from "./output.ts";
 import { run } from "./train.ts";
 
 const facts = readWranglerFacts();
@@ -16,8 +17,8 @@ try {
   await store.close();
 }
 if (published) {
-  process.stderr.write(`model "${facts.modelName}" version ${published} is already published locally; serving it (npm run train publishes a new one)\n`);
+  log(`model "${facts.modelName}" version ${published} is already published locally; serving it (npm run train publishes a new one)`);
 } else {
-  process.stderr.write(`no local model "${facts.modelName}" yet: training one on the bundled data\n`);
+  log(`no local model "${facts.modelName}" yet: training one on the bundled data`);
   process.exitCode = await run([]);
 }
