@@ -1,14 +1,14 @@
 /**
  * The floor of the batch-scoring bench: the same CSV read with the same
  * reader (train/data/csv.ts) and written back with the same writer
- * (csv-stringify, 2048-row batches, backpressure awaited) without validating
+ * (train/score/sink.ts csvText, 2048-row batches, backpressure awaited) without validating
  * or scoring anything. `node --import tsx bench/score-floor.ts <in> <out>`
  * prints {"records", "seconds"}.
  */
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
-import { stringify } from "csv-stringify/sync";
 import { localSource, readCsv } from "../train/data/csv.ts";
+import { csvText } from "../train/score/sink.ts";
 
 const [input, output] = process.argv.slice(2) as [string, string];
 const started = performance.now();
@@ -16,7 +16,7 @@ const out = createWriteStream(output);
 let batch: string[][] = [];
 let records = 0;
 const flush = async () => {
-  if (!out.write(stringify(batch))) await once(out, "drain");
+  if (!out.write(csvText(batch))) await once(out, "drain");
   batch = [];
 };
 await readCsv(localSource(input), (rec) => {

@@ -8,6 +8,7 @@
  * Commands may document more (the monitor's alert).
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { jsonText, printable } from "./output.ts";
 
 export class UsageError extends Error {
   readonly code = "usage";
@@ -134,10 +135,10 @@ export async function runCommand(argv: string[], main: (argv: string[]) => Promi
     const err = e as Error & { code?: unknown };
     const usage = e instanceof UsageError;
     const message = err?.message ?? String(e);
-    process.stderr.write(`error: ${message}\n${usage ? "run with --help for usage\n" : o.afterFailure ? `${o.afterFailure}\n` : ""}`);
+    process.stderr.write(`error: ${printable(message)}\n${usage ? "run with --help for usage\n" : o.afterFailure ? `${o.afterFailure}\n` : ""}`);
     if (argv.includes("--json")) {
       const code = usage ? "usage" : typeof err?.code === "string" && e instanceof CommandError ? err.code : "failed";
-      process.stdout.write(`${JSON.stringify({ ok: false, error: { code, message } })}\n`);
+      process.stdout.write(`${jsonText({ ok: false, error: { code, message } })}\n`);
     }
     return usage ? 2 : 1;
   }

@@ -10,6 +10,7 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { trustedKeyEntry } from "../../shared/signing.ts";
 import { runCommand } from "./args.ts";
+import { log } from "./output.ts";
 import { signingSetup } from "./signing.ts";
 
 /** The MODEL_SIGNING_KEYS value for the local Worker. */
@@ -21,7 +22,7 @@ export async function localTrust(env: NodeJS.ProcessEnv): Promise<{ entries: str
 
 async function main(argv: string[]): Promise<number> {
   const trust = await localTrust(process.env);
-  process.stderr.write(`signing on: the Worker trusts ${trust.entries.split(",").length} key${trust.entries.includes(",") ? "s" : ""} (${trust.source}); see the README's Signing section\n`);
+  log(`signing on: the Worker trusts ${trust.entries.split(",").length} key${trust.entries.includes(",") ? "s" : ""} (${trust.source}); see the README's Signing section`);
   const wrangler = createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
   const args = [
     wrangler, "dev",

@@ -23,6 +23,7 @@ import { listVersionIds, StoreError, type Location } from "../store/versions.ts"
 import { readWranglerFacts } from "../store/wrangler-config.ts";
 import { withCode } from "./codes.ts";
 import { oneOf, parseFlags, runCommand, suggestFlag, UsageError } from "./args.ts";
+import { jsonText, log, print } from "./output.ts";
 import type { FlagOptions, ModelsCommand, ModelsContext } from "./models/command.ts";
 import { diffCommand } from "./models/diff.ts";
 import { gcCommand } from "./models/gc.ts";
@@ -122,7 +123,6 @@ export async function main(argv: string[]): Promise<number> {
     throw new UsageError(`${name} takes ${command.args.min === command.args.max ? command.args.min : `${command.args.min} to ${command.args.max}`} argument${command.args.max === 1 ? "" : "s"}: npm run models -- ${name} ${command.usage}`);
   }
   const json = values.json === true;
-  const log = (line: string) => process.stderr.write(`${line}\n`);
   if (command.store === false) return runStoreless(name, command, positionals, values, json, log);
   const kind = oneOf<StoreKind>("store", values.store as string | undefined, ["local", "s3"], "local");
   let s3: S3Target | undefined;
@@ -149,11 +149,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     const ctx: ModelsContext = {
       args: positionals, flags: values, location, store, state, json, log,
-      print: (text) => { if (!json) process.stdout.write(text); },
+      print: (text) => { if (!json) print(text); },
     };
     const outcome = await command.run(ctx);
     const exitCode = outcome.exitCode ?? 0;
-    if (json) process.stdout.write(`${JSON.stringify({ ok: exitCode === 0, command: name, model, ...outcome.json })}\n`);
+    if (json) process.stdout.write(`${jsonText({ ok: exitCode === 0, command: name, model, ...outcome.json })}\n`);
     return exitCode;
   } catch (e) {
     throw withCode(e);
@@ -165,11 +165,11 @@ export async function main(argv: string[]): Promise<number> {
 async function runStoreless(name: string, command: ModelsCommand, args: string[], flags: ModelsContext["flags"], json: boolean, log: (line: string) => void): Promise<number> {
   const ctx = {
     args, flags, json, log, state: {},
-    print: (text: string) => { if (!json) process.stdout.write(text); },
+    print: (text: string) => { if (!json) print(text); },
   } as unknown as ModelsContext; // no store: `location` and `store` are never read (command.store === false)
   const outcome = await command.run(ctx);
   const exitCode = outcome.exitCode ?? 0;
-  if (json) process.stdout.write(`${JSON.stringify({ ok: exitCode === 0, command: name, ...outcome.json })}\n`);
+  if (json) process.stdout.write(`${jsonText({ ok: exitCode === 0, command: name, ...outcome.json })}\n`);
   return exitCode;
 }
 

@@ -16,6 +16,7 @@ import { summaryLines } from "../monitor/summary.ts";
 import { renderMonitorReport } from "../report/monitor/render.ts";
 import { StoreError } from "../store/versions.ts";
 import { CommandError, num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
+import { jsonText, log } from "./output.ts";
 import { storeChoice } from "./store-flags.ts";
 
 export const HELP = `Usage: npm run monitor -- --data <path|s3://bucket/key> [options]
@@ -76,7 +77,6 @@ export async function main(argv: string[]): Promise<number> {
   const backend = a.backend === undefined ? undefined : oneOf<TrainBackend>("backend", a.backend, ["wasm", "cpu"], "wasm");
   const { name, open, dataTarget, signing: readSigning } = storeChoice(a);
   const signing = await readSigning();
-  const log = (line: string) => process.stderr.write(`${line}\n`);
 
   const store = await open();
   let result: MonitorResult;
@@ -92,7 +92,7 @@ export async function main(argv: string[]): Promise<number> {
     await store.close();
   }
   for (const line of summaryLines(result)) log(line);
-  const json = JSON.stringify({ ok: true, ...result });
+  const json = jsonText({ ok: true, ...result });
   if (a.out) {
     mkdirSync(a.out, { recursive: true });
     writeFileSync(join(a.out, REPORT_NAME), renderMonitorReport(result));

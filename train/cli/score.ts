@@ -13,6 +13,7 @@ import { runScore } from "../score/run.ts";
 import { parseS3Url } from "../store/storage.ts";
 import { oneOf, parseFlags, runCommand, UsageError } from "./args.ts";
 import { withCode } from "./codes.ts";
+import { jsonText, log } from "./output.ts";
 import { createScoreProgress } from "./progress.ts";
 import { storeChoice } from "./store-flags.ts";
 
@@ -67,7 +68,6 @@ export async function main(argv: string[]): Promise<number> {
   const backend = a.backend === undefined ? undefined : oneOf<TrainBackend>("backend", a.backend, ["wasm", "cpu"], "wasm");
   const { name, open, dataTarget, signing: readSigning } = storeChoice(a);
   const signing = await readSigning();
-  const log = (line: string) => process.stderr.write(`${line}\n`);
 
   const store = await open();
   const progress = createScoreProgress(process.stderr, a.quiet ?? false);
@@ -86,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
   log(`scored ${r.data.scored} of ${r.data.records} rows from ${r.data.source} with ${r.model.name} ${r.model.version} (${r.model.task}, ${r.model.backend}) in ${r.seconds.toFixed(1)} s, ${Math.round(r.rowsPerSecond)} rows/s`);
   log(`wrote ${r.out.path} (${r.data.scored} rows: ${r.out.columns.join(", ")})`);
   log(r.rejects.rows ? `rejected ${r.rejects.rows} row${r.rejects.rows === 1 ? "" : "s"} the edge would refuse: ${r.rejects.path} (line, reason, the row)` : `rejected none (${r.rejects.path} has the header only)`);
-  if (a.json) process.stdout.write(`${JSON.stringify({ ok: true, ...r })}\n`);
+  if (a.json) process.stdout.write(`${jsonText({ ok: true, ...r })}\n`);
   return 0;
 }
 

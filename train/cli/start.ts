@@ -9,6 +9,7 @@ import { readPointerState } from "../registry/history.ts";
 import { openStore } from "../store/open.ts";
 import { readWranglerFacts } from "../store/wrangler-config.ts";
 import { signingSetup } from "./signing.ts";
+import { log } from "./output.ts";
 import { run } from "./train.ts";
 
 const facts = readWranglerFacts();
@@ -28,10 +29,10 @@ try {
   await store.close();
 }
 if (published) {
-  process.stderr.write(`model "${facts.modelName}" version ${published} is already published locally, signed; serving it (npm run train publishes a new one)\n`);
+  log(`model "${facts.modelName}" version ${published} is already published locally, signed; serving it (npm run train publishes a new one)`);
 } else {
-  process.stderr.write(untrusted
-    ? `the local model "${facts.modelName}" would be refused by the local Worker (${untrusted}): training a new, signed one on the bundled data\n`
-    : `no local model "${facts.modelName}" yet: training one on the bundled data\n`);
+  log(untrusted
+    ? `the local model "${facts.modelName}" would be refused by the local Worker (${untrusted}): training a new, signed one on the bundled data`
+    : `no local model "${facts.modelName}" yet: training one on the bundled data`);
   process.exitCode = await run([]);
 }

@@ -19,6 +19,7 @@ import { REPORT_FILE } from "../report/model/render.ts";
 import { readPointer, type CurrentPointer } from "../store/publish.ts";
 import { openStore, type Store } from "../store/open.ts";
 import { readManifest } from "../store/versions.ts";
+import { jsonText, log } from "./output.ts";
 import { createProgress, createTuneProgress } from "./progress.ts";
 import { s3TargetFromEnv, type S3Target } from "../store/storage.ts";
 import { readWranglerFacts } from "../store/wrangler-config.ts";
@@ -87,7 +88,7 @@ export async function main(argv: string[]): Promise<number> {
   if (a.tune && a.params) throw new UsageError("--tune searches the options and --params applies chosen ones: use one of them");
   const tuned = a.params ? readTunedOrUsage(a.params) : undefined;
   const overriding = Object.keys(MODEL_FLAGS).filter((f) => flags[f] !== undefined);
-  if (tuned && overriding.length) process.stderr.write(`--params ${a.params}: --${overriding.join(", --")} given here override${overriding.length === 1 ? "s" : ""} it\n`);
+  if (tuned && overriding.length) log(`--params ${a.params}: --${overriding.join(", --")} given here override${overriding.length === 1 ? "s" : ""} it`);
   const data = dataOptions(flags);
   const train = trainOptions(flags, tuned ? { ...tuned.params } : undefined, a.tune === true);
   const publish = oneOf("publish", a.publish, ["local", "s3", "none"] as const, "local");
@@ -140,7 +141,6 @@ export async function main(argv: string[]): Promise<number> {
     s3 = t;
   }
   const envTarget = s3TargetFromEnv(process.env);
-  const log = (line: string) => process.stderr.write(`${line}\n`);
   // The signing key is read before training too: a bad key fails in a second, not after the fit.
   const signing = publish !== "none" && !o.dryRun ? await signingSetup(process.env, { local: publish === "local", create: publish === "local" }) : undefined;
   if (signing) log(signing.signer ? `signing with ${signing.source}` : `warning: publishing unsigned (${signing.source}): an edge with MODEL_SIGNING_KEYS will refuse this version`);
@@ -241,7 +241,7 @@ async function trainAndPublish(
     summary.params = result.train;
     delete summary.spec;
   }
-  if (a.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  if (a.json) process.stdout.write(`${jsonText(summary)}\n`);
   return 0;
 }
 

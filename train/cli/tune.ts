@@ -13,6 +13,7 @@ import { runJob } from "../job.ts";
 import { tunedFile } from "../tune/tuned.ts";
 import { parseFlags, runCommand } from "./args.ts";
 import { DATA_FLAGS, DATA_HELP, MODEL_FLAGS, MODEL_HELP, SEARCH_FLAGS, SEARCH_HELP, dataOptions, searchOptions, trainOptions, type FlagValues } from "./flags.ts";
+import { jsonText, log } from "./output.ts";
 import { createTuneProgress } from "./progress.ts";
 
 const HELP = `Usage: npm run tune -- [options]
@@ -41,7 +42,6 @@ export async function main(argv: string[]): Promise<number> {
   const data = dataOptions(flags);
   const tune = searchOptions(flags, startedAt);
   const out = a.out ?? "tuned.json";
-  const log = (line: string) => process.stderr.write(`${line}\n`);
   const result = await runJob(
     { ...data, train: trainOptions(flags, undefined, true), thresholds: { refer: 0.25, decline: 0.5 }, modelName: "tuned", dryRun: false, tune },
     { log, tuneProgress: createTuneProgress(process.stderr, a.quiet ?? false) },
@@ -53,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
   const elapsed = (Date.now() - startedAt) / 1000;
   log(`done in ${elapsed.toFixed(1)} s${tune.timeBudgetMs ? ` (budget ${(tune.timeBudgetMs / 1000).toFixed(0)} s)` : ""}`);
   if (a.json) {
-    process.stdout.write(`${JSON.stringify({
+    process.stdout.write(`${jsonText({
       ok: true, status: "tuned", out, seconds: elapsed, selection: tuning.selection,
       evaluated: tuning.evaluated, sampled: tuning.sampled, epochsTrained: tuning.epochsTrained, fullLengthTrials: tuning.fullLengthTrials,
       deadlineHit: tuning.deadlineHit, params: file.params, test: file.test, leaderboard: file.leaderboard,

@@ -82,6 +82,22 @@ export function delimiterHint(header: string[]): string {
   return ` (the header is one column containing ${name}: the file looks ${name}-separated; edgescore reads comma-separated CSV)`;
 }
 
+/** Bytes one record may hold unless EDGESCORE_MAX_RECORD_BYTES says otherwise: far above any applicant row. */
+export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
+
+/**
+ * The record limit in force. Without one, a single enormous line (or a quote
+ * never closed, which makes the rest of the file one cell) is buffered whole
+ * and exhausts the heap; with it the parser stops at the limit.
+ */
+export function maxRecordBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.EDGESCORE_MAX_RECORD_BYTES;
+  if (v === undefined || v === "") return DEFAULT_MAX_RECORD_BYTES;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`EDGESCORE_MAX_RECORD_BYTES: expected a whole number of bytes >= 1, found "${v}"`);
+  return n;
+}
+
 export interface CsvRecord {
   fields: string[];
   /** 1-based line number in the file, for messages. */
@@ -118,7 +134,8 @@ export async function readCsv(
       done(null, chunk);
     },
   });
-  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true });
+  const limit = maxRecordBytes();
+  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true, max_record_size: limit });
   input.on("error", (e) => parser.destroy(e));
   input.pipe(tap).pipe(parser);
   let header: string[] | undefined;
@@ -134,6 +151,12 @@ export async function readCsv(
       if (pending) await pending;
     }
   } catch (e) {
+    if (e instanceof CsvError && e.code === "CSV_MAX_RECORD_SIZE") {
+      const line = (e as CsvError & { lines?: number }).lines ?? "?";
+      throw new Error(`${source.label}: the record at line ${line} is larger than ${limit} bytes (the limit for one row): a row that long is not an applicant's, `
+        + "or a quote opened on an earlier line is never closed and the rest of the file reads as one cell. "
+        + "Fix or remove that row, or raise the limit with EDGESCORE_MAX_RECORD_BYTES=<bytes>");
+    }
     if (e instanceof CsvError) throw new Error(`${source.label}: ${e.message}`);
     throw e;
   }

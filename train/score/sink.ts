@@ -5,6 +5,12 @@
  * to an S3/R2 object (a multipart upload that completes only when the run
  * does, aborted otherwise). Writes wait for the destination to drain, so a
  * slow disk or network holds the reader back instead of filling memory.
+ *
+ * Spreadsheets run a cell that starts with `=`, `+`, `-`, `@`, tab or CR as a
+ * formula, and ids, echoed rows and column names come from whoever wrote the
+ * input: every text cell, header included, gets a leading `'` then
+ * (csv-stringify's `escape_formulas`, OWASP's advice). Numbers the project
+ * computes are written as numbers and left alone, negative ones too.
  */
 import { createWriteStream, renameSync, rmSync } from "node:fs";
 import { once } from "node:events";
@@ -14,6 +20,11 @@ import { stringify } from "csv-stringify/sync";
 import { createS3Client, describeS3Error, parseS3Url, type S3Target } from "../store/storage.ts";
 
 export type Cell = string | number | null;
+
+/** Rows as CSV text, formula-like text cells neutralised (above). The one place CSV is written. */
+export function csvText(rows: Cell[][]): string {
+  return stringify(rows, { escape_formulas: true });
+}
 
 export interface CsvSink {
   /** Where the file goes, for messages. */
@@ -35,7 +46,7 @@ export interface CsvSink {
  * destination raised meanwhile.
  */
 function streamSink(label: string, stream: Writable, header: string[], o: { end(): Promise<void>; drop(): Promise<void>; failed(): Error | undefined }): CsvSink {
-  const head = stringify([header]);
+  const head = csvText([header]);
   stream.write(head);
   let bytes = Buffer.byteLength(head);
   return {
@@ -44,7 +55,7 @@ function streamSink(label: string, stream: Writable, header: string[], o: { end(
     async write(rows) {
       const failure = o.failed();
       if (failure) throw failure;
-      const text = stringify(rows);
+      const text = csvText(rows);
       bytes += Buffer.byteLength(text);
       if (!stream.write(text)) await once(stream, "drain");
     },
