@@ -143,7 +143,8 @@ describe("a model whose columns are named like validator syntax", () => {
     cases.forEach((c, i) => expect(Math.abs(Number(scored[i]!.probability) - c.p.probability)).toBeLessThan(1e-5));
     const rejects = parse(readFileSync(join(dir, "scores.rejects.csv"), "utf8"), { columns: true }) as Record<string, string>[];
     expect(rejects.map((x) => [x.line, x.reason])).toEqual([
-      ["602", '+: expected a finite number, received "abc"'],
+      // A reason starting with a feature named "+" is a formula to a spreadsheet: neutralised with a leading '.
+      ["602", `'+: expected a finite number, received "abc"`],
       ["603", '[string]: expected one of "a", "b", "c", received "zz"'],
     ]);
   });

@@ -213,7 +213,8 @@ describe("npm run score", () => {
       ["11", 'ethnicity: expected one of "afam", "cauc", received null'],
       ["13", "wrong number of fields: expected 7, found 4"],
     ]);
-    expect(rejects[1]!.slice(2)).toEqual(bad[2]);
+    // The row as read, with cells a spreadsheet would run as a formula neutralised (-1 → '-1).
+    expect(rejects[1]!.slice(2)).toEqual(bad[2]!.map((c) => (/^[=+\-@\t\r]/.test(c) ? `'${c}` : c)));
     const scored = parse(readFileSync(out, "utf8"), { columns: true }) as Record<string, string>[];
     expect(scored.map((x) => x.line)).toEqual(["2", "3", "5", "6", "8", "9", "10", "12", "14", "15", "16", "17", "18", "19", "20", "21"]);
   });
