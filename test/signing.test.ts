@@ -171,6 +171,13 @@ describe("signing: a bucket writer alone can change neither what is served nor w
     const repair = await models(w.s3, ["history", "--repair", "--model", name, "--json"], verifyEnv());
     expect(repair).toMatchObject({ code: 1, json: { ok: false, error: { code: "signature_invalid", message: expect.stringMatching(/refusing to write history record 2/) } } });
     expect(await bucketKeys(name)).toEqual(before);
+
+    // The way back: a signed move over the forgery, which is passed over (not recorded) and linked around.
+    const restore = await models(w.s3, ["promote", v1.version, "--reason", "replace the forged pointer", "--model", name, "--json"], { ...verifyEnv(), EDGESCORE_SIGNING_KEY: key.privatePem });
+    expect(restore).toMatchObject({ code: 0, json: { ok: true, status: "moved", record: { seq: 2, from: v1.version, to: v1.version } } });
+    expect(restore.stderr).toMatch(/the pointer's move 2 \(rollback to .*\) is not validly signed \(its signature by key .* does not verify .*\): it is not recorded, and this move follows record 1/);
+    expect((await models(w.s3, ["history", "--verify", "--model", name, "--json"], verifyEnv())).json).toMatchObject({ ok: true, verify: { signatures: { signed: 2 } } });
+    expect(await predict(name)).toMatchObject({ status: 200, version: v1.version });
   });
 
   it("refuses an older signed pointer put back (replay), in an isolate that served a newer one and in a fresh one", async () => {

@@ -7,6 +7,7 @@
  */
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { trustedKeyEntry } from "../../shared/signing.ts";
 import { runCommand } from "./args.ts";
@@ -23,7 +24,8 @@ export async function localTrust(env: NodeJS.ProcessEnv): Promise<{ entries: str
 async function main(argv: string[]): Promise<number> {
   const trust = await localTrust(process.env);
   log(`signing on: the Worker trusts ${trust.entries.split(",").length} key${trust.entries.includes(",") ? "s" : ""} (${trust.source}); see the README's Signing section`);
-  const wrangler = createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
+  // wrangler's package exports do not include its bin: find it beside its package.json.
+  const wrangler = join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin", "wrangler.js");
   const args = [
     wrangler, "dev",
     "--var", "AUTH_MODE:off",

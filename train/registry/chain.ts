@@ -70,11 +70,11 @@ export async function verifyChain(name: string, stored: StoredRecord[], state: P
   if (state.broken) {
     problems.push({ seq: last + 1, problem: `${state.broken} (promote a version to repair it)` });
   } else if (p?.move) {
-    if (checked) {
-      const v = await verifyRecord(trusted, recordFromPointer({ ...p, move: p.move }));
-      if (!v.ok) problems.push({ seq: p.move.seq, problem: `the pointer's move ${p.move.seq} (${p.move.action} to ${p.version}): ${v.error}; an edge with MODEL_SIGNING_KEYS refuses it` });
-    }
-    if (p.move.seq < last) {
+    const v = checked ? await verifyRecord(trusted, recordFromPointer({ ...p, move: p.move })) : undefined;
+    if (v && !v.ok) {
+      // A forged move: whether its record is missing is beside the point (it must never be written).
+      problems.push({ seq: p.move.seq, problem: `the pointer's move ${p.move.seq} (${p.move.action} to ${p.version}): ${v.error}; an edge with MODEL_SIGNING_KEYS refuses it. Promote the right version (a signed move) to replace it` });
+    } else if (p.move.seq < last) {
       problems.push({ seq: p.move.seq, problem: `the pointer carries move ${p.move.seq} (${p.version}), but the history goes on to move ${last}: an older pointer was put back (replayed), or the records after it were added by someone else` });
     } else if (p.move.seq > last) {
       problems.push({ seq: p.move.seq, problem: `the pointer records move ${p.move.seq}, but the log ends at ${last}: its record is missing (a crash after the swap is repaired with npm run models -- history --repair, which checks the move's signature first)` });

@@ -123,7 +123,7 @@ async function checkMoveSignature(l: Location, record: HistoryRecord): Promise<v
     return;
   }
   const check = await verifyRecord(trusted, record);
-  if (!check.ok) throw refuse(`the move ${check.error}`);
+  if (!check.ok) throw refuse(`the move is not validly signed (${check.error})`);
 }
 
 /**
@@ -163,9 +163,46 @@ export async function recordPointer(l: Location, pointer: RegistryPointer | unde
   return { seq: move.seq, bytes, written: false };
 }
 
-/** Where the next move goes in the log: its sequence number and the sha256 of the record before it. */
-export async function nextLink(l: Location, state: PointerState): Promise<{ seq: number; prevRecordSha256: string | null }> {
-  const own = await recordPointer(l, state.pointer);
+export interface Link {
+  seq: number;
+  prevRecordSha256: string | null;
+  /** Set when the pointer's own move is not validly signed: where the last signed record left the pointer, and why the pointer is passed over. */
+  untrusted?: { from: string | null; why: string };
+}
+
+/**
+ * Where the next move goes in the log: its sequence number and the sha256 of
+ * the record before it. On a signed store a pointer whose move does not
+ * verify (a forgery) is never recorded: the next move links to the last
+ * record and moves from where that record left the pointer, so an operator
+ * can promote the right version over a forged pointer.
+ */
+/** On a signed store, whether the pointer's move verifies (always true on an unsigned store). */
+export async function pointerTrusted(l: Location, state: PointerState): Promise<boolean> {
+  const p = state.pointer;
+  const trusted = l.signing?.trusted;
+  if (!p || !trusted?.size) return true;
+  return p.move !== undefined && (await verifyRecord(trusted, recordFromPointer({ ...p, move: p.move }))).ok;
+}
+
+export async function nextLink(l: Location, state: PointerState): Promise<Link> {
+  const p = state.pointer;
+  const trusted = l.signing?.trusted;
+  if (p?.move && trusted?.size) {
+    const check = await verifyRecord(trusted, recordFromPointer({ ...p, move: p.move }));
+    if (!check.ok) {
+      const seqs = await listHistorySeqs(l);
+      const last = seqs.at(-1);
+      const bytes = last === undefined ? undefined : await readRecordBytes(l, last);
+      const record = bytes ? parseRecord(bytes) : undefined;
+      return {
+        seq: (last ?? 0) + 1,
+        prevRecordSha256: bytes ? await sha256Hex(bytes) : null,
+        untrusted: { from: record?.ok ? record.record.to : null, why: `the pointer's move ${p.move.seq} (${p.move.action} to ${p.version}) is not validly signed (${check.error}): it is not recorded, and this move follows record ${last ?? "none"}` },
+      };
+    }
+  }
+  const own = await recordPointer(l, p);
   const seqs = await listHistorySeqs(l);
   const last = Math.max(own?.seq ?? 0, seqs.at(-1) ?? 0);
   if (last === 0) return { seq: 1, prevRecordSha256: null };

@@ -44,6 +44,8 @@ export interface MoveOptions {
   check?: (state: PointerState) => Promise<{ signatureChange?: string[] } | void>;
   /** What a refusal says was left as it was (default "nothing changed"). */
   unchanged?: string;
+  /** Warnings (a forged pointer passed over). */
+  log?: (line: string) => void;
   /** Tests inject a crash between the swap and the record here. */
   afterSwap?: () => void | Promise<void>;
 }
@@ -106,6 +108,7 @@ export async function movePointer(l: Location, intent: MoveIntent, o: MoveOption
       throw new RegistryError(`version ${intent.to} is being deleted by gc (started ${gc.startedAt} by ${gc.actor}); ${unchanged}. Run \`npm run models -- gc --keep N --yes\` to finish it`, "version_being_deleted");
     }
     const link = await nextLink(l, state);
+    if (link.untrusted) o.log?.(`warning: ${link.untrusted.why}`);
     const extra = (await o.check?.(state)) ?? {};
     const pointer: RegistryPointer = {
       name: l.name,
@@ -115,7 +118,7 @@ export async function movePointer(l: Location, intent: MoveIntent, o: MoveOption
       move: {
         seq: link.seq,
         action: intent.action,
-        from: state.pointer?.version ?? null,
+        from: link.untrusted ? link.untrusted.from : state.pointer?.version ?? null,
         reason: intent.reason,
         actor: intent.actor,
         revision: intent.revision,
@@ -135,7 +138,9 @@ export async function movePointer(l: Location, intent: MoveIntent, o: MoveOption
     }
     await o.afterSwap?.();
     const record = recordFromPointer({ ...pointer, move: pointer.move! });
-    const base = { pointer, record, ...(state.pointer ? { previous: state.pointer.version } : {}) };
+    // Over a forged pointer, the version before is where the last signed move left it.
+    const before = link.untrusted ? link.untrusted.from ?? undefined : state.pointer?.version;
+    const base = { pointer, record, ...(before ? { previous: before } : {}) };
     try {
       await recordPointer(l, pointer);
       return { ...base, recorded: true };

@@ -66,6 +66,7 @@ export async function publishArtifact(l: Location, artifact: Artifact, o: Publis
     expected: markOf(state),
     check: async () => extra,
     unchanged: notPromoted,
+    log,
     ...(o.afterSwap ? { afterSwap: o.afterSwap } : {}),
   }).catch((e: unknown) => {
     if (e instanceof RegistryError && !e.message.includes(notPromoted)) throw new RegistryError(`${e.message}; ${notPromoted}`, e.code);

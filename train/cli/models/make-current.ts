@@ -8,6 +8,7 @@ import { useBackend } from "../../fit/backend.ts";
 import { cardFacts } from "../../registry/card.ts";
 import { checkSignature } from "../../registry/guard.ts";
 import { markOf, movePointer } from "../../registry/move.ts";
+import { pointerTrusted } from "../../registry/history.ts";
 import { resolveActor } from "../../registry/provenance.ts";
 import { loadVersionScorer } from "../../store/versions.ts";
 import { UsageError } from "../args.ts";
@@ -28,7 +29,8 @@ export function requireReason(ctx: ModelsContext): string {
 export async function makeCurrent(ctx: ModelsContext, version: string, action: "promote" | "rollback", reason: string): Promise<CommandOutcome> {
   const l = ctx.location;
   const state = ctx.state;
-  if (state.pointer?.version === version) {
+  // A forged (unsigned) pointer naming this version is not "already current": a signed move replaces it.
+  if (state.pointer?.version === version && (await pointerTrusted(l, state))) {
     ctx.print(`${version} is already the current version of "${l.name}"; nothing changed\n`);
     return { json: { status: "unchanged", version } };
   }
@@ -47,6 +49,7 @@ export async function makeCurrent(ctx: ModelsContext, version: string, action: "
     dataSha256: facts.dataSha256,
   }, {
     expected: markOf(state),
+    log: ctx.log,
     check: (s) => checkSignature(l, s, loaded.manifest, { allow: boolFlag(ctx, "allow-signature-change"), command: action, log: ctx.log }),
   });
   if (moved.warning) ctx.log(`warning: ${moved.warning}`);
