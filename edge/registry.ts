@@ -219,11 +219,12 @@ export class ModelRegistry {
       if (!parsed.ok) throw Object.assign(new Error(`${key}: ${parsed.error}`), { etag: obj.etag });
       const pointer: Pointer = parsed.value;
       if (pointer.name !== name) throw Object.assign(new Error(`${key} names model "${pointer.name}"`), { etag: obj.etag });
+      const tVerify = performance.now();
       const trusted = await this.options.trust?.();
-      let signed: VerifiedMove | undefined;
+      let signed: (VerifiedMove & { ms: number }) | undefined;
       if (trusted) {
         try {
-          signed = await verifyPointer(this.bucket, parsed.value, pointer, trusted, entry.servedSeq, this.options.timeoutMs);
+          signed = { ...(await verifyPointer(this.bucket, parsed.value, pointer, trusted, entry.servedSeq, this.options.timeoutMs)), ms: performance.now() - tVerify };
         } catch (e) {
           throw Object.assign(new Error(`${key}: ${(e as Error).message}`), { etag: obj.etag });
         }
@@ -254,7 +255,9 @@ export class ModelRegistry {
       entry.etag = obj.etag;
       entry.lastError = undefined;
       entry.badEtag = undefined;
-      log({ event: "model_loaded", model: name, version: loaded.version, previous: previous?.version ?? null, ms: loaded.loadMs, engine: loaded.engine, reasons: loaded.impactKernel ? "simd" : "javascript", signed: signed ? { seq: signed.seq, move: signed.keyid, manifest: loaded.signedBy ?? null } : "off" });
+      // pointerVerify: the keys (parsed on first use), the move's signature and the history look-up; the manifest's signature is in readAndVerify.
+      const ms = signed ? { pointerVerify: Math.round(signed.ms * 100) / 100, ...loaded.loadMs } : loaded.loadMs;
+      log({ event: "model_loaded", model: name, version: loaded.version, previous: previous?.version ?? null, ms, engine: loaded.engine, reasons: loaded.impactKernel ? "simd" : "javascript", signed: signed ? { seq: signed.seq, move: signed.keyid, manifest: loaded.signedBy ?? null } : "off" });
       // Models are only used inside use()'s synchronous callback, so none is mid-inference now.
       previous?.dispose();
     } catch (e) {
