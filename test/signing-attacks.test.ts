@@ -1,0 +1,93 @@
+/**
+ * Red-team checks of signing beyond test/signing.test.ts: a bucket writer
+ * (no signing key) tries to get a Node command to vouch for, or act on, what
+ * they wrote, and to get `history --verify` to call a tampered log intact.
+ * Same harness: the built Worker in workerd, the bucket through Miniflare's S3 endpoint.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keys, MANIFEST_FILE, SIGNATURE_FILE } from "../shared/artifact.ts";
+import { sha256Hex } from "../shared/hash.ts";
+import { historyKey, HISTORY_FORMAT, recordBytes, recordFromPointer, type HistoryRecord } from "../shared/move.ts";
+import { parseTrustedKeys, type Signing } from "../shared/signing.ts";
+import { publishTo } from "../train/job.ts";
+import { readPointerState } from "../train/registry/history.ts";
+import type { KeyPair } from "../train/registry/keys.ts";
+import { pointerBytes, type RegistryPointer } from "../train/registry/records.ts";
+import type { Artifact } from "../train/store/package.ts";
+import { writeVersionObjects } from "../train/store/publish.ts";
+import { createS3Client } from "../train/store/storage.ts";
+import { fixtures, readArtifact } from "./helpers/fixtures.ts";
+import { models, variant } from "./helpers/registry.ts";
+import { testKey } from "./helpers/signing.ts";
+import { startWorker, type TestWorker } from "./helpers/worker.ts";
+
+const applicant = fixtures().parity[0]!.instance;
+
+describe("signing attacks: what a bucket writer tries beyond the basic forgeries", () => {
+  let key: KeyPair;
+  let signing: Signing;
+  let w: TestWorker;
+  let base: Artifact;
+  let client: ReturnType<typeof createS3Client>;
+
+  beforeAll(async () => {
+    ({ key, signing } = await testKey());
+    w = await startWorker({ MODEL_SIGNING_KEYS: key.entry, MODEL_REFRESH_SECONDS: "0" });
+    base = readArtifact(fixtures().artifactDirs[0]);
+    client = createS3Client(w.s3);
+  });
+  afterAll(async () => {
+    client.destroy();
+    await w.dispose();
+  });
+
+  const v = (name: string, n: number) => variant(base, name, n.toString(16).padStart(8, "0"));
+  const publish = (a: Artifact) => publishTo(w.s3, a, { actor: "ci@example.com", reason: "nightly", signing });
+  const pointerOf = async (name: string) => (await readPointerState({ client, bucket: w.s3.bucket, name })).pointer!;
+  const put = async (k: string, body: Uint8Array) => (await w.bucket()).put(k, body);
+  const bytesAt = async (k: string) => { const o = await (await w.bucket()).get(k); return o ? new Uint8Array(await o.arrayBuffer()) : undefined; };
+  const predict = async (name: string) => {
+    const res = await w.post(`/models/${name}/predict?explain=false`, { instances: [applicant] });
+    return { status: res.status, version: ((await res.json()) as { model?: { version: string } }).model?.version };
+  };
+  /** The key holder's environment for the CLI: the private key inline, the Worker's key list. */
+  const keyEnv = () => ({ EDGESCORE_SIGNING_KEY: key.privatePem, MODEL_SIGNING_KEYS: key.entry });
+  /** The attacker's pointer and its history record, well linked after record `seq - 1`, signatures copied from the real move. */
+  const forgeMove = async (name: string, version: Artifact, change: Partial<RegistryPointer["move"]> & { seq: number }) => {
+    const real = await pointerOf(name);
+    const prev = await bytesAt(historyKey(name, change.seq - 1));
+    const forged: RegistryPointer = {
+      name, version: version.version, manifestSha256: await sha256Hex(version.files.get(MANIFEST_FILE)!), publishedAt: new Date().toISOString(),
+      move: { ...real.move!, from: real.version, ...change, prevRecordSha256: await sha256Hex(prev!) },
+    };
+    await put(keys.pointer(name), pointerBytes(forged));
+    await put(historyKey(name, change.seq), recordBytes(recordFromPointer({ ...forged, move: forged.move! })));
+    return forged;
+  };
+
+  it("history --verify does not call a chain intact beside a forged record 0 that the listing shows", async () => {
+    const name = "a-zero";
+    const a = v(name, 1);
+    await publish(a);
+    const fake: HistoryRecord = {
+      format: HISTORY_FORMAT, name, seq: 0, at: "2020-01-01T00:00:00.000Z", action: "publish", from: null, to: a.version,
+      manifestSha256: "0".repeat(64), reason: "approved by the board", actor: "ceo@example.com", revision: null, dataSha256: null, prevSha256: null,
+    };
+    await put(historyKey(name, 0), recordBytes(fake));
+    const check = await models(w.s3, ["history", "--verify", "--model", name, "--json"], keyEnv());
+    expect(check.code).toBe(1);
+    expect(JSON.stringify(check.json)).toMatch(/record 0 .*not part of the chain/);
+  });
+
+  it("MODEL_SIGNING_KEYS that names no key is malformed: the Node commands do not quietly check nothing", async () => {
+    expect((await parseTrustedKeys(" , ")).ok).toBe(false);
+    const name = "a-nokeys";
+    await publish(v(name, 1));
+    const l = { client, bucket: w.s3.bucket, name };
+    await writeVersionObjects(l.client, l.bucket, v(name, 2));
+    await forgeMove(name, v(name, 2), { seq: 2, reason: "forged" });
+    const check = await models(w.s3, ["history", "--verify", "--model", name, "--json"], { MODEL_SIGNING_KEYS: "," });
+    expect(check.code).toBe(2);
+    expect(check.stderr).toMatch(/MODEL_SIGNING_KEYS/);
+  });
+});
