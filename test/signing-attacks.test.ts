@@ -90,4 +90,47 @@ describe("signing attacks: what a bucket writer tries beyond the basic forgeries
     expect(check.code).toBe(2);
     expect(check.stderr).toMatch(/MODEL_SIGNING_KEYS/);
   });
+
+  it("sign current refuses a current pointer the edge refuses: a forged version is never signed", async () => {
+    const name = "a-launder";
+    const good = v(name, 1);
+    await publish(good);
+    expect(await predict(name)).toMatchObject({ status: 200, version: good.version });
+    const evil = v(name, 2);
+    await writeVersionObjects(client, w.s3.bucket, evil); // the attacker's version: self-consistent, unsigned
+    const manifestSha256 = await sha256Hex(evil.files.get(MANIFEST_FILE)!);
+    const real = await pointerOf(name);
+    // Two forgeries: a pointer without a move (as if written before the history), and one with a copied signature.
+    for (const forged of [
+      { name, version: evil.version, manifestSha256, publishedAt: new Date().toISOString() },
+      { name, version: evil.version, manifestSha256, publishedAt: new Date().toISOString(), move: { ...real.move!, seq: 2, from: good.version } },
+    ] satisfies RegistryPointer[]) {
+      await put(keys.pointer(name), pointerBytes(forged));
+      const signed = await models(w.s3, ["sign", "current", "--model", name, "--json"], keyEnv());
+      expect(signed).toMatchObject({ code: 1, json: { ok: false, error: { code: "signature_invalid" } } });
+      expect(await bytesAt(keys.file(name, evil.version, SIGNATURE_FILE))).toBeUndefined();
+      expect(await pointerOf(name)).toEqual(forged);
+      expect(await predict(name)).toMatchObject({ status: 200, version: good.version });
+    }
+  });
+
+  it("rollback does not follow a forged pointer: no signed move to the version the attacker chose", async () => {
+    const name = "a-rollback";
+    const [v1, v2, v3] = [v(name, 1), v(name, 2), v(name, 3)];
+    for (const a of [v1, v2, v3]) await publish(a);
+    const before = await pointerOf(name);
+    // A forged move 4 "from v1" to the current version, with its record written too, so the chain links.
+    await forgeMove(name, v3, { seq: 4, action: "promote", from: v1.version, reason: "re-sign" });
+    const rb = await models(w.s3, ["rollback", "--reason", "incident", "--model", name, "--json"], keyEnv());
+    expect(rb).toMatchObject({ code: 1, json: { ok: false, error: { code: "signature_invalid" } } });
+    expect((await pointerOf(name)).move?.seq).toBe(4); // nothing signed over the forgery
+    // Nor does a promote link its signed move to the forged record 4.
+    const promote = await models(w.s3, ["promote", v2.version, "--reason", "r", "--model", name, "--json"], keyEnv());
+    expect(promote).toMatchObject({ code: 1, json: { ok: false, error: { code: "signature_invalid", message: expect.stringMatching(/history record 4/) } } });
+    // A pointer stripped of its move, naming v2: the history's last move to v2 came from v1; the signed state is v3.
+    await put(keys.pointer(name), pointerBytes({ name, version: v2.version, manifestSha256: await sha256Hex(v2.files.get(MANIFEST_FILE)!), publishedAt: before.publishedAt }));
+    const rb2 = await models(w.s3, ["rollback", "--reason", "incident", "--model", name, "--json"], keyEnv());
+    expect(rb2).toMatchObject({ code: 1, json: { ok: false, error: { code: "signature_invalid" } } });
+    expect((await pointerOf(name)).version).toBe(v2.version);
+  });
 });
