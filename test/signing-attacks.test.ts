@@ -50,6 +50,12 @@ describe("signing attacks: what a bucket writer tries beyond the basic forgeries
     const res = await w.post(`/models/${name}/predict?explain=false`, { instances: [applicant] });
     return { status: res.status, version: ((await res.json()) as { model?: { version: string } }).model?.version };
   };
+  /** Whether the worker logged (its stdout arrives a moment after the response) a refusal of `name` matching `pattern`. */
+  const refusal = async (name: string, pattern: RegExp) => {
+    const hit = () => w.logs.some((l) => l.includes('"model_load_failed"') && l.includes(`"model":"${name}"`) && pattern.test(l));
+    for (let i = 0; i < 50 && !hit(); i++) await new Promise((r) => setTimeout(r, 50));
+    return hit();
+  };
   /** The key holder's environment for the CLI: the private key inline, the Worker's key list. */
   const keyEnv = () => ({ EDGESCORE_SIGNING_KEY: key.privatePem, MODEL_SIGNING_KEYS: key.entry });
   /** The attacker's pointer and its history record, well linked after record `seq - 1`, signatures copied from the real move. */
@@ -132,5 +138,24 @@ describe("signing attacks: what a bucket writer tries beyond the basic forgeries
     const rb2 = await models(w.s3, ["rollback", "--reason", "incident", "--model", name, "--json"], keyEnv());
     expect(rb2).toMatchObject({ code: 1, json: { ok: false, error: { code: "signature_invalid" } } });
     expect((await pointerOf(name)).version).toBe(v2.version);
+  });
+
+  it("refuses an oversized pointer or manifest.sig unread, even when its signatures verify (an isolate must not buffer a huge object)", async () => {
+    const name = "a-large";
+    const [v1, v2] = [v(name, 1), v(name, 2)];
+    await publish(v1);
+    expect(await predict(name)).toMatchObject({ status: 200, version: v1.version });
+    const padding = "x".repeat(100 * 1024);
+    const pointer = await bytesAt(keys.pointer(name));
+    await put(keys.pointer(name), new TextEncoder().encode(JSON.stringify({ ...JSON.parse(new TextDecoder().decode(pointer)), padding })));
+    expect(await predict(name)).toMatchObject({ status: 200, version: v1.version });
+    expect(await refusal(name, /current\.json is \d+ bytes, over the 65536/)).toBe(true);
+    // A signed move to v2, whose manifest.sig carries a valid signature and 100 KiB beside it.
+    await publish(v2);
+    const sigKey = keys.file(name, v2.version, SIGNATURE_FILE);
+    await put(sigKey, new TextEncoder().encode(JSON.stringify({ ...JSON.parse(new TextDecoder().decode(await bytesAt(sigKey))), padding })));
+    expect(await predict(name)).toMatchObject({ status: 200, version: v1.version });
+    expect(await refusal(name, /manifest\.sig is \d+ bytes, over the 65536/)).toBe(true);
+    expect((await w.fetch(`/models/${name}/versions/${v2.version}/report`)).status).toBe(503);
   });
 });
