@@ -7,14 +7,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keys, MANIFEST_FILE, SIGNATURE_FILE } from "../shared/artifact.ts";
 import { sha256Hex } from "../shared/hash.ts";
-import { historyKey, HISTORY_FORMAT, recordBytes, recordFromPointer, type HistoryRecord } from "../shared/move.ts";
-import { parseTrustedKeys, type Signing } from "../shared/signing.ts";
+import { historyKey, HISTORY_FORMAT, movePayload, recordBytes, recordFromPointer, type HistoryRecord } from "../shared/move.ts";
+import { MANIFEST_PAYLOAD, parseTrustedKeys, sign, type Signing } from "../shared/signing.ts";
 import { publishTo } from "../train/job.ts";
 import { readPointerState } from "../train/registry/history.ts";
 import type { KeyPair } from "../train/registry/keys.ts";
 import { pointerBytes, type RegistryPointer } from "../train/registry/records.ts";
 import type { Artifact } from "../train/store/package.ts";
 import { writeVersionObjects } from "../train/store/publish.ts";
+import { signManifest } from "../train/store/version-signature.ts";
 import { createS3Client } from "../train/store/storage.ts";
 import { fixtures, readArtifact } from "./helpers/fixtures.ts";
 import { models, variant } from "./helpers/registry.ts";
@@ -157,5 +158,33 @@ describe("signing attacks: what a bucket writer tries beyond the basic forgeries
     expect(await predict(name)).toMatchObject({ status: 200, version: v1.version });
     expect(await refusal(name, /manifest\.sig is \d+ bytes, over the 65536/)).toBe(true);
     expect((await w.fetch(`/models/${name}/versions/${v2.version}/report`)).status).toBe(503);
+  });
+
+  it("held: moves signed for another model or payload type, and malformed move fields, never move what is served", async () => {
+    const [name, other] = ["a-held", "a-held-other"];
+    const [v1, v2] = [v(name, 1), v(name, 2)];
+    await publish(v1);
+    await publish(v(other, 1));
+    // v2 is a validly signed version nobody moved to: any forgery that passed would serve it.
+    await writeVersionObjects(client, w.s3.bucket, v2);
+    await put(keys.file(name, v2.version, SIGNATURE_FILE), await signManifest(signing.signer!, v2.files.get(MANIFEST_FILE)!));
+    expect(await predict(name)).toMatchObject({ status: 200, version: v1.version });
+    const real = await pointerOf(name);
+    const to2 = { ...real, version: v2.version, manifestSha256: await sha256Hex(v2.files.get(MANIFEST_FILE)!) };
+    const otherPointer = await pointerOf(other);
+    const wrongType = await sign(signing.signer!, MANIFEST_PAYLOAD, movePayload(recordFromPointer({ ...to2, move: { ...real.move!, seq: 2 } })));
+    const forgeries: [string, unknown, RegExp][] = [
+      ["another model's signed pointer", otherPointer, /names model .*a-held-other/],
+      ["another model's signed move, renamed", { ...otherPointer, name }, /does not verify/],
+      ["a trusted key's signature over the right bytes as a manifest", { ...to2, move: { ...real.move!, seq: 2, signatures: [wrongType] } }, /does not verify/],
+      ["a signature that is not base64", { ...to2, move: { ...real.move!, seq: 2, signatures: [{ keyid: key.keyid, sig: "%%%" }] } }, /does not verify/],
+      ["signatures that are not a list", { ...to2, move: { ...real.move!, seq: 2, signatures: "x" } }, /move is malformed/],
+      ["a seq that is a string", { ...to2, move: { ...real.move!, seq: "2" } }, /move is malformed/],
+    ];
+    for (const [what, forged, why] of forgeries) {
+      await put(keys.pointer(name), new TextEncoder().encode(JSON.stringify(forged)));
+      expect(await predict(name), what).toMatchObject({ status: 200, version: v1.version });
+      expect(await refusal(name, why), what).toBe(true);
+    }
   });
 });
