@@ -61,9 +61,21 @@ export interface LoadOptions {
   trusted?: TrustedKeys;
 }
 
-async function readOptional(bucket: R2Bucket, key: string, timeoutMs: number): Promise<Uint8Array | undefined> {
+/** Pointers and manifest.sig are a few hundred bytes; a bucket writer must not make an isolate buffer a huge one. */
+export const MAX_SMALL_OBJECT_BYTES = 64 * 1024;
+
+/** Why a pointer or signature file is refused before its body is read (too large to be one), if it is. */
+export function tooLarge(obj: R2Object, key: string): string | undefined {
+  return obj.size > MAX_SMALL_OBJECT_BYTES ? `${key} is ${obj.size} bytes, over the ${MAX_SMALL_OBJECT_BYTES} it can be; refused unread` : undefined;
+}
+
+/** A small object (manifest.sig), or undefined when missing. */
+export async function readSmall(bucket: R2Bucket, key: string, timeoutMs: number): Promise<Uint8Array | undefined> {
   const obj = await withTimeout(bucket.get(key), timeoutMs, `reading ${key}`);
-  return obj ? new Uint8Array(await withTimeout(obj.arrayBuffer(), timeoutMs, `reading ${key}`)) : undefined;
+  if (!obj) return undefined;
+  const problem = tooLarge(obj, key);
+  if (problem) throw new LoadError(problem);
+  return new Uint8Array(await withTimeout(obj.arrayBuffer(), timeoutMs, `reading ${key}`));
 }
 
 /** The three files' R2 reads are issued at once: their keys follow from the pointer. */
@@ -74,7 +86,7 @@ export async function loadVersion(bucket: R2Bucket, pointer: Pointer, o: LoadOpt
   const t0 = performance.now();
   const [manifestRead, modelRead, weightsRead] = [MANIFEST_FILE, MODEL_FILE, WEIGHTS_FILE].map((f) => readBytes(bucket, file(f), timeoutMs)) as [Promise<Uint8Array>, Promise<Uint8Array>, Promise<Uint8Array>];
   // The manifest is judged first; a failure of the other reads is reported only after it.
-  const signatureRead = trusted ? readOptional(bucket, file(SIGNATURE_FILE), timeoutMs) : undefined;
+  const signatureRead = trusted ? readSmall(bucket, file(SIGNATURE_FILE), timeoutMs) : undefined;
   for (const r of [modelRead, weightsRead, signatureRead]) r?.catch(() => {});
   const manifestBytes = await manifestRead;
   const parsed = await verifyManifest(manifestBytes, { name, version, sha256: pointer.manifestSha256 });

@@ -20,7 +20,7 @@
  * between the lookup and the forward pass.
  */
 import { keys, parsePointer, type Pointer } from "../shared/artifact.ts";
-import { loadVersion, withTimeout, type LoadedModel } from "./loader.ts";
+import { loadVersion, tooLarge, withTimeout, type LoadedModel } from "./loader.ts";
 import { verifyPointer, type VerifiedMove } from "./signing.ts";
 import type { TrustedKeys } from "../shared/signing.ts";
 import type { Log } from "./context.ts";
@@ -214,6 +214,8 @@ export class ModelRegistry {
       this.admit(name, entry);
       if (!("body" in obj)) return; // not modified
       if (obj.etag === entry.badEtag) return;
+      const large = tooLarge(obj, key);
+      if (large) throw Object.assign(new Error(large), { etag: obj.etag });
       const text = await withTimeout(obj.text(), this.options.timeoutMs, `reading ${key}`);
       const parsed = parsePointer(text);
       if (!parsed.ok) throw Object.assign(new Error(`${key}: ${parsed.error}`), { etag: obj.etag });

@@ -73,7 +73,7 @@ export type KeysParse = { ok: true; keys: TrustedKeys } | { ok: false; error: st
 
 /**
  * `<key id>:<base64>` entries, comma-separated. Fails closed: one malformed
- * entry, or an id that is not its key's, makes the whole list an error.
+ * entry, an id that is not its key's, or no entry at all makes the whole list an error.
  */
 export async function parseTrustedKeys(text: string): Promise<KeysParse> {
   const keys = new Map<string, TrustedKey>();
@@ -91,6 +91,8 @@ export async function parseTrustedKeys(text: string): Promise<KeysParse> {
       return { ok: false, error: `key ${keyid} is not an Ed25519 public key: ${(e as Error).message}` };
     }
   }
+  // A setting that lists nothing (",") is a mistake: read as "no keys", a Node command would check nothing.
+  if (!keys.size) return { ok: false, error: "it lists no key" };
   return { ok: true, keys };
 }
 

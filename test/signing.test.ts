@@ -10,10 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keys, MANIFEST_FILE, SIGNATURE_FILE, WEIGHTS_FILE } from "../shared/artifact.ts";
 import { sha256Hex } from "../shared/hash.ts";
 import { historyKey } from "../shared/move.ts";
-import { MANIFEST_PAYLOAD, MOVE_PAYLOAD, parseTrustedKeys, sign, type Signing } from "../shared/signing.ts";
+import { MANIFEST_PAYLOAD, MOVE_PAYLOAD, sign, type Signing } from "../shared/signing.ts";
 import { publishTo } from "../train/job.ts";
 import { readPointerState } from "../train/registry/history.ts";
-import { generateKeyPair, signerFromPem, type KeyPair } from "../train/registry/keys.ts";
+import type { KeyPair } from "../train/registry/keys.ts";
 import { pointerBytes, type RegistryPointer } from "../train/registry/records.ts";
 import type { Artifact } from "../train/store/package.ts";
 import { writeVersionObjects } from "../train/store/publish.ts";
@@ -21,6 +21,7 @@ import { createS3Client } from "../train/store/storage.ts";
 import type { Location } from "../train/store/versions.ts";
 import { fixtures, readArtifact } from "./helpers/fixtures.ts";
 import { models, variant } from "./helpers/registry.ts";
+import { testKey } from "./helpers/signing.ts";
 import { startWorker, type TestWorker } from "./helpers/worker.ts";
 
 const applicant = fixtures().parity[0]!.instance;
@@ -33,10 +34,7 @@ describe("signing: a bucket writer alone can change neither what is served nor w
   const clients: ReturnType<typeof createS3Client>[] = [];
 
   beforeAll(async () => {
-    key = await generateKeyPair();
-    const trusted = await parseTrustedKeys(key.entry);
-    if (!trusted.ok) throw new Error(trusted.error);
-    signing = { signer: await signerFromPem(key.privatePem, "test key"), trusted: trusted.keys };
+    ({ key, signing } = await testKey());
     // Refresh 0: every request re-reads the pointer, so a forgery is judged at once.
     w = await startWorker({ MODEL_SIGNING_KEYS: key.entry, MODEL_REFRESH_SECONDS: "0" });
     base = readArtifact(fixtures().artifactDirs[0]);

@@ -13,7 +13,7 @@ import { verifyFile, verifyManifest, verifyManifestSignature } from "../../share
 import { requireKeys } from "../signing.ts";
 import type { AppEnv } from "../context.ts";
 import { describeKey, fail } from "../errors.ts";
-import { withTimeout } from "../loader.ts";
+import { readSmall, withTimeout } from "../loader.ts";
 import { deferTo, modelFailure, modelNameParam, models } from "../models.ts";
 
 type C = Context<AppEnv>;
@@ -98,8 +98,7 @@ async function readManifest(bucket: R2Bucket, name: string, version: string, tim
   if (trusted) {
     // With signing on, a version's report is served only if its manifest is signed, as a loaded version's is.
     const sigKey = keys.file(name, version, SIGNATURE_FILE);
-    const sig = await withTimeout(bucket.get(sigKey), timeoutMs, `reading ${sigKey}`);
-    const check = await verifyManifestSignature(trusted, bytes, sig ? new Uint8Array(await withTimeout(sig.arrayBuffer(), timeoutMs, `reading ${sigKey}`)) : undefined);
+    const check = await verifyManifestSignature(trusted, bytes, await readSmall(bucket, sigKey, timeoutMs));
     if (!check.ok) return { error: `${key}: ${check.error}` };
   }
   return parsed.value;

@@ -35,6 +35,8 @@ export async function verifyChain(name: string, stored: StoredRecord[], state: P
   let firstSigned: number | undefined;
   const bySeq = new Map(stored.map((s) => [s.seq, s]));
   const last = stored.at(-1)?.seq ?? 0;
+  // Moves count from 1: a record 0 (the key pattern allows it) is listed, but nothing links to it.
+  for (const s of stored) if (s.seq < 1) problems.push({ seq: s.seq, problem: `record ${s.seq} is not part of the chain (moves count from 1): it was added by someone else` });
   for (let seq = 1; seq <= last; seq++) {
     const s = bySeq.get(seq);
     if (!s) { problems.push({ seq, problem: `record ${seq} is missing (deleted)` }); continue; }

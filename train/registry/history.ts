@@ -127,6 +127,25 @@ async function checkMoveSignature(l: Location, record: HistoryRecord): Promise<v
 }
 
 /**
+ * With trusted keys, refuses a pointer whose move no trusted key signed (or
+ * that carries none): what a command derives from the pointer (rollback's
+ * target, sign's "current") must not be what a bucket writer put there. The
+ * edge refuses such a pointer too, so "current" is then not what it serves.
+ */
+export async function requireSignedPointer(l: Location, state: PointerState, instead: string): Promise<void> {
+  const trusted = l.signing?.trusted;
+  const p = state.pointer;
+  if (!trusted?.size || !p) return;
+  const check = p.move ? await verifyRecord(trusted, recordFromPointer({ ...p, move: p.move })) : { ok: false as const, error: "it carries no signed move" };
+  if (check.ok) return;
+  throw new RegistryError(
+    `the pointer of "${l.name}" (${p.version}) is not a signed move: ${check.error}; an edge with MODEL_SIGNING_KEYS refuses it, ` +
+    `so it may be forged and is not acted on. ${instead}; npm run models -- history --verify shows what happened`,
+    "signature_invalid",
+  );
+}
+
+/**
  * Makes sure the move the pointer carries is in the log: writes its record if
  * missing (a crash after the swap) and its signature verifies, checks it if
  * present. Returns the record's bytes, or undefined for a pointer without a
@@ -142,8 +161,9 @@ export async function recordPointer(l: Location, pointer: RegistryPointer | unde
   const key = historyKey(l.name, move.seq);
   // Read first: the usual case is "already there".
   let stored = await readRecordBytes(l, move.seq);
+  // A signed move is checked even when its record exists: a writer can add a record matching a forged one, and the next move would link to it.
+  if (!stored || (l.signing?.trusted.size && move.signatures?.length)) await checkMoveSignature(l, record);
   if (!stored) {
-    await checkMoveSignature(l, record);
     let outcome: "written" | "exists";
     try {
       outcome = await putIfAbsent(l.client, l.bucket, key, bytes);

@@ -1,6 +1,6 @@
 /** `models rollback [--to <version>] --reason "..."`: back to the version that was current before this one. */
 import { RegistryError } from "../../registry/errors.ts";
-import { readHistory } from "../../registry/history.ts";
+import { readHistory, requireSignedPointer } from "../../registry/history.ts";
 import { rollbackTarget } from "../../registry/rollback.ts";
 import { resolveVersion } from "../../store/versions.ts";
 import { stringFlag, type ModelsCommand } from "./command.ts";
@@ -20,6 +20,8 @@ export const rollbackCommand: ModelsCommand = {
     const reason = requireReason(ctx);
     const to = stringFlag(ctx, "to");
     if (to) return makeCurrent(ctx, (await resolveVersion(ctx.location, to)).version, "rollback", reason);
+    // The target comes from the pointer's move: only from one a trusted key signed.
+    await requireSignedPointer(ctx.location, ctx.state, "Name the version to go to: rollback --to <version>");
     const records = (await readHistory(ctx.location)).flatMap((s) => (s.record ? [s.record] : []));
     const target = rollbackTarget(ctx.location.name, ctx.state, records);
     if (!target.ok) throw new RegistryError(target.message, "no_previous");

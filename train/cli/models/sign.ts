@@ -9,6 +9,7 @@
 import { MANIFEST_FILE } from "../../../shared/artifact.ts";
 import { cardFacts } from "../../registry/card.ts";
 import { RegistryError } from "../../registry/errors.ts";
+import { requireSignedPointer } from "../../registry/history.ts";
 import { markOf, movePointer } from "../../registry/move.ts";
 import { resolveActor } from "../../registry/provenance.ts";
 import { addVersionSignature } from "../../store/version-signature.ts";
@@ -25,12 +26,16 @@ export const signCommand: ModelsCommand = {
     const l = ctx.location;
     const signer = l.signing?.signer;
     if (!signer) throw new RegistryError("sign needs a signing key: set EDGESCORE_SIGNING_KEY to the private key file (npm run models -- keygen --out <dir>)", "signing_key_missing");
-    const r = await resolveVersion(l, ctx.args[0] as string);
+    const ref = ctx.args[0] as string;
+    // "current" is whatever the pointer names: vouched for only when a trusted key signed that move (else a writer chose it).
+    if (ref === "current") await requireSignedPointer(l, ctx.state, "If you vouch for a version, name it: npm run models -- sign <version>");
+    const p = ctx.state.pointer;
+    // The pointer as checked, not read again: it cannot change between the check and the signing.
+    const r = ref === "current" && p ? { version: p.version, manifestSha256: p.manifestSha256 } : await resolveVersion(l, ref);
     // Every file against the manifest first: a damaged version is never signed.
     const v = await readVersion(l, r.version, r.manifestSha256, { signature: false });
     await addVersionSignature(l, r.version, v.files.get(MANIFEST_FILE) as Uint8Array, signer);
     ctx.print(`signed ${l.name} ${r.version} with key ${signer.keyid} (every file verified against its manifest first)\n`);
-    const p = ctx.state.pointer;
     if (p?.version !== r.version || p.move?.signatures?.some((s) => s.keyid === signer.keyid)) return { json: { version: r.version, keyId: signer.keyid, pointer: null } };
     const facts = cardFacts(v.manifest);
     const moved = await movePointer(l, {
