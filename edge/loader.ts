@@ -44,9 +44,18 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * A version's files are read before the manifest that lists their sizes is
+ * judged (the reads run at once); this bound keeps a bucket writer from
+ * making an isolate (128 MB) buffer a huge object. The reference network's
+ * files are tens of KB.
+ */
+export const MAX_VERSION_FILE_BYTES = 32 * 1024 * 1024;
+
 async function readBytes(bucket: R2Bucket, key: string, timeoutMs: number): Promise<Uint8Array> {
   const obj = await withTimeout(bucket.get(key), timeoutMs, `reading ${key}`);
   if (!obj) throw new LoadError(`${key} is missing`);
+  if (obj.size > MAX_VERSION_FILE_BYTES) throw new LoadError(`${key} is ${obj.size} bytes, over the ${MAX_VERSION_FILE_BYTES} a version's file may be; refused unread`);
   return new Uint8Array(await withTimeout(obj.arrayBuffer(), timeoutMs, `reading ${key}`));
 }
 

@@ -33,6 +33,8 @@ export type TrustedKeys = ReadonlyMap<string, TrustedKey>;
 export interface Signer { keyid: string; key: CryptoKey; publicKey: Uint8Array }
 
 export const KEYID_PATTERN = /^[0-9a-f]{16}$/;
+/** Signatures looked at per object: one per key in use (two while rotating) leaves room; a writer cannot make a check slow. */
+const MAX_SIGNATURES = 8;
 const ED25519 = { name: "Ed25519" } as const;
 
 export function toBase64(bytes: Uint8Array): string {
@@ -113,13 +115,16 @@ export async function verifySignatures(trusted: TrustedKeys, payloadType: string
   if (!signatures?.length) return { ok: false, error: "it is not signed" };
   const message = pae(payloadType, payload);
   const untrusted: string[] = [];
-  for (const s of signatures) {
+  let failed: string | undefined;
+  // Every signature is tried: a bad one beside a good one (a writer can add any) must not hide the good one.
+  for (const s of signatures.slice(0, MAX_SIGNATURES)) {
     const k = trusted.get(s.keyid);
     if (!k) { untrusted.push(s.keyid); continue; }
     const sig = fromBase64(s.sig);
     if (sig && sig.byteLength === 64 && (await crypto.subtle.verify(ED25519, k.key, sig, message))) return { ok: true, keyid: s.keyid };
-    return { ok: false, error: `its signature by key ${s.keyid} does not verify (changed after signing, or forged)` };
+    failed ??= s.keyid;
   }
+  if (failed) return { ok: false, error: `its signature by key ${failed} does not verify (changed after signing, or forged)` };
   return { ok: false, error: `it is signed only by key${untrusted.length === 1 ? "" : "s"} ${untrusted.join(", ")}, which ${untrusted.length === 1 ? "is" : "are"} not trusted (MODEL_SIGNING_KEYS)` };
 }
 

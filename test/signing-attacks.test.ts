@@ -160,6 +160,15 @@ describe("signing attacks: what a bucket writer tries beyond the basic forgeries
     expect((await w.fetch(`/models/${name}/versions/${v2.version}/report`)).status).toBe(503);
   });
 
+  it("refuses a version file over the size bound unread, before the manifest that lists its size is judged", async () => {
+    const name = "a-huge-weights";
+    const a = v(name, 1);
+    await publish(a);
+    await put(keys.file(name, a.version, "weights.bin"), new Uint8Array(33 * 1024 * 1024));
+    expect(await predict(name)).toMatchObject({ status: 503 });
+    expect(await refusal(name, /weights\.bin is 34603008 bytes, over the 33554432 a version's file may be; refused unread/)).toBe(true);
+  });
+
   it("held: moves signed for another model or payload type, and malformed move fields, never move what is served", async () => {
     const [name, other] = ["a-held", "a-held-other"];
     const [v1, v2] = [v(name, 1), v(name, 2)];

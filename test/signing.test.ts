@@ -21,6 +21,8 @@ import { createS3Client } from "../train/store/storage.ts";
 import type { Location } from "../train/store/versions.ts";
 import { fixtures, readArtifact } from "./helpers/fixtures.ts";
 import { models, variant } from "./helpers/registry.ts";
+import { runInProcess } from "./helpers/cli.ts";
+import { run as scoreCommand } from "../train/cli/score.ts";
 import { testKey } from "./helpers/signing.ts";
 import { startWorker, type TestWorker } from "./helpers/worker.ts";
 
@@ -169,6 +171,14 @@ describe("signing: a bucket writer alone can change neither what is served nor w
     const repair = await models(w.s3, ["history", "--repair", "--model", name, "--json"], verifyEnv());
     expect(repair).toMatchObject({ code: 1, json: { ok: false, error: { code: "signature_invalid", message: expect.stringMatching(/refusing to write history record 2/) } } });
     expect(await bucketKeys(name)).toEqual(before);
+
+    // Batch scoring of "current" acts only on what the edge would serve.
+    const { mkdtempSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const out = join(mkdtempSync(join(tmpdir(), "edgescore-signed-score-")), "scores.csv");
+    const scored = await runInProcess(scoreCommand, w.s3, ["--data", "data/credit_data.csv", "--out", out, "--model", name, "--json"], verifyEnv());
+    expect(scored).toMatchObject({ code: 1, json: { ok: false, error: { code: "signature_invalid", message: expect.stringMatching(/is not a signed move/) } } });
 
     // The way back: a signed move over the forgery, which is passed over (not recorded) and linked around.
     const restore = await models(w.s3, ["promote", v1.version, "--reason", "replace the forged pointer", "--model", name, "--json"], { ...verifyEnv(), EDGESCORE_SIGNING_KEY: key.privatePem });

@@ -126,6 +126,14 @@ async function checkMoveSignature(l: Location, record: HistoryRecord): Promise<v
   if (!check.ok) throw refuse(`the move is not validly signed (${check.error})`);
 }
 
+/** On a signed store, whether the pointer's move verifies (always true on an unsigned store). */
+export async function pointerTrusted(l: Location, state: PointerState): Promise<boolean> {
+  const p = state.pointer;
+  const trusted = l.signing?.trusted;
+  if (!p || !trusted?.size) return true;
+  return p.move !== undefined && (await verifyRecord(trusted, recordFromPointer({ ...p, move: p.move }))).ok;
+}
+
 /**
  * With trusted keys, refuses a pointer whose move no trusted key signed (or
  * that carries none): what a command derives from the pointer (rollback's
@@ -197,14 +205,6 @@ export interface Link {
  * record and moves from where that record left the pointer, so an operator
  * can promote the right version over a forged pointer.
  */
-/** On a signed store, whether the pointer's move verifies (always true on an unsigned store). */
-export async function pointerTrusted(l: Location, state: PointerState): Promise<boolean> {
-  const p = state.pointer;
-  const trusted = l.signing?.trusted;
-  if (!p || !trusted?.size) return true;
-  return p.move !== undefined && (await verifyRecord(trusted, recordFromPointer({ ...p, move: p.move }))).ok;
-}
-
 export async function nextLink(l: Location, state: PointerState): Promise<Link> {
   const p = state.pointer;
   const trusted = l.signing?.trusted;
@@ -215,6 +215,16 @@ export async function nextLink(l: Location, state: PointerState): Promise<Link> 
       const last = seqs.at(-1);
       const bytes = last === undefined ? undefined : await readRecordBytes(l, last);
       const record = bytes ? parseRecord(bytes) : undefined;
+      // Passing over a forged pointer links to the last record, which must then be a signed one.
+      const lastCheck = record?.ok ? await verifyRecord(trusted, record.record) : undefined;
+      if (last !== undefined && !lastCheck?.ok) {
+        throw new RegistryError(
+          `the pointer's move ${p.move.seq} is not validly signed (${check.error}), and history record ${last} is not a signed move either ` +
+          `(${lastCheck ? lastCheck.error : record && !record.ok ? record.error : "unreadable"}): a bucket writer added it. ` +
+          `Keep a copy as evidence, delete ${s3url(l, historyKey(l.name, last))}, then move the pointer again; npm run models -- history --verify shows the rest`,
+          "signature_invalid",
+        );
+      }
       return {
         seq: (last ?? 0) + 1,
         prevRecordSha256: bytes ? await sha256Hex(bytes) : null,

@@ -16,6 +16,7 @@ import { readPointer, type CurrentPointer } from "./publish.ts";
 import { describeS3Error, getObjectBytes } from "./storage.ts";
 import { impactKernelModule } from "../kernels/load.ts";
 import { versionSignature } from "./version-signature.ts";
+import { moveOf, recordFromPointer, verifyRecord } from "../../shared/move.ts";
 
 export type StoreErrorCode = "model_not_found" | "version_not_found" | "version_damaged" | "signature_invalid" | "pointer_broken" | "storage";
 
@@ -71,12 +72,28 @@ export async function resolveVersion(l: Location, ref: string): Promise<Resolved
       throw new StoreError(`${url(l, keys.pointer(l.name))} is not a valid pointer; promote a version to repair it (npm run models -- promote <version> --reason "...")`, "pointer_broken");
     }
     if (!current.pointer) throw new StoreError(`no model named "${l.name}" is published in ${url(l, "")}`, "model_not_found");
+    await requireSignedCurrent(l, current);
     return { version: current.pointer.version, manifestSha256: current.pointer.manifestSha256, current };
   }
   if (!VERSION_PATTERN.test(ref)) {
     throw new StoreError(`"${ref}" is not a version id (like 20261129T081500Z-1a2b3c4d) or "current"`, "version_not_found");
   }
   return { version: ref, current };
+}
+
+/** On a signed store, "current" is what the edge serves: only a pointer whose move a trusted key signed. */
+async function requireSignedCurrent(l: Location, current: CurrentPointer): Promise<void> {
+  const trusted = l.signing?.trusted;
+  const p = current.pointer;
+  if (!trusted?.size || !p) return;
+  const move = moveOf(JSON.parse(current.raw ?? "{}"));
+  const check = move.ok && move.move ? await verifyRecord(trusted, recordFromPointer({ ...p, move: move.move })) : { ok: false as const, error: "it carries no signed move" };
+  if (check.ok) return;
+  throw new StoreError(
+    `the pointer of "${l.name}" (${p.version}) is not a signed move (${check.error}): an edge with MODEL_SIGNING_KEYS refuses it, so "current" is not what it serves. ` +
+    "npm run models -- history --verify shows what happened; name a version instead of current",
+    "signature_invalid",
+  );
 }
 
 async function readFile(l: Location, version: string, file: string): Promise<Uint8Array> {
@@ -123,7 +140,7 @@ export async function readVersion(l: Location, version: string, manifestSha256?:
   const signature = o.signature === false ? undefined : await versionSignature(l, version, manifestBytes);
   if (signature?.status === "invalid") {
     throw new StoreError(
-      `${l.name}@${version}: the manifest ${signature.error}; an edge with MODEL_SIGNING_KEYS refuses this version` +
+      `${l.name}@${version}: the manifest is not validly signed (${signature.error}); an edge with MODEL_SIGNING_KEYS refuses this version` +
       (signature.error.startsWith("it is not signed") ? `. If you vouch for it (e.g. published before signing began), sign it: npm run models -- sign ${version}` : ": it was changed after it was signed, or signed by a key you do not trust"),
       "signature_invalid",
     );
