@@ -202,6 +202,9 @@ describe("feature inference", () => {
     expect(lines.filter((l) => l.startsWith("warning:"))).toEqual([
       'warning: column "customer_id" looks like an identifier (a different whole number in every row), kept as a feature because of --keep-id-like',
       'warning: column "ref" looks like an identifier (a different whole number in every row), kept as a feature because of --keep-id-like',
+      // The fixture's "age" column is a feature whose name looks sensitive (fair lending, train/data/sensitive.ts).
+      'warning: column "age" looks like a protected characteristic (age) and is used as a feature, so it can be given to an applicant as a reason; ' +
+        "measure the model by it without using it with --protected age:bands=<edges, e.g. 25,40,60>, or leave it out with --ignore age",
     ]);
   });
 

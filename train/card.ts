@@ -34,6 +34,9 @@ export interface BaseCardInput {
   spec: FeatureSpec;
   profile: DataProfile;
   ignored: string[];
+  /** Near-constant columns left out, and protected columns (measured by group, never features). */
+  constant: string[];
+  protected: string[];
   /** Warnings raised while reading the data. */
   warnings: string[];
   data: Dataset;
@@ -95,7 +98,7 @@ function cardBase(c: BaseCardInput, description: string): CardBase {
     data: {
       source: redactUrlCredentials(profile.source), sha256: profile.sha256, bytes: profile.bytes, rows: profile.rows,
       used: { train: data.train.n, validation: data.validation.n, test: data.test.n },
-      skipped: data.skipped.toJSON(), ignoredColumns: c.ignored, warnings: c.warnings,
+      skipped: data.skipped.toJSON(), ignoredColumns: c.ignored, constantColumns: c.constant, protectedColumns: c.protected, warnings: c.warnings,
       split: splitText(c),
       ...(c.periods ? { periods: c.periods } : {}),
       profile: Object.fromEntries(spec.features.map((f) => {

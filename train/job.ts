@@ -36,6 +36,7 @@ import type { CurrentPointer } from "./store/publish.ts";
 import type { WeightDtype } from "./store/quantize.ts";
 import { createS3Client, type S3Target } from "./store/storage.ts";
 import { finishClassification } from "./tasks/classification.ts";
+import type { FairnessCard } from "./tasks/fairness.ts";
 import { finishRegression } from "./tasks/regression.ts";
 import { runSearch, selectionPlan, type SearchResult, type TuneIO, type TuneOptions } from "./tune/search.ts";
 import { checkTunedFeatures } from "./tune/tuned.ts";
@@ -85,6 +86,10 @@ export interface JobResult {
   /** A regression's test metrics, the training mean's, and the interval on the test split. */
   regression?: { test: RegressionEvaluation; baseline: RegressionEvaluation; interval: { level: number; halfWidth: number; coverage: number } };
   seconds: number;
+  /** Warnings raised while reading the data (also in the card's `data.warnings`). */
+  warnings: string[];
+  /** Per protected attribute, the model's metrics by group on the test split (also the card's `fairness`). */
+  fairness?: FairnessCard;
   /** Training-side answers for the test rows (parity checks), from the weights as stored: probabilities, or a regression's values. */
   testScores?: Scores;
   /** A regression's prediction intervals for the test rows, in the order of `testScores`. */
@@ -163,7 +168,7 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
     throw new JobError(`${foreign.map((f) => `--${f}`).join(", ")} appl${foreign.length === 1 ? "ies" : "y"} to ${task === "regression" ? "classification" : "regression"} models, but "${spec.target}" is a ${task} target; ${task === "regression" ? "use --min-r2 / --max-rmse-increase, or --task classification" : "use --min-auc / --max-auc-drop, or --task regression"}`);
   }
   if (o.tuned) checkTunedFeatures(o.tuned, spec);
-  if (!prepared.data) return { spec, profile, task, seconds: (performance.now() - started) / 1000, validationShare: prepared.validationShare };
+  if (!prepared.data) return { spec, profile, task, seconds: (performance.now() - started) / 1000, warnings: prepared.warnings, validationShare: prepared.validationShare };
   const data = prepared.data;
   // Spilled rows are temporary files: closed however the job ends.
   try {

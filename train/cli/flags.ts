@@ -26,7 +26,7 @@ export const BUNDLED = { data: "data/credit_data.csv", spec: "data/credit_data.s
 export const DATA_FLAGS = {
   data: { type: "string" }, target: { type: "string" }, positive: { type: "string" }, spec: { type: "string" },
   task: { type: "string" }, "target-transform": { type: "string" }, "time-column": { type: "string" }, "test-from": { type: "string" },
-  categorical: { type: "string" }, ignore: { type: "string" }, "keep-id-like": { type: "boolean" }, test: { type: "string" }, "test-rows": { type: "string" },
+  categorical: { type: "string" }, ignore: { type: "string" }, "keep-id-like": { type: "boolean" }, "keep-constant": { type: "boolean" }, test: { type: "string" }, "test-rows": { type: "string" },
   seed: { type: "string" }, validation: { type: "string" }, "test-share": { type: "string" }, "max-skipped": { type: "string" },
   scaler: { type: "string" }, backend: { type: "string" }, "in-memory-limit": { type: "string" },
 } as const;
@@ -46,6 +46,8 @@ export const DATA_HELP = `Data
   --ignore c,d                  leave these columns out (ids, free text)
   --keep-id-like                keep whole-number columns that look like identifiers as features
                                 (refused by default: a different number in every row fits only noise)
+  --keep-constant               keep columns with one value in 99.5 % or more of rows as features
+                                (left out by default, with a warning: they carry almost no information)
   --test <csv>                  evaluate on this file instead of a test split
   --test-rows <csv>             fixed test rows (column "row", 0-based); bundled data: ${BUNDLED.testRows}
   --time-column <column>        out-of-time split: train on the past, validate on the period just before the
@@ -88,6 +90,7 @@ export function dataOptions(a: FlagValues): DataOptions & { backend: TrainBacken
     categorical: list(s(a, "categorical")),
     ignore: list(s(a, "ignore")),
     keepIdLike: a["keep-id-like"] === true,
+    keepConstant: a["keep-constant"] === true,
     ...(s(a, "test") ? { test: s(a, "test") as string } : {}),
     ...(s(a, "test-rows") ?? (bundled && !a.test && timeColumn === undefined) ? { testRows: s(a, "test-rows") ?? BUNDLED.testRows } : {}),
     seed: num("seed", s(a, "seed"), 42, rules.integer),

@@ -20,6 +20,7 @@ import { readPointer, type CurrentPointer } from "../store/publish.ts";
 import { openStore, type Store } from "../store/open.ts";
 import { readManifest } from "../store/versions.ts";
 import { jsonText, log } from "./output.ts";
+import { PROTECTED_HELP, protectedOption } from "./protected-flag.ts";
 import { createProgress, createTuneProgress } from "./progress.ts";
 import { s3TargetFromEnv, type S3Target } from "../store/storage.ts";
 import { readWranglerFacts } from "../store/wrangler-config.ts";
@@ -31,6 +32,7 @@ const HELP = `Usage: npm run train -- [options]
 
 ${DATA_HELP}  --dry-run                     print the inferred spec and stop
 
+${PROTECTED_HELP}
 ${MODEL_HELP}  --params <tuned.json>         start from the options npm run tune chose (flags given here override them)
   --tune                        search the model options first (flags below), then train the winner
 
@@ -72,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
   const startedAt = Date.now() - process.uptime() * 1000;
   const { values: a } = parseFlags(argv, {
       ...DATA_FLAGS, ...MODEL_FLAGS, ...SEARCH_FLAGS,
-      "dry-run": { type: "boolean" }, params: { type: "string" }, tune: { type: "boolean" },
+      "dry-run": { type: "boolean" }, protected: { type: "string" }, params: { type: "string" }, tune: { type: "boolean" },
       prune: { type: "string" }, "fine-tune-epochs": { type: "string" }, quantize: { type: "string" },
       "refer-at": { type: "string" }, "decline-at": { type: "string" }, "min-auc": { type: "string" }, "max-auc-drop": { type: "string" },
       interval: { type: "string" }, "min-r2": { type: "string" }, "max-rmse-increase": { type: "string" },
@@ -90,6 +92,7 @@ export async function main(argv: string[]): Promise<number> {
   const overriding = Object.keys(MODEL_FLAGS).filter((f) => flags[f] !== undefined);
   if (tuned && overriding.length) log(`--params ${a.params}: --${overriding.join(", --")} given here override${overriding.length === 1 ? "s" : ""} it`);
   const data = dataOptions(flags);
+  const protectedColumns = protectedOption(a.protected, data, a.spec);
   const train = trainOptions(flags, tuned ? { ...tuned.params } : undefined, a.tune === true);
   const publish = oneOf("publish", a.publish, ["local", "s3", "none"] as const, "local");
   const facts = publish === "local" || !a["model-name"] ? readWranglerFacts() : undefined;
@@ -100,6 +103,7 @@ export async function main(argv: string[]): Promise<number> {
   if (prune !== undefined && train.hidden.length === 0 && !a.tune) throw new UsageError("--prune removes hidden units; --hidden 0 (logistic regression) has none");
   const o: JobOptions = {
     ...data,
+    ...(protectedColumns.length ? { protected: protectedColumns } : {}),
     ...(tuned && a.validation === undefined ? { validationShare: tuned.params.validation } : {}),
     train,
     thresholds: { refer: num("refer-at", a["refer-at"], 0.25, rules.probability), decline: num("decline-at", a["decline-at"], 0.5, rules.probability) },
@@ -108,7 +112,7 @@ export async function main(argv: string[]): Promise<number> {
     ...(a["min-r2"] !== undefined ? { minR2: num("min-r2", a["min-r2"], 0, { ok: (x) => x <= 1, text: "a number up to 1" }) } : {}),
     keepTestRows: a["max-auc-drop"] !== undefined || a["max-rmse-increase"] !== undefined,
     taskFlags: {
-      classification: ["refer-at", "decline-at", "min-auc", "max-auc-drop"].filter((f) => flags[f] !== undefined),
+      classification: ["protected", "refer-at", "decline-at", "min-auc", "max-auc-drop"].filter((f) => flags[f] !== undefined),
       regression: ["interval", "min-r2", "max-rmse-increase"].filter((f) => flags[f] !== undefined),
     },
     modelName,
@@ -183,7 +187,7 @@ async function trainAndPublish(
     tuneProgress: createTuneProgress(process.stderr, a.quiet ?? false),
     ...("missing" in envTarget ? {} : { dataTarget: envTarget }),
   });
-  const summary: Record<string, unknown> = { ok: true, status: o.dryRun ? "dry-run" : "trained", spec: result.spec, seconds: result.seconds };
+  const summary: Record<string, unknown> = { ok: true, status: o.dryRun ? "dry-run" : "trained", spec: result.spec, seconds: result.seconds, warnings: result.warnings };
   const artifact = result.artifact;
   if (artifact) {
     const out = a.out ?? (publish === "none" ? "artifacts" : undefined);
@@ -236,6 +240,7 @@ async function trainAndPublish(
       const t = result.test!;
       summary.metrics = { auc: t.auc, gini: t.gini, ks: t.ks, brier: t.brier, logLoss: t.logLoss, accuracy: t.accuracy };
       summary.baseRate = { brier: result.baseline!.brier, logLoss: result.baseline!.logLoss, accuracy: result.baseline!.accuracy };
+      if (result.fairness) summary.fairness = result.fairness;
     }
     if (result.report) summary.report = { file: REPORT_FILE, ...result.report };
     summary.params = result.train;

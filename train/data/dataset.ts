@@ -108,8 +108,10 @@ export interface DatasetObserver {
   fitRow?(row: Row): void;
   /** Once, between the passes: the fitted preprocessing. */
   fitted?(state: PreprocessState): void;
-  /** Third pass (and the --test file): each usable row with its label (0/1, or a regression's value) and split. */
-  row?(row: Row, label: number, split: number): void;
+  /** Columns, features or not, whose raw cells `row` receives (protected attributes: read for analysis, never features). */
+  columns?: readonly string[];
+  /** Third pass (and the --test file): each usable row with its label (0/1, or a regression's value), split, and the cells of `columns`. */
+  row?(row: Row, label: number, split: number, cells: readonly string[]): void;
 }
 
 /** Typed test rows kept to score other models on the same rows: all of them, or a uniform sample of this many. */
@@ -157,6 +159,15 @@ function testSampler(size: number, seed: number) {
   };
 }
 
+/** Where the observer's extra columns sit in this file's header; a file without one of them is refused, naming it. */
+function observedColumns(observer: DatasetObserver | undefined, header: string[], source: string): number[] {
+  return (observer?.columns ?? []).map((c) => {
+    const at = header.indexOf(c);
+    if (at < 0) throw new Error(`${source}: column "${c}" is missing (it is read for analysis); columns are: ${header.join(", ")}${delimiterHint(header)}`);
+    return at;
+  });
+}
+
 /**
  * `split[i]` assigns data row i (TRAIN/VALIDATION/TEST/other = excluded).
  * With `testSource`, every row of that file is a test row instead.
@@ -182,8 +193,10 @@ export async function buildDataset(
   const skipped = new SkipReport();
   const fitter = new PreprocessFitter(spec, fit);
   let typer: ((fields: string[], line: number) => Typed<number>) | undefined;
+  let cellsAt: number[] = [];
   let i = 0;
   unchanged(await readCsv(source, (rec, header) => {
+    if (!typer) cellsAt = observedColumns(observer, header, source.label);
     typer ??= rowTyper(spec, header, source.label);
     if (split[i++] !== TRAIN) return;
     const t = typer(rec.fields, rec.line);
@@ -208,7 +221,7 @@ export async function buildDataset(
     if ("skip" in t) { skipped.add(t.skip, `${label} ${t.example}`); return; }
     if (excluded) return;
     if (part === TEST) testSample?.add(t.row);
-    observer?.row?.(t.row, t.label, part);
+    observer?.row?.(t.row, t.label, part, cellsAt.map((c) => fields[c] as string));
     const slot = parts[part as 0 | 1 | 2].slot(t.label);
     transformInto(state, t.row, slot.x, slot.offset);
   };
@@ -221,7 +234,7 @@ export async function buildDataset(
     }, { hash: true }));
     if (testSource) {
       await readCsv(testSource, (rec, header) => {
-        if (i >= 0) { typer = rowTyper(spec, header, testSource.label); i = -1; }
+        if (i >= 0) { typer = rowTyper(spec, header, testSource.label); cellsAt = observedColumns(observer, header, testSource.label); i = -1; }
         encode(rec.fields, rec.line, TEST, testSource.label);
       });
     }

@@ -5,7 +5,9 @@
  */
 import type { Feature, FeatureSpec, SpecOverrides } from "../../shared/spec.ts";
 import type { TaskKind } from "../../shared/task.ts";
+import { constantWarning, nearConstant } from "./constant.ts";
 import type { ColumnProfile, DataProfile } from "./profile.ts";
+import { sensitiveBases, sensitiveWarning } from "./sensitive.ts";
 
 export interface InferOptions {
   target: string;
@@ -21,6 +23,10 @@ export interface InferOptions {
   numericShare: number;
   /** Keep whole-number columns that look like identifiers as features (warned) instead of refusing. */
   keepIdLike?: boolean;
+  /** Read for fairness analysis only: never features, never warned about as sensitive. */
+  protected?: string[];
+  /** Keep constant and near-constant columns as features (warned) instead of leaving them out. */
+  keepConstant?: boolean;
 }
 
 /** A numeric target with more distinct values than this is a regression target unless --task says otherwise. */
@@ -132,7 +138,12 @@ function checkFeatureName(name: string, index: number, source: string): void {
   }
 }
 
-export function inferSpec(profile: DataProfile, o: InferOptions): { spec: FeatureSpec; ignored: string[]; warnings: string[] } {
+/**
+ * `constant`: near-constant columns left out (train/data/constant.ts).
+ * Warnings: id-like columns kept, near-constant columns, and feature columns
+ * whose names look like a protected characteristic (train/data/sensitive.ts).
+ */
+export function inferSpec(profile: DataProfile, o: InferOptions): { spec: FeatureSpec; ignored: string[]; constant: string[]; warnings: string[] } {
   const regression = o.task === "regression";
   const labels = regression ? undefined : { positive: o.positive, negative: checkLabels(profile, o.target, o.positive).negative };
   const ignore = new Set([...o.ignore, ...(o.overrides?.ignore ?? [])]);
@@ -145,10 +156,17 @@ export function inferSpec(profile: DataProfile, o: InferOptions): { spec: Featur
   const ignored: string[] = [];
   const warnings: string[] = [];
   const idLike: string[] = [];
+  const constant: string[] = [];
   const overrides = o.overrides?.features;
+  const protectedColumns = new Set(o.protected ?? []);
   for (const [i, col] of profile.columns.entries()) {
-    if (col.name === o.target) continue;
+    if (col.name === o.target || protectedColumns.has(col.name)) continue;
     if (ignore.has(col.name)) { ignored.push(col.name); continue; }
+    const flat = col.present > 0 ? nearConstant(col) : undefined;
+    if (flat) {
+      warnings.push(constantWarning(flat, o.keepConstant ?? false));
+      if (!o.keepConstant) { constant.push(col.name); continue; }
+    }
     const inferred = inferFeature(col, o, profile.source);
     if (!inferred) { ignored.push(col.name); continue; }
     checkFeatureName(col.name, i, profile.source);
@@ -167,8 +185,14 @@ export function inferSpec(profile: DataProfile, o: InferOptions): { spec: Featur
         `as a feature it would only fit noise. Leave it out with --ignore ${idLike.join(",")}, or keep it with --keep-id-like if it is a real measurement`,
     );
   }
-  if (features.length === 0) throw new Error(`${profile.source}: no feature columns left besides the target "${o.target}"`);
-  return { spec: { target: o.target, ...labels, features }, ignored, warnings };
+  if (features.length === 0) {
+    throw new Error(`${profile.source}: no feature columns left besides the target "${o.target}"${constant.length ? ` (left out as near-constant: ${constant.join(", ")}; --keep-constant keeps them)` : ""}`);
+  }
+  for (const f of features) {
+    const bases = sensitiveBases(f.name);
+    if (bases.length) warnings.push(sensitiveWarning(f.name, bases, f.type === "numeric"));
+  }
+  return { spec: { target: o.target, ...labels, features }, ignored, constant, warnings };
 }
 
 function applyOverride(f: Feature, ov: NonNullable<SpecOverrides["features"]>[string] | undefined, source: string): Feature {

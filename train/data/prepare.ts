@@ -14,7 +14,9 @@ import type { S3Target } from "../store/storage.ts";
 import { localSource, openCsvSource, readCsv, type CsvSource } from "./csv.ts";
 import { buildDataset, DEFAULT_IN_MEMORY_BYTES, type Dataset, type DatasetObserver, type Matrix } from "./dataset.ts";
 import { SpillDir } from "./spill.ts";
+import { alongside, groupCollector, type TestGroups } from "./groups.ts";
 import { checkRegressionTarget, inferSpec, inferTask } from "./infer.ts";
+import { describeProtected, resolveProtected, type ProtectedAttribute, type ProtectedRequest } from "./protected.ts";
 import { LABEL_TOO_MANY, profileCsv, type DataProfile } from "./profile.ts";
 import { describePeriods, periodsOf, SplitError, stratifiedSplit, TEST, timeSplit, type Periods } from "./split.ts";
 import { parseTimeValue, TimeError } from "./time.ts";
@@ -38,6 +40,10 @@ export interface DataOptions {
   ignore: string[];
   /** Keep columns that look like identifiers as features instead of refusing the data. */
   keepIdLike?: boolean;
+  /** Keep constant and near-constant columns as features (warned) instead of leaving them out. */
+  keepConstant?: boolean;
+  /** Columns read only to measure the model by group (train/data/protected.ts); never features. */
+  protected?: ProtectedRequest[];
   /**
    * Refuse (422 at the edge) numeric values outside the range seen in the data
    * file instead of clipping them: the spec's bounds are narrowed to it.
@@ -75,7 +81,13 @@ export interface Prepared {
   /** With --time-column: each split's period. */
   periods?: Periods;
   ignored: string[];
-  /** Warnings raised while reading the data (e.g. id-like columns kept with keepIdLike). */
+  /** Near-constant columns left out of the features. */
+  constant: string[];
+  /** Protected attributes, resolved against the data. */
+  protected: ProtectedAttribute[];
+  /** Each test row's group under each protected attribute, in test-matrix order (absent for a dry run or without protected columns). */
+  testGroups?: TestGroups[];
+  /** Warnings raised while reading the data (id-like columns kept, near-constant columns, sensitive-looking names). */
   warnings: string[];
   /** The validation share actually used (a tuner may ask for 0). */
   validationShare: number;
@@ -174,12 +186,14 @@ export async function prepareData(
     checkRegressionTarget(profile, o.target);
   }
   const overrides = o.spec ? loadOverrides(o.spec) : undefined;
+  const attributes = resolveProtected(o.protected ?? [], profile, o.target);
   const inferred = inferSpec(profile, {
     target: o.target, positive: o.positive, task, categorical: o.categorical,
     ignore: o.timeColumn === undefined || o.ignore.includes(o.timeColumn) ? o.ignore : [...o.ignore, o.timeColumn],
     maxCategories: 50, numericShare: 0.9, keepIdLike: o.keepIdLike ?? false, ...(overrides ? { overrides } : {}),
+    protected: attributes.map((a) => a.column), keepConstant: o.keepConstant ?? false,
   });
-  const { ignored, warnings } = inferred;
+  const { ignored, constant, warnings } = inferred;
   const spec = o.strictRanges ? withObservedRanges(inferred.spec, profile) : inferred.spec;
   io.log(`feature spec (target "${spec.target}"${spec.positive === undefined ? ", a number" : `, positive "${spec.positive}"`}):`);
   for (const f of spec.features) {
@@ -188,8 +202,11 @@ export async function prepareData(
     io.log(`  ${f.name.padEnd(14)} ${f.type.padEnd(11)} ${range}${col?.missing ? `, ${col.missing} missing` : ""}`);
   }
   if (ignored.length) io.log(`  ignored: ${ignored.join(", ")}`);
+  if (constant.length) io.log(`  left out as near-constant: ${constant.join(", ")}`);
+  if (attributes.length) io.log(`  protected (measured by group on the test split, never features): ${describeProtected(attributes)}`);
   for (const w of warnings) io.log(`warning: ${w}`);
-  if (dryRun) return { spec, profile, task, ignored, warnings, validationShare: o.validationShare };
+  const columns = { ignored, constant, protected: attributes, warnings };
+  if (dryRun) return { spec, profile, task, ...columns, validationShare: o.validationShare };
 
   // Label codes → classes (a regression's rows: one class); rows with bad shape or label are excluded (and counted later).
   const classOf = usableRows(profile, spec, task);
@@ -212,7 +229,9 @@ export async function prepareData(
     validationShare = chosen;
   }
   const testSource = o.test ? openSource(o.test, io.dataTarget) : undefined;
-  const data = await buildDataset(source, spec, split, { ...defaultFitOptions, scaler: o.scaler, seed: o.seed }, testSource, o.keepTestRows ?? false, profile.sha256, observe?.(spec),
+  const groups = attributes.length ? groupCollector(attributes) : undefined;
+  const observer = groups ? alongside(observe?.(spec), groups.observer) : observe?.(spec);
+  const data = await buildDataset(source, spec, split, { ...defaultFitOptions, scaler: o.scaler, seed: o.seed }, testSource, o.keepTestRows ?? false, profile.sha256, observer,
     { limitBytes: o.inMemoryLimitBytes ?? DEFAULT_IN_MEMORY_BYTES, spill: new SpillDir() });
   try {
     const used = data.train.n + data.validation.n + data.test.n;
@@ -239,7 +258,7 @@ export async function prepareData(
     data.dispose();
     throw e;
   }
-  return { spec, profile, task, ignored, warnings, validationShare, data, ...(periods ? { periods } : {}) };
+  return { spec, profile, task, ...columns, validationShare, data, ...(groups ? { testGroups: groups.done() } : {}), ...(periods ? { periods } : {}) };
 }
 
 /** The out-of-time split of the profiled rows, and its periods; errors say which flag to change. */

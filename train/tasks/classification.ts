@@ -13,6 +13,7 @@ import { JobError } from "../data/prepare.ts";
 import type { Fitted, JobResult } from "../job.ts";
 import { monitoringCard } from "../monitor/reference.ts";
 import { buildReport } from "../report/model/build.ts";
+import { fairnessCard } from "./fairness.ts";
 import { baseCardInput, packageWithReport } from "./package.ts";
 
 export async function finishClassification(f: Fitted): Promise<JobResult> {
@@ -37,6 +38,9 @@ export async function finishClassification(f: Fitted): Promise<JobResult> {
   }
 
   const card = modelCard({ ...baseCardInput(f), baseRate: rate, test, baseline, scores, ...(validationScores ? { validationScores } : {}) });
+  // Protected attributes are not features: measured here, by group, on the model as served.
+  const fairness = prepared.testGroups?.length ? fairnessCard(prepared.testGroups, data.test.y, scores, o.thresholds, o.seed, io.log) : undefined;
+  if (fairness) card.fairness = fairness;
   // The report and the monitoring references describe the network as served (after pruning and quantization).
   const tally = f.report.tally as FeatureTally;
   const pages = buildReport({
@@ -48,7 +52,7 @@ export async function finishClassification(f: Fitted): Promise<JobResult> {
   card.monitoring = monitoringCard(scores, o.thresholds, tally.counts());
   const { artifact, report: reportInfo } = await packageWithReport(f, { card, thresholds: o.thresholds, render: (draft) => pages.render(draft, card, o.previous) });
   return {
-    spec, profile, task: "classification", artifact, test, baseline, testScores: scores, seconds: (performance.now() - f.started) / 1000, train: f.options, validationShare: prepared.validationShare,
+    spec, profile, task: "classification", artifact, test, baseline, testScores: scores, warnings: prepared.warnings, ...(fairness ? { fairness } : {}), seconds: (performance.now() - f.started) / 1000, train: f.options, validationShare: prepared.validationShare,
     ...(reportInfo ? { report: reportInfo } : {}),
     ...(data.testSample ? { gate: gateSample(data.testSample, data.test.y, scores, "classification") } : {}),
     ...(tuning ? { tuning } : {}),

@@ -9,7 +9,7 @@ import { packageArtifact, type Artifact } from "../store/package.ts";
 export function baseCardInput(f: Fitted): BaseCardInput {
   const { o, prepared, small, tuning } = f;
   return {
-    o: { ...o, validationShare: prepared.validationShare }, spec: prepared.spec, profile: prepared.profile, ignored: prepared.ignored, warnings: prepared.warnings, data: f.data,
+    o: { ...o, validationShare: prepared.validationShare }, spec: prepared.spec, profile: prepared.profile, ignored: prepared.ignored, constant: prepared.constant, protected: prepared.protected.map((a) => a.column), warnings: prepared.warnings, data: f.data,
     trained: f.trained, train: f.options, servedHidden: small.hidden, head: f.head, backend: f.backend, fitSeconds: f.fitSeconds,
     ...(prepared.periods ? { periods: prepared.periods } : {}),
     ...(small.report ? { compression: small.report } : {}),

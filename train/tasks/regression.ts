@@ -95,7 +95,7 @@ export async function finishRegression(f: Fitted): Promise<JobResult> {
   card.monitoring = outputReference(values, tally.counts());
   const { artifact, report: reportInfo } = await packageWithReport(f, { card, task, render: (draft) => pages.render(draft, card, o.previous) });
   return {
-    spec, profile, task: "regression", artifact, seconds: (performance.now() - f.started) / 1000, train: f.options, validationShare: prepared.validationShare,
+    spec, profile, task: "regression", artifact, seconds: (performance.now() - f.started) / 1000, warnings: prepared.warnings, train: f.options, validationShare: prepared.validationShare,
     regression: { test, baseline, interval: { level: task.interval.level, halfWidth: task.interval.halfWidth, coverage: covered } },
     testScores: values, testIntervals: { lo, hi },
     ...(reportInfo ? { report: reportInfo } : {}),

@@ -9,6 +9,7 @@ import type { CoverageBin } from "../../evaluate/conformal.ts";
 import type { RegressionEvaluation } from "../../evaluate/regression.ts";
 import type { MonitoringCard } from "../../monitor/reference.ts";
 import type { Periods } from "../../data/split.ts";
+import type { FairnessCard } from "../../tasks/fairness.ts";
 
 export interface SkipSummary { count: number; reasons: { reason: string; count: number; examples: string[] }[] }
 
@@ -18,8 +19,12 @@ export interface DataCard {
   used: { train: number; validation: number; test: number };
   skipped: SkipSummary;
   ignoredColumns: string[];
-  /** Warnings raised while reading the data (e.g. id-like columns). */
+  /** Warnings raised while reading the data (id-like columns, near-constant columns, sensitive-looking names). */
   warnings: string[];
+  /** Near-constant columns left out of the features (absent in cards written before the check). */
+  constantColumns?: string[];
+  /** Columns measured by group (`fairness`), never features (absent in cards written before --protected). */
+  protectedColumns?: string[];
   split: string;
   /** An out-of-time split: the time column and each split's period. */
   periods?: Periods;
@@ -64,6 +69,8 @@ export interface ModelCard extends CardBase {
   scoreDeciles: { test: number[]; validation?: number[] };
   /** Reference distributions for `npm run monitor` (see monitor/reference.ts `monitoringCard`). */
   monitoring?: MonitoringCard;
+  /** Per protected attribute, the model's metrics by group on the test split (train --protected). */
+  fairness?: FairnessCard;
 }
 
 /** A regression model's card. */

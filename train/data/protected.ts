@@ -1,0 +1,114 @@
+/**
+ * Protected attributes (`train --protected Age:bands=25,40,60,Marital`): columns
+ * read only to measure how the model treats each group of applicants, never
+ * features. A categorical column's values are its groups; a numeric one is cut
+ * into bands (`:bands=`), or read as codes (`:values`, e.g. sex coded 1/2).
+ * Empty cells form the group "(missing)".
+ */
+import type { ColumnProfile, DataProfile } from "./profile.ts";
+import { parseNumber } from "./profile.ts";
+
+/** What the user asked for, before the data is read. */
+export interface ProtectedRequest {
+  column: string;
+  /** Inner band edges, increasing: bands [min,e1), [e1,e2), ..., [ek,max]. */
+  bands?: number[];
+  /** Each distinct value is a group, even in a numeric column. */
+  values?: boolean;
+}
+
+/** A protected attribute resolved against the data: its groups and how a cell maps to one. */
+export interface ProtectedAttribute {
+  column: string;
+  /** How the groups were formed, for the card. */
+  groupedBy: { bands: number[] } | "values";
+  /** Group names; a cell's group is an index into this list. */
+  groups: string[];
+  groupOf(cell: string): number;
+}
+
+/** A protected column the flags or the data cannot accept; the CLI answers it as a usage error (exit 2). */
+export class ProtectedError extends Error {}
+
+export const MISSING_GROUP = "(missing)";
+/** More groups than this is not an attribute to compare groups on (an id? free text?). */
+export const MAX_GROUPS = 50;
+
+/**
+ * `Age:bands=25,40,60,Marital,Sex:values` → three requests. Commas separate
+ * both columns and band edges: a number right after `bands=` edges is one more edge.
+ */
+export function parseProtected(text: string): ProtectedRequest[] {
+  const out: ProtectedRequest[] = [];
+  for (const raw of text.split(",").map((t) => t.trim())) {
+    const last = out.at(-1);
+    if (last?.bands && parseNumber(raw) !== undefined) { last.bands.push(Number(raw)); continue; }
+    if (raw === "") throw new ProtectedError(`--protected "${text}": an empty column name; expected col[,col] with col, col:bands=25,40,60 or col:values`);
+    const bands = /^(.*):bands=(.*)$/.exec(raw);
+    const values = /^(.*):values$/.exec(raw);
+    const column = bands?.[1] ?? values?.[1] ?? raw;
+    if (bands && parseNumber(bands[2] as string) === undefined) throw new ProtectedError(`--protected ${raw}: bands= takes numbers separated by commas, e.g. ${column}:bands=25,40,60`);
+    if (out.some((r) => r.column === column)) throw new ProtectedError(`--protected names "${column}" twice`);
+    out.push({ column, ...(bands ? { bands: [Number(bands[2])] } : {}), ...(values ? { values: true } : {}) });
+  }
+  for (const r of out) {
+    if (r.bands?.some((e, i) => i > 0 && !(e > (r.bands as number[])[i - 1]!))) throw new ProtectedError(`--protected ${r.column}:bands=${r.bands.join(",")}: band edges must increase`);
+  }
+  return out;
+}
+
+const isNumeric = (col: ColumnProfile) => col.numeric > 0 && col.numeric >= 0.9 * col.present;
+
+function bandsOf(r: ProtectedRequest & { bands: number[] }, col: ColumnProfile, source: string): ProtectedAttribute {
+  if (!isNumeric(col)) {
+    throw new ProtectedError(`${source}: --protected ${r.column}:bands=... cuts numbers into bands, but "${r.column}" holds text${col.firstText ? ` (e.g. "${col.firstText.value}" on line ${col.firstText.line})` : ""}; use --protected ${r.column} to take its values as groups`);
+  }
+  const e = r.bands;
+  const lo = col.min < e[0]! ? String(col.min) : "-∞";
+  const hi = col.max >= e.at(-1)! ? `${col.max}]` : "∞)";
+  const groups = [`[${lo},${e[0]})`, ...e.slice(1).map((x, i) => `[${e[i]},${x})`), `[${e.at(-1)},${hi}`, MISSING_GROUP, "(not a number)"];
+  return {
+    column: r.column, groupedBy: { bands: [...e] }, groups,
+    groupOf: (cell) => {
+      if (cell === "") return e.length + 1;
+      const x = parseNumber(cell);
+      if (x === undefined) return e.length + 2;
+      let i = 0;
+      while (i < e.length && x >= e[i]!) i++;
+      return i;
+    },
+  };
+}
+
+function valuesOf(r: ProtectedRequest, col: ColumnProfile, source: string): ProtectedAttribute {
+  if (isNumeric(col) && !r.values) {
+    throw new ProtectedError(
+      `${source}: --protected ${r.column}: "${r.column}" is numeric (${col.min} to ${col.max}); compare groups of it in bands, e.g. --protected ${r.column}:bands=25,40,60, ` +
+        `or, if its numbers are codes (e.g. 1/2), take each as a group with --protected ${r.column}:values`,
+    );
+  }
+  if (col.overflow || col.values.size > MAX_GROUPS) {
+    throw new ProtectedError(`${source}: --protected ${r.column}: "${r.column}" has ${col.overflow ? "over 1000" : col.values.size} distinct values, too many groups to compare (max ${MAX_GROUPS})${isNumeric(col) ? `; use bands, e.g. --protected ${r.column}:bands=...` : ""}`);
+  }
+  const values = [...col.values.keys()].sort();
+  const index = new Map(values.map((v, i) => [v, i]));
+  return {
+    column: r.column, groupedBy: "values", groups: [...values, MISSING_GROUP, "(other)"],
+    groupOf: (cell) => (cell === "" ? values.length : index.get(cell) ?? values.length + 1),
+  };
+}
+
+/** Resolves each request against the profiled data; a column not in it, or the target, is refused. */
+export function resolveProtected(requests: ProtectedRequest[], profile: DataProfile, target: string): ProtectedAttribute[] {
+  return requests.map((r) => {
+    if (r.column === target) throw new ProtectedError(`--protected ${r.column}: "${r.column}" is the target; name the columns that describe applicants`);
+    const col = profile.columns.find((c) => c.name === r.column);
+    if (!col) throw new ProtectedError(`${profile.source}: --protected names "${r.column}", which is not a column of the data; columns are: ${profile.header.join(", ")}`);
+    return r.bands ? bandsOf({ ...r, bands: r.bands }, col, profile.source) : valuesOf(r, col, profile.source);
+  });
+}
+
+/** One line for the log: which columns are protected and how they are grouped. */
+export function describeProtected(attrs: ProtectedAttribute[]): string {
+  return attrs.map((a) => `${a.column} (${a.groupedBy === "values" ? "its values" : `bands at ${a.groupedBy.bands.join(", ")}`})`).join(", ");
+}
