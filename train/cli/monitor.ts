@@ -13,7 +13,7 @@ import type { TrainBackend } from "../fit/backend.ts";
 import type { Limits } from "../monitor/alerts.ts";
 import { runMonitor, type MonitorResult } from "../monitor/run.ts";
 import { summaryLines } from "../monitor/summary.ts";
-import { parseProtected, ProtectedError } from "../data/protected.ts";
+import { parseProtected, ProtectedError, type ProtectedRequest } from "../data/protected.ts";
 import { renderMonitorReport } from "../report/monitor/render.ts";
 import { StoreError } from "../store/versions.ts";
 import { CommandError, num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
@@ -80,7 +80,7 @@ export async function main(argv: string[]): Promise<number> {
   if (limits.psiWarn > limits.psiAlert) throw new UsageError(`--psi-warn ${limits.psiWarn} must not be above --psi-alert ${limits.psiAlert}`);
   if (limits.maxAucDrop !== undefined && a.target === undefined) throw new UsageError("--max-auc-drop compares the AUC on labelled rows: it needs --target <column>");
   if (a["min-air"] !== undefined && a.protected === undefined) throw new UsageError("--min-air compares approval rates between groups: it needs --protected <column>");
-  let requests;
+  let requests: ProtectedRequest[];
   try {
     requests = a.protected === undefined ? [] : parseProtected(a.protected);
   } catch (e) {
