@@ -1,8 +1,8 @@
 /**
  * `npm run monitor`: drift and performance of recent applications against a
  * published version (a classifier or a regression model), for a scheduler.
- * Exit 0: stable (warnings are listed) · 3: alert (drift, an AUC drop or an
- * RMSE increase crossed a limit; retrain) · 1: failed (the
+ * Exit 0: stable (warnings are listed) · 3: alert (drift, an AUC drop, an
+ * RMSE increase or a group's adverse impact ratio crossed a limit) · 1: failed (the
  * message says why) · 2: usage error. A summary goes to stderr, `--json` to
  * stdout, and `--out DIR` writes monitor.html and monitor.json there.
  */
@@ -13,6 +13,7 @@ import type { TrainBackend } from "../fit/backend.ts";
 import type { Limits } from "../monitor/alerts.ts";
 import { runMonitor, type MonitorResult } from "../monitor/run.ts";
 import { summaryLines } from "../monitor/summary.ts";
+import { parseProtected, ProtectedError, type ProtectedRequest } from "../data/protected.ts";
 import { renderMonitorReport } from "../report/monitor/render.ts";
 import { StoreError } from "../store/versions.ts";
 import { CommandError, num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
@@ -37,6 +38,11 @@ RMSE, MAE, R², median absolute error and interval coverage beside the card's.
   --max-auc-drop <x>      with --target (classifier): AUC below the card's test AUC by more than x is an alert
   --max-rmse-increase <x> with --target (regression): RMSE above the card's test RMSE by more than this
                           share of it is an alert (0.1 = 10 %)
+  --protected col[,col]   a classifier's decisions by group of these columns of the data (never features):
+                          approval rates, adverse impact ratio (AIR), SMD; with --target also AUC, bad
+                          rate, TPR/FPR. Age:bands=25,40,60 cuts a number into bands; col:values takes
+                          numeric codes as groups (as train --protected)
+  --min-air <x>           with --protected: a group (30+ rows) with AIR below x is an alert (default 0.8)
   --max-skipped <share>   fail when more rows than this are unusable (default 0.05)
   --backend wasm|cpu      tfjs backend (default: the one the version was trained on)
   --store local|s3        local: the R2 store npm run dev serves (default); s3: R2/S3 from the
@@ -48,7 +54,7 @@ RMSE, MAE, R², median absolute error and interval coverage beside the card's.
 
 Exit codes: 0 stable (warnings listed) · 3 alert: a PSI at or above --psi-alert, the labelled
 AUC below the card's by more than --max-auc-drop, or the labelled RMSE above the card's by more
-than --max-rmse-increase · 1 failed · 2 usage error.
+than --max-rmse-increase, a group's AIR below --min-air · 1 failed · 2 usage error.
 `;
 
 export const REPORT_NAME = "monitor.html";
@@ -57,7 +63,7 @@ export const JSON_NAME = "monitor.json";
 export async function main(argv: string[]): Promise<number> {
   const { values: a } = parseFlags(argv, {
     data: { type: "string" }, model: { type: "string" }, version: { type: "string" }, target: { type: "string" },
-    "psi-warn": { type: "string" }, "psi-alert": { type: "string" }, "max-auc-drop": { type: "string" }, "max-rmse-increase": { type: "string" }, "max-skipped": { type: "string" },
+    "psi-warn": { type: "string" }, "psi-alert": { type: "string" }, "max-auc-drop": { type: "string" }, "max-rmse-increase": { type: "string" }, "max-skipped": { type: "string" }, protected: { type: "string" }, "min-air": { type: "string" },
     backend: { type: "string" }, store: { type: "string" }, bucket: { type: "string" }, out: { type: "string" },
     json: { type: "boolean" }, help: { type: "boolean", short: "h" },
   });
@@ -73,6 +79,14 @@ export async function main(argv: string[]): Promise<number> {
   if (limits.maxRmseIncrease !== undefined && a.target === undefined) throw new UsageError("--max-rmse-increase compares the RMSE on labelled rows: it needs --target <column>");
   if (limits.psiWarn > limits.psiAlert) throw new UsageError(`--psi-warn ${limits.psiWarn} must not be above --psi-alert ${limits.psiAlert}`);
   if (limits.maxAucDrop !== undefined && a.target === undefined) throw new UsageError("--max-auc-drop compares the AUC on labelled rows: it needs --target <column>");
+  if (a["min-air"] !== undefined && a.protected === undefined) throw new UsageError("--min-air compares approval rates between groups: it needs --protected <column>");
+  let requests: ProtectedRequest[];
+  try {
+    requests = a.protected === undefined ? [] : parseProtected(a.protected);
+  } catch (e) {
+    throw e instanceof ProtectedError ? new UsageError(e.message) : e;
+  }
+  if (requests.length) limits.minAir = num("min-air", a["min-air"], 0.8, rules.probability);
   const maxSkipped = num("max-skipped", a["max-skipped"], 0.05, rules.probability);
   const backend = a.backend === undefined ? undefined : oneOf<TrainBackend>("backend", a.backend, ["wasm", "cpu"], "wasm");
   const { name, open, dataTarget, signing: readSigning } = storeChoice(a);
@@ -82,11 +96,12 @@ export async function main(argv: string[]): Promise<number> {
   let result: MonitorResult;
   try {
     result = await runMonitor(
-      { data: a.data, version: a.version ?? "current", ...(a.target === undefined ? {} : { target: a.target }), limits, maxSkipped, ...(backend ? { backend } : {}) },
+      { data: a.data, version: a.version ?? "current", ...(a.target === undefined ? {} : { target: a.target }), ...(requests.length ? { protected: requests } : {}), limits, maxSkipped, ...(backend ? { backend } : {}) },
       { location: { client: store.client, bucket: store.target.bucket, name, signing }, log, ...(dataTarget ? { dataTarget } : {}) },
     );
   } catch (e) {
     if (e instanceof StoreError) throw new CommandError(e.message, e.code);
+    if (e instanceof ProtectedError) throw new UsageError(e.message);
     throw e;
   } finally {
     await store.close();

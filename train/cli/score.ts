@@ -9,6 +9,7 @@
  */
 import { pathToFileURL } from "node:url";
 import type { TrainBackend } from "../fit/backend.ts";
+import { parseProtected } from "../data/protected.ts";
 import { runScore } from "../score/run.ts";
 import { parseS3Url } from "../store/storage.ts";
 import { oneOf, parseFlags, runCommand, UsageError } from "./args.ts";
@@ -31,6 +32,10 @@ with the reason; the run goes on.
   --model <name>          model name (default: MODEL_NAME in wrangler.toml)
   --version <id|current>  the version to score with (default: current)
   --id-column <column>    copy this column into each output row (to join the scores back)
+  --protected col[,col]   a classifier's decisions counted by group of these columns (never features, not
+                          written to --out): per group approve/refer/decline, approval rate and adverse
+                          impact ratio in the log and --json "fairness"; no outcome needed. Age:bands=25,40,60
+                          cuts a number into bands, col:values takes numeric codes as groups
   --explain               add the top 4 reasons per row (reason_k, impact_k); slower
   --backend wasm|cpu      tfjs backend (default: the one the version was trained on)
   --store local|s3        local: the R2 store npm run dev serves (default); s3: R2/S3 from the
@@ -41,7 +46,8 @@ with the reason; the run goes on.
   --quiet                 no progress bar
 
 Exit codes: 0 scored (rejected rows are counted, not fatal) · 1 failed (unknown model or version,
-unreadable data, a missing feature column; no output is left behind) · 2 usage error.
+unreadable data, a missing feature column; no output is left behind) · 2 usage error (also a
+--protected column not in the data).
 `;
 
 /** Reasons per row with --explain: the edge's default (REASONS_TOP_K). */
@@ -50,7 +56,7 @@ const REASONS = 4;
 export async function main(argv: string[]): Promise<number> {
   const { values: a } = parseFlags(argv, {
     data: { type: "string" }, out: { type: "string" }, rejects: { type: "string" }, model: { type: "string" }, version: { type: "string" },
-    "id-column": { type: "string" }, explain: { type: "boolean" }, backend: { type: "string" }, store: { type: "string" }, bucket: { type: "string" },
+    "id-column": { type: "string" }, protected: { type: "string" }, explain: { type: "boolean" }, backend: { type: "string" }, store: { type: "string" }, bucket: { type: "string" },
     json: { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
   });
   if (a.help) { process.stdout.write(HELP); return 0; }
@@ -65,6 +71,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (a.rejects !== undefined && a.rejects === a.out) throw new UsageError("--rejects must differ from --out");
   if (a.data === a.out) throw new UsageError("--out must differ from --data");
+  const requests = a.protected === undefined ? [] : parseProtected(a.protected);
   const backend = a.backend === undefined ? undefined : oneOf<TrainBackend>("backend", a.backend, ["wasm", "cpu"], "wasm");
   const { name, open, dataTarget, signing: readSigning } = storeChoice(a);
   const signing = await readSigning();
@@ -75,7 +82,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     result = await runScore(
       { data: a.data, out: a.out, version: a.version ?? "current", reasons: a.explain ? REASONS : 0,
-        ...(a.rejects !== undefined ? { rejects: a.rejects } : {}), ...(a["id-column"] !== undefined ? { idColumn: a["id-column"] } : {}), ...(backend ? { backend } : {}) },
+        ...(a.rejects !== undefined ? { rejects: a.rejects } : {}), ...(a["id-column"] !== undefined ? { idColumn: a["id-column"] } : {}), ...(backend ? { backend } : {}),
+        ...(requests.length ? { protected: requests } : {}) },
       { location: { client: store.client, bucket: store.target.bucket, name, signing }, log, progress: (p) => progress.update(p), ...(dataTarget ? { dataTarget } : {}) },
     );
   } finally {
@@ -86,6 +94,10 @@ export async function main(argv: string[]): Promise<number> {
   log(`scored ${r.data.scored} of ${r.data.records} rows from ${r.data.source} with ${r.model.name} ${r.model.version} (${r.model.task}, ${r.model.backend}) in ${r.seconds.toFixed(1)} s, ${Math.round(r.rowsPerSecond)} rows/s`);
   log(`wrote ${r.out.path} (${r.data.scored} rows: ${r.out.columns.join(", ")})`);
   log(r.rejects.rows ? `rejected ${r.rejects.rows} row${r.rejects.rows === 1 ? "" : "s"} the edge would refuse: ${r.rejects.path} (line, reason, the row)` : `rejected none (${r.rejects.path} has the header only)`);
+  for (const f of Object.values(r.fairness ?? {})) {
+    const groups = Object.entries(f.groups).map(([g, x]) => `${g} ${x.count} rows, approved ${(x.approvalRate * 100).toFixed(1)}%, AIR ${x.air === null ? "–" : x.air.toFixed(2)}`).join("; ");
+    log(`by ${f.column} (reference ${f.reference}): ${groups}${f.belowFourFifths.length ? `; below four-fifths (0.8): ${f.belowFourFifths.join(", ")}` : ""}`);
+  }
   if (a.json) process.stdout.write(`${jsonText({ ok: true, ...r })}\n`);
   return 0;
 }

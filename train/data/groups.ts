@@ -5,6 +5,7 @@
  */
 import type { DatasetObserver } from "./dataset.ts";
 import type { ProtectedAttribute } from "./protected.ts";
+import type { ProxyTally } from "./proxy-tally.ts";
 import { TEST } from "./split.ts";
 
 export interface TestGroups {
@@ -13,13 +14,15 @@ export interface TestGroups {
   codes: Uint16Array;
 }
 
-export function groupCollector(attributes: ProtectedAttribute[]): { observer: DatasetObserver; done(): TestGroups[] } {
+/** `proxies`, when given, also counts every usable row (all splits: proxies describe the data, not the model). */
+export function groupCollector(attributes: ProtectedAttribute[], proxies?: ProxyTally): { observer: DatasetObserver; done(): TestGroups[] } {
   let codes = attributes.map(() => new Uint16Array(1024));
   let n = 0;
   return {
     observer: {
       columns: attributes.map((a) => a.column),
-      row: (_row, _label, split, cells) => {
+      row: (row, _label, split, cells) => {
+        if (proxies) proxies.add(row, attributes.map((a, k) => a.groupOf(cells[k] as string)));
         if (split !== TEST) return;
         if (n === (codes[0] as Uint16Array).length) codes = codes.map((c) => { const g = new Uint16Array(c.length * 2); g.set(c); return g; });
         attributes.forEach((a, k) => { (codes[k] as Uint16Array)[n] = a.groupOf(cells[k] as string); });

@@ -17,6 +17,7 @@ import { SpillDir } from "./spill.ts";
 import { alongside, groupCollector, type TestGroups } from "./groups.ts";
 import { checkRegressionTarget, inferSpec, inferTask } from "./infer.ts";
 import { describeProtected, resolveProtected, type ProtectedAttribute, type ProtectedRequest } from "./protected.ts";
+import { ProxyTally } from "./proxy-tally.ts";
 import { LABEL_TOO_MANY, profileCsv, type DataProfile } from "./profile.ts";
 import { describePeriods, periodsOf, SplitError, stratifiedSplit, TEST, timeSplit, type Periods } from "./split.ts";
 import { parseTimeValue, TimeError } from "./time.ts";
@@ -87,6 +88,8 @@ export interface Prepared {
   protected: ProtectedAttribute[];
   /** Each test row's group under each protected attribute, in test-matrix order (absent for a dry run or without protected columns). */
   testGroups?: TestGroups[];
+  /** Per protected attribute (by column), each feature's bins × groups counts over every usable row, for proxies. */
+  proxyTables?: Map<string, Map<string, number[][]>>;
   /** Warnings raised while reading the data (id-like columns kept, near-constant columns, sensitive-looking names). */
   warnings: string[];
   /** The validation share actually used (a tuner may ask for 0). */
@@ -229,7 +232,8 @@ export async function prepareData(
     validationShare = chosen;
   }
   const testSource = o.test ? openSource(o.test, io.dataTarget) : undefined;
-  const groups = attributes.length ? groupCollector(attributes) : undefined;
+  const proxies = attributes.length ? new ProxyTally(spec, profile, attributes) : undefined;
+  const groups = attributes.length ? groupCollector(attributes, proxies) : undefined;
   const observer = groups ? alongside(observe?.(spec), groups.observer) : observe?.(spec);
   const data = await buildDataset(source, spec, split, { ...defaultFitOptions, scaler: o.scaler, seed: o.seed }, testSource, o.keepTestRows ?? false, profile.sha256, observer,
     { limitBytes: o.inMemoryLimitBytes ?? DEFAULT_IN_MEMORY_BYTES, spill: new SpillDir() });
@@ -258,7 +262,7 @@ export async function prepareData(
     data.dispose();
     throw e;
   }
-  return { spec, profile, task, ...columns, validationShare, data, ...(groups ? { testGroups: groups.done() } : {}), ...(periods ? { periods } : {}) };
+  return { spec, profile, task, ...columns, validationShare, data, ...(groups ? { testGroups: groups.done() } : {}), ...(proxies ? { proxyTables: proxies.tables() } : {}), ...(periods ? { periods } : {}) };
 }
 
 /** The out-of-time split of the profiled rows, and its periods; errors say which flag to change. */

@@ -64,20 +64,26 @@ function bandsOf(r: ProtectedRequest & { bands: number[] }, col: ColumnProfile, 
     throw new ProtectedError(`${source}: --protected ${r.column}:bands=... cuts numbers into bands, but "${r.column}" holds text${col.firstText ? ` (e.g. "${col.firstText.value}" on line ${col.firstText.line})` : ""}; use --protected ${r.column} to take its values as groups`);
   }
   const e = r.bands;
-  const lo = col.min < e[0]! ? String(col.min) : "-∞";
-  const hi = col.max >= e.at(-1)! ? `${col.max}]` : "∞)";
-  const groups = [`[${lo},${e[0]})`, ...e.slice(1).map((x, i) => `[${e[i]},${x})`), `[${e.at(-1)},${hi}`, MISSING_GROUP, "(not a number)"];
-  return {
-    column: r.column, groupedBy: { bands: [...e] }, groups,
-    groupOf: (cell) => {
-      if (cell === "") return e.length + 1;
-      const x = parseNumber(cell);
-      if (x === undefined) return e.length + 2;
-      let i = 0;
-      while (i < e.length && x >= e[i]!) i++;
-      return i;
-    },
-  };
+  return { column: r.column, groupedBy: { bands: [...e] }, groups: bandNames(e, col.min, col.max), groupOf: (cell) => bandOf(e, cell) };
+}
+
+/** The groups of a banded column: `[min,e1)` … `[ek,max]` (min and max as seen), then "(missing)" and "(not a number)". */
+export function bandNames(e: readonly number[], min: number, max: number): string[] {
+  const lo = min < e[0]! ? String(min) : "-∞";
+  const hi = max >= e.at(-1)! ? `${max}]` : "∞)";
+  return [`[${lo},${e[0]})`, ...e.slice(1).map((x, i) => `[${e[i]},${x})`), `[${e.at(-1)},${hi}`, MISSING_GROUP, NOT_A_NUMBER];
+}
+
+export const NOT_A_NUMBER = "(not a number)";
+
+/** A cell's index into {@link bandNames}. */
+export function bandOf(e: readonly number[], cell: string): number {
+  if (cell === "") return e.length + 1;
+  const x = parseNumber(cell);
+  if (x === undefined) return e.length + 2;
+  let i = 0;
+  while (i < e.length && x >= e[i]!) i++;
+  return i;
 }
 
 function valuesOf(r: ProtectedRequest, col: ColumnProfile, source: string): ProtectedAttribute {

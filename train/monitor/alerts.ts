@@ -4,11 +4,14 @@
  * documented contract: score PSI or any feature's PSI at or above
  * `psiAlert`, a classifier's labelled AUC below the card's by more than
  * `maxAucDrop`, or a regression's labelled RMSE above the card's by more than
- * `maxRmseIncrease` (a share of it).
+ * `maxRmseIncrease` (a share of it), or with --protected a group of at least
+ * 30 rows whose adverse impact ratio is below `minAir` (a smaller group's is a
+ * warning: a few rows approved by chance are no evidence).
  * Warnings (exit 0, listed) are what deserves a look but should not retrain
  * anything by itself.
  */
 import type { Drift } from "./drift.ts";
+import type { MonitorAttribute } from "./fairness.ts";
 import type { Performance } from "./performance.ts";
 
 export interface Limits {
@@ -20,9 +23,14 @@ export interface Limits {
   maxAucDrop?: number;
   /** With labels, a regression: an RMSE above the card's test RMSE by more than this share of it is an alert. */
   maxRmseIncrease?: number;
+  /** With --protected: a group's adverse impact ratio below this is an alert (0.8, the four-fifths rule). */
+  minAir?: number;
 }
 
-export type Check = "feature_psi" | "score_psi" | "auc_drop" | "expected_auc_drop" | "decision_psi" | "edge_refuses" | "rmse_increase" | "interval_coverage";
+/** Groups smaller than this only warn on a low AIR (as the reference needs this many rows: train/evaluate/fairness.ts). */
+export const MIN_AIR_ALERT_ROWS = 30;
+
+export type Check = "feature_psi" | "score_psi" | "auc_drop" | "expected_auc_drop" | "decision_psi" | "edge_refuses" | "rmse_increase" | "interval_coverage" | "group_air";
 
 /**
  * How far a labelled coverage may stray from the nominal level before it is
@@ -37,6 +45,9 @@ export interface Finding {
   check: Check;
   /** The feature, for per-feature checks. */
   feature?: string;
+  /** The protected attribute and group, for group_air. */
+  attribute?: string;
+  group?: string;
   value: number;
   limit: number;
   message: string;
@@ -55,8 +66,19 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
  * first, so the features that moved are named before the score they moved),
  * then the score, then performance.
  */
-export function judge(drift: Drift, perf: Performance, limits: Limits): { status: Status; findings: Finding[] } {
+export function judge(drift: Drift, perf: Performance, limits: Limits, fairness?: Record<string, MonitorAttribute>): { status: Status; findings: Finding[] } {
   const findings: Finding[] = [];
+  for (const a of Object.values(fairness ?? {})) {
+    if (limits.minAir === undefined) break;
+    for (const [name, g] of Object.entries(a.groups)) {
+      if (!g.air || g.air.value >= limits.minAir) continue;
+      const level = g.count >= MIN_AIR_ALERT_ROWS ? "alert" : "warn";
+      findings.push({
+        level, check: "group_air", attribute: a.column, group: name, value: g.air.value, limit: limits.minAir,
+        message: `${a.column} ${name}: adverse impact ratio ${f3(g.air.value)} (approval ${pct(g.approvalRate.value)} vs ${pct(a.groups[a.reference]!.approvalRate.value)} for ${a.reference}) < --min-air ${limits.minAir} on ${g.count} rows${level === "warn" ? ` (under ${MIN_AIR_ALERT_ROWS} rows: a warning)` : ""}`,
+      });
+    }
+  }
   const psiLevel = (x: number) => (x >= limits.psiAlert ? "alert" : x >= limits.psiWarn ? "warn" : undefined);
   for (const f of drift.features) {
     const level = f.psi === null ? undefined : psiLevel(f.psi);

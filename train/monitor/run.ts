@@ -8,6 +8,9 @@ import { scoreWithImpacts, type Scores } from "../../shared/predict.ts";
 import type { Row } from "../../shared/preprocess.ts";
 import { regressionInterval, taskOf as manifestTask } from "../../shared/task.ts";
 import { openCsvSource, readCsv } from "../data/csv.ts";
+import { ProtectedError, type ProtectedRequest } from "../data/protected.ts";
+import { StreamGroups, type KnownGrouping } from "../data/stream-groups.ts";
+import { FAIRNESS_RESAMPLES } from "../tasks/fairness.ts";
 import { rowTyper, SkipReport, type Typed } from "../data/dataset.ts";
 import { useBackend, type TrainBackend } from "../fit/backend.ts";
 import type { SkipSummary } from "../report/model/card.ts";
@@ -15,6 +18,7 @@ import type { S3Target } from "../store/storage.ts";
 import { loadVersionScorer, readManifest, resolveVersion, type Location } from "../store/versions.ts";
 import { EXIT_CODES, judge, type Finding, type Limits, type Status } from "./alerts.ts";
 import { DriftTally, type Drift } from "./drift.ts";
+import { GroupRows, type MonitorAttribute } from "./fairness.ts";
 import { estimate, labelled, regressionLabelled, RegressionTally, type Performance } from "./performance.ts";
 import { readReference } from "./reference.ts";
 import { ScoreSample } from "./sample.ts";
@@ -34,6 +38,8 @@ export interface MonitorOptions {
   maxSkipped: number;
   /** Rows whose scores are kept for AUC, KS, calibration and the expected AUC; a uniform sample beyond. */
   sampleLimit?: number;
+  /** Columns to measure the decisions by group (a classifier's); each must be in the data. */
+  protected?: ProtectedRequest[];
 }
 
 export interface MonitorIO {
@@ -66,6 +72,8 @@ export interface MonitorResult {
   limits: Limits;
   drift: Drift;
   performance: Performance;
+  /** With --protected: per attribute, the card's group metrics on these rows (train/monitor/fairness.ts). */
+  fairness?: Record<string, MonitorAttribute>;
   /** Parts of the reference this version lacks, and hints. */
   notes: string[];
   /** When the run started (ISO 8601). */
@@ -85,6 +93,8 @@ export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<Moni
   const task = taskOf(manifest);
   if (task === "regression" && o.limits.maxAucDrop !== undefined) throw new Error(`--max-auc-drop applies to classification; ${l.name} ${resolved.version} is a regression model: use --max-rmse-increase`);
   if (task === "classification" && o.limits.maxRmseIncrease !== undefined) throw new Error(`--max-rmse-increase applies to regression; ${l.name} ${resolved.version} is a classification model: use --max-auc-drop`);
+  const protectedColumns = o.protected ?? [];
+  if (protectedColumns.length && task === "regression") throw new ProtectedError(`--protected measures a classifier's decisions by group; ${l.name} ${resolved.version} is a regression model`);
   const trainedOn = (manifest.card.training as { backend?: unknown } | undefined)?.backend;
   const { backend, fallbackReason } = await useBackend(o.backend ?? (trainedOn === "cpu" ? "cpu" : "wasm"));
   if (fallbackReason) io.log(`backend: cpu (${fallbackReason})`);
@@ -108,12 +118,17 @@ export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<Moni
     let typer: ((fields: string[], line: number) => Typed<number | null>) | undefined;
     let extraColumns: string[] = [];
     const source = openCsvSource(o.data, io.dataTarget);
-    const batch: { rows: Row[]; labels: (number | null)[]; lines: number[] } = { rows: [], labels: [], lines: [] };
+    const batch: { rows: Row[]; labels: (number | null)[]; lines: number[]; groups: number[][] } = { rows: [], labels: [], lines: [], groups: [] };
+    let groups: StreamGroups | undefined;
+    const groupRows = new GroupRows(protectedColumns.length);
+    const cardFairness = (manifest.card.fairness ?? {}) as Record<string, KnownGrouping & { bootstrap?: { seed?: number } }>;
 
     const start = (header: string[]) => {
       typer = rowTyper(spec, header, source.label, o.target === undefined ? null : { column: o.target, empty: "unlabelled" });
-      const known = new Set([...spec.features.map((f) => f.name), ...(o.target === undefined ? [] : [o.target])]);
+      const known = new Set([...spec.features.map((f) => f.name), ...(o.target === undefined ? [] : [o.target]), ...protectedColumns.map((p) => p.column)]);
       extraColumns = header.filter((h) => !known.has(h));
+      if (protectedColumns.length) groups = new StreamGroups(protectedColumns, header, source.label, o.target, cardFairness);
+      if (groups) io.log(`protected (measured by group, never features): ${groups.columns.join(", ")}`);
       if (extraColumns.length) io.log(`ignored columns: ${extraColumns.join(", ")}`);
       if (o.target === undefined && header.includes(spec.target)) notes.push(`column "${spec.target}" (the model's target) was ignored; add --target ${spec.target} to measure performance on the labelled rows`);
     };
@@ -126,6 +141,7 @@ export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<Moni
         tally.addScore(pi);
         all.add(pi);
         scoreSum += pi;
+        if (groups) groupRows.add(pi, regression.kind === "regression" || y === null || y === undefined ? null : (y as 0 | 1), batch.groups[i]!);
         if (y === null || y === undefined) unlabelled++;
         else if (regression.kind === "regression") {
           const [lo, hi] = regressionInterval(regression, out[i]!);
@@ -134,7 +150,7 @@ export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<Moni
         } else { withLabels.add(pi, y as 0 | 1); positives += y; }
       }
       io.onScored?.(batch.lines, p);
-      batch.rows = []; batch.labels = []; batch.lines = [];
+      batch.rows = []; batch.labels = []; batch.lines = []; batch.groups = [];
     };
 
     const read = await readCsv(source, (rec, header) => {
@@ -144,6 +160,7 @@ export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<Moni
       if ("skip" in t) { skipped.add(t.skip, t.example); return; }
       tally.addRow(t.row);
       batch.rows.push(t.row); batch.labels.push(t.label); batch.lines.push(rec.line);
+      if (groups) batch.groups.push(groups.codes(rec.fields));
       if (batch.rows.length === BATCH) flush();
     });
     flush();
@@ -169,7 +186,9 @@ export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<Moni
       const v = withLabels.values();
       perf.labelled = labelled(reference, v.labels, v.scores, { rows: withLabels.seen, positives }, thresholds!.decline);
     }
-    const { status, findings } = judge(drift, perf, o.limits);
+    const seeds = Object.fromEntries(Object.entries(cardFairness).map(([c, f]) => [c, f.bootstrap?.seed ?? 42]));
+    const fairness = groups && thresholds ? groupRows.summary(groups.finish(source.label), thresholds, FAIRNESS_RESAMPLES, seeds) : undefined;
+    const { status, findings } = judge(drift, perf, o.limits, fairness);
     return {
       status, exitCode: EXIT_CODES[status], findings,
       model: {
@@ -177,7 +196,7 @@ export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<Moni
         ...(thresholds ? { thresholds } : {}), ...(regression.kind === "regression" ? { interval: regression.interval.level } : {}),
       },
       data: { source: source.label, bytes: read.bytes, records, scored, labelled: labelledRows, unlabelled, skipped: skipped.toJSON(), extraColumns },
-      limits: o.limits, drift, performance: perf, notes, at,
+      limits: o.limits, drift, performance: perf, ...(fairness ? { fairness } : {}), notes, at,
       seconds: (performance.now() - started) / 1000,
     };
   } finally {

@@ -42,6 +42,10 @@ export function summaryLines(r: MonitorResult): string[] {
     if (f.unseen && f.unseen.rows > 0) out.push(`  ${f.name}: ${f.unseen.rows} rows with categories the model never saw: ${f.unseen.values.map((v) => `"${v.value}" (${v.count})`).join(", ")}`);
     if (f.missing.change !== null && Math.abs(f.missing.change) >= 0.01) out.push(`  ${f.name}: missing ${pct(f.missing.current)} (was ${pct(f.missing.reference)})`);
   }
+  for (const a of Object.values(r.fairness ?? {})) {
+    const airs = Object.entries(a.groups).map(([g, x]) => `${g} ${x.count} rows AIR ${x.air ? x.air.value.toFixed(2) : "–"}`).join(", ");
+    out.push(`by ${a.column} (reference ${a.reference}${a.labelled ? `; ${a.labelled} labelled rows` : "; approval only, no labels"}): ${airs}`);
+  }
   for (const n of r.notes) out.push(`note: ${n}`);
   out.push(`status: ${r.status.toUpperCase()} (exit ${r.exitCode})${r.findings.length ? "" : ": nothing crossed a limit"}`);
   for (const f of r.findings) out.push(`  ${f.level}: ${f.message}`);

@@ -12,6 +12,9 @@ import type { Row } from "../../shared/preprocess.ts";
 import { taskOf, type TaskKind } from "../../shared/task.ts";
 import { instanceSchema } from "../../shared/validate.ts";
 import { openCsvSource, readCsv } from "../data/csv.ts";
+import { ProtectedError, type ProtectedRequest } from "../data/protected.ts";
+import { StreamGroups } from "../data/stream-groups.ts";
+import { decisionsByGroup, type AttributeDecisions, type DecisionCounts } from "../evaluate/decision-groups.ts";
 import { useBackend, type TrainBackend } from "../fit/backend.ts";
 import type { S3Target } from "../store/storage.ts";
 import { loadVersionScorer, readManifest, resolveVersion, type Location } from "../store/versions.ts";
@@ -33,6 +36,8 @@ export interface ScoreOptions {
   reasons: number;
   /** tfjs backend; default: the one the version was trained on (card.training.backend). */
   backend?: TrainBackend;
+  /** Columns read to count a classifier's decisions by group: never features, not written to the output. */
+  protected?: ProtectedRequest[];
 }
 
 export interface ScoreIO {
@@ -49,6 +54,8 @@ export interface ScoreResult {
   data: { source: string; bytes: number; records: number; scored: number; rejected: number };
   out: { path: string; bytes: number; columns: string[] };
   rejects: { path: string; rows: number };
+  /** With --protected: per attribute, the scored rows' decisions by group, approval rates and adverse impact ratios. */
+  fairness?: Record<string, { column: string; groupedBy: { bands: number[] } | "values" } & AttributeDecisions>;
   seconds: number;
   rowsPerSecond: number;
 }
@@ -74,6 +81,14 @@ export async function runScore(o: ScoreOptions, io: ScoreIO): Promise<ScoreResul
   const loaded = await loadVersionScorer(io.location, resolved.version, resolved.manifestSha256);
   const { manifest, scorer } = loaded;
   const task = taskOf(manifest).kind;
+  const requests = o.protected ?? [];
+  if (requests.length && task === "regression") {
+    loaded.dispose();
+    throw new ProtectedError(`--protected counts a classifier's decisions by group; ${io.location.name} ${loaded.version} is a regression model`);
+  }
+  let groups: StreamGroups | undefined;
+  /** Per attribute, decisions per provisional group code. */
+  const tallies: DecisionCounts[][] = requests.map(() => []);
   const schema = instanceSchema(manifest.spec);
   const source = openCsvSource(o.data, io.dataTarget);
   const rejectsPath = o.rejects ?? defaultRejectsPath(o.out);
@@ -86,11 +101,12 @@ export async function runScore(o: ScoreOptions, io: ScoreIO): Promise<ScoreResul
   let scored = 0;
   let rejected = 0;
   let bytesRead = 0;
-  const batch: { rows: Row[]; ids: Cell[] } = { rows: [], ids: [] };
+  const batch: { rows: Row[]; ids: Cell[]; codes: number[][] } = { rows: [], ids: [], codes: [] };
   let rejectRows: Cell[][] = [];
 
   const start = (header: string[]) => {
     toInstance = instanceReader(manifest.spec, header, source.label);
+    if (requests.length) groups = new StreamGroups(requests, header, source.label, undefined, (card.fairness ?? {}) as ConstructorParameters<typeof StreamGroups>[4]);
     if (o.idColumn !== undefined) {
       idIndex = header.indexOf(o.idColumn);
       if (idIndex < 0) throw new Error(`${source.label}: --id-column "${o.idColumn}" not found; columns are: ${header.join(", ")}`);
@@ -104,9 +120,16 @@ export async function runScore(o: ScoreOptions, io: ScoreIO): Promise<ScoreResul
     if (batch.rows.length === 0) return;
     const predictions = predict(scorer, batch.rows, o.reasons);
     await out!.write(predictions.map((p, i) => [batch.ids[i] as Cell, ...predictionCells(p, o.reasons)]));
+    if (groups) {
+      predictions.forEach((p, i) => {
+        if (!("decision" in p)) return;
+        batch.codes[i]!.forEach((c, k) => { const t = (tallies[k]![c] ??= { approve: 0, refer: 0, decline: 0 }); t[p.decision]++; });
+      });
+    }
     scored += batch.rows.length;
     batch.rows = [];
     batch.ids = [];
+    batch.codes = [];
     io.progress?.({ records, bytesRead, ...(source.length !== undefined ? { bytesTotal: source.length } : {}) });
   };
 
@@ -122,6 +145,7 @@ export async function runScore(o: ScoreOptions, io: ScoreIO): Promise<ScoreResul
         if (r.ok) {
           batch.rows.push(r.row);
           batch.ids.push(idIndex >= 0 ? (rec.fields[idIndex] as string) : rec.line);
+          if (groups) batch.codes.push(groups.codes(rec.fields));
         } else {
           rejected++;
           rejectRows.push([rec.line, rejectReason(r.details), ...rec.fields]);
@@ -135,11 +159,18 @@ export async function runScore(o: ScoreOptions, io: ScoreIO): Promise<ScoreResul
     await out!.finish();
     await rejects!.finish();
     const seconds = (performance.now() - started) / 1000;
+    const fairness = groups ? Object.fromEntries(groups.finish(source.label).map((a, k) => {
+      // Provisional codes → the final groups, listed in their order.
+      const merged = a.names.map((name) => [name, { approve: 0, refer: 0, decline: 0 }] as [string, DecisionCounts]);
+      tallies[k]!.forEach((t, c) => { if (!t) return; const m = merged[a.remap[c]!]![1]; m.approve += t.approve; m.refer += t.refer; m.decline += t.decline; });
+      return [a.column, { column: a.column, groupedBy: a.groupedBy, ...decisionsByGroup(merged) }];
+    })) : undefined;
     return {
       model: { name: io.location.name, version: loaded.version, task, backend },
       data: { source: source.label, bytes: read.bytes, records, scored, rejected },
       out: { path: out!.label, bytes: out!.bytes, columns },
       rejects: { path: rejects!.label, rows: rejected },
+      ...(fairness ? { fairness } : {}),
       seconds, rowsPerSecond: records / seconds,
     };
   } catch (e) {

@@ -39,7 +39,7 @@ export async function finishClassification(f: Fitted): Promise<JobResult> {
 
   const card = modelCard({ ...baseCardInput(f), baseRate: rate, test, baseline, scores, ...(validationScores ? { validationScores } : {}) });
   // Protected attributes are not features: measured here, by group, on the model as served.
-  const fairness = prepared.testGroups?.length ? fairnessCard(prepared.testGroups, data.test.y, scores, o.thresholds, o.seed, io.log) : undefined;
+  const fairness = prepared.testGroups?.length ? fairnessCard(prepared.testGroups, data.test.y, scores, o.thresholds, o.seed, io.log, prepared.proxyTables) : undefined;
   if (fairness) card.fairness = fairness;
   // The report and the monitoring references describe the network as served (after pruning and quantization).
   const tally = f.report.tally as FeatureTally;

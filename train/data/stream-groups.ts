@@ -1,0 +1,102 @@
+/**
+ * Protected attributes for the commands that read a file once, without a
+ * profile first (`monitor`, `score`): each row's group is coded as the row
+ * streams past, and the groups are named at the end. Groups are formed as
+ * `train --protected` forms them (values sorted, then "(missing)"; bands
+ * named `[min,e1)` … `[ek,max]`), and a band takes the card's name when the
+ * version was trained with the same bands, so the monitor's groups read as
+ * the card's.
+ */
+import { parseNumber } from "./profile.ts";
+import { bandNames, bandOf, MAX_GROUPS, MISSING_GROUP, ProtectedError, type ProtectedRequest } from "./protected.ts";
+
+/** What a card says about an attribute (card.fairness.<column>), when it has one. */
+export interface KnownGrouping { groupedBy: { bands: number[] } | "values"; groups: Record<string, unknown> }
+
+export interface NamedGroups {
+  column: string;
+  groupedBy: { bands: number[] } | "values";
+  /** Final group names; `remap[code]` is a provisional code's index into them. */
+  names: string[];
+  remap: Uint16Array;
+}
+
+/** A card's band name's index: `[25,40)` with edges 25,40,60 → 1 (the number of edges at or below its lower end). */
+function bandIndexOfName(name: string, edges: readonly number[]): number | undefined {
+  const m = /^\[([^,]+),/.exec(name);
+  if (!m) return undefined;
+  const lo = Number(m[1]);
+  return edges.filter((e) => e <= lo).length;
+}
+
+const sameBands = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+class StreamingAttribute {
+  private readonly index: number;
+  private readonly values = new Map<string, number>();
+  private min = Infinity;
+  private max = -Infinity;
+
+  constructor(readonly request: ProtectedRequest, header: readonly string[], private readonly known: KnownGrouping | undefined) {
+    this.index = header.indexOf(request.column);
+  }
+
+  code(fields: readonly string[]): number {
+    const cell = fields[this.index] ?? "";
+    const e = this.request.bands;
+    if (e) {
+      const x = parseNumber(cell);
+      if (x !== undefined) { this.min = Math.min(this.min, x); this.max = Math.max(this.max, x); }
+      return bandOf(e, cell);
+    }
+    let c = this.values.get(cell);
+    if (c === undefined) {
+      c = this.values.size;
+      if (c >= 1000) throw new ProtectedError(`--protected ${this.request.column}: over 1000 distinct values, too many groups to compare (max ${MAX_GROUPS}); use bands, e.g. --protected ${this.request.column}:bands=...`);
+      this.values.set(cell, c);
+    }
+    return c;
+  }
+
+  finish(source: string): NamedGroups {
+    const { column, bands } = this.request;
+    if (bands) {
+      const names = bandNames(bands, Number.isFinite(this.min) ? this.min : bands[0]!, Number.isFinite(this.max) ? this.max : bands.at(-1)!);
+      const k = this.known;
+      if (k && k.groupedBy !== "values" && sameBands(k.groupedBy.bands, bands)) {
+        for (const name of Object.keys(k.groups)) {
+          const i = bandIndexOfName(name, bands);
+          if (i !== undefined) names[i] = name;
+        }
+      }
+      return { column, groupedBy: { bands: [...bands] }, names, remap: Uint16Array.from(names, (_, i) => i) };
+    }
+    const present = [...this.values.keys()].filter((v) => v !== "");
+    if (present.length > MAX_GROUPS) throw new ProtectedError(`${source}: --protected ${column}: "${column}" has ${present.length} distinct values, too many groups to compare (max ${MAX_GROUPS}); if it is a number, use bands, e.g. --protected ${column}:bands=...`);
+    const sorted = present.sort();
+    const names = [...sorted, MISSING_GROUP];
+    const remap = new Uint16Array(this.values.size);
+    for (const [v, c] of this.values) remap[c] = v === "" ? sorted.length : sorted.indexOf(v);
+    return { column, groupedBy: "values", names, remap };
+  }
+}
+
+/** Every protected attribute of a file: refused (naming the column) when the header lacks it or it is the target. */
+export class StreamGroups {
+  private readonly attributes: StreamingAttribute[];
+
+  constructor(requests: readonly ProtectedRequest[], header: readonly string[], source: string, target: string | undefined, known: Record<string, KnownGrouping> = {}) {
+    for (const r of requests) {
+      if (r.column === target) throw new ProtectedError(`--protected ${r.column}: "${r.column}" is the target; name the columns that describe applicants`);
+      if (!header.includes(r.column)) throw new ProtectedError(`${source}: --protected names "${r.column}", which is not a column of the data; add the column to the file or leave it out of --protected; columns are: ${header.join(", ")}`);
+    }
+    this.attributes = requests.map((r) => new StreamingAttribute(r, header, Object.hasOwn(known, r.column) ? known[r.column] : undefined));
+  }
+
+  get columns(): string[] { return this.attributes.map((a) => a.request.column); }
+
+  /** The row's provisional group code under each attribute. */
+  codes(fields: readonly string[]): number[] { return this.attributes.map((a) => a.code(fields)); }
+
+  finish(source: string): NamedGroups[] { return this.attributes.map((a) => a.finish(source)); }
+}
