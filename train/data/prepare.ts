@@ -14,7 +14,7 @@ import type { S3Target } from "../store/storage.ts";
 import { localSource, openCsvSource, readCsv, type CsvSource } from "./csv.ts";
 import { buildDataset, DEFAULT_IN_MEMORY_BYTES, type Dataset, type DatasetObserver, type Matrix } from "./dataset.ts";
 import { SpillDir } from "./spill.ts";
-import { alongside, groupCollector, type TestGroups } from "./groups.ts";
+import { alongside, groupCollector, type SearchGroups, type TestGroups } from "./groups.ts";
 import { checkRegressionTarget, inferSpec, inferTask } from "./infer.ts";
 import { describeProtected, resolveProtected, type ProtectedAttribute, type ProtectedRequest } from "./protected.ts";
 import { LABEL_TOO_MANY, profileCsv, type DataProfile } from "./profile.ts";
@@ -87,6 +87,8 @@ export interface Prepared {
   protected: ProtectedAttribute[];
   /** Each test row's group under each protected attribute, in test-matrix order (absent for a dry run or without protected columns). */
   testGroups?: TestGroups[];
+  /** The same for the training and validation rows (the tuner's fairness constraint). */
+  searchGroups?: SearchGroups;
   /** Warnings raised while reading the data (id-like columns kept, near-constant columns, sensitive-looking names). */
   warnings: string[];
   /** The validation share actually used (a tuner may ask for 0). */
@@ -258,7 +260,7 @@ export async function prepareData(
     data.dispose();
     throw e;
   }
-  return { spec, profile, task, ...columns, validationShare, data, ...(groups ? { testGroups: groups.done() } : {}), ...(periods ? { periods } : {}) };
+  return { spec, profile, task, ...columns, validationShare, data, ...(groups ? { testGroups: groups.done(), searchGroups: groups.search() } : {}), ...(periods ? { periods } : {}) };
 }
 
 /** The out-of-time split of the profiled rows, and its periods; errors say which flag to change. */
