@@ -15,7 +15,7 @@ import { foldScore, refitEpoch, type Trial } from "./schedule.ts";
 export const CHANCE_AUC = 0.5;
 
 /** A trial's fairness: the metric's minimum over groups (and attributes), and whether it meets the bound (absent without one). */
-export interface TrialFairness { value: number; meets?: boolean }
+export interface TrialFairness { value: number; meets?: boolean; /** Validation AUC at or below chance: never an alternative, nor the closest. */ chance?: true }
 
 /**
  * At the epoch the trial's score is read (as foldScore: the refit epoch under
@@ -35,11 +35,12 @@ export function trialFairness(t: Trial, m: FairnessMeasure): TrialFairness | und
   if (!pooled) return undefined;
   const value = Math.min(...pooled.map((c) => minOverGroups(c, m.metric)));
   // A trial no better than chance approves regardless of risk: "fair", but no credit model, so never an alternative.
-  return { value, ...(m.bound !== undefined ? { meets: value >= m.bound && foldScore(t, "auc").mean > CHANCE_AUC } : {}) };
+  const chance = !(foldScore(t, "auc").mean > CHANCE_AUC);
+  return { value, ...(m.bound !== undefined ? { meets: value >= m.bound && !chance } : {}), ...(chance ? { chance: true as const } : {}) };
 }
 
 /** How close a trial comes to the bound: higher is closer; undefined values (NaN) come last. */
-const closeness = (f: TrialFairness | undefined) => (f && Number.isFinite(f.value) ? f.value : -Infinity);
+const closeness = (f: TrialFairness | undefined) => (f && !f.chance && Number.isFinite(f.value) ? f.value : -Infinity);
 
 /**
  * The order of the constraint, before the score: trials that meet it first;
