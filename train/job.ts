@@ -197,7 +197,8 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
     if (tune) {
       // Out of time, trials are judged on the validation period, not on folds that mix the periods.
       if (prepared.periods && (tune.folds ?? 1) > 1) throw new JobError("--folds: cross-validation would mix the periods of an out-of-time split; trials are judged on its validation period (leave out --folds)");
-      tuning = await runSearch(data, o.train, { ...tune, backend, head: head.spec, ...(prepared.periods ? { folds: 1 } : {}) }, io);
+      const groups = prepared.searchGroups && task === "classification" ? { groups: prepared.searchGroups, thresholds: o.thresholds } : {};
+      tuning = await runSearch(data, o.train, { ...tune, backend, head: head.spec, ...(prepared.periods ? { folds: 1 } : {}), ...groups }, io);
       options = tuning.winner;
       io.log(tuning.table);
       io.log(`tuning: ${tuning.evaluated} trials judged (${tuning.sampled} sampled) in ${tuning.seconds.toFixed(1)} s, ${tuning.epochsTrained} epochs × folds trained, as much as ${tuning.fullLengthTrials.toFixed(1)} full-length trials${tuning.deadlineHit ? "; stopped by the time budget" : ""}`);

@@ -12,6 +12,7 @@ import type { DataOptions } from "../data/prepare.ts";
 import type { TrainBackend } from "../fit/backend.ts";
 import type { TargetTransformChoice } from "../fit/target.ts";
 import { ACTIVATIONS, CLASS_WEIGHTS, defaultTrainOptions, OPTIMIZERS, type SearchableOption, type TrainOptions } from "../fit/options.ts";
+import { ConstraintError, parseConstraint } from "../tune/constraint.ts";
 import type { TuneOptions } from "../tune/search.ts";
 import { defaultSpace, parseSpace, SpaceError, type SearchSpace } from "../tune/space.ts";
 import { between, list, num, oneOf, rules, UsageError } from "./args.ts";
@@ -163,7 +164,7 @@ export function trainOptions(a: FlagValues, base: TrainOptions = defaultTrainOpt
 
 export const SEARCH_FLAGS = {
   trials: { type: "string" }, "time-budget": { type: "string" }, metric: { type: "string" }, space: { type: "string" },
-  workers: { type: "string" }, folds: { type: "string" }, "no-halving": { type: "boolean" },
+  workers: { type: "string" }, folds: { type: "string" }, "no-halving": { type: "boolean" }, fairness: { type: "string" },
 } as const;
 
 export const SEARCH_HELP = `Search
@@ -179,6 +180,9 @@ export const SEARCH_HELP = `Search
                           validation split)
   --workers <n>           trial threads (default: one per core, here ${availableParallelism()})
   --no-halving            train every trial to --epochs (plain random search, for comparison)
+  --fairness "air>=0.8"   search for a less discriminatory alternative (needs --protected): the winner is the most
+                          accurate trial whose adverse impact ratio is at least 0.8 for every group (or "eod>=-0.1":
+                          equal-opportunity difference), else the closest, flagged. --protected alone measures it
 `;
 
 /** "90s", "10m", "1h30m" or plain seconds → milliseconds. */
@@ -215,6 +219,13 @@ export function searchOptions(a: FlagValues, startedAt: number): TuneOptions {
   const budget = s(a, "time-budget") === undefined ? undefined : parseDuration("time-budget", s(a, "time-budget") as string);
   if (budget !== undefined && !(budget > 0)) throw new UsageError(`--time-budget: expected a duration above 0, found "${s(a, "time-budget")}"`);
   const trials = s(a, "trials") === undefined ? (budget === undefined ? 81 : undefined) : num("trials", s(a, "trials"), 0, rules.positiveInt);
+  let fairness;
+  try {
+    fairness = s(a, "fairness") === undefined ? undefined : parseConstraint(s(a, "fairness") as string);
+  } catch (e) {
+    throw e instanceof ConstraintError ? new UsageError(e.message) : e;
+  }
+  if (fairness && s(a, "protected") === undefined) throw new UsageError(`--fairness ${fairness.text} constrains how the model treats the groups of a protected attribute: add --protected <column> (e.g. --protected ethnicity)`);
   const folds = s(a, "folds") === undefined ? undefined : num("folds", s(a, "folds"), 0, { ok: (x) => Number.isInteger(x) && x >= 1 && x <= 20, text: "a whole number from 1 to 20" });
   return {
     ...(trials !== undefined ? { trials } : {}),
@@ -225,5 +236,6 @@ export function searchOptions(a: FlagValues, startedAt: number): TuneOptions {
     ...(folds !== undefined ? { folds } : {}),
     workers: num("workers", s(a, "workers"), availableParallelism(), { ok: (x) => Number.isInteger(x) && x >= 1 && x <= 64, text: "a whole number from 1 to 64" }),
     halving: a["no-halving"] !== true,
+    ...(fairness ? { fairness } : {}),
   };
 }

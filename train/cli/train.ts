@@ -241,6 +241,7 @@ async function trainAndPublish(
       summary.metrics = { auc: t.auc, gini: t.gini, ks: t.ks, brier: t.brier, logLoss: t.logLoss, accuracy: t.accuracy };
       summary.baseRate = { brier: result.baseline!.brier, logLoss: result.baseline!.logLoss, accuracy: result.baseline!.accuracy };
       if (result.fairness) summary.fairness = result.fairness;
+      if (result.tuning?.fairness) summary.tuning = { fairness: result.tuning.fairness };
     }
     if (result.report) summary.report = { file: REPORT_FILE, ...result.report };
     summary.params = result.train;

@@ -12,6 +12,7 @@ import { pathToFileURL } from "node:url";
 import { runJob } from "../job.ts";
 import { tunedFile } from "../tune/tuned.ts";
 import { parseFlags, runCommand } from "./args.ts";
+import { PROTECTED_HELP, protectedOption } from "./protected-flag.ts";
 import { DATA_FLAGS, DATA_HELP, MODEL_FLAGS, MODEL_HELP, SEARCH_FLAGS, SEARCH_HELP, dataOptions, searchOptions, trainOptions, type FlagValues } from "./flags.ts";
 import { jsonText, log } from "./output.ts";
 import { createTuneProgress } from "./progress.ts";
@@ -25,6 +26,7 @@ tuned.json. Reproduce the winner with: npm run train -- --params tuned.json
 ${DATA_HELP}
 ${MODEL_HELP.replace("Model\n", "Model (a flag given here fixes that option; --epochs and --patience apply to every trial)\n")}
 ${SEARCH_HELP}
+${PROTECTED_HELP.replace("on the test split (card and --json\n                                \"fairness\")", "on every trial's validation rows and the test split")}
 Output
   --out <file>        the winner's options (default tuned.json)
   --json              print a JSON summary on stdout
@@ -35,15 +37,18 @@ export async function main(argv: string[]): Promise<number> {
   const startedAt = Date.now() - process.uptime() * 1000;
   const { values: a } = parseFlags(argv, {
     ...DATA_FLAGS, ...MODEL_FLAGS, ...SEARCH_FLAGS,
-    out: { type: "string" }, json: { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
+    protected: { type: "string" }, out: { type: "string" }, json: { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
   });
   if (a.help) { process.stdout.write(HELP); return 0; }
   const flags = a as FlagValues;
   const data = dataOptions(flags);
+  const protectedColumns = protectedOption(a.protected, data, a.spec);
   const tune = searchOptions(flags, startedAt);
   const out = a.out ?? "tuned.json";
   const result = await runJob(
-    { ...data, train: trainOptions(flags, undefined, true), thresholds: { refer: 0.25, decline: 0.5 }, modelName: "tuned", dryRun: false, tune },
+    {
+      ...data, ...(protectedColumns.length ? { protected: protectedColumns, taskFlags: { classification: ["protected", ...(tune.fairness ? ["fairness"] : [])] } } : {}),
+      train: trainOptions(flags, undefined, true), thresholds: { refer: 0.25, decline: 0.5 }, modelName: "tuned", dryRun: false, tune },
     { log, tuneProgress: createTuneProgress(process.stderr, a.quiet ?? false) },
   );
   const tuning = result.tuning!;
@@ -57,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
       ok: true, status: "tuned", out, seconds: elapsed, selection: tuning.selection,
       evaluated: tuning.evaluated, sampled: tuning.sampled, epochsTrained: tuning.epochsTrained, fullLengthTrials: tuning.fullLengthTrials,
       deadlineHit: tuning.deadlineHit, params: file.params, test: file.test, leaderboard: file.leaderboard,
+      ...(tuning.fairness ? { fairness: tuning.fairness } : {}), ...(result.fairness ? { testFairness: result.fairness } : {}),
     })}\n`);
   }
   return 0;

@@ -1,12 +1,14 @@
 /**
- * Each test row's group under every protected attribute, collected as the
- * rows stream past (two bytes a row and attribute; the raw cells are never
- * kept), in the order of the test matrix, so group i lines up with score i.
+ * Each row's group under every protected attribute, collected as the rows
+ * stream past (two bytes a row and attribute; the raw cells are never kept),
+ * per split in the order of its matrix, so group i lines up with score i:
+ * the test split's for the card, training and validation for the tuner's
+ * fairness constraint (train/tune/constraint.ts).
  */
 import type { DatasetObserver } from "./dataset.ts";
 import type { ProtectedAttribute } from "./protected.ts";
 import type { ProxyTally } from "./proxy-tally.ts";
-import { TEST } from "./split.ts";
+import { TEST, TRAIN, VALIDATION } from "./split.ts";
 
 export interface TestGroups {
   attribute: ProtectedAttribute;
@@ -14,22 +16,40 @@ export interface TestGroups {
   codes: Uint16Array;
 }
 
+/** Per attribute (in the order of `attributes`), the groups of the training and the validation rows. */
+export interface SearchGroups {
+  attributes: ProtectedAttribute[];
+  train: Uint16Array[];
+  validation: Uint16Array[];
+}
+
+/** A growing Uint16Array per attribute. */
+class Codes {
+  private codes: Uint16Array[];
+  n = 0;
+  constructor(attributes: number) { this.codes = Array.from({ length: attributes }, () => new Uint16Array(1024)); }
+  add(values: number[]): void {
+    if (this.n === (this.codes[0] as Uint16Array).length) this.codes = this.codes.map((c) => { const g = new Uint16Array(c.length * 2); g.set(c); return g; });
+    values.forEach((v, k) => { (this.codes[k] as Uint16Array)[this.n] = v; });
+    this.n++;
+  }
+  done(): Uint16Array[] { return this.codes.map((c) => c.slice(0, this.n)); }
+}
+
 /** `proxies`, when given, also counts every usable row (all splits: proxies describe the data, not the model). */
-export function groupCollector(attributes: ProtectedAttribute[], proxies?: ProxyTally): { observer: DatasetObserver; done(): TestGroups[] } {
-  let codes = attributes.map(() => new Uint16Array(1024));
-  let n = 0;
+export function groupCollector(attributes: ProtectedAttribute[], proxies?: ProxyTally): { observer: DatasetObserver; done(): TestGroups[]; search(): SearchGroups } {
+  const bySplit = new Map([TRAIN, VALIDATION, TEST].map((s) => [s, new Codes(attributes.length)]));
   return {
     observer: {
       columns: attributes.map((a) => a.column),
       row: (row, _label, split, cells) => {
-        if (proxies) proxies.add(row, attributes.map((a, k) => a.groupOf(cells[k] as string)));
-        if (split !== TEST) return;
-        if (n === (codes[0] as Uint16Array).length) codes = codes.map((c) => { const g = new Uint16Array(c.length * 2); g.set(c); return g; });
-        attributes.forEach((a, k) => { (codes[k] as Uint16Array)[n] = a.groupOf(cells[k] as string); });
-        n++;
+        const groups = attributes.map((a, k) => a.groupOf(cells[k] as string));
+        proxies?.add(row, groups);
+        bySplit.get(split)?.add(groups);
       },
     },
-    done: () => attributes.map((attribute, k) => ({ attribute, codes: (codes[k] as Uint16Array).slice(0, n) })),
+    done: () => (bySplit.get(TEST) as Codes).done().map((codes, k) => ({ attribute: attributes[k] as ProtectedAttribute, codes })),
+    search: () => ({ attributes, train: (bySplit.get(TRAIN) as Codes).done(), validation: (bySplit.get(VALIDATION) as Codes).done() }),
   };
 }
 

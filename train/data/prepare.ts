@@ -14,7 +14,7 @@ import type { S3Target } from "../store/storage.ts";
 import { localSource, openCsvSource, readCsv, type CsvSource } from "./csv.ts";
 import { buildDataset, DEFAULT_IN_MEMORY_BYTES, type Dataset, type DatasetObserver, type Matrix } from "./dataset.ts";
 import { SpillDir } from "./spill.ts";
-import { alongside, groupCollector, type TestGroups } from "./groups.ts";
+import { alongside, groupCollector, type SearchGroups, type TestGroups } from "./groups.ts";
 import { checkRegressionTarget, inferSpec, inferTask } from "./infer.ts";
 import { describeProtected, resolveProtected, type ProtectedAttribute, type ProtectedRequest } from "./protected.ts";
 import { ProxyTally } from "./proxy-tally.ts";
@@ -88,6 +88,8 @@ export interface Prepared {
   protected: ProtectedAttribute[];
   /** Each test row's group under each protected attribute, in test-matrix order (absent for a dry run or without protected columns). */
   testGroups?: TestGroups[];
+  /** The same for the training and validation rows (the tuner's fairness constraint). */
+  searchGroups?: SearchGroups;
   /** Per protected attribute (by column), each feature's bins × groups counts over every usable row, for proxies. */
   proxyTables?: Map<string, Map<string, number[][]>>;
   /** Warnings raised while reading the data (id-like columns kept, near-constant columns, sensitive-looking names). */
@@ -262,7 +264,10 @@ export async function prepareData(
     data.dispose();
     throw e;
   }
-  return { spec, profile, task, ...columns, validationShare, data, ...(groups ? { testGroups: groups.done() } : {}), ...(proxies ? { proxyTables: proxies.tables() } : {}), ...(periods ? { periods } : {}) };
+  return {
+    spec, profile, task, ...columns, validationShare, data,
+    ...(groups ? { testGroups: groups.done(), searchGroups: groups.search() } : {}), ...(proxies ? { proxyTables: proxies.tables() } : {}), ...(periods ? { periods } : {}),
+  };
 }
 
 /** The out-of-time split of the profiled rows, and its periods; errors say which flag to change. */

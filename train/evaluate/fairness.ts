@@ -85,12 +85,15 @@ function interval(draws: number[]): { low: number | null; high: number | null } 
   return ok.length ? { low: quantileSorted(ok, 0.025), high: quantileSorted(ok, 0.975) } : { low: null, high: null };
 }
 
+/** Groups smaller than this cannot be the reference unless none is larger (the default of `minReferenceCount`). */
+export const MIN_REFERENCE_COUNT = 30;
+
 /** The reference: the highest approval rate among groups with enough rows (all groups when none has), then the larger group. */
-function referenceIndex(stats: GroupStats[], minCount: number): number {
+export function referenceIndex(stats: Pick<GroupStats, "n" | "approval">[], minCount = MIN_REFERENCE_COUNT): number {
   const eligible = stats.map((_, i) => i).filter((i) => (stats[i] as GroupStats).n >= minCount);
   const pool = eligible.length ? eligible : stats.map((_, i) => i);
   return pool.reduce((best, i) => {
-    const a = stats[i] as GroupStats, b = stats[best] as GroupStats;
+    const a = stats[i] as Pick<GroupStats, "n" | "approval">, b = stats[best] as Pick<GroupStats, "n" | "approval">;
     return a.approval > b.approval || (a.approval === b.approval && a.n > b.n) ? i : best;
   });
 }
@@ -111,7 +114,7 @@ export function fairnessByGroup(labels: Vector, scores: Vector, groups: Vector, 
   const present = members.map((rows, g) => ({ rows: Int32Array.from(rows), name: names[g] as string })).filter((m) => m.rows.length > 0);
   if (present.length === 0) throw new Error("fairnessByGroup: no rows");
   const stats = present.map((m) => groupStats(labels, scores, m.rows, o.thresholds));
-  const ref = referenceIndex(stats, o.minReferenceCount ?? 30);
+  const ref = referenceIndex(stats, o.minReferenceCount ?? MIN_REFERENCE_COUNT);
   const point = stats.map((g) => ({ g, r: relativeTo(g, stats[ref] as GroupStats) }));
 
   const draws = present.map(() => Object.fromEntries(Object.keys(METRICS).map((k) => [k, [] as number[]])) as Record<Metric, number[]>);

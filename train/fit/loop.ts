@@ -51,6 +51,8 @@ export interface Session {
   step(batch: { x: Float32Array; y: Float32Array; n: number }): number;
   feeder: BatchFeeder;
   validation?: Matrix;
+  /** Sees the validation scores after each epoch (the tuner counts approvals by group with it). */
+  onValidation?: (scores: Float32Array) => void;
   /** Training rows whose AUC each epoch logs (set by trainModel; the tuner does without). */
   trainSample?: Matrix;
   optimizer: tf.Optimizer;
@@ -174,7 +176,9 @@ function endEpoch(s: Session, loss: number, started: number, onEpoch?: (log: Epo
   s.epoch = epoch;
   const log: EpochLog = { epoch, loss, seconds: 0 };
   if (s.validation) {
-    const v = s.head.score(s.validation.y, predictProba(s.model, s.validation));
+    const scores = predictProba(s.model, s.validation);
+    s.onValidation?.(scores);
+    const v = s.head.score(s.validation.y, scores);
     log.valLoss = v.loss;
     if (v.auc !== undefined) log.valAuc = v.auc;
     if (v.r2 !== undefined) { log.valR2 = v.r2; log.valRmse = v.rmse ?? NaN; }

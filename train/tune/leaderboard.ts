@@ -10,6 +10,8 @@ import { forwardPass } from "../../shared/network.ts";
 import { fmt, table } from "../cli/table.ts";
 import { buildModel, parameterCount } from "../fit/architecture.ts";
 import { describeOptions, type TrainOptions } from "../fit/options.ts";
+import { METRIC_NAMES, type FairnessMeasure } from "./constraint.ts";
+import type { TrialFairness } from "./lda.ts";
 import { foldScore, type Metric, type Trial } from "./schedule.ts";
 
 export interface LeaderRow {
@@ -29,12 +31,14 @@ export interface LeaderRow {
   /** float32 weights.bin bytes. */
   bytes: number;
   edgeMicrosPerRow?: number;
+  /** With protected attributes: the fairness metric's minimum over groups, and whether it meets the constraint. */
+  fairness?: TrialFairness;
 }
 
 const round = (x: number, d = 6) => Number(x.toFixed(d));
 
 /** `regression`: a network without hidden layers is a linear regression, not a logistic one. */
-export function leaderRows(ranking: Trial[], width: number, top: number, regression = false): LeaderRow[] {
+export function leaderRows(ranking: Trial[], width: number, top: number, regression = false, fair?: (t: Trial) => TrialFairness | undefined): LeaderRow[] {
   return ranking.slice(0, top).map((t, i) => {
     const parameters = parameterCount(width, t.options.hidden);
     const best = t.folds.map((f) => f?.bestEpoch ?? 0);
@@ -45,6 +49,7 @@ export function leaderRows(ranking: Trial[], width: number, top: number, regress
       rank: i + 1, trial: t.id, config: describeOptions(t.options, regression), options: t.options,
       auc: { mean: round(auc.mean), sd: round(auc.sd) }, logLoss: { mean: round(logLoss.mean), sd: round(logLoss.sd) }, rmse: { mean: round(rmse.mean), sd: round(rmse.sd) },
       epochs: t.epochs, bestEpoch: round(best.reduce((s, x) => s + x, 0) / best.length, 1), parameters, bytes: parameters * 4,
+      ...(fair?.(t) ? { fairness: fair(t) as TrialFairness } : {}),
     };
   });
 }
@@ -75,16 +80,24 @@ export function measureEdgeTime(rows: LeaderRow[], width: number, budgetMs = 80)
   }
 }
 
-export function leaderboardTable(rows: LeaderRow[], metric: Metric, selection: string, backend: string): string {
+/** `fairness`: the measure of --protected (and the bound of --fairness): two more columns, and the rule in the title. */
+export function leaderboardTable(rows: LeaderRow[], metric: Metric, selection: string, backend: string, fairness?: FairnessMeasure): string {
   const score = (r: LeaderRow) => (metric === "auc" ? r.auc : metric === "rmse" ? r.rmse : r.logLoss);
   const name = metric === "auc" ? "AUC" : metric === "rmse" ? "RMSE" : "log loss";
   const other = metric === "auc" ? "log loss" : metric === "rmse" ? "MSE (std.)" : "AUC";
   const otherOf = (r: LeaderRow) => (metric === "logloss" ? r.auc.mean : r.logLoss.mean);
+  const rule = `the best final score, or a ${metric === "rmse" ? "linear" : "logistic"} regression within one standard error of it`;
+  const constrained = fairness?.bound !== undefined;
+  const fairName = fairness ? METRIC_NAMES[fairness.metric] : "";
+  const meets = (r: LeaderRow) => (r.fairness?.meets === undefined ? "" : r.fairness.meets ? "✓" : "✗");
   return table(
-    `Leaderboard (${selection}): #1 is the winner: the best final score, or a ${metric === "rmse" ? "linear" : "logistic"} regression within one standard error of it; then by ${name} at the highest rung reached. Edge µs/row: tfjs ${backend}, 256-row batches`,
-    ["#", "trial", "config", `${name} ± sd`, other, "epochs (best)", "params", "KiB", "edge µs/row"],
+    constrained
+      ? `Leaderboard (${selection}): #1 is the winner: among final trials meeting ${fairness.text}, ${rule} (none meeting it: the closest); then meeting it first, by ${name} at the highest rung reached. Edge µs/row: tfjs ${backend}, 256-row batches`
+      : `Leaderboard (${selection}): #1 is the winner: ${rule}; then by ${name} at the highest rung reached. Edge µs/row: tfjs ${backend}, 256-row batches`,
+    ["#", "trial", "config", `${name} ± sd`, other, ...(fairness ? [fairName, ...(constrained ? ["meets"] : [])] : []), "epochs (best)", "params", "KiB", "edge µs/row"],
     rows.map((r) => [
       r.rank, r.trial, r.config, `${fmt(score(r).mean, 4)} ± ${fmt(score(r).sd, 4)}`, fmt(otherOf(r), 4),
+      ...(fairness ? [r.fairness && Number.isFinite(r.fairness.value) ? fmt(r.fairness.value, 3) : "n/a", ...(constrained ? [meets(r)] : [])] : []),
       `${r.epochs} (${fmt(r.bestEpoch, 1)})`, r.parameters, fmt(r.bytes / 1024, 1), fmt(r.edgeMicrosPerRow, 2),
     ]),
   );

@@ -11,7 +11,7 @@ import { Worker } from "node:worker_threads";
 import { rowsInMemory, type Matrix } from "../data/matrix.ts";
 import type { HeadSpec } from "../fit/architecture.ts";
 import type { TrainBackend } from "../fit/backend.ts";
-import type { FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
+import type { FromWorker, ToWorker, WorkerGroups, WorkerInit } from "./protocol.ts";
 import type { Unit } from "./schedule.ts";
 
 export type UnitReply = Exclude<FromWorker, { type: "ready" }>;
@@ -35,13 +35,14 @@ export class TrialPool {
 
   private constructor(private readonly workers: Worker[], private readonly deadline: Float64Array, readonly backend: string) {}
 
-  static async start(size: number, data: { backend: TrainBackend; head: HeadSpec; rows: Matrix; fold?: Uint8Array; validation?: Matrix }): Promise<TrialPool> {
+  static async start(size: number, data: { backend: TrainBackend; head: HeadSpec; rows: Matrix; fold?: Uint8Array; validation?: Matrix; groups?: WorkerGroups }): Promise<TrialPool> {
     const deadline = new Float64Array(new SharedArrayBuffer(8)).fill(Infinity);
     let fold: Uint8Array | undefined;
     if (data.fold) { fold = new Uint8Array(new SharedArrayBuffer(data.fold.byteLength)); fold.set(data.fold); }
     const init: WorkerInit = {
       backend: data.backend, head: data.head, rows: sharedMatrix(data.rows), deadline,
       ...(fold ? { fold } : {}), ...(data.validation ? { validation: sharedMatrix(data.validation) } : {}),
+      ...(data.groups ? { groups: data.groups } : {}),
     };
     const workers = Array.from({ length: size }, () => new Worker(new URL("./trial-worker.ts", import.meta.url), { workerData: init, execArgv: ["--import", TSX] }));
     let backend = "";

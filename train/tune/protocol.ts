@@ -2,7 +2,10 @@
 import type { Matrix } from "../data/dataset.ts";
 import type { HeadSpec } from "../fit/architecture.ts";
 import type { TrainBackend } from "../fit/backend.ts";
+import type { Thresholds } from "../evaluate/group-stats.ts";
 import type { FoldResult, Unit } from "./schedule.ts";
+
+export interface WorkerGroups { codes: Uint16Array[]; sizes: number[]; thresholds: Thresholds }
 
 export interface WorkerInit {
   backend: TrainBackend;
@@ -12,6 +15,8 @@ export interface WorkerInit {
   rows: Matrix;
   fold?: Uint8Array;
   validation?: Matrix;
+  /** Protected attributes: each row's group (aligned with `rows` under cross-validation, else with `validation`), counted per epoch at the thresholds. */
+  groups?: WorkerGroups;
   /** Float64Array[1] on a SharedArrayBuffer: Date.now() after which running units stop. */
   deadline: Float64Array;
 }

@@ -12,6 +12,7 @@
  * the worker that started it, so a promoted unit goes back to that worker.
  */
 import type { TrainOptions } from "../fit/options.ts";
+import type { GroupCount } from "./constraint.ts";
 
 /** What trials are judged by: a classifier's AUC (higher is better) or log loss; a regression's RMSE on the target's scale. */
 export type Metric = "auc" | "logloss" | "rmse";
@@ -31,6 +32,8 @@ export interface FoldResult {
   valRmse?: number[];
   /** Early stopping ended this fold: more epochs would change nothing. */
   stopped: boolean;
+  /** With protected attributes: per epoch, per attribute, the validation rows counted by group (train/tune/constraint.ts). */
+  groupCounts?: GroupCount[][][];
   /** Seconds of training for this unit (and per epoch, for estimates). */
   seconds: number;
 }
@@ -125,7 +128,8 @@ export class Scheduler {
   private readonly queue: Unit[] = [];
   private readonly pinned = new Map<number, Unit[]>();
 
-  constructor(private readonly o: ScheduleOptions, private readonly sample: (id: number) => TrainOptions) {
+  /** `first`: an order that comes before the score (the fairness constraint: trials meeting it first, train/tune/lda.ts); 0 leaves it to the score. */
+  constructor(private readonly o: ScheduleOptions, private readonly sample: (id: number) => TrainOptions, private readonly first: (a: Trial, b: Trial) => number = () => 0) {
     this.rungs = rungEpochs(o.maxEpochs, o.eta, o.rungCount);
   }
 
@@ -133,6 +137,11 @@ export class Scheduler {
   private better(t: Trial): number {
     const { mean } = foldScore(t, this.o.metric);
     return higherIsBetter(this.o.metric) ? mean : -mean;
+  }
+
+  /** Best first: the constraint's order, then the score, then the id. */
+  private compare(a: Trial, b: Trial): number {
+    return this.first(a, b) || this.better(b) - this.better(a) || a.id - b.id;
   }
 
   /** Sampling may go on (the trial cap is not reached). */
@@ -206,7 +215,7 @@ export class Scheduler {
     const kept: Trial[] = [];
     const dropped: Trial[] = [];
     for (const logistic of [true, false]) {
-      const ranked = atRung.filter((t) => (t.options.hidden.length === 0) === logistic).sort((a, b) => this.better(b) - this.better(a) || a.id - b.id);
+      const ranked = atRung.filter((t) => (t.options.hidden.length === 0) === logistic).sort((a, b) => this.compare(a, b));
       const keep = Math.max(1, Math.floor(ranked.length / this.o.eta));
       kept.push(...ranked.slice(0, keep));
       dropped.push(...ranked.slice(keep));
@@ -232,8 +241,8 @@ export class Scheduler {
     return this.queue.length > 0 || [...this.pinned.values()].some((l) => l.length > 0);
   }
 
-  /** All trials best first: the highest rung reached, then the score there, then the id. */
+  /** All trials best first: the highest rung reached, then (with a fairness constraint) meeting it, then the score there, then the id. */
   ranking(): Trial[] {
-    return this.trials.filter((t) => t.rung >= 0).sort((a, b) => b.rung - a.rung || this.better(b) - this.better(a) || a.id - b.id);
+    return this.trials.filter((t) => t.rung >= 0).sort((a, b) => b.rung - a.rung || this.compare(a, b));
   }
 }

@@ -11,7 +11,11 @@ import { headFor, type HeadSpec } from "../fit/architecture.ts";
 import type { TrainBackend } from "../fit/backend.ts";
 import type { TrainOptions } from "../fit/options.ts";
 import { advance, dispose, startSession } from "../fit/loop.ts";
+import type { SearchGroups } from "../data/groups.ts";
+import type { Thresholds } from "../evaluate/group-stats.ts";
+import type { FairnessConstraint, FairnessMeasure } from "./constraint.ts";
 import { assignFolds, foldSplit } from "./folds.ts";
+import { fairFirst, fairnessSummary, trialFairness, tuningFairness, type TuningFairness } from "./lda.ts";
 import { leaderboardTable, leaderRows, measureEdgeTime, type LeaderRow } from "./leaderboard.ts";
 import { TrialPool, type UnitReply } from "./pool.ts";
 import { bracketEpochs, refitEpoch, Scheduler, type Metric, type Trial, type Unit } from "./schedule.ts";
@@ -45,6 +49,11 @@ export interface TuneOptions {
   backend?: TrainBackend;
   /** The network's head (default: binary classification). */
   head?: HeadSpec;
+  /** --fairness: the constraint every trial is measured on and the choice prefers (needs `groups`). */
+  fairness?: FairnessConstraint;
+  /** --protected (set by the job): each training and validation row's groups; every trial's fairness is measured at `thresholds`. */
+  groups?: SearchGroups;
+  thresholds?: Thresholds;
 }
 
 export interface TuneProgress {
@@ -75,6 +84,8 @@ export interface SearchResult {
   fullLengthTrials: number;
   deadlineHit: boolean;
   seconds: number;
+  /** With --protected: every trial's fairness, the Pareto front and the choice (also `card.fairness`). */
+  fairness?: TuningFairness;
   card: Record<string, unknown>;
 }
 
@@ -92,6 +103,8 @@ export async function runSearch(data: Dataset, base: TrainOptions, options: Tune
   const regression = head.kind === "regression";
   const metric: Metric = options.metric ?? (regression ? "rmse" : "auc");
   if (regression !== (metric === "rmse")) throw new SearchError(`--metric ${metric} judges ${metric === "rmse" ? "a regression" : "a classifier"}; this target is ${regression ? "a regression's: use --metric rmse" : "a classifier's: use --metric auc or logloss"}`);
+  if (regression && (options.fairness || options.groups)) throw new SearchError("--protected and --fairness measure a classifier's decisions by group; this target is a regression's");
+  if (options.fairness && !options.groups?.attributes.length) throw new SearchError(`--fairness ${options.fairness.text} constrains the groups of a protected attribute: add --protected <column>`);
   if (regression && base.classWeight !== "none") throw new SearchError("class weights apply to classification; a regression target has none");
   const o = { ...options, metric, space: regression ? withoutClassWeights(options.space) : options.space };
   // A regression keeps its validation split aside (it calibrates the intervals); its folds are the training rows.
@@ -105,14 +118,21 @@ export async function runSearch(data: Dataset, base: TrainOptions, options: Tune
   }
   const foldRows = k > 1 ? (data.train.n * (k - 1)) / k : data.train.n;
   const halving = o.halving ?? true;
+  const measure: FairnessMeasure | undefined = o.groups?.attributes.length ? (o.fairness ?? { metric: "air" }) : undefined;
+  const fair = measure ? (t: Trial) => trialFairness(t, measure) : undefined;
+  const constrained = measure?.bound !== undefined ? fair : undefined;
+  const thresholds = o.thresholds ?? { refer: 0.25, decline: 0.5 };
   const scheduler = new Scheduler(
     { maxEpochs: base.epochs, eta: o.eta ?? 3, folds: k, metric: o.metric, ...(o.trials ? { maxTrials: o.trials } : {}), rungCount: halving ? 4 : 1 },
     (id) => sampleOptions(o.space, base, seededRandom((base.seed ^ Math.imul(id + 1, 0x9e3779b1)) >>> 0)),
+    constrained ? (a, b) => fairFirst(constrained(a), constrained(b)) : undefined,
   );
   io.log(`tuning: ${selection}; successive halving over ${scheduler.rungs.join("/")} epochs; ${o.workers} worker thread${o.workers > 1 ? "s" : ""}${o.trials ? `; up to ${o.trials} trials` : ""}${Number.isFinite(end) ? `; ${secondsText(end - started)} left of the budget` : ""}`);
   const fold = k > 1 ? assignFolds(data.train.y, k, base.seed, !regression) : undefined;
   const calibrated = Number.isFinite(end) ? calibrate(data, base, fold, head) : undefined;
-  const pool = await TrialPool.start(o.workers, { backend: o.backend ?? "wasm", head, rows: data.train, ...(fold ? { fold } : { validation: data.validation }) });
+  const groups = o.groups && measure ? { codes: k > 1 ? o.groups.train : o.groups.validation, sizes: o.groups.attributes.map((a) => a.groups.length), thresholds } : undefined;
+  if (measure) io.log(`fairness: ${measure.text ? `constraint ${measure.text}` : "adverse impact ratio measured"} on ${o.groups?.attributes.map((a) => a.column).join(", ")} for every trial, on the rows that judge it, at the ${measure.metric === "air" ? `refer threshold ${thresholds.refer}` : `decline threshold ${thresholds.decline}`}`);
+  const pool = await TrialPool.start(o.workers, { backend: o.backend ?? "wasm", head, rows: data.train, ...(fold ? { fold } : { validation: data.validation }), ...(groups ? { groups } : {}) });
 
   let epochsTrained = 0;
   let deadlineHit = false;
@@ -199,7 +219,7 @@ export async function runSearch(data: Dataset, base: TrainOptions, options: Tune
   }
 
   const ranking = scheduler.ranking();
-  const choice = chooseWinner(ranking, o.metric, data.train.width);
+  const choice = chooseWinner(ranking, o.metric, data.train.width, constrained);
   if (!choice) {
     if (failures.length) throw new SearchError(`every trial failed; the first: ${failures[0]}`);
     const spe = meanPerEpoch();
@@ -209,10 +229,17 @@ export async function runSearch(data: Dataset, base: TrainOptions, options: Tune
   for (const f of failures.slice(0, 3)) io.log(`warning: ${f}`);
   const winner = choice.winner;
   if (choice.reason) io.log(`choosing: ${choice.reason}`);
+  if (choice.met === false) io.log(`warning: no trial meets --fairness ${measure?.text}; the winner, trial ${winner.id}, is the closest (${fair?.(winner)?.value.toFixed(3)}): not a less discriminatory alternative. Widen the search (--trials, --space) or review the features that carry the protected information`);
   // The winner leads the board; the others follow in ranking order.
-  const rows = leaderRows([winner, ...ranking.filter((t) => t !== winner)], data.train.width, 10, regression);
+  const rows = leaderRows([winner, ...ranking.filter((t) => t !== winner)], data.train.width, 10, regression, fair);
   measureEdgeTime(rows, data.train.width);
-  const text = leaderboardTable(rows, o.metric, selection, pool.backend);
+  const text = leaderboardTable(rows, o.metric, selection, pool.backend, measure);
+  const fairness = measure && fair && o.groups ? tuningFairness({
+    measure, groups: o.groups, judgedOn: selection, thresholds, trials: ranking, final: choice.final,
+    describe: (t) => leaderRows([t], data.train.width, 1)[0]?.config ?? "", fair, chosen: winner,
+    unconstrained: (chooseWinner(ranking, o.metric, data.train.width) as typeof choice).winner,
+  }) : undefined;
+  if (fairness) io.log(fairnessSummary(fairness));
   const fullLengthTrials = epochsTrained / (base.epochs * k);
   const winnerOptions: TrainOptions = k > 1
     ? { ...winner.options, epochs: finalEpochs(winner, k), patience: 0 }
@@ -221,16 +248,18 @@ export async function runSearch(data: Dataset, base: TrainOptions, options: Tune
   const first = rows[0] as LeaderRow;
   return {
     winner: winnerOptions, leaderboard: rows, table: text, selection, evaluated: evaluated(), sampled: scheduler.trials.length,
-    epochsTrained, fullLengthTrials, deadlineHit, seconds,
+    epochsTrained, fullLengthTrials, deadlineHit, seconds, ...(fairness ? { fairness } : {}),
     card: {
       method: `successive halving (eta ${o.eta ?? 3}, rungs ${scheduler.rungs.join("/")} epochs), ${selection}`,
       metric: o.metric, evaluated: evaluated(), sampled: scheduler.trials.length, seconds: Number(seconds.toFixed(1)),
       winner: {
         trial: first.trial, ...(regression ? { rmse: first.rmse, loss: first.logLoss } : { auc: first.auc, logLoss: first.logLoss }), epochs: winnerOptions.epochs,
-        rule: `best final score, or a ${regression ? "linear" : "logistic"} regression within one standard error (${choice.standardError.toFixed(4)}) of it; best: trial ${choice.best.id}`,
+        ...(first.fairness ? { fairness: first.fairness } : {}),
+        rule: `${constrained ? `among final trials meeting ${measure?.text} (none: the closest), ` : ""}best final score, or a ${regression ? "linear" : "logistic"} regression within one standard error (${choice.standardError.toFixed(4)}) of it; best: trial ${choice.best.id}`,
         refit: k > 1 ? "every training row, fixed epochs (mean best epoch over the folds)" : "same split as the trial",
       },
-      leaderboard: rows.slice(0, 5).map((r) => ({ config: r.config, ...(regression ? { rmse: r.rmse, loss: r.logLoss } : { auc: r.auc, logLoss: r.logLoss }), epochs: r.epochs, parameters: r.parameters, edgeMicrosPerRow: r.edgeMicrosPerRow })),
+      leaderboard: rows.slice(0, 5).map((r) => ({ config: r.config, ...(regression ? { rmse: r.rmse, loss: r.logLoss } : { auc: r.auc, logLoss: r.logLoss }), ...(r.fairness ? { fairness: r.fairness } : {}), epochs: r.epochs, parameters: r.parameters, edgeMicrosPerRow: r.edgeMicrosPerRow })),
+      ...(fairness ? { fairness } : {}),
     },
   };
 }

@@ -15,6 +15,7 @@
  * Trials cut at the first rungs had a few epochs: their scores are not final.
  */
 import { parameterCount } from "../fit/architecture.ts";
+import { closest, type TrialFairness } from "./lda.ts";
 import { foldScore, higherIsBetter, type Metric, type Trial } from "./schedule.ts";
 
 export interface Choice {
@@ -25,26 +26,42 @@ export interface Choice {
   standardError: number;
   /** Why the winner is not the best-scoring trial (absent when it is). */
   reason?: string;
+  /** The trials that competed (trained long enough). */
+  final: Trial[];
+  /** With a fairness constraint: whether the winner meets it (false: none did; the winner is the closest). */
+  met?: boolean;
 }
 
-/** `ranking` best first (see Scheduler.ranking); `width` = encoded input columns. */
-export function chooseWinner(ranking: Trial[], metric: Metric, width: number): Choice | undefined {
+/**
+ * `ranking` best first (see Scheduler.ranking); `width` = encoded input columns.
+ * `fair` (a fairness constraint, train/tune/lda.ts): the rule above applies to
+ * the final trials that meet it; when none does, the closest wins, and `met`
+ * says so.
+ */
+export function chooseWinner(ranking: Trial[], metric: Metric, width: number, fair?: (t: Trial) => TrialFairness | undefined): Choice | undefined {
   const top = ranking[0]?.rung;
   if (top === undefined) return undefined;
   const final = ranking.filter((t) => t.rung >= top - 1 || t.folds.every((f) => f?.stopped));
   const sign = higherIsBetter(metric) ? 1 : -1;
   const score = (t: Trial) => sign * foldScore(t, metric).mean;
-  const best = final.reduce((a, b) => (score(b) > score(a) ? b : a));
+  const constrained = fair !== undefined && final.some((t) => fair(t)?.meets !== undefined);
+  const meeting = constrained ? final.filter((t) => fair(t)?.meets === true) : final;
+  const competing = meeting.length ? meeting : final;
+  const best = competing.reduce((a, b) => (score(b) > score(a) ? b : a));
   const { sd } = foldScore(best, metric);
   const standardError = sd / Math.sqrt(best.folds.length);
   const threshold = score(best) - standardError;
   const size = (t: Trial) => parameterCount(width, t.options.hidden);
-  const logistic = final.filter((t) => t.options.hidden.length === 0 && score(t) >= threshold);
-  const winner = logistic.length ? logistic.reduce((a, b) => (score(b) > score(a) ? b : a)) : best;
+  const logistic = competing.filter((t) => t.options.hidden.length === 0 && score(t) >= threshold);
   const name = metric === "auc" ? "AUC" : metric === "rmse" ? "RMSE" : "log loss";
   const fmt = (t: Trial) => foldScore(t, metric).mean.toFixed(4);
+  if (constrained && !meeting.length) {
+    const winner = closest(final, fair, score);
+    return { winner, best, threshold: sign * threshold, standardError, final, met: false, reason: `no final trial meets the fairness constraint: trial ${winner.id} (${name} ${fmt(winner)}) comes closest` };
+  }
+  const winner = logistic.length ? logistic.reduce((a, b) => (score(b) > score(a) ? b : a)) : best;
   return {
-    winner, best, threshold: sign * threshold, standardError,
-    ...(winner !== best ? { reason: `trial ${winner.id} (${size(winner)} weights, ${name} ${fmt(winner)}) is within one standard error (${standardError.toFixed(4)}) of the best, trial ${best.id} (${size(best)} weights, ${name} ${fmt(best)}): the ${metric === "rmse" ? "linear" : "logistic"} regression is chosen` } : {}),
+    winner, best, threshold: sign * threshold, standardError, final, ...(constrained ? { met: true } : {}),
+    ...(winner !== best ? { reason: `trial ${winner.id} (${size(winner)} weights, ${name} ${fmt(winner)}) is within one standard error (${standardError.toFixed(4)}) of the best${constrained ? " meeting the fairness constraint" : ""}, trial ${best.id} (${size(best)} weights, ${name} ${fmt(best)}): the ${metric === "rmse" ? "linear" : "logistic"} regression is chosen` } : {}),
   };
 }

@@ -8,6 +8,7 @@ import type { Matrix } from "../data/dataset.ts";
 import { headFor } from "../fit/architecture.ts";
 import { useBackend } from "../fit/backend.ts";
 import { advance, dispose, startSession, type Session } from "../fit/loop.ts";
+import { countGroups, type GroupCount } from "./constraint.ts";
 import { foldSplit } from "./folds.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
 import type { Unit } from "./schedule.ts";
@@ -16,12 +17,20 @@ const init = workerData as WorkerInit;
 const port = parentPort!;
 const head = headFor(init.head);
 const sessions = new Map<string, Session>();
-const splits = new Map<number, { train: Matrix; validation: Matrix }>();
+const splits = new Map<number, { train: Matrix; validation: Matrix; codes?: Uint16Array[] }>();
+/** Per session, the validation rows counted by group after each epoch (protected attributes only). */
+const counts = new Map<string, GroupCount[][][]>();
 
-function splitFor(fold: number): { train: Matrix; validation: Matrix } {
-  if (!init.fold) return { train: init.rows, validation: init.validation as Matrix };
+function splitFor(fold: number): { train: Matrix; validation: Matrix; codes?: Uint16Array[] } {
+  const g = init.groups;
+  if (!init.fold) return { train: init.rows, validation: init.validation as Matrix, ...(g ? { codes: g.codes } : {}) };
   let s = splits.get(fold);
-  if (!s) { s = foldSplit(init.rows, init.fold, fold); splits.set(fold, s); }
+  if (!s) {
+    const f = init.fold;
+    // The fold's validation rows keep their order (foldSplit), so their groups are the same filter of the codes.
+    s = { ...foldSplit(init.rows, f, fold), ...(g ? { codes: g.codes.map((c) => c.filter((_, i) => f[i] === fold)) } : {}) };
+    splits.set(fold, s);
+  }
   return s;
 }
 
@@ -32,14 +41,21 @@ function run(id: number, unit: Unit): FromWorker {
   const before = s?.epoch ?? 0;
   try {
     if (!s) {
-      const { train, validation } = splitFor(unit.fold);
+      const { train, validation, codes } = splitFor(unit.fold);
       s = startSession(train, validation, unit.options, undefined, head);
       sessions.set(key, s);
+      const g = init.groups;
+      if (g && codes) {
+        const perEpoch: GroupCount[][][] = [];
+        counts.set(key, perEpoch);
+        s.onValidation = (p) => perEpoch.push(codes.map((c, a) => countGroups(validation.y, p, c, g.sizes[a] as number, g.thresholds)));
+      }
     }
     const finished = advance(s, unit.toEpoch, undefined, () => Date.now() > (init.deadline[0] as number));
     const seconds = (performance.now() - started) / 1000;
     if (!finished) {
       sessions.delete(key);
+      counts.delete(key);
       const epochs = s.epoch - before;
       dispose(s);
       return { type: "cancelled", id, epochs, seconds };
@@ -50,10 +66,11 @@ function run(id: number, unit: Unit): FromWorker {
       result: {
         epochs: s.epoch, bestEpoch: best?.epoch ?? s.epoch, stopped: s.stoppedEarly, seconds,
         valLoss: s.history.map((h) => h.valLoss ?? NaN), valAuc: s.history.map((h) => h.valAuc ?? NaN), valRmse: s.history.map((h) => h.valRmse ?? NaN),
+        ...(counts.has(key) ? { groupCounts: [...(counts.get(key) as GroupCount[][][])] } : {}),
       },
     };
   } catch (e) {
-    if (s) { sessions.delete(key); dispose(s); }
+    if (s) { sessions.delete(key); counts.delete(key); dispose(s); }
     return { type: "failed", id, error: (e as Error).message };
   }
 }
@@ -62,7 +79,7 @@ port.on("message", (m: ToWorker) => {
   if (m.type === "run") port.postMessage(run(m.id, m.unit));
   else {
     for (const t of m.trials) {
-      for (const [key, s] of sessions) if (key.startsWith(`${t}:`)) { dispose(s); sessions.delete(key); }
+      for (const [key, s] of sessions) if (key.startsWith(`${t}:`)) { dispose(s); sessions.delete(key); counts.delete(key); }
     }
   }
 });
