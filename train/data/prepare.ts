@@ -16,6 +16,7 @@ import { buildDataset, DEFAULT_IN_MEMORY_BYTES, type Dataset, type DatasetObserv
 import { SpillDir } from "./spill.ts";
 import { alongside, groupCollector, type TestGroups } from "./groups.ts";
 import { checkRegressionTarget, inferSpec, inferTask } from "./infer.ts";
+import { resolveSegments } from "./segments.ts";
 import { describeProtected, resolveProtected, type ProtectedAttribute, type ProtectedRequest } from "./protected.ts";
 import { LABEL_TOO_MANY, profileCsv, type DataProfile } from "./profile.ts";
 import { describePeriods, periodsOf, SplitError, stratifiedSplit, TEST, timeSplit, type Periods } from "./split.ts";
@@ -44,6 +45,8 @@ export interface DataOptions {
   keepConstant?: boolean;
   /** Columns read only to measure the model by group (train/data/protected.ts); never features. */
   protected?: ProtectedRequest[];
+  /** Columns (features or not) whose groups the report measures the model on (train/data/segments.ts). */
+  segments?: ProtectedRequest[];
   /**
    * Refuse (422 at the edge) numeric values outside the range seen in the data
    * file instead of clipping them: the spec's bounds are narrowed to it.
@@ -87,12 +90,20 @@ export interface Prepared {
   protected: ProtectedAttribute[];
   /** Each test row's group under each protected attribute, in test-matrix order (absent for a dry run or without protected columns). */
   testGroups?: TestGroups[];
+  /** Each test row's group under each --segments column, in test-matrix order. */
+  testSegments?: TestGroups[];
   /** Warnings raised while reading the data (id-like columns kept, near-constant columns, sensitive-looking names). */
   warnings: string[];
   /** The validation share actually used (a tuner may ask for 0). */
   validationShare: number;
   /** Absent for a dry run. */
   data?: Dataset;
+}
+
+function splitGroups(all: TestGroups[], protectedCount: number): Pick<Prepared, "testGroups" | "testSegments"> {
+  const testGroups = all.slice(0, protectedCount);
+  const testSegments = all.slice(protectedCount);
+  return { ...(testGroups.length ? { testGroups } : {}), ...(testSegments.length ? { testSegments } : {}) };
 }
 
 function openSource(path: string, target: S3Target | undefined): CsvSource {
@@ -187,6 +198,7 @@ export async function prepareData(
   }
   const overrides = o.spec ? loadOverrides(o.spec) : undefined;
   const attributes = resolveProtected(o.protected ?? [], profile, o.target);
+  const segments = resolveSegments(o.segments ?? [], profile, o.target);
   const inferred = inferSpec(profile, {
     target: o.target, positive: o.positive, task, categorical: o.categorical,
     ignore: o.timeColumn === undefined || o.ignore.includes(o.timeColumn) ? o.ignore : [...o.ignore, o.timeColumn],
@@ -229,7 +241,9 @@ export async function prepareData(
     validationShare = chosen;
   }
   const testSource = o.test ? openSource(o.test, io.dataTarget) : undefined;
-  const groups = attributes.length ? groupCollector(attributes) : undefined;
+  // Segments ride along with the protected columns: one collector, split apart when done.
+  const grouped = [...attributes, ...segments];
+  const groups = grouped.length ? groupCollector(grouped) : undefined;
   const observer = groups ? alongside(observe?.(spec), groups.observer) : observe?.(spec);
   const data = await buildDataset(source, spec, split, { ...defaultFitOptions, scaler: o.scaler, seed: o.seed }, testSource, o.keepTestRows ?? false, profile.sha256, observer,
     { limitBytes: o.inMemoryLimitBytes ?? DEFAULT_IN_MEMORY_BYTES, spill: new SpillDir() });
@@ -258,7 +272,7 @@ export async function prepareData(
     data.dispose();
     throw e;
   }
-  return { spec, profile, task, ...columns, validationShare, data, ...(groups ? { testGroups: groups.done() } : {}), ...(periods ? { periods } : {}) };
+  return { spec, profile, task, ...columns, validationShare, data, ...(groups ? splitGroups(groups.done(), attributes.length) : {}), ...(periods ? { periods } : {}) };
 }
 
 /** The out-of-time split of the profiled rows, and its periods; errors say which flag to change. */
