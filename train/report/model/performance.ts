@@ -86,7 +86,8 @@ export function calibrationSection(a: ModelAnalysis): Section {
 export function shareTicks(max: number): { domain: [number, number]; ticks: number[] } {
   const step = [0.01, 0.02, 0.05, 0.1, 0.2, 0.25].find((s) => max / s <= 5) ?? 0.5;
   const n = Math.ceil((max * 1.02) / step);
-  return { domain: [0, n * step], ticks: Array.from({ length: n + 1 }, (_, i) => Math.round(i * step * 1e6) / 1e6) };
+  const at = (i: number) => Math.round(i * step * 1e6) / 1e6;
+  return { domain: [0, at(n)], ticks: Array.from({ length: n + 1 }, (_, i) => at(i)) };
 }
 
 export function decisionsSection(a: ModelAnalysis, thresholds: Thresholds, spec: FeatureSpec): Section {
