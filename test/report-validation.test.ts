@@ -84,9 +84,9 @@ describe("segmentPerformance", () => {
 
 describe("report helpers behind the screenshot fixes", () => {
   it("sizes the left margin from the longest label and shortens past 30 characters", () => {
-    expect(labelAxis(["Age", "Income"]).marginLeft).toBe(56);
+    expect(labelAxis(["Age", "Income"]).marginLeft).toBe(60);
     const long = "applicant_reported_monthly_household_expenses_in_euros";
-    expect(labelAxis(["Age", long]).marginLeft).toBe(30 * 7 + 14);
+    expect(labelAxis(["Age", long])).toMatchObject({ marginLeft: 242, width: 440 + 242 - 110 });
     expect(shorten(long, 30)).toHaveLength(30);
     expect(shorten(long, 30).endsWith("…")).toBe(true);
   });

@@ -40,7 +40,7 @@ th,td{padding:5px 10px;border-bottom:1px solid var(--rule);text-align:left;verti
 th{font-weight:600;background:var(--soft)}
 td.num,th.num{text-align:right}
 td.num{white-space:nowrap}
-td:not(.num){overflow-wrap:anywhere}
+td:first-child{overflow-wrap:anywhere}
 td small{color:var(--muted)}
 .flag{color:#b04600;font-weight:600}
 .tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:12px;margin:.8rem 0}
@@ -63,6 +63,6 @@ details{margin:.4rem 0}
 summary{cursor:pointer;color:var(--accent)}
 .good{color:#0b6b4f}.bad{color:#b04600}
 footer{margin-top:3rem;color:var(--muted);font-size:.85rem;border-top:1px solid var(--rule);padding-top:.6rem}
-@media (max-width:600px){body{padding:12px 12px 32px;font-size:14px}h1{font-size:1.35rem}figure{padding:8px}dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4rem}th,td{padding:4px 5px}table{font-size:.8rem}td.num{white-space:normal}.desc{display:none}}
+@media (max-width:600px){body{padding:12px 12px 32px;font-size:14px}h1{font-size:1.35rem}figure{padding:8px}dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4rem}th,td{padding:4px 4px}th{overflow-wrap:anywhere}table{font-size:.8rem}td.num{white-space:normal}.desc{display:none}}
 @media print{.toc{display:none}figure{break-inside:avoid}}
 `.trim();

@@ -18,7 +18,7 @@ function overview(a: ModelAnalysis): Html {
     id: "importance", title: "Global importance",
     aid: html`Mean |reason impact| over ${fmt.int(a.explainedRows)} test applicants: how far, on average, resetting the feature to the typical applicant's value moves the probability (the edge's own reason-code computation).`,
     plot: {
-      height: barHeight(a.features.length), marginLeft: names.marginLeft,
+      height: barHeight(a.features.length), marginLeft: names.marginLeft, width: names.width,
       x: { grid: true, label: "Mean |impact| on the probability (percentage points) →", labelAnchor: "center", tickFormat: (d: number) => fmt.num(d * 100, 1) },
       y: { domain: byImportance.map((f) => f.name), label: null, axis: null },
       marks: [names.axis, Plot.barX(byImportance, { y: "name", x: (f: FeatureAnalysis) => f.importance.meanAbsImpact, fill: colors.model, className: "importance-bars" }), Plot.ruleX([0])],
@@ -28,7 +28,7 @@ function overview(a: ModelAnalysis): Html {
     id: "iv", title: "Information Value",
     aid: "How well each feature alone separates goods from bads on the training rows, from its weight-of-evidence bins. Dashed lines: 0.02 weak, 0.1 medium, 0.3 strong; above 0.5 is suspicious (a possible leak of the outcome).",
     plot: {
-      height: barHeight(a.features.length), marginLeft: names.marginLeft,
+      height: barHeight(a.features.length), marginLeft: names.marginLeft, width: names.width,
       x: { grid: true, label: "Information Value →", labelAnchor: "center" },
       y: { domain: byIv.map((f) => f.name), label: null, axis: null },
       marks: [
