@@ -102,6 +102,8 @@ describe("report helpers behind the screenshot fixes", () => {
     const features = [
       { name: "flag", kind: "numeric", rank: 1, dependence: [{ value: 0, mean: 0.2 }, { value: 1, mean: 0.4 }] },
       { name: "x", kind: "numeric", rank: 2, dependence: Array.from({ length: 15 }, (_, i) => ({ value: i * 1.5, mean: 0.1 + i / 100 })) },
+      // Whole numbers, but a sampled range (0 to 25 in 12 steps): a line, not points.
+      { name: "years", kind: "numeric", rank: 3, dependence: [0, 1, 2, 3, 5, 6, 8, 10, 12, 15, 18, 25].map((v) => ({ value: v, mean: 0.3 - v / 100 })) },
     ];
     const doc = parseHTML(`<!doctype html><html><body>${dependenceGrid(features, 100, wording).value}</body></html>`).document;
     const flag = doc.querySelector("figure[data-chart=pd-flag]")!;
@@ -110,6 +112,7 @@ describe("report helpers behind the screenshot fixes", () => {
     const xTicks = Array.from(flag.querySelectorAll("g[aria-label='x-axis tick label'] text")).map((t) => (t as { textContent: string | null }).textContent);
     expect(xTicks).toEqual(["0", "1"]);
     expect(doc.querySelector("figure[data-chart=pd-x] g[aria-label=line] path")).not.toBeNull();
+    expect(doc.querySelector("figure[data-chart=pd-years] g[aria-label=line] path")).not.toBeNull();
   });
 });
 

@@ -77,7 +77,9 @@ export function dependenceGrid(features: { name: string; kind: string; rank: num
     const y = { grid: true, ...ticks, label: numeric ? `↑ ${w.axis}` : null } as const;
     const values = pts.map((p) => p.value);
     // A 0/1 flag or a count with few values: points at the real values only, no line through values that cannot occur.
-    const discrete = numeric && pts.length <= 12 && values.every((v) => typeof v === "number" && Number.isInteger(v));
+    // (Whole numbers spanning at most 12 values: every possible value is on the grid, so it is a flag or a small count, not a sampled range.)
+    const nums = values.filter((v): v is number => typeof v === "number" && Number.isInteger(v));
+    const discrete = numeric && nums.length === values.length && Math.max(...nums) - Math.min(...nums) < 12;
     const cats = labelAxis(values.map(String), { min: 60 });
     const dots = { fill: colors.model, className: "dependence-points" };
     return chart({
