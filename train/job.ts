@@ -14,6 +14,7 @@ import type { Row } from "../shared/preprocess.ts";
 import type { FeatureSpec } from "../shared/spec.ts";
 import type { TaskKind } from "../shared/task.ts";
 import type { Progress } from "./cli/progress.ts";
+import type { CardNarrative } from "./data/card-file.ts";
 import type { DatasetObserver, Matrix, Dataset } from "./data/dataset.ts";
 import { JobError, prepareData, type DataIO, type DataOptions, type Prepared } from "./data/prepare.ts";
 import type { DataProfile } from "./data/profile.ts";
@@ -63,6 +64,8 @@ export interface JobOptions extends DataOptions {
   tuned?: { path: string; features: string[]; task?: TaskKind };
   /** Search the model options first; `train` holds the fixed ones (max epochs, patience, seed). */
   tune?: TuneOptions;
+  /** The model card's narrative from --card (intended use, limitations, owner, approval). */
+  narrative?: CardNarrative;
   /** The version serving when this one was trained: the report compares with it. */
   previous?: PreviousVersion;
   /** The code that trains; by default EDGESCORE_REVISION or the git commit (registry/provenance.ts). */

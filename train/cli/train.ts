@@ -21,6 +21,8 @@ import { openStore, type Store } from "../store/open.ts";
 import { readManifest } from "../store/versions.ts";
 import { jsonText, log } from "./output.ts";
 import { PROTECTED_HELP, protectedOption } from "./protected-flag.ts";
+import { readNarrative } from "../data/card-file.ts";
+import { parseSegments } from "../data/segments.ts";
 import { createProgress, createTuneProgress } from "./progress.ts";
 import { s3TargetFromEnv, type S3Target } from "../store/storage.ts";
 import { readWranglerFacts } from "../store/wrangler-config.ts";
@@ -33,6 +35,11 @@ const HELP = `Usage: npm run train -- [options]
 ${DATA_HELP}  --dry-run                     print the inferred spec and stop
 
 ${PROTECTED_HELP}
+Model report
+  --segments col[,col]          report AUC, bad rate, approval rate and count per group of these columns (features or
+                                not) on the test split; grouped like --protected (col, col:bands=30,50, col:values)
+  --card <card.json>            the model card's narrative: intendedUse, limitations, owner, approval (README)
+
 ${MODEL_HELP}  --params <tuned.json>         start from the options npm run tune chose (flags given here override them)
   --tune                        search the model options first (flags below), then train the winner
 
@@ -74,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
   const startedAt = Date.now() - process.uptime() * 1000;
   const { values: a } = parseFlags(argv, {
       ...DATA_FLAGS, ...MODEL_FLAGS, ...SEARCH_FLAGS,
-      "dry-run": { type: "boolean" }, protected: { type: "string" }, params: { type: "string" }, tune: { type: "boolean" },
+      "dry-run": { type: "boolean" }, protected: { type: "string" }, segments: { type: "string" }, card: { type: "string" }, params: { type: "string" }, tune: { type: "boolean" },
       prune: { type: "string" }, "fine-tune-epochs": { type: "string" }, quantize: { type: "string" },
       "refer-at": { type: "string" }, "decline-at": { type: "string" }, "min-auc": { type: "string" }, "max-auc-drop": { type: "string" },
       interval: { type: "string" }, "min-r2": { type: "string" }, "max-rmse-increase": { type: "string" },
@@ -93,6 +100,8 @@ export async function main(argv: string[]): Promise<number> {
   if (tuned && overriding.length) log(`--params ${a.params}: --${overriding.join(", --")} given here override${overriding.length === 1 ? "s" : ""} it`);
   const data = dataOptions(flags);
   const protectedColumns = protectedOption(a.protected, data, a.spec);
+  const segments = a.segments === undefined ? [] : parseSegments(a.segments);
+  const narrative = a.card === undefined ? undefined : readNarrative(a.card);
   const train = trainOptions(flags, tuned ? { ...tuned.params } : undefined, a.tune === true);
   const publish = oneOf("publish", a.publish, ["local", "s3", "none"] as const, "local");
   const facts = publish === "local" || !a["model-name"] ? readWranglerFacts() : undefined;
@@ -104,6 +113,8 @@ export async function main(argv: string[]): Promise<number> {
   const o: JobOptions = {
     ...data,
     ...(protectedColumns.length ? { protected: protectedColumns } : {}),
+    ...(segments.length ? { segments } : {}),
+    ...(narrative ? { narrative } : {}),
     ...(tuned && a.validation === undefined ? { validationShare: tuned.params.validation } : {}),
     train,
     thresholds: { refer: num("refer-at", a["refer-at"], 0.25, rules.probability), decline: num("decline-at", a["decline-at"], 0.5, rules.probability) },
@@ -112,7 +123,7 @@ export async function main(argv: string[]): Promise<number> {
     ...(a["min-r2"] !== undefined ? { minR2: num("min-r2", a["min-r2"], 0, { ok: (x) => x <= 1, text: "a number up to 1" }) } : {}),
     keepTestRows: a["max-auc-drop"] !== undefined || a["max-rmse-increase"] !== undefined,
     taskFlags: {
-      classification: ["protected", "refer-at", "decline-at", "min-auc", "max-auc-drop"].filter((f) => flags[f] !== undefined),
+      classification: ["protected", "segments", "refer-at", "decline-at", "min-auc", "max-auc-drop"].filter((f) => flags[f] !== undefined),
       regression: ["interval", "min-r2", "max-rmse-increase"].filter((f) => flags[f] !== undefined),
     },
     modelName,

@@ -36,20 +36,28 @@ class Codes {
   done(): Uint16Array[] { return this.codes.map((c) => c.slice(0, this.n)); }
 }
 
-/** `proxies`, when given, also counts every usable row (all splits: proxies describe the data, not the model). */
-export function groupCollector(attributes: ProtectedAttribute[], proxies?: ProxyTally): { observer: DatasetObserver; done(): TestGroups[]; search(): SearchGroups } {
+/**
+ * `proxies`, when given, also counts every usable row (all splits: proxies describe the data, not the
+ * model) under the first `proxied` attributes (the protected ones; segments may follow them).
+ */
+export function groupCollector(attributes: ProtectedAttribute[], proxies?: ProxyTally, proxied = attributes.length): { observer: DatasetObserver; done(): TestGroups[]; search(first?: number): SearchGroups } {
   const bySplit = new Map([TRAIN, VALIDATION, TEST].map((s) => [s, new Codes(attributes.length)]));
   return {
     observer: {
       columns: attributes.map((a) => a.column),
       row: (row, _label, split, cells) => {
         const groups = attributes.map((a, k) => a.groupOf(cells[k] as string));
-        proxies?.add(row, groups);
+        proxies?.add(row, proxied === groups.length ? groups : groups.slice(0, proxied));
         bySplit.get(split)?.add(groups);
       },
     },
     done: () => (bySplit.get(TEST) as Codes).done().map((codes, k) => ({ attribute: attributes[k] as ProtectedAttribute, codes })),
-    search: () => ({ attributes, train: (bySplit.get(TRAIN) as Codes).done(), validation: (bySplit.get(VALIDATION) as Codes).done() }),
+    // The first `first` attributes (the protected ones) for the tuner's constraint.
+    search: (first = attributes.length) => ({
+      attributes: attributes.slice(0, first),
+      train: (bySplit.get(TRAIN) as Codes).done().slice(0, first),
+      validation: (bySplit.get(VALIDATION) as Codes).done().slice(0, first),
+    }),
   };
 }
 

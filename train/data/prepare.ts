@@ -16,6 +16,7 @@ import { buildDataset, DEFAULT_IN_MEMORY_BYTES, type Dataset, type DatasetObserv
 import { SpillDir } from "./spill.ts";
 import { alongside, groupCollector, type SearchGroups, type TestGroups } from "./groups.ts";
 import { checkRegressionTarget, inferSpec, inferTask } from "./infer.ts";
+import { resolveSegments } from "./segments.ts";
 import { describeProtected, resolveProtected, type ProtectedAttribute, type ProtectedRequest } from "./protected.ts";
 import { ProxyTally } from "./proxy-tally.ts";
 import { LABEL_TOO_MANY, profileCsv, type DataProfile } from "./profile.ts";
@@ -45,6 +46,8 @@ export interface DataOptions {
   keepConstant?: boolean;
   /** Columns read only to measure the model by group (train/data/protected.ts); never features. */
   protected?: ProtectedRequest[];
+  /** Columns (features or not) whose groups the report measures the model on (train/data/segments.ts). */
+  segments?: ProtectedRequest[];
   /**
    * Refuse (422 at the edge) numeric values outside the range seen in the data
    * file instead of clipping them: the spec's bounds are narrowed to it.
@@ -92,12 +95,20 @@ export interface Prepared {
   searchGroups?: SearchGroups;
   /** Per protected attribute (by column), each feature's bins × groups counts over every usable row, for proxies. */
   proxyTables?: Map<string, Map<string, number[][]>>;
+  /** Each test row's group under each --segments column, in test-matrix order. */
+  testSegments?: TestGroups[];
   /** Warnings raised while reading the data (id-like columns kept, near-constant columns, sensitive-looking names). */
   warnings: string[];
   /** The validation share actually used (a tuner may ask for 0). */
   validationShare: number;
   /** Absent for a dry run. */
   data?: Dataset;
+}
+
+function splitGroups(all: TestGroups[], protectedCount: number): Pick<Prepared, "testGroups" | "testSegments"> {
+  const testGroups = all.slice(0, protectedCount);
+  const testSegments = all.slice(protectedCount);
+  return { ...(testGroups.length ? { testGroups } : {}), ...(testSegments.length ? { testSegments } : {}) };
 }
 
 function openSource(path: string, target: S3Target | undefined): CsvSource {
@@ -192,6 +203,7 @@ export async function prepareData(
   }
   const overrides = o.spec ? loadOverrides(o.spec) : undefined;
   const attributes = resolveProtected(o.protected ?? [], profile, o.target);
+  const segments = resolveSegments(o.segments ?? [], profile, o.target);
   const inferred = inferSpec(profile, {
     target: o.target, positive: o.positive, task, categorical: o.categorical,
     ignore: o.timeColumn === undefined || o.ignore.includes(o.timeColumn) ? o.ignore : [...o.ignore, o.timeColumn],
@@ -235,7 +247,10 @@ export async function prepareData(
   }
   const testSource = o.test ? openSource(o.test, io.dataTarget) : undefined;
   const proxies = attributes.length ? new ProxyTally(spec, profile, attributes) : undefined;
-  const groups = attributes.length ? groupCollector(attributes, proxies) : undefined;
+  // Segments ride along with the protected columns: one collector, split apart when done (the proxies and the
+  // tuner's constraint see the protected columns only).
+  const grouped = [...attributes, ...segments];
+  const groups = grouped.length ? groupCollector(grouped, proxies, attributes.length) : undefined;
   const observer = groups ? alongside(observe?.(spec), groups.observer) : observe?.(spec);
   const data = await buildDataset(source, spec, split, { ...defaultFitOptions, scaler: o.scaler, seed: o.seed }, testSource, o.keepTestRows ?? false, profile.sha256, observer,
     { limitBytes: o.inMemoryLimitBytes ?? DEFAULT_IN_MEMORY_BYTES, spill: new SpillDir() });
@@ -266,7 +281,9 @@ export async function prepareData(
   }
   return {
     spec, profile, task, ...columns, validationShare, data,
-    ...(groups ? { testGroups: groups.done(), searchGroups: groups.search() } : {}), ...(proxies ? { proxyTables: proxies.tables() } : {}), ...(periods ? { periods } : {}),
+    ...(groups ? splitGroups(groups.done(), attributes.length) : {}),
+    ...(groups && attributes.length ? { searchGroups: groups.search(attributes.length) } : {}),
+    ...(proxies ? { proxyTables: proxies.tables() } : {}), ...(periods ? { periods } : {}),
   };
 }
 

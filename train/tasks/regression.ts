@@ -85,6 +85,7 @@ export async function finishRegression(f: Fitted): Promise<JobResult> {
     ...baseCardInput(f), task, targetReason: f.targetReason ?? "", test, baseline, targetMean, values, validationValues,
     interval: { calibrationRows: f.validation.n, coverage: covered, meanWidth: width.mean, medianWidth: width.median, byDecile },
   });
+  if (o.narrative) card.narrative = o.narrative;
   const tally = f.report.tally as FeatureTally;
   const pages = buildRegressionReport({
     name: o.modelName, spec, preprocess: data.state, task, model: small.model,

@@ -57,7 +57,7 @@ let dom: ReturnType<typeof parseHTML> | undefined;
 export function renderSvg(options: Plot.PlotOptions, description?: string): string {
   dom ??= parseHTML("<!doctype html><html><body></body></html>");
   const svg = Plot.plot({
-    width: 440, height: 270, marginLeft: 52, marginBottom: 42, marginTop: 22, marginRight: 16,
+    width: 440, height: 270, marginLeft: 52, marginBottom: 42, marginTop: 22, marginRight: 24,
     ...options,
     // linkedom's Document is a structural stand-in for the DOM's: Plot only creates and appends elements.
     document: dom.document as unknown as NonNullable<Plot.PlotOptions["document"]>,

@@ -11,6 +11,7 @@
 export { chart, grid, legend, Plot, plotVersion, renderSvg, type ChartOptions, type LegendItem } from "./chart.ts";
 export { esc, html, Html, slug, trusted, type Content } from "./html.ts";
 export { fmt } from "./format.ts";
+export { labelAxis, shorten } from "./labels.ts";
 export { callout, facts, page, PAGE_CSP_BASE, section, tiles, type PageOptions, type Section } from "./page.ts";
 export { colors, okabeIto, type ColorName } from "./palette.ts";
 export { CSS } from "./style.ts";

@@ -24,6 +24,7 @@ a{color:var(--accent)}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,440px),1fr));gap:18px;margin:.8rem 0}
 figure{margin:0;padding:12px;border:1px solid var(--rule);border-radius:6px;min-width:0;background:#fff}
 figure.wide{grid-column:1/-1}
+.grid>*{min-width:0}
 figure svg{display:block;max-width:100%;height:auto;overflow:visible;font-size:12px;margin:.3rem 0}
 figure svg text,figure svg tspan{white-space:pre}
 figcaption{color:var(--muted);font-size:.88rem;margin-top:.3rem}
@@ -37,7 +38,11 @@ table{border-collapse:collapse;font-size:.9rem;font-variant-numeric:tabular-nums
 .table-wrap{margin-top:0}
 th,td{padding:5px 10px;border-bottom:1px solid var(--rule);text-align:left;vertical-align:top}
 th{font-weight:600;background:var(--soft)}
-td.num,th.num{text-align:right;white-space:nowrap}
+td.num,th.num{text-align:right}
+td.num{white-space:nowrap}
+td:first-child{overflow-wrap:anywhere}
+td small{color:var(--muted)}
+.flag{color:#b04600;font-weight:600}
 .tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:12px;margin:.8rem 0}
 .tile{border:1px solid var(--rule);border-radius:6px;padding:10px 12px}
 .tile .label{color:var(--muted);font-size:.85rem}
@@ -49,12 +54,15 @@ dl.facts dd{margin:0;min-width:0;overflow-wrap:anywhere}
 .mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85em;overflow-wrap:anywhere}
 .callout{border-left:4px solid ${colors.refer};background:#fdf6e7;padding:.5rem .8rem;margin:.8rem 0;border-radius:0 6px 6px 0}
 .callout.ok{border-color:${colors.approve};background:#ecf7f2}
-.feature{margin-top:2rem}
+details.feature{margin-top:.8rem;border-top:1px solid var(--rule);padding-top:.4rem}
+details.feature>summary h3{display:inline;color:var(--ink)}
+.narrative{border:1px solid var(--rule);border-radius:6px;padding:.4rem 1rem;margin:1rem 0}
+.narrative h2{margin-top:.6rem}
 .nowrap{white-space:nowrap}
 details{margin:.4rem 0}
 summary{cursor:pointer;color:var(--accent)}
 .good{color:#0b6b4f}.bad{color:#b04600}
 footer{margin-top:3rem;color:var(--muted);font-size:.85rem;border-top:1px solid var(--rule);padding-top:.6rem}
-@media (max-width:600px){body{padding:12px 12px 32px;font-size:14px}h1{font-size:1.35rem}figure{padding:8px}dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4rem}th,td{padding:4px 6px}.desc{display:none}}
+@media (max-width:600px){body{padding:12px 12px 32px;font-size:14px}h1{font-size:1.35rem}figure{padding:8px}dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4rem}th,td{padding:4px 4px}th{overflow-wrap:anywhere}table{font-size:.8rem}td.num{white-space:normal}.desc{display:none}}
 @media print{.toc{display:none}figure{break-inside:avoid}}
 `.trim();

@@ -14,6 +14,8 @@ import { bandRates, ksCurve, rocCurve, scoreHistogram, wilsonInterval, type Band
 import { binCount, type FeatureBinning, type FeatureCounts, type SplitCounts } from "../../evaluate/feature-stats.ts";
 import { globalImportance, numericGrid, partialDependence, type DependencePoint, type Importance } from "../../evaluate/importance.ts";
 import type { Evaluation } from "../../evaluate/metrics.ts";
+import { confusion, type Confusion } from "../../evaluate/probability.ts";
+import { liftTable, prCurve, type DecileRow, type PrCurve } from "../../evaluate/lift.ts";
 import { psiFromCounts } from "../../evaluate/metrics.ts";
 import { ivStrength, woeTable, type IvStrength, type WoeTable } from "../../evaluate/woe.ts";
 import { fmt } from "../kit/format.ts";
@@ -49,6 +51,10 @@ export interface ModelAnalysis {
   calibration: CalibrationPoint[];
   /** Operating points of the two thresholds on the ROC curve. */
   operating: { name: "refer" | "decline"; threshold: number; fpr: number; tpr: number }[];
+  /** Counts at each threshold (bad predicted at or above it). */
+  confusion: { name: "refer" | "decline"; matrix: Confusion }[];
+  lift: DecileRow[];
+  pr: PrCurve;
   features: FeatureAnalysis[];
   /** Applicants the importance and partial dependence were computed on (a seeded sample of the test rows). */
   explainedRows: number;
@@ -173,7 +179,9 @@ export function analyseModel(input: AnalysisInput): ModelAnalysis {
   }
   return {
     roc, ks, ksMax, histogram: scoreHistogram(labels, scores, 40), bands: bandRates(labels, scores, thresholds),
-    calibration, operating, features: ranked, explainedRows: input.sample.length, testRows: labels.length,
+    calibration, operating, features: ranked,
+    confusion: (["refer", "decline"] as const).map((name) => ({ name, matrix: confusion(labels, scores, thresholds[name]) })),
+    lift: liftTable(labels, scores), pr: prCurve(labels, scores), explainedRows: input.sample.length, testRows: labels.length,
   };
 }
 

@@ -50,19 +50,24 @@ export function qualitySection(card: CardBase, features: (FeatureBins & { iv?: n
     ]),
     skippedTable(d.skipped),
     warnings.length ? callout(html`<strong>Warnings</strong><ul>${warnings.map((w) => html`<li>${w}</li>`)}</ul>`) : callout("No warnings about the data.", "ok"),
-    table({
-      id: "clipped",
-      caption: html`Values outside the range preprocessing clips to (the 0.1–99.9 % training quantiles): the network sees them at the bound. ${fmt.int(clippedTotal)} in all.`,
-      columns: [
-        { label: "feature", value: (f: FeatureBins) => f.name },
-        { label: "clip range", numeric: true, value: (f) => `${fmt.value(f.clipped.lo)} – ${fmt.value(f.clipped.hi)}` },
-        { label: "train low / high", numeric: true, value: (f) => `${fmt.int(f.clipped.train.low)} / ${fmt.int(f.clipped.train.high)}` },
-        { label: "test low / high", numeric: true, value: (f) => `${fmt.int(f.clipped.test.low)} / ${fmt.int(f.clipped.test.high)}` },
-        { label: "missing (train)", numeric: true, value: (f) => fmt.pct(f.missingShare.train) },
-      ],
-      rows: clipped,
-    }),
+    // Many features make a long table: past 15 it opens on request.
+    clipped.length > 15 ? html`<details><summary>Values clipped by preprocessing, per feature (${fmt.int(clipped.length)})</summary>${clippedTable(clipped, clippedTotal)}</details>` : clippedTable(clipped, clippedTotal),
   );
+}
+
+function clippedTable(clipped: FeatureBins[], total: number): Html {
+  return table({
+    id: "clipped",
+    caption: html`Values outside the range preprocessing clips to (the 0.1–99.9 % training quantiles): the network sees them at the bound. ${fmt.int(total)} in all.`,
+    columns: [
+      { label: "feature", value: (f: FeatureBins) => f.name },
+      { label: "clip range", numeric: true, value: (f) => `${fmt.value(f.clipped.lo)} – ${fmt.value(f.clipped.hi)}` },
+      { label: "train low / high", numeric: true, value: (f) => `${fmt.int(f.clipped.train.low)} / ${fmt.int(f.clipped.train.high)}` },
+      { label: "test low / high", numeric: true, value: (f) => `${fmt.int(f.clipped.test.low)} / ${fmt.int(f.clipped.test.high)}` },
+      { label: "missing (train)", numeric: true, value: (f) => fmt.pct(f.missingShare.train) },
+    ],
+    rows: clipped,
+  });
 }
 
 /** What the version answers, in a phrase. */

@@ -10,6 +10,9 @@ import type { RegressionEvaluation } from "../../evaluate/regression.ts";
 import type { MonitoringCard } from "../../monitor/reference.ts";
 import type { Periods } from "../../data/split.ts";
 import type { FairnessCard } from "../../tasks/fairness.ts";
+import type { CardNarrative } from "../../data/card-file.ts";
+import type { RankingIntervals } from "../../evaluate/bootstrap.ts";
+import type { SegmentRow } from "../../evaluate/segments.ts";
 
 export interface SkipSummary { count: number; reasons: { reason: string; count: number; examples: string[] }[] }
 
@@ -56,6 +59,8 @@ export interface CardBase {
   /** The code that trained the model: a git commit (with "-dirty" for uncommitted changes), null when unknown. */
   code: { revision: string | null };
   libraries: Record<string, string>;
+  /** The narrative from `train --card` (absent without it). */
+  narrative?: CardNarrative;
   /** Per-feature bins, IV, PSI and importance (see report/model/analysis.ts `analysisCard`). */
   analysis?: Record<string, unknown>;
 }
@@ -71,6 +76,10 @@ export interface ModelCard extends CardBase {
   monitoring?: MonitoringCard;
   /** Per protected attribute, the model's metrics by group on the test split (train --protected). */
   fairness?: FairnessCard;
+  /** Per --segments column, the model's performance by group on the test split. */
+  segments?: Record<string, { groupedBy: { bands: number[] } | "values"; groups: SegmentRow[] }>;
+  /** Bootstrap intervals of the test AUC, KS and Gini (absent in cards written before them). */
+  intervals?: RankingIntervals;
 }
 
 /** A regression model's card. */

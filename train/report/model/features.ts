@@ -3,7 +3,7 @@
  * importance (mean |reason impact|), Information Value with its weight-of-
  * evidence bins, training vs test distributions, partial dependence.
  */
-import { chart, colors, fmt, grid, html, Plot, section, slug, table, type Html, type Section } from "../kit/index.ts";
+import { chart, colors, fmt, grid, html, labelAxis, Plot, section, slug, table, trusted, type Html, type Section } from "../kit/index.ts";
 import type { DependencePoint } from "../../evaluate/importance.ts";
 import type { FeatureAnalysis, FeatureBins, ModelAnalysis } from "./analysis.ts";
 
@@ -13,24 +13,26 @@ function overview(a: ModelAnalysis): Html {
   const byImportance = [...a.features].sort((x, y) => x.rank - y.rank);
   const byIv = [...a.features].sort((x, y) => y.iv - x.iv);
   const barHeight = (n: number) => 50 + n * 22;
+  const names = labelAxis(a.features.map((f) => f.name));
   const importance = chart({
     id: "importance", title: "Global importance",
     aid: html`Mean |reason impact| over ${fmt.int(a.explainedRows)} test applicants: how far, on average, resetting the feature to the typical applicant's value moves the probability (the edge's own reason-code computation).`,
     plot: {
-      height: barHeight(a.features.length), marginLeft: 110,
+      height: barHeight(a.features.length), marginLeft: names.marginLeft, width: names.width,
       x: { grid: true, label: "Mean |impact| on the probability (percentage points) →", labelAnchor: "center", tickFormat: (d: number) => fmt.num(d * 100, 1) },
-      y: { domain: byImportance.map((f) => f.name), label: null },
-      marks: [Plot.barX(byImportance, { y: "name", x: (f: FeatureAnalysis) => f.importance.meanAbsImpact, fill: colors.model, className: "importance-bars" }), Plot.ruleX([0])],
+      y: { domain: byImportance.map((f) => f.name), label: null, axis: null },
+      marks: [names.axis, Plot.barX(byImportance, { y: "name", x: (f: FeatureAnalysis) => f.importance.meanAbsImpact, fill: colors.model, className: "importance-bars" }), Plot.ruleX([0])],
     },
   });
   const iv = chart({
     id: "iv", title: "Information Value",
     aid: "How well each feature alone separates goods from bads on the training rows, from its weight-of-evidence bins. Dashed lines: 0.02 weak, 0.1 medium, 0.3 strong; above 0.5 is suspicious (a possible leak of the outcome).",
     plot: {
-      height: barHeight(a.features.length), marginLeft: 110,
+      height: barHeight(a.features.length), marginLeft: names.marginLeft, width: names.width,
       x: { grid: true, label: "Information Value →", labelAnchor: "center" },
-      y: { domain: byIv.map((f) => f.name), label: null },
+      y: { domain: byIv.map((f) => f.name), label: null, axis: null },
       marks: [
+        names.axis,
         Plot.barX(byIv, { y: "name", x: "iv", fill: colors.reference, className: "iv-bars" }),
         Plot.ruleX([0.02, 0.1, 0.3, 0.5].filter((v) => v <= Math.max(0.12, ...byIv.map((f) => f.iv)) * 1.05), { stroke: colors.neutral, strokeDasharray: "3,3" }),
         Plot.ruleX([0]),
@@ -73,27 +75,38 @@ export function dependenceGrid(features: { name: string; kind: string; rank: num
     const pts = f.dependence!;
     const numeric = f.kind === "numeric";
     const y = { grid: true, ...ticks, label: numeric ? `↑ ${w.axis}` : null } as const;
+    const values = pts.map((p) => p.value);
+    // A 0/1 flag or a count with few values: points at the real values only, no line through values that cannot occur.
+    // (Whole numbers spanning at most 12 values: every possible value is on the grid, so it is a flag or a small count, not a sampled range.)
+    const nums = values.filter((v): v is number => typeof v === "number" && Number.isInteger(v));
+    const discrete = numeric && nums.length === values.length && Math.max(...nums) - Math.min(...nums) < 12;
+    const cats = labelAxis(values.map(String), { min: 60 });
+    const dots = { fill: colors.model, className: "dependence-points" };
     return chart({
       id: `pd-${slug(f.name)}`, title: `Partial dependence: ${f.name}`,
       aid: `The average ${w.answer} of the ${fmt.int(explainedRows)} ${w.who} if everyone had this ${f.name}, everything else as it was: the direction and shape of the feature's effect (importance rank ${f.rank}).`,
-      plot: numeric
-        ? { x: { label: `${f.name} →`, labelAnchor: "center", grid: true }, y, marks: [Plot.line(pts, { x: "value", y: "mean", stroke: colors.model, strokeWidth: 2 }), Plot.dot(pts, { x: "value", y: "mean", fill: colors.model, r: 3, className: "dependence-points" })] }
-        : { height: 60 + pts.length * 24, marginLeft: 100, x: { grid: true, ...ticks, label: `${w.axis} →`, labelAnchor: "center" }, y: { label: null, domain: pts.map((p) => String(p.value)) }, marks: [Plot.ruleY(pts, { y: (p: { value: string | number }) => String(p.value), x: "mean", stroke: colors.neutral }), Plot.dot(pts, { y: (p: { value: string | number }) => String(p.value), x: "mean", fill: colors.model, r: 4, className: "dependence-points" })] },
+      plot: discrete
+        ? { x: { type: "point", domain: values, label: `${f.name} →`, labelAnchor: "center", tickFormat: (v: number) => fmt.value(v), padding: 0.5 }, y, marks: [Plot.ruleX(pts, { x: "value", y: "mean", stroke: colors.neutral }), Plot.dot(pts, { x: "value", y: "mean", r: 5, ...dots })] }
+        : numeric
+          ? { x: { label: `${f.name} →`, labelAnchor: "center", grid: true }, y, marks: [Plot.line(pts, { x: "value", y: "mean", stroke: colors.model, strokeWidth: 2 }), Plot.dot(pts, { x: "value", y: "mean", r: 3, ...dots })] }
+          : { height: 60 + pts.length * 24, marginLeft: cats.marginLeft, x: { grid: true, ...ticks, label: `${w.axis} →`, labelAnchor: "center" }, y: { label: null, axis: null, domain: values.map(String) }, marks: [cats.axis, Plot.ruleY(pts, { y: (p: { value: string | number }) => String(p.value), x: "mean", stroke: colors.neutral }), Plot.dot(pts, { y: (p: { value: string | number }) => String(p.value), x: "mean", r: 4, ...dots })] },
     });
   }));
 }
 
 /** A feature's share of rows per bin, training vs test, with its PSI (any task). */
 export function distributionChart(f: FeatureBins, who: string): Html {
+  const bins = labelAxis(f.bins.map((b) => b.label), { min: 60 });
   return chart({
     id: `dist-${slug(f.name)}`, title: "Training vs test distribution",
     legend: [{ label: "training", color: "train" }, { label: "test", color: "test", line: true }],
     aid: `Share of ${who} per bin: bars for the training rows, marks for the test rows. PSI ${fmt.num(f.psi, 3)}${f.psi < 0.1 ? " (stable)" : f.psi < 0.25 ? " (drifting)" : " (shifted)"}.`,
     plot: {
-      height: 48 + f.bins.length * 22, marginLeft: 100,
+      height: 48 + f.bins.length * 22, marginLeft: bins.marginLeft,
       x: { grid: true, tickFormat: "%", label: `Share of ${who} (%) →`, labelAnchor: "center" },
-      y: { domain: f.bins.map((b) => b.label), label: null },
+      y: { domain: f.bins.map((b) => b.label), label: null, axis: null },
       marks: [
+        bins.axis,
         Plot.barX(f.bins, { y: "label", x: "trainShare", fill: colors.train, fillOpacity: 0.85, className: "train-bars" }),
         Plot.tickX(f.bins, { y: "label", x: "testShare", stroke: colors.test, strokeWidth: 3, className: "test-marks" }),
         Plot.ruleX([0]),
@@ -102,22 +115,27 @@ export function distributionChart(f: FeatureBins, who: string): Html {
   });
 }
 
-function featureDetail(f: FeatureAnalysis): Html {
+/** Feature sections open at first: the most important few; the rest stay one click away (a 61-feature page was 34,666 px tall). */
+export const OPEN_FEATURES = 3;
+
+function featureDetail(f: FeatureAnalysis, open: boolean): Html {
   const height = 48 + f.bins.length * 22;
   const labels = f.bins.map((b) => b.label);
   const woeBins = f.woe.bins.filter((b) => b.woe !== null);
   const clipped = f.clipped.train.low + f.clipped.train.high + f.clipped.test.low + f.clipped.test.high;
   const dist = distributionChart(f, "applicants");
+  const binAxis = labelAxis(labels, { min: 60 });
   const woe = chart({
     id: `woe-${slug(f.name)}`, title: "Weight of evidence and bad rate",
     legend: [{ label: "lower risk than average", color: "lower" }, { label: "higher risk", color: "higher" }],
     aid: `WoE = ln(share of goods / share of bads) per bin on the training rows; labels give each bin's bad rate. IV ${fmt.num(f.iv, 3)} (${f.strength}).`,
     plot: {
-      height, marginLeft: 100, marginRight: 36,
+      height, marginLeft: binAxis.marginLeft, marginRight: 36,
       // Room beyond the longest bars for their bad-rate labels, so none runs into the axis labels.
       x: { grid: true, label: "Weight of evidence →", labelAnchor: "center", domain: [Math.min(0, ...woeBins.map((b) => b.woe!)) * 1.3, Math.max(0, ...woeBins.map((b) => b.woe!)) * 1.3] },
-      y: { domain: labels, label: null },
+      y: { domain: labels, label: null, axis: null },
       marks: [
+        binAxis.axis,
         Plot.barX(woeBins, { y: "label", x: "woe", fill: (b: { woe: number }) => (b.woe >= 0 ? colors.lower : colors.higher), className: "woe-bars" }),
         Plot.ruleX([0]),
         // Bad-rate labels just past the end of each bar, on the bar's side of zero.
@@ -145,7 +163,7 @@ function featureDetail(f: FeatureAnalysis): Html {
     `missing ${fmt.pct(f.missingShare.train)} train / ${fmt.pct(f.missingShare.test)} test`,
     ...(f.kind === "numeric" ? [`${fmt.int(clipped)} value${clipped === 1 ? "" : "s"} outside the clip range ${fmt.value(f.clipped.lo)} to ${fmt.value(f.clipped.hi)}`] : []),
   ].join(" · ");
-  return html`<div class="feature" id="f-${slug(f.name)}"><h3>${f.name} <small>(${f.kind})</small></h3>${f.description ? html`<p>${f.description}</p>` : ""}<p class="sub">${line}</p>${grid(dist, woe)}<details><summary>Binning table</summary>${binTable}</details></div>`;
+  return html`<details class="feature" id="f-${slug(f.name)}"${open ? trusted(" open") : ""}><summary><h3>${f.name} <small>(${f.kind}, importance rank ${f.rank})</small></h3></summary>${f.description ? html`<p>${f.description}</p>` : ""}<p class="sub">${line}</p>${grid(dist, woe)}<details><summary>Binning table</summary>${binTable}</details></details>`;
 }
 
 export function featuresSection(a: ModelAnalysis): Section {
@@ -159,5 +177,7 @@ export function dependenceSection(a: ModelAnalysis): Section {
 }
 
 export function featureDetailSection(a: ModelAnalysis): Section {
-  return section("feature-detail", "Feature by feature", [...a.features].sort((x, y) => x.rank - y.rank).map(featureDetail));
+  return section("feature-detail", "Feature by feature",
+    html`<p>Most important first; the top ${Math.min(OPEN_FEATURES, a.features.length)} are open, click a name to open the others.</p>`,
+    [...a.features].sort((x, y) => x.rank - y.rank).map((f, i) => featureDetail(f, i < OPEN_FEATURES)));
 }

@@ -82,6 +82,14 @@ export function calibrationSection(a: ModelAnalysis): Section {
   return section("calibration", "Calibration", grid(cal, html`<div>${tbl}</div>`));
 }
 
+/** A share axis from 0 to the first round tick above `max` (at most 5 steps), and those ticks. */
+export function shareTicks(max: number): { domain: [number, number]; ticks: number[] } {
+  const step = [0.01, 0.02, 0.05, 0.1, 0.2, 0.25].find((s) => max / s <= 5) ?? 0.5;
+  const n = Math.ceil((max * 1.02) / step);
+  const at = (i: number) => Math.round(i * step * 1e6) / 1e6;
+  return { domain: [0, at(n)], ticks: Array.from({ length: n + 1 }, (_, i) => at(i)) };
+}
+
 export function decisionsSection(a: ModelAnalysis, thresholds: Thresholds, spec: FeatureSpec): Section {
   const name = (label: string, role: string) => (label === role ? label : `${label} (${role})`);
   const labels = labelsOf(spec);
@@ -103,7 +111,8 @@ export function decisionsSection(a: ModelAnalysis, thresholds: Thresholds, spec:
     plot: {
       height: 340, marginRight: 64,
       x: { domain: [0, 1], tickFormat: "%", label: "Score: predicted probability of bad (%) →", labelAnchor: "center" },
-      y: { tickFormat: "%", grid: true, label: "↑ Share of the class (%)" },
+      // The tallest bar sets the domain, rounded up to the next tick, so no bar rises past the axis's top tick.
+      y: { tickFormat: "%", grid: true, label: "↑ Share of the class (%)", ...shareTicks(Math.max(0.01, ...rows.map((r) => r.share))) },
       fy: { label: null, domain: classes },
       color: { domain: classes, range: [colors.good, colors.bad] },
       marks: [

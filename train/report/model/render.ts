@@ -5,7 +5,11 @@
  * regression model's share the training, data-quality and card sections.
  */
 import { REPORT_FILE, thresholdsOf, type Manifest } from "../../../shared/artifact.ts";
-import { fmt, html, page } from "../kit/index.ts";
+import { fmt, html, page, type Section } from "../kit/index.ts";
+import { fairnessSection } from "./fairness.ts";
+import { narrativeBlock } from "./narrative.ts";
+import { segmentsSection } from "./segments.ts";
+import { validationSection } from "./validation.ts";
 import type { ModelAnalysis } from "./analysis.ts";
 import type { ModelCard, PreviousVersion, RegressionCard } from "./card.ts";
 import { cardSection, qualitySection } from "./card-sections.ts";
@@ -19,6 +23,9 @@ import { trainingSection } from "./training.ts";
 
 export { REPORT_FILE };
 
+/** Sections that exist only with their flags (--segments, --protected). */
+const present = (...s: (Section | null)[]): Section[] => s.filter((x): x is Section => x !== null);
+
 export interface ModelReportInput {
   manifest: Pick<Manifest, "name" | "version" | "createdAt" | "spec" | "thresholds">;
   card: ModelCard;
@@ -31,11 +38,14 @@ export function renderModelReport(r: ModelReportInput): string {
   return page({
     title: `Model report: ${m.name}`,
     subtitle: html`version <span class="mono">${m.version}</span> · created ${fmt.dateTime(m.createdAt)} · test AUC ${fmt.metric(card.metrics.test.auc)}`,
+    lead: narrativeBlock(card.narrative),
     sections: [
       summarySection(card, r.previous),
       rankingSection(a, card.metrics.test),
+      validationSection(a, card.intervals),
       calibrationSection(a),
       decisionsSection(a, thresholdsOf(m), m.spec),
+      ...present(segmentsSection(card.segments, thresholdsOf(m).refer), fairnessSection(card)),
       trainingSection(card),
       featuresSection(a),
       dependenceSection(a),
@@ -61,6 +71,7 @@ export function renderRegressionReport(r: RegressionReportInput): string {
   const previous = r.previous && r.previous.metrics.r2 !== undefined ? r.previous : undefined;
   return page({
     title: `Model report: ${m.name}`,
+    lead: narrativeBlock(card.narrative),
     subtitle: html`version <span class="mono">${m.version}</span> · created ${fmt.dateTime(m.createdAt)} · test R² ${fmt.metric(card.metrics.test.r2)} · ${fmt.pct(card.interval.level, 0)} intervals cover ${fmt.pct(card.interval.test.coverage)}`,
     sections: [
       regressionSummary(card, previous),

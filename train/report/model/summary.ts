@@ -27,6 +27,12 @@ export function previousNote(card: CardBase, previous: PreviousVersion | undefin
     : html`<p>No previous version was serving when this model was trained.</p>`;
 }
 
+/** The bootstrap interval of AUC, Gini or KS (see the Validation section), "–" for the others. */
+function interval(iv: ModelCard["intervals"], m: HeadlineMetric): string {
+  const e = m === "auc" || m === "gini" || m === "ks" ? iv?.[m] : undefined;
+  return e ? `${fmt.metric(e.low)}–${fmt.metric(e.high)}` : "–";
+}
+
 export function summarySection(card: ModelCard, previous: PreviousVersion | undefined): Section {
   const t: Evaluation = card.metrics.test;
   const b: Evaluation = card.metrics.baseRate;
@@ -44,6 +50,7 @@ export function summarySection(card: ModelCard, previous: PreviousVersion | unde
       columns: [
         { label: "metric", value: (m: HeadlineMetric) => html`<strong>${META[m].label}</strong><small class="desc"><br>${META[m].what}</small>` },
         { label: "this version", numeric: true, value: (m) => fmt.metric(t[m], 4) },
+        ...(card.intervals ? [{ label: "95 % interval", numeric: true, value: (m: HeadlineMetric) => interval(card.intervals, m) }] : []),
         { label: "base-rate model", numeric: true, value: (m) => fmt.metric(b[m], 4) },
         { label: "previous version", numeric: true, value: (m) => (previous?.metrics[m] !== undefined ? fmt.metric(previous.metrics[m]!, 4) : "–") },
         { label: "change", numeric: true, value: (m) => change(m, t[m], previous?.metrics[m]) },
