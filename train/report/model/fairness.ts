@@ -41,7 +41,7 @@ function attributeTables(name: string, a: FairnessCard[string]): Html {
   });
   const accuracy = table({
     id: `fair-accuracy-${slug(name)}`,
-    caption: html`How well the model works for each group of ${name}: AUC; calibration (average predicted vs observed bad rate); true- and false-positive rates at the decline threshold (${fmt.pct(a.thresholds.decline, 0)}) and the equal-opportunity difference (TPR minus the reference's).`,
+    caption: html`How well the model works for each group of ${name}: AUC; calibration (average predicted vs observed bad rate); true- and false-positive rates at the decline threshold (${fmt.pct(a.thresholds.decline, 0)}) and the equal-opportunity difference with a good outcome as the favourable one: the share of good applicants not declined, minus the reference's (the reference's FPR minus the group's; below 0: the group's creditworthy applicants are declined more often).`,
     columns: [
       { label: "group", value: group },
       { label: "AUC", numeric: true, value: (r) => est(r[1].auc, m2) },
