@@ -96,4 +96,13 @@ describe("the Fair lending section", () => {
     // Under training.tuning (where --tune keeps its card) it is found too.
     expect(doc({ fairness, training: { tuning } }).querySelector("figure[data-chart=fair-pareto]")).not.toBeNull();
   });
+
+  it("draws the tuner's own record (train --tune --fairness): every trial with a value, the chosen and unconstrained trials named", () => {
+    const search = { constraint: "air>=0.8", metric: "air", bound: 0.8, pareto: [3, 2, 4], chosen: 2, met: true, unconstrained: { trial: 3, auc: 0.8315, value: 0.703 },
+      trials: [{ trial: 2, auc: 0.8288, value: 0.804, meets: true, final: true }, { trial: 4, auc: 0.474, value: 0.951, meets: false, final: true }, { trial: 3, auc: 0.8315, value: 0.703, meets: false, final: true }, { trial: 6, auc: 0.687, value: null, meets: false, final: false }] };
+    const d = doc({ fairness: base, training: { tuning: { fairness: search } } });
+    expect(d.querySelectorAll("figure[data-chart=fair-pareto] g.fair-trials circle").length).toBe(3);
+    const named = Array.from(d.querySelectorAll("figure[data-chart=fair-pareto] g.fair-named text")).map((t) => (t as { textContent: string }).textContent);
+    expect(named).toEqual(["unconstrained: trial 3", "chosen: trial 2"]);
+  });
 });

@@ -129,7 +129,10 @@ describe("tolerant readers of card parts written by other work", () => {
 
   it("reads the accuracy–fairness search, or null", () => {
     const s = readFairSearch({ trials: [{ id: 1, auc: 0.8, minAir: 0.7 }, { id: 2, validationAuc: 0.78, air: 0.85, met: true }, { id: 3 }], pareto: [1, 2], chosen: 2, met: true, constraint: "air>=0.8" });
-    expect(s).toEqual({ trials: [{ id: "1", auc: 0.8, minAir: 0.7, met: null }, { id: "2", auc: 0.78, minAir: 0.85, met: true }], pareto: new Set(["1", "2"]), chosen: "2", met: true, constraint: "air>=0.8" });
+    expect(s).toEqual({ trials: [{ id: "1", auc: 0.8, minAir: 0.7, met: null }, { id: "2", auc: 0.78, minAir: 0.85, met: true }], pareto: new Set(["1", "2"]), chosen: "2", met: true, constraint: "air>=0.8", metric: "air", bound: null, unconstrained: null });
+    // The tuner's own record (train/tune/lda.ts): `value` under the search's `metric`, `meets`, `unconstrained: {trial}`.
+    const real = readFairSearch({ constraint: "air>=0.8", metric: "air", bound: 0.8, trials: [{ trial: 2, auc: 0.83, value: 0.8, meets: true, final: true }, { trial: 3, auc: 0.83, value: 0.7, meets: false, final: true }, { trial: 6, auc: 0.69, value: null, meets: false }], pareto: [3, 2], chosen: 2, met: true, unconstrained: { trial: 3, auc: 0.83, value: 0.7 } });
+    expect(real).toEqual({ trials: [{ id: "2", auc: 0.83, minAir: 0.8, met: true }, { id: "3", auc: 0.83, minAir: 0.7, met: false }], pareto: new Set(["3", "2"]), chosen: "2", met: true, constraint: "air>=0.8", metric: "air", bound: 0.8, unconstrained: "3" });
     expect(readFairSearch(undefined)).toBeNull();
     expect(readFairSearch({ trials: [{ id: 1 }] })).toBeNull();
   });

@@ -10,7 +10,11 @@ export interface ProxyRow { feature: string; value: number; metric: string; flag
 
 export interface FairTrial { id: string; auc: number; minAir: number; met: boolean | null }
 
-export interface FairSearch { trials: FairTrial[]; pareto: Set<string>; chosen: string | null; met: boolean | null; constraint: string | null }
+/** `metric`: what `minAir` holds, "air" or "eod" (the search's `metric`); `unconstrained`: the trial chosen without the constraint. */
+export interface FairSearch {
+  trials: FairTrial[]; pareto: Set<string>; chosen: string | null; met: boolean | null; constraint: string | null;
+  metric: "air" | "eod"; bound: number | null; unconstrained: string | null;
+}
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -42,9 +46,11 @@ export function readFairSearch(raw: unknown): FairSearch | null {
   const trials = raw.trials.flatMap((t, i): FairTrial[] => {
     if (!isObj(t)) return [];
     const auc = num(t, ["auc", "validationAuc", "valAuc"]);
-    const air = num(t, ["minAir", "air", "minAIR"]);
+    // The tuner's record (train/tune/lda.ts) keeps the metric's value as `value`, named by the search's `metric`.
+    const air = num(t, ["minAir", "air", "minAIR", "value"]);
     if (!auc || !air) return [];
-    return [{ id: id(t.id) ?? id(t.trial) ?? String(i + 1), auc: auc[1], minAir: air[1], met: typeof t.met === "boolean" ? t.met : null }];
+    const met = t.met ?? t.meets;
+    return [{ id: id(t.id) ?? id(t.trial) ?? String(i + 1), auc: auc[1], minAir: air[1], met: typeof met === "boolean" ? met : null }];
   });
   if (trials.length === 0) return null;
   const front = raw.pareto ?? raw.paretoFront ?? raw.front;
@@ -55,6 +61,9 @@ export function readFairSearch(raw: unknown): FairSearch | null {
     chosen,
     met: typeof raw.met === "boolean" ? raw.met : null,
     constraint: typeof raw.constraint === "string" ? raw.constraint : null,
+    metric: raw.metric === "eod" ? "eod" : "air",
+    bound: typeof raw.bound === "number" ? raw.bound : null,
+    unconstrained: isObj(raw.unconstrained) ? id(raw.unconstrained.trial) ?? id(raw.unconstrained.id) : id(raw.unconstrained),
   };
 }
 

@@ -74,20 +74,28 @@ function attributeTables(name: string, a: FairnessCard[string]): Html {
 function paretoChart(s: FairSearch): Html {
   const kind = (t: FairTrial) => (t.id === s.chosen ? "chosen" : s.pareto.has(t.id) ? "Pareto front" : "other trial");
   const front = s.trials.filter((t) => s.pareto.has(t.id)).sort((a, b) => a.minAir - b.minAir);
+  const air = s.metric === "air";
+  const bound = s.bound ?? (air ? FOUR_FIFTHS : null);
+  // The chosen trial and, when the constraint changed the choice, the one chosen without it, named beside their dots.
+  const unconstrained = s.trials.filter((t) => t.id === s.unconstrained && t.id !== s.chosen);
+  const chosen = s.trials.filter((t) => t.id === s.chosen);
   return chart({
     id: "fair-pareto", title: "Accuracy against fairness: the tuner's trials",
-    aid: html`Each trial's validation AUC against its lowest adverse impact ratio. Trials on the front cannot be made fairer without losing accuracy; right of the dashed line the four-fifths rule holds.${s.constraint ? ` Constraint: ${s.constraint}.` : ""} ${s.met === false ? "No trial met the constraint: the closest was chosen." : ""}`,
+    aid: html`Each trial's validation AUC against its ${air ? "lowest adverse impact ratio" : "lowest equal-opportunity difference"}. Trials on the front cannot be made fairer without losing accuracy${bound === null ? "" : `; right of the dashed line ${air && bound === FOUR_FIFTHS ? "the four-fifths rule holds" : `${s.metric} ≥ ${bound}`}`}.${s.constraint ? ` Constraint: ${s.constraint}.` : ""} ${s.met === false ? "No trial met the constraint: the closest was chosen." : ""}`,
     legend: [{ label: "trial", color: "neutral" }, { label: "Pareto front", color: "model" }, { label: "chosen", color: "decline" }],
     plot: {
-      x: { grid: true, label: "Lowest adverse impact ratio →", labelAnchor: "center" },
+      marginRight: 40, // room for the chosen trial's name when it is the right-most dot near the top
+      x: { grid: true, label: air ? "Lowest adverse impact ratio →" : "Lowest equal-opportunity difference →", labelAnchor: "center" },
       y: { grid: true, label: "↑ Validation AUC" },
       marks: [
-        Plot.ruleX([FOUR_FIFTHS], { stroke: colors.neutral, strokeDasharray: "4,3" }),
+        bound === null ? null : Plot.ruleX([bound], { stroke: colors.neutral, strokeDasharray: "4,3" }),
         Plot.line(front, { x: "minAir", y: "auc", stroke: colors.model, strokeOpacity: 0.6 }),
         Plot.dot(s.trials, {
           x: "minAir", y: "auc", r: (t: FairTrial) => (kind(t) === "chosen" ? 6 : 4), className: "fair-trials",
           fill: (t: FairTrial) => (kind(t) === "chosen" ? colors.decline : kind(t) === "Pareto front" ? colors.model : colors.neutral),
         }),
+        Plot.text(unconstrained, { x: "minAir", y: "auc", text: (t: FairTrial) => `unconstrained: trial ${t.id}`, textAnchor: "end", dx: -9, className: "fair-named" }),
+        Plot.text(chosen, { x: "minAir", y: "auc", text: (t: FairTrial) => `chosen: trial ${t.id}`, textAnchor: "start", dx: 10, className: "fair-named" }),
       ],
     },
   });
