@@ -138,7 +138,7 @@ describe("train --protected from the command line", () => {
     [["--protected", "Age:bands=30", "--ignore", "Age"], /keep --protected Age to measure it, or --ignore Age to leave it out entirely/],
     [["--protected", "Age:bands=60,30"], /band edges must increase/],
     [["--protected", "Gender"], /"Gender", which is not a column of the data; columns are: Status, Seniority/],
-    [["--protected", "Marital", "--data", "data/cps1988.csv", "--target", "wage", "--task", "regression"], /--protected applies to classification/],
+    [["--protected", "ethnicity", "--segments", "region", "--data", "data/cps1988.csv", "--target", "wage", "--task", "regression"], /--segments applies to classification/],
   ])("refuses %j: exit 2, a usage error saying what to do", async (argv, message) => {
     const r = await train([...argv, "--dry-run"]);
     expect(r.code).toBe(2);

@@ -37,7 +37,7 @@ import type { CurrentPointer } from "./store/publish.ts";
 import type { WeightDtype } from "./store/quantize.ts";
 import { createS3Client, type S3Target } from "./store/storage.ts";
 import { finishClassification } from "./tasks/classification.ts";
-import type { FairnessCard } from "./tasks/fairness.ts";
+import type { FairnessCard, RegressionFairnessCard } from "./tasks/fairness.ts";
 import { finishRegression } from "./tasks/regression.ts";
 import { runSearch, selectionPlan, type SearchResult, type TuneIO, type TuneOptions } from "./tune/search.ts";
 import { checkTunedFeatures } from "./tune/tuned.ts";
@@ -93,6 +93,8 @@ export interface JobResult {
   warnings: string[];
   /** Per protected attribute, the model's metrics by group on the test split (also the card's `fairness`). */
   fairness?: FairnessCard;
+  /** A regression model's metrics by group on the test split (also its card's `fairness`): bias, errors, coverage. */
+  regressionFairness?: RegressionFairnessCard;
   /** Training-side answers for the test rows (parity checks), from the weights as stored: probabilities, or a regression's values. */
   testScores?: Scores;
   /** A regression's prediction intervals for the test rows, in the order of `testScores`. */

@@ -123,7 +123,7 @@ export async function main(argv: string[]): Promise<number> {
     ...(a["min-r2"] !== undefined ? { minR2: num("min-r2", a["min-r2"], 0, { ok: (x) => x <= 1, text: "a number up to 1" }) } : {}),
     keepTestRows: a["max-auc-drop"] !== undefined || a["max-rmse-increase"] !== undefined,
     taskFlags: {
-      classification: ["protected", "segments", "refer-at", "decline-at", "min-auc", "max-auc-drop"].filter((f) => flags[f] !== undefined),
+      classification: ["segments", "refer-at", "decline-at", "min-auc", "max-auc-drop"].filter((f) => flags[f] !== undefined),
       regression: ["interval", "min-r2", "max-rmse-increase"].filter((f) => flags[f] !== undefined),
     },
     modelName,
@@ -247,6 +247,7 @@ async function trainAndPublish(
       summary.metrics = { r2: t.r2, rmse: t.rmse, mae: t.mae, medianAe: t.medianAe, bias: t.bias };
       summary.baseline = { r2: b.r2, rmse: b.rmse, mae: b.mae, medianAe: b.medianAe };
       summary.interval = interval;
+      if (result.regressionFairness) summary.fairness = result.regressionFairness;
     } else {
       const t = result.test!;
       summary.metrics = { auc: t.auc, gini: t.gini, ks: t.ks, brier: t.brier, logLoss: t.logLoss, accuracy: t.accuracy };

@@ -80,9 +80,26 @@ function quantileSorted(sorted: Float64Array, q: number): number {
   return (sorted[lo] as number) + ((sorted[Math.min(lo + 1, sorted.length - 1)] as number) - (sorted[lo] as number)) * (h - lo);
 }
 
-function interval(draws: number[]): { low: number | null; high: number | null } {
+/** The 2.5th and 97.5th percentiles of the finite draws (null ends when none is finite). */
+export function interval(draws: number[]): { low: number | null; high: number | null } {
   const ok = Float64Array.from(draws.filter(Number.isFinite)).sort();
   return ok.length ? { low: quantileSorted(ok, 0.025), high: quantileSorted(ok, 0.975) } : { low: null, high: null };
+}
+
+/**
+ * `resamples` seeded bootstrap draws, each of every group's rows with replacement within the group (so
+ * every draw keeps the group sizes): `each` gets one draw's rows per group, in the order of `groups`.
+ * Shared with regression-fairness.ts, so both draw the same rows for the same seed.
+ */
+export function withinGroupResamples(groups: Int32Array[], resamples: number, seed: number, each: (rows: Int32Array[]) => void): void {
+  const random = seededRandom(seed);
+  for (let b = 0; b < resamples; b++) {
+    each(groups.map((g) => {
+      const rows = new Int32Array(g.length);
+      for (let k = 0; k < rows.length; k++) rows[k] = g[Math.floor(random() * g.length)] as number;
+      return rows;
+    }));
+  }
 }
 
 /** Groups smaller than this cannot be the reference unless none is larger (the default of `minReferenceCount`). */
@@ -118,18 +135,13 @@ export function fairnessByGroup(labels: Vector, scores: Vector, groups: Vector, 
   const point = stats.map((g) => ({ g, r: relativeTo(g, stats[ref] as GroupStats) }));
 
   const draws = present.map(() => Object.fromEntries(Object.keys(METRICS).map((k) => [k, [] as number[]])) as Record<Metric, number[]>);
-  const random = seededRandom(seed);
-  for (let b = 0; b < resamples; b++) {
-    const sampled = present.map((m) => {
-      const rows = new Int32Array(m.rows.length);
-      for (let k = 0; k < rows.length; k++) rows[k] = m.rows[Math.floor(random() * m.rows.length)] as number;
-      return groupStats(labels, scores, rows, o.thresholds);
-    });
+  withinGroupResamples(present.map((m) => m.rows), resamples, seed, (drawn) => {
+    const sampled = drawn.map((rows) => groupStats(labels, scores, rows, o.thresholds));
     sampled.forEach((g, i) => {
       const r = relativeTo(g, sampled[ref] as GroupStats);
       for (const [k, f] of Object.entries(METRICS)) (draws[i] as Record<string, number[]>)[k]?.push(f(g, r));
     });
-  }
+  });
   const estimate = (i: number, k: Metric): Estimate | null => {
     const { g, r } = point[i] as { g: GroupStats; r: Relative };
     const value = METRICS[k](g, r);

@@ -3,11 +3,14 @@
  * metrics of train/evaluate/fairness.ts on the test split, with how the groups
  * were formed, and the features that act as its proxies
  * (train/evaluate/proxies.ts); and log lines per attribute naming the groups
- * under the four-fifths rule and the features that carry it.
+ * under the four-fifths rule and the features that carry it. A regression
+ * model's is `regressionFairnessCard` (task "regression": no thresholds, so no
+ * approval rates; bias, errors and coverage by group instead).
  */
 import type { Thresholds } from "../../shared/artifact.ts";
 import type { TestGroups } from "../data/groups.ts";
 import { fairnessByGroup, type AttributeFairness } from "../evaluate/fairness.ts";
+import { regressionFairnessByGroup, type RegressionAttributeFairness } from "../evaluate/regression-fairness.ts";
 import { PROXY_AUC_THRESHOLD, PROXY_MIN_GROUP_ROWS, proxySummary, rankProxies, type Proxy } from "../evaluate/proxies.ts";
 
 /** How proxies were measured, beside the list (the card says what its numbers are). */
@@ -19,7 +22,12 @@ export interface ProxyList {
   features: Proxy[];
 }
 
-export type FairnessCard = Record<string, { column: string; groupedBy: { bands: number[] } | "values"; proxies?: ProxyList } & AttributeFairness>;
+interface AttributeHead { column: string; groupedBy: { bands: number[] } | "values"; proxies?: ProxyList }
+
+export type FairnessCard = Record<string, AttributeHead & AttributeFairness>;
+
+/** A regression model's `fairness`: the same head per attribute, the numbers of train/evaluate/regression-fairness.ts. */
+export type RegressionFairnessCard = Record<string, AttributeHead & RegressionAttributeFairness>;
 
 export const PROXY_METHOD = "AUC of a one-feature model (each bin of the feature scored by the group's share in it) for each group vs the rest, on every usable row; the largest over groups with enough rows";
 
@@ -36,12 +44,39 @@ export function fairnessCard(testGroups: TestGroups[], labels: ArrayLike<number>
     const airs = Object.entries(f.air).map(([g, x]) => `${g} ${x === null ? "n/a" : x.toFixed(2)}`).join(", ");
     const flagged = f.belowFourFifths.length ? `; below four-fifths (0.8): ${f.belowFourFifths.join(", ")}` : "; no group below four-fifths (0.8)";
     log(`fairness "${a.column}" on the test split (reference ${f.reference}): adverse impact ratio ${airs}${flagged}`);
-    const tables = proxyTables?.get(a.column);
-    if (tables) {
-      const features = rankProxies(tables, a.groups);
-      (card[a.column] as FairnessCard[string]).proxies = { method: PROXY_METHOD, threshold: PROXY_AUC_THRESHOLD, minGroupRows: PROXY_MIN_GROUP_ROWS, features };
-      log(proxySummary(a.column, features));
-    }
+    addProxies(card[a.column] as AttributeHead, a.groups, proxyTables, log);
+  }
+  return card;
+}
+
+/** The attribute's proxies (when tallied) on its card entry, and their log line. */
+function addProxies(entry: AttributeHead, groups: string[], proxyTables: Map<string, Map<string, number[][]>> | undefined, log: (line: string) => void): void {
+  const tables = proxyTables?.get(entry.column);
+  if (!tables) return;
+  const features = rankProxies(tables, groups);
+  entry.proxies = { method: PROXY_METHOD, threshold: PROXY_AUC_THRESHOLD, minGroupRows: PROXY_MIN_GROUP_ROWS, features };
+  log(proxySummary(entry.column, features));
+}
+
+const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(3));
+
+/**
+ * A regression model's card `fairness`: per attribute, its numbers by group on the test split (`lo`/`hi`:
+ * each test row's prediction interval at `intervalLevel`), and a log line per attribute setting each group's
+ * predicted ratio beside its actual ratio, so a gap the model adds to the data's stands out.
+ */
+export function regressionFairnessCard(testGroups: TestGroups[], actual: ArrayLike<number>, values: ArrayLike<number>, lo: ArrayLike<number>, hi: ArrayLike<number>,
+  intervalLevel: number, seed: number, log: (line: string) => void, proxyTables?: Map<string, Map<string, number[][]>>): RegressionFairnessCard {
+  const card: RegressionFairnessCard = {};
+  for (const { attribute: a, codes } of testGroups) {
+    const f = regressionFairnessByGroup(actual, values, lo, hi, codes, a.groups, { intervalLevel, resamples: FAIRNESS_RESAMPLES, seed });
+    card[a.column] = { column: a.column, groupedBy: a.groupedBy, ...f };
+    const groups = Object.entries(f.groups).map(([g, s]) => {
+      const ratio = (e: { value: number } | null) => (e === null ? "n/a" : e.value.toFixed(2));
+      return `${g} (${s.count}): predicted ${fmt(s.meanPredicted.value)} vs actual ${fmt(s.meanActual.value)}, bias ${fmt(s.bias.value)}${s.relativeBias ? ` (${(s.relativeBias.value * 100).toFixed(1)} %)` : ""}, ratio predicted ${ratio(s.predictedRatio)} / actual ${ratio(s.actualRatio)}, coverage ${(s.coverage.value * 100).toFixed(1)} %`;
+    }).join("; ");
+    log(`fairness "${a.column}" on the test split (reference ${f.reference}, the largest group): ${groups}`);
+    addProxies(card[a.column] as AttributeHead, a.groups, proxyTables, log);
   }
   return card;
 }

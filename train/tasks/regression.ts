@@ -4,7 +4,8 @@
  * half-width of the prediction interval; on the test split, values and
  * intervals in the target's units, RMSE / MAE / R² / median absolute error
  * beside the training mean, and the interval's coverage; the gates (better
- * than the mean, --min-r2); the card, the report, the monitoring references
+ * than the mean, --min-r2); with --protected, the errors and bias by group
+ * (train/evaluate/regression-fairness.ts); the card, the report, the monitoring references
  * and the artifact (format v2, with its task).
  */
 import { regressionInterval, regressionValue, transformTarget, transformedValue, type RegressionTask } from "../../shared/task.ts";
@@ -20,6 +21,7 @@ import { smearingFactor } from "../fit/target.ts";
 import type { Fitted, JobResult } from "../job.ts";
 import { outputReference } from "../monitor/reference.ts";
 import { buildRegressionReport } from "../report/model/build.ts";
+import { regressionFairnessCard } from "./fairness.ts";
 import { baseCardInput, packageWithReport } from "./package.ts";
 
 export const DEFAULT_INTERVAL = 0.9;
@@ -86,6 +88,10 @@ export async function finishRegression(f: Fitted): Promise<JobResult> {
     interval: { calibrationRows: f.validation.n, coverage: covered, meanWidth: width.mean, medianWidth: width.median, byDecile },
   });
   if (o.narrative) card.narrative = o.narrative;
+  const fairness = prepared.testGroups?.length
+    ? regressionFairnessCard(prepared.testGroups, data.test.y, values, lo, hi, task.interval.level, o.seed, io.log, prepared.proxyTables)
+    : undefined;
+  if (fairness) card.fairness = fairness;
   const tally = f.report.tally as FeatureTally;
   const pages = buildRegressionReport({
     name: o.modelName, spec, preprocess: data.state, task, model: small.model,
@@ -98,7 +104,7 @@ export async function finishRegression(f: Fitted): Promise<JobResult> {
   return {
     spec, profile, task: "regression", artifact, seconds: (performance.now() - f.started) / 1000, warnings: prepared.warnings, train: f.options, validationShare: prepared.validationShare,
     regression: { test, baseline, interval: { level: task.interval.level, halfWidth: task.interval.halfWidth, coverage: covered } },
-    testScores: values, testIntervals: { lo, hi },
+    testScores: values, testIntervals: { lo, hi }, ...(fairness ? { regressionFairness: fairness } : {}),
     ...(reportInfo ? { report: reportInfo } : {}),
     ...(data.testSample ? { gate: gateSample(data.testSample, data.test.y, values, "regression") } : {}),
     ...(tuning ? { tuning } : {}),

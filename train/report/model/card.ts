@@ -9,7 +9,7 @@ import type { CoverageBin } from "../../evaluate/conformal.ts";
 import type { RegressionEvaluation } from "../../evaluate/regression.ts";
 import type { MonitoringCard } from "../../monitor/reference.ts";
 import type { Periods } from "../../data/split.ts";
-import type { FairnessCard } from "../../tasks/fairness.ts";
+import type { FairnessCard, RegressionFairnessCard } from "../../tasks/fairness.ts";
 import type { CardNarrative } from "../../data/card-file.ts";
 import type { RankingIntervals } from "../../evaluate/bootstrap.ts";
 import type { SegmentRow } from "../../evaluate/segments.ts";
@@ -98,6 +98,8 @@ export interface RegressionCard extends CardBase {
   /** Deciles of the predicted values (score drift for the monitor). */
   scoreDeciles: { test: number[]; validation?: number[] };
   monitoring?: Omit<MonitoringCard, "decisions" | "estimate">;
+  /** Per protected attribute, bias, errors and interval coverage by group on the test split (train --protected). */
+  fairness?: RegressionFairnessCard;
 }
 
 export type AnyCard = ModelCard | RegressionCard;

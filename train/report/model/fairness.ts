@@ -10,6 +10,7 @@ import type { Estimate, GroupFairness } from "../../evaluate/fairness.ts";
 import { FOUR_FIFTHS } from "../../evaluate/fairness.ts";
 import type { FairnessCard } from "../../tasks/fairness.ts";
 import { fairSearchOf, readProxies, type FairSearch, type FairTrial } from "./fairness-read.ts";
+import { regressionFairnessSection } from "./regression-fairness.ts";
 
 type Row = [string, GroupFairness];
 
@@ -105,6 +106,8 @@ function paretoChart(s: FairSearch): Html {
 export function fairnessSection(card: { fairness?: FairnessCard } & object): Section | null {
   const f = card.fairness;
   if (!f || Object.keys(f).length === 0) return null;
+  // A regression card's groups have no approval rates: its own tables (a card is read as written, whatever its type says).
+  if (Object.values(f).some((a) => (a as { task?: string }).task === "regression")) return regressionFairnessSection(card as Parameters<typeof regressionFairnessSection>[0]);
   const search = fairSearchOf(card as Record<string, unknown>);
   const first = Object.values(f)[0]!;
   return section("fairness", "Fair lending",

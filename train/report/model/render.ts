@@ -17,6 +17,7 @@ import { dependenceSection, featureDetailSection, featuresSection } from "./feat
 import { calibrationSection, decisionsSection, rankingSection } from "./performance.ts";
 import type { RegressionAnalysis } from "./regression-analysis.ts";
 import { regressionDependenceSection, regressionDetailSection, regressionFeaturesSection } from "./regression-features.ts";
+import { regressionFairnessSection } from "./regression-fairness.ts";
 import { accuracySection, intervalSection, regressionSummary } from "./regression-pages.ts";
 import { summarySection } from "./summary.ts";
 import { trainingSection } from "./training.ts";
@@ -77,6 +78,7 @@ export function renderRegressionReport(r: RegressionReportInput): string {
       regressionSummary(card, previous),
       accuracySection(card, a),
       intervalSection(card, a),
+      ...present(regressionFairnessSection(card)),
       trainingSection(card),
       regressionFeaturesSection(a, target),
       regressionDependenceSection(a, target),
