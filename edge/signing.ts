@@ -8,7 +8,7 @@
  * store, served on hash checks alone (the log and /healthz say so).
  */
 import type { Pointer } from "../shared/artifact.ts";
-import { historyKey, moveOf, recordFromPointer, verifyRecord } from "../shared/move.ts";
+import { historyKey, moveOf, verifyMove } from "../shared/move.ts";
 import { parseTrustedKeys, type KeysParse, type TrustedKeys } from "../shared/signing.ts";
 import { LoadError, withTimeout } from "./loader.ts";
 
@@ -41,7 +41,7 @@ export async function verifyPointer(bucket: R2Bucket, raw: unknown, pointer: Poi
   if (!parsedMove.ok) throw new LoadError(`the pointer's move is malformed (${parsedMove.error}); refused: signing is on`);
   const move = parsedMove.move;
   if (!move) throw new LoadError("the pointer carries no signed move (it was written outside the registry, or before signing began); refused: signing is on");
-  const check = await verifyRecord(trusted, recordFromPointer({ ...pointer, move }));
+  const check = await verifyMove(trusted, { ...pointer, move });
   if (!check.ok) throw new LoadError(`the pointer's move ${move.seq} (${move.action} to ${pointer.version}): ${check.error}; refused`);
   if (served !== undefined && move.seq < served) {
     throw new LoadError(`the pointer's move ${move.seq} is older than move ${served}, which this isolate already served: an older signed pointer was put back (replayed); refused`);

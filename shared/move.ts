@@ -128,3 +128,8 @@ export function movePayload(r: HistoryRecord): Uint8Array {
 export function verifyRecord(trusted: TrustedKeys, r: HistoryRecord): Promise<SignatureCheck> {
   return verifySignatures(trusted, MOVE_PAYLOAD, movePayload(r), r.signatures);
 }
+
+/** Whether a pointer's own move is signed by a trusted key; a pointer without a move is not. */
+export async function verifyMove(trusted: TrustedKeys, p: Pointer & { move?: PointerMove | undefined }): Promise<SignatureCheck> {
+  return p.move ? verifyRecord(trusted, recordFromPointer({ ...p, move: p.move })) : { ok: false, error: "it carries no signed move" };
+}

@@ -4,7 +4,7 @@
  * `npm run dev` then serves it. A local model published unsigned (before
  * signing) or by a key the Worker does not trust is replaced by a new one.
  */
-import { recordFromPointer, verifyRecord } from "../../shared/move.ts";
+import { verifyMove } from "../../shared/move.ts";
 import { readPointerState } from "../registry/history.ts";
 import { openStore } from "../store/open.ts";
 import { readWranglerFacts } from "../store/wrangler-config.ts";
@@ -21,7 +21,7 @@ try {
   const state = await readPointerState({ client: store.client, bucket: store.target.bucket, name: facts.modelName });
   const p = state.pointer;
   if (p) {
-    const check = p.move ? await verifyRecord(signing.trusted, recordFromPointer({ ...p, move: p.move })) : { ok: false as const, error: "it carries no signed move" };
+    const check = await verifyMove(signing.trusted, p);
     if (check.ok) published = p.version;
     else untrusted = `${p.version}: ${check.error}`;
   }

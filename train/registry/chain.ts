@@ -9,7 +9,7 @@
  * a well-linked record, but not sign it. Read-only: it never writes.
  */
 import { sha256Hex } from "../../shared/hash.ts";
-import { verifyRecord } from "../../shared/move.ts";
+import { verifyMove, verifyRecord } from "../../shared/move.ts";
 import type { TrustedKeys } from "../../shared/signing.ts";
 import type { PointerState, StoredRecord } from "./history.ts";
 import { recordBytes, recordFromPointer } from "./records.ts";
@@ -72,7 +72,7 @@ export async function verifyChain(name: string, stored: StoredRecord[], state: P
   if (state.broken) {
     problems.push({ seq: last + 1, problem: `${state.broken} (promote a version to repair it)` });
   } else if (p?.move) {
-    const v = checked ? await verifyRecord(trusted, recordFromPointer({ ...p, move: p.move })) : undefined;
+    const v = checked ? await verifyMove(trusted, p) : undefined;
     if (v && !v.ok) {
       // A forged move: whether its record is missing is beside the point (it must never be written).
       problems.push({ seq: p.move.seq, problem: `the pointer's move ${p.move.seq} (${p.move.action} to ${p.version}): ${v.error}; an edge with MODEL_SIGNING_KEYS refuses it. Promote the right version (a signed move) to replace it` });

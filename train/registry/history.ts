@@ -11,7 +11,7 @@ import { keys } from "../../shared/artifact.ts";
 import { sha256Hex } from "../../shared/hash.ts";
 import { putIfAbsent, readPointer } from "../store/publish.ts";
 import { describeS3Error, getObjectBytes } from "../store/storage.ts";
-import { verifyRecord } from "../../shared/move.ts";
+import { verifyMove, verifyRecord } from "../../shared/move.ts";
 import type { Location } from "../store/versions.ts";
 import { RegistryError } from "./errors.ts";
 import {
@@ -131,7 +131,7 @@ export async function pointerTrusted(l: Location, state: PointerState): Promise<
   const p = state.pointer;
   const trusted = l.signing?.trusted;
   if (!p || !trusted?.size) return true;
-  return p.move !== undefined && (await verifyRecord(trusted, recordFromPointer({ ...p, move: p.move }))).ok;
+  return (await verifyMove(trusted, p)).ok;
 }
 
 /**
@@ -144,7 +144,7 @@ export async function requireSignedPointer(l: Location, state: PointerState, ins
   const trusted = l.signing?.trusted;
   const p = state.pointer;
   if (!trusted?.size || !p) return;
-  const check = p.move ? await verifyRecord(trusted, recordFromPointer({ ...p, move: p.move })) : { ok: false as const, error: "it carries no signed move" };
+  const check = await verifyMove(trusted, p);
   if (check.ok) return;
   throw new RegistryError(
     `the pointer of "${l.name}" (${p.version}) is not a signed move: ${check.error}; an edge with MODEL_SIGNING_KEYS refuses it, ` +
@@ -209,7 +209,7 @@ export async function nextLink(l: Location, state: PointerState): Promise<Link> 
   const p = state.pointer;
   const trusted = l.signing?.trusted;
   if (p?.move && trusted?.size) {
-    const check = await verifyRecord(trusted, recordFromPointer({ ...p, move: p.move }));
+    const check = await verifyMove(trusted, p);
     if (!check.ok) {
       const seqs = await listHistorySeqs(l);
       const last = seqs.at(-1);

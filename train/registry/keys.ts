@@ -11,7 +11,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fromBase64, keyIdOf, parseTrustedKeys, toBase64, trustedKeyEntry, type Signer, type Signing, type TrustedKey } from "../../shared/signing.ts";
+import { fromBase64, importPublicKey, keyIdOf, parseTrustedKeys, toBase64, trustedKeyEntry, type Signer, type Signing, type TrustedKey } from "../../shared/signing.ts";
 
 export const LOCAL_KEY_DIR = ".edgescore/keys";
 export const PRIVATE_KEY_FILE = "signing.key";
@@ -129,8 +129,7 @@ export async function signingFromEnv(env: NodeJS.ProcessEnv, o: { local: boolean
     }
   }
   if (signer && !trusted.has(signer.keyid)) {
-    const parsed = await parseTrustedKeys(await trustedKeyEntry(signer.publicKey));
-    if (parsed.ok) for (const [id, k] of parsed.keys) trusted.set(id, k);
+    trusted.set(signer.keyid, { keyid: signer.keyid, key: await importPublicKey(signer.publicKey), raw: signer.publicKey });
   }
   return { ...(signer ? { signer } : {}), trusted, source };
 }

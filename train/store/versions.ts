@@ -16,7 +16,7 @@ import { readPointer, type CurrentPointer } from "./publish.ts";
 import { describeS3Error, getObjectBytes } from "./storage.ts";
 import { impactKernelModule } from "../kernels/load.ts";
 import { versionSignature } from "./version-signature.ts";
-import { moveOf, recordFromPointer, verifyRecord } from "../../shared/move.ts";
+import { moveOf, verifyMove } from "../../shared/move.ts";
 
 export type StoreErrorCode = "model_not_found" | "version_not_found" | "version_damaged" | "signature_invalid" | "pointer_broken" | "storage";
 
@@ -86,8 +86,9 @@ async function requireSignedCurrent(l: Location, current: CurrentPointer): Promi
   const trusted = l.signing?.trusted;
   const p = current.pointer;
   if (!trusted?.size || !p) return;
+  // readPointer keeps the edge's pointer fields only: the move is read from the raw text (malformed counts as none).
   const move = moveOf(JSON.parse(current.raw ?? "{}"));
-  const check = move.ok && move.move ? await verifyRecord(trusted, recordFromPointer({ ...p, move: move.move })) : { ok: false as const, error: "it carries no signed move" };
+  const check = await verifyMove(trusted, { ...p, move: move.ok ? move.move : undefined });
   if (check.ok) return;
   throw new StoreError(
     `the pointer of "${l.name}" (${p.version}) is not a signed move (${check.error}): an edge with MODEL_SIGNING_KEYS refuses it, so "current" is not what it serves. ` +
