@@ -116,7 +116,15 @@
   ;; h = act(h), in place
   (func (export "activate") (param $h i32) (param $count i32) (param $kind i32)
     (local $end i32)
+    (if (i32.eqz (local.get $kind)) (then (return)))
     (local.set $end (i32.add (local.get $h) (i32.shl (local.get $count) (i32.const 2))))
+    (if (i32.eq (local.get $kind) (i32.const 1)) (then
+      (block $rdone (loop $rnext
+        (br_if $rdone (i32.ge_u (local.get $h) (local.get $end)))
+        (v128.store (local.get $h) (f32x4.max (v128.load (local.get $h)) (v128.const i32x4 0 0 0 0)))
+        (local.set $h (i32.add (local.get $h) (i32.const 16)))
+        (br $rnext)))
+      (return)))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $h) (local.get $end)))
       (v128.store (local.get $h) (call $act (v128.load (local.get $h)) (local.get $kind)))
@@ -126,7 +134,17 @@
   ;; d = d · act'(h), in place
   (func (export "activate_grad") (param $d i32) (param $h i32) (param $count i32) (param $kind i32)
     (local $end i32)
+    (if (i32.eqz (local.get $kind)) (then (return)))
     (local.set $end (i32.add (local.get $d) (i32.shl (local.get $count) (i32.const 2))))
+    (if (i32.eq (local.get $kind) (i32.const 1)) (then
+      ;; relu: keep d where h > 0 (the comparison's all-ones lanes select it)
+      (block $rdone (loop $rnext
+        (br_if $rdone (i32.ge_u (local.get $d) (local.get $end)))
+        (v128.store (local.get $d) (v128.and (v128.load (local.get $d)) (f32x4.gt (v128.load (local.get $h)) (v128.const i32x4 0 0 0 0))))
+        (local.set $d (i32.add (local.get $d) (i32.const 16)))
+        (local.set $h (i32.add (local.get $h) (i32.const 16)))
+        (br $rnext)))
+      (return)))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $d) (local.get $end)))
       (v128.store (local.get $d) (f32x4.mul (v128.load (local.get $d)) (call $actGrad (v128.load (local.get $h)) (local.get $kind))))
@@ -206,30 +224,44 @@
       (local.set $j (i32.add (local.get $j) (i32.const 4)))
       (br $lj))))
 
-  ;; dx[n][in] = d[n][op] · w[in][op]ᵀ (in: the rows of w, padding rows included: they give zeros)
+;; dx[n][in] = d[n][op] · w[in][op]ᵀ (in: the rows of w, a multiple of 4, padding rows included: they
+  ;; give zeros). Four inputs a turn: four dot products over the units, summed across lanes by one transpose.
   (func (export "grad_inputs") (param $d i32) (param $w i32) (param $dx i32) (param $n i32) (param $in i32) (param $op i32)
-    (local $r i32) (local $k i32) (local $j i32) (local $dr i32) (local $wk i32) (local $a v128)
+    (local $r i32) (local $k i32) (local $j i32) (local $dr i32) (local $wk i32) (local $wrow i32) (local $dv v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local.set $wrow (i32.shl (local.get $op) (i32.const 2)))
     (local.set $r (i32.const 0))
     (block $rs (loop $rl
       (br_if $rs (i32.ge_u (local.get $r) (local.get $n)))
-      (local.set $dr (i32.add (local.get $d) (i32.shl (i32.mul (local.get $r) (local.get $op)) (i32.const 2))))
+      (local.set $dr (i32.add (local.get $d) (i32.mul (local.get $r) (local.get $wrow))))
       (local.set $k (i32.const 0))
       (block $ks (loop $kl
         (br_if $ks (i32.ge_u (local.get $k) (local.get $in)))
-        (local.set $wk (i32.add (local.get $w) (i32.shl (i32.mul (local.get $k) (local.get $op)) (i32.const 2))))
-        (local.set $a (v128.const i32x4 0 0 0 0))
+        (local.set $wk (i32.add (local.get $w) (i32.mul (local.get $k) (local.get $wrow))))
+        (local.set $a0 (v128.const i32x4 0 0 0 0))
+        (local.set $a1 (v128.const i32x4 0 0 0 0))
+        (local.set $a2 (v128.const i32x4 0 0 0 0))
+        (local.set $a3 (v128.const i32x4 0 0 0 0))
         (local.set $j (i32.const 0))
         (block $js (loop $jl
-          (br_if $js (i32.ge_u (local.get $j) (local.get $op)))
-          (local.set $a (f32x4.add (local.get $a)
-            (f32x4.mul (v128.load (i32.add (local.get $dr) (i32.shl (local.get $j) (i32.const 2)))) (v128.load (i32.add (local.get $wk) (i32.shl (local.get $j) (i32.const 2)))))))
-          (local.set $j (i32.add (local.get $j) (i32.const 4)))
+          (br_if $js (i32.ge_u (local.get $j) (local.get $wrow)))
+          (local.set $dv (v128.load (i32.add (local.get $dr) (local.get $j))))
+          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $dv) (v128.load (i32.add (local.get $wk) (local.get $j))))))
+          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $dv) (v128.load (i32.add (i32.add (local.get $wk) (local.get $wrow)) (local.get $j))))))
+          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $dv) (v128.load (i32.add (i32.add (local.get $wk) (i32.shl (local.get $wrow) (i32.const 1))) (local.get $j))))))
+          (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $dv) (v128.load (i32.add (i32.add (local.get $wk) (i32.mul (local.get $wrow) (i32.const 3))) (local.get $j))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
           (br $jl)))
-        (f32.store (local.get $dx)
-          (f32.add (f32.add (f32x4.extract_lane 0 (local.get $a)) (f32x4.extract_lane 1 (local.get $a)))
-                   (f32.add (f32x4.extract_lane 2 (local.get $a)) (f32x4.extract_lane 3 (local.get $a)))))
-        (local.set $dx (i32.add (local.get $dx) (i32.const 4)))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        ;; [Σa0, Σa1, Σa2, Σa3]: pairwise sums of lanes, then of pairs
+        (local.set $a0 (f32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $a0) (local.get $a1))
+                                  (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $a0) (local.get $a1))))
+        (local.set $a2 (f32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $a2) (local.get $a3))
+                                  (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $a2) (local.get $a3))))
+        (v128.store (local.get $dx)
+          (f32x4.add (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $a0) (local.get $a2))
+                     (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $a0) (local.get $a2))))
+        (local.set $dx (i32.add (local.get $dx) (i32.const 16)))
+        (local.set $k (i32.add (local.get $k) (i32.const 4)))
         (br $kl)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rl))))
