@@ -12,7 +12,7 @@ import { BatchFeeder, type Batch } from "./batches.ts";
 import { classWeights } from "./class-weights.ts";
 import { chooseEngine, type Engine, type EngineName, type Snapshot } from "./engine.ts";
 import type { TrainOptions } from "./options.ts";
-import { simdEngine } from "./simd/engine.ts";
+import { SimdEngine } from "./simd/engine.ts";
 import { tfjsEngine } from "./tfjs-engine.ts";
 
 export { predictProba, type Forward } from "./predict.ts";
@@ -87,7 +87,7 @@ export function startSession(train: Matrix, validation: Matrix | undefined, o: T
   const random = seededRandom(o.seed);
   const feeder = new BatchFeeder(train, o.batchSize, random);
   const cw = classWeights(train.y, o.classWeight, head);
-  const engine = (name === "simd" ? simdEngine : tfjsEngine)(model, train.width, o, head, random, cw);
+  const engine = name === "simd" ? new SimdEngine(model, train.width, o, head, random, cw) : tfjsEngine(model, train.width, o, head, random, cw);
   return {
     model, options: o, head, history: [], epoch: 0, stoppedEarly: false, engine, feeder,
     ...(reason ? { engineReason: reason } : {}), ...(validation ? { validation } : {}),

@@ -71,61 +71,81 @@ function optimizerStep(net: SimdNet, o: TrainOptions): () => void {
   }
 }
 
-export function simdEngine(model: tfl.LayersModel, width: number, o: TrainOptions, head: Head, random: Random, cw: ClassWeights | undefined): Engine {
-  const units = [...o.hidden, 1];
-  const activations = units.map((_, i) => (i < o.hidden.length ? o.activation : head.activation) as KernelActivation);
-  const dropout = o.dropout > 0 && o.hidden.length > 0;
-  const net = new SimdNet(width, units, activations, o.batchSize, Math.max(o.batchSize, PREDICT_ROWS), dropout);
-  net.writeWeights(model.getWeights().map((w) => w.dataSync() as Float32Array));
-  const loss = rowLoss(head);
-  const encode = head.encode;
-  const update = optimizerStep(net, o);
-  const l2 = o.l2 > 0 ? o.l2 : 0;
-  // tf.dropout: multiplier = floor(u + keep) / keep, u uniform from the layer's seed, in float32.
-  const keep = f32(1 - o.dropout);
-  const kept = f32(1 / keep);
-  const dropMask = dropout
-    ? (layer: number, n: number) => {
-      const u = alea(String(Math.floor(random() * 2 ** 31)));
-      const size = units[layer] as number;
-      for (let r = 0; r < n; r++) for (let j = 0; j < size; j++) net.setMask(layer, r, j, Math.floor(f32(f32(u()) + keep)) > 0 ? kept : 0);
-    }
-    : undefined;
-  const cwPos = cw ? f32(cw.pos - cw.neg) : 0;
-  const cwNeg = cw ? f32(cw.neg) : 0;
+export class SimdEngine implements Engine {
+  readonly name = "simd";
+  readonly net: SimdNet;
+  private readonly loss: RowLoss;
+  private readonly update: () => void;
+  private readonly dropMask?: (layer: number, n: number) => void;
+  private readonly cw?: { pos: number; neg: number };
 
-  return {
-    name: "simd",
-    step(b: Batch): number {
-      const n = b.n;
-      net.setRows(b.x, n);
-      net.forward(n, dropMask);
-      let total = 0;
-      for (let r = 0; r < n; r++) {
-        const y = encode ? f32(encode(b.y[r]!)) : b.y[r]!;
-        const w = cw ? f32(f32(y * cwPos) + cwNeg) : 1;
-        const [l, grad] = loss(net.output(r), y);
-        total += w * l;
-        net.setOutputDelta(r, (grad * w) / n);
-      }
-      net.backward(n);
-      const penalty = l2 ? l2 * net.l2(2 * l2) : 0;
-      update();
-      return total / n + penalty;
-    },
-    predict: (m: Matrix) => predictProba(model, m, net.cap, (x, n) => net.predict(x, n)),
-    snapshot: () => new BlockSnapshot(net.snapshot()),
-    restore(s: Snapshot): void {
-      if (!(s instanceof BlockSnapshot)) throw new Error("the simd engine restores its own snapshots only");
-      net.restore(s.params);
-    },
-    sync(): void {
-      const ws = net.readWeights();
-      const shapes = model.getWeights().map((w) => w.shape);
-      const tensors = ws.map((w, i) => tf.tensor(w, shapes[i]));
-      model.setWeights(tensors);
-      tensors.forEach((t) => t.dispose());
-    },
-    dispose(): void {},
-  };
+  constructor(private readonly model: tfl.LayersModel, width: number, private readonly o: TrainOptions, private readonly head: Head, random: Random, cw: ClassWeights | undefined) {
+    const units = [...o.hidden, 1];
+    const activations = units.map((_, i) => (i < o.hidden.length ? o.activation : head.activation) as KernelActivation);
+    const dropout = o.dropout > 0 && o.hidden.length > 0;
+    const net = (this.net = new SimdNet(width, units, activations, o.batchSize, Math.max(o.batchSize, PREDICT_ROWS), dropout));
+    net.writeWeights(model.getWeights().map((w) => w.dataSync() as Float32Array));
+    this.loss = rowLoss(head);
+    this.update = optimizerStep(net, o);
+    if (dropout) {
+      // tf.dropout: multiplier = floor(u + keep) / keep, u uniform from the layer's seed, in float32.
+      const keep = f32(1 - o.dropout);
+      const kept = f32(1 / keep);
+      this.dropMask = (layer, n) => {
+        const u = alea(String(Math.floor(random() * 2 ** 31)));
+        const size = units[layer] as number;
+        for (let r = 0; r < n; r++) for (let j = 0; j < size; j++) net.setMask(layer, r, j, Math.floor(f32(f32(u()) + keep)) > 0 ? kept : 0);
+      };
+    }
+    // tfjs weighs row r by y · (pos − neg) + neg, in float32.
+    if (cw) this.cw = { pos: f32(cw.pos - cw.neg), neg: f32(cw.neg) };
+  }
+
+  /** Forward and backward pass on a batch: the gradients (with L2's) in the kernel's gradient block; returns the objective. */
+  backprop(b: Batch): number {
+    const { net, cw } = this;
+    const n = b.n;
+    const encode = this.head.encode;
+    net.setRows(b.x, n);
+    net.forward(n, this.dropMask);
+    let total = 0;
+    for (let r = 0; r < n; r++) {
+      const y = encode ? f32(encode(b.y[r]!)) : b.y[r]!;
+      const w = cw ? f32(f32(y * cw.pos) + cw.neg) : 1;
+      const [l, grad] = this.loss(net.output(r), y);
+      total += w * l;
+      net.setOutputDelta(r, (grad * w) / n);
+    }
+    net.backward(n);
+    const l2 = this.o.l2 > 0 ? this.o.l2 : 0;
+    return total / n + (l2 ? l2 * net.l2(2 * l2) : 0);
+  }
+
+  step(b: Batch): number {
+    const objective = this.backprop(b);
+    this.update();
+    return objective;
+  }
+
+  predict(m: Matrix): Float32Array {
+    return predictProba(this.model, m, this.net.cap, (x, n) => this.net.predict(x, n));
+  }
+
+  snapshot(): Snapshot {
+    return new BlockSnapshot(this.net.snapshot());
+  }
+
+  restore(s: Snapshot): void {
+    if (!(s instanceof BlockSnapshot)) throw new Error("the simd engine restores its own snapshots only");
+    this.net.restore(s.params);
+  }
+
+  sync(): void {
+    const shapes = this.model.getWeights().map((w) => w.shape);
+    const tensors = this.net.readWeights().map((w, i) => tf.tensor(w, shapes[i]));
+    this.model.setWeights(tensors);
+    tensors.forEach((t) => t.dispose());
+  }
+
+  dispose(): void {}
 }

@@ -167,13 +167,17 @@ export class SimdNet {
     return sum;
   }
 
-  /** The parameters as tfjs holds them: per layer, the kernel [inputs][units] then the bias [units]. */
-  readWeights(): Float32Array[] {
+  /**
+   * The parameters as tfjs holds them: per layer, the kernel [inputs][units]
+   * then the bias [units]; `block` = `grads`: the gradients, laid out alike.
+   */
+  readWeights(block = this.params): Float32Array[] {
     const f = this.f32;
+    const at = block / 4;
     return this.layers.flatMap((l) => {
       const w = new Float32Array(l.inputs * l.units);
-      for (let i = 0; i < l.inputs; i++) w.set(f.subarray(l.w / 4 + i * l.op, l.w / 4 + i * l.op + l.units), i * l.units);
-      return [w, f.slice(l.b / 4, l.b / 4 + l.units)];
+      for (let i = 0; i < l.inputs; i++) w.set(f.subarray(at + l.w / 4 + i * l.op, at + l.w / 4 + i * l.op + l.units), i * l.units);
+      return [w, f.slice(at + l.b / 4, at + l.b / 4 + l.units)];
     });
   }
 
