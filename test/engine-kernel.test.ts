@@ -126,7 +126,7 @@ describe("the simd training kernel", () => {
     const b = buildModel(WIDTH, opts, binaryHead);
     const simd = new SimdEngine(a, WIDTH, opts, binaryHead, seededRandom(5), undefined);
     const tfjs = tfjsEngine(b, WIDTH, opts, binaryHead, seededRandom(5), undefined);
-    const before = a.getWeights().map((w) => w.dataSync().slice());
+    const before = a.getWeights().map((w) => (w.dataSync() as Float32Array).slice());
     for (const seed of [11, 12]) {
       const rows = batch(seed, false);
       expect(Math.abs(simd.step(rows) - tfjs.step(rows))).toBeLessThan(1e-5);
