@@ -20,7 +20,7 @@ import { tfjsEngine } from "../train/fit/tfjs-engine.ts";
 import { compileWat } from "../train/kernels/build.ts";
 
 const WIDTH = 7;
-const ROWS = 24;
+const ROWS = 23;
 
 /** A batch of ROWS random rows; labels 0/1 (about a third positive) or a standardized-looking target. */
 function batch(seed: number, regression: boolean): { x: Float32Array; y: Float32Array; n: number } {
