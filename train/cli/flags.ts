@@ -121,8 +121,9 @@ export const MODEL_HELP = `Model
   --class-weight none|balanced   balanced weighs each class n / (2 · n_class); probabilities then no longer
                       match the real default rate (default none)
   --patience <n>      early stopping on validation loss, best weights restored (default 20; 0 = off)
-  --engine auto|simd|tfjs   what trains: simd, the WebAssembly SIMD kernel for Dense stacks (~5× faster), or
-                      tfjs (tfjs-layers on --backend); auto (default) takes simd wherever it covers the loss
+  --engine auto|simd|tfjs   what trains: simd, the WebAssembly SIMD kernel for Dense stacks (tens of times
+                      faster, same results), or tfjs (tfjs-layers on --backend); auto (default) takes simd
+                      wherever it covers the loss, else tfjs
 `;
 
 /** Which searchable options were set by a flag (the tuner keeps them fixed). */
