@@ -47,6 +47,7 @@ export interface Trained {
 
 /** A run in progress: `advance` adds epochs, `finish` hands over the model. */
 export interface Session {
+  /** The tfjs network (what is saved); the simd engine trains a copy and writes it back in `finish`. */
   readonly model: tfl.LayersModel;
   readonly options: TrainOptions;
   readonly head: Head;
