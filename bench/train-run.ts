@@ -16,6 +16,8 @@ export interface TrainRun {
   /** runJob's own total (read, profile, split, fit, evaluate, package). */
   jobS: number;
   backend?: string;
+  /** The training engine the card names (simd or tfjs). */
+  engine?: string;
   fitS?: number;
   epochs?: number;
   auc?: number;
@@ -37,9 +39,9 @@ export async function trainRun(args: string[], outDir: string, timeoutMs: number
   const run: TrainRun = { args, wallS: r.wallMs / 1000, maxRssMiB: (r.maxRssKiB ?? NaN) / 1024, jobS: summary.seconds };
   if (summary.model) {
     const dir = join(outDir, keys.version(summary.model.name, summary.model.version));
-    const manifest = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), "utf8")) as { card: { training: { backend: string; seconds: number; epochsRun: number } } };
+    const manifest = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), "utf8")) as { card: { training: { backend: string; engine?: string; seconds: number; epochsRun: number } } };
     const t = manifest.card.training;
-    Object.assign(run, { backend: t.backend, fitS: t.seconds, epochs: t.epochsRun, auc: summary.metrics?.auc, dir });
+    Object.assign(run, { backend: t.backend, engine: t.engine ?? "tfjs", fitS: t.seconds, epochs: t.epochsRun, auc: summary.metrics?.auc, dir });
     if (summary.report) Object.assign(run, { reportS: summary.report.seconds, reportKiB: summary.report.bytes / 1024 });
   }
   return run;

@@ -114,7 +114,7 @@ function cardBase(c: BaseCardInput, description: string): CardBase {
       parameters: parameterCount(data.state.width, hidden),
     },
     training: {
-      backend: c.backend, strictRanges: o.strictRanges ?? false, seconds: round(c.fitSeconds), epochsRun: trained.history.length, bestEpoch: trained.bestEpoch, stoppedEarly: trained.stoppedEarly,
+      backend: c.backend, engine: trained.engine, strictRanges: o.strictRanges ?? false, seconds: round(c.fitSeconds), epochsRun: trained.history.length, bestEpoch: trained.bestEpoch, stoppedEarly: trained.stoppedEarly,
       hyperparameters: { ...c.train, loss: c.head.loss, scaler: o.scaler, validationShare: o.validationShare },
       inputColumns: outputColumns(data.state),
       curves: regression

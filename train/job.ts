@@ -26,6 +26,7 @@ import type { RegressionEvaluation } from "./evaluate/regression.ts";
 import { binaryHead, regressionHead, type Head } from "./fit/architecture.ts";
 import { useBackend, type TrainBackend } from "./fit/backend.ts";
 import { compress, type Compressed, type PruneRequest } from "./fit/compress.ts";
+import type { EngineName } from "./fit/engine.ts";
 import { trainModel, type Trained } from "./fit/loop.ts";
 import type { TrainOptions } from "./fit/options.ts";
 import { fitTarget, TargetError } from "./fit/target.ts";
@@ -83,6 +84,8 @@ export interface JobResult {
   profile: DataProfile;
   task: TaskKind;
   artifact?: Artifact;
+  /** The final fit: which engine ran it (and why not simd, when auto chose tfjs), its seconds and epochs. */
+  fit?: { engine: EngineName; engineReason?: string; seconds: number; epochs: number };
   /** A classifier's test metrics and its base-rate model's. */
   test?: Evaluation;
   baseline?: Evaluation;
@@ -223,7 +226,8 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
     }
     const fitSeconds = (performance.now() - fitStarted) / 1000;
     const epochs = trained.history.length;
-    io.log(`trained on ${backend} in ${fitSeconds.toFixed(1)} s (${epochs} epochs${trained.stoppedEarly ? `, stopped early, best epoch ${trained.bestEpoch}` : ""})`);
+    const ran = trained.engine === "tfjs" ? `the tfjs engine on ${backend}` : `the ${trained.engine} engine`;
+    io.log(`trained with ${ran} in ${fitSeconds.toFixed(1)} s (${epochs} epochs${trained.stoppedEarly ? `, stopped early, best epoch ${trained.bestEpoch}` : ""})${trained.engineReason ? `; not simd: ${trained.engineReason}` : ""}`);
 
     const small = await compress({
       model: trained.model, options, train: data.train, ...(validation ? { validation } : {}), test: data.test, log: io.log, head,
@@ -233,7 +237,8 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
       o, io, prepared, data, ...(validation ? { validation } : {}), head, trained, small, options, backend, fitSeconds,
       ...(tuning ? { tuning } : {}), report: report as ReportStats, ...(targetReason ? { targetReason } : {}), started,
     };
-    return await (task === "regression" ? finishRegression(fitted) : finishClassification(fitted));
+    const result = await (task === "regression" ? finishRegression(fitted) : finishClassification(fitted));
+    return { ...result, fit: { engine: trained.engine, ...(trained.engineReason ? { engineReason: trained.engineReason } : {}), seconds: fitSeconds, epochs } };
   } finally {
     data.dispose();
   }

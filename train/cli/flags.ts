@@ -11,6 +11,7 @@ import type { TaskKind } from "../../shared/task.ts";
 import type { DataOptions } from "../data/prepare.ts";
 import type { TrainBackend } from "../fit/backend.ts";
 import type { TargetTransformChoice } from "../fit/target.ts";
+import { ENGINE_CHOICES, type EngineChoice } from "../fit/engine.ts";
 import { ACTIVATIONS, CLASS_WEIGHTS, defaultTrainOptions, OPTIMIZERS, type SearchableOption, type TrainOptions } from "../fit/options.ts";
 import { ConstraintError, parseConstraint } from "../tune/constraint.ts";
 import type { TuneOptions } from "../tune/search.ts";
@@ -107,7 +108,7 @@ export function dataOptions(a: FlagValues): DataOptions & { backend: TrainBacken
 export const MODEL_FLAGS = {
   epochs: { type: "string" }, "batch-size": { type: "string" }, "learning-rate": { type: "string" }, hidden: { type: "string" },
   activation: { type: "string" }, optimizer: { type: "string" }, momentum: { type: "string" }, l2: { type: "string" },
-  dropout: { type: "string" }, "class-weight": { type: "string" }, patience: { type: "string" },
+  dropout: { type: "string" }, "class-weight": { type: "string" }, patience: { type: "string" }, engine: { type: "string" },
 } as const;
 
 export const MODEL_HELP = `Model
@@ -120,6 +121,9 @@ export const MODEL_HELP = `Model
   --class-weight none|balanced   balanced weighs each class n / (2 · n_class); probabilities then no longer
                       match the real default rate (default none)
   --patience <n>      early stopping on validation loss, best weights restored (default 20; 0 = off)
+  --engine auto|simd|tfjs   what trains: simd, the WebAssembly SIMD kernel for Dense stacks (tens of times
+                      faster, same results), or tfjs (tfjs-layers on --backend); auto (default) takes simd
+                      wherever it covers the loss, else tfjs
 `;
 
 /** Which searchable options were set by a flag (the tuner keeps them fixed). */
@@ -155,6 +159,7 @@ export function trainOptions(a: FlagValues, base: TrainOptions = defaultTrainOpt
     epochs: num("epochs", s(a, "epochs"), base.epochs, rules.positiveInt),
     patience: num("patience", s(a, "patience"), base.patience, rules.nonNegativeInt),
     seed: num("seed", s(a, "seed"), base.seed, rules.integer),
+    ...(s(a, "engine") ?? base.engine ? { engine: oneOf<EngineChoice>("engine", s(a, "engine"), ENGINE_CHOICES, base.engine ?? "auto") } : {}),
   };
   const fixed = (flag: string) => !searching || a[flag] !== undefined;
   if (a.momentum !== undefined && o.momentum > 0 && o.optimizer === "adam" && fixed("optimizer")) throw new UsageError("--momentum applies to --optimizer sgd or rmsprop, not adam");

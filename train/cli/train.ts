@@ -257,6 +257,7 @@ async function trainAndPublish(
     }
     if (result.report) summary.report = { file: REPORT_FILE, ...result.report };
     summary.params = result.train;
+    if (result.fit) summary.fit = result.fit;
     delete summary.spec;
   }
   if (a.json) process.stdout.write(`${jsonText(summary)}\n`);

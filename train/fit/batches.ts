@@ -50,7 +50,10 @@ export class BatchFeeder {
       const n = Math.min(batchSize, order.length - start);
       for (let k = 0; k < n; k++) {
         const row = order[start + k] as number;
-        bx.set(x.subarray(row * width, (row + 1) * width), k * width);
+        // A plain copy: a subarray per row would allocate hundreds of thousands of views per run.
+        const from = row * width;
+        const to = k * width;
+        for (let c = 0; c < width; c++) bx[to + c] = x[from + c] as number;
         by[k] = y[row] as number;
       }
       yield { x: bx.subarray(0, n * width), y: by.subarray(0, n), n };

@@ -4,15 +4,18 @@
  * can be paused and resumed: the tuner trains a trial for a few epochs, judges
  * it, and continues only the promising ones (successive halving).
  */
-import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { FORWARD_BATCH, forwardPass } from "../../shared/network.ts";
-import { seededRandom, type Random } from "../../shared/random.ts";
-import { pickRows, readRows, type Matrix } from "../data/matrix.ts";
+import { seededRandom } from "../../shared/random.ts";
+import { pickRows, type Matrix } from "../data/matrix.ts";
 import { binaryHead, buildModel, type Head } from "./architecture.ts";
 import { BatchFeeder, type Batch } from "./batches.ts";
-import { makeOptimizer } from "./optimizer.ts";
+import { classWeights } from "./class-weights.ts";
+import { chooseEngine, type Engine, type EngineName, type Snapshot } from "./engine.ts";
 import type { TrainOptions } from "./options.ts";
+import { SimdEngine } from "./simd/engine.ts";
+import { tfjsEngine } from "./tfjs-engine.ts";
+
+export { predictProba, type Forward } from "./predict.ts";
 
 export interface EpochLog {
   epoch: number;
@@ -37,44 +40,32 @@ export interface Trained {
   /** The epoch whose weights the model has (the last one without early stopping). */
   bestEpoch: number;
   stoppedEarly: boolean;
+  /** The engine that trained it, and why not simd when `auto` chose tfjs. */
+  engine: EngineName;
+  engineReason?: string;
 }
 
 /** A run in progress: `advance` adds epochs, `finish` hands over the model. */
 export interface Session {
+  /** The tfjs network (what is saved); the simd engine trains a copy and writes it back in `finish`. */
   readonly model: tfl.LayersModel;
   readonly options: TrainOptions;
   readonly head: Head;
   readonly history: EpochLog[];
   epoch: number;
   stoppedEarly: boolean;
-  best?: { loss: number; epoch: number; auc: number; weights: tf.Tensor[] };
-  step(batch: { x: Float32Array; y: Float32Array; n: number }): number;
+  best?: { loss: number; epoch: number; auc: number; weights: Snapshot };
+  /** Runs the arithmetic: steps, predictions, best-weight snapshots (train/fit/engine.ts). */
+  engine: Engine;
+  engineReason?: string;
   feeder: BatchFeeder;
   validation?: Matrix;
   /** Sees the validation scores after each epoch (the tuner counts approvals by group with it). */
   onValidation?: (scores: Float32Array) => void;
   /** Training rows whose AUC each epoch logs (set by trainModel; the tuner does without). */
   trainSample?: Matrix;
-  optimizer: tf.Optimizer;
   /** The epoch being trained when a time slice ran out in the middle of it. */
   partial?: { batches: Iterator<Batch>; lossSum: number; started: number };
-}
-
-/** A network's outputs for n encoded rows. */
-export type Forward = (x: Float32Array, n: number) => Float32Array;
-
-/**
- * Outputs for every row, in chunks so memory stays bounded: the tfjs forward
- * pass, or `forward` (train/fit/served.ts: the network as the edge serves it).
- */
-export function predictProba(model: tfl.LayersModel, m: Matrix, chunk = FORWARD_BATCH, forward: Forward = (x, n) => forwardPass(model, x, n, m.width)): Float32Array {
-  const out = new Float32Array(m.n);
-  const buffer = m.x ? undefined : new Float32Array(Math.min(chunk, m.n) * m.width);
-  for (let start = 0; start < m.n; start += chunk) {
-    const end = Math.min(m.n, start + chunk);
-    out.set(forward(readRows(m, start, end - start, buffer), end - start), start);
-  }
-  return out;
 }
 
 export const TRAIN_AUC_ROWS = 5000;
@@ -86,61 +77,22 @@ function everyKth(m: Matrix, max: number): Matrix {
   return pickRows(m, Int32Array.from({ length: k }, (_, i) => Math.floor((i * m.n) / k)));
 }
 
-/** The forward pass used for training: each layer in turn, dropout after every hidden one. */
-function trainingForward(model: tfl.LayersModel, xs: tf.Tensor, dropout: number, random: Random): tf.Tensor {
-  let h = xs;
-  model.layers.forEach((layer, i) => {
-    h = layer.apply(h) as tf.Tensor;
-    if (dropout > 0 && i < model.layers.length - 1) h = tf.dropout(h, dropout, undefined, Math.floor(random() * 2 ** 31));
-  });
-  return h;
-}
-
-/** Class weights n / (2 · n_class) for "balanced", else none. */
-function classWeights(y: Float32Array, mode: TrainOptions["classWeight"], head: Head): { pos: number; neg: number } | undefined {
-  if (mode !== "balanced") return undefined;
-  if (head.spec.kind !== "binary") throw new Error("class weights (balanced) apply to classification; a regression target has no classes");
-  const pos = y.reduce((s, v) => s + v, 0);
-  return { pos: y.length / (2 * Math.max(1, pos)), neg: y.length / (2 * Math.max(1, y.length - pos)) };
-}
-
 /**
  * Starts a run: a fresh network, or `from` (its weights are copied: pruning
  * fine-tunes a smaller network this way).
  */
 export function startSession(train: Matrix, validation: Matrix | undefined, o: TrainOptions, from?: tfl.LayersModel, head: Head = binaryHead): Session {
+  const { engine: name, reason } = chooseEngine(o.engine, head);
   const model = buildModel(train.width, o, head);
   if (from) model.setWeights(from.getWeights());
-  const optimizer = makeOptimizer(o);
   const random = seededRandom(o.seed);
   const feeder = new BatchFeeder(train, o.batchSize, random);
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const kernels = model.trainableWeights.filter((w) => w.originalName.endsWith("/kernel")).map((w) => w.read());
   const cw = classWeights(train.y, o.classWeight, head);
-  const encode = head.encode;
-  const labels = encode ? new Float32Array(o.batchSize) : undefined;
-  const step = (b: { x: Float32Array; y: Float32Array; n: number }): number => {
-    let y = b.y;
-    if (encode && labels) {
-      for (let i = 0; i < b.n; i++) labels[i] = encode(b.y[i]!);
-      y = labels.subarray(0, b.n);
-    }
-    const cost = tf.tidy((): tf.Scalar => {
-      const xs = tf.tensor2d(b.x, [b.n, train.width]);
-      const ys = tf.tensor2d(y, [b.n, 1]);
-      const weights = cw ? tf.add(tf.mul(ys, cw.pos - cw.neg), cw.neg) : undefined;
-      const c = optimizer.minimize(() => {
-        const loss = head.lossFn(ys, trainingForward(model, xs, o.dropout, random), weights);
-        if (!(o.l2 > 0)) return loss;
-        return tf.add(loss, tf.mul(tf.addN(kernels.map((k) => tf.sum(tf.square(k)))), o.l2)) as tf.Scalar;
-      }, true, vars);
-      return c ?? tf.scalar(NaN);
-    });
-    const value = cost.dataSync()[0] ?? NaN;
-    cost.dispose();
-    return value;
+  const engine = name === "simd" ? new SimdEngine(model, train.width, o, head, random, cw) : tfjsEngine(model, train.width, o, head, random, cw);
+  return {
+    model, options: o, head, history: [], epoch: 0, stoppedEarly: false, engine, feeder,
+    ...(reason ? { engineReason: reason } : {}), ...(validation ? { validation } : {}),
   };
-  return { model, options: o, head, history: [], epoch: 0, stoppedEarly: false, step, feeder, optimizer, ...(validation ? { validation } : {}) };
 }
 
 type Progress = "done" | "paused" | "cancelled";
@@ -157,7 +109,7 @@ function run(s: Session, upTo: number, onEpoch: ((log: EpochLog) => void) | unde
       if (performance.now() > until) return "paused";
       const next = p.batches.next();
       if (next.done) break;
-      p.lossSum += s.step(next.value) * next.value.n;
+      p.lossSum += s.engine.step(next.value) * next.value.n;
     }
     delete s.partial;
     endEpoch(s, p.lossSum / s.feeder.rows, p.started, onEpoch);
@@ -176,7 +128,7 @@ function endEpoch(s: Session, loss: number, started: number, onEpoch?: (log: Epo
   s.epoch = epoch;
   const log: EpochLog = { epoch, loss, seconds: 0 };
   if (s.validation) {
-    const scores = predictProba(s.model, s.validation);
+    const scores = s.engine.predict(s.validation);
     s.onValidation?.(scores);
     const v = s.head.score(s.validation.y, scores);
     log.valLoss = v.loss;
@@ -184,7 +136,7 @@ function endEpoch(s: Session, loss: number, started: number, onEpoch?: (log: Epo
     if (v.r2 !== undefined) { log.valR2 = v.r2; log.valRmse = v.rmse ?? NaN; }
   }
   if (s.trainSample) {
-    const t = s.head.score(s.trainSample.y, predictProba(s.model, s.trainSample));
+    const t = s.head.score(s.trainSample.y, s.engine.predict(s.trainSample));
     if (t.auc !== undefined) log.trainAuc = t.auc;
     if (t.r2 !== undefined) log.trainR2 = t.r2;
   }
@@ -193,8 +145,8 @@ function endEpoch(s: Session, loss: number, started: number, onEpoch?: (log: Epo
   onEpoch?.(log);
   if (log.valLoss === undefined) return;
   if (!s.best || log.valLoss < s.best.loss) {
-    s.best?.weights.forEach((w) => w.dispose());
-    s.best = { loss: log.valLoss, epoch, auc: log.valAuc ?? NaN, weights: s.model.getWeights().map((w) => w.clone()) };
+    s.best?.weights.dispose();
+    s.best = { loss: log.valLoss, epoch, auc: log.valAuc ?? NaN, weights: s.engine.snapshot() };
   } else if (o.patience > 0 && epoch - s.best.epoch >= o.patience) {
     s.stoppedEarly = true;
   }
@@ -221,17 +173,18 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 /** Ends the run: the best weights restored when early stopping is in play; optimizer state freed. */
 export function finish(s: Session): Trained {
   const restore = s.best && s.options.patience > 0 ? s.best : undefined;
-  if (restore) s.model.setWeights(restore.weights);
+  if (restore) s.engine.restore(restore.weights);
+  s.engine.sync();
   const bestEpoch = restore?.epoch ?? s.epoch;
   dispose(s, false);
-  return { model: s.model, history: s.history, bestEpoch, stoppedEarly: s.stoppedEarly };
+  return { model: s.model, history: s.history, bestEpoch, stoppedEarly: s.stoppedEarly, engine: s.engine.name, ...(s.engineReason ? { engineReason: s.engineReason } : {}) };
 }
 
 /** Frees a run's tensors (and its network unless `keepModel`). */
 export function dispose(s: Session, withModel = true): void {
-  s.best?.weights.forEach((w) => w.dispose());
+  s.best?.weights.dispose();
   delete s.best;
-  s.optimizer.dispose();
+  s.engine.dispose();
   if (withModel) s.model.dispose();
 }
 

@@ -4,6 +4,7 @@
  * model card records it. The allowed values live here once, so flags, the
  * search space file and tuned.json are validated against the same lists.
  */
+import type { EngineChoice } from "./engine.ts";
 
 export const ACTIVATIONS = ["relu", "tanh", "sigmoid", "elu"] as const;
 export const OPTIMIZERS = ["adam", "sgd", "rmsprop"] as const;
@@ -38,6 +39,8 @@ export interface FitOptions {
   /** Stop after this many epochs without a better validation loss (0 = never stop early). */
   patience: number;
   seed: number;
+  /** What runs the training arithmetic (train/fit/engine.ts); absent = auto: simd where it covers the head, else tfjs. */
+  engine?: EngineChoice;
 }
 
 export type TrainOptions = ModelOptions & FitOptions;

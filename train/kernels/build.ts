@@ -1,5 +1,5 @@
 /**
- * `npm run build:kernels`: compiles shared/kernels/*.wat to the .wasm files the
+ * `npm run build:kernels`: compiles shared/kernels/*.wat and train/kernels/*.wat to the .wasm files the
  * edge bundles and Node loads (wabt, the WebAssembly binary toolkit). The
  * binaries are committed so `npm ci && npm start` needs no build step;
  * test/impact-kernel.test.ts fails if a .wasm differs from its source.
@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import wabt from "wabt";
 
-export const KERNELS = ["shared/kernels/impacts"];
+export const KERNELS = ["shared/kernels/impacts", "train/kernels/train"];
 
 export async function compileWat(path: string): Promise<Uint8Array> {
   const w = await wabt();

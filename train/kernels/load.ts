@@ -13,3 +13,10 @@ let compiled: WebAssembly.Module | undefined;
 export function impactKernelModule(): WebAssembly.Module {
   return (compiled ??= new CompileModule(readFileSync(new URL("../../shared/kernels/impacts.wasm", import.meta.url))));
 }
+
+let trainCompiled: WebAssembly.Module | undefined;
+
+/** The simd engine's kernel (train/kernels/train.wasm), compiled once per thread; each network instantiates its own memory. */
+export function trainKernelModule(): WebAssembly.Module {
+  return (trainCompiled ??= new CompileModule(readFileSync(new URL("./train.wasm", import.meta.url))));
+}

@@ -38,13 +38,15 @@ export class TunedError extends Error {}
 
 export function tunedFile(r: SearchResult, spec: FeatureSpec, profile: DataProfile, validation: number, test: Evaluation | RegressionEvaluation | undefined): TunedFile {
   const regression = spec.positive === undefined;
+  // The engine says how the options were trained, not what they are: `train --params` picks its own.
+  const { engine: _engine, ...winner } = r.winner;
   return {
     format: TUNED_FORMAT,
     createdAt: new Date().toISOString(),
     data: { source: profile.source, sha256: profile.sha256, target: spec.target, ...(spec.positive === undefined ? { task: "regression" as const } : { positive: spec.positive, task: "classification" as const }), features: spec.features.map((f) => f.name) },
     metric: String(r.card.metric),
     selection: r.selection,
-    params: { ...r.winner, validation },
+    params: { ...winner, validation },
     search: r.card,
     leaderboard: r.leaderboard.map((row) => ({
       config: row.config, ...(regression ? { rmse: row.rmse, loss: row.logLoss } : { auc: row.auc, logLoss: row.logLoss }), epochs: row.epochs, parameters: row.parameters,

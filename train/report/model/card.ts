@@ -50,6 +50,8 @@ export interface CardBase {
      */
     curves: { loss: number[]; valLoss?: number[]; valAuc?: number[]; trainAuc?: number[]; valR2?: number[]; trainR2?: number[] };
     /** Trained with --strict-ranges: numeric values outside the data's range are refused (422), not clipped. */
+    /** What ran the training arithmetic (train/fit/engine.ts); absent in cards from before the simd engine. */
+    engine?: string;
     strictRanges?: boolean;
     /** What pruning and quantization did, measured (absent when off). */
     compression?: Record<string, unknown>;
