@@ -1,9 +1,12 @@
 /**
- * Section: decision capture's cost and completeness. Two built workers in
+ * Section: decision capture's cost and completeness. Built workers in
  * workerd with the same queue, consumer and bucket, one with CAPTURE=full and
  * one with CAPTURE=off, measured in interleaved rounds (off, full, off, full
  * for 1 and 256 applicants, 1 connection): each ratio is the median of its
- * per-round p50 ratios, so the machine's drift cancels. Then a fresh
+ * per-round p50 ratios, so the machine's drift cancels. Locally the queue
+ * broker and the consumer (its gzip) run in the same workerd as the requests,
+ * which production does not do; a third worker with CAPTURE=full and no
+ * consumer (messages stay queued) shows the request side's cost alone. Then a fresh
  * full-capture worker under 8 connections for 60 s (10 s with --quick):
  * every record is read back from R2 and de-duplicated by id, and compared
  * with the answers the worker gave (its own 200 log lines for /predict).
@@ -25,7 +28,7 @@ export interface CaptureResult {
   rounds: number;
   secondsPerCase: number;
   /** p50 (ms, median over rounds) per case, and full ÷ off per applicant count. */
-  cases: { rows: number; offP50: number; fullP50: number; p50Ratio: number }[];
+  cases: { rows: number; offP50: number; fullP50: number; p50Ratio: number; producerP50: number; producerRatio: number }[];
   sustained: {
     connections: number;
     seconds: number;
@@ -91,33 +94,36 @@ export async function capture(ctx: Context): Promise<CaptureResult> {
   const bodyFile = (rows: number) => join(dir, `body-${rows}.json`);
   for (const rows of [1, 256]) writeFileSync(bodyFile(rows), body(instances.slice(0, rows)));
 
-  const start = (mode: "full" | "off", keepEvents = false) =>
-    startWorker({ dir: build.dir, entry: build.entry, bindings: { ...SERVE_BINDINGS, CAPTURE: mode }, capture: { batchTimeout: 1 }, keepEvents });
+  const start = (mode: "full" | "off", keepEvents = false, consumer = true) =>
+    startWorker({ dir: build.dir, entry: build.entry, bindings: { ...SERVE_BINDINGS, CAPTURE: mode }, capture: { batchTimeout: 1, consumer }, keepEvents });
   const off = await start("off");
   ctx.onCleanup(() => off.dispose());
   const full = await start("full");
   ctx.onCleanup(() => full.dispose());
+  const producer = await start("full", false, false);
+  ctx.onCleanup(() => producer.dispose());
+  const workers = { off, full, producer };
   let cases: CaptureResult["cases"];
   try {
-    for (const w of [off, full]) {
+    for (const w of [off, full, producer]) {
       await publishTo(w.s3, artifact);
       const r = await timedPost(w.url, "/predict", body(instances.slice(0, 1)));
       if (r.status !== 200) throw new Error(`POST /predict answered ${r.status}: ${r.text.slice(0, 300)}`);
     }
-    const plan: LoadCase[] = [1, 256].flatMap((rows) => (["off", "full"] as const).map((mode) => ({
-      name: `${mode} ${rows}`, path: "/predict", bodyFile: bodyFile(rows), connections: 1, seconds, warmupSeconds, origin: (mode === "off" ? off : full).url.origin,
+    const plan: LoadCase[] = [1, 256].flatMap((rows) => (["off", "full", "producer"] as const).map((mode) => ({
+      name: `${mode} ${rows}`, path: "/predict", bodyFile: bodyFile(rows), connections: 1, seconds, warmupSeconds, origin: workers[mode].url.origin,
     })));
     ctx.log(`capture cost: ${rounds} round(s) × ${plan.length} cases × (${warmupSeconds} s warm-up + ${seconds} s), full and off interleaved`);
     const perRound: Map<string, LoadResult>[] = [];
     for (let r = 0; r < rounds; r++) perRound.push(new Map((await runLoad(ctx, dir, off.url.origin, plan)).map((x) => [x.name, x])));
     const p50 = (name: string) => median(perRound.map((m) => (m.get(name) as LoadResult).p50));
+    const roundRatio = (a: string, b: string) => median(perRound.map((m) => ratio((m.get(a) as LoadResult).p50, (m.get(b) as LoadResult).p50)));
     cases = [1, 256].map((rows) => ({
-      rows, offP50: p50(`off ${rows}`), fullP50: p50(`full ${rows}`),
-      p50Ratio: median(perRound.map((m) => ratio((m.get(`full ${rows}`) as LoadResult).p50, (m.get(`off ${rows}`) as LoadResult).p50))),
+      rows, offP50: p50(`off ${rows}`), fullP50: p50(`full ${rows}`), p50Ratio: roundRatio(`full ${rows}`, `off ${rows}`),
+      producerP50: p50(`producer ${rows}`), producerRatio: roundRatio(`producer ${rows}`, `off ${rows}`),
     }));
   } finally {
-    await off.dispose();
-    await full.dispose();
+    for (const w of [off, full, producer]) await w.dispose();
   }
 
   // Completeness under load, on a fresh worker so only this phase's answers count.
@@ -159,8 +165,8 @@ export function captureTable(r: CaptureResult): string {
   return [
     table(
       `Capture cost: POST /predict with CAPTURE=full vs off (two workers, same queue and consumer), 1 connection, ${r.rounds} interleaved round(s) of ${r.secondsPerCase} s per case; p50 medians over rounds, the ratio the median of per-round ratios`,
-      ["applicants", "p50 off ms", "p50 full ms", "full ÷ off"],
-      r.cases.map((c) => [c.rows, fmt(c.offP50, 3), fmt(c.fullP50, 3), times(c.p50Ratio, 3)]),
+      ["applicants", "p50 off ms", "p50 full ms", "full ÷ off", "p50 full, no consumer ms", "no consumer ÷ off"],
+      r.cases.map((c) => [c.rows, fmt(c.offP50, 3), fmt(c.fullP50, 3), times(c.p50Ratio, 3), fmt(c.producerP50, 3), times(c.producerRatio, 3)]),
     ),
     table(
       `Capture completeness: ${s.connections} connections × ${s.seconds} s, CAPTURE=full; records read back from R2 and de-duplicated by id`,

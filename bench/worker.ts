@@ -42,7 +42,7 @@ export interface WorkerOptions {
   /** Keep parsed JSON log events (cold-start timings); off under load. */
   keepEvents?: boolean;
   /** Decision capture as wrangler.toml declares it: DECISIONS_QUEUE, its consumer (this worker) and the DECISIONS bucket (= MODELS). */
-  capture?: { batchTimeout: number };
+  capture?: { batchTimeout: number; /** false: no consumer (messages stay queued): the producer's cost alone. */ consumer?: boolean };
 }
 
 export const DECISIONS_QUEUE = "edgescore-decisions";
@@ -86,7 +86,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     r2Buckets: { MODELS: { id: BUCKET, s3Credentials: credentials }, ...(o.capture ? { DECISIONS: BUCKET } : {}) },
     ...(o.capture ? {
       queueProducers: { DECISIONS_QUEUE: { queueName: DECISIONS_QUEUE } },
-      queueConsumers: { [DECISIONS_QUEUE]: { maxBatchSize: 100, maxBatchTimeout: o.capture.batchTimeout, maxRetries: 10, deadLetterQueue: `${DECISIONS_QUEUE}-dlq` } },
+      queueConsumers: o.capture.consumer === false ? {} : { [DECISIONS_QUEUE]: { maxBatchSize: 100, maxBatchTimeout: o.capture.batchTimeout, maxRetries: 10, deadLetterQueue: `${DECISIONS_QUEUE}-dlq` } },
     } : {}),
     ...(o.r2Persist ? { r2Persist: o.r2Persist } : {}),
     bindings: o.bindings ?? {},
