@@ -5,6 +5,7 @@
  * messages stays within Cloudflare's limits whatever the request's size.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readMessage } from "../edge/capture/batch-file.ts";
 import { sampled } from "../edge/capture/settings.ts";
 import { BATCH_BYTES, BATCH_MESSAGES, MESSAGE_BYTES, pack } from "../edge/capture/messages.ts";
 import { DECISION_FORMAT } from "../shared/decisions/record.ts";
@@ -121,5 +122,23 @@ describe("packing records into queue messages", () => {
     const ok = pack([line(0, 500), wide, line(1, 500)]);
     expect(ok.oversized).toBe(1);
     expect(ok.calls.flat().flatMap((m) => m.body.split("\n"))).toEqual([line(0, 500), line(1, 500)]);
+  });
+});
+
+describe("reading a queue message in the consumer", () => {
+  const record = (i: number, model = "credit-risk", time = "2026-12-06T19:23:38.772Z") =>
+    JSON.stringify({ format: DECISION_FORMAT, id: `c:${i}`, requestId: "r", index: i, time, model, version: "v", answer: {} });
+
+  it("files every record under its own model and time, and refuses lines that are not records", () => {
+    const body = [record(0), record(1), "garbage", `${record(2).slice(0, -1)}`, record(3, "other-model", "2026-12-06T20:00:00.000Z"), JSON.stringify({ format: DECISION_FORMAT, id: "x", model: "../up", time: "2026-12-06T19:00:00.000Z" })].join("\n");
+    const { lines, refused } = readMessage(body);
+    expect(lines.map((l) => [JSON.parse(l.line).id, l.model, l.time])).toEqual([
+      ["c:0", "credit-risk", "2026-12-06T19:23:38.772Z"],
+      ["c:1", "credit-risk", "2026-12-06T19:23:38.772Z"],
+      ["c:3", "other-model", "2026-12-06T20:00:00.000Z"],
+    ]);
+    // "garbage", the truncated record and the model name that is not one.
+    expect(refused).toBe(3);
+    expect(readMessage({ not: "text" })).toEqual({ lines: [], refused: 1 });
   });
 });

@@ -14,8 +14,6 @@ export interface RecordLine {
 }
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
-/** How every record the edge writes begins (records.ts builds them in this key order). */
-const PREFIX = `{"format":"${DECISION_FORMAT}","id":"`;
 
 function parseRecordLine(line: string): RecordLine | undefined {
   let r: unknown;
@@ -31,28 +29,19 @@ function parseRecordLine(line: string): RecordLine | undefined {
 }
 
 /**
- * The record lines of one message body, and how many lines were refused (not
- * a record this edge writes). The edge's messages hold one request's records
- * (one model, one time), serialized in one key order: a line that starts like
- * a record and names the same time and model as the message's first record
- * is taken without parsing it again (the consumer's CPU is mostly here and
- * in gzip); any other line is parsed and checked on its own.
+ * The record lines of one message body, each parsed and checked (a line that
+ * merely looks like a record, e.g. one cut short, must not reach R2), and how
+ * many lines were refused (not a record this edge writes).
  */
 export function readMessage(body: unknown): { lines: RecordLine[]; refused: number } {
   if (typeof body !== "string") return { lines: [], refused: 1 };
   const lines: RecordLine[] = [];
   let refused = 0;
-  let first: { model: string; time: string; marker: string } | undefined;
   for (const line of body.split("\n")) {
     if (line === "") continue;
-    if (first && line.startsWith(PREFIX) && line.endsWith("}") && line.includes(first.marker)) {
-      lines.push({ line, model: first.model, time: first.time });
-      continue;
-    }
     const r = parseRecordLine(line);
-    if (!r) { refused++; continue; }
-    first ??= { model: r.model, time: r.time, marker: `,"time":${JSON.stringify(r.time)},"model":${JSON.stringify(r.model)},` };
-    lines.push(r);
+    if (r) lines.push(r);
+    else refused++;
   }
   return { lines, refused };
 }
