@@ -20,6 +20,8 @@ export interface LoadCase {
   warmupSeconds: number;
   /** Extra request headers (e.g. Authorization). */
   headers?: Record<string, string>;
+  /** Another server than the config's `url` (cases against two workers, interleaved). */
+  origin?: string;
 }
 
 export interface LoadConfig {
@@ -45,7 +47,7 @@ export interface LoadResult {
 function blast(url: string, c: LoadCase, body: string, seconds: number, onResponse?: (status: number, ms: number) => void): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     const instance = autocannon(
-      { url: `${url}${c.path}`, method: "POST", headers: { "content-type": "application/json", ...c.headers }, body, connections: c.connections, duration: seconds },
+      { url: `${c.origin ?? url}${c.path}`, method: "POST", headers: { "content-type": "application/json", ...c.headers }, body, connections: c.connections, duration: seconds },
       (err: unknown, result: autocannon.Result) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(result)),
     );
     if (onResponse) {

@@ -9,6 +9,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { auth, authTable } from "./auth.ts";
+import { capture, captureTable } from "./capture.ts";
 import { coldStart, coldStartTable } from "./cold-start.ts";
 import { createContext, type Context } from "./context.ts";
 import { machine } from "./machine.ts";
@@ -42,6 +43,7 @@ const SECTIONS = [
   section({ key: "options", title: "smaller models (pruning, quantization, logistic)", run: options, print: optionsTable }),
   section({ key: "tune", title: "tuning under a time budget", run: tune, print: tuneTable }),
   section({ key: "score", title: "batch scoring (npm run score)", run: score, print: scoreTable }),
+  section({ key: "capture", title: "decision capture (cost and completeness)", run: capture, print: captureTable }),
 ];
 
 const RESULTS = "bench/results";

@@ -10,6 +10,7 @@ import type { ModelTimeResult } from "./model-time.ts";
 import type { OptionsResult } from "./options.ts";
 import type { TuneResult } from "./tune.ts";
 import type { ScoreResult } from "./score.ts";
+import type { CaptureResult } from "./capture.ts";
 
 export interface Sections {
   serve?: ServeResult;
@@ -22,6 +23,7 @@ export interface Sections {
   options?: OptionsResult;
   tune?: TuneResult;
   score?: ScoreResult;
+  capture?: CaptureResult;
 }
 
 export interface Target {
@@ -104,6 +106,9 @@ export function targets(s: Sections): Target[] {
     judge({ goal: "tune judges ≥ 3× the trials of full-length training", limit: 3, kind: "min", strict: false, unit: "×", value: s.tune?.trialsVsPlain, ...quickTune }),
     judge({ goal: "tune's pick: test AUC ≥ 0.852 (the default network)", limit: 0.852, kind: "min", strict: false, unit: "", value: tuned?.testAuc, ...quickTune }),
     judge({ goal: "npm run score without reasons ≥ 50,000 rows/s (largest file, own time)", limit: 50_000, kind: "min", strict: false, unit: "rows/s", value: scoreLargest?.rowsPerS, ...(scoreLargest ? { note: `${scoreLargest.rows} rows; ${fmt(s.score?.vsFloor, 2)}× the read+write floor` } : {}) }),
+    judge({ goal: "capture full adds ≤ 3 % to a 1-applicant /predict p50 (vs off, same run)", limit: 1.03, kind: "max", strict: false, unit: "×", value: s.capture?.cases.find((c) => c.rows === 1)?.p50Ratio }),
+    judge({ goal: "capture full adds ≤ 5 % to a 256-applicant /predict p50 (vs off, same run)", limit: 1.05, kind: "max", strict: false, unit: "×", value: s.capture?.cases.find((c) => c.rows === 256)?.p50Ratio }),
+    judge({ goal: "capture under 8 connections: records lost (answers without a record after de-dup)", limit: 0, kind: "max", strict: false, unit: "", value: s.capture?.sustained.lost, ...(s.capture ? { note: `${s.capture.sustained.answers} answers, ${s.capture.sustained.recordsDistinct} distinct records (${s.capture.sustained.recordsRaw} raw) in ${s.capture.sustained.seconds} s` } : {}) }),
     judge({ goal: "npm run score memory flat: the largest file, heap capped, peak RSS ≤ 1.2× the smallest file's", limit: 1.2, kind: "max", strict: false, unit: "×", value: s.score?.cappedRssVsSmallest, note: "the capped run must finish: live memory does not grow with rows" }),
   ];
 }

@@ -41,7 +41,11 @@ export interface WorkerOptions {
   credentials?: Credentials;
   /** Keep parsed JSON log events (cold-start timings); off under load. */
   keepEvents?: boolean;
+  /** Decision capture as wrangler.toml declares it: DECISIONS_QUEUE, its consumer (this worker) and the DECISIONS bucket (= MODELS). */
+  capture?: { batchTimeout: number; /** false: no consumer (messages stay queued): the producer's cost alone. */ consumer?: boolean };
 }
+
+export const DECISIONS_QUEUE = "edgescore-decisions";
 
 export function newCredentials(): Credentials {
   return { accessKeyId: randomBytes(8).toString("hex"), secretAccessKey: randomBytes(16).toString("hex") };
@@ -79,7 +83,11 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     compatibilityDate: COMPATIBILITY_DATE,
     host: "127.0.0.1",
     port: 0,
-    r2Buckets: { MODELS: { id: BUCKET, s3Credentials: credentials } },
+    r2Buckets: { MODELS: { id: BUCKET, s3Credentials: credentials }, ...(o.capture ? { DECISIONS: BUCKET } : {}) },
+    ...(o.capture ? {
+      queueProducers: { DECISIONS_QUEUE: { queueName: DECISIONS_QUEUE } },
+      queueConsumers: o.capture.consumer === false ? {} : { [DECISIONS_QUEUE]: { maxBatchSize: 100, maxBatchTimeout: o.capture.batchTimeout, maxRetries: 10, deadLetterQueue: `${DECISIONS_QUEUE}-dlq` } },
+    } : {}),
     ...(o.r2Persist ? { r2Persist: o.r2Persist } : {}),
     bindings: o.bindings ?? {},
     handleRuntimeStdio: (stdout: Readable, stderr: Readable) => { collect(stdout); collect(stderr); },

@@ -15,27 +15,33 @@ export interface RecordLine {
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
-/** The record lines of one message body, and how many lines were refused (not a record this edge writes). */
+function parseRecordLine(line: string): RecordLine | undefined {
+  let r: unknown;
+  try {
+    r = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  const o = r as { format?: unknown; id?: unknown; model?: unknown; time?: unknown };
+  if (typeof r !== "object" || r === null || o.format !== DECISION_FORMAT || typeof o.id !== "string" || o.id === ""
+    || typeof o.model !== "string" || !MODEL_NAME_PATTERN.test(o.model) || typeof o.time !== "string" || !ISO_UTC.test(o.time)) return undefined;
+  return { line, model: o.model, time: o.time };
+}
+
+/**
+ * The record lines of one message body, each parsed and checked (a line that
+ * merely looks like a record, e.g. one cut short, must not reach R2), and how
+ * many lines were refused (not a record this edge writes).
+ */
 export function readMessage(body: unknown): { lines: RecordLine[]; refused: number } {
   if (typeof body !== "string") return { lines: [], refused: 1 };
   const lines: RecordLine[] = [];
   let refused = 0;
   for (const line of body.split("\n")) {
     if (line === "") continue;
-    let r: unknown;
-    try {
-      r = JSON.parse(line);
-    } catch {
-      refused++;
-      continue;
-    }
-    const o = r as { format?: unknown; id?: unknown; model?: unknown; time?: unknown };
-    if (typeof r !== "object" || r === null || o.format !== DECISION_FORMAT || typeof o.id !== "string" || o.id === ""
-      || typeof o.model !== "string" || !MODEL_NAME_PATTERN.test(o.model) || typeof o.time !== "string" || !ISO_UTC.test(o.time)) {
-      refused++;
-      continue;
-    }
-    lines.push({ line, model: o.model, time: o.time });
+    const r = parseRecordLine(line);
+    if (r) lines.push(r);
+    else refused++;
   }
   return { lines, refused };
 }

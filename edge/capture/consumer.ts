@@ -48,7 +48,10 @@ export async function consumeDecisions(batch: MessageBatch<unknown>, env: Env): 
     for (const m of g.messages) failed.add(m);
     log({ event: "decisions_consumer", error: `writing ${g.lines.length} record(s) of ${g.model} failed; their messages are retried: ${w.reason instanceof Error ? w.reason.message.slice(0, 200) : "error"}` });
   });
-  for (const g of groups.values()) for (const m of g.messages) if (failed.has(m)) m.retry(); else m.ack();
+  // Once per message: a message that fed a written group and a failed one is retried (its written records may then be in R2 twice).
+  const fed = new Set<Message<unknown>>();
+  for (const g of groups.values()) for (const m of g.messages) fed.add(m);
+  for (const m of fed) if (failed.has(m)) m.retry(); else m.ack();
 }
 
 function addTo(groups: Map<string, Group>, r: RecordLine, message: Message<unknown>): void {

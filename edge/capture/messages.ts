@@ -6,7 +6,7 @@
  * NDJSON text (one record per line), packed up to MESSAGE_BYTES; the
  * messages are grouped into sendBatch calls up to BATCH_BYTES and 100
  * messages. So a 1,000-instance request (~1 MB of records in "full") goes
- * out as ~9 messages in ~5 calls, and a 1-instance request as one message.
+ * out as ~10 messages in ~5 calls, and a 1-instance request as one message.
  */
 
 /** Body bytes per message: 128,000 less the ~100 bytes of metadata, with room to spare. */

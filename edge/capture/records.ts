@@ -14,8 +14,10 @@ export interface Answers {
   version: string;
   manifestSha256: string;
   role: Role;
-  /** The instances as validated, in request order. */
+  /** The instances as validated, in request order (they may still hold the pass-through key: it is left out of `features`). */
   rows: readonly Row[];
+  /** The model's pass-through key ("" for none): `model.instances.passThroughKey`. */
+  passThroughKey: string;
   /** Each instance's pass-through value (undefined: none sent). */
   passThrough: readonly (string | number | undefined)[];
   /** The answers without the pass-through key (shared/predict.ts `predict`), in request order. */
@@ -33,6 +35,13 @@ export interface RequestFacts {
   latencyMs: number;
 }
 
+/** The row without the pass-through key (recorded as `passThrough`; not a feature). */
+function featuresOf(row: Row, passThroughKey: string): Row {
+  if (!passThroughKey || !Object.hasOwn(row, passThroughKey)) return row;
+  const { [passThroughKey]: _echo, ...features } = row;
+  return features;
+}
+
 export function buildRecords(a: Answers, r: RequestFacts, mode: Exclude<CaptureMode, "off">): DecisionRecord[] {
   return a.predictions.map((answer, index) => ({
     format: DECISION_FORMAT,
@@ -48,7 +57,7 @@ export function buildRecords(a: Answers, r: RequestFacts, mode: Exclude<CaptureM
     passThrough: a.passThrough[index] ?? null,
     topK: a.topK,
     capture: mode,
-    ...(mode === "full" ? { features: a.rows[index] as Row } : {}),
+    ...(mode === "full" ? { features: featuresOf(a.rows[index] as Row, a.passThroughKey) } : {}),
     answer: mode === "full" ? answer : withoutFeatureValues(answer),
     latencyMs: r.latencyMs,
   }));

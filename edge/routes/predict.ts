@@ -43,7 +43,7 @@ function score(model: LoadedModel, instances: unknown[], topK: number): Scored {
   }
   const raw = predict(model, rows, topK);
   const predictions = withPassThrough(raw, model.instances.passThroughKey, echoes);
-  const answers: Answers = { model: model.name, version: model.version, manifestSha256: model.manifestSha256, role: "champion", rows, passThrough: echoes, predictions: raw, topK };
+  const answers: Answers = { model: model.name, version: model.version, manifestSha256: model.manifestSha256, role: "champion", rows, passThroughKey: model.instances.passThroughKey, passThrough: echoes, predictions: raw, topK };
   return { ok: true, predictions, model: { name: model.name, version: model.version }, answers };
 }
 

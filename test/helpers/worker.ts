@@ -8,6 +8,7 @@ import { request } from "node:http";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import type { S3Target } from "../../train/store/storage.ts";
+import { faultyBindingsWorker } from "./faulty-bindings.ts";
 import { fixtures } from "./fixtures.ts";
 
 export interface TestWorker {
@@ -23,6 +24,8 @@ export interface TestWorker {
    */
   postFresh(path: string, body: string | Uint8Array, headers: Record<string, string>): Promise<{ status: number; text: string }>;
   bucket(): Promise<Awaited<ReturnType<Miniflare["getR2Bucket"]>>>;
+  /** The worker's DECISIONS_QUEUE producer (with `capture`), to send what a client cannot. */
+  queue(): Promise<Awaited<ReturnType<Miniflare["getQueueProducer"]>>>;
   s3: S3Target;
   /** Where the worker listens on loopback, for load generators. */
   url: string;
@@ -36,7 +39,27 @@ export const BUCKET = "edgescore-models";
 export interface WorkerOptions {
   /** A Workers Rate Limiting binding named RATE_LIMITER (wrangler.toml `[[ratelimits]]`). */
   rateLimit?: { limit: number; period: 10 | 60 };
+  /** Decision capture: the queue, its consumer (this worker's `queue()`) and the DECISIONS bucket (the same bucket as MODELS), as in wrangler.toml. */
+  capture?: CaptureOptions;
 }
+
+export interface CaptureOptions {
+  /** The consumer's max_batch_timeout, seconds (default 0.5). */
+  batchTimeout?: number;
+  /** The consumer's max_batch_size (default 100). */
+  batchSize?: number;
+  /** The consumer's max_retries (default 3; then the dead-letter queue). */
+  maxRetries?: number;
+  /**
+   * Faults from outside the worker (test/helpers/faulty-bindings.ts), by binding:
+   * `writesLost`: the first N writes to DECISIONS land in R2 but report failure (a lost
+   * response); `queueDown`: every send to DECISIONS_QUEUE fails (as over the queue's rate limit).
+   */
+  faults?: { writesLost?: number; queueDown?: boolean };
+}
+
+export const DECISIONS_QUEUE = "edgescore-decisions";
+export const DECISIONS_DLQ = "edgescore-decisions-dlq";
 
 export async function startWorker(bindings: Record<string, string> = {}, options: WorkerOptions = {}): Promise<TestWorker> {
   const accessKeyId = randomBytes(8).toString("hex");
@@ -51,18 +74,38 @@ export async function startWorker(bindings: Record<string, string> = {}, options
       logs.push(...lines.filter(Boolean));
     });
   };
-  const mf = new Miniflare({
+  const capture = options.capture;
+  const faults = capture?.faults ?? {};
+  const edge = {
+    name: "edge",
     modules: true,
     scriptPath: join(fixtures().workerDir, "index.js"),
     modulesRoot: fixtures().workerDir,
-    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
+    modulesRules: [{ type: "CompiledWasm" as const, include: ["**/*.wasm"] }],
     compatibilityDate: "2026-07-01",
-    host: "127.0.0.1",
-    port: 0,
-    r2Buckets: { MODELS: { id: BUCKET, s3Credentials: { accessKeyId, secretAccessKey } } },
+    r2Buckets: {
+      MODELS: { id: BUCKET, s3Credentials: { accessKeyId, secretAccessKey } },
+      ...(capture && !faults.writesLost ? { DECISIONS: BUCKET } : {}),
+    },
     bindings: { MODEL_NAME: "credit-risk", MODEL_REFRESH_SECONDS: "30", AUTH_MODE: "off", ...bindings },
     ...(options.rateLimit ? { ratelimits: { RATE_LIMITER: { namespace_id: "1001", simple: options.rateLimit } } } : {}),
+    ...(capture ? {
+      ...(faults.queueDown ? {} : { queueProducers: { DECISIONS_QUEUE: { queueName: DECISIONS_QUEUE } } }),
+      queueConsumers: {
+        [DECISIONS_QUEUE]: { maxBatchSize: capture.batchSize ?? 100, maxBatchTimeout: capture.batchTimeout ?? 0.5, maxRetries: capture.maxRetries ?? 3, deadLetterQueue: DECISIONS_DLQ },
+      },
+      serviceBindings: {
+        ...(faults.writesLost ? { DECISIONS: { name: "faulty-bindings", entrypoint: "LosingWrites" } } : {}),
+        ...(faults.queueDown ? { DECISIONS_QUEUE: { name: "faulty-bindings", entrypoint: "QueueDown" } } : {}),
+      },
+    } : {}),
+  };
+  const needsFaults = Boolean(faults.writesLost || faults.queueDown);
+  const mf = new Miniflare({
+    host: "127.0.0.1",
+    port: 0,
     handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => { collect(stdout); collect(stderr); },
+    workers: [edge, ...(needsFaults ? [faultyBindingsWorker(BUCKET, faults.writesLost ?? 0)] : [])],
   });
   const url = await mf.ready;
   const base = "http://edge.test";
@@ -90,6 +133,7 @@ export async function startWorker(bindings: Record<string, string> = {}, options
         req.end(bytes);
       }),
     bucket: () => mf.getR2Bucket("MODELS"),
+    queue: () => mf.getQueueProducer<string>("DECISIONS_QUEUE"),
     s3: { endpoint: new URL("/cdn-cgi/local/r2/s3", url).toString(), bucket: BUCKET, accessKeyId, secretAccessKey, region: "auto", forcePathStyle: true },
     url: url.origin,
     logs,

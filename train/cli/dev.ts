@@ -3,6 +3,9 @@
  * development) and signing on: the Worker trusts the local key pair
  * (.edgescore/keys/, created on first use) plus EDGESCORE_SIGNING_KEY's and
  * MODEL_SIGNING_KEYS's keys, so it serves only what a local publish signed.
+ * Capture is "full": wrangler runs the decisions queue and its consumer
+ * locally (Miniflare), and the records land in the local store
+ * (.wrangler/state/v3) that `npm run decisions` and `monitor --decisions` read.
  * Arguments after `--` go to wrangler (`npm run dev -- --port 8788`).
  */
 import { spawn } from "node:child_process";
@@ -31,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
     "--var", "AUTH_MODE:off",
     "--var", `RATE_LIMIT:${process.env.RATE_LIMIT || "off"}`,
     "--var", `MODEL_SIGNING_KEYS:${trust.entries}`,
+    "--var", `CAPTURE:${process.env.CAPTURE || "full"}`,
     ...argv,
   ];
   const child = spawn(process.execPath, args, { stdio: "inherit" });

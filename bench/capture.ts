@@ -1,0 +1,177 @@
+/**
+ * Section: decision capture's cost and completeness. Built workers in
+ * workerd with the same queue, consumer and bucket, one with CAPTURE=full and
+ * one with CAPTURE=off, measured in interleaved rounds (off, full, off, full
+ * for 1 and 256 applicants, 1 connection): each ratio is the median of its
+ * per-round p50 ratios, so the machine's drift cancels. Locally the queue
+ * broker and the consumer (its gzip) run in the same workerd as the requests,
+ * which production does not do; a third worker with CAPTURE=full and no
+ * consumer (messages stay queued) shows the request side's cost alone. Then a fresh
+ * full-capture worker under 8 connections for 60 s (10 s with --quick):
+ * every record is read back from R2 and de-duplicated by id, and compared
+ * with the answers the worker gave (its own 200 log lines for /predict).
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { publishTo } from "../train/job.ts";
+import type { Context } from "./context.ts";
+import { body, testInstances } from "./instances.ts";
+import type { LoadCase, LoadResult } from "./load.ts";
+import { runLoad } from "./load-runner.ts";
+import { median, ratio } from "./stats.ts";
+import { fmt, table, times } from "./table.ts";
+import { startWorker, timedPost, type RunningWorker } from "./worker.ts";
+import { SERVE_BINDINGS } from "./serve.ts";
+
+export interface CaptureResult {
+  rounds: number;
+  secondsPerCase: number;
+  /** p50 (ms, median over rounds) per case, and full ÷ off per applicant count. */
+  cases: { rows: number; offP50: number; fullP50: number; p50Ratio: number; producerP50: number; producerRatio: number }[];
+  sustained: {
+    connections: number;
+    seconds: number;
+    /** /predict answered 200, by the worker's own request log. */
+    answers: number;
+    /** 2xx the load generator counted (at most `connections` fewer: answers in flight at the end). */
+    clientAnswers: number;
+    recordsRaw: number;
+    recordsDistinct: number;
+    /** Answers with no record (0 wanted), and records that answer nothing. */
+    lost: number;
+    extra: number;
+    sendFailures: number;
+    objects: number;
+    drainSeconds: number;
+  };
+}
+
+/** Every record id in the worker's bucket, with the raw count (duplicates included) and the object count. */
+async function recordIds(w: RunningWorker): Promise<{ ids: Set<string>; raw: number; objects: number }> {
+  const bucket = await w.mf.getR2Bucket("MODELS");
+  const ids = new Set<string>();
+  let raw = 0;
+  let objects = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await bucket.list({ prefix: "decisions/", ...(cursor ? { cursor } : {}) });
+    for (const o of page.objects) {
+      const obj = await bucket.get(o.key);
+      if (!obj) continue;
+      objects++;
+      for (const line of gunzipSync(Buffer.from(await obj.arrayBuffer())).toString("utf8").split("\n")) {
+        if (!line) continue;
+        raw++;
+        ids.add((JSON.parse(line) as { id: string }).id);
+      }
+    }
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return { ids, raw, objects };
+}
+
+/** The worker's request lines for POST /predict: answers (200) and the records its sends failed. */
+function answered(w: RunningWorker): { answers: number; failed: number } {
+  let answers = 0;
+  let failed = 0;
+  for (const e of w.events) {
+    if (e.path !== "/predict" || e.status !== 200) continue;
+    answers++;
+    failed += (e.capture as { failed?: number } | undefined)?.failed ?? 0;
+  }
+  return { answers, failed };
+}
+
+export async function capture(ctx: Context): Promise<CaptureResult> {
+  const [build, artifact] = [await ctx.workerBuild(), await ctx.artifact()];
+  const rounds = ctx.quick ? 1 : 3;
+  const seconds = ctx.quick ? 2 : 4;
+  const warmupSeconds = ctx.quick ? 0.5 : 1;
+  const sustainedSeconds = ctx.quick ? 10 : 60;
+  const dir = ctx.tmp("capture");
+  const instances = testInstances(artifact.manifest.spec, 256);
+  const bodyFile = (rows: number) => join(dir, `body-${rows}.json`);
+  for (const rows of [1, 256]) writeFileSync(bodyFile(rows), body(instances.slice(0, rows)));
+
+  const start = (mode: "full" | "off", keepEvents = false, consumer = true) =>
+    startWorker({ dir: build.dir, entry: build.entry, bindings: { ...SERVE_BINDINGS, CAPTURE: mode }, capture: { batchTimeout: 1, consumer }, keepEvents });
+  const off = await start("off");
+  ctx.onCleanup(() => off.dispose());
+  const full = await start("full");
+  ctx.onCleanup(() => full.dispose());
+  const producer = await start("full", false, false);
+  ctx.onCleanup(() => producer.dispose());
+  const workers = { off, full, producer };
+  let cases: CaptureResult["cases"];
+  try {
+    for (const w of [off, full, producer]) {
+      await publishTo(w.s3, artifact);
+      const r = await timedPost(w.url, "/predict", body(instances.slice(0, 1)));
+      if (r.status !== 200) throw new Error(`POST /predict answered ${r.status}: ${r.text.slice(0, 300)}`);
+    }
+    const plan: LoadCase[] = [1, 256].flatMap((rows) => (["off", "full", "producer"] as const).map((mode) => ({
+      name: `${mode} ${rows}`, path: "/predict", bodyFile: bodyFile(rows), connections: 1, seconds, warmupSeconds, origin: workers[mode].url.origin,
+    })));
+    ctx.log(`capture cost: ${rounds} round(s) × ${plan.length} cases × (${warmupSeconds} s warm-up + ${seconds} s), full and off interleaved`);
+    const perRound: Map<string, LoadResult>[] = [];
+    for (let r = 0; r < rounds; r++) perRound.push(new Map((await runLoad(ctx, dir, off.url.origin, plan)).map((x) => [x.name, x])));
+    const p50 = (name: string) => median(perRound.map((m) => (m.get(name) as LoadResult).p50));
+    const roundRatio = (a: string, b: string) => median(perRound.map((m) => ratio((m.get(a) as LoadResult).p50, (m.get(b) as LoadResult).p50)));
+    cases = [1, 256].map((rows) => ({
+      rows, offP50: p50(`off ${rows}`), fullP50: p50(`full ${rows}`), p50Ratio: roundRatio(`full ${rows}`, `off ${rows}`),
+      producerP50: p50(`producer ${rows}`), producerRatio: roundRatio(`producer ${rows}`, `off ${rows}`),
+    }));
+  } finally {
+    for (const w of [off, full, producer]) await w.dispose();
+  }
+
+  // Completeness under load, on a fresh worker so only this phase's answers count.
+  const w = await start("full", true);
+  ctx.onCleanup(() => w.dispose());
+  try {
+    await publishTo(w.s3, artifact);
+    ctx.log(`capture completeness: 8 connections × ${sustainedSeconds} s, 1 applicant, CAPTURE=full`);
+    const [load] = await runLoad(ctx, dir, w.url.origin, [{ name: "sustained 8c", path: "/predict", bodyFile: bodyFile(1), connections: 8, seconds: sustainedSeconds, warmupSeconds: 0 }]);
+    const t0 = performance.now();
+    // Until every answer has its record, or nothing new arrives for 15 s (at most 180 s).
+    let got = await recordIds(w);
+    let last = { size: got.ids.size, at: performance.now() };
+    for (;;) {
+      const { answers } = answered(w);
+      if (got.ids.size >= answers && answers > 0) break;
+      if (performance.now() - last.at > 15_000 || performance.now() - t0 > 180_000) break;
+      await new Promise((r) => setTimeout(r, 1000));
+      got = await recordIds(w);
+      if (got.ids.size !== last.size) last = { size: got.ids.size, at: performance.now() };
+    }
+    const drainSeconds = (performance.now() - t0) / 1000;
+    const { answers, failed } = answered(w);
+    const recordsDistinct = got.ids.size;
+    return {
+      rounds, secondsPerCase: seconds, cases,
+      sustained: {
+        connections: 8, seconds: sustainedSeconds, answers, clientAnswers: load?.requests ?? 0, recordsRaw: got.raw, recordsDistinct,
+        lost: Math.max(0, answers - recordsDistinct), extra: Math.max(0, recordsDistinct - answers), sendFailures: failed, objects: got.objects, drainSeconds,
+      },
+    };
+  } finally {
+    await w.dispose();
+  }
+}
+
+export function captureTable(r: CaptureResult): string {
+  const s = r.sustained;
+  return [
+    table(
+      `Capture cost: POST /predict with CAPTURE=full vs off (two workers, same queue and consumer), 1 connection, ${r.rounds} interleaved round(s) of ${r.secondsPerCase} s per case; p50 medians over rounds, the ratio the median of per-round ratios`,
+      ["applicants", "p50 off ms", "p50 full ms", "full ÷ off", "p50 full, no consumer ms", "no consumer ÷ off"],
+      r.cases.map((c) => [c.rows, fmt(c.offP50, 3), fmt(c.fullP50, 3), times(c.p50Ratio, 3), fmt(c.producerP50, 3), times(c.producerRatio, 3)]),
+    ),
+    table(
+      `Capture completeness: ${s.connections} connections × ${s.seconds} s, CAPTURE=full; records read back from R2 and de-duplicated by id`,
+      ["answers (server)", "2xx (client)", "records raw", "records distinct", "lost", "extra", "send failures", "objects", "drain s"],
+      [[s.answers, s.clientAnswers, s.recordsRaw, s.recordsDistinct, s.lost, s.extra, s.sendFailures, s.objects, fmt(s.drainSeconds, 1)]],
+    ),
+  ].join("\n");
+}

@@ -1,0 +1,37 @@
+/**
+ * A second worker whose RPC entrypoints stand in for the edge's capture
+ * bindings and fail the way the real ones can: `LosingWrites` writes to the
+ * real R2 bucket and then reports failure for its first N writes (the write
+ * landed, its response was lost: the consumer must retry and readers
+ * de-duplicate); `QueueDown` refuses every send, as a queue over its rate
+ * limit does ("Too Many Requests"). Everything else is the real thing.
+ */
+import type { WorkerOptions } from "miniflare";
+
+const SCRIPT = `
+import { WorkerEntrypoint } from "cloudflare:workers";
+let lost = 0;
+export class LosingWrites extends WorkerEntrypoint {
+  async put(key, value, options) {
+    await this.env.BUCKET.put(key, value, options);
+    if (lost < Number(this.env.WRITES_LOST)) { lost++; throw new Error("Network connection lost (simulated after the write landed)"); }
+    return null;
+  }
+}
+export class QueueDown extends WorkerEntrypoint {
+  async send() { throw new Error("Too Many Requests (simulated: queue over its rate limit)"); }
+  async sendBatch() { throw new Error("Too Many Requests (simulated: queue over its rate limit)"); }
+}
+export default { fetch() { return new Response(null, { status: 404 }); } };
+`;
+
+export function faultyBindingsWorker(bucket: string, writesLost: number): WorkerOptions & { name: string } {
+  return {
+    name: "faulty-bindings",
+    modules: true,
+    script: SCRIPT,
+    compatibilityDate: "2026-07-01",
+    r2Buckets: { BUCKET: bucket },
+    bindings: { WRITES_LOST: String(writesLost) },
+  };
+}
