@@ -15,7 +15,6 @@ import { parseDuration, parseRange, TimeFlagError, TIME_FORMS, type TimeRange } 
 import { exportColumns, exportDecisions } from "../decisions/export.ts";
 import { planGc, runGc } from "../decisions/gc.ts";
 import { DecisionsError, readDecisions, ReadStats, type DecisionsStore } from "../decisions/read.ts";
-import { replayRecords } from "../decisions/replay.ts";
 import type { Location } from "../store/versions.ts";
 import { parseS3Url } from "../store/storage.ts";
 import { CommandError, num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
@@ -148,6 +147,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === "replay") {
       const filtered = request === undefined ? records : (async function* () { for await (const r of records) if (r.requestId === request || r.id === request) yield r; })();
+      // tfjs and the scorer load only for replay: export and show stay small (flat memory for 1M records).
+      const { replayRecords } = await import("../decisions/replay.ts");
       const result = await replayRecords(filtered, location, { log });
       if (result.records === 0) {
         throw new CommandError(`no decision record${request ? ` for request "${request}"` : ""} in ${where}: searched ${searched(stats, since, until)}${request && a.since === undefined ? ` (the last ${SHOW_WINDOW}; --since <time> searches further back)` : ""}`, "not_found");
