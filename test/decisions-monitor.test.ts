@@ -67,7 +67,7 @@ describe("npm run monitor -- --decisions", () => {
     expect(j.data).toMatchObject({ records: 891, scored: 891, labelled: 0 });
     expect(j.decisions).toMatchObject({ role: "champion", read: { records: 891, duplicates: 40 }, versions: { [artifact.version]: 891 }, withoutFeatures: 0 });
     expect((j.performance as { labelledUnavailable: string }).labelledUnavailable).toBe("no --outcomes given");
-    expect(r.stderr).toContain("decisions: 891 champion records (40 duplicates dropped)");
+    expect(r.stderr).toContain("records: 891 champion decision records (40 duplicates dropped)");
   });
 
   it("--outcomes joined on the pass-through id: realised AUC, KS and calibration per ISO week, unmatched outcomes counted, in the JSON and the HTML", async () => {
