@@ -142,6 +142,8 @@ export async function main(argv: string[]): Promise<number> {
         const msg = `no decision record for request "${request}" in ${where}: searched ${searched(stats, since, until)}${a.since === undefined ? ` (the last ${SHOW_WINDOW}; --since <time> searches further back)` : ""}`;
         throw new CommandError(msg, "not_found");
       }
+      // Key order is not answer order (a redelivered batch can sort first): by time, instance, role.
+      found.sort((x, y) => (x.time < y.time ? -1 : x.time > y.time ? 1 : x.index - y.index || x.role.localeCompare(y.role)));
       if (!json) print(formatRecords(found));
       return emit(0, { request, records: found });
     }
