@@ -17,6 +17,8 @@ export type AppEnv = {
   Variables: {
     settings: Settings;
     requestId: string;
+    /** performance.now() when the request arrived (the log line's and decision records' latency). */
+    startedAt: number;
     modelVersion?: string;
     caller?: Caller;
     /** Why authentication failed, for the log line (a code, never the credential). */

@@ -8,6 +8,7 @@ import type { Context } from "hono";
 import { predict, withPassThrough, type ApiPrediction } from "../../shared/predict.ts";
 import type { Row } from "../../shared/preprocess.ts";
 import { parseJsonBody } from "../body.ts";
+import { captureAnswers, type Answers } from "../capture/capture.ts";
 import type { AppEnv } from "../context.ts";
 import { readEnvelope } from "../envelope.ts";
 import { describeValue, fail, type ErrorDetail } from "../errors.ts";
@@ -17,7 +18,7 @@ import { deferTo, modelFailure, modelNameParam, models } from "../models.ts";
 const MAX_DETAILS = 20;
 
 type Scored =
-  | { ok: true; predictions: ApiPrediction[]; model: { name: string; version: string } }
+  | { ok: true; predictions: ApiPrediction[]; model: { name: string; version: string }; answers: Answers }
   | { ok: false; invalid: number; details: ErrorDetail[]; strictRanges: boolean; version: string };
 
 /** Validates every instance and scores them all; synchronous, so it runs inside the registry's `use()`. */
@@ -40,8 +41,10 @@ function score(model: LoadedModel, instances: unknown[], topK: number): Scored {
     const training = (model.manifest.card as { training?: { strictRanges?: unknown } }).training;
     return { ok: false, invalid, details, strictRanges: training?.strictRanges === true, version: model.version };
   }
-  const predictions = withPassThrough(predict(model, rows, topK), model.instances.passThroughKey, echoes);
-  return { ok: true, predictions, model: { name: model.name, version: model.version } };
+  const raw = predict(model, rows, topK);
+  const predictions = withPassThrough(raw, model.instances.passThroughKey, echoes);
+  const answers: Answers = { model: model.name, version: model.version, manifestSha256: model.manifestSha256, role: "champion", rows, passThrough: echoes, predictions: raw, topK };
+  return { ok: true, predictions, model: { name: model.name, version: model.version }, answers };
 }
 
 async function handlePredict(c: Context<AppEnv>, name: string): Promise<Response> {
@@ -68,6 +71,8 @@ async function handlePredict(c: Context<AppEnv>, name: string): Promise<Response
     const strict = scored.strictRanges ? " (this model refuses values outside its training range)" : "";
     return fail(c, 422, "invalid_instance", `${scored.invalid} of ${n} instance${n > 1 ? "s are" : " is"} invalid; nothing was scored${strict}`, scored.details);
   }
+  // Records are built and sent after the response, in waitUntil (edge/capture/).
+  captureAnswers(c, scored.answers);
   return c.json({ ...(envelope.id !== undefined ? { id: envelope.id } : {}), model: scored.model, predictions: scored.predictions });
 }
 
