@@ -46,7 +46,9 @@ Options
   --model <name>           the model (default: MODEL_NAME in wrangler.toml)
   --store local|s3         local: the R2 store npm run dev serves (default); s3: R2/S3 from the environment
                            (R2_ACCOUNT_ID or S3_ENDPOINT, S3_BUCKET, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)
-  --bucket <name>          with --store s3: overrides S3_BUCKET
+  --bucket <name>          with --store s3: overrides S3_BUCKET (the models' bucket)
+  --decisions-bucket <name>  with --store s3: the bucket the Worker's DECISIONS binding writes to, when it is
+                           not the models' bucket (default: DECISIONS_BUCKET, else the models' bucket)
   --json                   one JSON object on stdout, on success and on failure
 
 Exit codes: 0 done (replay: every answer equal) · 1 failed, not found, or replayed answers differ · 2 usage error
@@ -59,7 +61,7 @@ export const SHOW_WINDOW = "30d";
 
 const OPTIONS = {
   since: { type: "string" }, until: { type: "string" }, out: { type: "string" }, role: { type: "string" }, reasons: { type: "string" },
-  "older-than": { type: "string" }, yes: { type: "boolean" },
+  "older-than": { type: "string" }, yes: { type: "boolean" }, "decisions-bucket": { type: "string" },
   model: { type: "string" }, store: { type: "string" }, bucket: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" },
 } as const;
 
@@ -69,6 +71,15 @@ function range(a: { since?: string | undefined; until?: string | undefined }, fa
   } catch (e) {
     throw e instanceof TimeFlagError ? new UsageError(e.message) : e;
   }
+}
+
+/** The decisions bucket when it is not the models' (s3 only: the local store holds both). */
+export function decisionsBucketOf(a: { store?: string | undefined; "decisions-bucket"?: string | undefined }): string | undefined {
+  const named = a["decisions-bucket"] ?? (a.store === "s3" ? process.env.DECISIONS_BUCKET || undefined : undefined);
+  if (named === undefined) return undefined;
+  if (a.store !== "s3") throw new UsageError("--decisions-bucket goes with --store s3 (the local store holds models and decisions in one bucket)");
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(named)) throw new UsageError(`--decisions-bucket: "${named}" is not a bucket name (3-63 lowercase letters, digits, "." and "-")`);
+  return named;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -105,12 +116,13 @@ export async function main(argv: string[]): Promise<number> {
     try { cutoff = parseDuration("older-than", a["older-than"] ?? "25mo"); } catch (e) { throw new UsageError((e as Error).message); }
   }
   if (a.yes && command !== "gc") throw new UsageError("--yes goes with gc");
+  const decisionsBucket = decisionsBucketOf(a);
   const choice = storeChoice(a);
   const model = choice.name;
   const signing = await choice.signing();
   const store = await choice.open();
   const json = a.json === true;
-  const s: DecisionsStore = { client: store.client, bucket: store.target.bucket };
+  const s: DecisionsStore = { client: store.client, bucket: decisionsBucket ?? store.target.bucket };
   const location: Location = { client: store.client, bucket: store.target.bucket, name: model, signing };
   const emit = (code: number, body: Record<string, unknown>) => {
     if (json) process.stdout.write(`${jsonText({ ok: code === 0, command, model, ...body })}\n`);
@@ -118,7 +130,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   try {
     const stats = new ReadStats();
-    const where = `${store.where} ${decisionsPrefix(model)}`;
+    const where = `${decisionsBucket ? `s3://${decisionsBucket}` : store.where} ${decisionsPrefix(model)}`;
     if (command === "gc") {
       const plan = await planGc(s, model, cutoff!);
       const objects = plan.delete.reduce((n, d) => n + d.objects, 0);

@@ -18,6 +18,7 @@ import { renderMonitorReport } from "../report/monitor/render.ts";
 import { StoreError } from "../store/versions.ts";
 import { parseRange, TimeFlagError, type TimeRange } from "../decisions/dates.ts";
 import { DecisionsError } from "../decisions/read.ts";
+import { decisionsBucketOf } from "./decisions.ts";
 import { CommandError, num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
 import { jsonText, log } from "./output.ts";
 import { storeChoice } from "./store-flags.ts";
@@ -41,6 +42,8 @@ RMSE, MAE, R², median absolute error and interval coverage beside the card's.
   --outcomes <csv|s3://>  with --decisions: outcomes that arrived later: a join column and the model's
                           target column (e.g. Status: good/bad); adds realised AUC, KS and calibration
                           per ISO week of the decision, and counts outcomes no decision matched
+  --decisions-bucket <name>  with --decisions --store s3: the DECISIONS binding's bucket, when not the models'
+                          (default: DECISIONS_BUCKET, else the models' bucket)
   --join-on <column>      the outcomes' join column: it matches the record's pass-through value (the id
                           sent under PASS_THROUGH_KEY), or, when named request_id, the request id
   --model <name>          model name (default: MODEL_NAME in wrangler.toml)
@@ -75,7 +78,7 @@ export const JSON_NAME = "monitor.json";
 
 export async function main(argv: string[]): Promise<number> {
   const { values: a } = parseFlags(argv, {
-    data: { type: "string" }, decisions: { type: "boolean" }, since: { type: "string" }, until: { type: "string" }, outcomes: { type: "string" }, "join-on": { type: "string" }, model: { type: "string" }, version: { type: "string" }, target: { type: "string" },
+    data: { type: "string" }, decisions: { type: "boolean" }, since: { type: "string" }, until: { type: "string" }, outcomes: { type: "string" }, "join-on": { type: "string" }, "decisions-bucket": { type: "string" }, model: { type: "string" }, version: { type: "string" }, target: { type: "string" },
     "psi-warn": { type: "string" }, "psi-alert": { type: "string" }, "max-auc-drop": { type: "string" }, "max-rmse-increase": { type: "string" }, "max-skipped": { type: "string" }, protected: { type: "string" }, "min-air": { type: "string" },
     backend: { type: "string" }, store: { type: "string" }, bucket: { type: "string" }, out: { type: "string" },
     json: { type: "boolean" }, help: { type: "boolean", short: "h" },
@@ -90,6 +93,8 @@ export async function main(argv: string[]): Promise<number> {
     if (a.protected !== undefined) throw new UsageError("--protected reads columns of a --data file; decision records keep features only, never protected attributes");
     if ((a.outcomes === undefined) !== (a["join-on"] === undefined)) throw new UsageError("--outcomes and --join-on go together: the outcomes file and its column that matches the pass-through id (or request_id)");
   }
+  const decisionsBucket = a.decisions ? decisionsBucketOf(a) : undefined;
+  if (!a.decisions && a["decisions-bucket"] !== undefined) throw new UsageError("--decisions-bucket goes with --decisions");
   let window: TimeRange | undefined;
   try {
     if (a.decisions) window = parseRange(a, "7d");
@@ -125,7 +130,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     result = await runMonitor(
       { ...(a.data ? { data: a.data } : {}),
-        ...(window ? { decisions: { store: { client: store.client, bucket: store.target.bucket }, ...window, ...(a.outcomes ? { outcomes: { path: a.outcomes, joinOn: a["join-on"]! } } : {}) } } : {}),
+        ...(window ? { decisions: { store: { client: store.client, bucket: decisionsBucket ?? store.target.bucket }, ...window, ...(a.outcomes ? { outcomes: { path: a.outcomes, joinOn: a["join-on"]! } } : {}) } } : {}),
         version: a.version ?? "current", ...(a.target === undefined ? {} : { target: a.target }), ...(requests.length ? { protected: requests } : {}), limits, maxSkipped, ...(backend ? { backend } : {}) },
       { location: { client: store.client, bucket: store.target.bucket, name, signing }, log, ...(dataTarget ? { dataTarget } : {}) },
     );

@@ -69,7 +69,8 @@ export async function exportDecisions(records: AsyncIterable<DecisionRecord>, co
       }
       const f = r.features;
       if (!f) result.withoutFeatures++;
-      else for (const k of Object.keys(f)) if (!known.has(k)) result.unlisted[k] = (result.unlisted[k] ?? 0) + 1;
+      // The validated instance carries the pass-through field (PASS_THROUGH_KEY) too: it is the pass_through column, not a feature.
+      else for (const k of Object.keys(f)) if (!known.has(k) && !(r.passThrough !== null && f[k] === r.passThrough)) result.unlisted[k] = (result.unlisted[k] ?? 0) + 1;
       rows.push([
         r.time, r.requestId, r.id, r.model, r.version, r.role, r.caller, r.passThrough, r.capture,
         ...cols.features.map((name) => (f ? cellOf(f, name) ?? null : null)),
