@@ -49,7 +49,7 @@ function dataSection(r: MonitorResult): Section {
     facts([
       ["model", html`${r.model.name} <span class="mono">${r.model.version}</span>${r.model.current ? " (serving now)" : ""}, created ${fmt.dateTime(r.model.createdAt)}`],
       ["task", r.model.task],
-      ["data", html`<span class="mono">${r.data.source}</span>, ${fmt.bytes(r.data.bytes)}`],
+      ["data", r.decisions ? html`<span class="mono">${r.data.source}</span> (champion, de-duplicated)` : html`<span class="mono">${r.data.source}</span>, ${fmt.bytes(r.data.bytes)}`],
       ["rows", `${fmt.int(r.data.records)} read, ${fmt.int(r.data.scored)} scored (${fmt.int(r.data.labelled)} labelled, ${fmt.int(r.data.unlabelled)} not yet), ${fmt.int(r.data.skipped.count)} skipped`],
       ["edge would refuse", `${fmt.int(r.drift.refused.rows)} rows (${fmt.pct(r.drift.refused.share)}): scored here as training's preprocessing would, answered 422 by the edge`],
       ["ignored columns", r.data.extraColumns.length ? r.data.extraColumns.join(", ") : "none"],
