@@ -16,11 +16,15 @@ import { summaryLines } from "../monitor/summary.ts";
 import { parseProtected, ProtectedError, type ProtectedRequest } from "../data/protected.ts";
 import { renderMonitorReport } from "../report/monitor/render.ts";
 import { StoreError } from "../store/versions.ts";
+import { parseRange, TimeFlagError, type TimeRange } from "../decisions/dates.ts";
+import { DecisionsError } from "../decisions/read.ts";
+import { decisionsBucketOf } from "./decisions.ts";
 import { CommandError, num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
 import { jsonText, log } from "./output.ts";
 import { storeChoice } from "./store-flags.ts";
 
 export const HELP = `Usage: npm run monitor -- --data <path|s3://bucket/key> [options]
+       npm run monitor -- --decisions [--since 7d] [--outcomes <csv> --join-on <column>] [options]
 
 Scores recent applications with a published version (the edge's own preprocessing and network)
 and compares them with what the version saw at training time: PSI of the score (a regression's
@@ -30,6 +34,18 @@ probabilities (CBPE), and with --target the real ones; for a regression model wi
 RMSE, MAE, R², median absolute error and interval coverage beside the card's.
 
   --data <path|s3://...>  CSV with the model's feature columns (others are ignored and listed)
+  --decisions             instead of --data: the features the edge captured (CAPTURE="full") for the
+                          champion's answers, de-duplicated, from the store's decisions/<model>/ records
+  --since <time>          with --decisions: from (default 7d); a duration back from now (12h, 7d, 2w, 3mo),
+                          a day (2026-12-01, midnight UTC) or an ISO 8601 time with a zone
+  --until <time>          with --decisions: to, exclusive (default: now)
+  --outcomes <csv|s3://>  with --decisions: outcomes that arrived later: a join column and the model's
+                          target column (e.g. Status: good/bad); adds realised AUC, KS and calibration
+                          per ISO week of the decision, and counts outcomes no decision matched
+  --decisions-bucket <name>  with --decisions --store s3: the DECISIONS binding's bucket, when not the models'
+                          (default: DECISIONS_BUCKET, else the models' bucket)
+  --join-on <column>      the outcomes' join column: it matches the record's pass-through value (the id
+                          sent under PASS_THROUGH_KEY), or, when named request_id, the request id
   --model <name>          model name (default: MODEL_NAME in wrangler.toml)
   --version <id|current>  the version to judge (default: current)
   --target <column>       outcome column; rows with an empty cell count as not yet labelled
@@ -62,13 +78,29 @@ export const JSON_NAME = "monitor.json";
 
 export async function main(argv: string[]): Promise<number> {
   const { values: a } = parseFlags(argv, {
-    data: { type: "string" }, model: { type: "string" }, version: { type: "string" }, target: { type: "string" },
+    data: { type: "string" }, decisions: { type: "boolean" }, since: { type: "string" }, until: { type: "string" }, outcomes: { type: "string" }, "join-on": { type: "string" }, "decisions-bucket": { type: "string" }, model: { type: "string" }, version: { type: "string" }, target: { type: "string" },
     "psi-warn": { type: "string" }, "psi-alert": { type: "string" }, "max-auc-drop": { type: "string" }, "max-rmse-increase": { type: "string" }, "max-skipped": { type: "string" }, protected: { type: "string" }, "min-air": { type: "string" },
     backend: { type: "string" }, store: { type: "string" }, bucket: { type: "string" }, out: { type: "string" },
     json: { type: "boolean" }, help: { type: "boolean", short: "h" },
   });
   if (a.help) { process.stdout.write(HELP); return 0; }
-  if (!a.data) throw new UsageError("--data is required: the CSV of recent applications (a path or s3://bucket/key)");
+  if (a.data && a.decisions) throw new UsageError("--data and --decisions are two sources of recent applications: give one");
+  if (!a.data && !a.decisions) throw new UsageError("--data is required: the CSV of recent applications (a path or s3://bucket/key); or --decisions for what the edge captured");
+  if (!a.decisions) {
+    for (const f of ["since", "until", "outcomes", "join-on"] as const) if (a[f] !== undefined) throw new UsageError(`--${f} goes with --decisions`);
+  } else {
+    if (a.target !== undefined) throw new UsageError("with --decisions, labels come from --outcomes <csv> --join-on <column> (its column named like the model's target), not --target");
+    if (a.protected !== undefined) throw new UsageError("--protected reads columns of a --data file; decision records keep features only, never protected attributes");
+    if ((a.outcomes === undefined) !== (a["join-on"] === undefined)) throw new UsageError("--outcomes and --join-on go together: the outcomes file and its column that matches the pass-through id (or request_id)");
+  }
+  const decisionsBucket = a.decisions ? decisionsBucketOf(a) : undefined;
+  if (!a.decisions && a["decisions-bucket"] !== undefined) throw new UsageError("--decisions-bucket goes with --decisions");
+  let window: TimeRange | undefined;
+  try {
+    if (a.decisions) window = parseRange(a, "7d");
+  } catch (e) {
+    throw e instanceof TimeFlagError ? new UsageError(e.message) : e;
+  }
   const limits: Limits = {
     psiWarn: num("psi-warn", a["psi-warn"], 0.1, rules.positive),
     psiAlert: num("psi-alert", a["psi-alert"], 0.25, rules.positive),
@@ -76,9 +108,10 @@ export async function main(argv: string[]): Promise<number> {
     ...(a["max-rmse-increase"] === undefined ? {} : { maxRmseIncrease: num("max-rmse-increase", a["max-rmse-increase"], 0, { ok: (x) => x >= 0, text: "a share >= 0 (0.1 = 10 %)" }) }),
   };
   if (limits.maxAucDrop !== undefined && limits.maxRmseIncrease !== undefined) throw new UsageError("--max-auc-drop is for a classifier, --max-rmse-increase for a regression model: give the one that fits the version");
-  if (limits.maxRmseIncrease !== undefined && a.target === undefined) throw new UsageError("--max-rmse-increase compares the RMSE on labelled rows: it needs --target <column>");
+  const labelled = a.target !== undefined || a.outcomes !== undefined;
+  if (limits.maxRmseIncrease !== undefined && !labelled) throw new UsageError("--max-rmse-increase compares the RMSE on labelled rows: it needs --target <column> (with --decisions: --outcomes)");
   if (limits.psiWarn > limits.psiAlert) throw new UsageError(`--psi-warn ${limits.psiWarn} must not be above --psi-alert ${limits.psiAlert}`);
-  if (limits.maxAucDrop !== undefined && a.target === undefined) throw new UsageError("--max-auc-drop compares the AUC on labelled rows: it needs --target <column>");
+  if (limits.maxAucDrop !== undefined && !labelled) throw new UsageError("--max-auc-drop compares the AUC on labelled rows: it needs --target <column> (with --decisions: --outcomes)");
   if (a["min-air"] !== undefined && a.protected === undefined) throw new UsageError("--min-air compares approval rates between groups: it needs --protected <column>");
   let requests: ProtectedRequest[];
   try {
@@ -96,11 +129,13 @@ export async function main(argv: string[]): Promise<number> {
   let result: MonitorResult;
   try {
     result = await runMonitor(
-      { data: a.data, version: a.version ?? "current", ...(a.target === undefined ? {} : { target: a.target }), ...(requests.length ? { protected: requests } : {}), limits, maxSkipped, ...(backend ? { backend } : {}) },
+      { ...(a.data ? { data: a.data } : {}),
+        ...(window ? { decisions: { store: { client: store.client, bucket: decisionsBucket ?? store.target.bucket }, ...window, ...(a.outcomes ? { outcomes: { path: a.outcomes, joinOn: a["join-on"]! } } : {}) } } : {}),
+        version: a.version ?? "current", ...(a.target === undefined ? {} : { target: a.target }), ...(requests.length ? { protected: requests } : {}), limits, maxSkipped, ...(backend ? { backend } : {}) },
       { location: { client: store.client, bucket: store.target.bucket, name, signing }, log, ...(dataTarget ? { dataTarget } : {}) },
     );
   } catch (e) {
-    if (e instanceof StoreError) throw new CommandError(e.message, e.code);
+    if (e instanceof StoreError || e instanceof DecisionsError) throw new CommandError(e.message, e.code);
     if (e instanceof ProtectedError) throw new UsageError(e.message);
     throw e;
   } finally {

@@ -21,12 +21,21 @@ import { DriftTally, type Drift } from "./drift.ts";
 import { GroupRows, type MonitorAttribute } from "./fairness.ts";
 import { estimate, labelled, regressionLabelled, RegressionTally, type Performance } from "./performance.ts";
 import { readReference } from "./reference.ts";
+import { readDecisions, ReadStats, type DecisionsStore } from "../decisions/read.ts";
+import { cellOf } from "../../shared/preprocess.ts";
+import { isoWeek, readOutcomes, WeeklyOutcomes, type Outcomes, type OutcomesSummary, type WeekMetrics } from "./outcomes.ts";
 import { ScoreSample } from "./sample.ts";
 import { taskOf, type Task } from "./task.ts";
 
 export interface MonitorOptions {
-  /** A CSV path or `s3://bucket/key`. */
-  data: string;
+  /** A CSV path or `s3://bucket/key`; or `decisions`. */
+  data?: string;
+  /**
+   * Instead of a file: the features the edge captured (CAPTURE="full") for the
+   * champion's answers in [since, until), de-duplicated; with `outcomes`, labels
+   * that arrived later joined to them (train/monitor/outcomes.ts).
+   */
+  decisions?: { store: DecisionsStore; since: Date; until: Date; outcomes?: { path: string; joinOn: string } };
   /** A version id or "current". */
   version: string;
   /** The outcome column, when the file has one (rows with an empty cell are unlabelled). */
@@ -74,6 +83,16 @@ export interface MonitorResult {
   performance: Performance;
   /** With --protected: per attribute, the card's group metrics on these rows (train/monitor/fairness.ts). */
   fairness?: Record<string, MonitorAttribute>;
+  /** With `decisions`: the range read and what was in it. */
+  decisions?: {
+    since: string; until: string; role: "champion";
+    read: { days: string[]; objects: number; records: number; duplicates: number };
+    /** Records per version that answered (the judged version re-scores them all). */
+    versions: Record<string, number>;
+    withoutFeatures: number;
+  };
+  /** With outcomes: the join, and realised AUC, KS and calibration per ISO week of the decision (a classifier's). */
+  outcomes?: OutcomesSummary & { weekly: WeekMetrics[] };
   /** Parts of the reference this version lacks, and hints. */
   notes: string[];
   /** When the run started (ISO 8601). */
@@ -83,6 +102,8 @@ export interface MonitorResult {
 
 /** Rows per forward pass. */
 const BATCH = 2048;
+
+const decisionsLabel = (model: string) => `under decisions/${model}/`;
 
 export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<MonitorResult> {
   const started = performance.now();
@@ -117,13 +138,19 @@ export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<Moni
     let records = 0;
     let typer: ((fields: string[], line: number) => Typed<number | null>) | undefined;
     let extraColumns: string[] = [];
-    const source = openCsvSource(o.data, io.dataTarget);
-    const batch: { rows: Row[]; labels: (number | null)[]; lines: number[]; groups: number[][] } = { rows: [], labels: [], lines: [], groups: [] };
+    if ((o.data === undefined) === (o.decisions === undefined)) throw new Error("runMonitor: give data or decisions, one of them");
+    if (o.decisions && protectedColumns.length) throw new ProtectedError("--protected reads columns of a data file; decision records keep features only (never protected attributes)");
+    const source = o.data === undefined ? undefined : openCsvSource(o.data, io.dataTarget);
+    const batch: { rows: Row[]; labels: (number | null)[]; lines: number[]; groups: number[][]; weeks: string[] } = { rows: [], labels: [], lines: [], groups: [], weeks: [] };
+    let outcomes: Outcomes | undefined;
+    let weekly: WeeklyOutcomes | undefined;
+    let target = o.target;
     let groups: StreamGroups | undefined;
     const groupRows = new GroupRows(protectedColumns.length);
     const cardFairness = (manifest.card.fairness ?? {}) as Record<string, KnownGrouping & { bootstrap?: { seed?: number } }>;
 
     const start = (header: string[]) => {
+      if (!source) return;
       typer = rowTyper(spec, header, source.label, o.target === undefined ? null : { column: o.target, empty: "unlabelled" });
       const known = new Set([...spec.features.map((f) => f.name), ...(o.target === undefined ? [] : [o.target]), ...protectedColumns.map((p) => p.column)]);
       extraColumns = header.filter((h) => !known.has(h));
@@ -138,6 +165,7 @@ export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<Moni
       for (let i = 0; i < p.length; i++) {
         const pi = p[i]!;
         const y = batch.labels[i];
+        if (weekly) weekly.add(batch.weeks[i]!, pi, y ?? undefined);
         tally.addScore(pi);
         all.add(pi);
         scoreSum += pi;
@@ -150,10 +178,44 @@ export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<Moni
         } else { withLabels.add(pi, y as 0 | 1); positives += y; }
       }
       io.onScored?.(batch.lines, p);
-      batch.rows = []; batch.labels = []; batch.lines = []; batch.groups = [];
+      batch.rows = []; batch.labels = []; batch.lines = []; batch.groups = []; batch.weeks = [];
     };
 
-    const read = await readCsv(source, (rec, header) => {
+    let label: string;
+    let read: { header: string[]; bytes: number };
+    let fromDecisions: MonitorResult["decisions"];
+    if (o.decisions) {
+      const d = o.decisions;
+      if (d.outcomes) {
+        outcomes = await readOutcomes(d.outcomes.path, d.outcomes.joinOn, spec, io.dataTarget);
+        target = spec.target;
+        if (task === "classification") weekly = new WeeklyOutcomes();
+      }
+      const stats = new ReadStats();
+      const versions: Record<string, number> = {};
+      let withoutFeatures = 0;
+      for await (const r of readDecisions(d.store, { model: l.name, since: d.since, until: d.until, roles: ["champion"] }, stats)) {
+        records++;
+        versions[r.version] = (versions[r.version] ?? 0) + 1;
+        if (!r.features) { withoutFeatures++; skipped.add('captured without features (CAPTURE="decisions")', `record ${r.id}`); continue; }
+        // The judged version's features, in its order; one the recording version lacked is missing (null).
+        const row = Object.create(null) as Record<string, string | number | null>;
+        for (const f of spec.features) row[f.name] = cellOf(r.features, f.name) ?? null;
+        tally.addRow(row);
+        batch.rows.push(row); batch.labels.push(outcomes?.labelOf(r) ?? null); batch.lines.push(records); batch.weeks.push(isoWeek(r.time));
+        if (batch.rows.length === BATCH) flush();
+      }
+      label = `decision records ${decisionsLabel(l.name)} from ${d.since.toISOString()} to ${d.until.toISOString()}`;
+      const searched = `days ${stats.searched[0]} to ${stats.searched[1]}: ${stats.days.length} partitions, ${stats.objects} objects`;
+      if (records === 0) throw new Error(`no champion decision records ${decisionsLabel(l.name)} from ${d.since.toISOString()} to ${d.until.toISOString()} (${searched}); is capture on (CAPTURE="full")? widen --since`);
+      if (withoutFeatures === records) throw new Error(`all ${records} champion decision records in the range were captured without features (CAPTURE="decisions"): monitoring needs them; set CAPTURE = "full" in wrangler.toml`);
+      if (withoutFeatures) io.log(`${withoutFeatures} of ${records} records were captured without features (CAPTURE="decisions"): not monitored, counted as skipped`);
+      read = { header: [], bytes: 0 };
+      fromDecisions = {
+        since: d.since.toISOString(), until: d.until.toISOString(), role: "champion",
+        read: { days: stats.days, objects: stats.objects, records: stats.records, duplicates: stats.duplicates }, versions, withoutFeatures,
+      };
+    } else read = await readCsv(source!, (rec, header) => {
       if (!typer) start(header);
       records++;
       const t = typer!(rec.fields, rec.line);
@@ -164,12 +226,15 @@ export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<Moni
       if (batch.rows.length === BATCH) flush();
     });
     flush();
-    if (!typer) start(read.header); // a header without rows: still name missing columns first
-    if (records === 0) throw new Error(`${source.label} has a header but no data rows`);
+    if (source) {
+      label = source.label;
+      if (!typer) start(read.header); // a header without rows: still name missing columns first
+      if (records === 0) throw new Error(`${source.label} has a header but no data rows`);
+    }
     const scored = all.seen;
     const reasons = [...skipped.reasons].map(([reason, r]) => `${reason}: ${r.count} (e.g. ${r.examples.join("; ")})`).join("; ");
     if (skipped.count > o.maxSkipped * records || scored === 0) {
-      throw new Error(`${source.label}: ${skipped.count} of ${records} rows are unusable, more than --max-skipped ${o.maxSkipped}: ${reasons}`);
+      throw new Error(`${label!}: ${skipped.count} of ${records} rows are unusable, more than --max-skipped ${o.maxSkipped}: ${reasons}`);
     }
     if (skipped.count) io.log(`skipped ${skipped.count} of ${records} rows: ${reasons}`);
 
@@ -179,15 +244,15 @@ export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<Moni
     const perf: Performance = regression.kind === "regression"
       ? { estimated: null, labelled: null, regression: null }
       : { estimated: estimate(reference, sample.scores, scoreSum / scored, scored), labelled: null };
-    if (o.target === undefined) perf.labelledUnavailable = "no --target given";
-    else if (labelledRows === 0) perf.labelledUnavailable = `no row has a label in "${o.target}" yet`;
+    if (target === undefined) perf.labelledUnavailable = o.decisions ? "no --outcomes given" : "no --target given";
+    else if (labelledRows === 0) perf.labelledUnavailable = outcomes ? `no decision in the range has an outcome in ${outcomes.source} yet (joined on ${outcomes.joinOn})` : `no row has a label in "${target}" yet`;
     else if (regression.kind === "regression") perf.regression = regressionLabelled(reference, errors, absErrors.values().scores, regression.interval.level);
     else {
       const v = withLabels.values();
       perf.labelled = labelled(reference, v.labels, v.scores, { rows: withLabels.seen, positives }, thresholds!.decline);
     }
     const seeds = Object.fromEntries(Object.entries(cardFairness).map(([c, f]) => [c, f.bootstrap?.seed ?? 42]));
-    const fairness = groups && thresholds ? groupRows.summary(groups.finish(source.label), thresholds, FAIRNESS_RESAMPLES, seeds) : undefined;
+    const fairness = groups && thresholds ? groupRows.summary(groups.finish(label!), thresholds, FAIRNESS_RESAMPLES, seeds) : undefined;
     const { status, findings } = judge(drift, perf, o.limits, fairness);
     return {
       status, exitCode: EXIT_CODES[status], findings,
@@ -195,8 +260,10 @@ export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<Moni
         name: l.name, version: resolved.version, current: resolved.current.pointer?.version === resolved.version, createdAt: manifest.createdAt, task, backend,
         ...(thresholds ? { thresholds } : {}), ...(regression.kind === "regression" ? { interval: regression.interval.level } : {}),
       },
-      data: { source: source.label, bytes: read.bytes, records, scored, labelled: labelledRows, unlabelled, skipped: skipped.toJSON(), extraColumns },
-      limits: o.limits, drift, performance: perf, ...(fairness ? { fairness } : {}), notes, at,
+      data: { source: label!, bytes: read.bytes, records, scored, labelled: labelledRows, unlabelled, skipped: skipped.toJSON(), extraColumns },
+      limits: o.limits, drift, performance: perf, ...(fairness ? { fairness } : {}),
+      ...(fromDecisions ? { decisions: fromDecisions } : {}), ...(outcomes ? { outcomes: { ...outcomes.summary(), weekly: weekly?.summary() ?? [] } } : {}),
+      notes, at,
       seconds: (performance.now() - started) / 1000,
     };
   } finally {

@@ -46,6 +46,13 @@ export function summaryLines(r: MonitorResult): string[] {
     const airs = Object.entries(a.groups).map(([g, x]) => `${g} ${x.count} rows AIR ${x.air ? x.air.value.toFixed(2) : "–"}`).join(", ");
     out.push(`by ${a.column} (reference ${a.reference}${a.labelled ? `; ${a.labelled} labelled rows` : "; approval only, no labels"}): ${airs}`);
   }
+  const dr = r.decisions;
+  if (dr) out.push(`records: ${dr.read.records} champion decision records (${dr.read.duplicates} duplicates dropped) in ${dr.read.objects} objects over ${dr.read.days.length} days; answered by ${Object.entries(dr.versions).map(([v, n]) => `${v} (${n})`).join(", ")}${dr.withoutFeatures ? `; ${dr.withoutFeatures} without features` : ""}`);
+  const oc = r.outcomes;
+  if (oc) {
+    out.push(`outcomes: ${oc.rows} rows in ${oc.source}, ${oc.labelled} labelled (${oc.pending} pending), joined on ${oc.joinOn} = the record's ${oc.matchBy === "request_id" ? "request id" : "pass-through value"}: ${oc.matched} matched, ${oc.unmatched} unmatched${oc.duplicates ? `, ${oc.duplicates} repeated ids (the later label stands)` : ""}${oc.unusable ? `, ${oc.unusable} unusable rows (e.g. line ${oc.unusableExamples![0]!.line}: ${oc.unusableExamples![0]!.reason})` : ""}`);
+    for (const w of oc.weekly) out.push(`  ${w.week}: ${w.decisions} decisions, ${w.labelled} labelled, bad rate ${pct(w.badRate)}, AUC ${f4(w.auc)}, KS ${f4(w.ks)}, calibration error ${pct(w.calibrationError)}`);
+  }
   for (const n of r.notes) out.push(`note: ${n}`);
   out.push(`status: ${r.status.toUpperCase()} (exit ${r.exitCode})${r.findings.length ? "" : ": nothing crossed a limit"}`);
   for (const f of r.findings) out.push(`  ${f.level}: ${f.message}`);

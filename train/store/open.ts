@@ -6,7 +6,6 @@
  * (storage.ts) says which environment variables an S3 store is missing.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
-import { startLocalR2 } from "./local-r2.ts";
 import { createS3Client, type S3Target } from "./storage.ts";
 import { readWranglerFacts } from "./wrangler-config.ts";
 
@@ -29,6 +28,8 @@ export async function openStore(kind: StoreKind, s3?: S3Target, localBucket?: st
     return { kind, target: s3, client, where: `s3://${s3.bucket}`, close: async () => client.destroy() };
   }
   const bucket = localBucket ?? readWranglerFacts().bucketName;
+  // Loaded only for the local store: Miniflare alone is ~130 MiB of a process's RSS, which an S3 run never needs.
+  const { startLocalR2 } = await import("./local-r2.ts");
   const local = await startLocalR2(bucket);
   const client = createS3Client(local.target);
   return {

@@ -8,8 +8,7 @@
 import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { keys, MANIFEST_FILE, MODEL_FILE, VERSION_PATTERN, WEIGHTS_FILE, type Manifest } from "../../shared/artifact.ts";
 import { sha256Hex } from "../../shared/hash.ts";
-import { networkFromFiles } from "../../shared/network.ts";
-import { createScorer, type Scorer } from "../../shared/scorer.ts";
+import type { Scorer } from "../../shared/scorer.ts";
 import type { Signing } from "../../shared/signing.ts";
 import { verifyFile, verifyManifest } from "../../shared/verify.ts";
 import { readPointer, type CurrentPointer } from "./publish.ts";
@@ -177,6 +176,8 @@ export async function loadScorer(l: Location, ref: string): Promise<LoadedVersio
 export async function loadVersionScorer(l: Location, version: string, manifestSha256?: string): Promise<LoadedVersion> {
   const { manifest, files } = await readVersion(l, version, manifestSha256);
   const sha = await sha256Hex(files.get(MANIFEST_FILE) as Uint8Array);
+  // tfjs is loaded when a version is built, not by every command that reads manifests (~60 MiB of RSS).
+  const [{ networkFromFiles }, { createScorer }] = await Promise.all([import("../../shared/network.ts"), import("../../shared/scorer.ts")]);
   let model;
   try {
     model = await networkFromFiles(files.get(MODEL_FILE) as Uint8Array, files.get(WEIGHTS_FILE) as Uint8Array);

@@ -1,0 +1,141 @@
+/**
+ * `npm run monitor -- --decisions`: the recent applications come from the
+ * records the edge captured (real answers of the Worker in workerd, written
+ * as the capture consumer writes them), and outcomes that arrive later are
+ * joined by pass-through id or request id: realised AUC, KS and calibration
+ * per ISO week in the JSON and the HTML, unmatched outcomes counted, and
+ * duplicate deliveries never counted twice.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DecisionRecord } from "../shared/decisions/record.ts";
+import { run as monitor } from "../train/cli/monitor.ts";
+import { rocAuc, ks } from "../train/evaluate/metrics.ts";
+import { publishTo } from "../train/job.ts";
+import { isoWeek, type WeekMetrics } from "../train/monitor/outcomes.ts";
+import { runInProcess } from "./helpers/cli.ts";
+import { putDecisions, recordsFromEdge } from "./helpers/decision-fixtures.ts";
+import { fixtures, readArtifact } from "./helpers/fixtures.ts";
+import { startWorker, type TestWorker } from "./helpers/worker.ts";
+
+const lines = readFileSync("data/credit_data.csv", "utf8").trim().split("\n");
+const header = lines[0]!.split(",");
+const testRows = readFileSync("data/credit_data.test_rows.csv", "utf8").trim().split("\n").slice(1).map(Number);
+const DAY = 86_400_000;
+
+describe("npm run monitor -- --decisions", () => {
+  let w: TestWorker;
+  let dir: string;
+  const artifact = readArtifact(fixtures().artifactDirs[0]);
+  const features = artifact.manifest.spec.features;
+  const records: DecisionRecord[] = [];
+  /** applicant id → 1 (bad) / 0 (good), from the CSV. */
+  const truth = new Map<string, number>();
+  const cli = (argv: string[]) => runInProcess(monitor, w.s3, ["--model", "credit-risk", ...argv]);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "edgescore-dmonitor-"));
+    w = await startWorker();
+    await publishTo(w.s3, artifact);
+    const instances = testRows.map((r) => {
+      const cells = lines[r + 1]!.split(",");
+      truth.set(`app-${r}`, cells[header.indexOf("Status")] === "bad" ? 1 : 0);
+      return { _key: `app-${r}`, ...Object.fromEntries(features.map((f) => { const c = cells[header.indexOf(f.name)]!; return [f.name, c === "" ? null : f.type === "numeric" ? Number(c) : c]; })) };
+    });
+    // Two weeks apart: the first 450 applicants ten days ago, the rest three days ago, in requests of 150.
+    for (let i = 0; i < instances.length; i += 150) {
+      const time = new Date(Date.now() - (i < 450 ? 10 : 3) * DAY + i).toISOString();
+      const batch = await recordsFromEdge(w, artifact, instances.slice(i, i + 150), { time, requestId: `req-${i}` });
+      records.push(...batch);
+      await putDecisions(w.s3, batch);
+    }
+    // A retried batch: 40 records delivered again in another object.
+    await putDecisions(w.s3, records.slice(100, 140));
+  }, 180_000);
+  afterAll(async () => { await w.dispose(); });
+
+  it("ISO weeks: Monday to Sunday, week 1 holds the year's first Thursday", () => {
+    expect([isoWeek("2026-12-06T23:00:00Z"), isoWeek("2026-12-07T00:00:00Z"), isoWeek("2021-01-03T12:00:00Z"), isoWeek("2024-12-30T00:00:00Z")]).toEqual(["2026-W49", "2026-W50", "2020-W53", "2025-W01"]);
+  });
+
+  it("uses the captured features as the recent data: every record once, the records' own answers re-scored", async () => {
+    const r = await cli(["--decisions", "--since", "14d", "--json"]);
+    expect(r.code).toBe(0);
+    const j = r.json!;
+    expect(j.data).toMatchObject({ records: 891, scored: 891, labelled: 0 });
+    expect(j.decisions).toMatchObject({ role: "champion", read: { records: 891, duplicates: 40 }, versions: { [artifact.version]: 891 }, withoutFeatures: 0 });
+    expect((j.performance as { labelledUnavailable: string }).labelledUnavailable).toBe("no --outcomes given");
+    expect(r.stderr).toContain("records: 891 champion decision records (40 duplicates dropped)");
+  });
+
+  it("--outcomes joined on the pass-through id: realised AUC, KS and calibration per ISO week, unmatched outcomes counted, in the JSON and the HTML", async () => {
+    // Outcomes for all but the last 91 applicants, plus 5 for applicants the edge never saw.
+    const known = records.slice(0, 800);
+    const rows = [...known.map((x) => [x.passThrough, truth.get(String(x.passThrough)) ? "bad" : "good"]), ...[1, 2, 3, 4, 5].map((k) => [`ghost-${k}`, "bad"])];
+    const outcomes = join(dir, "outcomes.csv");
+    writeFileSync(outcomes, `applicant,Status\n${rows.map((x) => x.join(",")).join("\n")}\n`);
+    const out = join(dir, "report");
+    const r = await cli(["--decisions", "--since", "14d", "--outcomes", outcomes, "--join-on", "applicant", "--out", out, "--json"]);
+    expect(r.code).toBe(0);
+    const j = r.json!;
+    expect(j.outcomes).toMatchObject({ joinOn: "applicant", matchBy: "pass_through", target: "Status", rows: 805, labelled: 805, matched: 800, unmatched: 5, pending: 0 });
+    expect(j.data).toMatchObject({ scored: 891, labelled: 800, unlabelled: 91 });
+    // Independently: the recorded probabilities and the labels, per week of the decision.
+    const p = (x: DecisionRecord) => (x.answer as { probability: number }).probability;
+    const weekly = (j.outcomes as { weekly: WeekMetrics[] }).weekly;
+    const weeks = [...new Set(records.map((x) => isoWeek(x.time)))].sort();
+    expect(weekly.map((x) => x.week)).toEqual(weeks);
+    for (const wk of weekly) {
+      const inWeek = records.filter((x) => isoWeek(x.time) === wk.week);
+      const lab = known.filter((x) => isoWeek(x.time) === wk.week);
+      const y = Float32Array.from(lab.map((x) => truth.get(String(x.passThrough))!));
+      const s = Float32Array.from(lab.map(p));
+      expect(wk.decisions).toBe(inWeek.length);
+      expect(wk.labelled).toBe(lab.length);
+      expect(wk.auc).toBe(rocAuc(y, s));
+      expect(wk.ks).toBe(ks(y, s).statistic);
+      expect(wk.calibration.reduce((n, b) => n + b.count, 0)).toBe(lab.length);
+      expect(wk.calibrationError).toBeGreaterThan(0);
+    }
+    const all = (j.performance as { labelled: { auc: number } }).labelled;
+    expect(all.auc).toBe(rocAuc(Float32Array.from(known.map((x) => truth.get(String(x.passThrough))!)), Float32Array.from(known.map(p))));
+    expect(r.stderr).toContain("joined on applicant = the record's pass-through value: 800 matched, 5 unmatched");
+    const page = readFileSync(join(out, "monitor.html"), "utf8");
+    expect(page).toContain("Realised performance by week");
+    for (const wk of weekly) expect(page).toContain(wk.week);
+    expect(page).toContain("5 matched no decision in the range");
+  });
+
+  it("--join-on request_id: every instance of the request takes the request's label", async () => {
+    const outcomes = join(dir, "by-request.csv");
+    writeFileSync(outcomes, "request_id,Status\nreq-0,bad\nreq-150,good\nreq-nope,good\n");
+    const r = await cli(["--decisions", "--since", "14d", "--outcomes", outcomes, "--join-on", "request_id", "--json"]);
+    expect(r.code).toBe(0);
+    expect(r.json!.outcomes).toMatchObject({ matchBy: "request_id", matched: 2, unmatched: 1 });
+    expect(r.json!.data).toMatchObject({ labelled: 300 });
+  });
+
+  it("usage: --outcomes without --join-on, --target with --decisions, a bad --since (exit 2); nothing in range (exit 1)", async () => {
+    expect((await cli(["--decisions", "--outcomes", "x.csv"])).stderr).toContain("--outcomes and --join-on go together");
+    expect((await cli(["--decisions", "--target", "Status"])).code).toBe(2);
+    const bad = await cli(["--decisions", "--since", "last week"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`--since: "last week" is not a time`);
+    expect((await cli(["--since", "7d", "--data", "x.csv"])).stderr).toContain("--since goes with --decisions");
+    const none = await cli(["--decisions", "--since", "60d", "--until", "30d"]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/no champion decision records under decisions\/credit-risk\/ from .* is capture on \(CAPTURE="full"\)\? widen --since/);
+  });
+
+  it("records kept without features (CAPTURE=\"decisions\") cannot be monitored: a clear error", async () => {
+    const cells = lines[5]!.split(",");
+    const applicant = { _key: "b1", ...Object.fromEntries(features.map((f) => { const c = cells[header.indexOf(f.name)]!; return [f.name, c === "" ? null : f.type === "numeric" ? Number(c) : c]; })) };
+    const bare = await recordsFromEdge(w, artifact, [applicant], { time: new Date(Date.now() - 40 * DAY).toISOString(), capture: "decisions" });
+    await putDecisions(w.s3, bare);
+    const r = await cli(["--decisions", "--since", "45d", "--until", "35d"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`all 1 champion decision records in the range were captured without features (CAPTURE="decisions"): monitoring needs them; set CAPTURE = "full"`);
+  });
+});

@@ -1,0 +1,202 @@
+/**
+ * `npm run decisions` against records made from real answers of the Worker in
+ * workerd (test/helpers/decision-fixtures.ts writes them as the capture consumer
+ * does: gzip NDJSON under decisions/<model>/dt=<day>/), read back through
+ * Miniflare's S3 endpoint (`--store s3`, the R2 API): show finds a request's
+ * records and says what it searched when it finds none; replay reproduces
+ * every answer to the bit and names an edited record; export writes one row
+ * per instance whatever the duplicates; gc deletes only old days, and only
+ * with --yes; the time flags say what they accept.
+ */
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { parse } from "csv-parse/sync";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DecisionRecord } from "../shared/decisions/record.ts";
+import { run } from "../train/cli/decisions.ts";
+import { publishTo } from "../train/job.ts";
+import { createS3Client } from "../train/store/storage.ts";
+import { listVersionIds } from "../train/store/versions.ts";
+import { runInProcess } from "./helpers/cli.ts";
+import { editDecisions, putDecisions, recordsFromEdge } from "./helpers/decision-fixtures.ts";
+import { fixtures, readArtifact } from "./helpers/fixtures.ts";
+import { startWorker, type TestWorker } from "./helpers/worker.ts";
+
+const lines = readFileSync("data/credit_data.csv", "utf8").trim().split("\n");
+const header = lines[0]!.split(",");
+const DAY = 86_400_000;
+
+describe("npm run decisions", () => {
+  let w: TestWorker;
+  let dir: string;
+  const artifact = readArtifact(fixtures().artifactDirs[0]);
+  const features = artifact.manifest.spec.features;
+  /** The CSV's rows `from`..`to` as the mobile app sends them, with a pass-through id. */
+  const instances = (from: number, to: number) => lines.slice(from, to).map((l, i) => {
+    const cells = l.split(",");
+    return {
+      _key: `app-${from + i}`,
+      ...Object.fromEntries(features.map((f) => {
+        const cell = cells[header.indexOf(f.name)]!;
+        return [f.name, cell === "" ? null : f.type === "numeric" ? Number(cell) : cell];
+      })),
+    };
+  });
+  const decisions = (argv: string[]) => runInProcess(run, w.s3, ["--model", "credit-risk", ...argv]);
+  const iso = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
+  /** Three days ago: one request of 5 applicants (explained), one of 3 without reasons; two days ago: one of 4; yesterday: 2 kept without features. */
+  let day3: DecisionRecord[];
+  let day3b: DecisionRecord[];
+  let day2: DecisionRecord[];
+  let bare: DecisionRecord[];
+  let day2Key: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "edgescore-decisions-"));
+    w = await startWorker();
+    await publishTo(w.s3, artifact);
+    day3 = await recordsFromEdge(w, artifact, instances(1, 6), { time: iso(3 * DAY), requestId: "req-three-days" });
+    day3b = await recordsFromEdge(w, artifact, instances(6, 9), { time: iso(3 * DAY - 1000), explain: false });
+    day2 = await recordsFromEdge(w, artifact, instances(20, 24), { time: iso(2 * DAY), requestId: "req-two-days" });
+    bare = await recordsFromEdge(w, artifact, instances(40, 42), { time: iso(DAY), capture: "decisions", requestId: "req-bare" });
+    await putDecisions(w.s3, [...day3, ...day3b]);
+    day2Key = await putDecisions(w.s3, day2);
+    await putDecisions(w.s3, bare);
+    // At-least-once: a retried batch wrote two of day 3's records again, in another object.
+    await putDecisions(w.s3, [day3[1]!, day3[4]!]);
+  }, 120_000);
+  afterAll(async () => { await w.dispose(); });
+
+  it("show <request-id>: every instance's record, as a table and as JSON", async () => {
+    const r = await decisions(["show", "req-three-days"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("request req-three-days: 5 records");
+    for (const rec of day3) expect(r.stdout).toContain(String(rec.passThrough));
+    const j = await decisions(["show", "req-three-days", "--json"]);
+    expect(j.code).toBe(0);
+    // De-duplicated: the retried copies do not show twice.
+    expect(j.json!.records).toEqual(day3);
+  });
+
+  it("show of an unknown request: exit 1, naming the days searched and --since", async () => {
+    const r = await decisions(["show", "no-such-request", "--json"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no decision record for request "no-such-request"/);
+    expect(r.stderr).toMatch(/days \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}/);
+    expect(r.stderr).toContain("the last 30d; --since <time> searches further back");
+    expect((r.json!.error as { code: string }).code).toBe("not_found");
+  });
+
+  it("replay of real records: every answer equal to the bit, exit 0; records without features counted as not replayable", async () => {
+    const one = await decisions(["replay", "req-two-days", "--json"]);
+    expect(one.code).toBe(0);
+    expect(one.json).toMatchObject({ ok: true, records: 4, replayed: 4, equal: 4, differing: 0, notReplayable: 0, versions: { [artifact.version]: 4 } });
+    const all = await decisions(["replay", "--since", "4d", "--json"]);
+    expect(all.code).toBe(0);
+    expect(all.json).toMatchObject({ records: 14, replayed: 12, equal: 12, differing: 0, notReplayable: 2 });
+    expect(all.stderr).toContain("not replayable: 2 records kept no features");
+    expect(all.stderr).toContain("all 12 replayed answers equal their records, to the bit");
+    const bareOnly = await decisions(["replay", "req-bare"]);
+    expect(bareOnly.code).toBe(1);
+    expect(bareOnly.stderr).toContain("nothing was re-scored, so nothing is verified");
+  });
+
+  it("replay of an edited record (its probability changed in the gzip object): exit 1, naming the record and field", async () => {
+    const target = day2[2]!;
+    const p = (target.answer as { probability: number }).probability;
+    const edited = p + 1e-9;
+    await editDecisions(w.s3, day2Key, (rs) => rs.map((r) => (r.id === target.id ? { ...r, answer: { ...r.answer, probability: edited } } : r)));
+    try {
+      const r = await decisions(["replay", "req-two-days", "--json"]);
+      expect(r.code).toBe(1);
+      expect(r.json).toMatchObject({ ok: false, replayed: 4, equal: 3, differing: 1 });
+      expect(r.json!.differences).toEqual([{ id: target.id, requestId: "req-two-days", version: artifact.version, field: "probability", recorded: edited, replayed: p }]);
+      const text = await decisions(["replay", "req-two-days"]);
+      expect(text.stdout).toContain(target.id);
+      expect(text.stderr).toContain("1 of 4 replayed answers DIFFER");
+    } finally {
+      await editDecisions(w.s3, day2Key, (rs) => rs.map((r) => (r.id === target.id ? target : r)));
+    }
+  });
+
+  it("export: one row per instance, duplicates across objects removed, every feature and the answer in its own column", async () => {
+    const out = join(dir, "decisions.csv");
+    const r = await decisions(["export", "--since", "4d", "--out", out, "--json"]);
+    expect(r.code).toBe(0);
+    expect(r.json).toMatchObject({ rows: 14, withoutFeatures: 2 });
+    expect((r.json!.read as { duplicates: number }).duplicates).toBe(2);
+    const rows = parse(readFileSync(out), { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(14);
+    expect(new Set(rows.map((x) => x.id)).size).toBe(14);
+    expect(Object.keys(rows[0]!)).toEqual([
+      "time", "request_id", "id", "model", "version", "role", "caller", "pass_through", "capture", ...features.map((f) => f.name),
+      "probability", "decision", "reason_1", "impact_1", "reason_2", "impact_2", "reason_3", "impact_3", "reason_4", "impact_4", "warnings",
+    ]);
+    const rec = day3[0]!;
+    const row = rows.find((x) => x.id === rec.id)!;
+    expect(row).toMatchObject({ request_id: "req-three-days", version: artifact.version, role: "champion", pass_through: String(rec.passThrough), Income: String(rec.features!.Income ?? "") });
+    expect(Number(row.probability)).toBe((rec.answer as { probability: number }).probability);
+    expect(row.reason_1).toBe(rec.answer.reasons![0]!.feature);
+    const bareRow = rows.find((x) => x.id === bare[0]!.id)!;
+    expect(bareRow.Income).toBe("");
+    expect(bareRow.capture).toBe("decisions");
+  });
+
+  it("export --until is exclusive, and to s3:// through a multipart upload", async () => {
+    const until = new Date(Date.parse(day2[0]!.time)).toISOString();
+    const r = await decisions(["export", "--since", "4d", "--until", until, "--out", `s3://${w.s3.bucket}/exports/d.csv`, "--json"]);
+    expect(r.code).toBe(0);
+    expect(r.json).toMatchObject({ rows: 8 });
+    const client = createS3Client(w.s3);
+    try {
+      const text = await (await client.send(new GetObjectCommand({ Bucket: w.s3.bucket, Key: "exports/d.csv" }))).Body!.transformToString();
+      expect(parse(text, { columns: true })).toHaveLength(8);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it("time flags: a wrong form names the flag and the accepted forms (exit 2)", async () => {
+    const bad = await decisions(["export", "--since", "yesterday", "--out", join(dir, "x.csv")]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`--since: "yesterday" is not a time; expected a duration back from now (30m, 12h, 7d, 2w, 3mo, 1y), a day (2026-12-01, midnight UTC) or an ISO 8601 time with a zone`);
+    expect((await decisions(["export", "--since", "7", "--out", join(dir, "x.csv")])).stderr).toContain("a number needs a unit: 7d?");
+    expect((await decisions(["replay", "--since", "2026-12-01T10:00"])).stderr).toContain("an ISO time needs its zone");
+    const order = await decisions(["replay", "--since", "2d", "--until", "3d"]);
+    expect(order.code).toBe(2);
+    expect(order.stderr).toMatch(/--until .* is not after --since/);
+    const gc = await decisions(["gc", "--older-than", "25"]);
+    expect(gc.code).toBe(2);
+    expect(gc.stderr).toContain(`--older-than: "25" is not a duration; expected a whole number and a unit`);
+    expect((await decisions(["export", "--out", join(dir, "x.csv")])).stderr).toContain("export needs --since");
+  });
+
+  it("gc: a dry run lists the days older than 25 months and deletes nothing; --yes deletes only them, never the model", async () => {
+    const old = await recordsFromEdge(w, artifact, instances(60, 62), { time: iso(800 * DAY) });
+    const older = await recordsFromEdge(w, artifact, instances(62, 63), { time: iso(801 * DAY) });
+    const recent = await recordsFromEdge(w, artifact, instances(63, 64), { time: iso(700 * DAY) });
+    for (const rs of [old, older, recent]) await putDecisions(w.s3, rs);
+    const dry = await decisions(["gc", "--json"]);
+    expect(dry.code).toBe(0);
+    const plan = dry.json!.plan as { delete: { day: string; objects: number }[] };
+    expect(plan.delete.map((d) => d.day)).toEqual([older[0]!.time.slice(0, 10), old[0]!.time.slice(0, 10)]);
+    expect(dry.json!.dryRun).toBe(true);
+    expect((await decisions(["gc"])).stdout).toContain(`would delete decisions/credit-risk/dt=${old[0]!.time.slice(0, 10)}/`);
+    // Nothing was deleted by the dry runs.
+    expect((await decisions(["export", "--since", "802d", "--out", join(dir, "all.csv"), "--json"])).json).toMatchObject({ rows: 18 });
+    const yes = await decisions(["gc", "--yes", "--json"]);
+    expect(yes.code).toBe(0);
+    expect(yes.json!.deleted).toBe(2);
+    expect((await decisions(["export", "--since", "802d", "--out", join(dir, "all.csv"), "--json"])).json).toMatchObject({ rows: 15 });
+    const client = createS3Client(w.s3);
+    try {
+      expect(await listVersionIds({ client, bucket: w.s3.bucket, name: "credit-risk" })).toEqual([artifact.version]);
+    } finally {
+      client.destroy();
+    }
+    const again = await decisions(["gc", "--older-than", "650d", "--json"]);
+    expect((again.json!.plan as { delete: { day: string }[] }).delete.map((d) => d.day)).toEqual([recent[0]!.time.slice(0, 10)]);
+  });
+});
