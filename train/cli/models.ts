@@ -35,6 +35,8 @@ import { rollbackCommand } from "./models/rollback.ts";
 import { showCommand } from "./models/show.ts";
 import { keygenCommand } from "./models/keygen.ts";
 import { signCommand } from "./models/sign.ts";
+import { canaryCommand } from "./models/canary.ts";
+import { shadowCommand } from "./models/shadow.ts";
 
 /** The subcommands, in help order. A new one is one more entry. */
 export const COMMANDS: Record<string, ModelsCommand> = {
@@ -44,6 +46,8 @@ export const COMMANDS: Record<string, ModelsCommand> = {
   report: reportCommand,
   promote: promoteCommand,
   rollback: rollbackCommand,
+  canary: canaryCommand,
+  shadow: shadowCommand,
   history: historyCommand,
   gc: gcCommand,
   sign: signCommand,
