@@ -18,6 +18,8 @@ export type AppEnv = {
     settings: Settings;
     requestId: string;
     modelVersion?: string;
+    /** Set when the canary answered (the request log says so). */
+    modelRole?: "canary";
     caller?: Caller;
     /** Why authentication failed, for the log line (a code, never the credential). */
     authFailure?: string;
