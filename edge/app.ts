@@ -9,6 +9,7 @@ import { Hono, type Context, type Next } from "hono";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import { guard, identify } from "./auth/guard.ts";
+import { logRequest } from "./capture/tally.ts";
 import { parseJsonBody } from "./body.ts";
 import { log, type AppEnv } from "./context.ts";
 import { settings, type Env, type Settings } from "./env.ts";
@@ -35,6 +36,7 @@ export const REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 async function requestContext(c: Context<AppEnv>, next: Next): Promise<void> {
   const started = performance.now();
+  c.set("startedAt", started);
   c.set("settings", getSettings(c.env));
   const given = c.req.header("x-request-id");
   c.set("requestId", given !== undefined && REQUEST_ID.test(given) ? given : crypto.randomUUID());
@@ -43,7 +45,8 @@ async function requestContext(c: Context<AppEnv>, next: Next): Promise<void> {
   // Scores, cards and errors are about people's finances: never kept by any cache. A route that
   // sets its own policy keeps it (the report pages: private, revalidated or immutable by version).
   if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "no-store");
-  log({
+  // With capture, the line waits (in waitUntil) for the record sends and counts them: `capture: {records, sent, failed}`.
+  logRequest(c, {
     id: c.var.requestId, method: c.req.method, path: c.req.routePath, status: c.res.status, ms: Number((performance.now() - started).toFixed(3)),
     version: c.var.modelVersion ?? null, ...(c.var.modelRole ? { role: c.var.modelRole } : {}), caller: c.var.caller?.logId ?? null, ...(c.var.authFailure ? { auth: c.var.authFailure } : {}),
   });

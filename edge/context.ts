@@ -17,6 +17,8 @@ export type AppEnv = {
   Variables: {
     settings: Settings;
     requestId: string;
+    /** performance.now() when the request arrived (the log line's and decision records' latency). */
+    startedAt: number;
     modelVersion?: string;
     /** Set when the canary answered (the request log says so). */
     modelRole?: "canary";

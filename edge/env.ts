@@ -1,5 +1,6 @@
 /** Bindings and vars (wrangler.toml `[vars]`, secrets) and their parsed form. */
 import { authConfig, type AuthConfig } from "./auth/config.ts";
+import { captureSettings, type CaptureSettings } from "./capture/settings.ts";
 
 export interface Env {
   MODELS: R2Bucket;
@@ -43,6 +44,14 @@ export interface Env {
   R2_TIMEOUT_MS?: string;
   /** Trusted Ed25519 public keys, `<key id>:<base64>` comma-separated (npm run models -- keygen); set: only signed versions and moves load. */
   MODEL_SIGNING_KEYS?: string;
+  /** Queue the edge sends decision records to (wrangler.toml `[[queues.producers]]`); absent: capture is off. */
+  DECISIONS_QUEUE?: Queue<string>;
+  /** Bucket the queue consumer writes decision records to (by default the models' bucket). */
+  DECISIONS?: R2Bucket;
+  /** "off", "decisions" (answers, versions, ids; no feature values) or "full" (also the validated features); default "full". */
+  CAPTURE?: string;
+  /** Share of requests captured, 0 to 1 (default 1). */
+  CAPTURE_SAMPLE?: string;
   /** "on" enables /__bench/noop, the benchmark's floor route (never set in production). */
   BENCH_ROUTES?: string;
 }
@@ -62,6 +71,7 @@ export interface Settings {
   r2TimeoutMs: number;
   /** MODEL_SIGNING_KEYS as given (parsed once per isolate in edge/signing.ts); "" is signing off. */
   signingKeys: string;
+  capture: CaptureSettings;
 }
 
 export function int(v: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -88,5 +98,6 @@ export function settings(env: Env): Settings {
     topK: int(env.REASONS_TOP_K, 4, 0),
     r2TimeoutMs: int(env.R2_TIMEOUT_MS, 5000, 1),
     signingKeys: (env.MODEL_SIGNING_KEYS ?? "").trim(),
+    capture: captureSettings(env),
   };
 }

@@ -1,17 +1,19 @@
 /** Validation and scoring of a whole batch against one model version; synchronous, so it runs inside the registry's `use()`. */
+import type { Role } from "../shared/decisions/record.ts";
 import { predict, withPassThrough, type ApiPrediction } from "../shared/predict.ts";
 import type { Row } from "../shared/preprocess.ts";
+import type { Answers } from "./capture/capture.ts";
 import type { ErrorDetail } from "./errors.ts";
 import type { LoadedModel } from "./loader.ts";
 
 const MAX_DETAILS = 20;
 
 export type Scored =
-  | { ok: true; predictions: ApiPrediction[]; model: { name: string; version: string }; rows: Row[] }
+  | { ok: true; predictions: ApiPrediction[]; model: { name: string; version: string }; answers: Answers }
   | { ok: false; invalid: number; details: ErrorDetail[]; strictRanges: boolean; version: string };
 
-/** Nothing in a batch is scored unless every instance is valid. */
-export function score(model: LoadedModel, instances: unknown[], topK: number): Scored {
+/** Nothing in a batch is scored unless every instance is valid. `role` is who answers, for the decision records. */
+export function score(model: LoadedModel, instances: unknown[], topK: number, role: Role): Scored {
   const rows: Row[] = [];
   const echoes: (string | number | undefined)[] = [];
   const details: ErrorDetail[] = [];
@@ -30,6 +32,8 @@ export function score(model: LoadedModel, instances: unknown[], topK: number): S
     const training = (model.manifest.card as { training?: { strictRanges?: unknown } }).training;
     return { ok: false, invalid, details, strictRanges: training?.strictRanges === true, version: model.version };
   }
-  const predictions = withPassThrough(predict(model, rows, topK), model.instances.passThroughKey, echoes);
-  return { ok: true, predictions, model: { name: model.name, version: model.version }, rows };
+  const raw = predict(model, rows, topK);
+  const predictions = withPassThrough(raw, model.instances.passThroughKey, echoes);
+  const answers: Answers = { model: model.name, version: model.version, manifestSha256: model.manifestSha256, role, rows, passThrough: echoes, predictions: raw, topK };
+  return { ok: true, predictions, model: { name: model.name, version: model.version }, answers };
 }

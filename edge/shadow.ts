@@ -16,11 +16,12 @@ export interface ShadowRequest {
   topK: number;
 }
 
-export async function scoreShadow(registry: ModelRegistry, r: ShadowRequest, log: Log, after?: (scored: Extract<Scored, { ok: true }>) => Promise<unknown> | unknown): Promise<void> {
+/** `after` receives the shadow's answers (capture records them with role "shadow"). */
+export async function scoreShadow(registry: ModelRegistry, r: ShadowRequest, log: Log, after?: (scored: Extract<Scored, { ok: true }>) => void): Promise<void> {
   await new Promise((done) => setTimeout(done, 0));
   try {
     const started = performance.now();
-    const out = registry.useShadow(r.model, (m) => score(m, r.instances, r.topK));
+    const out = registry.useShadow(r.model, (m) => score(m, r.instances, r.topK, "shadow"));
     if (!out) return; // stopped meanwhile
     const ms = Number((performance.now() - started).toFixed(3));
     const scored = out.value;
@@ -29,7 +30,7 @@ export async function scoreShadow(registry: ModelRegistry, r: ShadowRequest, log
       return;
     }
     log({ event: "shadow_scored", id: r.requestId, model: r.model, version: scored.model.version, instances: scored.predictions.length, ms });
-    await after?.(scored);
+    after?.(scored);
   } catch (e) {
     log({ event: "shadow_failed", id: r.requestId, model: r.model, error: e instanceof Error ? e.message : String(e) });
   }

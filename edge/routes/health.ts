@@ -5,7 +5,8 @@
  * load or MODEL_SIGNING_KEYS trusting nothing), nothing that names models,
  * versions, URLs or errors. Operators: the
  * backend, tensor count, each loaded model's version and last error,
- * authentication problems, the JWKS's state and the signing keys. Never loads a model; fetches
+ * authentication problems, the JWKS's state, the signing keys and decision capture (mode, records
+ * sent and failed since the isolate started). Never loads a model; fetches
  * the JWKS when none is held (back-off permitting), since without it no
  * token can be verified.
  */
@@ -14,6 +15,7 @@ import type { Context } from "hono";
 import { authProblems } from "../auth/config.ts";
 import { jwksFor } from "../auth/jwt.ts";
 import { backendError, initBackend } from "../backend.ts";
+import { captureTotals } from "../capture/counters.ts";
 import { log, type AppEnv } from "../context.ts";
 import type { ErrorCode } from "../errors.ts";
 import { existingModels } from "../models.ts";
@@ -61,5 +63,7 @@ export async function health(c: Context<AppEnv>): Promise<Response> {
     ...(jwks ? { jwks: jwks.status() } : {}),
     signing,
     rateLimit: s.rateLimit.enabled ? { periodSeconds: s.rateLimit.periodSeconds } : "off",
+    // Decision records: the mode in effect and records sent / failed since this isolate started.
+    capture: { mode: s.capture.mode, sample: s.capture.sample, ...(s.capture.problem ? { problem: s.capture.problem } : {}), ...captureTotals() },
   }, status);
 }

@@ -9,6 +9,7 @@
 import type { Context } from "hono";
 import { inCanary } from "../../shared/challengers.ts";
 import { parseJsonBody } from "../body.ts";
+import { captureAnswers } from "../capture/capture.ts";
 import { canaryCallerKey } from "../canary.ts";
 import { log, type AppEnv } from "../context.ts";
 import { readEnvelope } from "../envelope.ts";
@@ -34,19 +35,21 @@ async function handlePredict(c: Context<AppEnv>, name: string): Promise<Response
   const topK = explain === "false" ? 0 : s.topK;
   const registry = models(c);
   // A loaded model implies a live backend: the registry's first load starts it and awaits it before building.
-  const r = await registry.use(name, deferTo(c), (model, role) => ({ role, scored: score(model, envelope.instances, topK) }),
+  const r = await registry.use(name, deferTo(c), (model, role) => ({ role, scored: score(model, envelope.instances, topK, role) }),
     (share) => inCanary(name, canaryCallerKey(c, envelope.instances), share));
   if (!r.ok) return modelFailure(c, name, r);
   const { scored, role } = r.value;
   c.set("modelVersion", scored.ok ? scored.model.version : scored.version);
   if (role === "canary") c.set("modelRole", role);
-  if (scored.ok && registry.hasShadow(name)) {
-    c.executionCtx.waitUntil(scoreShadow(registry, { model: name, requestId: c.var.requestId, instances: envelope.instances, topK }, log));
-  }
   if (!scored.ok) {
     const n = envelope.instances.length;
     const strict = scored.strictRanges ? " (this model refuses values outside its training range)" : "";
     return fail(c, 422, "invalid_instance", `${scored.invalid} of ${n} instance${n > 1 ? "s are" : " is"} invalid; nothing was scored${strict}`, scored.details);
+  }
+  // Records are built and sent after the response, in waitUntil (edge/capture/); the shadow's too, with role "shadow".
+  captureAnswers(c, scored.answers);
+  if (registry.hasShadow(name)) {
+    c.executionCtx.waitUntil(scoreShadow(registry, { model: name, requestId: c.var.requestId, instances: envelope.instances, topK }, log, (shadow) => captureAnswers(c, shadow.answers)));
   }
   return c.json({ ...(envelope.id !== undefined ? { id: envelope.id } : {}), model: scored.model, predictions: scored.predictions });
 }

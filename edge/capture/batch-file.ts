@@ -1,0 +1,48 @@
+/**
+ * The consumer's side of a message: NDJSON text in, checked records out
+ * (as their original lines), and the gzip NDJSON object written to R2.
+ */
+import { DECISION_FORMAT } from "../../shared/decisions/record.ts";
+import { MODEL_NAME_PATTERN } from "../../shared/artifact.ts";
+
+/** A record line the consumer accepts, with what it is filed under. */
+export interface RecordLine {
+  line: string;
+  model: string;
+  /** The record's time, ISO 8601 UTC: its day and hour name the object. */
+  time: string;
+}
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+/** The record lines of one message body, and how many lines were refused (not a record this edge writes). */
+export function readMessage(body: unknown): { lines: RecordLine[]; refused: number } {
+  if (typeof body !== "string") return { lines: [], refused: 1 };
+  const lines: RecordLine[] = [];
+  let refused = 0;
+  for (const line of body.split("\n")) {
+    if (line === "") continue;
+    let r: unknown;
+    try {
+      r = JSON.parse(line);
+    } catch {
+      refused++;
+      continue;
+    }
+    const o = r as { format?: unknown; id?: unknown; model?: unknown; time?: unknown };
+    if (typeof r !== "object" || r === null || o.format !== DECISION_FORMAT || typeof o.id !== "string" || o.id === ""
+      || typeof o.model !== "string" || !MODEL_NAME_PATTERN.test(o.model) || typeof o.time !== "string" || !ISO_UTC.test(o.time)) {
+      refused++;
+      continue;
+    }
+    lines.push({ line, model: o.model, time: o.time });
+  }
+  return { lines, refused };
+}
+
+/** Gzip of the lines joined as NDJSON (a trailing newline, so objects concatenate cleanly). */
+export async function gzipNdjson(lines: readonly string[]): Promise<Uint8Array> {
+  const text = `${lines.join("\n")}\n`;
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}

@@ -1,0 +1,16 @@
+/** Capture's tallies since the isolate started, for the operator's /healthz (records, not messages). */
+export interface CaptureCounts {
+  /** Records handed to the queue (accepted by sendBatch). */
+  sent: number;
+  /** Records lost to a failed send (or too large for any message); each is in its request's log line. */
+  failed: number;
+}
+
+const totals: CaptureCounts = { sent: 0, failed: 0 };
+
+export function count(c: CaptureCounts): void {
+  totals.sent += c.sent;
+  totals.failed += c.failed;
+}
+
+export const captureTotals = (): CaptureCounts => ({ ...totals });
