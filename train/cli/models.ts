@@ -37,6 +37,7 @@ import { keygenCommand } from "./models/keygen.ts";
 import { signCommand } from "./models/sign.ts";
 import { canaryCommand } from "./models/canary.ts";
 import { shadowCommand } from "./models/shadow.ts";
+import { compareCommand } from "./models/compare.ts";
 
 /** The subcommands, in help order. A new one is one more entry. */
 export const COMMANDS: Record<string, ModelsCommand> = {
@@ -48,6 +49,7 @@ export const COMMANDS: Record<string, ModelsCommand> = {
   rollback: rollbackCommand,
   canary: canaryCommand,
   shadow: shadowCommand,
+  compare: compareCommand,
   history: historyCommand,
   gc: gcCommand,
   sign: signCommand,
