@@ -105,7 +105,7 @@ describe("models compare", () => {
       await page.setContent(htmlText);
       expect(await page.textContent("h1")).toBe(`Champion and challengers: ${NAME}`);
       expect(await page.locator("[data-table=flips] tbody tr").count()).toBe(2);
-      expect(await page.textContent("body")).toMatch(/Different applicants/);
+      expect(await page.textContent("body")).toMatch(/Not the same applicants/);
     } finally {
       await browser.close();
     }

@@ -168,7 +168,7 @@ export function compareRecords(records: Iterable<DecisionRecord>, outcomes?: Out
       champion: summary(cv, cs, outcomes),
       challenger: summary(version, answers, outcomes),
       psi: psiOn(cs.map((a) => a.score), answers.map((a) => a.score)),
-      note: "different applicants: the canary answered some callers and current the others, so decisions cannot be paired; these are distributions",
+      note: "different applicants: the canary answered some callers and current the others, so no decision pairs up; compare the distributions",
     })));
   return { records: total, duplicates, unpaired, shadows, canaries };
 }

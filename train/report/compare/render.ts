@@ -51,7 +51,7 @@ function shadowSection(c: ShadowComparison, i: number): Section {
 
 function canarySection(c: CanaryComparison, i: number): Section {
   return section(`canary-${i + 1}`, `Canary ${c.challenger.version}`,
-    callout(html`<strong>Different applicants.</strong> ${c.note}.`),
+    callout(html`<strong>Not the same applicants.</strong> The canary answered some callers and current the others: no decision pairs up, so these are the two distributions side by side.`),
     facts([
       ["approval rate", `${rate(c.champion.approvalRate)} (champion) vs ${rate(c.challenger.approvalRate)} (canary)`],
       ["score PSI", c.psi === null ? "–" : `${fmt.num(c.psi, 3)} (canary's scores on the champion's deciles)`],
