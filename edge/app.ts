@@ -48,7 +48,7 @@ async function requestContext(c: Context<AppEnv>, next: Next): Promise<void> {
   // With capture, the line waits (in waitUntil) for the record sends and counts them: `capture: {records, sent, failed}`.
   logRequest(c, {
     id: c.var.requestId, method: c.req.method, path: c.req.routePath, status: c.res.status, ms: Number((performance.now() - started).toFixed(3)),
-    version: c.var.modelVersion ?? null, caller: c.var.caller?.logId ?? null, ...(c.var.authFailure ? { auth: c.var.authFailure } : {}),
+    version: c.var.modelVersion ?? null, ...(c.var.modelRole ? { role: c.var.modelRole } : {}), caller: c.var.caller?.logId ?? null, ...(c.var.authFailure ? { auth: c.var.authFailure } : {}),
   });
 }
 

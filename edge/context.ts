@@ -20,6 +20,8 @@ export type AppEnv = {
     /** performance.now() when the request arrived (the log line's and decision records' latency). */
     startedAt: number;
     modelVersion?: string;
+    /** Set when the canary answered (the request log says so). */
+    modelRole?: "canary";
     caller?: Caller;
     /** Why authentication failed, for the log line (a code, never the credential). */
     authFailure?: string;

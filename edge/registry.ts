@@ -20,6 +20,8 @@
  * between the lookup and the forward pass.
  */
 import { keys, parsePointer, type Pointer } from "../shared/artifact.ts";
+import { challengersOf, type Challengers } from "../shared/challengers.ts";
+import { challengerStatus, disposeChallengers, syncChallengers, type ChallengerSlots, type ChallengerStatus } from "./challengers.ts";
 import { loadVersion, tooLarge, withTimeout, type LoadedModel } from "./loader.ts";
 import { verifyPointer, type VerifiedMove } from "./signing.ts";
 import type { TrustedKeys } from "../shared/signing.ts";
@@ -27,7 +29,7 @@ import type { Log } from "./context.ts";
 
 export type { Log };
 
-export interface ModelStatus {
+export interface ModelStatus extends ChallengerStatus {
   version?: string;
   loadedAt?: string;
   /** Why the last load or refresh failed (a refused version keeps the old one serving). */
@@ -37,6 +39,8 @@ export interface ModelStatus {
 
 interface Entry {
   current?: LoadedModel;
+  /** The canary and shadow the pointer names, once loaded (edge/challengers.ts). */
+  challengers: ChallengerSlots;
   /** In-flight first load or refresh. */
   pending?: Promise<void>;
   checkedAt: number;
@@ -54,6 +58,9 @@ interface Entry {
 
 export type Failure = { ok: false; reason: "not_published" | "unavailable"; message: string };
 export type Lookup = { ok: true; model: LoadedModel } | Failure;
+
+/** Who answers a request: the current version, or the canary. */
+export type AnswerRole = "champion" | "canary";
 
 export interface RegistryOptions {
   refreshMs: number;
@@ -87,14 +94,17 @@ export class ModelRegistry {
 
   /**
    * Runs `fn` with the live model for `name` (loading it on first use), or
-   * says why there is none. `defer` receives background refresh work.
+   * says why there is none. `defer` receives background refresh work. With
+   * `inCanary`, a loaded canary answers when it says yes for the canary's share.
    */
-  async use<T>(name: string, defer: (p: Promise<unknown>) => void, fn: (model: LoadedModel) => T): Promise<{ ok: true; value: T } | Failure> {
+  async use<T>(name: string, defer: (p: Promise<unknown>) => void, fn: (model: LoadedModel, role: AnswerRole) => T, inCanary?: (share: number) => boolean): Promise<{ ok: true; value: T } | Failure> {
     // An eviction between the entry settling and this continuation leaves no model: look again (rare; bounded).
     for (let attempt = 0; attempt < 3; attempt++) {
       const r = await this.settle(name, defer);
       if ("ok" in r) return r;
-      if (r.current) return { ok: true, value: fn(r.current) };
+      const canary = r.challengers.canary;
+      if (r.current && canary && inCanary?.(canary.share)) return { ok: true, value: fn(canary.model, "canary") };
+      if (r.current) return { ok: true, value: fn(r.current, "champion") };
       if (!r.evicted) return this.unavailable(name, r);
     }
     return { ok: false, reason: "unavailable", message: `model "${name}" is being reloaded; retry` };
@@ -103,6 +113,19 @@ export class ModelRegistry {
   /** The model itself. Only for callers that use it before their next await (tests, status). */
   get(name: string, defer: (p: Promise<unknown>) => void): Promise<Lookup> {
     return this.use(name, defer, (model) => model).then((r) => (r.ok ? { ok: true, model: r.value } : r));
+  }
+
+  /**
+   * Runs `fn` synchronously with the loaded shadow of `name`, if there is one
+   * (never loads or refreshes); undefined when there is none.
+   */
+  useShadow<T>(name: string, fn: (model: LoadedModel) => T): { value: T } | undefined {
+    const shadow = this.entries.get(name)?.challengers.shadow;
+    return shadow ? { value: fn(shadow) } : undefined;
+  }
+
+  hasShadow(name: string): boolean {
+    return this.entries.get(name)?.challengers.shadow !== undefined;
   }
 
   /** The loaded model for `name`, if any, without loading or refreshing. */
@@ -117,6 +140,7 @@ export class ModelRegistry {
         ...(e.current ? { version: e.current.version, loadedAt: e.current.loadedAt } : {}),
         ...(e.lastError ? { lastError: e.lastError } : {}),
         ...(e.checkedAt ? { lastCheck: new Date(e.checkedAt).toISOString() } : {}),
+        ...challengerStatus(e.challengers),
       };
     }
     return out;
@@ -142,7 +166,7 @@ export class ModelRegistry {
     if (seen !== undefined && Date.now() - seen < this.options.refreshMs) return this.notPublished(name);
     let probe = this.probing.get(name);
     if (!probe) {
-      const entry: Entry = { checkedAt: 0 };
+      const entry: Entry = { checkedAt: 0, challengers: { errors: {} } };
       entry.pending = this.check(name, entry).finally(() => {
         entry.pending = undefined;
         this.probing.delete(name);
@@ -195,7 +219,19 @@ export class ModelRegistry {
     const model = e.current;
     e.current = undefined;
     model?.dispose();
+    disposeChallengers(e.challengers);
     this.options.log({ event: "model_evicted", model: name, version: model?.version ?? null });
+  }
+
+  /** After current is settled: the challengers the same pointer names, loaded like current; a failure stays with them. */
+  private challengers(name: string, entry: Entry, wanted: Challengers | undefined, trusted: Awaited<ReturnType<NonNullable<RegistryOptions["trust"]>>>): Promise<void> {
+    return syncChallengers(entry.challengers, wanted, {
+      name,
+      champion: entry.current?.version,
+      load: (ref) => loadVersion(this.bucket, { name, version: ref.version, manifestSha256: ref.manifestSha256, publishedAt: "" }, { ...this.options, ...(trusted ? { trusted } : {}) }),
+      alive: () => !entry.evicted,
+      log: this.options.log,
+    });
   }
 
   /** Reads the pointer (conditionally once we have one) and loads a new version if it moved. */
@@ -221,12 +257,16 @@ export class ModelRegistry {
       if (!parsed.ok) throw Object.assign(new Error(`${key}: ${parsed.error}`), { etag: obj.etag });
       const pointer: Pointer = parsed.value;
       if (pointer.name !== name) throw Object.assign(new Error(`${key} names model "${pointer.name}"`), { etag: obj.etag });
+      // Malformed challengers are none (with signing on, the move's signature then decides whether current stands).
+      const named = challengersOf(parsed.value);
+      if (!named.ok) log({ event: "challengers_malformed", model: name, error: named.error });
+      const challengers = named.ok ? named.challengers : undefined;
       const tVerify = performance.now();
       const trusted = await this.options.trust?.();
       let signed: (VerifiedMove & { ms: number }) | undefined;
       if (trusted) {
         try {
-          signed = { ...(await verifyPointer(this.bucket, parsed.value, pointer, trusted, entry.servedSeq, this.options.timeoutMs)), ms: performance.now() - tVerify };
+          signed = { ...(await verifyPointer(this.bucket, parsed.value, { ...pointer, ...(challengers ? { challengers } : {}) }, trusted, entry.servedSeq, this.options.timeoutMs)), ms: performance.now() - tVerify };
         } catch (e) {
           throw Object.assign(new Error(`${key}: ${(e as Error).message}`), { etag: obj.etag });
         }
@@ -237,6 +277,7 @@ export class ModelRegistry {
         entry.lastError = undefined;
         entry.badEtag = undefined;
         if (signed) entry.servedSeq = Math.max(entry.servedSeq ?? 0, signed.seq);
+        await this.challengers(name, entry, challengers, trusted);
         return;
       }
       let loaded: LoadedModel;
@@ -262,6 +303,7 @@ export class ModelRegistry {
       log({ event: "model_loaded", model: name, version: loaded.version, previous: previous?.version ?? null, ms, engine: loaded.engine, reasons: loaded.impactKernel ? "simd" : "javascript", signed: signed ? { seq: signed.seq, move: signed.keyid, manifest: loaded.signedBy ?? null } : "off" });
       // Models are only used inside use()'s synchronous callback, so none is mid-inference now.
       previous?.dispose();
+      await this.challengers(name, entry, challengers, trusted);
     } catch (e) {
       const err = e as Error & { etag?: string };
       entry.checkedAt = Date.now();

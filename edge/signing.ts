@@ -8,6 +8,7 @@
  * store, served on hash checks alone (the log and /healthz say so).
  */
 import type { Pointer } from "../shared/artifact.ts";
+import type { Challengers } from "../shared/challengers.ts";
 import { historyKey, moveOf, verifyMove } from "../shared/move.ts";
 import { parseTrustedKeys, type KeysParse, type TrustedKeys } from "../shared/signing.ts";
 import { LoadError, withTimeout } from "./loader.ts";
@@ -33,10 +34,10 @@ export async function requireKeys(raw: string): Promise<TrustedKeys | undefined>
 export interface VerifiedMove { seq: number; keyid: string }
 
 /**
- * Judges a pointer (already parsed) against the trusted keys and the highest
+ * Judges a pointer (already parsed, its challengers too: the signature covers them) against the trusted keys and the highest
  * sequence number this isolate served for the name. Throws LoadError saying why.
  */
-export async function verifyPointer(bucket: R2Bucket, raw: unknown, pointer: Pointer, trusted: TrustedKeys, served: number | undefined, timeoutMs: number): Promise<VerifiedMove> {
+export async function verifyPointer(bucket: R2Bucket, raw: unknown, pointer: Pointer & { challengers?: Challengers | undefined }, trusted: TrustedKeys, served: number | undefined, timeoutMs: number): Promise<VerifiedMove> {
   const parsedMove = moveOf(raw);
   if (!parsedMove.ok) throw new LoadError(`the pointer's move is malformed (${parsedMove.error}); refused: signing is on`);
   const move = parsedMove.move;

@@ -8,11 +8,20 @@
  */
 import { type } from "arktype";
 import { keys, VERSION_PATTERN, type Pointer } from "./artifact.ts";
+import { challengerRef, normalize, type ChallengerRef, type Challengers } from "./challengers.ts";
 import { MOVE_PAYLOAD, verifySignatures, type Signature, type SignatureCheck, type TrustedKeys } from "./signing.ts";
 
 export const HISTORY_FORMAT = "edgescore.history/v1";
 
-export type MoveAction = "publish" | "promote" | "rollback";
+/**
+ * publish, promote, rollback: move current. candidate: a version published
+ * without moving current (the move names it). canary, canary-stop, shadow,
+ * shadow-stop: change the pointer's challengers; current stays.
+ */
+export type MoveAction = "publish" | "promote" | "rollback" | "candidate" | "canary" | "canary-stop" | "shadow" | "shadow-stop";
+
+/** A pointer as the edge and the registry read it: current plus its challengers. */
+export type ChallengedPointer = Pointer & { challengers?: Challengers | undefined };
 
 /** What the pointer says about the move that set it. */
 export interface PointerMove {
@@ -23,12 +32,14 @@ export interface PointerMove {
   from: string | null;
   reason: string;
   actor: string;
-  /** Code revision of the trainer that built the version now current, where known. */
+  /** Code revision of the trainer that built the version the move is about (current; a candidate's or challenger's own), where known. */
   revision: string | null;
   /** sha256 of the training data of the version now current, where known. */
   dataSha256: string | null;
   /** The feature-signature differences accepted with --allow-signature-change. */
   signatureChange?: string[];
+  /** A candidate publish: the version published (current is unchanged). */
+  candidate?: ChallengerRef;
   /** sha256 of history record seq - 1, exactly as stored; null for the first. */
   prevRecordSha256: string | null;
   /** Ed25519 signatures over the record this move stands for (absent: an unsigned store). */
@@ -51,12 +62,15 @@ export interface HistoryRecord {
   revision: string | null;
   dataSha256: string | null;
   signatureChange?: string[];
+  candidate?: ChallengerRef;
+  /** The pointer's challengers after the move (absent: none). */
+  challengers?: Challengers;
   prevSha256: string | null;
   signatures?: Signature[];
 }
 
 const sha = /^[0-9a-f]{64}$/;
-export const actions = "'publish' | 'promote' | 'rollback'";
+export const actions = "'publish' | 'promote' | 'rollback' | 'candidate' | 'canary' | 'canary-stop' | 'shadow' | 'shadow-stop'";
 export const signatureList = type({ keyid: "string", sig: "string" }).array();
 
 /** What a move says, in the pointer and in its record alike. */
@@ -69,6 +83,7 @@ export const moveFields = {
   revision: "string | null",
   dataSha256: type(sha).or("null"),
   "signatureChange?": "string[]",
+  "candidate?": challengerRef,
   "signatures?": signatureList,
 } as const;
 
@@ -93,8 +108,9 @@ export function historyKey(name: string, seq: number): string {
 }
 
 /** The record a recorded pointer stands for. Deterministic: any command derives the same bytes. */
-export function recordFromPointer(p: Pointer & { move: PointerMove }): HistoryRecord {
+export function recordFromPointer(p: ChallengedPointer & { move: PointerMove }): HistoryRecord {
   const m = p.move;
+  const challengers = normalize(p.challengers);
   return {
     format: HISTORY_FORMAT,
     name: p.name,
@@ -109,6 +125,8 @@ export function recordFromPointer(p: Pointer & { move: PointerMove }): HistoryRe
     revision: m.revision,
     dataSha256: m.dataSha256,
     ...(m.signatureChange ? { signatureChange: m.signatureChange } : {}),
+    ...(m.candidate ? { candidate: { version: m.candidate.version, manifestSha256: m.candidate.manifestSha256 } } : {}),
+    ...(challengers ? { challengers } : {}),
     prevSha256: m.prevRecordSha256,
     ...(m.signatures ? { signatures: m.signatures } : {}),
   };
@@ -130,6 +148,6 @@ export function verifyRecord(trusted: TrustedKeys, r: HistoryRecord): Promise<Si
 }
 
 /** Whether a pointer's own move is signed by a trusted key; a pointer without a move is not. */
-export async function verifyMove(trusted: TrustedKeys, p: Pointer & { move?: PointerMove | undefined }): Promise<SignatureCheck> {
+export async function verifyMove(trusted: TrustedKeys, p: ChallengedPointer & { move?: PointerMove | undefined }): Promise<SignatureCheck> {
   return p.move ? verifyRecord(trusted, recordFromPointer({ ...p, move: p.move })) : { ok: false, error: "it carries no signed move" };
 }

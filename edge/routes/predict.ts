@@ -2,50 +2,21 @@
  * POST /predict (the default model) and POST /models/:name/predict: strict
  * JSON, the envelope, then validation and scoring of the whole batch against
  * one model version. Nothing in a batch is scored unless every instance is
- * valid.
+ * valid. A canary, when the pointer names one, answers a stable share of
+ * callers (edge/canary.ts); a shadow scores the request after the answer
+ * (edge/shadow.ts), never changing it.
  */
 import type { Context } from "hono";
-import { predict, withPassThrough, type ApiPrediction } from "../../shared/predict.ts";
-import type { Row } from "../../shared/preprocess.ts";
+import { inCanary } from "../../shared/challengers.ts";
 import { parseJsonBody } from "../body.ts";
-import { captureAnswers, type Answers } from "../capture/capture.ts";
-import type { AppEnv } from "../context.ts";
+import { captureAnswers } from "../capture/capture.ts";
+import { canaryCallerKey } from "../canary.ts";
+import { log, type AppEnv } from "../context.ts";
 import { readEnvelope } from "../envelope.ts";
-import { describeValue, fail, type ErrorDetail } from "../errors.ts";
-import type { LoadedModel } from "../loader.ts";
+import { describeValue, fail } from "../errors.ts";
 import { deferTo, modelFailure, modelNameParam, models } from "../models.ts";
-
-const MAX_DETAILS = 20;
-
-type Scored =
-  | { ok: true; predictions: ApiPrediction[]; model: { name: string; version: string }; answers: Answers }
-  | { ok: false; invalid: number; details: ErrorDetail[]; strictRanges: boolean; version: string };
-
-/** Validates every instance and scores them all; synchronous, so it runs inside the registry's `use()`. */
-function score(model: LoadedModel, instances: unknown[], topK: number): Scored {
-  const rows: Row[] = [];
-  const echoes: (string | number | undefined)[] = [];
-  const details: ErrorDetail[] = [];
-  let invalid = 0;
-  instances.forEach((instance, i) => {
-    const r = model.instances.check(instance, i, MAX_DETAILS - details.length);
-    if (r.ok) {
-      rows.push(r.row);
-      echoes.push(r.passThrough);
-    } else {
-      invalid++;
-      details.push(...r.details);
-    }
-  });
-  if (invalid) {
-    const training = (model.manifest.card as { training?: { strictRanges?: unknown } }).training;
-    return { ok: false, invalid, details, strictRanges: training?.strictRanges === true, version: model.version };
-  }
-  const raw = predict(model, rows, topK);
-  const predictions = withPassThrough(raw, model.instances.passThroughKey, echoes);
-  const answers: Answers = { model: model.name, version: model.version, manifestSha256: model.manifestSha256, role: "champion", rows, passThroughKey: model.instances.passThroughKey, passThrough: echoes, predictions: raw, topK };
-  return { ok: true, predictions, model: { name: model.name, version: model.version }, answers };
-}
+import { score } from "../score.ts";
+import { scoreShadow } from "../shadow.ts";
 
 async function handlePredict(c: Context<AppEnv>, name: string): Promise<Response> {
   const s = c.var.settings;
@@ -61,18 +32,25 @@ async function handlePredict(c: Context<AppEnv>, name: string): Promise<Response
     return fail(c, 400, "invalid_request", "explain must be true or false", [{ path: "?explain", expected: "true or false", received: describeValue(explain) }]);
   }
 
+  const topK = explain === "false" ? 0 : s.topK;
+  const registry = models(c);
   // A loaded model implies a live backend: the registry's first load starts it and awaits it before building.
-  const r = await models(c).use(name, deferTo(c), (model) => score(model, envelope.instances, explain === "false" ? 0 : s.topK));
+  const r = await registry.use(name, deferTo(c), (model, role) => ({ role, scored: score(model, envelope.instances, topK, role) }),
+    (share) => inCanary(name, canaryCallerKey(c, envelope.instances), share));
   if (!r.ok) return modelFailure(c, name, r);
-  const scored = r.value;
+  const { scored, role } = r.value;
   c.set("modelVersion", scored.ok ? scored.model.version : scored.version);
+  if (role === "canary") c.set("modelRole", role);
   if (!scored.ok) {
     const n = envelope.instances.length;
     const strict = scored.strictRanges ? " (this model refuses values outside its training range)" : "";
     return fail(c, 422, "invalid_instance", `${scored.invalid} of ${n} instance${n > 1 ? "s are" : " is"} invalid; nothing was scored${strict}`, scored.details);
   }
-  // Records are built and sent after the response, in waitUntil (edge/capture/).
+  // Records are built and sent after the response, in waitUntil (edge/capture/); the shadow's too, with role "shadow".
   captureAnswers(c, scored.answers);
+  if (registry.hasShadow(name)) {
+    c.executionCtx.waitUntil(scoreShadow(registry, { model: name, requestId: c.var.requestId, instances: envelope.instances, topK }, log, (shadow) => captureAnswers(c, shadow.answers)));
+  }
   return c.json({ ...(envelope.id !== undefined ? { id: envelope.id } : {}), model: scored.model, predictions: scored.predictions });
 }
 

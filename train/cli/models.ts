@@ -35,6 +35,9 @@ import { rollbackCommand } from "./models/rollback.ts";
 import { showCommand } from "./models/show.ts";
 import { keygenCommand } from "./models/keygen.ts";
 import { signCommand } from "./models/sign.ts";
+import { canaryCommand } from "./models/canary.ts";
+import { shadowCommand } from "./models/shadow.ts";
+import { compareCommand } from "./models/compare.ts";
 
 /** The subcommands, in help order. A new one is one more entry. */
 export const COMMANDS: Record<string, ModelsCommand> = {
@@ -44,6 +47,9 @@ export const COMMANDS: Record<string, ModelsCommand> = {
   report: reportCommand,
   promote: promoteCommand,
   rollback: rollbackCommand,
+  canary: canaryCommand,
+  shadow: shadowCommand,
+  compare: compareCommand,
   history: historyCommand,
   gc: gcCommand,
   sign: signCommand,

@@ -70,6 +70,8 @@ Publishing
   --bucket <name>          with --publish s3: overrides S3_BUCKET
   --model-name <name>      default: MODEL_NAME in wrangler.toml
   --reason "..."           why, for the model's history (default: "trained on <data>")
+  --candidate              publish without moving current: the history records a candidate publish; put it on
+                           traffic with npm run models -- canary|shadow <version>, or promote it
   --allow-signature-change publish even though the serving version accepts other features (added, removed,
                            retyped, categories removed); otherwise such a publish is refused: use --model-name
   --out <dir>              also write the artifact files here (default for --publish none: artifacts)
@@ -86,7 +88,7 @@ export async function main(argv: string[]): Promise<number> {
       "refer-at": { type: "string" }, "decline-at": { type: "string" }, "min-auc": { type: "string" }, "max-auc-drop": { type: "string" },
       interval: { type: "string" }, "min-r2": { type: "string" }, "max-rmse-increase": { type: "string" },
       "strict-ranges": { type: "boolean" }, publish: { type: "string" }, "model-name": { type: "string" }, out: { type: "string" }, bucket: { type: "string" },
-      reason: { type: "string" }, "allow-signature-change": { type: "boolean" },
+      reason: { type: "string" }, "allow-signature-change": { type: "boolean" }, candidate: { type: "boolean" },
       json: { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
   });
   if (a.help) { process.stdout.write(HELP); return 0; }
@@ -134,6 +136,7 @@ export async function main(argv: string[]): Promise<number> {
     ...(tuned ? { tuned: { path: a.params as string, features: tuned.features, ...(tuned.task ? { task: tuned.task } : {}) } } : {}),
     ...(a.tune ? { tune: searchOptions(flags, startedAt) } : {}),
   };
+  if (a.candidate && (publish === "none" || o.dryRun)) throw new UsageError("--candidate publishes a version beside the current one: it needs --publish local or s3 (and no --dry-run)");
   if (o.validationShare === 0 && train.patience > 0 && !a.tune) throw new UsageError("--validation 0 leaves no rows for early stopping: add --patience 0 (a fixed number of --epochs)");
   const maxAucDrop = a["max-auc-drop"] === undefined ? undefined : num("max-auc-drop", a["max-auc-drop"], 0, rules.probability);
   if (maxAucDrop !== undefined && publish === "none") throw new UsageError("--max-auc-drop compares with the published model: it needs --publish local or s3");
@@ -187,7 +190,7 @@ async function readPrevious(store: Store, name: string, log: (line: string) => v
 
 async function trainAndPublish(
   o: JobOptions,
-  a: { out?: string | undefined; json?: boolean | undefined; quiet?: boolean | undefined; reason?: string | undefined; "allow-signature-change"?: boolean | undefined },
+  a: { out?: string | undefined; json?: boolean | undefined; quiet?: boolean | undefined; reason?: string | undefined; "allow-signature-change"?: boolean | undefined; candidate?: boolean | undefined },
   publish: "local" | "s3" | "none",
   store: Store | undefined, gates: { maxAucDrop: number | undefined; maxRmseIncrease: number | undefined }, log: (line: string) => void, envTarget: ReturnType<typeof s3TargetFromEnv>,
   signing: Signing | undefined,
@@ -229,13 +232,16 @@ async function trainAndPublish(
         ...(gate ? { beforePublish: gate } : {}),
         ...(a.reason ? { reason: a.reason } : {}),
         allowSignatureChange: a["allow-signature-change"] ?? false,
+        ...(a.candidate ? { candidate: true } : {}),
         log,
         ...(signing ? { signing } : {}),
       });
       if (res.warning) log(`warning: ${res.warning}`);
-      log(`published ${artifact.name} version ${res.pointer.version} to ${store.where}${res.previous ? ` (was ${res.previous})` : " (first version)"}`);
+      if (a.candidate) log(`published ${artifact.name} version ${artifact.version} to ${store.where} as a candidate (history record ${res.record.seq}); current stays ${res.pointer.version}. Next: npm run models -- canary ${artifact.version} --share 0.1 --reason "..."`);
+      else log(`published ${artifact.name} version ${res.pointer.version} to ${store.where}${res.previous ? ` (was ${res.previous})` : " (first version)"}`);
       summary.published = {
         where: store.kind === "local" ? "local" : `s3://${target.bucket}`, pointer: res.pointer, previous: res.previous ?? null, historySeq: res.record.seq, recorded: res.recorded,
+        candidate: a.candidate === true,
         signedBy: signing?.signer?.keyid ?? null,
       };
     }

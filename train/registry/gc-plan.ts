@@ -1,15 +1,20 @@
 /**
  * Which versions `gc --keep N` may delete: everything except the newest N,
- * the current version, and every version current within the last N moves (the
- * `from` and `to` of each: an edge isolate may still be loading or serving the
- * version a move left). Versions a crashed gc had marked are finished first.
+ * the current version, the pointer's canary and shadow, and every version
+ * named within the last N moves (the `from` and `to` of each: an edge isolate
+ * may still be loading or serving the version a move left; a candidate
+ * published, a canary or shadow named). Versions a crashed gc had marked are
+ * finished first.
  */
+import type { Challengers } from "../../shared/challengers.ts";
 import type { HistoryRecord } from "./records.ts";
 
 export interface GcInput {
   /** Every stored version, newest first. */
   versions: string[];
   current: string;
+  /** The pointer's challengers: never deleted while they are. */
+  challengers?: Challengers | undefined;
   /** The log, ascending by seq. */
   records: HistoryRecord[];
   keep: number;
@@ -29,13 +34,19 @@ export function planGc(input: GcInput): GcPlan {
     why.set(v, [...(why.get(v) ?? []), reason]);
   };
   add(input.current, "current");
+  if (input.challengers?.canary) add(input.challengers.canary.version, "canary");
+  if (input.challengers?.shadow) add(input.challengers.shadow.version, "shadow");
   input.versions.slice(0, input.keep).forEach((v, i) => add(v, `newest ${i + 1} of ${input.keep}`));
   for (const r of input.records.slice(-input.keep)) {
     add(r.to, `current after move ${r.seq}`);
     add(r.from, `current before move ${r.seq}`);
+    if (r.candidate) add(r.candidate.version, `candidate published in move ${r.seq}`);
+    if (r.challengers?.canary) add(r.challengers.canary.version, `canary after move ${r.seq}`);
+    if (r.challengers?.shadow) add(r.challengers.shadow.version, `shadow after move ${r.seq}`);
   }
   const marked = new Set(input.marked ?? []);
-  const keep = input.versions.filter((v) => why.has(v) && !(marked.has(v) && v !== input.current)).map((v) => ({ version: v, why: why.get(v) as string[] }));
+  const live = new Set([input.current, input.challengers?.canary?.version, input.challengers?.shadow?.version]);
+  const keep = input.versions.filter((v) => why.has(v) && !(marked.has(v) && !live.has(v))).map((v) => ({ version: v, why: why.get(v) as string[] }));
   const kept = new Set(keep.map((k) => k.version));
   const remove = input.versions.filter((v) => !kept.has(v));
   // A marked version that is no longer listed was already deleted; nothing left to do for it.

@@ -44,7 +44,7 @@ async function plan(l: Location, keep: number): Promise<{ state: PointerState; p
     const first = chain.problems[0]!;
     throw new RegistryError(`the history of "${l.name}" does not verify (seq ${first.seq}: ${first.problem}), so gc will not plan deletions from it; see \`npm run models -- history --verify\``, "history_broken");
   }
-  return { state, pointer, plan: planGc({ versions, current: pointer.version, records, keep, marked: pointer.gc?.deleting ?? [] }) };
+  return { state, pointer, plan: planGc({ versions, current: pointer.version, challengers: pointer.challengers, records, keep, marked: pointer.gc?.deleting ?? [] }) };
 }
 
 /** The plan only (the default dry run). */

@@ -7,7 +7,7 @@ import { signatureChanges, signatureRefusal } from "./signature.ts";
 
 export interface GuardOptions {
   allow: boolean;
-  command: "train" | "promote" | "rollback";
+  command: "train" | "promote" | "rollback" | "canary";
   log: (line: string) => void;
 }
 

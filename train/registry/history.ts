@@ -13,6 +13,7 @@ import { putIfAbsent, readPointer } from "../store/publish.ts";
 import { describeS3Error, getObjectBytes } from "../store/storage.ts";
 import { verifyMove, verifyRecord } from "../../shared/move.ts";
 import type { Location } from "../store/versions.ts";
+import type { Challengers } from "../../shared/challengers.ts";
 import { RegistryError } from "./errors.ts";
 import {
   historyKey, historyPrefix, parseRecord, parseRegistryPointer, recordBytes, recordFromPointer, seqOfKey,
@@ -195,7 +196,7 @@ export interface Link {
   seq: number;
   prevRecordSha256: string | null;
   /** Set when the pointer's own move is not validly signed: where the last signed record left the pointer, and why the pointer is passed over. */
-  untrusted?: { from: string | null; why: string };
+  untrusted?: { from: string | null; challengers?: Challengers | undefined; why: string };
 }
 
 /**
@@ -228,7 +229,7 @@ export async function nextLink(l: Location, state: PointerState): Promise<Link> 
       return {
         seq: (last ?? 0) + 1,
         prevRecordSha256: bytes ? await sha256Hex(bytes) : null,
-        untrusted: { from: record?.ok ? record.record.to : null, why: `the pointer's move ${p.move.seq} (${p.move.action} to ${p.version}) is not validly signed (${check.error}): it is not recorded, and this move follows record ${last ?? "none"}` },
+        untrusted: { from: record?.ok ? record.record.to : null, challengers: record?.ok ? record.record.challengers : undefined, why: `the pointer's move ${p.move.seq} (${p.move.action} to ${p.version}) is not validly signed (${check.error}): it is not recorded, and this move follows record ${last ?? "none"}` },
       };
     }
   }

@@ -20,12 +20,21 @@ import { RegistryError } from "./errors.ts";
 import { nextLink, readPointerState, recordPointer, type PointerState } from "./history.ts";
 import { pointerBytes, recordFromPointer, type HistoryRecord, type MoveAction, type RegistryPointer } from "./records.ts";
 import { movePayload } from "../../shared/move.ts";
+import { afterMoveTo, normalize, type ChallengerRef, type Challengers } from "../../shared/challengers.ts";
 import { MOVE_PAYLOAD, sign } from "../../shared/signing.ts";
 
 export interface MoveIntent {
+  /** The version current after the move (for candidate and challenger moves: the current one, unchanged). */
   to: string;
   manifestSha256: string;
   action: MoveAction;
+  /** A candidate publish: the version published. */
+  candidate?: ChallengerRef;
+  /**
+   * The challengers after the move, from those before it (as the pointer read
+   * for the swap has them). Default: kept, except a role whose version becomes current.
+   */
+  challengers?: (before: Challengers | undefined) => Challengers | undefined;
   reason: string;
   actor: string;
   revision: string | null;
@@ -54,6 +63,8 @@ export interface MoveResult {
   pointer: RegistryPointer;
   record: HistoryRecord;
   previous?: string;
+  /** The challengers before the move (a promote of the canary's version ends the canary: compare with the pointer's). */
+  challengersBefore?: Challengers;
   /** False when the record could not be written after the swap; `warning` says why (the next command writes it). */
   recorded: boolean;
   warning?: string;
@@ -104,17 +115,23 @@ export async function movePointer(l: Location, intent: MoveIntent, o: MoveOption
     if (reference && (mark.version !== reference.version || mark.seq !== reference.seq)) throw movedError(l, state, reference, unchanged);
     reference ??= mark;
     const gc = state.pointer?.gc;
-    if (gc?.deleting.includes(intent.to)) {
-      throw new RegistryError(`version ${intent.to} is being deleted by gc (started ${gc.startedAt} by ${gc.actor}); ${unchanged}. Run \`npm run models -- gc --keep N --yes\` to finish it`, "version_being_deleted");
-    }
     const link = await nextLink(l, state);
     if (link.untrusted) o.log?.(`warning: ${link.untrusted.why}`);
+    // Over a forged pointer, the challengers are where the last signed move left them.
+    const held = link.untrusted ? link.untrusted.challengers : state.pointer?.challengers;
+    const challengers = normalize(afterMoveTo(intent.challengers ? intent.challengers(held) : held, intent.to));
+    const named = [intent.to, intent.candidate?.version, challengers?.canary?.version, challengers?.shadow?.version];
+    const deleting = named.find((v) => v !== undefined && gc?.deleting.includes(v));
+    if (gc && deleting) {
+      throw new RegistryError(`version ${deleting} is being deleted by gc (started ${gc.startedAt} by ${gc.actor}); ${unchanged}. Run \`npm run models -- gc --keep N --yes\` to finish it`, "version_being_deleted");
+    }
     const extra = (await o.check?.(state)) ?? {};
     const pointer: RegistryPointer = {
       name: l.name,
       version: intent.to,
       manifestSha256: intent.manifestSha256,
       publishedAt: new Date().toISOString(),
+      ...(challengers ? { challengers } : {}),
       move: {
         seq: link.seq,
         action: intent.action,
@@ -124,6 +141,7 @@ export async function movePointer(l: Location, intent: MoveIntent, o: MoveOption
         revision: intent.revision,
         dataSha256: intent.dataSha256,
         ...(extra.signatureChange?.length ? { signatureChange: extra.signatureChange } : {}),
+        ...(intent.candidate ? { candidate: intent.candidate } : {}),
         prevRecordSha256: link.prevRecordSha256,
       },
       // A gc in progress keeps its mark across moves; gc clears it when done.
@@ -140,7 +158,7 @@ export async function movePointer(l: Location, intent: MoveIntent, o: MoveOption
     const record = recordFromPointer({ ...pointer, move: pointer.move! });
     // Over a forged pointer, the version before is where the last signed move left it.
     const before = link.untrusted ? link.untrusted.from ?? undefined : state.pointer?.version;
-    const base = { pointer, record, ...(before ? { previous: before } : {}) };
+    const base = { pointer, record, ...(before ? { previous: before } : {}), ...(held ? { challengersBefore: held } : {}) };
     try {
       await recordPointer(l, pointer);
       return { ...base, recorded: true };

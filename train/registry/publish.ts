@@ -14,7 +14,7 @@ import type { Location } from "../store/versions.ts";
 import { cardFacts } from "./card.ts";
 import { RegistryError } from "./errors.ts";
 import { checkSignature } from "./guard.ts";
-import { readPointerState, type PointerState } from "./history.ts";
+import { readPointerState, requireSignedPointer, type PointerState } from "./history.ts";
 import { markOf, movePointer, requireSigner, type MoveOptions, type MoveResult } from "./move.ts";
 import { signManifest } from "../store/version-signature.ts";
 import { resolveActor, resolveRevision } from "./provenance.ts";
@@ -27,6 +27,12 @@ export interface PublishOptions extends PublishHooks {
   allowSignatureChange?: boolean;
   log?: (line: string) => void;
   afterSwap?: MoveOptions["afterSwap"];
+  /**
+   * Publish without moving current: the history records a "candidate" move
+   * naming the version (the pointer keeps its version; its move is the
+   * record's), for `models canary` / `shadow` / `promote` later.
+   */
+  candidate?: boolean;
 }
 
 export interface PublishResult extends MoveResult {
@@ -48,16 +54,26 @@ async function signedArtifact(l: Location, artifact: Artifact): Promise<Artifact
 export async function publishArtifact(l: Location, artifact: Artifact, o: PublishOptions = {}): Promise<PublishResult> {
   const log = o.log ?? (() => {});
   const state = o.state ?? (await readPointerState(l));
+  const current = state.pointer;
+  if (o.candidate) {
+    if (!current) throw new RegistryError(`"${l.name}" has no current version${state.broken ? ` (${state.broken})` : ""}: a candidate is published beside one. Publish the first version without --candidate`, "nothing_current");
+    // The candidate's move names the current version: only one a trusted key moved to.
+    await requireSignedPointer(l, state, "Promote the right version first (a signed move), then publish the candidate");
+  }
   // Judged once against this pointer; the move below fails if the pointer moved since, so the verdict holds.
-  const extra = await checkSignature(l, state, artifact.manifest, { allow: o.allowSignatureChange ?? false, command: "train", log });
+  // A candidate answers nobody yet: `models canary` and `promote` judge its features.
+  const extra = o.candidate ? {} : await checkSignature(l, state, artifact.manifest, { allow: o.allowSignatureChange ?? false, command: "train", log });
   requireSigner(l, state, "nothing was published; the current model is unchanged");
   const written = await writeVersionObjects(l.client, l.bucket, await signedArtifact(l, artifact), o);
   const facts = cardFacts(artifact.manifest);
-  const notPromoted = `version ${artifact.version} was written but not promoted, and the pointer was left as it is`;
+  const manifestSha256 = await sha256Hex(artifact.files.get(MANIFEST_FILE) as Uint8Array);
+  const notPromoted = o.candidate
+    ? `version ${artifact.version} was written, but its candidate record was not, and the pointer was left as it is`
+    : `version ${artifact.version} was written but not promoted, and the pointer was left as it is`;
   const moved = await movePointer(l, {
-    to: artifact.version,
-    manifestSha256: await sha256Hex(artifact.files.get(MANIFEST_FILE) as Uint8Array),
-    action: "publish",
+    ...(o.candidate && current
+      ? { to: current.version, manifestSha256: current.manifestSha256, action: "candidate" as const, candidate: { version: artifact.version, manifestSha256 } }
+      : { to: artifact.version, manifestSha256, action: "publish" as const }),
     reason: o.reason ?? `trained on ${facts.dataSource ?? "unknown data"}`,
     actor: o.actor ?? resolveActor(),
     revision: facts.revision ?? resolveRevision(),

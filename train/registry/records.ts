@@ -9,6 +9,7 @@
  */
 import { type } from "arktype";
 import { parsePointer, VERSION_PATTERN, type Pointer } from "../../shared/artifact.ts";
+import { challengersOf, challengersType, normalize, type Challengers } from "../../shared/challengers.ts";
 import {
   historyKey, historyPrefix, HISTORY_FORMAT, moveFields, moveOf, recordBytes, recordFromPointer,
   type HistoryRecord, type MoveAction, type PointerMove,
@@ -25,6 +26,8 @@ export interface GcMark {
 }
 
 export interface RegistryPointer extends Pointer {
+  /** The canary and shadow (shared/challengers.ts); covered by the move's signature. */
+  challengers?: Challengers;
   move?: PointerMove;
   gc?: GcMark;
 }
@@ -42,6 +45,7 @@ const recordType = type({
   to: version,
   manifestSha256: sha,
   prevSha256: type(sha).or("null"),
+  "challengers?": challengersType,
 });
 
 export type PointerParse =
@@ -58,6 +62,9 @@ export function parseRegistryPointer(text: string): PointerParse {
   const raw = base.value as RegistryPointer;
   const pointer: RegistryPointer = { name: raw.name, version: raw.version, manifestSha256: raw.manifestSha256, publishedAt: raw.publishedAt };
   const warnings: string[] = [];
+  const challengers = challengersOf(raw);
+  if (!challengers.ok) warnings.push(`the pointer's "challengers" are malformed (${challengers.error}); ignoring them`);
+  else if (challengers.challengers) pointer.challengers = challengers.challengers;
   const move = moveOf(raw);
   if (!move.ok) warnings.push(`the pointer's "move" is malformed (${move.error}); treating the pointer as unrecorded`);
   else if (move.move) pointer.move = move.move;
@@ -72,6 +79,8 @@ export function parseRegistryPointer(text: string): PointerParse {
 /** The pointer's bytes, fields in a fixed order. */
 export function pointerBytes(p: RegistryPointer): Uint8Array {
   const out: RegistryPointer = { name: p.name, version: p.version, manifestSha256: p.manifestSha256, publishedAt: p.publishedAt };
+  const challengers = normalize(p.challengers);
+  if (challengers) out.challengers = challengers;
   if (p.move) out.move = p.move;
   if (p.gc) out.gc = p.gc;
   return new TextEncoder().encode(JSON.stringify(out));

@@ -59,11 +59,13 @@ export function signatureChanges(serving: FeatureSpec, candidate: FeatureSpec, t
 }
 
 /** The refusal a person reads: the differences and the two ways out. */
-export function signatureRefusal(o: { name: string; serving: string; candidate: string; changes: string[]; command: "train" | "promote" | "rollback" }): string {
+export function signatureRefusal(o: { name: string; serving: string; candidate: string; changes: string[]; command: "train" | "promote" | "rollback" | "canary" }): string {
   const list = o.changes.map((c) => `  - ${c}`).join("\n");
   const ways = o.command === "train"
     ? `publish it under its own name (--model-name <new>, served at /models/<new>/predict), or replace "${o.name}" on purpose (--allow-signature-change)`
-    : o.command === "promote"
+    : o.command === "canary"
+      ? `publish it under its own name (npm run train -- --model-name <new> ...), or let it answer part of "${o.name}"'s callers on purpose (--allow-signature-change)`
+      : o.command === "promote"
       ? `publish it under its own name (npm run train -- --model-name <new> ...), or point "${o.name}" at it on purpose (--allow-signature-change)`
       : `roll back on purpose (--allow-signature-change), after checking that callers send what ${o.candidate} accepts`;
   return `${o.candidate}'s feature signature differs from the serving version ${o.serving} of "${o.name}":\n${list}\n` +

@@ -6,6 +6,7 @@
  */
 import { verifyChain, type ChainReport } from "../../registry/chain.ts";
 import { readHistory, repairHistory } from "../../registry/history.ts";
+import type { HistoryRecord } from "../../registry/records.ts";
 import { UsageError } from "../args.ts";
 import { boolFlag, type ModelsCommand } from "./command.ts";
 import { revision, short, table, when } from "./format.ts";
@@ -40,11 +41,14 @@ export const historyCommand: ModelsCommand = {
       ctx.print(`${l.name}: no pointer moves recorded yet${ctx.state.pointer ? ` (current ${ctx.state.pointer.version} was set before the history began)` : ""}\n`);
     } else {
       ctx.print(`${l.name} in ${ctx.store.where}: ${stored.length} move${stored.length === 1 ? "" : "s"}, newest first\n`);
+      // Candidate and challenger moves keep current (from = to): the column says what they were about.
+      const challengers = records.some((r) => r.candidate || r.challengers);
+      const about = (r: HistoryRecord) => (challengers ? [challengerText(r)] : []);
       ctx.print(`${table(
-        ["seq", "at (UTC)", "action", "from", "to", "actor", "reason", "code", "data"],
+        ["seq", "at (UTC)", "action", "from", "to", ...(challengers ? ["candidate / challengers after"] : []), "actor", "reason", "code", "data"],
         [...stored].reverse().map((s) => s.record
-          ? [s.seq, when(s.record.at), s.record.action, s.record.from, s.record.to, s.record.actor, s.record.reason, revision(s.record.revision), short(s.record.dataSha256, 8)]
-          : [s.seq, "–", `unreadable: ${s.problem}`, null, null, null, null, null, null]),
+          ? [s.seq, when(s.record.at), s.record.action, s.record.from, s.record.to, ...about(s.record), s.record.actor, s.record.reason, revision(s.record.revision), short(s.record.dataSha256, 8)]
+          : [s.seq, "–", `unreadable: ${s.problem}`, null, null, ...(challengers ? [null] : []), null, null, null, null]),
         [0],
       )}\n`);
       const signature = records.filter((r) => r.signatureChange?.length);
@@ -67,6 +71,15 @@ export const historyCommand: ModelsCommand = {
     };
   },
 };
+
+function challengerText(r: HistoryRecord): string {
+  const parts = [
+    ...(r.candidate ? [`candidate ${r.candidate.version}`] : []),
+    ...(r.challengers?.canary ? [`canary ${r.challengers.canary.version} ${Math.round(r.challengers.canary.share * 1000) / 10} %`] : []),
+    ...(r.challengers?.shadow ? [`shadow ${r.challengers.shadow.version}`] : []),
+  ];
+  return parts.join(", ") || "–";
+}
 
 function signatureLine(r: ChainReport): string {
   const s = r.signatures;

@@ -14,8 +14,17 @@ export const listCommand: ModelsCommand = {
     const l = ctx.location;
     const [ids, history] = await Promise.all([listVersionIds(l), readHistory(l)]);
     const publishedBy = new Map<string, string>();
-    for (const s of history) if (s.record?.action === "publish") publishedBy.set(s.record.to, s.record.actor);
+    for (const s of history) {
+      if (s.record?.action === "publish") publishedBy.set(s.record.to, s.record.actor);
+      if (s.record?.action === "candidate" && s.record.candidate) publishedBy.set(s.record.candidate.version, s.record.actor);
+    }
     const current = ctx.state.pointer?.version;
+    const ch = ctx.state.pointer?.challengers;
+    const candidates = new Set(history.flatMap((s) => (s.record?.candidate ? [s.record.candidate.version] : [])));
+    /** What the version is to the pointer now: current, canary (with its share), shadow, or a candidate never put on traffic. */
+    const roleOf = (v: string): string | null => v === current ? "current"
+      : ch?.canary?.version === v ? `canary ${Math.round(ch.canary.share * 1000) / 10} %`
+        : ch?.shadow?.version === v ? "shadow" : candidates.has(v) ? "candidate" : null;
     const manifests = new Map<string, Manifest | Error>();
     for (let i = 0; i < ids.length; i += 8) {
       await Promise.all(ids.slice(i, i + 8).map(async (v) => {
@@ -24,21 +33,23 @@ export const listCommand: ModelsCommand = {
     }
     const versions = ids.map((v) => {
       const m = manifests.get(v);
-      const base = { version: v, current: v === current, publishedBy: publishedBy.get(v) ?? null };
+      const base = { version: v, current: v === current, role: roleOf(v), publishedBy: publishedBy.get(v) ?? null };
       if (!m || m instanceof Error) return { ...base, problem: m?.message ?? "unreadable" };
       const f = cardFacts(m);
       return { ...base, createdAt: f.createdAt, task: f.task, metric: f.headline ?? null, rows: f.rows ?? null };
     });
     const metricName = versions.flatMap((v) => ("metric" in v && v.metric ? [v.metric.name] : []))[0] ?? "metric";
     ctx.print(`${l.name} in ${ctx.store.where}: ${ids.length} version${ids.length === 1 ? "" : "s"}, current ${current ?? (ctx.state.broken ? "unknown (pointer broken)" : "none")}\n`);
+    const roles = versions.some((v) => v.role && v.role !== "current");
+    const role = (v: { role: string | null }) => (roles ? [v.role === "current" ? null : v.role] : []);
     ctx.print(`${table(
-      ["", "version", "created (UTC)", "task", metricName, "rows", "published by"],
+      ["", "version", ...(roles ? ["role"] : []), "created (UTC)", "task", metricName, "rows", "published by"],
       versions.map((v) => "problem" in v
-        ? [v.current ? "*" : "", v.version, `damaged: ${v.problem}`, null, null, null, v.publishedBy]
-        : [v.current ? "*" : "", v.version, when(v.createdAt), v.task, fixed(v.metric?.value), v.rows, v.publishedBy]),
-      [4, 5],
+        ? [v.current ? "*" : "", v.version, ...role(v), `damaged: ${v.problem}`, null, null, null, v.publishedBy]
+        : [v.current ? "*" : "", v.version, ...role(v), when(v.createdAt), v.task, fixed(v.metric?.value), v.rows, v.publishedBy]),
+      roles ? [5, 6] : [4, 5],
     )}\n`);
     if (current && !ids.includes(current)) ctx.log(`warning: the pointer names ${current}, which is not in the store`);
-    return { json: { store: ctx.store.where, current: current ?? null, versions } };
+    return { json: { store: ctx.store.where, current: current ?? null, challengers: ch ?? null, versions } };
   },
 };

@@ -54,9 +54,12 @@ export async function makeCurrent(ctx: ModelsContext, version: string, action: "
   });
   if (moved.warning) ctx.log(`warning: ${moved.warning}`);
   const verb = action === "promote" ? "promoted" : "rolled back";
+  // A challenger whose version became current ends in this same move (shared/challengers.ts afterMoveTo).
+  const ended = (["canary", "shadow"] as const).filter((r) => moved.challengersBefore?.[r]?.version === version);
   ctx.print(
     `${verb} "${l.name}" to ${version} (was ${moved.previous ?? "none"}); history record ${moved.record.seq} by ${moved.record.actor}\n` +
+    ended.map((r) => `the ${r} of ${version} ended with this move: it is current now\n`).join("") +
     "a running Worker serves it within MODEL_REFRESH_SECONDS (30 s by default), no redeploy\n",
   );
-  return { json: { status: "moved", action, version, previous: moved.previous ?? null, record: moved.record, recorded: moved.recorded } };
+  return { json: { status: "moved", action, version, previous: moved.previous ?? null, ended, challengers: moved.pointer.challengers ?? null, record: moved.record, recorded: moved.recorded } };
 }

@@ -42,13 +42,15 @@ export const showCommand: ModelsCommand = {
       integrity = { ok: false, files: Object.keys(manifest.files).length + 1, problem: e.message };
     }
     const current = ctx.state.pointer?.version === r.version;
+    const ch = ctx.state.pointer?.challengers;
+    const role = current ? "current" : ch?.canary?.version === r.version ? `canary, ${Math.round(ch.canary.share * 1000) / 10} % of callers` : ch?.shadow?.version === r.version ? "shadow" : undefined;
     const f = cardFacts(manifest);
     const { model, baseRate } = testMetrics(manifest);
     const h = hyperparameters(manifest);
     const data = (manifest.card.data ?? {}) as { used?: Record<string, number>; skipped?: { count?: number }; split?: string };
     const spec = manifest.spec;
     const lines = [
-      `${l.name} ${r.version}${current ? " (current)" : ""}`,
+      `${l.name} ${r.version}${role ? ` (${role})` : ""}`,
       `created     ${manifest.createdAt}`,
       taskLines(manifest)[0] as string,
       `integrity   ${integrity.ok ? `${integrity.files} files verified (sha256 against the manifest)` : `DAMAGED: ${integrity.problem}`}`,
@@ -68,7 +70,7 @@ export const showCommand: ModelsCommand = {
     if (!integrity.ok) ctx.log(`warning: ${r.version} is damaged: promoting it would be refused`);
     return {
       json: {
-        version: r.version, current, createdAt: manifest.createdAt, task: f.task, integrity,
+        version: r.version, current, role: role ?? null, createdAt: manifest.createdAt, task: f.task, integrity,
         ...(manifest.thresholds ? { thresholds: manifest.thresholds } : {}), ...(manifest.task ? { taskDetails: manifest.task } : {}),
         metrics: { test: model, [f.task === "regression" ? "baseline" : "baseRate"]: baseRate }, data: manifest.card.data ?? null,
         code: { revision: f.revision }, hyperparameters: h, spec,

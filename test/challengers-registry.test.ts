@@ -1,0 +1,144 @@
+/**
+ * Candidate publishes and challenger moves in the registry, against
+ * Miniflare's S3 endpoint and a signing key: a candidate publish leaves current
+ * where it is and is a signed history record; canary and shadow are signed
+ * compare-and-swap moves the history verifies; promote of the canary's version
+ * ends the canary in the same move; nonsense is refused with exit 2 and
+ * nothing moves; gc never deletes a challenger.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keys } from "../shared/artifact.ts";
+import type { Signing } from "../shared/signing.ts";
+import { publishTo } from "../train/job.ts";
+import { readHistory, readPointerState } from "../train/registry/history.ts";
+import type { KeyPair } from "../train/registry/keys.ts";
+import type { Artifact } from "../train/store/package.ts";
+import { createS3Client } from "../train/store/storage.ts";
+import { fixtures, readArtifact } from "./helpers/fixtures.ts";
+import { models, variant } from "./helpers/registry.ts";
+import { testKey } from "./helpers/signing.ts";
+import { startWorker, type TestWorker } from "./helpers/worker.ts";
+
+describe("candidates, canaries and shadows in the registry (signed store)", () => {
+  let key: KeyPair;
+  let signing: Signing;
+  let w: TestWorker;
+  let base: Artifact;
+  let client: ReturnType<typeof createS3Client>;
+
+  beforeAll(async () => {
+    ({ key, signing } = await testKey());
+    w = await startWorker({ MODEL_SIGNING_KEYS: key.entry });
+    base = readArtifact(fixtures().artifactDirs[0]);
+    client = createS3Client(w.s3);
+  });
+  afterAll(async () => {
+    client.destroy();
+    await w.dispose();
+  });
+
+  const v = (name: string, n: number) => variant(base, name, n.toString(16).padStart(8, "0"));
+  const publish = (a: Artifact, candidate = false) => publishTo(w.s3, a, { actor: "ci@example.com", reason: candidate ? "seed 7 candidate" : "nightly", signing, candidate });
+  const env = () => ({ EDGESCORE_SIGNING_KEY: key.privatePem, MODEL_SIGNING_KEYS: key.entry });
+  const cli = (name: string, argv: string[]) => models(w.s3, [...argv, "--model", name, "--json"], env());
+  const pointerText = async (name: string) => (await (await w.bucket()).get(keys.pointer(name)))!.text();
+  const state = (name: string) => readPointerState({ client, bucket: w.s3.bucket, name });
+  const records = async (name: string) => (await readHistory({ client, bucket: w.s3.bucket, name })).map((s) => s.record!);
+
+  it("a candidate publish leaves current where it is, is a signed history record, and list shows it as a candidate", async () => {
+    const name = "r-candidate";
+    const [a, b] = [v(name, 1), v(name, 2)];
+    await publish(a);
+    const before = (await state(name)).pointer!;
+    const res = await publish(b, true);
+    const after = (await state(name)).pointer!;
+    expect({ version: after.version, manifestSha256: after.manifestSha256 }).toEqual({ version: a.version, manifestSha256: before.manifestSha256 });
+    expect(res.record).toMatchObject({ seq: 2, action: "candidate", from: a.version, to: a.version, candidate: { version: b.version }, signatures: [{ keyid: key.keyid }] });
+    expect((await records(name)).map((r) => r.action)).toEqual(["publish", "candidate"]);
+    const verify = await cli(name, ["history", "--verify"]);
+    expect(verify.code, verify.stderr).toBe(0);
+    const list = await cli(name, ["list"]);
+    expect(list.json!.versions).toEqual(expect.arrayContaining([
+      expect.objectContaining({ version: b.version, current: false, role: "candidate", publishedBy: "ci@example.com" }),
+      expect.objectContaining({ version: a.version, current: true, role: "current" }),
+    ]));
+    // The edge still answers with current.
+    const answer = await w.post(`/models/${name}/predict?explain=false`, { instances: [fixtures().parity[0]!.instance] });
+    expect(((await answer.json()) as { model: { version: string } }).model.version).toBe(a.version);
+  });
+
+  it("refuses nonsense with exit 2 and the fix, and moves nothing", async () => {
+    const name = "r-refuse";
+    const [a, b] = [v(name, 1), v(name, 2)];
+    await publish(a);
+    await publish(b, true);
+    const pointer = await pointerText(name);
+    const cases: [string[], RegExp][] = [
+      [["canary", b.version, "--share", "0", "--reason", "x"], /--share: expected a share above 0 and at most 1/],
+      [["canary", b.version, "--share", "1.5", "--reason", "x"], /--share: expected a share above 0 and at most 1/],
+      [["canary", b.version, "--reason", "x"], /canary needs --share/],
+      [["canary", b.version, "--share", "0.1"], /--reason "\.\.\." is required/],
+      [["canary", a.version, "--share", "0.1", "--reason", "x"], /is the current version .* Name another version/],
+      [["canary", "20261129T081500Z-deadbeef", "--share", "0.1", "--reason", "x"], /has no version 20261129T081500Z-deadbeef; npm run models -- list/],
+      [["canary", "latest", "--share", "0.1", "--reason", "x"], /"latest" is not a version id/],
+      [["shadow", a.version], /is the current version/],
+      [["canary", "--stop", "--share", "0.2"], /--stop takes no version and no --share/],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await cli(name, argv);
+      expect(r.code, argv.join(" ")).toBe(2);
+      expect(r.json, argv.join(" ")).toMatchObject({ ok: false, error: { code: "usage", message: expect.stringMatching(message) } });
+    }
+    expect(await pointerText(name)).toBe(pointer);
+    expect((await records(name)).length).toBe(2);
+  });
+
+  it("canary, shadow and their stops are signed moves that keep current; promote of the canary's version ends it in the same move; history verifies", async () => {
+    const name = "r-moves";
+    const [a, b, c] = [v(name, 1), v(name, 2), v(name, 3)];
+    await publish(a);
+    await publish(b, true);
+    await publish(c, true);
+    const canary = await cli(name, ["canary", b.version, "--share", "0.1", "--reason", "first look"]);
+    expect(canary.code, canary.stderr).toBe(0);
+    expect(canary.json).toMatchObject({ status: "moved", action: "canary", current: a.version, challengers: { canary: { version: b.version, share: 0.1 } } });
+    expect((await cli(name, ["canary", b.version, "--share", "0.1", "--reason", "again"])).json).toMatchObject({ status: "unchanged" });
+    expect((await cli(name, ["canary", b.version, "--share", "0.3", "--reason", "wider"])).json).toMatchObject({ challengers: { canary: { share: 0.3 } } });
+    expect((await cli(name, ["shadow", c.version])).json).toMatchObject({ challengers: { canary: { version: b.version, share: 0.3 }, shadow: { version: c.version } } });
+    expect((await cli(name, ["show", b.version])).json).toMatchObject({ role: "canary, 30 % of callers" });
+    expect((await state(name)).pointer).toMatchObject({ version: a.version, challengers: { canary: { version: b.version, share: 0.3 }, shadow: { version: c.version } } });
+
+    const promoted = await cli(name, ["promote", b.version, "--reason", "canary looked right"]);
+    expect(promoted.code, promoted.stderr).toBe(0);
+    expect(promoted.json).toMatchObject({ version: b.version, ended: ["canary"], challengers: { shadow: { version: c.version } } });
+    expect((await state(name)).pointer!.challengers).toEqual({ shadow: { version: c.version, manifestSha256: expect.any(String) } });
+    expect((await cli(name, ["shadow", "--stop"])).json).toMatchObject({ action: "shadow-stop", challengers: null });
+    expect((await cli(name, ["canary", "--stop"])).json).toMatchObject({ status: "unchanged" });
+
+    const all = await records(name);
+    expect(all.map((r) => r.action)).toEqual(["publish", "candidate", "candidate", "canary", "canary", "shadow", "promote", "shadow-stop"]);
+    expect(all.every((r) => r.signatures?.[0]?.keyid === key.keyid)).toBe(true);
+    const verify = await models(w.s3, ["history", "--verify", "--model", name], env());
+    expect(verify.code, verify.stderr).toBe(0);
+    expect(verify.stdout).toMatch(/ shadow +20\d+T\d+Z-00000001 +20\d+T\d+Z-00000001 +canary 20\d+T\d+Z-00000002 30 %, shadow 20\d+T\d+Z-00000003 /);
+    expect(verify.stdout).toMatch(/chain intact: 8 records/);
+  });
+
+  it("gc never deletes the canary or the shadow, however old", async () => {
+    const name = "r-gc";
+    const vs = [1, 2, 3, 4, 5, 6].map((n) => v(name, n));
+    await publish(vs[0]!);
+    await publish(vs[1]!, true);
+    await publish(vs[2]!, true);
+    expect((await cli(name, ["canary", vs[1]!.version, "--share", "0.5", "--reason", "x"])).code).toBe(0);
+    expect((await cli(name, ["shadow", vs[2]!.version])).code).toBe(0);
+    for (const x of vs.slice(3)) await publish(x);
+    const plan = await cli(name, ["gc", "--keep", "1"]);
+    expect(plan.code, plan.stderr).toBe(0);
+    const kept = (plan.json!.keep as { version: string; why: string[] }[]);
+    expect(kept.find((k) => k.version === vs[1]!.version)?.why).toContain("canary");
+    expect(kept.find((k) => k.version === vs[2]!.version)?.why).toContain("shadow");
+    // Kept: the newest (current), the one current before the last move, the canary and the shadow.
+    expect(plan.json!.remove).toEqual([vs[3]!.version, vs[0]!.version]);
+  });
+});

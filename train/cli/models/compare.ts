@@ -1,0 +1,89 @@
+/**
+ * `models compare [--since 7d] [--until ...] [--outcomes csv --join-on col] [--json] [--out compare.html]`:
+ * champion against challenger from the decision records the edge captured
+ * (train/compare/compare.ts says what is compared and how).
+ */
+import { writeFileSync } from "node:fs";
+import { compareRecords, type Comparison, type ShadowComparison, type CanaryComparison } from "../../compare/compare.ts";
+import { readOutcomes } from "../../compare/outcomes.ts";
+import { storeReader } from "../../compare/source.ts";
+import { renderComparison } from "../../report/compare/render.ts";
+import { readManifest } from "../../store/versions.ts";
+import { UsageError } from "../args.ts";
+import { stringFlag, type ModelsCommand } from "./command.ts";
+import { fixed, table } from "./format.ts";
+
+const DURATION = /^(\d+)(h|d|w)$/;
+
+/** `7d`, `12h`, `2w` back from now, a day (midnight UTC) or an ISO time with a zone. */
+export function parseWhen(flag: string, v: string, now = new Date()): Date {
+  const d = DURATION.exec(v.trim());
+  if (d) return new Date(now.getTime() - Number(d[1]) * { h: 3_600_000, d: 86_400_000, w: 604_800_000 }[d[2] as "h" | "d" | "w"]);
+  const t = /^\d{4}-\d{2}-\d{2}$/.test(v) ? Date.parse(`${v}T00:00:00Z`) : /(Z|[+-]\d{2}:?\d{2})$/.test(v) ? Date.parse(v) : Number.NaN;
+  if (Number.isNaN(t)) throw new UsageError(`--${flag}: "${v}" is not a time; expected a duration back from now (12h, 7d, 2w), a day (2026-12-01) or an ISO time with a zone (2026-12-01T10:00:00Z)`);
+  return new Date(t);
+}
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? "–" : `${(x * 100).toFixed(1)} %`);
+
+function shadowText(c: ShadowComparison): string {
+  return [
+    `shadow ${c.challenger.version} against champion ${c.champion.version}: the same ${c.n} applicants`,
+    `  decision agreement ${pct(c.agreement)} · approval ${pct(c.champion.approvalRate)} → ${pct(c.challenger.approvalRate)} · score PSI ${fixed(c.psi ?? undefined)} · mean |Δp| ${fixed(c.meanAbsDelta)}` +
+      (c.champion.auc !== undefined ? ` · AUC ${fixed(c.champion.auc ?? undefined)} → ${fixed(c.challenger.auc ?? undefined)} (${c.champion.labelled} labelled)` : ""),
+    c.flips.length ? table(["  flips: champion", "shadow", "applicants"], c.flips.map((f) => [`  ${f.from}`, f.to, f.n]), [2]) : "  no decision flips",
+  ].join("\n");
+}
+
+function canaryText(c: CanaryComparison): string {
+  return [
+    `canary ${c.challenger.version} (${c.challenger.n} answers) against champion ${c.champion.version} (${c.champion.n}): different applicants, distributions only`,
+    `  approval ${pct(c.champion.approvalRate)} vs ${pct(c.challenger.approvalRate)} · mean score ${fixed(c.champion.meanScore)} vs ${fixed(c.challenger.meanScore)} · score PSI ${fixed(c.psi ?? undefined)}` +
+      (c.champion.auc !== undefined ? ` · AUC ${fixed(c.champion.auc ?? undefined)} (${c.champion.labelled}) vs ${fixed(c.challenger.auc ?? undefined)} (${c.challenger.labelled})` : ""),
+  ].join("\n");
+}
+
+export const compareCommand: ModelsCommand = {
+  summary: "champion against shadow (same applicants: agreement, flips, PSI, |Δp|) and canary (distributions), from decision records",
+  usage: "[--since 7d] [--until <time>] [--outcomes <csv> --join-on <column>] [--out compare.html]",
+  help: [
+    "  --since <time>       from (default 7d): 12h, 7d, 2w back from now, a day (2026-12-01) or an ISO time with a zone",
+    "  --until <time>       to, exclusive (default now)",
+    "  --outcomes <csv>     labels that arrived later: the model's target column (its positive class or 1 = positive)",
+    "  --join-on <column>   the CSV column holding the pass-through id the app sent (or the request id)",
+    "  --out <file.html>    also write the comparison as a page in the model report's style",
+  ].join("\n"),
+  options: { since: { type: "string" }, until: { type: "string" }, outcomes: { type: "string" }, "join-on": { type: "string" }, out: { type: "string" } },
+  args: { min: 0, max: 0 },
+  async run(ctx) {
+    const l = ctx.location;
+    const now = new Date();
+    const since = parseWhen("since", stringFlag(ctx, "since") ?? "7d", now);
+    const until = stringFlag(ctx, "until") === undefined ? now : parseWhen("until", stringFlag(ctx, "until")!, now);
+    if (until <= since) throw new UsageError(`--until ${until.toISOString()} is not after --since ${since.toISOString()}`);
+    const outcomesPath = stringFlag(ctx, "outcomes");
+    const joinOn = stringFlag(ctx, "join-on");
+    if ((outcomesPath === undefined) !== (joinOn === undefined)) throw new UsageError("--outcomes and --join-on go together: the CSV and the column holding the pass-through (or request) id");
+    let outcomes;
+    const p = ctx.state.pointer;
+    if (outcomesPath && joinOn) {
+      if (!p) throw new UsageError(`--outcomes needs the model's target column, from its current version; "${l.name}" has none`);
+      const spec = (await readManifest(l, p.version, p.manifestSha256)).spec;
+      outcomes = readOutcomes(outcomesPath, joinOn, spec.target, spec.positive, spec.negative);
+    }
+    const read = storeReader(l.client, l.bucket);
+    const records = [];
+    for await (const r of read({ model: l.name, since, until })) records.push(r);
+    const result: Comparison = compareRecords(records, outcomes);
+    ctx.print(`${l.name}: ${result.records} decision records from ${since.toISOString()} to ${until.toISOString()} in ${ctx.store.where} (${result.duplicates} duplicates dropped)\n`);
+    for (const c of result.shadows) ctx.print(`${shadowText(c)}\n`);
+    for (const c of result.canaries) ctx.print(`${canaryText(c)}\n`);
+    if (!result.shadows.length && !result.canaries.length) ctx.print("no shadow or canary answers in this range: start one with npm run models -- shadow|canary <version>\n");
+    const out = stringFlag(ctx, "out");
+    if (out) {
+      writeFileSync(out, renderComparison(result, { model: l.name, since: since.toISOString(), until: until.toISOString(), current: p?.version ?? null, outcomes: outcomesPath ? `${outcomesPath} joined on ${joinOn}` : null }));
+      ctx.log(`wrote ${out}`);
+    }
+    return { json: { since: since.toISOString(), until: until.toISOString(), ...result } };
+  },
+};

@@ -1,0 +1,76 @@
+/**
+ * `models compare --out compare.html`: champion against challenger as one
+ * self-contained page in the report kit's style (no script, no external
+ * resource): per shadow the paired numbers and the flips, per canary the two
+ * distributions side by side, with what each number means.
+ */
+import type { CanaryComparison, Comparison, ShadowComparison, SideSummary } from "../../compare/compare.ts";
+import { callout, facts, fmt, html, page, section, table, tiles, type Html, type Section } from "../kit/index.ts";
+
+export interface CompareMeta { model: string; since: string; until: string; current: string | null; outcomes: string | null }
+
+const rate = (x: number | null | undefined) => (x === null || x === undefined ? "–" : fmt.pct(x));
+const metric = (x: number | null | undefined) => (x === null || x === undefined ? "–" : fmt.metric(x));
+
+function sides(c: { champion: SideSummary; challenger: SideSummary }, challenger: string): Html {
+  const rows = [{ who: "champion", s: c.champion }, { who: challenger, s: c.challenger }];
+  return table({
+    id: "sides",
+    columns: [
+      { label: "", value: (r) => r.who },
+      { label: "version", value: (r) => html`<span class="mono">${r.s.version}</span>` },
+      { label: "answers", value: (r) => fmt.int(r.s.n), numeric: true },
+      { label: "approve", value: (r) => (r.s.decisions ? fmt.int(r.s.decisions.approve) : "–"), numeric: true },
+      { label: "refer", value: (r) => (r.s.decisions ? fmt.int(r.s.decisions.refer) : "–"), numeric: true },
+      { label: "decline", value: (r) => (r.s.decisions ? fmt.int(r.s.decisions.decline) : "–"), numeric: true },
+      { label: "approval rate", value: (r) => rate(r.s.approvalRate), numeric: true },
+      { label: "mean score", value: (r) => metric(r.s.meanScore), numeric: true },
+      ...(c.champion.auc !== undefined ? [{ label: "AUC (labelled)", value: (r: { s: SideSummary }) => `${metric(r.s.auc)} (${fmt.int(r.s.labelled ?? 0)})`, numeric: true }] : []),
+    ],
+    rows,
+  });
+}
+
+function shadowSection(c: ShadowComparison, i: number): Section {
+  return section(`shadow-${i + 1}`, `Shadow ${c.challenger.version}: the same ${fmt.int(c.n)} applicants`,
+    tiles([
+      { label: "Decision agreement", value: rate(c.agreement), detail: `${fmt.int(c.n)} applicants answered by both` },
+      { label: "Approval rate", value: `${rate(c.champion.approvalRate)} → ${rate(c.challenger.approvalRate)}`, detail: "champion → shadow" },
+      { label: "Score PSI", value: c.psi === null ? "–" : fmt.num(c.psi, 3), detail: "shadow's scores on the champion's deciles" },
+      { label: "Mean |Δp|", value: fmt.num(c.meanAbsDelta, 4), detail: "per applicant" },
+    ]),
+    sides(c, "shadow"),
+    c.flips.length
+      ? table({ id: "flips", caption: "Decisions that flip, champion's first (each row: the same applicants).", columns: [
+        { label: "champion", value: (f) => f.from }, { label: "shadow", value: (f) => f.to },
+        { label: "applicants", value: (f) => fmt.int(f.n), numeric: true }, { label: "share", value: (f) => fmt.pct(f.n / c.n), numeric: true },
+      ], rows: c.flips })
+      : callout("No decision flips: every applicant got the same decision from both.", "ok"),
+  );
+}
+
+function canarySection(c: CanaryComparison, i: number): Section {
+  return section(`canary-${i + 1}`, `Canary ${c.challenger.version}`,
+    callout(html`<strong>Not the same applicants.</strong> The canary answered some callers and current the others: no decision pairs up, so these are the two distributions side by side.`),
+    facts([
+      ["approval rate", `${rate(c.champion.approvalRate)} (champion) vs ${rate(c.challenger.approvalRate)} (canary)`],
+      ["score PSI", c.psi === null ? "–" : `${fmt.num(c.psi, 3)} (canary's scores on the champion's deciles)`],
+    ]),
+    sides(c, "canary"),
+  );
+}
+
+export function renderComparison(r: Comparison, m: CompareMeta): string {
+  const sections = [...r.shadows.map(shadowSection), ...r.canaries.map(canarySection)];
+  return page({
+    title: `Champion and challengers: ${m.model}`,
+    subtitle: html`decisions from ${fmt.dateTime(m.since)} to ${fmt.dateTime(m.until)}${m.current ? html` · current <span class="mono">${m.current}</span>` : ""}`,
+    lead: html`${sections.length ? "" : callout("No challenger answers in this range: start one with npm run models -- shadow <version> or canary <version>.")}${facts([
+      ["records", `${fmt.int(r.records)} read, ${fmt.int(r.duplicates)} duplicates dropped (at-least-once delivery)`],
+      ["unpaired shadow answers", `${fmt.int(r.unpaired)} (the champion's record was not captured, or the canary answered that applicant)`],
+      ["outcomes", m.outcomes ?? "none (add --outcomes <csv> --join-on <column> for each side's AUC)"],
+    ])}`,
+    sections: sections.length ? sections : [section("none", "Nothing to compare", html`<p>No shadow or canary records between these times.</p>`)],
+    footer: html`Generated by <code>npm run models -- compare</code>. PSI below 0.1 is usually read as stable, above 0.25 as a shift. Static HTML: no script, no external resources.`,
+  });
+}
