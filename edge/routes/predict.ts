@@ -5,7 +5,8 @@
  * valid.
  */
 import type { Context } from "hono";
-import { predict, withPassThrough, type ApiPrediction } from "../../shared/predict.ts";
+import { answerBytes, type AnswerInput } from "../../shared/answer-json.ts";
+import { predictionsOf, scoreWithImpacts, withPassThrough, type ApiPrediction } from "../../shared/predict.ts";
 import type { Row } from "../../shared/preprocess.ts";
 import { parseJsonBody } from "../body.ts";
 import type { AppEnv } from "../context.ts";
@@ -17,11 +18,18 @@ import { deferTo, modelFailure, modelNameParam, models } from "../models.ts";
 const MAX_DETAILS = 20;
 
 type Scored =
-  | { ok: true; predictions: ApiPrediction[]; model: { name: string; version: string } }
+  | { ok: true; body: Uint8Array<ArrayBuffer>; predictions: () => ApiPrediction[]; model: { name: string; version: string } }
   | { ok: false; invalid: number; details: ErrorDetail[]; strictRanges: boolean; version: string };
 
-/** Validates every instance and scores them all; synchronous, so it runs inside the registry's `use()`. */
-function score(model: LoadedModel, instances: unknown[], topK: number): Scored {
+const JSON_TYPE = { "Content-Type": "application/json" };
+
+/**
+ * Validates every instance and scores them all; synchronous, so it runs inside
+ * the registry's `use()`. The answer is written as JSON bytes straight from the
+ * scores (shared/answer-json.ts); `predictions()` builds the same answers as
+ * objects, for whoever needs them after the response (they are not built otherwise).
+ */
+function score(model: LoadedModel, instances: unknown[], topK: number, id: string | undefined): Scored {
   const rows: Row[] = [];
   const echoes: (string | number | undefined)[] = [];
   const details: ErrorDetail[] = [];
@@ -40,8 +48,12 @@ function score(model: LoadedModel, instances: unknown[], topK: number): Scored {
     const training = (model.manifest.card as { training?: { strictRanges?: unknown } }).training;
     return { ok: false, invalid, details, strictRanges: training?.strictRanges === true, version: model.version };
   }
-  const predictions = withPassThrough(predict(model, rows, topK), model.instances.passThroughKey, echoes);
-  return { ok: true, predictions, model: { name: model.name, version: model.version } };
+  const answer: AnswerInput = { rows, scored: scoreWithImpacts(model, rows, topK > 0), topK, passThroughKey: model.instances.passThroughKey, echoes };
+  const head = { ...(id !== undefined ? { id } : {}), model: { name: model.name, version: model.version } };
+  return {
+    ok: true, body: answerBytes(model, head, answer), model: head.model,
+    predictions: () => withPassThrough(predictionsOf(model, rows, answer.scored, topK), answer.passThroughKey ?? "", echoes),
+  };
 }
 
 async function handlePredict(c: Context<AppEnv>, name: string): Promise<Response> {
@@ -59,7 +71,7 @@ async function handlePredict(c: Context<AppEnv>, name: string): Promise<Response
   }
 
   // A loaded model implies a live backend: the registry's first load starts it and awaits it before building.
-  const r = await models(c).use(name, deferTo(c), (model) => score(model, envelope.instances, explain === "false" ? 0 : s.topK));
+  const r = await models(c).use(name, deferTo(c), (model) => score(model, envelope.instances, explain === "false" ? 0 : s.topK, envelope.id));
   if (!r.ok) return modelFailure(c, name, r);
   const scored = r.value;
   c.set("modelVersion", scored.ok ? scored.model.version : scored.version);
@@ -68,7 +80,8 @@ async function handlePredict(c: Context<AppEnv>, name: string): Promise<Response
     const strict = scored.strictRanges ? " (this model refuses values outside its training range)" : "";
     return fail(c, 422, "invalid_instance", `${scored.invalid} of ${n} instance${n > 1 ? "s are" : " is"} invalid; nothing was scored${strict}`, scored.details);
   }
-  return c.json({ ...(envelope.id !== undefined ? { id: envelope.id } : {}), model: scored.model, predictions: scored.predictions });
+  // The same bytes and headers as c.json() of {id?, model, predictions}.
+  return c.body(scored.body, undefined, JSON_TYPE);
 }
 
 export const predictDefault = (c: Context<AppEnv>) => handlePredict(c, c.var.settings.modelName);
