@@ -15,6 +15,15 @@
 ;; activation) for the row itself, then for the row with feature j reset to
 ;; the baseline (nseg = 0: the forward pass alone). A feature already at its
 ;; baseline gets exactly the row's own sum.
+;;
+;; Order of operations (float32, no fused multiply-add): a hidden unit's sum is
+;; the bias plus x[i] · w[i] for the non-zero inputs in input order (two inputs
+;; a pass); a feature's is the row's plus (baseline − x) · w for its changed
+;; columns in column order (one or two, the common case, fused into the output
+;; sum without writing them back); the output sum is four partial sums of
+;; relu · ow added ((s0 + s1) + (s2 + s3)), then lane by lane the same way.
+;; test/impact-kernel-bits.test.ts holds the kernel to a scalar model of
+;; exactly this, to the bit: rearranging it for speed never moves an answer.
 (module
   (memory (export "memory") 1)
 
