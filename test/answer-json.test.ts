@@ -9,10 +9,11 @@
  * any string or number, nulls, missing features, values outside the training
  * range), scores from the kernel and adversarial synthetic scores (tied,
  * tiny, huge and non-finite impacts), every topK, explain=false; and on the
- * bundled model's test applicants.
+ * bundled model's test applicants, in Node and as the Worker in workerd sends them.
  */
+import { request, type IncomingHttpHeaders } from "node:http";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { answerBytes, type AnswerInput } from "../shared/answer-json.ts";
 import { formatFor, MODEL_FILE, WEIGHTS_FILE, type Manifest } from "../shared/artifact.ts";
 import { ACTIVATIONS, type DenseLayer } from "../shared/explain.ts";
@@ -24,7 +25,9 @@ import { createScorer, type Scorer } from "../shared/scorer.ts";
 import type { Feature, FeatureSpec } from "../shared/spec.ts";
 import type { Task } from "../shared/task.ts";
 import { impactKernelModule } from "../train/kernels/load.ts";
+import { publishTo } from "../train/job.ts";
 import { fixtures, readArtifact } from "./helpers/fixtures.ts";
+import { startWorker, type TestWorker } from "./helpers/worker.ts";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 const utf8 = new TextEncoder();
@@ -248,5 +251,45 @@ describe("JsonBytes writes numbers and strings as JSON.stringify does", () => {
       w.string(s);
       expect(Buffer.from(w.take()).equals(utf8.encode(JSON.stringify(s)))).toBe(true);
     }), { numRuns: 5_000 });
+  });
+});
+
+function rawPost(url: URL, text: string): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: "POST", agent: false, headers: { "content-type": "application/json" } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on("error", reject);
+    req.end(text);
+  });
+}
+
+describe("POST /predict in workerd answers what the object path answers in Node", () => {
+  let w: TestWorker;
+  beforeAll(async () => {
+    w = await startWorker();
+    await publishTo(w.s3, readArtifact(fixtures().artifactDirs[0]));
+  }, 120_000);
+  afterAll(async () => { await w.dispose(); });
+
+  it("the bench's 256 applicants with an id and pass-through values, with reasons and with explain=false: the same bytes, JSON's content type and length", async () => {
+    const a = readArtifact(fixtures().artifactDirs[0]);
+    const scorer = createScorer(a.manifest, denseFromFiles(a.files.get(MODEL_FILE)!, a.files.get(WEIGHTS_FILE)!)!, impactKernelModule());
+    const rows = fixtures().parity.slice(0, 256).map((c) => c.instance as Row);
+    const echoes = rows.map((_, i) => (i % 3 === 0 ? undefined : i % 3 === 1 ? `applicant-${i} é "q"` : i + 0.5));
+    const instances = rows.map((r, i) => (echoes[i] === undefined ? r : { ...r, _key: echoes[i] }));
+    const head = { id: "req-ü-1", model: { name: a.name, version: a.version } };
+    for (const [path, topK] of [["/predict", 4], ["/predict?explain=false", 0]] as const) {
+      // On the wire (fetch hides Content-Length): what c.json() sent before, a JSON type and the body's byte length.
+      const res = await rawPost(new URL(path, w.url), JSON.stringify({ instances, id: head.id }));
+      const body = res.body;
+      expect(res.status).toBe(200);
+      expect(res.headers["content-type"]).toBe("application/json");
+      expect(res.headers["content-length"]).toBe(String(body.length));
+      const expected = objectPath(scorer, head, { rows, scored: scoreWithImpacts(scorer, rows, topK > 0), topK, passThroughKey: "_key", echoes });
+      expect(new TextDecoder().decode(body)).toBe(expected);
+    }
   });
 });
