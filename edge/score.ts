@@ -1,6 +1,13 @@
-/** Validation and scoring of a whole batch against one model version; synchronous, so it runs inside the registry's `use()`. */
+/**
+ * Validation and scoring of a whole batch against one model version;
+ * synchronous, so it runs inside the registry's `use()`. The answer is written
+ * as JSON bytes straight from the scores (shared/answer-json.ts); the same
+ * answers as objects are built only on demand (`answers.predictions()`), for
+ * capture after the response has gone.
+ */
+import { answerBytes, type AnswerInput } from "../shared/answer-json.ts";
 import type { Role } from "../shared/decisions/record.ts";
-import { predict, withPassThrough, type ApiPrediction } from "../shared/predict.ts";
+import { predictionsOf, scoreWithImpacts } from "../shared/predict.ts";
 import type { Row } from "../shared/preprocess.ts";
 import type { Answers } from "./capture/capture.ts";
 import type { ErrorDetail } from "./errors.ts";
@@ -9,11 +16,15 @@ import type { LoadedModel } from "./loader.ts";
 const MAX_DETAILS = 20;
 
 export type Scored =
-  | { ok: true; predictions: ApiPrediction[]; model: { name: string; version: string }; answers: Answers }
+  | { ok: true; body: () => Uint8Array<ArrayBuffer>; model: { name: string; version: string }; answers: Answers }
   | { ok: false; invalid: number; details: ErrorDetail[]; strictRanges: boolean; version: string };
 
-/** Nothing in a batch is scored unless every instance is valid. `role` is who answers, for the decision records. */
-export function score(model: LoadedModel, instances: unknown[], topK: number, role: Role): Scored {
+/**
+ * Nothing in a batch is scored unless every instance is valid. `role` is who answers, for the
+ * decision records; `id` is the envelope's, echoed first in the answer. `body()` is the response:
+ * the same bytes as JSON.stringify of {id?, model, predictions} (test/answer-json.test.ts).
+ */
+export function score(model: LoadedModel, instances: unknown[], topK: number, role: Role, id?: string): Scored {
   const rows: Row[] = [];
   const echoes: (string | number | undefined)[] = [];
   const details: ErrorDetail[] = [];
@@ -32,8 +43,12 @@ export function score(model: LoadedModel, instances: unknown[], topK: number, ro
     const training = (model.manifest.card as { training?: { strictRanges?: unknown } }).training;
     return { ok: false, invalid, details, strictRanges: training?.strictRanges === true, version: model.version };
   }
-  const raw = predict(model, rows, topK);
-  const predictions = withPassThrough(raw, model.instances.passThroughKey, echoes);
-  const answers: Answers = { model: model.name, version: model.version, manifestSha256: model.manifestSha256, role, rows, passThroughKey: model.instances.passThroughKey, passThrough: echoes, predictions: raw, topK };
-  return { ok: true, predictions, model: { name: model.name, version: model.version }, answers };
+  const passThroughKey = model.instances.passThroughKey;
+  const answer: AnswerInput = { rows, scored: scoreWithImpacts(model, rows, topK > 0), topK, passThroughKey, echoes };
+  const head = { ...(id !== undefined ? { id } : {}), model: { name: model.name, version: model.version } };
+  const answers: Answers = {
+    model: model.name, version: model.version, manifestSha256: model.manifestSha256, role, rows, passThroughKey, passThrough: echoes, topK,
+    count: rows.length, predictions: () => predictionsOf(model, rows, answer.scored, topK),
+  };
+  return { ok: true, body: () => answerBytes(model, head, answer), model: head.model, answers };
 }

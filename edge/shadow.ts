@@ -29,7 +29,7 @@ export async function scoreShadow(registry: ModelRegistry, r: ShadowRequest, log
       log({ event: "shadow_refused", id: r.requestId, model: r.model, version: scored.version, invalid: scored.invalid, instances: r.instances.length });
       return;
     }
-    log({ event: "shadow_scored", id: r.requestId, model: r.model, version: scored.model.version, instances: scored.predictions.length, ms });
+    log({ event: "shadow_scored", id: r.requestId, model: r.model, version: scored.model.version, instances: scored.answers.count, ms });
     after?.(scored);
   } catch (e) {
     log({ event: "shadow_failed", id: r.requestId, model: r.model, error: e instanceof Error ? e.message : String(e) });

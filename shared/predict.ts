@@ -167,7 +167,16 @@ function reasonsOf(m: Scorer, row: Row, impacts: Float64Array, i: number, topK: 
 }
 
 export function predict(m: Scorer, rows: Row[], topK: number): Prediction[] {
-  const { out, p, impacts, adjusted } = scoreWithImpacts(m, rows, topK > 0);
+  return predictionsOf(m, rows, scoreWithImpacts(m, rows, topK > 0), topK);
+}
+
+/**
+ * The predictions for rows already scored (`scoreWithImpacts(m, rows, topK > 0)`):
+ * the objects the API's answer is the JSON of. shared/answer-json.ts writes
+ * that JSON without building them; this stays the definition it is tested against.
+ */
+export function predictionsOf(m: Scorer, rows: Row[], scored: ScoredRows, topK: number): Prediction[] {
+  const { out, p, impacts, adjusted } = scored;
   const task = m.task;
   const thresholds = task.kind === "classification" ? thresholdsOf(m.manifest) : undefined;
   return rows.map((row, i): Prediction => {

@@ -29,7 +29,7 @@ const afterResponse = () => new Promise<void>((resolve) => setTimeout(resolve, 0
 export function captureAnswers(c: Context<AppEnv>, answers: Answers): void {
   const { mode, sample } = c.var.settings.capture;
   const queue = c.env.DECISIONS_QUEUE;
-  if (mode === "off" || !queue || answers.predictions.length === 0) return;
+  if (mode === "off" || !queue || answers.count === 0) return;
   const tally = tallyOf(c);
   if (!sampled(tally.captureId, sample)) return;
   const facts = {
@@ -47,12 +47,12 @@ export function captureAnswers(c: Context<AppEnv>, answers: Answers): void {
       return counts;
     } catch (e) {
       // Building the records failed (a bug): the answer stands; counted and logged like a failed send.
-      const counts = { sent: 0, failed: answers.predictions.length };
+      const counts = { sent: 0, failed: answers.count };
       count(counts);
       log({ id: facts.requestId, event: "capture_failed", error: e instanceof Error ? e.message.slice(0, 200) : "capture failed" });
       return counts;
     }
   })();
   c.executionCtx.waitUntil(work);
-  tally.add(work, answers.predictions.length, answers.role);
+  tally.add(work, answers.count, answers.role);
 }

@@ -20,8 +20,13 @@ export interface Answers {
   passThroughKey: string;
   /** Each instance's pass-through value (undefined: none sent). */
   passThrough: readonly (string | number | undefined)[];
-  /** The answers without the pass-through key (shared/predict.ts `predict`), in request order. */
-  predictions: readonly Prediction[];
+  /** How many instances were answered. */
+  count: number;
+  /**
+   * The answers without the pass-through key (shared/predict.ts `predictionsOf`), in request
+   * order: built on demand, in `waitUntil`, since the response itself is written as bytes.
+   */
+  predictions: () => readonly Prediction[];
   /** Reasons asked for (0 for `?explain=false`). */
   topK: number;
 }
@@ -43,7 +48,7 @@ function featuresOf(row: Row, passThroughKey: string): Row {
 }
 
 export function buildRecords(a: Answers, r: RequestFacts, mode: Exclude<CaptureMode, "off">): DecisionRecord[] {
-  return a.predictions.map((answer, index) => ({
+  return a.predictions().map((answer, index) => ({
     format: DECISION_FORMAT,
     id: recordId(r.captureId, index, a.role),
     requestId: r.requestId,

@@ -1,0 +1,222 @@
+/**
+ * The predictions of a scored batch as JSON, written straight from the scored
+ * arrays into UTF-8 bytes: the same bytes as `JSON.stringify` of the objects
+ * shared/predict.ts's `predictionsOf` builds (keyed by `withPassThrough`),
+ * without building them. For 256 applicants with reasons the objects (about
+ * 1,000 reasons), their serialisation and its garbage were most of a
+ * request's cost above parsing its body.
+ *
+ * How it stays byte-equal: every fixed text (a feature's name, its reason
+ * texts, a category value, a decision) is `JSON.stringify`'s own output,
+ * encoded once per scorer; numbers are `String(x)`, which is what
+ * `JSON.stringify` writes for a finite number (`null` otherwise), or, for a
+ * classifier's impact, the same digits from integer arithmetic; reasons are
+ * picked by a top-k insertion that keeps the order of the object path's
+ * stable sort (larger impact first, ties in feature order); anything rare
+ * (input warnings, client strings outside the spec, a pass-through key named
+ * like an answer field) goes through `JSON.stringify` itself.
+ * test/answer-json.test.ts compares the two paths on generated batches.
+ */
+import { thresholdsOf } from "./artifact.ts";
+import { decide, predictionsOf, withPassThrough, type ScoredRows } from "./predict.ts";
+import { cellOf, type Row } from "./preprocess.ts";
+import type { Scorer } from "./scorer.ts";
+import { regressionInterval } from "./task.ts";
+import { inputWarnings } from "./warnings.ts";
+import { JsonBytes } from "./json-bytes.ts";
+
+/** Keys of a prediction object: a pass-through key with one of these names is overwritten by the answer's own field. */
+const ANSWER_KEYS = new Set(["probability", "decision", "reasons", "warnings", "value", "interval"]);
+
+const utf8 = new TextEncoder();
+// TextEncoder always answers a fresh (non-shared) ArrayBuffer; the DOM typings say ArrayBufferLike.
+const bytesOf = (s: string) => utf8.encode(s) as Uint8Array<ArrayBuffer>;
+
+/** What a scorer's answers always spell the same way, as UTF-8 JSON fragments. */
+interface Fragments {
+  /** Per feature: `{"feature":<name>,"value":`. */
+  head: Uint8Array[];
+  /** Per feature: `,"text":<reason text>}` (the feature raised the answer). */
+  raised: Uint8Array[];
+  /** Per feature, regression: `,"text":<text>}` (it lowered the value). */
+  lowered?: Uint8Array[];
+  /** Per feature: a category value's JSON (what validation lets through, so nearly every value sent). */
+  values: Map<string, Uint8Array>[];
+  features: string[];
+}
+
+const cache = new WeakMap<Scorer, Fragments>();
+
+function fragmentsOf(m: Scorer): Fragments {
+  let f = cache.get(m);
+  if (f) return f;
+  const features = m.manifest.spec.features;
+  const text = (t: string | undefined) => bytesOf(`,"text":${JSON.stringify(t)}}`);
+  f = {
+    head: features.map((x) => bytesOf(`{"feature":${JSON.stringify(x.name)},"value":`)),
+    raised: m.reasonTexts.map(text),
+    ...(m.loweredTexts ? { lowered: m.loweredTexts.map(text) } : {}),
+    values: features.map((x) => new Map(x.type === "categorical" ? x.values.map((v) => [v, bytesOf(JSON.stringify(v))]) : [])),
+    features: features.map((x) => x.name),
+  };
+  cache.set(m, f);
+  return f;
+}
+
+const F = {
+  arrayOpen: bytesOf("["), open: bytesOf("{"), nextOpen: bytesOf(",{"), colon: bytesOf(":"), comma: bytesOf(","),
+  probability: bytesOf('"probability":'), value: bytesOf('"value":'), interval: bytesOf(',"interval":['), intervalEnd: bytesOf("]"),
+  reasons: bytesOf(',"reasons":['), reasonsEnd: bytesOf("]"), impact: bytesOf(',"impact":'),
+  noWarnings: bytesOf(',"warnings":[]}'), warnings: bytesOf(',"warnings":'), close: bytesOf("}"), nul: bytesOf("null"),
+  approve: bytesOf(',"decision":"approve"'), refer: bytesOf(',"decision":"refer"'), decline: bytesOf(',"decision":"decline"'),
+};
+
+/** A reason's value: a cell of a validated row (number, string, null or missing). */
+function writeValue(w: JsonBytes, f: Fragments, j: number, row: Row): void {
+  const v = cellOf(row, f.features[j] as string);
+  if (typeof v === "number") w.number(v);
+  else if (typeof v === "string") {
+    const known = (f.values[j] as Map<string, Uint8Array>).get(v);
+    if (known) w.bytes(known);
+    else w.string(v);
+  } else w.bytes(F.nul);
+}
+
+/** Scratch for the top-k selection, grown to the largest k asked for. */
+let pickIdx = new Int32Array(16);
+let pickKey = new Float64Array(16);
+
+/**
+ * Inserts candidate j (sort key `key`) into the first `count` picks, largest
+ * key first and equal keys in arrival (feature) order, as a stable sort and
+ * `slice(0, k)` would. Returns the new count.
+ */
+function insert(count: number, k: number, j: number, key: number): number {
+  let at = count;
+  while (at > 0 && (pickKey[at - 1] as number) < key) at--;
+  if (at >= k) return count;
+  for (let q = count < k ? count : k - 1; q > at; q--) { pickIdx[q] = pickIdx[q - 1] as number; pickKey[q] = pickKey[q - 1] as number; }
+  pickIdx[at] = j;
+  pickKey[at] = key;
+  return count < k ? count + 1 : k;
+}
+
+/** A classifier's reasons for row i: raising features (impact > 1e-6) shown and ranked to 1e-6, at most k. */
+function classifierReasons(w: JsonBytes, f: Fragments, impacts: Float64Array, i: number, nf: number, k: number, row: Row): void {
+  let count = 0;
+  const base = i * nf;
+  for (let j = 0; j < nf; j++) {
+    const impact = impacts[base + j] as number;
+    if (impact > 1e-6) count = insert(count, k, j, Math.round(impact * 1e6) / 1e6);
+  }
+  w.bytes(F.reasons);
+  for (let q = 0; q < count; q++) {
+    const j = pickIdx[q] as number;
+    if (q) w.bytes(F.comma);
+    w.bytes(f.head[j] as Uint8Array);
+    writeValue(w, f, j, row);
+    w.bytes(F.impact);
+    w.micros(pickKey[q] as number);
+    w.bytes(f.raised[j] as Uint8Array);
+  }
+  w.bytes(F.reasonsEnd);
+}
+
+/** A regression's reasons: either sign above float noise, six significant digits, largest |impact| first. */
+function regressionReasons(w: JsonBytes, f: Fragments, impacts: Float64Array, i: number, nf: number, k: number, row: Row, value: number): void {
+  const floor = 1e-9 * Math.max(1, Math.abs(value));
+  let count = 0;
+  const base = i * nf;
+  for (let j = 0; j < nf; j++) {
+    const impact = impacts[base + j] as number;
+    if (Math.abs(impact) > floor) count = insert(count, k, j, Math.abs(Number(impact.toPrecision(6))));
+  }
+  w.bytes(F.reasons);
+  for (let q = 0; q < count; q++) {
+    const j = pickIdx[q] as number;
+    const impact = impacts[base + j] as number;
+    if (q) w.bytes(F.comma);
+    w.bytes(f.head[j] as Uint8Array);
+    writeValue(w, f, j, row);
+    w.bytes(F.impact);
+    w.number(Number(impact.toPrecision(6)));
+    // The raw sign picks the text, as the object path does.
+    w.bytes((impact > 0 ? f.raised : (f.lowered as Uint8Array[]))[j] as Uint8Array);
+  }
+  w.bytes(F.reasonsEnd);
+}
+
+function writePredictions(w: JsonBytes, m: Scorer, rows: Row[], scored: ScoredRows, topK: number, keyJson: Uint8Array | undefined, echoes: readonly (string | number | undefined)[]): void {
+  const f = fragmentsOf(m);
+  const { out, p, impacts, adjusted } = scored;
+  const nf = f.features.length;
+  const task = m.task;
+  const thresholds = task.kind === "classification" ? thresholdsOf(m.manifest) : undefined;
+  const k = impacts ? Math.min(topK, nf) : 0;
+  if (k > pickIdx.length) { pickIdx = new Int32Array(k); pickKey = new Float64Array(k); }
+  w.bytes(F.arrayOpen);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as Row;
+    const answer = p[i] as number;
+    w.bytes(i ? F.nextOpen : F.open);
+    const echo = keyJson ? echoes[i] : undefined;
+    if (echo !== undefined) {
+      w.bytes(keyJson as Uint8Array);
+      if (typeof echo === "number") w.number(echo);
+      else w.string(echo);
+      w.bytes(F.comma);
+    }
+    if (task.kind === "regression") {
+      const [lo, hi] = regressionInterval(task, out[i] as number);
+      w.bytes(F.value);
+      w.number(answer);
+      w.bytes(F.interval);
+      w.number(lo);
+      w.bytes(F.comma);
+      w.number(hi);
+      w.bytes(F.intervalEnd);
+      if (impacts) regressionReasons(w, f, impacts, i, nf, k, row, answer);
+    } else {
+      w.bytes(F.probability);
+      w.number(answer);
+      w.bytes(F[decide(answer, thresholds!)]);
+      if (impacts) classifierReasons(w, f, impacts, i, nf, k, row);
+    }
+    if (adjusted[i]) {
+      w.bytes(F.warnings);
+      w.text(JSON.stringify(inputWarnings(m.manifest.preprocess, row)));
+      w.bytes(F.close);
+    } else w.bytes(F.noWarnings);
+  }
+  w.bytes(F.intervalEnd);
+}
+
+/** The batch's answers, as the route and the tests see them. */
+export interface AnswerInput {
+  rows: Row[];
+  scored: ScoredRows;
+  topK: number;
+  passThroughKey?: string;
+  echoes?: readonly (string | number | undefined)[];
+}
+
+/**
+ * The whole answer as UTF-8 bytes: `JSON.stringify({...head, predictions})`
+ * where `predictions` is `withPassThrough(predictionsOf(m, rows, scored,
+ * topK), passThroughKey, echoes)` and `head` holds the answer's other fields
+ * (`id`, `model`).
+ */
+export function answerBytes(m: Scorer, head: Record<string, unknown>, a: AnswerInput): Uint8Array<ArrayBuffer> {
+  const key = a.passThroughKey ?? "";
+  const echoes = a.echoes ?? [];
+  // A key named like an answer field keeps its place but not its value, and a topK other than a count slices
+  // oddly: both are left to JSON.stringify of the objects.
+  const odd = (key !== "" && ANSWER_KEYS.has(key) && echoes.some((e) => e !== undefined)) || (a.scored.impacts && !(Number.isInteger(a.topK) && a.topK >= 1));
+  if (odd) return bytesOf(JSON.stringify({ ...head, predictions: withPassThrough(predictionsOf(m, a.rows, a.scored, a.topK), key, echoes as (string | number | undefined)[]) }));
+  const w = JsonBytes.shared();
+  const h = JSON.stringify(head);
+  w.text(h.length > 2 ? `${h.slice(0, -1)},"predictions":` : '{"predictions":');
+  writePredictions(w, m, a.rows, a.scored, a.topK, key ? bytesOf(`${JSON.stringify(key)}:`) : undefined, echoes);
+  w.bytes(F.close);
+  return w.take();
+}
