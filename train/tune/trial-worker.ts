@@ -22,6 +22,17 @@ const splits = new Map<number, { train: Matrix; validation: Matrix; codes?: Uint
 const counts = new Map<string, GroupCount[][][]>();
 
 function splitFor(fold: number): { train: Matrix; validation: Matrix; codes?: Uint16Array[] } {
+  const c = init.confirm;
+  if (c && fold >= c.offset) {
+    let s = splits.get(fold);
+    if (!s) {
+      const i = fold - c.offset;
+      const r = Math.floor(i / c.k);
+      s = foldSplit(init.rows, c.assignment.subarray(r * init.rows.n, (r + 1) * init.rows.n), i % c.k);
+      splits.set(fold, s);
+    }
+    return s;
+  }
   const g = init.groups;
   if (!init.fold) return { train: init.rows, validation: init.validation as Matrix, ...(g ? { codes: g.codes } : {}) };
   let s = splits.get(fold);
