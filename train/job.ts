@@ -23,7 +23,7 @@ import { BinningSketch, FeatureTally, Reservoir, SPLITS } from "./evaluate/featu
 import type { GateSample } from "./evaluate/gate.ts";
 import type { Evaluation } from "./evaluate/metrics.ts";
 import type { RegressionEvaluation } from "./evaluate/regression.ts";
-import { binaryHead, regressionHead, type Head } from "./fit/architecture.ts";
+import { binaryHead, headWithLoss, regressionHead, type Head } from "./fit/architecture.ts";
 import { useBackend, type TrainBackend } from "./fit/backend.ts";
 import { compress, type Compressed, type PruneRequest } from "./fit/compress.ts";
 import { trainModel, type Trained } from "./fit/loop.ts";
@@ -190,7 +190,8 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
     let targetReason: string | undefined;
     if (task === "regression") {
       try {
-        const fitted = fitTarget(data.train.y, o.targetTransform ?? "auto", spec.target);
+        // A transform among the model options (tuned.json) wins over the data flag's.
+        const fitted = fitTarget(data.train.y, o.train.targetTransform ?? o.targetTransform ?? "auto", spec.target);
         head = regressionHead(fitted.target);
         targetReason = fitted.reason;
         const t = fitted.target;
@@ -217,6 +218,13 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
       }
       io.log(`winner: ${tuning.kept === "default" ? "the default configuration" : tuning.kept === "linear" ? `the ${task === "regression" ? "linear" : "logistic"} model, ${describeOptions(options, task === "regression")}` : tuning.leaderboard[0]?.config}; training it on ${data.train.n} rows for ${options.epochs} epochs${options.patience > 0 ? ` (early stopping, patience ${options.patience})` : ""}`);
     }
+    if (task === "regression" && options.targetTransform && head.spec.kind === "regression" && options.targetTransform !== head.spec.target.transform) {
+      const fitted = fitTarget(data.train.y, options.targetTransform, spec.target);
+      head = regressionHead(fitted.target);
+      targetReason = `${fitted.reason} (the search's choice)`;
+      io.log(`target "${spec.target}": ${fitted.target.transform === "none" ? "as is" : fitted.target.transform} (the search's choice), standardized with mean ${fitted.target.mean.toPrecision(6)} and std ${fitted.target.std.toPrecision(6)}`);
+    }
+    head = headWithLoss(head, options.loss);
     if (!validation && options.patience > 0) {
       throw new JobError("early stopping needs a validation split: with --validation 0 set --patience 0 (a fixed number of --epochs)");
     }

@@ -11,7 +11,7 @@ import type { TaskKind } from "../../shared/task.ts";
 import type { DataOptions } from "../data/prepare.ts";
 import type { TrainBackend } from "../fit/backend.ts";
 import type { TargetTransformChoice } from "../fit/target.ts";
-import { ACTIVATIONS, CLASS_WEIGHTS, defaultTrainOptions, OPTIMIZERS, type SearchableOption, type TrainOptions } from "../fit/options.ts";
+import { ACTIVATIONS, CLASS_WEIGHTS, defaultTrainOptions, OPTIMIZERS, REGRESSION_LOSSES, type SearchableOption, type TrainOptions } from "../fit/options.ts";
 import { ConstraintError, parseConstraint } from "../tune/constraint.ts";
 import type { TuneOptions } from "../tune/search.ts";
 import { defaultSpace, parseSpace, SpaceError, type SearchSpace } from "../tune/space.ts";
@@ -107,7 +107,7 @@ export function dataOptions(a: FlagValues): DataOptions & { backend: TrainBacken
 export const MODEL_FLAGS = {
   epochs: { type: "string" }, "batch-size": { type: "string" }, "learning-rate": { type: "string" }, hidden: { type: "string" },
   activation: { type: "string" }, optimizer: { type: "string" }, momentum: { type: "string" }, l2: { type: "string" },
-  dropout: { type: "string" }, "class-weight": { type: "string" }, patience: { type: "string" },
+  dropout: { type: "string" }, "class-weight": { type: "string" }, patience: { type: "string" }, loss: { type: "string" },
 } as const;
 
 export const MODEL_HELP = `Model
@@ -120,6 +120,7 @@ export const MODEL_HELP = `Model
   --class-weight none|balanced   balanced weighs each class n / (2 · n_class); probabilities then no longer
                       match the real default rate (default none)
   --patience <n>      early stopping on validation loss, best weights restored (default 20; 0 = off)
+  --loss mse|huber    a regression's training loss (default mse; huber: δ = 1 on the standardized target)
 `;
 
 /** Which searchable options were set by a flag (the tuner keeps them fixed). */
@@ -127,6 +128,7 @@ export function fixedByFlags(a: FlagValues): SearchableOption[] {
   const map: Record<string, SearchableOption> = {
     hidden: "hidden", activation: "activation", optimizer: "optimizer", momentum: "momentum", l2: "l2",
     dropout: "dropout", "batch-size": "batchSize", "learning-rate": "learningRate", "class-weight": "classWeight",
+    loss: "loss", "target-transform": "targetTransform",
   };
   return Object.keys(map).filter((flag) => a[flag] !== undefined).map((flag) => map[flag] as SearchableOption);
 }
@@ -155,6 +157,8 @@ export function trainOptions(a: FlagValues, base: TrainOptions = defaultTrainOpt
     epochs: num("epochs", s(a, "epochs"), base.epochs, rules.positiveInt),
     patience: num("patience", s(a, "patience"), base.patience, rules.nonNegativeInt),
     seed: num("seed", s(a, "seed"), base.seed, rules.integer),
+    ...(s(a, "loss") !== undefined ? { loss: oneOf("loss", s(a, "loss"), REGRESSION_LOSSES, "mse") } : base.loss ? { loss: base.loss } : {}),
+    ...(base.targetTransform && s(a, "target-transform") === undefined ? { targetTransform: base.targetTransform } : {}),
   };
   const fixed = (flag: string) => !searching || a[flag] !== undefined;
   if (a.momentum !== undefined && o.momentum > 0 && o.optimizer === "adam" && fixed("optimizer")) throw new UsageError("--momentum applies to --optimizer sgd or rmsprop, not adam");

@@ -9,7 +9,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import { FORWARD_BATCH, forwardPass } from "../../shared/network.ts";
 import { seededRandom, type Random } from "../../shared/random.ts";
 import { pickRows, readRows, type Matrix } from "../data/matrix.ts";
-import { binaryHead, buildModel, type Head } from "./architecture.ts";
+import { binaryHead, buildModel, headWithLoss, type Head } from "./architecture.ts";
 import { BatchFeeder, type Batch } from "./batches.ts";
 import { makeOptimizer } from "./optimizer.ts";
 import type { TrainOptions } from "./options.ts";
@@ -108,7 +108,8 @@ function classWeights(y: Float32Array, mode: TrainOptions["classWeight"], head: 
  * Starts a run: a fresh network, or `from` (its weights are copied: pruning
  * fine-tunes a smaller network this way).
  */
-export function startSession(train: Matrix, validation: Matrix | undefined, o: TrainOptions, from?: tfl.LayersModel, head: Head = binaryHead): Session {
+export function startSession(train: Matrix, validation: Matrix | undefined, o: TrainOptions, from?: tfl.LayersModel, trainedHead: Head = binaryHead): Session {
+  const head = headWithLoss(trainedHead, o.loss);
   const model = buildModel(train.width, o, head);
   if (from) model.setWeights(from.getWeights());
   const optimizer = makeOptimizer(o);

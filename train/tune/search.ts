@@ -9,7 +9,7 @@ import { seededRandom } from "../../shared/random.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { headFor, type HeadSpec } from "../fit/architecture.ts";
 import type { TrainBackend } from "../fit/backend.ts";
-import type { TrainOptions } from "../fit/options.ts";
+import { REGRESSION_OPTIONS, type TrainOptions } from "../fit/options.ts";
 import { advance, dispose, startSession } from "../fit/loop.ts";
 import type { SearchGroups } from "../data/groups.ts";
 import type { Thresholds } from "../evaluate/group-stats.ts";
@@ -23,7 +23,9 @@ import { bracketEpochs, refitEpoch, Scheduler, type Metric, type Trial, type Uni
 import { chooseWinner } from "./select.ts";
 import { confirmationEpochs, confirmationPlan, confirmCandidates, linearOptions, type Candidate, type Confirmation } from "./confirm.ts";
 import type { CandidateName } from "./confirm-rule.ts";
-import { sampleOptions, type SearchSpace } from "./space.ts";
+import { defaultSpace, sampleOptions, type SearchSpace } from "./space.ts";
+import { fitTarget } from "../fit/target.ts";
+import type { RegressionTarget, TargetTransform } from "../../shared/task.ts";
 
 /** Up to this many training rows, trials are judged by k-fold cross-validation: 5 folds up to 2000 rows, 3 above. */
 export const CV_MAX_ROWS = 5000;
@@ -115,7 +117,8 @@ export async function runSearch(data: Dataset, base: TrainOptions, options: Tune
   if (regression && (options.fairness || options.groups)) throw new SearchError("--protected and --fairness measure a classifier's decisions by group; this target is a regression's");
   if (options.fairness && !options.groups?.attributes.length) throw new SearchError(`--fairness ${options.fairness.text} constrains the groups of a protected attribute: add --protected <column>`);
   if (regression && base.classWeight !== "none") throw new SearchError("class weights apply to classification; a regression target has none");
-  const o = { ...options, metric, space: regression ? withoutClassWeights(options.space) : options.space };
+  if (!regression && base.loss === "huber") throw new SearchError("--loss huber applies to a regression target; a classifier trains on cross-entropy");
+  const o = { ...options, metric, space: regression ? regressionSpace(options.space, data.train.y) : classifierSpace(options.space) };
   // A regression keeps its validation split aside (it calibrates the intervals); its folds are the training rows.
   const k = regression ? selectionPlan(data.train.n, o.folds).folds : selectionPlan(data.train.n + data.validation.n, o.folds).folds;
   if (k > 1 && data.validation.n > 0 && !regression) throw new SearchError("cross-validation uses every training row: prepare the data with validation share 0");
@@ -145,7 +148,7 @@ export async function runSearch(data: Dataset, base: TrainOptions, options: Tune
   const confirming = o.confirm !== false && !constrained;
   const plan = confirming ? confirmationPlan(data.train.y, k, base.seed, !regression) : undefined;
   const pool = await TrialPool.start(o.workers, {
-    backend: o.backend ?? "wasm", head, rows: data.train, ...(fold ? { fold } : { validation: data.validation }), ...(groups ? { groups } : {}),
+    backend: o.backend ?? "wasm", head: searchHead(head, data.train.y), rows: data.train, ...(fold ? { fold } : { validation: data.validation }), ...(groups ? { groups } : {}),
     ...(plan ? { confirm: { assignment: plan.assignment, k: plan.k, repeats: plan.repeats, offset: k } } : {}),
   });
 
@@ -312,12 +315,47 @@ export async function runSearch(data: Dataset, base: TrainOptions, options: Tune
   };
 }
 
-/** A regression's search leaves class weights out (they weigh classes); a space that asks for them is refused. */
-function withoutClassWeights(space: SearchSpace): SearchSpace {
+/**
+ * A regression's search leaves class weights out (they weigh classes); a space
+ * that asks for them is refused. log1p needs a target ≥ 0: with negative
+ * values only "none" stays.
+ */
+export function regressionSpace(space: SearchSpace, y: Float32Array): SearchSpace {
   const d = space.classWeight;
   if (d && "choice" in d && d.choice.some((c) => c !== "none")) throw new SearchError("the search space lists class weights, which apply to classification; leave classWeight out for a regression target");
   const { classWeight: _unused, ...rest } = space;
+  const t = rest.targetTransform;
+  if (t && "choice" in t && y.some((v) => v < 0)) {
+    const kept = t.choice.filter((c) => c !== "log1p");
+    if (kept.length) rest.targetTransform = { choice: kept };
+    else delete rest.targetTransform;
+  }
   return rest;
+}
+
+/** A classifier's search leaves the regression options (loss, target transform) out; a space that names other values is refused. */
+export function classifierSpace(space: SearchSpace): SearchSpace {
+  const out = { ...space };
+  for (const key of REGRESSION_OPTIONS) {
+    const d = out[key];
+    if (d && space !== defaultSpace && !(key in defaultSpace && d === defaultSpace[key])) throw new SearchError(`the search space lists "${key}", which applies to a regression target; leave it out for a classifier`);
+    delete out[key];
+  }
+  return out;
+}
+
+/** The search's head: a regression's also carries its target fitted without and with log1p, for trials that ask for either. */
+function searchHead(head: HeadSpec, y: Float32Array): HeadSpec {
+  if (head.kind !== "regression") return head;
+  const alternatives: Partial<Record<TargetTransform, RegressionTarget>> = {};
+  for (const t of ["none", "log1p"] as const) {
+    try {
+      alternatives[t] = fitTarget(y, t, "target").target;
+    } catch {
+      // log1p of a negative target: that transform is not searched (regressionSpace).
+    }
+  }
+  return { ...head, alternatives };
 }
 
 /** Seconds per epoch of the base options on one fold, measured here and now (machine load included). */
