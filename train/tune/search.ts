@@ -91,7 +91,7 @@ export interface SearchResult {
   fullLengthTrials: number;
   deadlineHit: boolean;
   seconds: number;
-  /** Which candidate became the model after the confirmation (absent when it was skipped: a fairness constraint, or `confirm: false`). */
+  /** Which candidate became the model after the confirmation (absent when it was skipped: --protected, or `confirm: false`). */
   kept?: CandidateName;
   /** The confirmation: candidates, splits, verdict (train/tune/confirm.ts). */
   confirmation?: Confirmation;
@@ -144,8 +144,9 @@ export async function runSearch(data: Dataset, base: TrainOptions, options: Tune
   const calibrated = Number.isFinite(end) ? calibrate(data, base, fold, head) : undefined;
   const groups = o.groups && measure ? { codes: k > 1 ? o.groups.train : o.groups.validation, sizes: o.groups.attributes.map((a) => a.groups.length), thresholds } : undefined;
   if (measure) io.log(`fairness: ${measure.text ? `constraint ${measure.text}` : "adverse impact ratio measured"} on ${o.groups?.attributes.map((a) => a.column).join(", ")} for every trial, on the rows that judge it, at the ${measure.metric === "air" ? `refer threshold ${thresholds.refer}` : `decline threshold ${thresholds.decline}`}`);
-  // The confirmation runs unless a fairness constraint governs the choice (the default may not meet it).
-  const confirming = o.confirm !== false && !constrained;
+  // The confirmation runs unless protected groups are measured: then the fairness record (every trial's, the
+  // Pareto front and the choice among trials, train/tune/lda.ts) decides, and the default has no such record.
+  const confirming = o.confirm !== false && !measure;
   const plan = confirming ? confirmationPlan(data.train.y, k, base.seed, !regression) : undefined;
   const pool = await TrialPool.start(o.workers, {
     backend: o.backend ?? "wasm", head: searchHead(head, data.train.y), rows: data.train, ...(fold ? { fold } : { validation: data.validation }), ...(groups ? { groups } : {}),
