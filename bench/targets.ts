@@ -58,7 +58,7 @@ export function targets(s: Sections): Target[] {
   const largest = s.scale?.rows.at(-1);
   const monitorRss = largest?.monitor ? largest.monitor.maxRssMiB / largest.floor.maxRssMiB : undefined;
   const variant = (name: string) => s.options?.rows.find((r) => r.variant === name);
-  const tuned = s.tune?.runs.find((r) => r.halving);
+  const tuned = s.tune?.runs.find((r) => r.halving && r.confirm !== false);
   const scoreRuns = s.score?.runs.filter((r) => r.case === "score") ?? [];
   const scoreLargest = scoreRuns.at(-1);
   const quickTune = s.tune && s.tune.budgetS !== 120 ? { note: `${s.tune.budgetS} s budget (quick)` } : {};

@@ -168,7 +168,7 @@ export function trainOptions(a: FlagValues, base: TrainOptions = defaultTrainOpt
 
 export const SEARCH_FLAGS = {
   trials: { type: "string" }, "time-budget": { type: "string" }, metric: { type: "string" }, space: { type: "string" },
-  workers: { type: "string" }, folds: { type: "string" }, "no-halving": { type: "boolean" }, fairness: { type: "string" },
+  workers: { type: "string" }, folds: { type: "string" }, "no-halving": { type: "boolean" }, "no-confirm": { type: "boolean" }, fairness: { type: "string" },
 } as const;
 
 export const SEARCH_HELP = `Search
@@ -184,6 +184,8 @@ export const SEARCH_HELP = `Search
                           validation split)
   --workers <n>           trial threads (default: one per core, here ${availableParallelism()})
   --no-halving            train every trial to --epochs (plain random search, for comparison)
+  --no-confirm            the search's choice is the model, without confirming it against the default
+                          configuration and a linear model on fresh folds (for comparison)
   --fairness "air>=0.8"   search for a less discriminatory alternative (needs --protected): the winner is the most
                           accurate trial whose adverse impact ratio is at least 0.8 for every group (or "eod>=-0.1":
                           equal-opportunity difference), else the closest, flagged. --protected alone measures it
@@ -240,6 +242,7 @@ export function searchOptions(a: FlagValues, startedAt: number): TuneOptions {
     ...(folds !== undefined ? { folds } : {}),
     workers: num("workers", s(a, "workers"), availableParallelism(), { ok: (x) => Number.isInteger(x) && x >= 1 && x <= 64, text: "a whole number from 1 to 64" }),
     halving: a["no-halving"] !== true,
+    ...(a["no-confirm"] === true ? { confirm: false } : {}),
     ...(fairness ? { fairness } : {}),
   };
 }

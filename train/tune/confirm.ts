@@ -87,11 +87,16 @@ export async function confirmCandidates(pool: TrialPool, plan: ConfirmPlan, cand
       pool.drop([unit.trial]);
     }
   }));
-  const scored = trials.map((t, i) => ({ name: (candidates[i] as Candidate).name, scores: t.folds.every(Boolean) ? foldScores(t, metric) : t.folds.map(() => NaN) }));
+  // Splits every candidate finished (all of them unless the deadline cut the confirmation short).
+  const done = trials[0]!.folds.map((_, j) => trials.every((t) => t.folds[j] !== undefined));
+  const splitsDone = done.filter(Boolean).length;
+  const complete = trials.map((t): Trial => ({ ...t, folds: t.folds.filter((_, j) => done[j]) }));
+  const scored = complete.map((t, i) => ({ name: (candidates[i] as Candidate).name, scores: splitsDone >= 2 ? foldScores(t, metric) : [NaN] }));
   const name = metric === "auc" ? "AUC" : metric === "rmse" ? "RMSE" : "log loss";
   const verdict = confirmWinner(scored, higherIsBetter(metric), name);
-  const protocol = `${plan.repeats > 1 ? `${plan.repeats} × ` : ""}${plan.k}-fold ${o.stratified ? "stratified " : ""}CV on ${o.rows} training rows (fresh folds and seeds)`;
-  return { verdict, trials: Object.fromEntries(trials.map((t, i) => [(candidates[i] as Candidate).name, t])) as Record<CandidateName, Trial>, protocol, seconds: (Date.now() - started) / 1000 };
+  const cut = splitsDone < splits ? `; the time budget left ${splitsDone} of ${splits} splits finished` : "";
+  const protocol = `${plan.repeats > 1 ? `${plan.repeats} × ` : ""}${plan.k}-fold ${o.stratified ? "stratified " : ""}CV on ${o.rows} training rows (fresh folds and seeds${cut})`;
+  return { verdict, trials: Object.fromEntries(complete.map((t, i) => [(candidates[i] as Candidate).name, t])) as Record<CandidateName, Trial>, protocol, seconds: (Date.now() - started) / 1000 };
 }
 
 /** Epochs × splits the confirmation trains at most (every candidate to its full epochs). */

@@ -32,6 +32,8 @@ export const CV_MAX_ROWS = 5000;
 const foldsFor = (rows: number) => (rows <= 2000 ? 5 : rows <= CV_MAX_ROWS ? 3 : 1);
 /** Bracket sizes tried in turn under a time budget (the largest whose whole bracket fits). */
 const BRACKET_SIZES = [27, 9, 3];
+/** Under a time budget, the confirmation (and the default's fit) may take at most this share of it. */
+const CONFIRM_SHARE = 0.4;
 /** Time kept for the end: evaluating the winner, edge timings, packaging (ms). */
 const FIXED_RESERVE_MS = 2500;
 
@@ -172,13 +174,22 @@ export async function runSearch(data: Dataset, base: TrainOptions, options: Tune
     const spe = meanPerEpoch();
     return plan && spe !== undefined ? (confirmationEpochs(plan, 3, base.epochs) * spe * 1000 * (confirmRows / foldRows)) / o.workers : 0;
   };
-  /** When the confirmation must stop: time kept for the final fit (the default's full epochs, or the leader's) and packaging. */
+  /** When the confirmation must stop: time kept for the final fit (the leader's refit, or the default's full epochs) and packaging. */
   const confirmDeadline = () => end - FIXED_RESERVE_MS - 1.25 * Math.max(finalFitMs(), defaultFitMs());
   const defaultFitMs = (): number => {
     const spe = meanPerEpoch();
     return confirming && spe !== undefined ? spe * 1000 * (data.train.n / foldRows) * base.epochs : 0;
   };
-  const searchDeadline = () => confirmDeadline() - confirmMs();
+  /**
+   * The confirmation and the default's fit take at most CONFIRM_SHARE of the budget: on a loaded machine
+   * their estimate can exceed it, and a search with no trials confirms nothing. A confirmation the
+   * deadline cuts is judged on the splits every candidate finished (fewer splits, more noise: the default
+   * is kept more often), and with fewer than two, the default is kept.
+   */
+  const searchDeadline = () => Math.max(
+    confirmDeadline() - confirmMs(),
+    end - FIXED_RESERVE_MS - 1.25 * finalFitMs() - CONFIRM_SHARE * (end - o.startedAt),
+  );
   /** How many trials a new bracket gets: without a budget the largest; with one, the largest that fits beside the work still planned. */
   const bracketSize = (remaining: number): number => {
     const sizes = (halving ? BRACKET_SIZES : [o.workers]).map((n) => Math.min(n, remaining));
