@@ -305,7 +305,6 @@ export async function runSearch(data: Dataset, base: TrainOptions, options: Tune
     : kept === "linear" && linear ? (k > 1 ? { ...linear.options, epochs: refitEpoch(linear), patience: 0 } : linear.options)
     : searched;
   const confirmationText = confirmation ? confirmationTable(confirmation, o.metric, regression) : "";
-  if (confirmation) io.log(`confirmation: ${confirmation.verdict.reason}`);
   const seconds = (Date.now() - started) / 1000;
   const first = rows[0] as LeaderRow;
   return {
