@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultTrainOptions } from "../train/fit/options.ts";
 import { runJob, type JobOptions, type JobResult } from "../train/job.ts";
-import { classifierSpace, regressionSpace } from "../train/tune/search.ts";
+import { classifierSpace, regressionSpace } from "../train/tune/task-space.ts";
 import { defaultSpace } from "../train/tune/space.ts";
 import { creditSample as creditSampleIn, wageSample as wageSampleIn } from "./helpers/samples.ts";
 import { quickJob, regressionJob } from "./helpers/train-fixture.ts";

@@ -9,7 +9,7 @@ import { seededRandom } from "../../shared/random.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { headFor, type HeadSpec } from "../fit/architecture.ts";
 import type { TrainBackend } from "../fit/backend.ts";
-import { REGRESSION_OPTIONS, type TrainOptions } from "../fit/options.ts";
+import type { TrainOptions } from "../fit/options.ts";
 import { advance, dispose, startSession } from "../fit/loop.ts";
 import type { SearchGroups } from "../data/groups.ts";
 import type { Thresholds } from "../evaluate/group-stats.ts";
@@ -23,9 +23,9 @@ import { bracketEpochs, refitEpoch, Scheduler, type Metric, type Trial, type Uni
 import { chooseWinner } from "./select.ts";
 import { confirmationEpochs, confirmationPlan, confirmCandidates, linearOptions, type Candidate, type Confirmation } from "./confirm.ts";
 import type { CandidateName } from "./confirm-rule.ts";
-import { defaultSpace, sampleOptions, type SearchSpace } from "./space.ts";
-import { fitTarget } from "../fit/target.ts";
-import type { RegressionTarget, TargetTransform } from "../../shared/task.ts";
+import { sampleOptions, type SearchSpace } from "./space.ts";
+import { classifierSpace, regressionSpace, searchHead } from "./task-space.ts";
+import { SearchError } from "./search-error.ts";
 
 /** Up to this many training rows, trials are judged by k-fold cross-validation: 5 folds up to 2000 rows, 3 above. */
 export const CV_MAX_ROWS = 5000;
@@ -76,7 +76,7 @@ export interface TuneIO {
   tuneProgress?: TuneProgress;
 }
 
-export class SearchError extends Error {}
+export { SearchError };
 
 export interface SearchResult {
   /** Options for the final fit (with the epochs the search chose). */
@@ -324,49 +324,6 @@ export async function runSearch(data: Dataset, base: TrainOptions, options: Tune
       ...(fairness ? { fairness } : {}),
     },
   };
-}
-
-/**
- * A regression's search leaves class weights out (they weigh classes); a space
- * that asks for them is refused. log1p needs a target ≥ 0: with negative
- * values only "none" stays.
- */
-export function regressionSpace(space: SearchSpace, y: Float32Array): SearchSpace {
-  const d = space.classWeight;
-  if (d && "choice" in d && d.choice.some((c) => c !== "none")) throw new SearchError("the search space lists class weights, which apply to classification; leave classWeight out for a regression target");
-  const { classWeight: _unused, ...rest } = space;
-  const t = rest.targetTransform;
-  if (t && "choice" in t && y.some((v) => v < 0)) {
-    const kept = t.choice.filter((c) => c !== "log1p");
-    if (kept.length) rest.targetTransform = { choice: kept };
-    else delete rest.targetTransform;
-  }
-  return rest;
-}
-
-/** A classifier's search leaves the regression options (loss, target transform) out; a space that names other values is refused. */
-export function classifierSpace(space: SearchSpace): SearchSpace {
-  const out = { ...space };
-  for (const key of REGRESSION_OPTIONS) {
-    const d = out[key];
-    if (d && space !== defaultSpace && !(key in defaultSpace && d === defaultSpace[key])) throw new SearchError(`the search space lists "${key}", which applies to a regression target; leave it out for a classifier`);
-    delete out[key];
-  }
-  return out;
-}
-
-/** The search's head: a regression's also carries its target fitted without and with log1p, for trials that ask for either. */
-function searchHead(head: HeadSpec, y: Float32Array): HeadSpec {
-  if (head.kind !== "regression") return head;
-  const alternatives: Partial<Record<TargetTransform, RegressionTarget>> = {};
-  for (const t of ["none", "log1p"] as const) {
-    try {
-      alternatives[t] = fitTarget(y, t, "target").target;
-    } catch {
-      // log1p of a negative target: that transform is not searched (regressionSpace).
-    }
-  }
-  return { ...head, alternatives };
 }
 
 /** Seconds per epoch of the base options on one fold, measured here and now (machine load included). */
