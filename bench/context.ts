@@ -13,6 +13,8 @@ import { buildWorker, writeBenchConfig, type Build } from "./build.ts";
 
 export interface Context {
   quick: boolean;
+  /** --tune-budget: the tune section's budget in seconds (default 120; quick 45). */
+  tuneBudgetS?: number;
   tmp(name: string): string;
   /** edge/index.ts as wrangler.toml builds it. */
   workerBuild(): Promise<Build>;
@@ -33,7 +35,7 @@ function once<T>(make: () => Promise<T>): () => Promise<T> {
   return () => (p ??= make());
 }
 
-export function createContext(quick: boolean, log: (line: string) => void): Context {
+export function createContext(quick: boolean, log: (line: string) => void, tuneBudgetS?: number): Context {
   const root = mkdtempSync(join(tmpdir(), "edgescore-bench-"));
   const cleanups: (() => Promise<void> | void)[] = [];
   const tmp = (name: string) => {
@@ -43,6 +45,7 @@ export function createContext(quick: boolean, log: (line: string) => void): Cont
   };
   return {
     quick,
+    ...(tuneBudgetS !== undefined ? { tuneBudgetS } : {}),
     tmp,
     log,
     workerBuild: once(async () => {

@@ -62,7 +62,7 @@ export function targets(s: Sections): Target[] {
   const largest = s.scale?.rows.at(-1);
   const monitorRss = largest?.monitor ? largest.monitor.maxRssMiB / largest.floor.maxRssMiB : undefined;
   const variant = (name: string) => s.options?.rows.find((r) => r.variant === name);
-  const tuned = s.tune?.runs.find((r) => r.halving);
+  const tuned = s.tune?.runs.find((r) => r.halving && r.confirm !== false);
   const scoreRuns = s.score?.runs.filter((r) => r.case === "score") ?? [];
   const scoreLargest = scoreRuns.at(-1);
   const quickTune = s.tune && s.tune.budgetS !== 120 ? { note: `${s.tune.budgetS} s budget (quick)` } : {};
@@ -104,6 +104,8 @@ export function targets(s: Sections): Target[] {
     judge({ goal: "--quantize uint8 weights.bin ≈ 4× smaller (≥ 3.9×)", limit: 3.9, kind: "min", strict: false, unit: "×", value: variant("--quantize uint8")?.sizeVsFloor }),
     judge({ goal: "tune --time-budget finishes within budget + 10 %", limit: 1.1, kind: "max", strict: false, unit: "×", value: s.tune?.wallVsBudget, ...quickTune }),
     judge({ goal: "tune judges ≥ 3× the trials of full-length training", limit: 3, kind: "min", strict: false, unit: "×", value: s.tune?.trialsVsPlain, ...quickTune }),
+    judge({ goal: "--tune test AUC / R² ≥ the default training's on every sample and seed (Δ min)", limit: 0, kind: "min", strict: false, unit: "", value: s.tune?.worstMargin, note: "credit and cps1988 samples, seeds 1–3" }),
+    judge({ goal: "tune judges ≥ 4× the trials per 120 s of before (72)", limit: 4, kind: "min", strict: false, unit: "×", value: s.tune ? s.tune.trialsPer120s / 72 : undefined, note: "the training engine's part: --engine (another branch)" }),
     judge({ goal: "tune's pick: test AUC ≥ 0.852 (the default network)", limit: 0.852, kind: "min", strict: false, unit: "", value: tuned?.testAuc, ...quickTune }),
     judge({ goal: "npm run score without reasons ≥ 50,000 rows/s (largest file, own time)", limit: 50_000, kind: "min", strict: false, unit: "rows/s", value: scoreLargest?.rowsPerS, ...(scoreLargest ? { note: `${scoreLargest.rows} rows; ${fmt(s.score?.vsFloor, 2)}× the read+write floor` } : {}) }),
     judge({ goal: "capture full adds ≤ 3 % to a 1-applicant /predict p50 (vs off, same run)", limit: 1.03, kind: "max", strict: false, unit: "×", value: s.capture?.cases.find((c) => c.rows === 1)?.p50Ratio }),

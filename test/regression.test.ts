@@ -46,6 +46,8 @@ const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.ab
 let dir: string;
 let w: TestWorker;
 let trained: JobResult;
+/** A linear regression (no hidden layer: ridge), trained with the Huber loss on log1p of the wage. */
+let linear: JobResult;
 let header: string[];
 let cases: Case[];
 let testCsv: string;
@@ -65,8 +67,10 @@ beforeAll(async () => {
   });
   testCsv = join(dir, "test.csv");
   writeFileSync(testCsv, [header, ...cases.map((c) => c.line)].map((l) => l.join(",")).join("\n") + "\n");
+  linear = await runJob(regressionJob({ modelName: "income-linear", train: { ...regressionJob().train, hidden: [], l2: 1e-4, loss: "huber", targetTransform: "log1p" } }), { log: () => {} });
   w = await startWorker();
   await publishTo(w.s3, trained.artifact!);
+  await publishTo(w.s3, linear.artifact!);
   await publishTo(w.s3, readArtifact(fixtures().artifactDirs[0]));
 }, 120_000);
 afterAll(async () => { await w?.dispose(); });
@@ -80,6 +84,23 @@ async function edge(instances: Record<string, unknown>[], explain = false): Prom
   }
   return out;
 }
+
+describe("a linear regression (no hidden layer) at the edge", () => {
+  it("is trained with the options it was given (Huber loss, log1p target) and served on tfjs, not the SIMD kernel, with the training side's values", async () => {
+    const m = linear.artifact!.manifest;
+    expect(m.task?.kind === "regression" && m.task.target.transform).toBe("log1p");
+    const card = m.card as unknown as { training: { hyperparameters: { loss: string; hidden: number[] } }; model: { layers: string[] } };
+    expect(card.training.hyperparameters.loss).toMatch(/^Huber/);
+    expect(card.model.layers).toHaveLength(1);
+    const sample = cases.slice(0, 1000);
+    const res = await w.post("/models/income-linear/predict?explain=false", { instances: sample.map((c) => c.instance) });
+    expect(res.status).toBe(200);
+    const got = ((await res.json()) as Body).predictions;
+    let worst = 0;
+    got.forEach((p, i) => { worst = Math.max(worst, relative(p.value, linear.testScores![i]!)); });
+    expect(worst).toBeLessThan(1e-5);
+  });
+});
 
 describe("a regression model at the edge", () => {
   it("is published as format v2 with its task, and meets the training side's card on its own test rows", () => {

@@ -23,12 +23,12 @@ import { BinningSketch, FeatureTally, Reservoir, SPLITS } from "./evaluate/featu
 import type { GateSample } from "./evaluate/gate.ts";
 import type { Evaluation } from "./evaluate/metrics.ts";
 import type { RegressionEvaluation } from "./evaluate/regression.ts";
-import { binaryHead, regressionHead, type Head } from "./fit/architecture.ts";
+import { binaryHead, headWithLoss, regressionHead, type Head } from "./fit/architecture.ts";
 import { useBackend, type TrainBackend } from "./fit/backend.ts";
 import { compress, type Compressed, type PruneRequest } from "./fit/compress.ts";
 import type { EngineName } from "./fit/engine.ts";
 import { trainModel, type Trained } from "./fit/loop.ts";
-import type { TrainOptions } from "./fit/options.ts";
+import { describeOptions, type TrainOptions } from "./fit/options.ts";
 import { fitTarget, TargetError } from "./fit/target.ts";
 import { readPointerState } from "./registry/history.ts";
 import { publishArtifact, type PublishOptions, type PublishResult } from "./registry/publish.ts";
@@ -65,6 +65,8 @@ export interface JobOptions extends DataOptions {
   tuned?: { path: string; features: string[]; task?: TaskKind };
   /** Search the model options first; `train` holds the fixed ones (max epochs, patience, seed). */
   tune?: TuneOptions;
+  /** A finished search that kept the default: recorded in the card and result; `train` is trained as without a search. */
+  searched?: SearchResult;
   /** The model card's narrative from --card (intended use, limitations, owner, approval). */
   narrative?: CardNarrative;
   /** The version serving when this one was trained: the report compares with it. */
@@ -191,7 +193,8 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
     let targetReason: string | undefined;
     if (task === "regression") {
       try {
-        const fitted = fitTarget(data.train.y, o.targetTransform ?? "auto", spec.target);
+        // A transform among the model options (tuned.json) wins over the data flag's.
+        const fitted = fitTarget(data.train.y, o.train.targetTransform ?? o.targetTransform ?? "auto", spec.target);
         head = regressionHead(fitted.target);
         targetReason = fitted.reason;
         const t = fitted.target;
@@ -201,7 +204,7 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
       }
     }
     let options = o.train;
-    let tuning: SearchResult | undefined;
+    let tuning: SearchResult | undefined = o.searched;
     if (tune) {
       // Out of time, trials are judged on the validation period, not on folds that mix the periods.
       if (prepared.periods && (tune.folds ?? 1) > 1) throw new JobError("--folds: cross-validation would mix the periods of an out-of-time split; trials are judged on its validation period (leave out --folds)");
@@ -210,8 +213,21 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
       options = tuning.winner;
       io.log(tuning.table);
       io.log(`tuning: ${tuning.evaluated} trials judged (${tuning.sampled} sampled) in ${tuning.seconds.toFixed(1)} s, ${tuning.epochsTrained} epochs × folds trained, as much as ${tuning.fullLengthTrials.toFixed(1)} full-length trials${tuning.deadlineHit ? "; stopped by the time budget" : ""}`);
-      io.log(`winner: ${tuning.leaderboard[0]?.config}; training it on ${data.train.n} rows for ${options.epochs} epochs${options.patience > 0 ? ` (early stopping, patience ${options.patience})` : ""}`);
+      if (tuning.kept === "default" && prepared.validationShare !== o.validationShare) {
+        // The default is trained exactly as `npm run train` trains it: its own validation split and early stopping.
+        io.log(`winner: the default configuration; training it as npm run train does (validation share ${o.validationShare})`);
+        const again = await runJob({ ...o, tune: undefined, searched: tuning }, io);
+        return { ...again, tuning };
+      }
+      io.log(`winner: ${tuning.kept === "default" ? "the default configuration" : tuning.kept === "linear" ? `the ${task === "regression" ? "linear" : "logistic"} model, ${describeOptions(options, task === "regression")}` : tuning.leaderboard[0]?.config}; training it on ${data.train.n} rows for ${options.epochs} epochs${options.patience > 0 ? ` (early stopping, patience ${options.patience})` : ""}`);
     }
+    if (task === "regression" && options.targetTransform && head.spec.kind === "regression" && options.targetTransform !== head.spec.target.transform) {
+      const fitted = fitTarget(data.train.y, options.targetTransform, spec.target);
+      head = regressionHead(fitted.target);
+      targetReason = `${fitted.reason} (the search's choice)`;
+      io.log(`target "${spec.target}": ${fitted.target.transform === "none" ? "as is" : fitted.target.transform} (the search's choice), standardized with mean ${fitted.target.mean.toPrecision(6)} and std ${fitted.target.std.toPrecision(6)}`);
+    }
+    head = headWithLoss(head, options.loss);
     if (!validation && options.patience > 0) {
       throw new JobError("early stopping needs a validation split: with --validation 0 set --patience 0 (a fixed number of --epochs)");
     }

@@ -12,7 +12,7 @@ import type { DataOptions } from "../data/prepare.ts";
 import type { TrainBackend } from "../fit/backend.ts";
 import type { TargetTransformChoice } from "../fit/target.ts";
 import { ENGINE_CHOICES, type EngineChoice } from "../fit/engine.ts";
-import { ACTIVATIONS, CLASS_WEIGHTS, defaultTrainOptions, OPTIMIZERS, type SearchableOption, type TrainOptions } from "../fit/options.ts";
+import { ACTIVATIONS, CLASS_WEIGHTS, defaultTrainOptions, OPTIMIZERS, REGRESSION_LOSSES, type SearchableOption, type TrainOptions } from "../fit/options.ts";
 import { ConstraintError, parseConstraint } from "../tune/constraint.ts";
 import type { TuneOptions } from "../tune/search.ts";
 import { defaultSpace, parseSpace, SpaceError, type SearchSpace } from "../tune/space.ts";
@@ -108,7 +108,7 @@ export function dataOptions(a: FlagValues): DataOptions & { backend: TrainBacken
 export const MODEL_FLAGS = {
   epochs: { type: "string" }, "batch-size": { type: "string" }, "learning-rate": { type: "string" }, hidden: { type: "string" },
   activation: { type: "string" }, optimizer: { type: "string" }, momentum: { type: "string" }, l2: { type: "string" },
-  dropout: { type: "string" }, "class-weight": { type: "string" }, patience: { type: "string" }, engine: { type: "string" },
+  dropout: { type: "string" }, "class-weight": { type: "string" }, patience: { type: "string" }, engine: { type: "string" }, loss: { type: "string" },
 } as const;
 
 export const MODEL_HELP = `Model
@@ -124,6 +124,7 @@ export const MODEL_HELP = `Model
   --engine auto|simd|tfjs   what trains: simd, the WebAssembly SIMD kernel for Dense stacks (tens of times
                       faster, same results), or tfjs (tfjs-layers on --backend); auto (default) takes simd
                       wherever it covers the loss, else tfjs
+  --loss mse|huber    a regression's training loss (default mse; huber: δ = 1 on the standardized target)
 `;
 
 /** Which searchable options were set by a flag (the tuner keeps them fixed). */
@@ -131,6 +132,7 @@ export function fixedByFlags(a: FlagValues): SearchableOption[] {
   const map: Record<string, SearchableOption> = {
     hidden: "hidden", activation: "activation", optimizer: "optimizer", momentum: "momentum", l2: "l2",
     dropout: "dropout", "batch-size": "batchSize", "learning-rate": "learningRate", "class-weight": "classWeight",
+    loss: "loss", "target-transform": "targetTransform",
   };
   return Object.keys(map).filter((flag) => a[flag] !== undefined).map((flag) => map[flag] as SearchableOption);
 }
@@ -160,6 +162,8 @@ export function trainOptions(a: FlagValues, base: TrainOptions = defaultTrainOpt
     patience: num("patience", s(a, "patience"), base.patience, rules.nonNegativeInt),
     seed: num("seed", s(a, "seed"), base.seed, rules.integer),
     ...(s(a, "engine") ?? base.engine ? { engine: oneOf<EngineChoice>("engine", s(a, "engine"), ENGINE_CHOICES, base.engine ?? "auto") } : {}),
+    ...(s(a, "loss") !== undefined ? { loss: oneOf("loss", s(a, "loss"), REGRESSION_LOSSES, "mse") } : base.loss ? { loss: base.loss } : {}),
+    ...(base.targetTransform && s(a, "target-transform") === undefined ? { targetTransform: base.targetTransform } : {}),
   };
   const fixed = (flag: string) => !searching || a[flag] !== undefined;
   if (a.momentum !== undefined && o.momentum > 0 && o.optimizer === "adam" && fixed("optimizer")) throw new UsageError("--momentum applies to --optimizer sgd or rmsprop, not adam");
@@ -169,7 +173,7 @@ export function trainOptions(a: FlagValues, base: TrainOptions = defaultTrainOpt
 
 export const SEARCH_FLAGS = {
   trials: { type: "string" }, "time-budget": { type: "string" }, metric: { type: "string" }, space: { type: "string" },
-  workers: { type: "string" }, folds: { type: "string" }, "no-halving": { type: "boolean" }, fairness: { type: "string" },
+  workers: { type: "string" }, folds: { type: "string" }, "no-halving": { type: "boolean" }, "no-confirm": { type: "boolean" }, fairness: { type: "string" },
 } as const;
 
 export const SEARCH_HELP = `Search
@@ -185,6 +189,8 @@ export const SEARCH_HELP = `Search
                           validation split)
   --workers <n>           trial threads (default: one per core, here ${availableParallelism()})
   --no-halving            train every trial to --epochs (plain random search, for comparison)
+  --no-confirm            the search's choice is the model, without confirming it against the default
+                          configuration and a linear model on fresh folds (for comparison)
   --fairness "air>=0.8"   search for a less discriminatory alternative (needs --protected): the winner is the most
                           accurate trial whose adverse impact ratio is at least 0.8 for every group (or "eod>=-0.1":
                           equal-opportunity difference), else the closest, flagged. --protected alone measures it
@@ -241,6 +247,7 @@ export function searchOptions(a: FlagValues, startedAt: number): TuneOptions {
     ...(folds !== undefined ? { folds } : {}),
     workers: num("workers", s(a, "workers"), availableParallelism(), { ok: (x) => Number.isInteger(x) && x >= 1 && x <= 64, text: "a whole number from 1 to 64" }),
     halving: a["no-halving"] !== true,
+    ...(a["no-confirm"] === true ? { confirm: false } : {}),
     ...(fairness ? { fairness } : {}),
   };
 }

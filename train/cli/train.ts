@@ -261,6 +261,7 @@ async function trainAndPublish(
       if (result.fairness) summary.fairness = result.fairness;
       if (result.tuning?.fairness) summary.tuning = { fairness: result.tuning.fairness };
     }
+    if (result.tuning?.kept) summary.tuning = { ...(summary.tuning as object | undefined), kept: result.tuning.kept, confirmation: result.tuning.card.confirmation };
     if (result.report) summary.report = { file: REPORT_FILE, ...result.report };
     summary.params = result.train;
     if (result.fit) summary.fit = result.fit;

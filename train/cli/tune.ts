@@ -61,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${jsonText({
       ok: true, status: "tuned", out, seconds: elapsed, selection: tuning.selection,
       evaluated: tuning.evaluated, sampled: tuning.sampled, epochsTrained: tuning.epochsTrained, fullLengthTrials: tuning.fullLengthTrials,
-      deadlineHit: tuning.deadlineHit, params: file.params, test: file.test, leaderboard: file.leaderboard,
+      deadlineHit: tuning.deadlineHit, ...(tuning.kept ? { kept: tuning.kept, confirmation: tuning.card.confirmation } : {}), params: file.params, test: file.test, leaderboard: file.leaderboard,
       ...(tuning.fairness ? { fairness: tuning.fairness } : {}), ...(result.fairness ? { testFairness: result.fairness } : {}),
     })}\n`);
   }

@@ -12,13 +12,13 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { regressionValue, transformTarget, type RegressionTarget } from "../../shared/task.ts";
+import { regressionValue, transformTarget, type RegressionTarget, type TargetTransform } from "../../shared/task.ts";
 import { logLoss, rocAuc } from "../evaluate/metrics.ts";
 import { smearingFactor } from "./target.ts";
-import type { ModelOptions } from "./options.ts";
+import type { ModelOptions, RegressionLoss } from "./options.ts";
 
 /** What a head is, as data: crosses to worker threads and into the card. */
-export type HeadSpec = { kind: "binary" } | { kind: "regression"; target: RegressionTarget };
+export type HeadSpec = { kind: "binary" } | { kind: "regression"; target: RegressionTarget; alternatives?: Partial<Record<TargetTransform, RegressionTarget>> };
 
 /** One epoch judged on labelled rows: the loss early stopping watches, and the task's metrics. */
 export interface EpochScore {
@@ -91,8 +91,22 @@ export function regressionHead(target: RegressionTarget): Head {
   };
 }
 
-export function headFor(spec: HeadSpec): Head {
-  return spec.kind === "binary" ? binaryHead : regressionHead(spec.target);
+/**
+ * A regression head trained with another loss (Huber: squared near 0, linear
+ * beyond δ = 1 standard deviation, so a heavy tail pulls the fit less).
+ * Epochs are still judged by the head's MSE and RMSE. A classifier has one loss.
+ */
+export function headWithLoss(head: Head, loss: RegressionLoss | undefined): Head {
+  if (loss === undefined || loss === "mse") return head;
+  if (head.spec.kind !== "regression") throw new Error(`the ${loss} loss applies to a regression target; a classifier trains on cross-entropy`);
+  return { ...head, loss: "Huber (δ = 1, standardized target)", lossFn: (labels, predictions, weights) => tf.losses.huberLoss(labels, predictions, weights, 1) as tf.Scalar };
+}
+
+export function headFor(spec: HeadSpec, transform?: TargetTransform): Head {
+  if (spec.kind === "binary") return binaryHead;
+  const target = transform ? spec.alternatives?.[transform] : undefined;
+  if (transform && !target) throw new Error(`the target transform ${transform} was not fitted for this search (a log1p target needs values ≥ 0)`);
+  return regressionHead(target ?? spec.target);
 }
 
 /** Dense(hidden…, activation) → Dense(1, head.activation). Glorot-uniform initialisation, seeded per layer. */

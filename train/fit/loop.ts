@@ -7,7 +7,7 @@
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { seededRandom } from "../../shared/random.ts";
 import { pickRows, type Matrix } from "../data/matrix.ts";
-import { binaryHead, buildModel, type Head } from "./architecture.ts";
+import { binaryHead, buildModel, headWithLoss, type Head } from "./architecture.ts";
 import { BatchFeeder, type Batch } from "./batches.ts";
 import { classWeights } from "./class-weights.ts";
 import { chooseEngine, type Engine, type EngineName, type Snapshot } from "./engine.ts";
@@ -81,7 +81,8 @@ function everyKth(m: Matrix, max: number): Matrix {
  * Starts a run: a fresh network, or `from` (its weights are copied: pruning
  * fine-tunes a smaller network this way).
  */
-export function startSession(train: Matrix, validation: Matrix | undefined, o: TrainOptions, from?: tfl.LayersModel, head: Head = binaryHead): Session {
+export function startSession(train: Matrix, validation: Matrix | undefined, o: TrainOptions, from?: tfl.LayersModel, trainedHead: Head = binaryHead): Session {
+  const head = headWithLoss(trainedHead, o.loss);
   const { engine: name, reason } = chooseEngine(o.engine, head);
   const model = buildModel(train.width, o, head);
   if (from) model.setWeights(from.getWeights());

@@ -9,10 +9,14 @@ import type { EngineChoice } from "./engine.ts";
 export const ACTIVATIONS = ["relu", "tanh", "sigmoid", "elu"] as const;
 export const OPTIMIZERS = ["adam", "sgd", "rmsprop"] as const;
 export const CLASS_WEIGHTS = ["none", "balanced"] as const;
+/** A regression's training loss: mean squared error, or Huber (δ = 1 on the standardized target) for heavy tails. */
+export const REGRESSION_LOSSES = ["mse", "huber"] as const;
+export const TARGET_TRANSFORM_CHOICES = ["none", "log1p"] as const;
 
 export type Activation = (typeof ACTIVATIONS)[number];
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 export type ClassWeight = (typeof CLASS_WEIGHTS)[number];
+export type RegressionLoss = (typeof REGRESSION_LOSSES)[number];
 
 /** The network: what the edge serves. */
 export interface ModelOptions {
@@ -41,6 +45,10 @@ export interface FitOptions {
   seed: number;
   /** What runs the training arithmetic (train/fit/engine.ts); absent = auto: simd where it covers the head, else tfjs. */
   engine?: EngineChoice;
+  /** Regression only: the training loss (absent: mean squared error). */
+  loss?: RegressionLoss;
+  /** Regression only: the target's transform (absent: the job's --target-transform, auto by default); the tuner searches it. */
+  targetTransform?: (typeof TARGET_TRANSFORM_CHOICES)[number];
 }
 
 export type TrainOptions = ModelOptions & FitOptions;
@@ -57,7 +65,7 @@ export const referenceTrainOptions: TrainOptions = { ...defaultTrainOptions, pat
 /** Options that may be searched or stored in tuned.json, with their kinds. */
 export const OPTION_KINDS = {
   hidden: "layers", activation: "choice", optimizer: "choice", learningRate: "number", momentum: "number",
-  l2: "number", dropout: "number", batchSize: "integer", classWeight: "choice",
+  l2: "number", dropout: "number", batchSize: "integer", classWeight: "choice", loss: "choice", targetTransform: "choice",
 } as const satisfies Partial<Record<keyof TrainOptions, string>>;
 
 export type SearchableOption = keyof typeof OPTION_KINDS;
@@ -73,13 +81,21 @@ export const OPTION_RULES: { [K in SearchableOption]: { ok: (v: unknown) => bool
   dropout: { ok: (v) => typeof v === "number" && v >= 0 && v < 1, text: "a number from 0 up to (not including) 1" },
   batchSize: { ok: (v) => Number.isInteger(v) && (v as number) >= 1, text: "a whole number >= 1" },
   classWeight: { ok: (v) => (CLASS_WEIGHTS as readonly unknown[]).includes(v), text: `one of ${CLASS_WEIGHTS.join(", ")}` },
+  loss: { ok: (v) => (REGRESSION_LOSSES as readonly unknown[]).includes(v), text: `one of ${REGRESSION_LOSSES.join(", ")}` },
+  targetTransform: { ok: (v) => (TARGET_TRANSFORM_CHOICES as readonly unknown[]).includes(v), text: `one of ${TARGET_TRANSFORM_CHOICES.join(", ")}` },
 };
+
+/** Options that may be absent (regression only; tuned.json files from before them lack them). */
+export const OPTIONAL_OPTIONS: readonly SearchableOption[] = ["loss", "targetTransform"];
+/** Options that apply to a regression only (left out of a classifier's search). */
+export const REGRESSION_OPTIONS: readonly SearchableOption[] = ["loss", "targetTransform"];
 
 /** "64,32 relu adam lr 0.001", the short form logs and the leaderboard use (`regression`: no hidden layer reads "linear"). */
 export function describeOptions(o: TrainOptions, regression = false): string {
   const net = o.hidden.length === 0 ? (regression ? "linear" : "logistic") : `${o.hidden.join(",")} ${o.activation}`;
   const opt = `${o.optimizer}${o.optimizer !== "adam" && o.momentum > 0 ? ` m${o.momentum}` : ""} lr ${fmtNum(o.learningRate)}`;
-  const reg = [o.l2 > 0 ? `l2 ${fmtNum(o.l2)}` : "", o.hidden.length > 0 && o.dropout > 0 ? `dropout ${o.dropout}` : "", o.classWeight === "balanced" ? "balanced" : ""].filter(Boolean);
+  const reg = [o.l2 > 0 ? `l2 ${fmtNum(o.l2)}` : "", o.hidden.length > 0 && o.dropout > 0 ? `dropout ${o.dropout}` : "", o.classWeight === "balanced" ? "balanced" : "",
+    o.loss === "huber" ? "huber" : "", o.targetTransform ? (o.targetTransform === "log1p" ? "log1p target" : "target as is") : ""].filter(Boolean);
   return [net, opt, `batch ${o.batchSize}`, ...reg].join(" · ");
 }
 

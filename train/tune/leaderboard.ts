@@ -93,7 +93,7 @@ export function leaderboardTable(rows: LeaderRow[], metric: Metric, selection: s
   return table(
     constrained
       ? `Leaderboard (${selection}): #1 is the winner: among final trials meeting ${fairness.text}, ${rule} (none meeting it: the closest); then meeting it first, by ${name} at the highest rung reached. Edge µs/row: tfjs ${backend}, 256-row batches`
-      : `Leaderboard (${selection}): #1 is the winner: ${rule}; then by ${name} at the highest rung reached. Edge µs/row: tfjs ${backend}, 256-row batches`,
+      : `Leaderboard (${selection}): #1 is the search's choice (the confirmation below decides between it, the default and a linear model): ${rule}; then by ${name} at the highest rung reached. Edge µs/row: tfjs ${backend}, 256-row batches`,
     ["#", "trial", "config", `${name} ± sd`, other, ...(fairness ? [fairName, ...(constrained ? ["meets"] : [])] : []), "epochs (best)", "params", "KiB", "edge µs/row"],
     rows.map((r) => [
       r.rank, r.trial, r.config, `${fmt(score(r).mean, 4)} ± ${fmt(score(r).sd, 4)}`, fmt(otherOf(r), 4),

@@ -25,6 +25,12 @@ function sharedMatrix(m: Matrix): Matrix {
   return { x, y, n: m.n, width: m.width };
 }
 
+function sharedBytes(a: Uint8Array): Uint8Array {
+  const out = new Uint8Array(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out;
+}
+
 /** Workers load TypeScript through tsx, as `npm run` scripts do (also when started from vitest). */
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 
@@ -35,14 +41,14 @@ export class TrialPool {
 
   private constructor(private readonly workers: Worker[], private readonly deadline: Float64Array, readonly backend: string) {}
 
-  static async start(size: number, data: { backend: TrainBackend; head: HeadSpec; rows: Matrix; fold?: Uint8Array; validation?: Matrix; groups?: WorkerGroups }): Promise<TrialPool> {
+  static async start(size: number, data: { backend: TrainBackend; head: HeadSpec; rows: Matrix; fold?: Uint8Array; validation?: Matrix; groups?: WorkerGroups; confirm?: WorkerInit["confirm"] }): Promise<TrialPool> {
     const deadline = new Float64Array(new SharedArrayBuffer(8)).fill(Infinity);
-    let fold: Uint8Array | undefined;
-    if (data.fold) { fold = new Uint8Array(new SharedArrayBuffer(data.fold.byteLength)); fold.set(data.fold); }
+    const fold = data.fold ? sharedBytes(data.fold) : undefined;
     const init: WorkerInit = {
       backend: data.backend, head: data.head, rows: sharedMatrix(data.rows), deadline,
       ...(fold ? { fold } : {}), ...(data.validation ? { validation: sharedMatrix(data.validation) } : {}),
       ...(data.groups ? { groups: data.groups } : {}),
+      ...(data.confirm ? { confirm: { ...data.confirm, assignment: sharedBytes(data.confirm.assignment) } } : {}),
     };
     const workers = Array.from({ length: size }, () => new Worker(new URL("./trial-worker.ts", import.meta.url), { workerData: init, execArgv: ["--import", TSX] }));
     let backend = "";

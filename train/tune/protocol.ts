@@ -15,6 +15,13 @@ export interface WorkerInit {
   rows: Matrix;
   fold?: Uint8Array;
   validation?: Matrix;
+  /**
+   * The confirmation's cross-validation (train/tune/confirm.ts): `repeats` fold
+   * assignments of `rows` one after another (n each), `k` folds each, drawn
+   * apart from `fold`. Unit fold `offset + r·k + f` trains without fold f of
+   * repeat r and validates on it; `offset` is the search's own fold count.
+   */
+  confirm?: { assignment: Uint8Array; k: number; repeats: number; offset: number };
   /** Protected attributes: each row's group (aligned with `rows` under cross-validation, else with `validation`), counted per epoch at the thresholds. */
   groups?: WorkerGroups;
   /** Float64Array[1] on a SharedArrayBuffer: Date.now() after which running units stop. */

@@ -110,15 +110,20 @@ export function refitEpoch(t: Trial): number {
  * the refit cannot pick per fold anyway.
  */
 export function foldScore(t: Trial, metric: Metric): { mean: number; sd: number } {
+  const xs = foldScores(t, metric);
+  const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (xs.length - 1)) : 0;
+  return { mean, sd };
+}
+
+/** Each fold's metric at the refit epoch (with one fold: at its best epoch), in fold order; NaN for a fold without a result. */
+export function foldScores(t: Trial, metric: Metric): number[] {
   const e = refitEpoch(t);
-  const xs = t.folds.map((f) => {
+  return t.folds.map((f) => {
     if (!f) return NaN;
     const series = metric === "auc" ? f.valAuc : metric === "rmse" ? (f.valRmse ?? []) : f.valLoss;
     return (t.folds.length === 1 ? series[f.bestEpoch - 1] : series[Math.min(e, series.length) - 1]) ?? NaN;
   });
-  const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
-  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (xs.length - 1)) : 0;
-  return { mean, sd };
 }
 
 export class Scheduler {

@@ -18,15 +18,22 @@ import { assignFolds, foldSplit } from "./folds.ts";
 import { fairFirst, fairnessSummary, trialFairness, tuningFairness, type TuningFairness } from "./lda.ts";
 import { leaderboardTable, leaderRows, measureEdgeTime, type LeaderRow } from "./leaderboard.ts";
 import { TrialPool, type UnitReply } from "./pool.ts";
+import { confirmationCard, confirmationTable } from "./confirm-table.ts";
 import { bracketEpochs, refitEpoch, Scheduler, type Metric, type Trial, type Unit } from "./schedule.ts";
 import { chooseWinner } from "./select.ts";
+import { confirmationEpochs, confirmationPlan, confirmCandidates, linearOptions, type Candidate, type Confirmation } from "./confirm.ts";
+import type { CandidateName } from "./confirm-rule.ts";
 import { sampleOptions, type SearchSpace } from "./space.ts";
+import { classifierSpace, regressionSpace, searchHead } from "./task-space.ts";
+import { SearchError } from "./search-error.ts";
 
 /** Up to this many training rows, trials are judged by k-fold cross-validation: 5 folds up to 2000 rows, 3 above. */
 export const CV_MAX_ROWS = 5000;
 const foldsFor = (rows: number) => (rows <= 2000 ? 5 : rows <= CV_MAX_ROWS ? 3 : 1);
 /** Bracket sizes tried in turn under a time budget (the largest whose whole bracket fits). */
 const BRACKET_SIZES = [27, 9, 3];
+/** Under a time budget, the confirmation (and the default's fit) may take at most this share of it. */
+const CONFIRM_SHARE = 0.4;
 /** Time kept for the end: evaluating the winner, edge timings, packaging (ms). */
 const FIXED_RESERVE_MS = 2500;
 
@@ -49,6 +56,8 @@ export interface TuneOptions {
   backend?: TrainBackend;
   /** The network's head (default: binary classification). */
   head?: HeadSpec;
+  /** false: skip the confirmation (the search's choice is the model, as before it existed; for comparisons). */
+  confirm?: boolean;
   /** --fairness: the constraint every trial is measured on and the choice prefers (needs `groups`). */
   fairness?: FairnessConstraint;
   /** --protected (set by the job): each training and validation row's groups; every trial's fairness is measured at `thresholds`. */
@@ -67,7 +76,7 @@ export interface TuneIO {
   tuneProgress?: TuneProgress;
 }
 
-export class SearchError extends Error {}
+export { SearchError };
 
 export interface SearchResult {
   /** Options for the final fit (with the epochs the search chose). */
@@ -84,6 +93,10 @@ export interface SearchResult {
   fullLengthTrials: number;
   deadlineHit: boolean;
   seconds: number;
+  /** Which candidate became the model after the confirmation (absent when it was skipped: --protected, or `confirm: false`). */
+  kept?: CandidateName;
+  /** The confirmation: candidates, splits, verdict (train/tune/confirm.ts). */
+  confirmation?: Confirmation;
   /** With --protected: every trial's fairness, the Pareto front and the choice (also `card.fairness`). */
   fairness?: TuningFairness;
   card: Record<string, unknown>;
@@ -106,7 +119,8 @@ export async function runSearch(data: Dataset, base: TrainOptions, options: Tune
   if (regression && (options.fairness || options.groups)) throw new SearchError("--protected and --fairness measure a classifier's decisions by group; this target is a regression's");
   if (options.fairness && !options.groups?.attributes.length) throw new SearchError(`--fairness ${options.fairness.text} constrains the groups of a protected attribute: add --protected <column>`);
   if (regression && base.classWeight !== "none") throw new SearchError("class weights apply to classification; a regression target has none");
-  const o = { ...options, metric, space: regression ? withoutClassWeights(options.space) : options.space };
+  if (!regression && base.loss === "huber") throw new SearchError("--loss huber applies to a regression target; a classifier trains on cross-entropy");
+  const o = { ...options, metric, space: regression ? regressionSpace(options.space, data.train.y) : classifierSpace(options.space) };
   // A regression keeps its validation split aside (it calibrates the intervals); its folds are the training rows.
   const k = regression ? selectionPlan(data.train.n, o.folds).folds : selectionPlan(data.train.n + data.validation.n, o.folds).folds;
   if (k > 1 && data.validation.n > 0 && !regression) throw new SearchError("cross-validation uses every training row: prepare the data with validation share 0");
@@ -132,9 +146,17 @@ export async function runSearch(data: Dataset, base: TrainOptions, options: Tune
   const calibrated = Number.isFinite(end) ? calibrate(data, base, fold, head) : undefined;
   const groups = o.groups && measure ? { codes: k > 1 ? o.groups.train : o.groups.validation, sizes: o.groups.attributes.map((a) => a.groups.length), thresholds } : undefined;
   if (measure) io.log(`fairness: ${measure.text ? `constraint ${measure.text}` : "adverse impact ratio measured"} on ${o.groups?.attributes.map((a) => a.column).join(", ")} for every trial, on the rows that judge it, at the ${measure.metric === "air" ? `refer threshold ${thresholds.refer}` : `decline threshold ${thresholds.decline}`}`);
-  const pool = await TrialPool.start(o.workers, { backend: o.backend ?? "wasm", head, rows: data.train, ...(fold ? { fold } : { validation: data.validation }), ...(groups ? { groups } : {}) });
+  // The confirmation runs unless protected groups are measured: then the fairness record (every trial's, the
+  // Pareto front and the choice among trials, train/tune/lda.ts) decides, and the default has no such record.
+  const confirming = o.confirm !== false && !measure;
+  const plan = confirming ? confirmationPlan(data.train.y, k, base.seed, !regression) : undefined;
+  const pool = await TrialPool.start(o.workers, {
+    backend: o.backend ?? "wasm", head: searchHead(head, data.train.y), rows: data.train, ...(fold ? { fold } : { validation: data.validation }), ...(groups ? { groups } : {}),
+    ...(plan ? { confirm: { assignment: plan.assignment, k: plan.k, repeats: plan.repeats, offset: k } } : {}),
+  });
 
   let epochsTrained = 0;
+  let confirmation: Confirmation | undefined;
   let deadlineHit = false;
   const failures: string[] = [];
   const perEpoch: number[] = [];
@@ -146,7 +168,28 @@ export async function runSearch(data: Dataset, base: TrainOptions, options: Tune
     const epochs = leader.folds.reduce((s, f) => s + (f?.epochs ?? 0), 0);
     return ((leader.seconds * 1000) / Math.max(1, epochs)) * (data.train.n / foldRows) * finalEpochs(leader, k);
   };
-  const searchDeadline = () => end - FIXED_RESERVE_MS - 1.25 * finalFitMs();
+  /** The confirmation trains 3 candidates on every split, at most to the full epochs (ms, on all workers). */
+  const confirmRows = plan ? (data.train.n * (plan.k - 1)) / plan.k : 0;
+  const confirmMs = (): number => {
+    const spe = meanPerEpoch();
+    return plan && spe !== undefined ? (confirmationEpochs(plan, 3, base.epochs) * spe * 1000 * (confirmRows / foldRows)) / o.workers : 0;
+  };
+  /** When the confirmation must stop: time kept for the final fit (the leader's refit, or the default's full epochs) and packaging. */
+  const confirmDeadline = () => end - FIXED_RESERVE_MS - 1.25 * Math.max(finalFitMs(), defaultFitMs());
+  const defaultFitMs = (): number => {
+    const spe = meanPerEpoch();
+    return confirming && spe !== undefined ? spe * 1000 * (data.train.n / foldRows) * base.epochs : 0;
+  };
+  /**
+   * The confirmation and the default's fit take at most CONFIRM_SHARE of the budget: on a loaded machine
+   * their estimate can exceed it, and a search with no trials confirms nothing. A confirmation the
+   * deadline cuts is judged on the splits every candidate finished (fewer splits, more noise: the default
+   * is kept more often), and with fewer than two, the default is kept.
+   */
+  const searchDeadline = () => Math.max(
+    confirmDeadline() - confirmMs(),
+    end - FIXED_RESERVE_MS - 1.25 * finalFitMs() - CONFIRM_SHARE * (end - o.startedAt),
+  );
   /** How many trials a new bracket gets: without a budget the largest; with one, the largest that fits beside the work still planned. */
   const bracketSize = (remaining: number): number => {
     const sizes = (halving ? BRACKET_SIZES : [o.workers]).map((n) => Math.min(n, remaining));
@@ -213,6 +256,17 @@ export async function runSearch(data: Dataset, base: TrainOptions, options: Tune
       };
       pump();
     });
+    io.tuneProgress?.stop();
+    const choice = chooseWinner(scheduler.ranking(), o.metric, data.train.width, constrained);
+    if (choice && plan) {
+      const candidates: Candidate[] = [
+        { name: "search", options: choice.winner.options },
+        { name: "default", options: base },
+        { name: "linear", options: linearOptions(base) },
+      ];
+      io.log(`confirming: the search's best (trial ${choice.winner.id}), the default configuration and a ${regression ? "linear (ridge)" : "logistic"} model on fresh folds`);
+      confirmation = await confirmCandidates(pool, plan, candidates, o.metric, { rows: data.train.n, stratified: !regression, deadline: confirmDeadline });
+    }
   } finally {
     io.tuneProgress?.stop();
     await pool.close();
@@ -241,13 +295,20 @@ export async function runSearch(data: Dataset, base: TrainOptions, options: Tune
   }) : undefined;
   if (fairness) io.log(fairnessSummary(fairness));
   const fullLengthTrials = epochsTrained / (base.epochs * k);
-  const winnerOptions: TrainOptions = k > 1
+  const kept = confirmation?.verdict.winner;
+  const searched: TrainOptions = k > 1
     ? { ...winner.options, epochs: finalEpochs(winner, k), patience: 0 }
     : { ...winner.options, epochs: winner.epochs };
+  // The default is trained as `npm run train` would (the job's split, early stopping); the linear model is refit like a trial.
+  const linear = confirmation?.trials.linear;
+  const winnerOptions: TrainOptions = kept === "default" ? base
+    : kept === "linear" && linear ? (k > 1 ? { ...linear.options, epochs: refitEpoch(linear), patience: 0 } : linear.options)
+    : searched;
+  const confirmationText = confirmation ? confirmationTable(confirmation, o.metric, regression) : "";
   const seconds = (Date.now() - started) / 1000;
   const first = rows[0] as LeaderRow;
   return {
-    winner: winnerOptions, leaderboard: rows, table: text, selection, evaluated: evaluated(), sampled: scheduler.trials.length,
+    winner: winnerOptions, leaderboard: rows, table: confirmationText ? `${text}\n\n${confirmationText}` : text, selection, ...(kept ? { kept } : {}), ...(confirmation ? { confirmation } : {}), evaluated: evaluated(), sampled: scheduler.trials.length,
     epochsTrained, fullLengthTrials, deadlineHit, seconds, ...(fairness ? { fairness } : {}),
     card: {
       method: `successive halving (eta ${o.eta ?? 3}, rungs ${scheduler.rungs.join("/")} epochs), ${selection}`,
@@ -259,17 +320,10 @@ export async function runSearch(data: Dataset, base: TrainOptions, options: Tune
         refit: k > 1 ? "every training row, fixed epochs (mean best epoch over the folds)" : "same split as the trial",
       },
       leaderboard: rows.slice(0, 5).map((r) => ({ config: r.config, ...(regression ? { rmse: r.rmse, loss: r.logLoss } : { auc: r.auc, logLoss: r.logLoss }), ...(r.fairness ? { fairness: r.fairness } : {}), epochs: r.epochs, parameters: r.parameters, edgeMicrosPerRow: r.edgeMicrosPerRow })),
+      ...(confirmation ? { confirmation: confirmationCard(confirmation, o.metric) } : {}),
       ...(fairness ? { fairness } : {}),
     },
   };
-}
-
-/** A regression's search leaves class weights out (they weigh classes); a space that asks for them is refused. */
-function withoutClassWeights(space: SearchSpace): SearchSpace {
-  const d = space.classWeight;
-  if (d && "choice" in d && d.choice.some((c) => c !== "none")) throw new SearchError("the search space lists class weights, which apply to classification; leave classWeight out for a regression target");
-  const { classWeight: _unused, ...rest } = space;
-  return rest;
 }
 
 /** Seconds per epoch of the base options on one fold, measured here and now (machine load included). */

@@ -36,6 +36,9 @@ export const defaultSpace: SearchSpace = {
   l2: { choice: [0, 0, 1e-5, 1e-4, 1e-3] },
   dropout: { choice: [0, 0, 0.1, 0.25] },
   batchSize: { choice: [32, 64, 128] },
+  // A regression's only (left out for a classifier): Huber for heavy tails, and the target as is or on log1p.
+  loss: { choice: ["mse", "huber"] },
+  targetTransform: { choice: ["none", "log1p"] },
 };
 
 const KEYS = Object.keys(OPTION_KINDS) as SearchableOption[];

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type { Matrix } from "../data/dataset.ts";
-import { headFor } from "../fit/architecture.ts";
+import { headFor, type Head } from "../fit/architecture.ts";
 import { useBackend } from "../fit/backend.ts";
 import { advance, dispose, startSession, type Session } from "../fit/loop.ts";
 import { countGroups, type GroupCount } from "./constraint.ts";
@@ -15,13 +15,31 @@ import type { Unit } from "./schedule.ts";
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
-const head = headFor(init.head);
+/** One head per target transform a trial may ask for (a regression's search tries log1p and none). */
+const heads = new Map<string, Head>();
+const headOf = (t: Unit["options"]["targetTransform"]): Head => {
+  const key = t ?? "";
+  let h = heads.get(key);
+  if (!h) { h = headFor(init.head, t); heads.set(key, h); }
+  return h;
+};
 const sessions = new Map<string, Session>();
 const splits = new Map<number, { train: Matrix; validation: Matrix; codes?: Uint16Array[] }>();
 /** Per session, the validation rows counted by group after each epoch (protected attributes only). */
 const counts = new Map<string, GroupCount[][][]>();
 
 function splitFor(fold: number): { train: Matrix; validation: Matrix; codes?: Uint16Array[] } {
+  const c = init.confirm;
+  if (c && fold >= c.offset) {
+    let s = splits.get(fold);
+    if (!s) {
+      const i = fold - c.offset;
+      const r = Math.floor(i / c.k);
+      s = foldSplit(init.rows, c.assignment.subarray(r * init.rows.n, (r + 1) * init.rows.n), i % c.k);
+      splits.set(fold, s);
+    }
+    return s;
+  }
   const g = init.groups;
   if (!init.fold) return { train: init.rows, validation: init.validation as Matrix, ...(g ? { codes: g.codes } : {}) };
   let s = splits.get(fold);
@@ -42,7 +60,7 @@ function run(id: number, unit: Unit): FromWorker {
   try {
     if (!s) {
       const { train, validation, codes } = splitFor(unit.fold);
-      s = startSession(train, validation, unit.options, undefined, head);
+      s = startSession(train, validation, unit.options, undefined, headOf(unit.options.targetTransform));
       sessions.set(key, s);
       const g = init.groups;
       if (g && codes) {

@@ -10,7 +10,7 @@ import { JobError } from "../data/prepare.ts";
 import type { DataProfile } from "../data/profile.ts";
 import type { Evaluation } from "../evaluate/metrics.ts";
 import type { RegressionEvaluation } from "../evaluate/regression.ts";
-import { OPTION_RULES, type SearchableOption, type TrainOptions } from "../fit/options.ts";
+import { OPTION_RULES, OPTIONAL_OPTIONS, type SearchableOption, type TrainOptions } from "../fit/options.ts";
 import type { SearchResult } from "./search.ts";
 
 export const TUNED_FORMAT = "edgescore.tuned/v1";
@@ -76,6 +76,7 @@ export function readTuned(path: string): { params: TunedParams; features: string
   if (typeof params !== "object" || params === null) throw new TunedError(`--params ${path}: "params" is missing`);
   const rules: Record<string, { ok: (v: unknown) => boolean; text: string }> = { ...OPTION_RULES, ...OTHER_RULES };
   for (const [key, rule] of Object.entries(rules)) {
+    if (!(key in params) && (OPTIONAL_OPTIONS as readonly string[]).includes(key)) continue;
     if (!(key in params)) throw new TunedError(`--params ${path}: params.${key} is missing`);
     if (!rule.ok(params[key])) throw new TunedError(`--params ${path}: params.${key} expected ${rule.text}, found ${JSON.stringify(params[key])}`);
   }
