@@ -27,6 +27,7 @@ import type { DecisionRecord } from "../../shared/decisions/record.ts";
 import type { Decision } from "../../shared/predict.ts";
 import { binShares, psiFromCounts, scoreDeciles } from "../evaluate/distribution.ts";
 import { rocAuc } from "../evaluate/ranking.ts";
+import type { Outcomes } from "../monitor/outcomes.ts";
 
 export const DECISIONS: readonly Decision[] = ["approve", "refer", "decline"];
 
@@ -82,19 +83,15 @@ export interface Comparison {
   canaries: CanaryComparison[];
 }
 
-/** A label per applicant, by pass-through id or request id (1 = the positive class, e.g. "bad"). */
-export type Outcomes = { byKey: Map<string, 0 | 1> };
+/** Labels that arrived later: the reader and join rule of `monitor --outcomes` (train/monitor/outcomes.ts). */
+export type { Outcomes };
 
 const scoreOf = (r: DecisionRecord): number => ("probability" in r.answer ? r.answer.probability : r.answer.value);
 const decisionOf = (r: DecisionRecord): Decision | null => ("decision" in r.answer ? r.answer.decision : null);
 
 function labelOf(r: DecisionRecord, o: Outcomes | undefined): 0 | 1 | undefined {
-  if (!o) return undefined;
-  if (r.passThrough !== null) {
-    const l = o.byKey.get(String(r.passThrough));
-    if (l !== undefined) return l;
-  }
-  return o.byKey.get(r.requestId);
+  const y = o?.labelOf(r);
+  return y === undefined ? undefined : y === 1 ? 1 : 0;
 }
 
 /** One side's answers, folded: counts, the scores (for PSI) and the labelled scores (for AUC). */

@@ -5,9 +5,9 @@
  */
 import { writeFileSync } from "node:fs";
 import { Comparer, type Comparison, type ShadowComparison, type CanaryComparison } from "../../compare/compare.ts";
-import { readOutcomes } from "../../compare/outcomes.ts";
 import { parseRange, TimeFlagError, TIME_FORMS } from "../../decisions/dates.ts";
 import { readDecisions, ReadStats } from "../../decisions/read.ts";
+import { readOutcomes } from "../../monitor/outcomes.ts";
 import { renderComparison } from "../../report/compare/render.ts";
 import { readManifest } from "../../store/versions.ts";
 import { UsageError } from "../args.ts";
@@ -39,8 +39,8 @@ export const compareCommand: ModelsCommand = {
   help: [
     `  --since <time>       from (default 7d): ${TIME_FORMS}`,
     "  --until <time>       to, exclusive (default now)",
-    "  --outcomes <csv>     labels that arrived later: the model's target column (its positive class or 1 = positive)",
-    "  --join-on <column>   the CSV column holding the pass-through id the app sent (or the request id)",
+    "  --outcomes <csv>     labels that arrived later, read as monitor --outcomes reads them: the model's target column",
+    "  --join-on <column>   the CSV column holding the pass-through id the app sent; a column named request_id joins on the request id",
     "  --out <file.html>    also write the comparison as a page in the model report's style",
   ].join("\n"),
   options: { since: { type: "string" }, until: { type: "string" }, outcomes: { type: "string" }, "join-on": { type: "string" }, out: { type: "string" } },
@@ -61,7 +61,7 @@ export const compareCommand: ModelsCommand = {
     if (outcomesPath && joinOn) {
       if (!p) throw new UsageError(`--outcomes needs the model's target column, from its current version; "${l.name}" has none`);
       const spec = (await readManifest(l, p.version, p.manifestSha256)).spec;
-      outcomes = readOutcomes(outcomesPath, joinOn, spec.target, spec.positive, spec.negative);
+      outcomes = await readOutcomes(outcomesPath, joinOn, spec);
     }
     // Streamed and de-duplicated by the decisions reader; the comparer keeps scores, not records.
     const stats = new ReadStats();
