@@ -69,7 +69,7 @@ describe("capture + canary + shadow → models compare and decisions replay", ()
 
   const callers = () => records.filter((r) => typeof r.passThrough === "string" && r.passThrough.startsWith("app-"));
 
-  it("records the answer with the role and version that gave it, and the shadow's score of every request beside it", () => {
+  it("records the answer with the role and version that gave it, and the shadow's score of every request beside it; features never hold the pass-through id", () => {
     const mine = callers();
     for (const [id, version] of answeredBy) {
       const answer = mine.filter((r) => r.passThrough === id && r.role !== "shadow");
@@ -79,6 +79,9 @@ describe("capture + canary + shadow → models compare and decisions replay", ()
       expect(s).toHaveLength(1);
       expect(s[0]).toMatchObject({ version: shadow.version, id: `${answer[0]!.id}:shadow`, requestId: answer[0]!.requestId });
     }
+    // The pass-through id is the record's passThrough, never a feature: features are the spec's, for every role.
+    const names = champion.manifest.spec.features.map((f) => f.name).sort();
+    for (const r of mine) expect(Object.keys(r.features ?? {}).sort()).toEqual(names);
     // A canary at 0.3 of 120 distinct callers: both sides answer some (P(none) < 1e-18).
     const onCanary = [...answeredBy.values()].filter((v) => v === canary.version).length;
     expect(onCanary).toBeGreaterThan(0);
