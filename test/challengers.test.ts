@@ -17,10 +17,11 @@ import type { Artifact } from "../train/store/package.ts";
 import { fixtures, readArtifact } from "./helpers/fixtures.ts";
 import { models, variant } from "./helpers/registry.ts";
 import { testKey } from "./helpers/signing.ts";
+import { settle as settleOn, sleep, waitForLog } from "./helpers/challengers.ts";
 import { startWorker, type TestWorker } from "./helpers/worker.ts";
 
 const applicant = fixtures().parity[0]!.instance;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const settle = (w: TestWorker, name: string, event: string, role: string) => settleOn(w, name, event, role, applicant);
 
 /** Answers `n` callers (pass-through id `<prefix><i>`, one request each), 8 at a time: which version answered each. */
 async function answerCallers(w: TestWorker, name: string, ids: string[]): Promise<Map<string, string>> {
@@ -35,25 +36,6 @@ async function answerCallers(w: TestWorker, name: string, ids: string[]): Promis
     }
   }));
   return seen;
-}
-
-async function waitForLog(w: TestWorker, match: (line: string) => boolean, ms = 5000): Promise<string | undefined> {
-  for (let t = 0; t < ms; t += 50) {
-    const hit = w.logs.find(match);
-    if (hit) return hit;
-    await sleep(50);
-  }
-  return undefined;
-}
-
-/** Sends a request now and then (each may start the pointer's refresh) until the worker logs `event` for the model and role. */
-async function settle(w: TestWorker, name: string, event: string, role: string): Promise<void> {
-  const match = (l: string) => l.includes(`"event":"${event}"`) && l.includes(`"model":"${name}"`) && l.includes(`"role":"${role}"`);
-  for (let i = 0; i < 40 && !w.logs.some(match); i++) {
-    await w.post(`/models/${name}/predict?explain=false`, { instances: [applicant] }, { "x-request-id": `settle-${i}` });
-    await sleep(150);
-  }
-  expect(w.logs.some(match), `${event} ${role} of ${name}`).toBe(true);
 }
 
 describe("challengers at the edge (unsigned store)", () => {

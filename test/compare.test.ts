@@ -63,7 +63,7 @@ describe("models compare", () => {
   it("pairs champion and shadow on the same applicants; every number as worked out by hand", async () => {
     const dir = mkdtempSync(join(tmpdir(), "compare-"));
     const outcomes = join(dir, "outcomes.csv");
-    writeFileSync(outcomes, `application,Status\n${bad.map((b, i) => `a${i},${b ? "bad" : "good"}`).join("\n")}\n${canaryBad.map((b, i) => `c${i},${b}`).join("\n")}\n`);
+    writeFileSync(outcomes, `application,Status\n${bad.map((b, i) => `a${i},${b ? "bad" : "good"}`).join("\n")}\n${canaryBad.map((b, i) => `c${i},${b ? "bad" : "good"}`).join("\n")}\n`);
     const out = join(dir, "compare.html");
     const r = await models(w.s3, ["compare", "--model", NAME, "--since", "2026-12-05", "--until", "2026-12-06", "--outcomes", outcomes, "--join-on", "application", "--out", out, "--json"]);
     expect(r.code, r.stderr).toBe(0);

@@ -11,6 +11,7 @@ import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { sha256Hex } from "../../shared/hash.ts";
 import { decisionsKey, DECISION_FORMAT, recordId, type DecisionRecord, type Role } from "../../shared/decisions/record.ts";
 import type { Prediction } from "../../shared/predict.ts";
+import { withoutFeatureValues } from "../../edge/capture/redact.ts";
 import { instanceSchema } from "../../shared/validate.ts";
 import type { Artifact } from "../../train/store/package.ts";
 import { createS3Client, type S3Target } from "../../train/store/storage.ts";
@@ -51,7 +52,8 @@ export async function recordsFromEdge(w: TestWorker, artifact: Artifact, instanc
       format: DECISION_FORMAT, id: recordId(captureId, index, role), requestId, index, time: o.time ?? new Date().toISOString(),
       model: body.model.name, version: body.model.version, manifestSha256, role, caller: "key:test",
       passThrough: (pass as string | number | undefined) ?? null, topK: explain ? 4 : 0, capture: o.capture ?? "full",
-      ...((o.capture ?? "full") === "full" ? { features } : {}), answer: answer as unknown as Prediction, latencyMs: 1.5,
+      // As the edge keeps them: "decisions" keeps no feature value, in the features or in the answer (reasons' value null).
+      ...((o.capture ?? "full") === "full" ? { features, answer: answer as unknown as Prediction } : { answer: withoutFeatureValues(answer as unknown as Prediction) }), latencyMs: 1.5,
     } satisfies DecisionRecord;
   });
 }

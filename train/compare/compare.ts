@@ -13,17 +13,29 @@
  *   PSI of the canary's scores on the champion's deciles, and with outcomes
  *   each side's AUC on its own applicants.
  *
- * Records are de-duplicated by id (delivery is at-least-once).
+ * The records come from train/decisions/read.ts (de-duplicated by id there)
+ * and are folded in one at a time (`Comparer.add`), so memory does not grow
+ * with whole records: per answer kept, only its score (8 bytes, for the PSI
+ * deciles) and, with outcomes, its label; per-id state only for an answer whose
+ * partner (champion ↔ shadow) has not been read yet. The shadow is scored in
+ * the same request's waitUntil, seconds after the champion, and objects are
+ * read in time order (day, hour), so a partner more than PAIR_WINDOW_MS behind
+ * the newest record read never comes: such entries are dropped (a shadow
+ * counted as unpaired), which bounds that state to a few hours of traffic.
  */
 import type { DecisionRecord } from "../../shared/decisions/record.ts";
 import type { Decision } from "../../shared/predict.ts";
 import { binShares, psiFromCounts, scoreDeciles } from "../evaluate/distribution.ts";
 import { rocAuc } from "../evaluate/ranking.ts";
+import type { Outcomes } from "../monitor/outcomes.ts";
 
 export const DECISIONS: readonly Decision[] = ["approve", "refer", "decline"];
 
+/** A shadow record further than this behind the newest record read finds no champion any more (and vice versa). */
+export const PAIR_WINDOW_MS = 6 * 3_600_000;
+
 /** One recorded answer, reduced to what comparing needs. */
-interface Answer { version: string; score: number; decision: Decision | null; requestId: string; passThrough: string | number | null }
+interface Answer { version: string; score: number; decision: Decision | null; label: 0 | 1 | undefined; time: number }
 
 export interface SideSummary {
   version: string;
@@ -62,6 +74,7 @@ export interface CanaryComparison {
 }
 
 export interface Comparison {
+  /** Records read in the range, duplicates included. */
   records: number;
   duplicates: number;
   /** Shadow records with no champion record of the same applicant (the champion's was not captured, or the canary answered). */
@@ -70,39 +83,50 @@ export interface Comparison {
   canaries: CanaryComparison[];
 }
 
-/** A label per applicant, by pass-through id or request id (1 = the positive class, e.g. "bad"). */
-export type Outcomes = { byKey: Map<string, 0 | 1> };
+/** Labels that arrived later: the reader and join rule of `monitor --outcomes` (train/monitor/outcomes.ts). */
+export type { Outcomes };
 
 const scoreOf = (r: DecisionRecord): number => ("probability" in r.answer ? r.answer.probability : r.answer.value);
 const decisionOf = (r: DecisionRecord): Decision | null => ("decision" in r.answer ? r.answer.decision : null);
 
-function labelOf(a: Answer, o: Outcomes | undefined): 0 | 1 | undefined {
-  if (!o) return undefined;
-  if (a.passThrough !== null) {
-    const l = o.byKey.get(String(a.passThrough));
-    if (l !== undefined) return l;
-  }
-  return o.byKey.get(a.requestId);
+function labelOf(r: DecisionRecord, o: Outcomes | undefined): 0 | 1 | undefined {
+  const y = o?.labelOf(r);
+  return y === undefined ? undefined : y === 1 ? 1 : 0;
 }
 
-function summary(version: string, answers: Answer[], outcomes: Outcomes | undefined): SideSummary {
-  const n = answers.length;
-  const classified = answers.every((a) => a.decision !== null);
-  const counts = { approve: 0, refer: 0, decline: 0 };
-  for (const a of answers) if (a.decision) counts[a.decision]++;
-  const out: SideSummary = {
-    version, n,
-    approvalRate: classified && n ? counts.approve / n : null,
-    decisions: classified ? counts : null,
-    meanScore: n ? answers.reduce((s, a) => s + a.score, 0) / n : Number.NaN,
-  };
-  if (outcomes) {
-    const labelled = answers.flatMap((a) => { const l = labelOf(a, outcomes); return l === undefined ? [] : [{ l, s: a.score }]; });
-    const pos = labelled.filter((x) => x.l === 1).length;
-    out.labelled = labelled.length;
-    out.auc = pos > 0 && pos < labelled.length ? rocAuc(Float64Array.from(labelled, (x) => x.l), Float64Array.from(labelled, (x) => x.s)) : null;
+/** One side's answers, folded: counts, the scores (for PSI) and the labelled scores (for AUC). */
+class Side {
+  n = 0;
+  classified = true;
+  counts: Record<Decision, number> = { approve: 0, refer: 0, decline: 0 };
+  scores: number[] = [];
+  labels: number[] = [];
+  labelledScores: number[] = [];
+  constructor(readonly version: string) {}
+
+  add(a: Answer): void {
+    this.n++;
+    if (a.decision) this.counts[a.decision]++;
+    else this.classified = false;
+    this.scores.push(a.score);
+    if (a.label !== undefined) { this.labels.push(a.label); this.labelledScores.push(a.score); }
   }
-  return out;
+
+  summary(withOutcomes: boolean): SideSummary {
+    const n = this.n;
+    const out: SideSummary = {
+      version: this.version, n,
+      approvalRate: this.classified && n ? this.counts.approve / n : null,
+      decisions: this.classified ? { ...this.counts } : null,
+      meanScore: n ? this.scores.reduce((s, x) => s + x, 0) / n : Number.NaN,
+    };
+    if (withOutcomes) {
+      const pos = this.labels.filter((l) => l === 1).length;
+      out.labelled = this.labels.length;
+      out.auc = pos > 0 && pos < this.labels.length ? rocAuc(Float64Array.from(this.labels), Float64Array.from(this.labelledScores)) : null;
+    }
+    return out;
+  }
 }
 
 /** PSI of `actual` on the deciles of `expected` (the champion's); null with fewer than 2 of either. */
@@ -112,63 +136,107 @@ function psiOn(expected: number[], actual: number[]): number | null {
   return psiFromCounts(binShares(cuts, Float64Array.from(expected)), binShares(cuts, Float64Array.from(actual)));
 }
 
-const groupBy = <T>(xs: T[], key: (x: T) => string) => {
-  const m = new Map<string, T[]>();
-  for (const x of xs) m.set(key(x), [...(m.get(key(x)) ?? []), x]);
-  return m;
-};
+/** The champion and shadow answers to the same applicants, for one pair of versions. */
+class Pairs {
+  champion: Side;
+  shadow: Side;
+  agree = 0;
+  absDelta = 0;
+  flips = new Map<string, Flip>();
+  constructor(championVersion: string, shadowVersion: string) {
+    this.champion = new Side(championVersion);
+    this.shadow = new Side(shadowVersion);
+  }
 
-export function compareRecords(records: Iterable<DecisionRecord>, outcomes?: Outcomes): Comparison {
-  const seen = new Set<string>();
-  let total = 0;
-  let duplicates = 0;
-  const champion = new Map<string, Answer>();
-  const shadow = new Map<string, Answer>();
-  const canary: Answer[] = [];
-  for (const r of records) {
-    total++;
-    if (seen.has(r.id)) { duplicates++; continue; }
-    seen.add(r.id);
-    const a: Answer = { version: r.version, score: scoreOf(r), decision: decisionOf(r), requestId: r.requestId, passThrough: r.passThrough };
-    if (r.role === "champion") champion.set(r.id, a);
-    else if (r.role === "shadow") shadow.set(r.id.replace(/:shadow$/, ""), a);
-    else canary.push(a);
+  add(c: Answer, s: Answer): void {
+    this.champion.add(c);
+    this.shadow.add(s);
+    this.absDelta += Math.abs(s.score - c.score);
+    if (c.decision === s.decision) { this.agree++; return; }
+    if (!c.decision || !s.decision) return;
+    const k = `${c.decision}>${s.decision}`;
+    this.flips.set(k, { from: c.decision, to: s.decision, n: (this.flips.get(k)?.n ?? 0) + 1 });
   }
-  const pairs: { c: Answer; s: Answer }[] = [];
-  let unpaired = 0;
-  for (const [id, s] of shadow) {
-    const c = champion.get(id);
-    if (c) pairs.push({ c, s });
-    else unpaired++;
-  }
-  const shadows = [...groupBy(pairs, (p) => `${p.c.version} ${p.s.version}`).values()].map((group): ShadowComparison => {
-    const flips = new Map<string, Flip>();
-    let agree = 0;
-    for (const { c, s } of group) {
-      if (c.decision === s.decision) { agree++; continue; }
-      if (!c.decision || !s.decision) continue;
-      const k = `${c.decision}>${s.decision}`;
-      flips.set(k, { from: c.decision, to: s.decision, n: (flips.get(k)?.n ?? 0) + 1 });
-    }
-    // The same labelled applicants on both sides: the pair is labelled or not as a whole.
-    const championSide = summary(group[0]!.c.version, group.map((p) => p.c), outcomes);
-    const challengerSide = summary(group[0]!.s.version, group.map((p) => p.s), outcomes);
+
+  result(withOutcomes: boolean): ShadowComparison {
+    const champion = this.champion.summary(withOutcomes);
+    const challenger = this.shadow.summary(withOutcomes);
+    const n = this.champion.n;
     return {
-      kind: "shadow", champion: championSide, challenger: challengerSide, n: group.length,
-      agreement: championSide.decisions && challengerSide.decisions ? agree / group.length : null,
-      flips: [...flips.values()].sort((x, y) => y.n - x.n || DECISIONS.indexOf(x.from) - DECISIONS.indexOf(y.from)),
-      psi: psiOn(group.map((p) => p.c.score), group.map((p) => p.s.score)),
-      meanAbsDelta: group.reduce((sum, p) => sum + Math.abs(p.s.score - p.c.score), 0) / group.length,
+      kind: "shadow", champion, challenger, n,
+      agreement: champion.decisions && challenger.decisions ? this.agree / n : null,
+      flips: [...this.flips.values()].sort((x, y) => y.n - x.n || DECISIONS.indexOf(x.from) - DECISIONS.indexOf(y.from)),
+      psi: psiOn(this.champion.scores, this.shadow.scores),
+      meanAbsDelta: this.absDelta / n,
     };
-  });
-  const championByVersion = groupBy([...champion.values()], (a) => a.version);
-  const canaries = [...groupBy(canary, (a) => a.version).entries()].flatMap(([version, answers]) =>
-    [...championByVersion.entries()].map(([cv, cs]): CanaryComparison => ({
-      kind: "canary",
-      champion: summary(cv, cs, outcomes),
-      challenger: summary(version, answers, outcomes),
-      psi: psiOn(cs.map((a) => a.score), answers.map((a) => a.score)),
-      note: "different applicants: the canary answered some callers and current the others, so no decision pairs up; compare the distributions",
-    })));
-  return { records: total, duplicates, unpaired, shadows, canaries };
+  }
+}
+
+const CANARY_NOTE = "different applicants: the canary answered some callers and current the others, so no decision pairs up; compare the distributions";
+
+/** Folds de-duplicated decision records into the comparison, one at a time. */
+export class Comparer {
+  private records = 0;
+  private unpaired = 0;
+  private newest = Number.NEGATIVE_INFINITY;
+  /** Answers waiting for their partner, by the champion's record id. */
+  private waitingChampion = new Map<string, Answer>();
+  private waitingShadow = new Map<string, Answer>();
+  private pairs = new Map<string, Pairs>();
+  private champions = new Map<string, Side>();
+  private canaries = new Map<string, Side>();
+
+  constructor(private readonly outcomes?: Outcomes) {}
+
+  add(r: DecisionRecord): void {
+    this.records++;
+    const a: Answer = { version: r.version, score: scoreOf(r), decision: decisionOf(r), label: labelOf(r, this.outcomes), time: Date.parse(r.time) };
+    if (a.time > this.newest) this.newest = a.time;
+    if (r.role === "canary") return this.side(this.canaries, a).add(a);
+    if (r.role === "champion") {
+      this.side(this.champions, a).add(a);
+      const s = this.waitingShadow.get(r.id);
+      if (s) { this.waitingShadow.delete(r.id); this.pair(a, s); } else this.waitingChampion.set(r.id, a);
+    } else {
+      const id = r.id.replace(/:shadow$/, "");
+      const c = this.waitingChampion.get(id);
+      if (c) { this.waitingChampion.delete(id); this.pair(c, a); } else this.waitingShadow.set(id, a);
+    }
+    if (this.records % 4096 === 0) this.evict();
+  }
+
+  /** Drops waiting answers whose partner can no longer come (see PAIR_WINDOW_MS). */
+  private evict(): void {
+    const before = this.newest - PAIR_WINDOW_MS;
+    for (const [id, a] of this.waitingChampion) if (a.time < before) this.waitingChampion.delete(id);
+    for (const [id, a] of this.waitingShadow) if (a.time < before) { this.waitingShadow.delete(id); this.unpaired++; }
+  }
+
+  private side(m: Map<string, Side>, a: Answer): Side {
+    let s = m.get(a.version);
+    if (!s) m.set(a.version, (s = new Side(a.version)));
+    return s;
+  }
+
+  private pair(c: Answer, s: Answer): void {
+    const k = `${c.version} ${s.version}`;
+    let p = this.pairs.get(k);
+    if (!p) this.pairs.set(k, (p = new Pairs(c.version, s.version)));
+    p.add(c, s);
+  }
+
+  /** The comparison; `duplicates` is what the reader dropped (it is counted in `records`). */
+  result(duplicates: number): Comparison {
+    const withOutcomes = this.outcomes !== undefined;
+    const shadows = [...this.pairs.values()].map((p) => p.result(withOutcomes));
+    const canaries = [...this.canaries.values()].flatMap((canary) =>
+      [...this.champions.values()].map((champion): CanaryComparison => ({
+        kind: "canary",
+        champion: champion.summary(withOutcomes),
+        challenger: canary.summary(withOutcomes),
+        psi: psiOn(champion.scores, canary.scores),
+        note: CANARY_NOTE,
+      })));
+    return { records: this.records + duplicates, duplicates, unpaired: this.unpaired + this.waitingShadow.size, shadows, canaries };
+  }
 }

@@ -69,8 +69,8 @@ export async function exportDecisions(records: AsyncIterable<DecisionRecord>, co
       }
       const f = r.features;
       if (!f) result.withoutFeatures++;
-      // The validated instance carries the pass-through field (PASS_THROUGH_KEY) too: it is the pass_through column, not a feature.
-      else for (const k of Object.keys(f)) if (!known.has(k) && !(r.passThrough !== null && f[k] === r.passThrough)) result.unlisted[k] = (result.unlisted[k] ?? 0) + 1;
+      // The edge never records the pass-through field among the features (edge/capture/records.ts): any other key is a feature no stored version lists.
+      else for (const k of Object.keys(f)) if (!known.has(k)) result.unlisted[k] = (result.unlisted[k] ?? 0) + 1;
       rows.push([
         r.time, r.requestId, r.id, r.model, r.version, r.role, r.caller, r.passThrough, r.capture,
         ...cols.features.map((name) => (f ? cellOf(f, name) ?? null : null)),

@@ -4,25 +4,15 @@
  * (train/compare/compare.ts says what is compared and how).
  */
 import { writeFileSync } from "node:fs";
-import { compareRecords, type Comparison, type ShadowComparison, type CanaryComparison } from "../../compare/compare.ts";
-import { readOutcomes } from "../../compare/outcomes.ts";
-import { storeReader } from "../../compare/source.ts";
+import { Comparer, type Comparison, type ShadowComparison, type CanaryComparison } from "../../compare/compare.ts";
+import { parseRange, TimeFlagError, TIME_FORMS } from "../../decisions/dates.ts";
+import { readDecisions, ReadStats } from "../../decisions/read.ts";
+import { readOutcomes } from "../../monitor/outcomes.ts";
 import { renderComparison } from "../../report/compare/render.ts";
 import { readManifest } from "../../store/versions.ts";
 import { UsageError } from "../args.ts";
 import { stringFlag, type ModelsCommand } from "./command.ts";
 import { fixed, table } from "./format.ts";
-
-const DURATION = /^(\d+)(h|d|w)$/;
-
-/** `7d`, `12h`, `2w` back from now, a day (midnight UTC) or an ISO time with a zone. */
-export function parseWhen(flag: string, v: string, now = new Date()): Date {
-  const d = DURATION.exec(v.trim());
-  if (d) return new Date(now.getTime() - Number(d[1]) * { h: 3_600_000, d: 86_400_000, w: 604_800_000 }[d[2] as "h" | "d" | "w"]);
-  const t = /^\d{4}-\d{2}-\d{2}$/.test(v) ? Date.parse(`${v}T00:00:00Z`) : /(Z|[+-]\d{2}:?\d{2})$/.test(v) ? Date.parse(v) : Number.NaN;
-  if (Number.isNaN(t)) throw new UsageError(`--${flag}: "${v}" is not a time; expected a duration back from now (12h, 7d, 2w), a day (2026-12-01) or an ISO time with a zone (2026-12-01T10:00:00Z)`);
-  return new Date(t);
-}
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? "–" : `${(x * 100).toFixed(1)} %`);
 
@@ -47,20 +37,22 @@ export const compareCommand: ModelsCommand = {
   summary: "champion against shadow (same applicants: agreement, flips, PSI, |Δp|) and canary (distributions), from decision records",
   usage: "[--since 7d] [--until <time>] [--outcomes <csv> --join-on <column>] [--out compare.html]",
   help: [
-    "  --since <time>       from (default 7d): 12h, 7d, 2w back from now, a day (2026-12-01) or an ISO time with a zone",
+    `  --since <time>       from (default 7d): ${TIME_FORMS}`,
     "  --until <time>       to, exclusive (default now)",
-    "  --outcomes <csv>     labels that arrived later: the model's target column (its positive class or 1 = positive)",
-    "  --join-on <column>   the CSV column holding the pass-through id the app sent (or the request id)",
+    "  --outcomes <csv>     labels that arrived later, read as monitor --outcomes reads them: the model's target column",
+    "  --join-on <column>   the CSV column holding the pass-through id the app sent; a column named request_id joins on the request id",
     "  --out <file.html>    also write the comparison as a page in the model report's style",
   ].join("\n"),
   options: { since: { type: "string" }, until: { type: "string" }, outcomes: { type: "string" }, "join-on": { type: "string" }, out: { type: "string" } },
   args: { min: 0, max: 0 },
   async run(ctx) {
     const l = ctx.location;
-    const now = new Date();
-    const since = parseWhen("since", stringFlag(ctx, "since") ?? "7d", now);
-    const until = stringFlag(ctx, "until") === undefined ? now : parseWhen("until", stringFlag(ctx, "until")!, now);
-    if (until <= since) throw new UsageError(`--until ${until.toISOString()} is not after --since ${since.toISOString()}`);
+    let since: Date, until: Date;
+    try {
+      ({ since, until } = parseRange({ since: stringFlag(ctx, "since"), until: stringFlag(ctx, "until") }, "7d"));
+    } catch (e) {
+      throw e instanceof TimeFlagError ? new UsageError(e.message) : e;
+    }
     const outcomesPath = stringFlag(ctx, "outcomes");
     const joinOn = stringFlag(ctx, "join-on");
     if ((outcomesPath === undefined) !== (joinOn === undefined)) throw new UsageError("--outcomes and --join-on go together: the CSV and the column holding the pass-through (or request) id");
@@ -69,12 +61,13 @@ export const compareCommand: ModelsCommand = {
     if (outcomesPath && joinOn) {
       if (!p) throw new UsageError(`--outcomes needs the model's target column, from its current version; "${l.name}" has none`);
       const spec = (await readManifest(l, p.version, p.manifestSha256)).spec;
-      outcomes = readOutcomes(outcomesPath, joinOn, spec.target, spec.positive, spec.negative);
+      outcomes = await readOutcomes(outcomesPath, joinOn, spec);
     }
-    const read = storeReader(l.client, l.bucket);
-    const records = [];
-    for await (const r of read({ model: l.name, since, until })) records.push(r);
-    const result: Comparison = compareRecords(records, outcomes);
+    // Streamed and de-duplicated by the decisions reader; the comparer keeps scores, not records.
+    const stats = new ReadStats();
+    const comparer = new Comparer(outcomes);
+    for await (const r of readDecisions({ client: l.client, bucket: l.bucket }, { model: l.name, since, until }, stats)) comparer.add(r);
+    const result: Comparison = comparer.result(stats.duplicates);
     ctx.print(`${l.name}: ${result.records} decision records from ${since.toISOString()} to ${until.toISOString()} in ${ctx.store.where} (${result.duplicates} duplicates dropped)\n`);
     for (const c of result.shadows) ctx.print(`${shadowText(c)}\n`);
     for (const c of result.canaries) ctx.print(`${canaryText(c)}\n`);
