@@ -34,14 +34,19 @@ const bytesOf = (s: string) => utf8.encode(s) as Uint8Array<ArrayBuffer>;
 
 /** What a scorer's answers always spell the same way, as UTF-8 JSON fragments. */
 interface Fragments {
-  /** Per feature: `{"feature":<name>,"value":`. */
+  /** Per feature: `{"feature":<name>,"value":` (the first reason), and with a leading comma (a later one). */
   head: Uint8Array[];
+  nextHead: Uint8Array[];
+  /**
+   * Per feature and category value (what validation lets through, so nearly
+   * every value sent): the head, the value and `,"impact":` as one piece.
+   */
+  valued: Map<string, Uint8Array>[];
+  nextValued: Map<string, Uint8Array>[];
   /** Per feature: `,"text":<reason text>}` (the feature raised the answer). */
   raised: Uint8Array[];
   /** Per feature, regression: `,"text":<text>}` (it lowered the value). */
   lowered?: Uint8Array[];
-  /** Per feature: a category value's JSON (what validation lets through, so nearly every value sent). */
-  values: Map<string, Uint8Array>[];
   features: string[];
 }
 
@@ -52,34 +57,50 @@ function fragmentsOf(m: Scorer): Fragments {
   if (f) return f;
   const features = m.manifest.spec.features;
   const text = (t: string | undefined) => bytesOf(`,"text":${JSON.stringify(t)}}`);
+  const head = (x: (typeof features)[number]) => `{"feature":${JSON.stringify(x.name)},"value":`;
+  const valued = (x: (typeof features)[number], lead: string) =>
+    new Map(x.type === "categorical" ? x.values.map((v) => [v, bytesOf(`${lead}${head(x)}${JSON.stringify(v)},"impact":`)]) : []);
   f = {
-    head: features.map((x) => bytesOf(`{"feature":${JSON.stringify(x.name)},"value":`)),
+    head: features.map((x) => bytesOf(head(x))),
+    nextHead: features.map((x) => bytesOf(`,${head(x)}`)),
+    valued: features.map((x) => valued(x, "")),
+    nextValued: features.map((x) => valued(x, ",")),
     raised: m.reasonTexts.map(text),
     ...(m.loweredTexts ? { lowered: m.loweredTexts.map(text) } : {}),
-    values: features.map((x) => new Map(x.type === "categorical" ? x.values.map((v) => [v, bytesOf(JSON.stringify(v))]) : [])),
     features: features.map((x) => x.name),
   };
   cache.set(m, f);
   return f;
 }
 
+const decisions = (tail: string) => ({
+  approve: bytesOf(`,"decision":"approve"${tail}`), refer: bytesOf(`,"decision":"refer"${tail}`), decline: bytesOf(`,"decision":"decline"${tail}`),
+});
+
 const F = {
-  arrayOpen: bytesOf("["), open: bytesOf("{"), nextOpen: bytesOf(",{"), colon: bytesOf(":"), comma: bytesOf(","),
-  probability: bytesOf('"probability":'), value: bytesOf('"value":'), interval: bytesOf(',"interval":['), intervalEnd: bytesOf("]"),
-  reasons: bytesOf(',"reasons":['), reasonsEnd: bytesOf("]"), impact: bytesOf(',"impact":'),
-  noWarnings: bytesOf(',"warnings":[]}'), warnings: bytesOf(',"warnings":'), close: bytesOf("}"), nul: bytesOf("null"),
-  approve: bytesOf(',"decision":"approve"'), refer: bytesOf(',"decision":"refer"'), decline: bytesOf(',"decision":"decline"'),
+  arrayOpen: bytesOf("["), open: bytesOf("{"), nextOpen: bytesOf(",{"), comma: bytesOf(","),
+  probability: bytesOf('"probability":'), openProbability: bytesOf('{"probability":'), nextProbability: bytesOf(',{"probability":'),
+  value: bytesOf('"value":'), openValue: bytesOf('{"value":'), nextValue: bytesOf(',{"value":'),
+  interval: bytesOf(',"interval":['), intervalEnd: bytesOf("]"), intervalReasons: bytesOf('],"reasons":['),
+  reasons: bytesOf(',"reasons":['), impact: bytesOf(',"impact":'),
+  noWarnings: bytesOf(',"warnings":[]}'), warnings: bytesOf(',"warnings":'),
+  reasonsNoWarnings: bytesOf('],"warnings":[]}'), reasonsWarnings: bytesOf('],"warnings":'),
+  close: bytesOf("}"), nul: bytesOf("null"), end: bytesOf("]}"),
+  decision: decisions(""), decisionReasons: decisions(',"reasons":['),
 };
 
-/** A reason's value: a cell of a validated row (number, string, null or missing). */
-function writeValue(w: JsonBytes, f: Fragments, j: number, row: Row): void {
+/** A reason's start up to its impact: feature, value (a cell of a validated row: number, string, null or missing), `,"impact":`. */
+function writeHead(w: JsonBytes, f: Fragments, q: number, j: number, row: Row): void {
   const v = cellOf(row, f.features[j] as string);
+  if (typeof v === "string") {
+    const piece = ((q ? f.nextValued : f.valued)[j] as Map<string, Uint8Array>).get(v);
+    if (piece) { w.bytes(piece); return; }
+  }
+  w.bytes((q ? f.nextHead : f.head)[j] as Uint8Array);
   if (typeof v === "number") w.number(v);
-  else if (typeof v === "string") {
-    const known = (f.values[j] as Map<string, Uint8Array>).get(v);
-    if (known) w.bytes(known);
-    else w.string(v);
-  } else w.bytes(F.nul);
+  else if (typeof v === "string") w.string(v);
+  else w.bytes(F.nul);
+  w.bytes(F.impact);
 }
 
 /** Scratch for the top-k selection, grown to the largest k asked for. */
@@ -101,7 +122,7 @@ function insert(count: number, k: number, j: number, key: number): number {
   return count < k ? count + 1 : k;
 }
 
-/** A classifier's reasons for row i: raising features (impact > 1e-6) shown and ranked to 1e-6, at most k. */
+/** A classifier's reasons for row i (inside the reasons array): raising features (impact > 1e-6) shown and ranked to 1e-6, at most k. */
 function classifierReasons(w: JsonBytes, f: Fragments, impacts: Float64Array, i: number, nf: number, k: number, row: Row): void {
   let count = 0;
   const base = i * nf;
@@ -109,20 +130,15 @@ function classifierReasons(w: JsonBytes, f: Fragments, impacts: Float64Array, i:
     const impact = impacts[base + j] as number;
     if (impact > 1e-6) count = insert(count, k, j, Math.round(impact * 1e6) / 1e6);
   }
-  w.bytes(F.reasons);
   for (let q = 0; q < count; q++) {
     const j = pickIdx[q] as number;
-    if (q) w.bytes(F.comma);
-    w.bytes(f.head[j] as Uint8Array);
-    writeValue(w, f, j, row);
-    w.bytes(F.impact);
+    writeHead(w, f, q, j, row);
     w.micros(pickKey[q] as number);
     w.bytes(f.raised[j] as Uint8Array);
   }
-  w.bytes(F.reasonsEnd);
 }
 
-/** A regression's reasons: either sign above float noise, six significant digits, largest |impact| first. */
+/** A regression's reasons (inside the reasons array): either sign above float noise, six significant digits, largest |impact| first. */
 function regressionReasons(w: JsonBytes, f: Fragments, impacts: Float64Array, i: number, nf: number, k: number, row: Row, value: number): void {
   const floor = 1e-9 * Math.max(1, Math.abs(value));
   let count = 0;
@@ -131,19 +147,14 @@ function regressionReasons(w: JsonBytes, f: Fragments, impacts: Float64Array, i:
     const impact = impacts[base + j] as number;
     if (Math.abs(impact) > floor) count = insert(count, k, j, Math.abs(Number(impact.toPrecision(6))));
   }
-  w.bytes(F.reasons);
   for (let q = 0; q < count; q++) {
     const j = pickIdx[q] as number;
     const impact = impacts[base + j] as number;
-    if (q) w.bytes(F.comma);
-    w.bytes(f.head[j] as Uint8Array);
-    writeValue(w, f, j, row);
-    w.bytes(F.impact);
+    writeHead(w, f, q, j, row);
     w.number(Number(impact.toPrecision(6)));
     // The raw sign picks the text, as the object path does.
     w.bytes((impact > 0 ? f.raised : (f.lowered as Uint8Array[]))[j] as Uint8Array);
   }
-  w.bytes(F.reasonsEnd);
 }
 
 function writePredictions(w: JsonBytes, m: Scorer, rows: Row[], scored: ScoredRows, topK: number, keyJson: Uint8Array | undefined, echoes: readonly (string | number | undefined)[]): void {
@@ -151,44 +162,45 @@ function writePredictions(w: JsonBytes, m: Scorer, rows: Row[], scored: ScoredRo
   const { out, p, impacts, adjusted } = scored;
   const nf = f.features.length;
   const task = m.task;
+  const regression = task.kind === "regression";
   const thresholds = task.kind === "classification" ? thresholdsOf(m.manifest) : undefined;
   const k = impacts ? Math.min(topK, nf) : 0;
   if (k > pickIdx.length) { pickIdx = new Int32Array(k); pickKey = new Float64Array(k); }
+  // Fixed text is written in as few pieces as its order allows: `,{"probability":`, `,"decision":"refer","reasons":[`, `],"warnings":[]}`.
+  const [first, next, field] = regression ? [F.openValue, F.nextValue, F.value] : [F.openProbability, F.nextProbability, F.probability];
+  const decided = impacts ? F.decisionReasons : F.decision;
   w.bytes(F.arrayOpen);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i] as Row;
     const answer = p[i] as number;
-    w.bytes(i ? F.nextOpen : F.open);
     const echo = keyJson ? echoes[i] : undefined;
     if (echo !== undefined) {
+      w.bytes(i ? F.nextOpen : F.open);
       w.bytes(keyJson as Uint8Array);
       if (typeof echo === "number") w.number(echo);
       else w.string(echo);
       w.bytes(F.comma);
-    }
+      w.bytes(field);
+    } else w.bytes(i ? next : first);
+    w.number(answer);
     if (task.kind === "regression") {
       const [lo, hi] = regressionInterval(task, out[i] as number);
-      w.bytes(F.value);
-      w.number(answer);
       w.bytes(F.interval);
       w.number(lo);
       w.bytes(F.comma);
       w.number(hi);
-      w.bytes(F.intervalEnd);
+      w.bytes(impacts ? F.intervalReasons : F.intervalEnd);
       if (impacts) regressionReasons(w, f, impacts, i, nf, k, row, answer);
     } else {
-      w.bytes(F.probability);
-      w.number(answer);
-      w.bytes(F[decide(answer, thresholds!)]);
+      w.bytes(decided[decide(answer, thresholds!)]);
       if (impacts) classifierReasons(w, f, impacts, i, nf, k, row);
     }
     if (adjusted[i]) {
-      w.bytes(F.warnings);
+      w.bytes(impacts ? F.reasonsWarnings : F.warnings);
       w.text(JSON.stringify(inputWarnings(m.manifest.preprocess, row)));
       w.bytes(F.close);
-    } else w.bytes(F.noWarnings);
+    } else w.bytes(impacts ? F.reasonsNoWarnings : F.noWarnings);
   }
-  w.bytes(F.intervalEnd);
 }
 
 /** The batch's answers, as the route and the tests see them. */
@@ -217,6 +229,6 @@ export function answerBytes(m: Scorer, head: Record<string, unknown>, a: AnswerI
   const h = JSON.stringify(head);
   w.text(h.length > 2 ? `${h.slice(0, -1)},"predictions":` : '{"predictions":');
   writePredictions(w, m, a.rows, a.scored, a.topK, key ? bytesOf(`${JSON.stringify(key)}:`) : undefined, echoes);
-  w.bytes(F.close);
+  w.bytes(F.end);
   return w.take();
 }
