@@ -11,7 +11,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { decisionsPrefix, type Role } from "../../shared/decisions/record.ts";
-import { parseDuration, parseRange, TimeFlagError, TIME_FORMS, type TimeRange } from "../decisions/dates.ts";
+import { parseCutoff, parseRange, TimeFlagError, TIME_FORMS, type TimeRange } from "../decisions/dates.ts";
 import { exportColumns, exportDecisions } from "../decisions/export.ts";
 import { planGc, runGc } from "../decisions/gc.ts";
 import { DecisionsError, readDecisions, ReadStats, type DecisionsStore } from "../decisions/read.ts";
@@ -113,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
   } else {
     if (args.length) throw new UsageError(`gc takes no argument ("${args[0]}"): npm run decisions -- gc --older-than 25mo`);
     if (a.since !== undefined || a.until !== undefined) throw new UsageError("gc takes --older-than <duration>, not --since/--until");
-    try { cutoff = parseDuration("older-than", a["older-than"] ?? "25mo"); } catch (e) { throw new UsageError((e as Error).message); }
+    try { cutoff = parseCutoff("older-than", a["older-than"] ?? "25mo"); } catch (e) { throw new UsageError((e as Error).message); }
   }
   if (a.yes && command !== "gc") throw new UsageError("--yes goes with gc");
   const decisionsBucket = decisionsBucketOf(a);

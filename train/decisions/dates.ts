@@ -42,7 +42,7 @@ export function parseTime(flag: string, value: string, now = new Date()): Date {
 }
 
 /** `--older-than`: a duration back from `now` (minutes are not offered: retention is in days and months). */
-export function parseDuration(flag: string, value: string, now = new Date()): Date {
+export function parseCutoff(flag: string, value: string, now = new Date()): Date {
   const d = DURATION.exec(value.trim());
   if (!d || d[2] === "m") throw new TimeFlagError(`--${flag}: "${value}" is not a duration; expected ${DURATION_FORMS}`);
   return back(now, Number(d[1]), d[2] as string);
