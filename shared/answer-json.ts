@@ -157,7 +157,7 @@ function regressionReasons(w: JsonBytes, f: Fragments, impacts: Float64Array, i:
   }
 }
 
-function writePredictions(w: JsonBytes, m: Scorer, rows: Row[], scored: ScoredRows, topK: number, keyJson: Uint8Array | undefined, echoes: readonly (string | number | undefined)[]): void {
+function writePredictions(w: JsonBytes, m: Scorer, rows: Row[], scored: ScoredRows, topK: number, keyJson: Uint8Array | undefined, echoes: readonly (string | number | undefined)[], marks: number[] | undefined): void {
   const f = fragmentsOf(m);
   const { out, p, impacts, adjusted } = scored;
   const nf = f.features.length;
@@ -171,6 +171,7 @@ function writePredictions(w: JsonBytes, m: Scorer, rows: Row[], scored: ScoredRo
   const decided = impacts ? F.decisionReasons : F.decision;
   w.bytes(F.arrayOpen);
   for (let i = 0; i < rows.length; i++) {
+    marks?.push(w.length);
     const row = rows[i] as Row;
     const answer = p[i] as number;
     const echo = keyJson ? echoes[i] : undefined;
@@ -201,6 +202,7 @@ function writePredictions(w: JsonBytes, m: Scorer, rows: Row[], scored: ScoredRo
       w.bytes(F.close);
     } else w.bytes(impacts ? F.reasonsNoWarnings : F.noWarnings);
   }
+  marks?.push(w.length);
 }
 
 /** The batch's answers, as the route and the tests see them. */
@@ -217,8 +219,14 @@ export interface AnswerInput {
  * where `predictions` is `withPassThrough(predictionsOf(m, rows, scored,
  * topK), passThroughKey, echoes)` and `head` holds the answer's other fields
  * (`id`, `model`).
+ *
+ * `marks`, when given, receives where each prediction starts (prediction 0 at
+ * its `{`, the others at the `,` before it) and, last, where the array's `]`
+ * is: decision capture slices the answer's predictions out of these bytes
+ * instead of building them again. Left empty when the answer was written
+ * through `JSON.stringify` (the odd cases below).
  */
-export function answerBytes(m: Scorer, head: Record<string, unknown>, a: AnswerInput): Uint8Array<ArrayBuffer> {
+export function answerBytes(m: Scorer, head: Record<string, unknown>, a: AnswerInput, marks?: number[]): Uint8Array<ArrayBuffer> {
   const key = a.passThroughKey ?? "";
   const echoes = a.echoes ?? [];
   // A key named like an answer field keeps its place but not its value, and a topK other than a count slices
@@ -228,7 +236,7 @@ export function answerBytes(m: Scorer, head: Record<string, unknown>, a: AnswerI
   const w = JsonBytes.shared();
   const h = JSON.stringify(head);
   w.text(h.length > 2 ? `${h.slice(0, -1)},"predictions":` : '{"predictions":');
-  writePredictions(w, m, a.rows, a.scored, a.topK, key ? bytesOf(`${JSON.stringify(key)}:`) : undefined, echoes);
+  writePredictions(w, m, a.rows, a.scored, a.topK, key ? bytesOf(`${JSON.stringify(key)}:`) : undefined, echoes, marks);
   w.bytes(F.end);
   return w.take();
 }

@@ -34,6 +34,11 @@ export class JsonBytes {
     this.buf = grown;
   }
 
+  /** Bytes written so far. */
+  get length(): number {
+    return this.pos;
+  }
+
   bytes(b: Uint8Array): void {
     const n = b.length;
     this.ensure(n);
