@@ -1,9 +1,10 @@
 /**
  * Validation and scoring of a whole batch against one model version;
  * synchronous, so it runs inside the registry's `use()`. The answer is written
- * as JSON bytes straight from the scores (shared/answer-json.ts); the same
- * answers as objects are built only on demand (`answers.predictions()`), for
- * capture after the response has gone.
+ * as JSON bytes straight from the scores (shared/answer-json.ts), once:
+ * decision capture slices its records' answers out of the same bytes after
+ * the response has gone (`answers.answerJson()`); the answers as objects are
+ * built only when those bytes cannot be sliced (`answers.predictions()`).
  */
 import { answerBytes, type AnswerInput } from "../shared/answer-json.ts";
 import type { Role } from "../shared/decisions/record.ts";
@@ -46,9 +47,21 @@ export function score(model: LoadedModel, instances: unknown[], topK: number, ro
   const passThroughKey = model.instances.passThroughKey;
   const answer: AnswerInput = { rows, scored: scoreWithImpacts(model, rows, topK > 0), topK, passThroughKey, echoes };
   const head = { ...(id !== undefined ? { id } : {}), model: { name: model.name, version: model.version } };
+  let written: { bytes: Uint8Array<ArrayBuffer>; marks: number[] } | undefined;
+  const body = () => {
+    if (!written) {
+      const marks: number[] = [];
+      written = { bytes: answerBytes(model, head, answer, marks), marks };
+    }
+    return written;
+  };
   const answers: Answers = {
     model: model.name, version: model.version, manifestSha256: model.manifestSha256, role, rows, passThroughKey, passThrough: echoes, topK,
     count: rows.length, predictions: () => predictionsOf(model, rows, answer.scored, topK),
+    answerJson: () => {
+      const { bytes, marks } = body();
+      return marks.length === rows.length + 1 ? { bytes, marks } : undefined;
+    },
   };
-  return { ok: true, body: () => answerBytes(model, head, answer), model: head.model, answers };
+  return { ok: true, body: () => body().bytes, model: head.model, answers };
 }

@@ -108,8 +108,12 @@ describe("capture (CAPTURE=full)", () => {
   });
 
   it("shows the mode and the records sent since the isolate started to an operator's /healthz", async () => {
-    const health = (await (await w.fetch("/healthz")).json()) as { capture: { mode: string; sample: number; sent: number; failed: number; problem?: string } };
-    expect(health.capture).toEqual({ mode: "full", sample: 1, sent: 1005, failed: 0 });
+    const health = (await (await w.fetch("/healthz")).json()) as { capture: { mode: string; sample: number; sent: number; failed: number; messages: number; problem?: string } };
+    const { messages, ...records } = health.capture;
+    expect(records).toEqual({ mode: "full", sample: 1, sent: 1005, failed: 0 });
+    // 3 + 2 one-applicant requests + 1,000 instances (at least 6 messages of ≤ 120,000 bytes): never one message per record.
+    expect(messages).toBeGreaterThanOrEqual(8);
+    expect(messages).toBeLessThan(20);
   });
 
   it("does not capture a request that was refused (422): nothing was answered", async () => {
@@ -117,6 +121,30 @@ describe("capture (CAPTURE=full)", () => {
     expect(res.status).toBe(422);
     const line = await logLineOf(w, "refused-1");
     expect(line?.capture).toBeUndefined();
+  });
+});
+
+describe("the isolate's outbox (records of requests answered together share queue messages)", () => {
+  let w: TestWorker;
+  beforeAll(async () => {
+    w = await startWorker({ CAPTURE: "full" }, { capture: { batchTimeout: 0.5 } });
+    await publishTo(w.s3, readArtifact(fixtures().artifactDirs[0]));
+  });
+  afterAll(async () => { await w.dispose(); });
+
+  it("sends 20 concurrent one-applicant requests' records in a few messages, every one landed and counted in its own request's line", async () => {
+    const ids = Array.from({ length: 20 }, (_, i) => `together-${i}`);
+    const answers = await Promise.all(ids.map((id, i) => w.post("/predict", { instances: [{ ...applicant, Amount: 500 + i }] }, { "x-request-id": id })));
+    expect(answers.map((r) => r.status)).toEqual(ids.map(() => 200));
+    const written = await waitForDecisions(w, (ws) => ids.every((id) => [...distinct(ws).values()].some((r) => r.requestId === id)));
+    const records = [...distinct(written).values()].filter((r) => ids.includes(r.requestId));
+    expect(records.map((r) => r.requestId).sort()).toEqual([...ids].sort());
+    records.forEach((r) => expect(r.features?.Amount).toBe(500 + ids.indexOf(r.requestId)));
+    for (const id of ids) expect((await logLineOf(w, id))?.capture).toEqual({ records: 1, sent: 1, failed: 0 });
+    const health = (await (await w.fetch("/healthz")).json()) as { capture: { sent: number; messages: number } };
+    expect(health.capture.sent).toBe(20);
+    // One message per request before the outbox; now those answered within LINGER_MS (20 ms) share one.
+    expect(health.capture.messages).toBeLessThan(10);
   });
 });
 

@@ -1,9 +1,11 @@
 /**
- * The consumer's side of a message: NDJSON text in, checked records out
- * (as their original lines), and the gzip NDJSON object written to R2.
+ * The consumer's side of a message: NDJSON text in — chunks (chunk.ts), or
+ * records one per line as edges before chunks sent them — checked records
+ * out, and the gzip NDJSON object written to R2.
  */
 import { DECISION_FORMAT } from "../../shared/decisions/record.ts";
 import { MODEL_NAME_PATTERN } from "../../shared/artifact.ts";
+import { recordsOfChunk } from "./chunk.ts";
 
 /** A record line the consumer accepts, with what it is filed under. */
 export interface RecordLine {
@@ -15,13 +17,7 @@ export interface RecordLine {
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
-function parseRecordLine(line: string): RecordLine | undefined {
-  let r: unknown;
-  try {
-    r = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
+function checked(r: unknown, line: string): RecordLine | undefined {
   const o = r as { format?: unknown; id?: unknown; model?: unknown; time?: unknown };
   if (typeof r !== "object" || r === null || o.format !== DECISION_FORMAT || typeof o.id !== "string" || o.id === ""
     || typeof o.model !== "string" || !MODEL_NAME_PATTERN.test(o.model) || typeof o.time !== "string" || !ISO_UTC.test(o.time)) return undefined;
@@ -31,7 +27,7 @@ function parseRecordLine(line: string): RecordLine | undefined {
 /**
  * The record lines of one message body, each parsed and checked (a line that
  * merely looks like a record, e.g. one cut short, must not reach R2), and how
- * many lines were refused (not a record this edge writes).
+ * many lines were refused (not a chunk or record this edge writes).
  */
 export function readMessage(body: unknown): { lines: RecordLine[]; refused: number } {
   if (typeof body !== "string") return { lines: [], refused: 1 };
@@ -39,7 +35,23 @@ export function readMessage(body: unknown): { lines: RecordLine[]; refused: numb
   let refused = 0;
   for (const line of body.split("\n")) {
     if (line === "") continue;
-    const r = parseRecordLine(line);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      refused++;
+      continue;
+    }
+    const records = recordsOfChunk(parsed);
+    if (records) {
+      for (const record of records) {
+        const r = checked(record, JSON.stringify(record));
+        if (r) lines.push(r);
+        else refused++;
+      }
+      continue;
+    }
+    const r = checked(parsed, line);
     if (r) lines.push(r);
     else refused++;
   }

@@ -1,9 +1,10 @@
 /**
  * `captureAnswers`: the one call a route makes after scoring (champion,
  * canary) or in its own `waitUntil` (shadow). On the request path it only
- * decides (mode, sample) and takes the request's facts; the records are
- * built and sent inside `waitUntil`, after the response has gone, so capture
- * neither delays nor fails an answer.
+ * decides (mode, sample) and takes the request's facts; the records' chunks
+ * (chunk.ts) are written inside `waitUntil`, after the response has gone, and
+ * sent with other requests' through the isolate's outbox (outbox.ts), so
+ * capture neither delays nor fails an answer.
  *
  * Every call of one request shares its capture id (a server-made UUID, never
  * the client's X-Request-Id, which may repeat) and its sampling draw, so a
@@ -15,8 +16,9 @@
 import type { Context } from "hono";
 import { log, type AppEnv } from "../context.ts";
 import { count, type CaptureCounts } from "./counters.ts";
-import { buildRecords, type Answers } from "./records.ts";
-import { sendRecords } from "./send.ts";
+import { chunkLines } from "./chunk.ts";
+import { outbox } from "./outbox.ts";
+import type { Answers } from "./records.ts";
 import { sampled } from "./settings.ts";
 import { tallyOf } from "./tally.ts";
 
@@ -42,7 +44,10 @@ export function captureAnswers(c: Context<AppEnv>, answers: Answers): void {
   const work = (async (): Promise<CaptureCounts> => {
     await afterResponse();
     try {
-      const counts = await sendRecords(queue, buildRecords(answers, facts, mode), log, facts.requestId);
+      const { lines, oversized } = chunkLines(answers, facts, mode);
+      if (oversized) log({ id: facts.requestId, event: "capture_failed", error: `${oversized} record(s) larger than a queue message` });
+      const counts = await outbox.add(queue, lines, facts.requestId, log);
+      counts.failed += oversized;
       count(counts);
       return counts;
     } catch (e) {

@@ -7,10 +7,16 @@ export interface CaptureCounts {
 }
 
 const totals: CaptureCounts = { sent: 0, failed: 0 };
+/** Queue messages accepted: many requests' records share one (outbox.ts); Cloudflare's per-queue limit counts these. */
+let messages = 0;
 
 export function count(c: CaptureCounts): void {
   totals.sent += c.sent;
   totals.failed += c.failed;
 }
 
-export const captureTotals = (): CaptureCounts => ({ ...totals });
+export function countMessages(n: number): void {
+  messages += n;
+}
+
+export const captureTotals = (): CaptureCounts & { messages: number } => ({ ...totals, messages });

@@ -1,12 +1,11 @@
 /**
- * The decision records of one scored request: one per instance, built after
- * the answer was sent (in `waitUntil`), from the rows and predictions the
- * route already holds. Pure: the caller supplies ids and times.
+ * What capture is handed: one scored request's answers (from the route) and
+ * its facts (ids, time, caller, latency). The records built from them are
+ * shared/decisions/record.ts's; chunk.ts writes them for the queue.
  */
-import { DECISION_FORMAT, recordId, type CaptureMode, type DecisionRecord, type Role } from "../../shared/decisions/record.ts";
+import type { Role } from "../../shared/decisions/record.ts";
 import type { Prediction } from "../../shared/predict.ts";
 import type { Row } from "../../shared/preprocess.ts";
-import { withoutFeatureValues } from "./redact.ts";
 
 /** What a route hands to capture: one model version's answers for a whole request. */
 export interface Answers {
@@ -27,6 +26,12 @@ export interface Answers {
    * order: built on demand, in `waitUntil`, since the response itself is written as bytes.
    */
   predictions: () => readonly Prediction[];
+  /**
+   * The response's own bytes and where each prediction starts in them (shared/answer-json.ts
+   * `marks`), for capture to slice the records' answers out of; undefined when the answer was
+   * not written with marks (then capture builds them from `predictions()`).
+   */
+  answerJson?: () => { bytes: Uint8Array; marks: readonly number[] } | undefined;
   /** Reasons asked for (0 for `?explain=false`). */
   topK: number;
 }
@@ -38,32 +43,4 @@ export interface RequestFacts {
   time: string;
   caller: string | null;
   latencyMs: number;
-}
-
-/** The row without the pass-through key (recorded as `passThrough`; not a feature). */
-function featuresOf(row: Row, passThroughKey: string): Row {
-  if (!passThroughKey || !Object.hasOwn(row, passThroughKey)) return row;
-  const { [passThroughKey]: _echo, ...features } = row;
-  return features;
-}
-
-export function buildRecords(a: Answers, r: RequestFacts, mode: Exclude<CaptureMode, "off">): DecisionRecord[] {
-  return a.predictions().map((answer, index) => ({
-    format: DECISION_FORMAT,
-    id: recordId(r.captureId, index, a.role),
-    requestId: r.requestId,
-    index,
-    time: r.time,
-    model: a.model,
-    version: a.version,
-    manifestSha256: a.manifestSha256,
-    role: a.role,
-    caller: r.caller,
-    passThrough: a.passThrough[index] ?? null,
-    topK: a.topK,
-    capture: mode,
-    ...(mode === "full" ? { features: featuresOf(a.rows[index] as Row, a.passThroughKey) } : {}),
-    answer: mode === "full" ? answer : withoutFeatureValues(answer),
-    latencyMs: r.latencyMs,
-  }));
 }
