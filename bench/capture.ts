@@ -4,9 +4,11 @@
  * one with CAPTURE=off, measured in interleaved rounds (off, full, off, full
  * for 1 and 256 applicants, 1 connection): each ratio is the median of its
  * per-round p50 ratios, so the machine's drift cancels. Locally the queue
- * broker and the consumer (its gzip) run in the same workerd as the requests,
- * which production does not do; a third worker with CAPTURE=full and no
- * consumer (messages stay queued) shows the request side's cost alone. Then a fresh
+ * broker and the consumer (parsing, building records, gzip) run in the same
+ * workerd as the requests, which production does not do; a third worker with
+ * CAPTURE=full whose queue is consumed by a second worker that only acks
+ * shows the request side and the broker without the consumer. p99 and
+ * requests per second show where the work went. Then a fresh
  * full-capture worker under 8 connections for 60 s (10 s with --quick):
  * every record is read back from R2 and de-duplicated by id, and compared
  * with the answers the worker gave (its own 200 log lines for /predict).
@@ -28,7 +30,11 @@ export interface CaptureResult {
   rounds: number;
   secondsPerCase: number;
   /** p50 (ms, median over rounds) per case, and full ÷ off per applicant count. */
-  cases: { rows: number; offP50: number; fullP50: number; p50Ratio: number; producerP50: number; producerRatio: number }[];
+  cases: {
+    rows: number; offP50: number; fullP50: number; p50Ratio: number; producerP50: number; producerRatio: number;
+    /** p99 and requests per second (medians over rounds): where the outbox's sends and the consumer's batches show. */
+    offP99: number; fullP99: number; offRps: number; fullRps: number;
+  }[];
   sustained: {
     connections: number;
     seconds: number;
@@ -94,13 +100,13 @@ export async function capture(ctx: Context): Promise<CaptureResult> {
   const bodyFile = (rows: number) => join(dir, `body-${rows}.json`);
   for (const rows of [1, 256]) writeFileSync(bodyFile(rows), body(instances.slice(0, rows)));
 
-  const start = (mode: "full" | "off", keepEvents = false, consumer = true) =>
+  const start = (mode: "full" | "off", keepEvents = false, consumer: "edge" | "sink" = "edge") =>
     startWorker({ dir: build.dir, entry: build.entry, bindings: { ...SERVE_BINDINGS, CAPTURE: mode }, capture: { batchTimeout: 1, consumer }, keepEvents });
   const off = await start("off");
   ctx.onCleanup(() => off.dispose());
   const full = await start("full");
   ctx.onCleanup(() => full.dispose());
-  const producer = await start("full", false, false);
+  const producer = await start("full", false, "sink");
   ctx.onCleanup(() => producer.dispose());
   const workers = { off, full, producer };
   let cases: CaptureResult["cases"];
@@ -116,11 +122,13 @@ export async function capture(ctx: Context): Promise<CaptureResult> {
     ctx.log(`capture cost: ${rounds} round(s) × ${plan.length} cases × (${warmupSeconds} s warm-up + ${seconds} s), full and off interleaved`);
     const perRound: Map<string, LoadResult>[] = [];
     for (let r = 0; r < rounds; r++) perRound.push(new Map((await runLoad(ctx, dir, off.url.origin, plan)).map((x) => [x.name, x])));
-    const p50 = (name: string) => median(perRound.map((m) => (m.get(name) as LoadResult).p50));
+    const stat = (name: string, k: "p50" | "p99" | "rps") => median(perRound.map((m) => (m.get(name) as LoadResult)[k]));
+    const p50 = (name: string) => stat(name, "p50");
     const roundRatio = (a: string, b: string) => median(perRound.map((m) => ratio((m.get(a) as LoadResult).p50, (m.get(b) as LoadResult).p50)));
     cases = [1, 256].map((rows) => ({
       rows, offP50: p50(`off ${rows}`), fullP50: p50(`full ${rows}`), p50Ratio: roundRatio(`full ${rows}`, `off ${rows}`),
       producerP50: p50(`producer ${rows}`), producerRatio: roundRatio(`producer ${rows}`, `off ${rows}`),
+      offP99: stat(`off ${rows}`, "p99"), fullP99: stat(`full ${rows}`, "p99"), offRps: stat(`off ${rows}`, "rps"), fullRps: stat(`full ${rows}`, "rps"),
     }));
   } finally {
     for (const w of [off, full, producer]) await w.dispose();
@@ -164,9 +172,9 @@ export function captureTable(r: CaptureResult): string {
   const s = r.sustained;
   return [
     table(
-      `Capture cost: POST /predict with CAPTURE=full vs off (two workers, same queue and consumer), 1 connection, ${r.rounds} interleaved round(s) of ${r.secondsPerCase} s per case; p50 medians over rounds, the ratio the median of per-round ratios`,
-      ["applicants", "p50 off ms", "p50 full ms", "full ÷ off", "p50 full, no consumer ms", "no consumer ÷ off"],
-      r.cases.map((c) => [c.rows, fmt(c.offP50, 3), fmt(c.fullP50, 3), times(c.p50Ratio, 3), fmt(c.producerP50, 3), times(c.producerRatio, 3)]),
+      `Capture cost: POST /predict with CAPTURE=full vs off (built workers in workerd, same queue), 1 connection, ${r.rounds} interleaved round(s) of ${r.secondsPerCase} s per case; medians over rounds, each ratio the median of per-round ratios. "Consumer acks only": a second worker consumes the queue without reading it (the request side and the local broker, without the consumer's parsing and gzip, which Miniflare runs in the same process)`,
+      ["applicants", "p50 off ms", "p50 full ms", "full ÷ off", "p50 full, consumer acks only ms", "÷ off", "p99 off ms", "p99 full ms", "req/s off", "req/s full"],
+      r.cases.map((c) => [c.rows, fmt(c.offP50, 3), fmt(c.fullP50, 3), times(c.p50Ratio, 3), fmt(c.producerP50, 3), times(c.producerRatio, 3), fmt(c.offP99, 2), fmt(c.fullP99, 2), fmt(c.offRps, 0), fmt(c.fullRps, 0)]),
     ),
     table(
       `Capture completeness: ${s.connections} connections × ${s.seconds} s, CAPTURE=full; records read back from R2 and de-duplicated by id`,

@@ -42,7 +42,15 @@ export interface WorkerOptions {
   /** Keep parsed JSON log events (cold-start timings); off under load. */
   keepEvents?: boolean;
   /** Decision capture as wrangler.toml declares it: DECISIONS_QUEUE, its consumer (this worker) and the DECISIONS bucket (= MODELS). */
-  capture?: { batchTimeout: number; /** false: no consumer (messages stay queued): the producer's cost alone. */ consumer?: boolean };
+  capture?: {
+    batchTimeout: number;
+    /**
+     * "edge" (default): this worker's queue() consumes, as deployed. "sink": a second worker in the same
+     * workerd consumes and acks every batch without reading it, so what is measured is the request side and
+     * the local queue broker (the Queues service's stand-in), not the consumer's parsing and gzip.
+     */
+    consumer?: "edge" | "sink";
+  };
 }
 
 export const DECISIONS_QUEUE = "edgescore-decisions";
@@ -75,22 +83,26 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     });
   };
   const started = performance.now();
-  const mf = new Miniflare({
+  const consumers = o.capture ? { [DECISIONS_QUEUE]: { maxBatchSize: 100, maxBatchTimeout: o.capture.batchTimeout, maxRetries: 10, deadLetterQueue: `${DECISIONS_QUEUE}-dlq` } } : {};
+  const sink = o.capture?.consumer === "sink";
+  const edge = {
+    name: "edge",
     modules: true,
     scriptPath: join(o.dir, o.entry ?? "index.js"),
     modulesRoot: o.dir,
-    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
+    modulesRules: [{ type: "CompiledWasm" as const, include: ["**/*.wasm"] }],
     compatibilityDate: COMPATIBILITY_DATE,
+    r2Buckets: { MODELS: { id: BUCKET, s3Credentials: credentials }, ...(o.capture ? { DECISIONS: BUCKET } : {}) },
+    ...(o.capture ? { queueProducers: { DECISIONS_QUEUE: { queueName: DECISIONS_QUEUE } }, queueConsumers: sink ? {} : consumers } : {}),
+    bindings: o.bindings ?? {},
+  };
+  const sinkWorker = { name: "sink", modules: true, compatibilityDate: COMPATIBILITY_DATE, script: "export default { queue(batch) { batch.ackAll(); } };", queueConsumers: consumers };
+  const mf = new Miniflare({
     host: "127.0.0.1",
     port: 0,
-    r2Buckets: { MODELS: { id: BUCKET, s3Credentials: credentials }, ...(o.capture ? { DECISIONS: BUCKET } : {}) },
-    ...(o.capture ? {
-      queueProducers: { DECISIONS_QUEUE: { queueName: DECISIONS_QUEUE } },
-      queueConsumers: o.capture.consumer === false ? {} : { [DECISIONS_QUEUE]: { maxBatchSize: 100, maxBatchTimeout: o.capture.batchTimeout, maxRetries: 10, deadLetterQueue: `${DECISIONS_QUEUE}-dlq` } },
-    } : {}),
     ...(o.r2Persist ? { r2Persist: o.r2Persist } : {}),
-    bindings: o.bindings ?? {},
     handleRuntimeStdio: (stdout: Readable, stderr: Readable) => { collect(stdout); collect(stderr); },
+    workers: sink ? [edge, sinkWorker] : [edge],
   });
   let url: URL;
   try {
