@@ -6,9 +6,11 @@
  * per-round p50 ratios, so the machine's drift cancels. Locally the queue
  * broker and the consumer (parsing, building records, gzip) run in the same
  * workerd as the requests, which production does not do; a third worker with
- * CAPTURE=full whose queue is consumed by a second worker that only acks
- * shows the request side and the broker without the consumer. p99 and
- * requests per second show where the work went. Then a fresh
+ * CAPTURE=full whose DECISIONS_QUEUE is an RPC entrypoint that drops what
+ * it is sent shows the request side alone (chunks, outbox, the RPC out of the
+ * isolate), which is what a deployed Worker's requests pay. p99 and requests
+ * per second show where the work went. Rounds alternate their order (off
+ * first, then last), so neither mode always runs on a cooler machine. Then a fresh
  * full-capture worker under 8 connections for 60 s (10 s with --quick):
  * every record is read back from R2 and de-duplicated by id, and compared
  * with the answers the worker gave (its own 200 log lines for /predict).
@@ -91,7 +93,7 @@ function answered(w: RunningWorker): { answers: number; failed: number } {
 
 export async function capture(ctx: Context): Promise<CaptureResult> {
   const [build, artifact] = [await ctx.workerBuild(), await ctx.artifact()];
-  const rounds = ctx.quick ? 1 : 3;
+  const rounds = ctx.quick ? 2 : 4;
   const seconds = ctx.quick ? 2 : 4;
   const warmupSeconds = ctx.quick ? 0.5 : 1;
   const sustainedSeconds = ctx.quick ? 10 : 60;
@@ -121,7 +123,7 @@ export async function capture(ctx: Context): Promise<CaptureResult> {
     })));
     ctx.log(`capture cost: ${rounds} round(s) × ${plan.length} cases × (${warmupSeconds} s warm-up + ${seconds} s), full and off interleaved`);
     const perRound: Map<string, LoadResult>[] = [];
-    for (let r = 0; r < rounds; r++) perRound.push(new Map((await runLoad(ctx, dir, off.url.origin, plan)).map((x) => [x.name, x])));
+    for (let r = 0; r < rounds; r++) perRound.push(new Map((await runLoad(ctx, dir, off.url.origin, r % 2 ? [...plan].reverse() : plan)).map((x) => [x.name, x])));
     const stat = (name: string, k: "p50" | "p99" | "rps") => median(perRound.map((m) => (m.get(name) as LoadResult)[k]));
     const p50 = (name: string) => stat(name, "p50");
     const roundRatio = (a: string, b: string) => median(perRound.map((m) => ratio((m.get(a) as LoadResult).p50, (m.get(b) as LoadResult).p50)));
@@ -172,8 +174,8 @@ export function captureTable(r: CaptureResult): string {
   const s = r.sustained;
   return [
     table(
-      `Capture cost: POST /predict with CAPTURE=full vs off (built workers in workerd, same queue), 1 connection, ${r.rounds} interleaved round(s) of ${r.secondsPerCase} s per case; medians over rounds, each ratio the median of per-round ratios. "Consumer acks only": a second worker consumes the queue without reading it (the request side and the local broker, without the consumer's parsing and gzip, which Miniflare runs in the same process)`,
-      ["applicants", "p50 off ms", "p50 full ms", "full ÷ off", "p50 full, consumer acks only ms", "÷ off", "p99 off ms", "p99 full ms", "req/s off", "req/s full"],
+      `Capture cost: POST /predict with CAPTURE=full vs off (built workers in workerd, same queue), 1 connection, ${r.rounds} interleaved round(s) of ${r.secondsPerCase} s per case; medians over rounds, each ratio the median of per-round ratios. "full" runs Miniflare's queue broker and the consumer (parsing, records, gzip) in the requests' workerd; "request side": the queue binding is an RPC sink, as the Queues service is to a deployed Worker`,
+      ["applicants", "p50 off ms", "p50 full ms", "full ÷ off", "p50 request side ms", "÷ off", "p99 off ms", "p99 full ms", "req/s off", "req/s full"],
       r.cases.map((c) => [c.rows, fmt(c.offP50, 3), fmt(c.fullP50, 3), times(c.p50Ratio, 3), fmt(c.producerP50, 3), times(c.producerRatio, 3), fmt(c.offP99, 2), fmt(c.fullP99, 2), fmt(c.offRps, 0), fmt(c.fullRps, 0)]),
     ),
     table(

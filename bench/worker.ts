@@ -45,9 +45,11 @@ export interface WorkerOptions {
   capture?: {
     batchTimeout: number;
     /**
-     * "edge" (default): this worker's queue() consumes, as deployed. "sink": a second worker in the same
-     * workerd consumes and acks every batch without reading it, so what is measured is the request side and
-     * the local queue broker (the Queues service's stand-in), not the consumer's parsing and gzip.
+     * "edge" (default): this worker's queue() consumes, as deployed. "sink": DECISIONS_QUEUE is bound to a
+     * second worker's RPC entrypoint whose sendBatch drops what it is sent, so what is measured is the request
+     * side alone (building the chunks, the outbox, the RPC carrying them out of the isolate), as in production,
+     * where the broker and the consumer run elsewhere; locally Miniflare's broker and the consumer share the
+     * requests' workerd.
      */
     consumer?: "edge" | "sink";
   };
@@ -93,10 +95,16 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     modulesRules: [{ type: "CompiledWasm" as const, include: ["**/*.wasm"] }],
     compatibilityDate: COMPATIBILITY_DATE,
     r2Buckets: { MODELS: { id: BUCKET, s3Credentials: credentials }, ...(o.capture ? { DECISIONS: BUCKET } : {}) },
-    ...(o.capture ? { queueProducers: { DECISIONS_QUEUE: { queueName: DECISIONS_QUEUE } }, queueConsumers: sink ? {} : consumers } : {}),
+    ...(o.capture && !sink ? { queueProducers: { DECISIONS_QUEUE: { queueName: DECISIONS_QUEUE } }, queueConsumers: consumers } : {}),
+    ...(sink ? { serviceBindings: { DECISIONS_QUEUE: { name: "sink", entrypoint: "Sink" } } } : {}),
     bindings: o.bindings ?? {},
   };
-  const sinkWorker = { name: "sink", modules: true, compatibilityDate: COMPATIBILITY_DATE, script: "export default { queue(batch) { batch.ackAll(); } };", queueConsumers: consumers };
+  const sinkWorker = {
+    name: "sink", modules: true, compatibilityDate: COMPATIBILITY_DATE,
+    script: `import { WorkerEntrypoint } from "cloudflare:workers";
+export class Sink extends WorkerEntrypoint { async send() {} async sendBatch() {} }
+export default { fetch() { return new Response("sink"); } };`,
+  };
   const mf = new Miniflare({
     host: "127.0.0.1",
     port: 0,
