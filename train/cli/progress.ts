@@ -30,7 +30,8 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, quie
   return {
     start: (t) => { total = t; },
     epoch: (l) =>
-      stream.write(`epoch ${l.epoch}/${total} loss ${l.loss.toFixed(4)}${l.valLoss === undefined ? "" : ` val_loss ${l.valLoss.toFixed(4)} val_auc ${l.valAuc?.toFixed(4)}`} (${l.seconds.toFixed(2)} s)\n`),
+      // A regressor has no AUC: its line stops at val_loss.
+      stream.write(`epoch ${l.epoch}/${total} loss ${l.loss.toFixed(4)}${l.valLoss === undefined ? "" : ` val_loss ${l.valLoss.toFixed(4)}`}${l.valAuc === undefined ? "" : ` val_auc ${l.valAuc.toFixed(4)}`} (${l.seconds.toFixed(2)} s)\n`),
     stop() {},
   };
 }
