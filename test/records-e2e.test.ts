@@ -116,6 +116,18 @@ describe("capture + canary + shadow → models compare and decisions replay", ()
     });
   });
 
+  it("models compare reads the bucket --decisions-bucket names (a DECISIONS binding of its own), as the decisions commands do", async () => {
+    const same = await models(w.s3, ["compare", "--model", NAME, "--since", "1h", "--decisions-bucket", w.s3.bucket, "--json"]);
+    expect(same.code, same.stderr).toBe(0);
+    expect((same.json!.shadows as { n: number }[])[0]!.n).toBeGreaterThan(0);
+    const text = await models(w.s3, ["compare", "--model", NAME, "--since", "1h", "--decisions-bucket", w.s3.bucket]);
+    expect(text.stdout).toContain(`in s3://${w.s3.bucket} `);
+    // Another bucket: not the models' one, so none of these records.
+    const other = await models(w.s3, ["compare", "--model", NAME, "--since", "1h", "--decisions-bucket", "edgescore-decisions-elsewhere", "--json"]);
+    expect(other.json?.records ?? 0).toBe(0);
+    expect(`${other.stdout}${other.stderr}`).toContain("edgescore-decisions-elsewhere");
+  });
+
   it("decisions replay reproduces every record, champion, canary and shadow, with the version it names (exit 0)", async () => {
     const r = await runInProcess(decisions, w.s3, ["replay", "--since", "1h", "--json"]);
     expect(r.code, r.stderr).toBe(0);

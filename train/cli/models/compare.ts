@@ -11,6 +11,7 @@ import { readOutcomes } from "../../monitor/outcomes.ts";
 import { renderComparison } from "../../report/compare/render.ts";
 import { readManifest } from "../../store/versions.ts";
 import { UsageError } from "../args.ts";
+import { decisionsBucketOf } from "../decisions.ts";
 import { stringFlag, type ModelsCommand } from "./command.ts";
 import { fixed, table } from "./format.ts";
 
@@ -42,8 +43,9 @@ export const compareCommand: ModelsCommand = {
     "  --outcomes <csv>     labels that arrived later, read as monitor --outcomes reads them: the model's target column",
     "  --join-on <column>   the CSV column holding the pass-through id the app sent; a column named request_id joins on the request id",
     "  --out <file.html>    also write the comparison as a page in the model report's style",
+    "  --decisions-bucket <name>  with --store s3: the DECISIONS binding's bucket, when not the models' (or DECISIONS_BUCKET)",
   ].join("\n"),
-  options: { since: { type: "string" }, until: { type: "string" }, outcomes: { type: "string" }, "join-on": { type: "string" }, out: { type: "string" } },
+  options: { since: { type: "string" }, until: { type: "string" }, outcomes: { type: "string" }, "join-on": { type: "string" }, out: { type: "string" }, "decisions-bucket": { type: "string" } },
   args: { min: 0, max: 0 },
   async run(ctx) {
     const l = ctx.location;
@@ -53,6 +55,7 @@ export const compareCommand: ModelsCommand = {
     } catch (e) {
       throw e instanceof TimeFlagError ? new UsageError(e.message) : e;
     }
+    const decisionsBucket = decisionsBucketOf({ store: ctx.flags.store as string | undefined, "decisions-bucket": stringFlag(ctx, "decisions-bucket") });
     const outcomesPath = stringFlag(ctx, "outcomes");
     const joinOn = stringFlag(ctx, "join-on");
     if ((outcomesPath === undefined) !== (joinOn === undefined)) throw new UsageError("--outcomes and --join-on go together: the CSV and the column holding the pass-through (or request) id");
@@ -66,9 +69,9 @@ export const compareCommand: ModelsCommand = {
     // Streamed and de-duplicated by the decisions reader; the comparer keeps scores, not records.
     const stats = new ReadStats();
     const comparer = new Comparer(outcomes);
-    for await (const r of readDecisions({ client: l.client, bucket: l.bucket }, { model: l.name, since, until }, stats)) comparer.add(r);
+    for await (const r of readDecisions({ client: l.client, bucket: decisionsBucket ?? l.bucket }, { model: l.name, since, until }, stats)) comparer.add(r);
     const result: Comparison = comparer.result(stats.duplicates);
-    ctx.print(`${l.name}: ${result.records} decision records from ${since.toISOString()} to ${until.toISOString()} in ${ctx.store.where} (${result.duplicates} duplicates dropped)\n`);
+    ctx.print(`${l.name}: ${result.records} decision records from ${since.toISOString()} to ${until.toISOString()} in ${decisionsBucket ? `s3://${decisionsBucket}` : ctx.store.where} (${result.duplicates} duplicates dropped)\n`);
     for (const c of result.shadows) ctx.print(`${shadowText(c)}\n`);
     for (const c of result.canaries) ctx.print(`${canaryText(c)}\n`);
     if (!result.shadows.length && !result.canaries.length) ctx.print("no shadow or canary answers in this range: start one with npm run models -- shadow|canary <version>\n");
