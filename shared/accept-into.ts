@@ -12,9 +12,6 @@
  * preprocessing whose steps are the spec's features in order (what training
  * writes); anything else keeps the separate paths.
  *
- * log1p is the one costly operation left (a C call per value, about a third
- * of the pass): each log-scaled feature keeps a small direct-mapped memo of
- * integer values to their encoded float32, the same bits `scaleNumber` gives.
  * test/accept-into.test.ts holds this to arktype's verdict and to
  * transformInto's bytes on generated instances.
  */
@@ -29,24 +26,6 @@ import type { FeatureSpec } from "./spec.ts";
  * row may have input warnings) and 0 when not: `transformInto`'s answer.
  */
 export type AcceptInto = (instance: object, out: Float32Array, offset: number) => number;
-
-/** Entries per log-scaled feature's memo (a power of two). */
-const MEMO_SIZE = 2048;
-const MEMO_SHIFT = 32 - Math.log2(MEMO_SIZE);
-
-/** A value's encoding through one log-scaled step, memoized for integers (0 excluded: -0 and +0 may encode differently). */
-function memoizedScale(step: Step & { kind: "numeric" }): (x: number) => number {
-  const keys = new Float64Array(MEMO_SIZE).fill(NaN);
-  const values = new Float32Array(MEMO_SIZE);
-  return (x) => {
-    if ((x | 0) !== x || x === 0) return scaleNumber(step, x);
-    const i = Math.imul(x, 0x9e3779b1) >>> MEMO_SHIFT;
-    if (keys[i] === x) return values[i] as number;
-    const y = (values[i] = scaleNumber(step, x));
-    keys[i] = x;
-    return y;
-  };
-}
 
 export function acceptInto(spec: FeatureSpec, state: PreprocessState, extra?: ExtraKey): AcceptInto | undefined {
   const features = spec.features;
@@ -66,7 +45,6 @@ export function acceptInto(spec: FeatureSpec, state: PreprocessState, extra?: Ex
   const widths = new Int32Array(nf);
   // Categorical: each allowed value → its one-hot slot (the fallback slot, flagged negative, for a value training grouped into it).
   const slots: Map<string, number>[] = [];
-  const scale: ((x: number) => number)[] = [];
   let o = 0;
   for (let j = 0; j < nf; j++) {
     const f = features[j]!;
@@ -74,11 +52,9 @@ export function acceptInto(spec: FeatureSpec, state: PreprocessState, extra?: Ex
     offsets[j] = o;
     if (step.kind === "numeric") {
       widths[j] = step.indicator ? 2 : 1;
-      scale.push(step.log ? memoizedScale(step) : (x) => scaleNumber(step, x));
       slots.push(new Map());
     } else {
       widths[j] = step.categories.length + 1;
-      scale.push(() => NaN);
       const values = f.type === "categorical" ? f.values : [];
       slots.push(new Map(values.map((v) => {
         const i = step.categories.indexOf(v);
@@ -145,7 +121,7 @@ export function acceptInto(spec: FeatureSpec, state: PreprocessState, extra?: Ex
         if (typeof v !== "number" || !(v >= (lo[j] as number) && v <= (hi[j] as number)) || !Number.isFinite(v)) return -1;
         const step = steps[j] as Step & { kind: "numeric" };
         if (v < step.lo || v > step.hi) adjusted = 1;
-        out[at] = scale[j]!(v);
+        out[at] = scaleNumber(step, v);
         if (step.indicator) out[at + 1] = 0;
       }
     }

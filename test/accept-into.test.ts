@@ -5,8 +5,8 @@
  * adjusted. On generated valid, near-valid and hostile instances the one pass
  * must accept exactly what arktype accepts and write exactly transformInto's
  * float32 bytes for arktype's row (into a buffer full of NaN, so an unwritten
- * slot shows), with the same adjusted flag, twice in a row (the second time
- * through the log1p memo). Through the instance schema, `checkInto` must give
+ * slot shows), with the same adjusted flag, twice in a row (its per-call
+ * state is reset each time). Through the instance schema, `checkInto` must give
  * `check`'s answer: the same row and pass-through value, and error details
  * that serialize to the same bytes. arktype runs jitless, as in the Worker.
  */

@@ -11,7 +11,7 @@ import type { Feature, FeatureSpec } from "../../shared/spec.ts";
 export function validValue(f: Feature): fc.Arbitrary<unknown> {
   const lo = f.type === "numeric" ? f.min : undefined;
   const hi = f.type === "numeric" ? f.max : undefined;
-  // Integers, as most applicants' amounts are (shared/accept-into.ts memoizes their log1p), many sharing a memo slot.
+  // Integers, as most applicants' amounts are.
   const ints = (a: number, b: number) => {
     const [min, max] = [Math.ceil(Math.max(lo ?? a, a)), Math.floor(Math.min(hi ?? b, b))];
     return min <= max ? [fc.integer({ min, max })] : [];
