@@ -6,13 +6,14 @@
  * The same arktype type produces the JSON Schema the API documents
  * (`toJsonSchema`), so the published schema and the validator cannot disagree.
  * Valid instances take a fast path built from the same spec (shared/accept.ts,
- * no code generation); arktype decides and explains everything else.
+ * no code generation; with the model's preprocessing, shared/accept-into.ts
+ * also encodes them in the same pass); arktype decides and explains everything else.
  */
 import { type } from "arktype";
 import { cellOf, transformInto, type PreprocessState, type Row } from "./preprocess.ts";
 import type { Feature, FeatureSpec } from "./spec.ts";
 import { acceptPath, type Accept, type ExtraKey } from "./accept.ts";
-import { acceptInto } from "./accept-into.ts";
+import { acceptInto, type AcceptInto } from "./accept-into.ts";
 
 /** One problem with a request, by path: what the field accepts and what was sent (shortened). */
 export interface ErrorDetail {
@@ -179,7 +180,7 @@ function passThroughExtra(spec: FeatureSpec, passThroughKey?: string): ExtraKey 
 }
 
 /** The one-pass accept-and-encode path for exactly the type `instanceType` builds (undefined when the preprocessing does not fit it). */
-export function instanceAcceptInto(spec: FeatureSpec, preprocess: PreprocessState, passThroughKey?: string) {
+export function instanceAcceptInto(spec: FeatureSpec, preprocess: PreprocessState, passThroughKey?: string): AcceptInto | undefined {
   return acceptInto(spec, preprocess, passThroughExtra(spec, passThroughKey));
 }
 
