@@ -141,7 +141,7 @@ export async function loadVersion(bucket: R2Bucket, pointer: Pointer, o: LoadOpt
     }
   }
   const tBuild = performance.now();
-  const instances = instanceSchema(manifest.spec, { passThroughKey });
+  const instances = instanceSchema(manifest.spec, { passThroughKey, preprocess: manifest.preprocess });
   return {
     ...scorer, name, version, manifestSha256: pointer.manifestSha256,
     instances,

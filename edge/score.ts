@@ -8,7 +8,7 @@
  */
 import { answerBytes, type AnswerInput } from "../shared/answer-json.ts";
 import type { Role } from "../shared/decisions/record.ts";
-import { predictionsOf, scoreWithImpacts } from "../shared/predict.ts";
+import { predictionsOf, scoreEncoded, scoreWithImpacts } from "../shared/predict.ts";
 import type { Row } from "../shared/preprocess.ts";
 import type { Answers } from "./capture/capture.ts";
 import type { ErrorDetail } from "./errors.ts";
@@ -26,26 +26,37 @@ export type Scored =
  * the same bytes as JSON.stringify of {id?, model, predictions} (test/answer-json.test.ts).
  */
 export function score(model: LoadedModel, instances: unknown[], topK: number, role: Role, id?: string): Scored {
+  const n = instances.length;
   const rows: Row[] = [];
   const echoes: (string | number | undefined)[] = [];
   const details: ErrorDetail[] = [];
   let invalid = 0;
-  instances.forEach((instance, i) => {
-    const r = model.instances.check(instance, i, MAX_DETAILS - details.length);
+  // On the kernel, each valid instance is checked and encoded in one pass, straight into the kernel's memory
+  // (shared/accept-into.ts); otherwise validated here and encoded by scoreWithImpacts.
+  const checkInto = model.impactKernel && model.dense ? model.instances.checkInto : undefined;
+  const x = checkInto ? model.impactKernel!.input(n) : undefined;
+  const adjusted = new Uint8Array(n);
+  const width = model.manifest.preprocess.width;
+  for (let i = 0; i < n; i++) {
+    const instance = instances[i];
+    const limit = MAX_DETAILS - details.length;
+    const r = x ? checkInto!(instance, i, limit, x, i * width) : model.instances.check(instance, i, limit);
     if (r.ok) {
       rows.push(r.row);
       echoes.push(r.passThrough);
+      if ("adjusted" in r && r.adjusted) adjusted[i] = 1;
     } else {
       invalid++;
       details.push(...r.details);
     }
-  });
+  }
   if (invalid) {
     const training = (model.manifest.card as { training?: { strictRanges?: unknown } }).training;
     return { ok: false, invalid, details, strictRanges: training?.strictRanges === true, version: model.version };
   }
   const passThroughKey = model.instances.passThroughKey;
-  const answer: AnswerInput = { rows, scored: scoreWithImpacts(model, rows, topK > 0), topK, passThroughKey, echoes };
+  const scored = x ? scoreEncoded(model, x, n, adjusted, topK > 0) : scoreWithImpacts(model, rows, topK > 0);
+  const answer: AnswerInput = { rows, scored, topK, passThroughKey, echoes };
   const head = { ...(id !== undefined ? { id } : {}), model: { name: model.name, version: model.version } };
   let written: { bytes: Uint8Array<ArrayBuffer>; marks: number[] } | undefined;
   const body = () => {

@@ -19,7 +19,7 @@
  */
 import { thresholdsOf } from "./artifact.ts";
 import { decide, predictionsOf, withPassThrough, type ScoredRows } from "./predict.ts";
-import { cellOf, type Row } from "./preprocess.ts";
+import { cellOf, type PreprocessState, type Row, type Step } from "./preprocess.ts";
 import type { Scorer } from "./scorer.ts";
 import { regressionInterval } from "./task.ts";
 import { inputWarnings } from "./warnings.ts";
@@ -48,6 +48,11 @@ interface Fragments {
   /** Per feature, regression: `,"text":<text>}` (it lowered the value). */
   lowered?: Uint8Array[];
   features: string[];
+  /**
+   * Per preprocessing step: its "imputed" warning as JSON (fixed text: the fill it scored); undefined if
+   * inputWarnings ever gives a row with every value missing anything else.
+   */
+  imputed?: Uint8Array[];
 }
 
 const cache = new WeakMap<Scorer, Fragments>();
@@ -69,6 +74,11 @@ function fragmentsOf(m: Scorer): Fragments {
     ...(m.loweredTexts ? { lowered: m.loweredTexts.map(text) } : {}),
     features: features.map((x) => x.name),
   };
+  const steps = m.manifest.preprocess.steps;
+  const allMissing = inputWarnings(m.manifest.preprocess, Object.create(null) as Row);
+  if (allMissing.length === steps.length && allMissing.every((x, k) => x.code === "imputed" && x.feature === steps[k]?.name)) {
+    f.imputed = allMissing.map((x) => bytesOf(JSON.stringify(x)));
+  }
   cache.set(m, f);
   return f;
 }
@@ -78,7 +88,7 @@ const decisions = (tail: string) => ({
 });
 
 const F = {
-  arrayOpen: bytesOf("["), open: bytesOf("{"), nextOpen: bytesOf(",{"), comma: bytesOf(","),
+  arrayOpen: bytesOf("["), arrayClose: bytesOf("]"), open: bytesOf("{"), nextOpen: bytesOf(",{"), comma: bytesOf(","),
   probability: bytesOf('"probability":'), openProbability: bytesOf('{"probability":'), nextProbability: bytesOf(',{"probability":'),
   value: bytesOf('"value":'), openValue: bytesOf('{"value":'), nextValue: bytesOf(',{"value":'),
   interval: bytesOf(',"interval":['), intervalEnd: bytesOf("]"), intervalReasons: bytesOf('],"reasons":['),
@@ -91,7 +101,9 @@ const F = {
 
 /** A reason's start up to its impact: feature, value (a cell of a validated row: number, string, null or missing), `,"impact":`. */
 function writeHead(w: JsonBytes, f: Fragments, q: number, j: number, row: Row): void {
-  const v = cellOf(row, f.features[j] as string);
+  // A validated row's own values are numbers, strings or null; what a missing feature named like an
+  // Object.prototype member reads as (a function) is neither number nor string, so it is written as null, as cellOf would have it.
+  const v = row[f.features[j] as string];
   if (typeof v === "string") {
     const piece = ((q ? f.nextValued : f.valued)[j] as Map<string, Uint8Array>).get(v);
     if (piece) { w.bytes(piece); return; }
@@ -101,6 +113,34 @@ function writeHead(w: JsonBytes, f: Fragments, q: number, j: number, row: Row): 
   else if (typeof v === "string") w.string(v);
   else w.bytes(F.nul);
   w.bytes(F.impact);
+}
+
+/**
+ * A row's input warnings, `JSON.stringify(inputWarnings(state, row))`: from the
+ * per-feature pieces when every warning is an imputation (a null or left-out
+ * value), through inputWarnings itself when a value was clipped (its message
+ * quotes the value).
+ */
+function writeWarnings(w: JsonBytes, f: Fragments, state: PreprocessState, row: Row): void {
+  const steps = state.steps;
+  const imputed = f.imputed;
+  let clipped = !imputed;
+  for (let k = 0; k < steps.length && !clipped; k++) {
+    const step = steps[k] as Step;
+    const v = cellOf(row, step.name);
+    clipped = step.kind === "numeric" && typeof v === "number" && (v < step.lo || v > step.hi);
+  }
+  if (clipped) { w.text(JSON.stringify(inputWarnings(state, row))); return; }
+  w.bytes(F.arrayOpen);
+  let first = true;
+  for (let k = 0; k < steps.length; k++) {
+    const v = cellOf(row, (steps[k] as Step).name);
+    if (v !== null && v !== undefined) continue;
+    if (!first) w.bytes(F.comma);
+    w.bytes(imputed![k] as Uint8Array);
+    first = false;
+  }
+  w.bytes(F.arrayClose);
 }
 
 /** Scratch for the top-k selection, grown to the largest k asked for. */
@@ -198,7 +238,7 @@ function writePredictions(w: JsonBytes, m: Scorer, rows: Row[], scored: ScoredRo
     }
     if (adjusted[i]) {
       w.bytes(impacts ? F.reasonsWarnings : F.warnings);
-      w.text(JSON.stringify(inputWarnings(m.manifest.preprocess, row)));
+      writeWarnings(w, f, m.manifest.preprocess, row);
       w.bytes(F.close);
     } else w.bytes(impacts ? F.reasonsNoWarnings : F.noWarnings);
   }

@@ -110,12 +110,23 @@ function batchedVariants(m: Scorer, rows: Row[], explain: boolean): ScoredRows {
 
 /** The same for Dense networks: answers and impacts from one kernel call, or the forward pass and explain.ts's shortcut. */
 function denseShortcut(m: Scorer, rows: Row[], explain: boolean): ScoredRows {
-  const { width, steps } = m.manifest.preprocess;
+  const { width } = m.manifest.preprocess;
   const n = rows.length;
   // On the kernel, rows are encoded straight into its memory (transformInto writes every value).
   const x = m.impactKernel ? m.impactKernel.input(n) : new Float32Array(n * width);
   const adjusted = new Uint8Array(n);
   for (let i = 0; i < n; i++) adjusted[i] = transformInto(m.manifest.preprocess, rows[i] as Row, x, i * width) ? 1 : 0;
+  return scoreEncoded(m, x, n, adjusted, explain);
+}
+
+/**
+ * Scores n rows already encoded into `x` (on the kernel, into the memory
+ * `impactKernel.input(n)` gave, as the edge's one-pass validation writes them;
+ * shared/accept-into.ts), with `adjusted` as `transformInto` answered per row.
+ * For a Dense network (`m.dense`); the same result as `scoreWithImpacts` on the rows.
+ */
+export function scoreEncoded(m: Scorer, x: Float32Array, n: number, adjusted: Uint8Array, explain: boolean): ScoredRows {
+  const { width, steps } = m.manifest.preprocess;
   const impacts = explain ? new Float64Array(n * steps.length) : undefined;
   if (impacts && m.impactKernel) {
     // Each row's own sum is in the same call: the answer and its reasons come from one computation.

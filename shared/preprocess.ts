@@ -84,7 +84,7 @@ function numericValue(cell: Cell): number | undefined {
 }
 
 /** The scaled value of one present number (after clipping and optional log). */
-function scaleNumber(step: NumericStep, x: number): number {
+export function scaleNumber(step: NumericStep, x: number): number {
   const clipped = x < step.lo ? step.lo : x > step.hi ? step.hi : x;
   const v = step.log ? Math.log1p(clipped - step.lo) : clipped;
   return (v - step.center) / step.scale;

@@ -6,12 +6,14 @@
  * The same arktype type produces the JSON Schema the API documents
  * (`toJsonSchema`), so the published schema and the validator cannot disagree.
  * Valid instances take a fast path built from the same spec (shared/accept.ts,
- * no code generation); arktype decides and explains everything else.
+ * no code generation; with the model's preprocessing, shared/accept-into.ts
+ * also encodes them in the same pass); arktype decides and explains everything else.
  */
 import { type } from "arktype";
-import { cellOf, type Row } from "./preprocess.ts";
+import { cellOf, transformInto, type PreprocessState, type Row } from "./preprocess.ts";
 import type { Feature, FeatureSpec } from "./spec.ts";
-import { acceptPath, type Accept } from "./accept.ts";
+import { acceptPath, type Accept, type ExtraKey } from "./accept.ts";
+import { acceptInto, type AcceptInto } from "./accept-into.ts";
 
 /** One problem with a request, by path: what the field accepts and what was sent (shortened). */
 export interface ErrorDetail {
@@ -49,12 +51,24 @@ export type InstanceResult = { ok: true; row: Row; passThrough?: string | number
 /** `maxDetails` caps the details built for this instance (0 once a request has reported enough). */
 export type InstanceCheck = (instance: unknown, index: number, maxDetails?: number) => InstanceResult;
 
+/** A valid instance's result when its encoded row was written too: whether preprocessing imputed, clipped or fell back. */
+export type EncodedResult = { ok: true; row: Row; passThrough?: string | number; adjusted: boolean } | { ok: false; details: ErrorDetail[] };
+
+/**
+ * `check`, and for a valid instance its encoded row written at `out[offset…]`
+ * (what `transformInto` writes): one pass over the instance in the common case
+ * (shared/accept-into.ts). On a refusal, `out` there holds nothing to rely on.
+ */
+export type InstanceEncode = (instance: unknown, index: number, maxDetails: number, out: Float32Array, offset: number) => EncodedResult;
+
 export interface InstanceSchema {
   check: InstanceCheck;
   /** JSON Schema (2020-12) of one instance, from the same arktype type `check` uses. */
   jsonSchema(): Record<string, unknown>;
   /** The pass-through key this model echoes ("" when none: disabled, or a feature has that name). */
   passThroughKey: string;
+  /** Present when the schema was built with the model's preprocessing. */
+  checkInto?: InstanceEncode;
 }
 
 export interface InstanceOptions {
@@ -62,6 +76,8 @@ export interface InstanceOptions {
   passThroughKey?: string;
   /** Error details reported per instance. */
   maxDetails?: number;
+  /** The model's preprocessing: the schema then also offers `checkInto`. */
+  preprocess?: PreprocessState;
 }
 
 /**
@@ -153,9 +169,19 @@ function ownKeysOnly(spec: FeatureSpec, passKey: string, ark: ArkInstance): ArkI
 
 /** The fast accept path for exactly the type `instanceType` builds. */
 export function instanceAccept(spec: FeatureSpec, passThroughKey?: string): Accept {
+  return acceptPath(spec, passThroughExtra(spec, passThroughKey));
+}
+
+/** What the pass-through key in effect accepts, as the fast paths test it; undefined when there is none. */
+function passThroughExtra(spec: FeatureSpec, passThroughKey?: string): ExtraKey | undefined {
   const passKey = passThroughKeyOf(spec, passThroughKey);
   const passValue = (v: unknown) => (typeof v === "string" && v.length <= MAX_PASS_THROUGH) || (typeof v === "number" && Number.isFinite(v));
-  return acceptPath(spec, passKey ? { name: passKey, test: passValue } : undefined);
+  return passKey ? { name: passKey, test: passValue } : undefined;
+}
+
+/** The one-pass accept-and-encode path for exactly the type `instanceType` builds (undefined when the preprocessing does not fit it). */
+export function instanceAcceptInto(spec: FeatureSpec, preprocess: PreprocessState, passThroughKey?: string): AcceptInto | undefined {
+  return acceptInto(spec, preprocess, passThroughExtra(spec, passThroughKey));
 }
 
 export function instanceSchema(spec: FeatureSpec, options: InstanceOptions = {}): InstanceSchema {
@@ -202,10 +228,27 @@ export function instanceSchema(spec: FeatureSpec, options: InstanceOptions = {})
     return { ok: false, details };
   };
 
+  const preprocess = options.preprocess;
+  const into = preprocess ? instanceAcceptInto(spec, preprocess, passKey) : undefined;
+  const checkInto: InstanceEncode | undefined = preprocess && ((instance, index, limit, out, offset) => {
+    if (into && typeof instance === "object" && instance !== null && !Array.isArray(instance)) {
+      const adjusted = into(instance, out, offset);
+      if (adjusted >= 0) {
+        const row = instance as Row;
+        const echo = passKey ? (row[passKey] as string | number | undefined) : undefined;
+        return echo === undefined ? { ok: true, row, adjusted: adjusted === 1 } : { ok: true, row, passThrough: echo, adjusted: adjusted === 1 };
+      }
+    }
+    // Not sure: arktype decides, and an instance it accepts is encoded the usual way (over anything written above).
+    const r = check(instance, index, limit);
+    return r.ok ? { ...r, adjusted: transformInto(preprocess, r.row, out, offset) } : r;
+  });
+
   let schema: Record<string, unknown> | undefined;
   return {
     check,
     passThroughKey: passKey,
+    ...(checkInto ? { checkInto } : {}),
     // JSON cannot carry a non-finite number, so the finite-number predicate has no JSON Schema form: its base (number, bounds) stands.
     jsonSchema: () => (schema ??= t().toJsonSchema({ fallback: { predicate: (ctx: { base: unknown }) => ctx.base } })),
   };
