@@ -10,7 +10,10 @@
  * it is sent shows the request side alone (chunks, outbox, the RPC out of the
  * isolate), which is what a deployed Worker's requests pay. p99 and requests
  * per second show where the work went. Rounds alternate their order (off
- * first, then last), so neither mode always runs on a cooler machine. Then a fresh
+ * first, then last), so neither mode always runs on a cooler machine, and
+ * every round starts fresh workers (a workerd process can run a few percent
+ * faster than another for its whole life, which interleaving does not
+ * cancel). Then a fresh
  * full-capture worker under 8 connections for 60 s (10 s with --quick):
  * every record is read back from R2 and de-duplicated by id, and compared
  * with the answers the worker gave (its own 200 log lines for /predict).
@@ -93,8 +96,8 @@ function answered(w: RunningWorker): { answers: number; failed: number } {
 
 export async function capture(ctx: Context): Promise<CaptureResult> {
   const [build, artifact] = [await ctx.workerBuild(), await ctx.artifact()];
-  const rounds = ctx.quick ? 2 : 4;
-  const seconds = ctx.quick ? 2 : 4;
+  const rounds = ctx.quick ? 2 : 8;
+  const seconds = ctx.quick ? 2 : 3;
   const warmupSeconds = ctx.quick ? 0.5 : 1;
   const sustainedSeconds = ctx.quick ? 10 : 60;
   const dir = ctx.tmp("capture");
@@ -104,37 +107,37 @@ export async function capture(ctx: Context): Promise<CaptureResult> {
 
   const start = (mode: "full" | "off", keepEvents = false, consumer: "edge" | "sink" = "edge") =>
     startWorker({ dir: build.dir, entry: build.entry, bindings: { ...SERVE_BINDINGS, CAPTURE: mode }, capture: { batchTimeout: 1, consumer }, keepEvents });
-  const off = await start("off");
-  ctx.onCleanup(() => off.dispose());
-  const full = await start("full");
-  ctx.onCleanup(() => full.dispose());
-  const producer = await start("full", false, "sink");
-  ctx.onCleanup(() => producer.dispose());
-  const workers = { off, full, producer };
-  let cases: CaptureResult["cases"];
-  try {
-    for (const w of [off, full, producer]) {
-      await publishTo(w.s3, artifact);
-      const r = await timedPost(w.url, "/predict", body(instances.slice(0, 1)));
-      if (r.status !== 200) throw new Error(`POST /predict answered ${r.status}: ${r.text.slice(0, 300)}`);
+  const modes = ["off", "full", "producer"] as const;
+  const startMode = (mode: (typeof modes)[number]) => (mode === "off" ? start("off") : mode === "full" ? start("full") : start("full", false, "sink"));
+  const perRound: Map<string, LoadResult>[] = [];
+  ctx.log(`capture cost: ${rounds} round(s) × 6 cases × (${warmupSeconds} s warm-up + ${seconds} s), off, full and request side interleaved; fresh workers every round`);
+  for (let r = 0; r < rounds; r++) {
+    // Fresh workerd processes every round: one process can run a few percent faster than another for its whole
+    // life (placement, JIT), which interleaving alone does not cancel; the median over rounds does.
+    const workers = { off: await startMode("off"), full: await startMode("full"), producer: await startMode("producer") };
+    for (const w of Object.values(workers)) ctx.onCleanup(() => w.dispose());
+    try {
+      for (const w of Object.values(workers)) {
+        await publishTo(w.s3, artifact);
+        const res = await timedPost(w.url, "/predict", body(instances.slice(0, 1)));
+        if (res.status !== 200) throw new Error(`POST /predict answered ${res.status}: ${res.text.slice(0, 300)}`);
+      }
+      const plan: LoadCase[] = [1, 256].flatMap((rows) => modes.map((mode) => ({
+        name: `${mode} ${rows}`, path: "/predict", bodyFile: bodyFile(rows), connections: 1, seconds, warmupSeconds, origin: workers[mode].url.origin,
+      })));
+      perRound.push(new Map((await runLoad(ctx, dir, workers.off.url.origin, r % 2 ? [...plan].reverse() : plan)).map((x) => [x.name, x])));
+    } finally {
+      for (const w of Object.values(workers)) await w.dispose();
     }
-    const plan: LoadCase[] = [1, 256].flatMap((rows) => (["off", "full", "producer"] as const).map((mode) => ({
-      name: `${mode} ${rows}`, path: "/predict", bodyFile: bodyFile(rows), connections: 1, seconds, warmupSeconds, origin: workers[mode].url.origin,
-    })));
-    ctx.log(`capture cost: ${rounds} round(s) × ${plan.length} cases × (${warmupSeconds} s warm-up + ${seconds} s), full and off interleaved`);
-    const perRound: Map<string, LoadResult>[] = [];
-    for (let r = 0; r < rounds; r++) perRound.push(new Map((await runLoad(ctx, dir, off.url.origin, r % 2 ? [...plan].reverse() : plan)).map((x) => [x.name, x])));
-    const stat = (name: string, k: "p50" | "p99" | "rps") => median(perRound.map((m) => (m.get(name) as LoadResult)[k]));
-    const p50 = (name: string) => stat(name, "p50");
-    const roundRatio = (a: string, b: string) => median(perRound.map((m) => ratio((m.get(a) as LoadResult).p50, (m.get(b) as LoadResult).p50)));
-    cases = [1, 256].map((rows) => ({
-      rows, offP50: p50(`off ${rows}`), fullP50: p50(`full ${rows}`), p50Ratio: roundRatio(`full ${rows}`, `off ${rows}`),
-      producerP50: p50(`producer ${rows}`), producerRatio: roundRatio(`producer ${rows}`, `off ${rows}`),
-      offP99: stat(`off ${rows}`, "p99"), fullP99: stat(`full ${rows}`, "p99"), offRps: stat(`off ${rows}`, "rps"), fullRps: stat(`full ${rows}`, "rps"),
-    }));
-  } finally {
-    for (const w of [off, full, producer]) await w.dispose();
   }
+  const stat = (name: string, k: "p50" | "p99" | "rps") => median(perRound.map((m) => (m.get(name) as LoadResult)[k]));
+  const p50 = (name: string) => stat(name, "p50");
+  const roundRatio = (a: string, b: string) => median(perRound.map((m) => ratio((m.get(a) as LoadResult).p50, (m.get(b) as LoadResult).p50)));
+  const cases: CaptureResult["cases"] = [1, 256].map((rows) => ({
+    rows, offP50: p50(`off ${rows}`), fullP50: p50(`full ${rows}`), p50Ratio: roundRatio(`full ${rows}`, `off ${rows}`),
+    producerP50: p50(`producer ${rows}`), producerRatio: roundRatio(`producer ${rows}`, `off ${rows}`),
+    offP99: stat(`off ${rows}`, "p99"), fullP99: stat(`full ${rows}`, "p99"), offRps: stat(`off ${rows}`, "rps"), fullRps: stat(`full ${rows}`, "rps"),
+  }));
 
   // Completeness under load, on a fresh worker so only this phase's answers count.
   const w = await start("full", true);
