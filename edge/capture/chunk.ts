@@ -19,7 +19,7 @@
  * chunks carry no rows and answers rebuilt as objects with the values removed
  * (redact.ts); so do answers the writer could not mark (odd pass-through keys).
  */
-import { DECISION_FORMAT, recordId, type CaptureMode, type DecisionRecord, type Role } from "../../shared/decisions/record.ts";
+import { DECISION_FORMAT, recordId, type CaptureMode, type DecisionRecord } from "../../shared/decisions/record.ts";
 import type { Prediction } from "../../shared/predict.ts";
 import type { Row } from "../../shared/preprocess.ts";
 import { MESSAGE_BYTES, utf8Length } from "./messages.ts";
