@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readMessage } from "../edge/capture/batch-file.ts";
 import { sampled } from "../edge/capture/settings.ts";
-import { BATCH_BYTES, BATCH_MESSAGES, MESSAGE_BYTES, pack } from "../edge/capture/messages.ts";
+import { BATCH_BYTES, BATCH_MESSAGES, MESSAGE_BYTES, packLines, utf8Length } from "../edge/capture/messages.ts";
 import { DECISION_FORMAT } from "../shared/decisions/record.ts";
 import { publishTo } from "../train/job.ts";
 import { distinct, waitForDecisions } from "./helpers/decisions.ts";
@@ -95,6 +95,8 @@ describe("CAPTURE_SAMPLE", () => {
 });
 
 describe("packing records into queue messages", () => {
+  /** Record lines as packLines takes them: each measured in UTF-8 bytes, one record each. */
+  const pack = (lines: readonly string[]) => packLines(lines.map((line) => ({ line, bytes: utf8Length(line), records: 1 })));
   const line = (i: number, bytes: number) => JSON.stringify({ id: `c:${i}`, pad: "x".repeat(Math.max(0, bytes - 20)) });
 
   it("keeps every record, in order, in messages and sendBatch calls within the limits", () => {

@@ -22,7 +22,7 @@
 import { DECISION_FORMAT, recordId, type CaptureMode, type DecisionRecord } from "../../shared/decisions/record.ts";
 import type { Prediction } from "../../shared/predict.ts";
 import type { Row } from "../../shared/preprocess.ts";
-import { MESSAGE_BYTES, utf8Length } from "./messages.ts";
+import { MESSAGE_BYTES, utf8Length, type Line } from "./messages.ts";
 import type { Answers, RequestFacts } from "./records.ts";
 import { withoutFeatureValues } from "./redact.ts";
 
@@ -45,13 +45,6 @@ interface Chunk {
   passThrough: (string | number | null)[];
   features?: Row[];
   answers: Prediction[];
-}
-
-/** One chunk line, ready to pack into messages. */
-export interface ChunkLine {
-  line: string;
-  bytes: number;
-  records: number;
 }
 
 /** The answers of a request as pieces of JSON text, by instance. */
@@ -87,7 +80,7 @@ function fromObjects(predictions: readonly Prediction[]): AnswerTexts {
  * into as few chunks as fit. `oversized` counts instances too large for any
  * chunk (never with a real model's spec).
  */
-export function chunkLines(a: Answers, r: RequestFacts, mode: Exclude<CaptureMode, "off">, maxBytes = MESSAGE_BYTES): { lines: ChunkLine[]; oversized: number } {
+export function chunkLines(a: Answers, r: RequestFacts, mode: Exclude<CaptureMode, "off">, maxBytes = MESSAGE_BYTES): { lines: Line[]; oversized: number } {
   const marked = mode === "full" ? a.answerJson?.() : undefined;
   const answers = marked ? fromBytes(marked.bytes, marked.marks) : fromObjects(mode === "full" ? a.predictions() : a.predictions().map(withoutFeatureValues));
   const shared: Shared = {
@@ -95,13 +88,14 @@ export function chunkLines(a: Answers, r: RequestFacts, mode: Exclude<CaptureMod
     caller: r.caller, topK: a.topK, capture: mode, latencyMs: r.latencyMs,
   };
   const head = `{"chunk":"${CHUNK_FORMAT}","captureId":${JSON.stringify(r.captureId)},"record":${JSON.stringify(shared)},"passThroughKey":${JSON.stringify(a.passThroughKey)},"echoed":${answers.echoed},"first":`;
-  const lines: ChunkLine[] = [];
+  const headBytes = utf8Length(head);
+  const lines: Line[] = [];
   let oversized = 0;
   /** The chunk of instances [from, to), or undefined when it is larger than a message. */
-  const build = (from: number, to: number): ChunkLine | undefined => {
+  const build = (from: number, to: number): Line | undefined => {
     // JSON.stringify writes an undefined array element as null: no pass-through value.
     const rest = `${from},"passThrough":${JSON.stringify(a.passThrough.slice(from, to))}${mode === "full" ? `,"features":${JSON.stringify(a.rows.slice(from, to))}` : ""},"answers":[`;
-    const bytes = utf8Length(head) + utf8Length(rest) + answers.bytes(from, to) + 2;
+    const bytes = headBytes + utf8Length(rest) + answers.bytes(from, to) + 2;
     return bytes <= maxBytes ? { line: `${head}${rest}${answers.join(from, to)}]}`, bytes, records: to - from } : undefined;
   };
   /** Whole when it fits, else halves. */

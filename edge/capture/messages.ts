@@ -76,7 +76,3 @@ export function packLines<T extends Line>(lines: readonly T[], messageBytes = ME
   if (call.length) calls.push(call);
   return { calls, oversized };
 }
-
-/** Packs record lines (each one JSON record), measuring each. */
-export const pack = (lines: readonly string[], messageBytes = MESSAGE_BYTES, batchBytes = BATCH_BYTES): Packed =>
-  packLines(lines.map((line) => ({ line, bytes: utf8Length(line), records: 1 })), messageBytes, batchBytes);

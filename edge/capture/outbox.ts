@@ -20,8 +20,7 @@
  */
 import type { Log } from "../context.ts";
 import { countMessages, type CaptureCounts } from "./counters.ts";
-import type { ChunkLine } from "./chunk.ts";
-import { packLines } from "./messages.ts";
+import { MESSAGE_BYTES, packLines, type Line } from "./messages.ts";
 
 /** How long lines wait for company: well under any request's `waitUntil` allowance (30 s). */
 export const LINGER_MS = 20;
@@ -31,7 +30,7 @@ const POLL_MS = 5;
 /** A send that has not settled by then is counted failed (the records may still arrive: readers de-duplicate either way). */
 const SETTLE_MS = 20_000;
 
-interface Waiting extends ChunkLine {
+interface Waiting extends Line {
   requestId: string;
   /** Taken by a send. */
   taken: boolean;
@@ -46,7 +45,7 @@ class Outbox {
   private bytes = 0;
 
   /** Resolves with the lines' counts once the send carrying each has settled; never rejects. */
-  async add(queue: Queue<string>, lines: readonly ChunkLine[], requestId: string, log: Log): Promise<CaptureCounts> {
+  async add(queue: Queue<string>, lines: readonly Line[], requestId: string, log: Log): Promise<CaptureCounts> {
     const mine: Waiting[] = lines.map((l) => ({ ...l, requestId, taken: false }));
     for (const w of mine) { this.waiting.push(w); this.bytes += w.bytes; }
     if (this.bytes >= FLUSH_BYTES) await this.send(queue, log);
@@ -66,8 +65,7 @@ class Outbox {
     for (const l of lines) l.taken = true;
     const { calls } = packLines(lines);
     // packLines drops only a line longer than a message, which chunkLines never makes: fail it rather than wait for it.
-    const packed = new Set(calls.flatMap((call) => call.flatMap((m) => m.lines)));
-    for (const l of lines) if (!packed.has(l)) l.sent = false;
+    for (const l of lines) if (l.bytes > MESSAGE_BYTES) l.sent = false;
     await Promise.all(calls.map(async (call) => {
       const carried = call.flatMap((m) => m.lines);
       try {
