@@ -8,7 +8,11 @@
 import { parse as parseTolerant, printParseErrorCode, type ParseError } from "jsonc-parser";
 import { describeKey } from "../shared/validate.ts";
 
-export type BodyResult = { ok: true; value: unknown } | { ok: false; code: "invalid_encoding" | "invalid_json" | "duplicate_key" | "invalid_request"; message: string };
+/**
+ * A parsed body keeps its text, whether that is all ASCII (then character
+ * offsets are byte offsets), and where its instances are (KeyScan).
+ */
+export type BodyResult = { ok: true; value: unknown; text: string; ascii: boolean; instances: number[] } | { ok: false; code: "invalid_encoding" | "invalid_json" | "duplicate_key" | "invalid_request"; message: string };
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
@@ -35,6 +39,13 @@ export interface KeyScan {
   tooManyKeys?: boolean;
   /** The deepest nesting of arrays and objects seen. */
   depth: number;
+  /**
+   * Where each object in the top-level object's first "instances" array
+   * starts and ends: [start, end) character offsets, two per object. Decision
+   * capture copies these slices of the body as the records' features instead
+   * of serialising the parsed objects again (edge/capture/chunk.ts).
+   */
+  instances: number[];
 }
 
 /**
@@ -49,6 +60,11 @@ export function scanKeys(text: string, maxKeys = MAX_KEYS_PER_OBJECT): KeyScan {
   let expectKey = false;
   let duplicate: string | undefined;
   let depth = 0;
+  // The top-level object's latest key; 1 while inside its "instances" array, 2 once that array has closed.
+  let topKey: string | undefined;
+  let inInstances = 0;
+  let start = 0;
+  const instances: number[] = [];
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i);
     if (ch === 0x22) { // '"': skip the string, noting it if it is a key
@@ -71,18 +87,29 @@ export function scanKeys(text: string, maxKeys = MAX_KEYS_PER_OBJECT): KeyScan {
         // Keep scanning after a duplicate: an oversized object later on must still stop the parse.
         if (key !== undefined) {
           if (keys.has(key)) duplicate ??= key;
-          else if (keys.size >= maxKeys) return { tooManyKeys: true, depth };
+          else if (keys.size >= maxKeys) return { tooManyKeys: true, depth, instances };
           else keys.add(key);
+          if (stack.length === 1) topKey = key;
         }
         expectKey = false;
       }
       i = j;
-    } else if (ch === 0x7b) { depth = Math.max(depth, stack.push(new Set())); expectKey = true; } // {
-    else if (ch === 0x5b) { depth = Math.max(depth, stack.push(null)); expectKey = false; } // [
-    else if (ch === 0x7d || ch === 0x5d) { stack.pop(); expectKey = false; } // } ]
-    else if (ch === 0x2c) { expectKey = stack[stack.length - 1] != null; } // ,
+    } else if (ch === 0x7b) { // {
+      if (inInstances === 1 && stack.length === 2) start = i;
+      depth = Math.max(depth, stack.push(new Set()));
+      expectKey = true;
+    } else if (ch === 0x5b) { // [
+      if (inInstances === 0 && stack.length === 1 && topKey === "instances" && stack[0] != null) inInstances = 1;
+      depth = Math.max(depth, stack.push(null));
+      expectKey = false;
+    } else if (ch === 0x7d || ch === 0x5d) { // } ]
+      if (inInstances === 1 && stack.length === 3 && ch === 0x7d) instances.push(start, i + 1);
+      else if (inInstances === 1 && stack.length === 2) inInstances = 2;
+      stack.pop();
+      expectKey = false;
+    } else if (ch === 0x2c) { expectKey = stack[stack.length - 1] != null; } // ,
   }
-  return duplicate === undefined ? { depth } : { duplicate, depth };
+  return duplicate === undefined ? { depth, instances } : { duplicate, depth, instances };
 }
 
 export function parseJsonBody(bytes: ArrayBuffer): BodyResult {
@@ -105,7 +132,8 @@ export function parseJsonBody(bytes: ArrayBuffer): BodyResult {
   if (scan.duplicate !== undefined) {
     return { ok: false, code: "duplicate_key", message: `the key ${JSON.stringify(describeKey(scan.duplicate))} appears twice in one object` };
   }
-  return { ok: true, value };
+  // UTF-8 spends more bytes on a non-ASCII character than UTF-16 spends units (a removed BOM: 3 bytes, 0 units).
+  return { ok: true, value, text, ascii: bytes.byteLength === text.length, instances: scan.instances };
 }
 
 const PROBLEMS: Record<string, string> = {

@@ -1,23 +1,25 @@
 /**
  * The queue carries chunks, not records (edge/capture/chunk.ts): a
- * request's shared facts once, its validated rows, and its answers sliced
- * out of the response's own bytes. What the consumer makes of them must be,
+ * request's shared facts once, its instances copied out of the body's text
+ * (or its validated rows), and its answers sliced out of the response's own
+ * bytes. What the consumer makes of them must be,
  * byte for byte, the records as defined one per instance (below: the
  * definition, as the edge built them before chunks): same fields, same order,
  * same answer without the pass-through key, no feature value in "decisions".
  * Checked on the bundled model with generated batches, pass-through keys
  * (awkward, integer-like, named like an answer field), pass-through values,
- * every topK, each role and mode, and message limits small enough to split
- * a request into many chunks.
+ * every topK, each role and mode, compact and indented bodies, and message
+ * limits small enough to split a request into many chunks.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Instance } from "../bench/instances.ts";
 import { testInstances } from "../bench/instances.ts";
+import { parseJsonBody } from "../edge/body.ts";
 import { readMessage } from "../edge/capture/batch-file.ts";
 import { chunkLines } from "../edge/capture/chunk.ts";
 import { MESSAGE_BYTES, utf8Length } from "../edge/capture/messages.ts";
-import type { Answers, RequestFacts } from "../edge/capture/records.ts";
+import type { Answers, InstanceSource, RequestFacts } from "../edge/capture/records.ts";
 import { withoutFeatureValues } from "../edge/capture/redact.ts";
 import type { LoadedModel } from "../edge/loader.ts";
 import { score } from "../edge/score.ts";
@@ -64,15 +66,24 @@ function modelWith(passThroughKey: string): LoadedModel {
   return m;
 }
 
-function answersOf(key: string, instances: Instance[], topK: number, role: Role): Answers {
-  const scored = score(modelWith(key), instances, topK, role, "envelope-id");
+/**
+ * A request as the route handles it: the body's text (compact, or indented with line breaks) parsed,
+ * its instances scored, and the body kept as the source capture copies the features from.
+ */
+function requestOf(key: string, instances: Instance[], topK: number, role: Role, indent?: number | string): { a: Answers; source: InstanceSource } {
+  const parsed = parseJsonBody(new TextEncoder().encode(JSON.stringify({ id: "envelope-id", instances }, null, indent)).buffer as ArrayBuffer);
+  if (!parsed.ok) throw new Error(parsed.message);
+  const parsedInstances = (parsed.value as { instances: unknown[] }).instances;
+  const scored = score(modelWith(key), parsedInstances, topK, role, "envelope-id");
   if (!scored.ok) throw new Error(`invalid instances: ${JSON.stringify(scored.details).slice(0, 300)}`);
   scored.body(); // the route writes the response first; capture slices those bytes
-  return scored.answers;
+  return { a: scored.answers, source: { text: parsed.text, ascii: parsed.ascii, spans: parsed.instances, instances: parsedInstances } };
 }
 
-const facts = (requestId: string, caller: string | null): RequestFacts => ({
-  captureId: "0b9a3c1e-6f55-4d2a-9a77-3c1d2e4f5a6b", requestId, time: "2026-12-06T21:45:12.345Z", caller, latencyMs: 1.234,
+const answersOf = (key: string, instances: Instance[], topK: number, role: Role): Answers => requestOf(key, instances, topK, role).a;
+
+const facts = (requestId: string, caller: string | null, source?: InstanceSource): RequestFacts => ({
+  captureId: "0b9a3c1e-6f55-4d2a-9a77-3c1d2e4f5a6b", requestId, time: "2026-12-06T21:45:12.345Z", caller, latencyMs: 1.234, ...(source ? { source } : {}),
 });
 
 /** Chunks through the consumer: the record lines it would write. */
@@ -91,13 +102,28 @@ const base = testInstances(readArtifact(fixtures().artifactDirs[0]).manifest.spe
 
 describe("decision chunks", () => {
   it("give the defined records, byte for byte, for the bench's 256 applicants in two chunks of at most one message", () => {
-    const a = answersOf("", testInstances(readArtifact(fixtures().artifactDirs[0]).manifest.spec, 256), 4, "champion");
-    const r = facts("req-256", "key:ops");
+    const { a, source } = requestOf("", testInstances(readArtifact(fixtures().artifactDirs[0]).manifest.spec, 256), 4, "champion");
+    const r = facts("req-256", "key:ops", source);
     const { lines, records } = throughQueue(a, r, "full", MESSAGE_BYTES);
     expect(lines.length).toBe(2);
-    // The fast path: answers sliced out of the response's bytes, not rebuilt.
+    // The fast paths: answers sliced out of the response's bytes, features copied out of the body.
     expect(lines.every((l) => l.line.includes('"echoed":true'))).toBe(true);
+    expect(lines.map((l) => l.line.slice(l.line.indexOf('"features":'), l.line.indexOf(',"answers":')))).toEqual([
+      `"features":[${source.text.slice(source.spans[0], source.spans[255])}]`, `"features":[${source.text.slice(source.spans[256], source.spans[511])}]`,
+    ]);
     expect(records).toEqual(definedRecords(a, r, "full"));
+  });
+
+  it("copy the features out of an indented body as one line, the same records as from compact JSON", () => {
+    const instances = testInstances(readArtifact(fixtures().artifactDirs[0]).manifest.spec, 20);
+    const compact = requestOf("", instances, 4, "champion");
+    const indented = requestOf("", instances, 4, "champion", "\t");
+    expect(indented.source.text).toContain("\n\t\t");
+    const { lines, records } = throughQueue(indented.a, facts("req-i", null, indented.source), "full", MESSAGE_BYTES);
+    expect(lines.length).toBe(1);
+    expect(lines[0]!.line).not.toMatch(/[\n\r]/);
+    expect(lines[0]!.line).toContain('"Seniority": ');
+    expect(records).toEqual(throughQueue(compact.a, facts("req-i", null), "full", MESSAGE_BYTES).records);
   });
 
   it("give the defined records for generated batches, keys, values, topK, roles, modes and message sizes", () => {
@@ -109,15 +135,17 @@ describe("decision chunks", () => {
       fc.constantFrom<Role>("champion", "canary", "shadow"),
       fc.constantFrom<Exclude<CaptureMode, "off">>("full", "decisions"),
       fc.integer({ min: 6_000, max: MESSAGE_BYTES }),
-      (key, picks, topK, role, mode, maxBytes) => {
+      fc.constantFrom<number | string | undefined>(undefined, 1, "\t"),
+      fc.boolean(),
+      (key, picks, topK, role, mode, maxBytes, indent, withSource) => {
         const instances = picks.map(({ pick, amount, echo }) => {
           const inst: Instance = { ...(base[pick] as Instance) };
           if (amount !== undefined) inst.Amount = amount; // out of range: a clipped warning quoting the value
           if (key && echo !== undefined) (inst as Record<string, unknown>)[key] = echo;
           return inst;
         });
-        const a = answersOf(key, instances, topK, role);
-        const r = facts(`req-${picks.length}`, role === "shadow" ? null : "jwt:abc");
+        const { a, source } = requestOf(key, instances, topK, role, indent);
+        const r = facts(`req-${picks.length}`, role === "shadow" ? null : "jwt:abc", withSource ? source : undefined);
         const { records, oversized } = throughQueue(a, r, mode, maxBytes);
         expect(oversized).toBe(0);
         expect(records).toEqual(definedRecords(a, r, mode));

@@ -18,17 +18,20 @@ import { log, type AppEnv } from "../context.ts";
 import { count, type CaptureCounts } from "./counters.ts";
 import { chunkLines } from "./chunk.ts";
 import { outbox } from "./outbox.ts";
-import type { Answers } from "./records.ts";
+import type { Answers, InstanceSource } from "./records.ts";
 import { sampled } from "./settings.ts";
 import { tallyOf } from "./tally.ts";
 
-export type { Answers } from "./records.ts";
+export type { Answers, InstanceSource } from "./records.ts";
 
 /** Lets the response go first: a macrotask runs after the handler's promise has resolved. */
 const afterResponse = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-/** Records `answers` (per CAPTURE and CAPTURE_SAMPLE); returns at once. The promise in the tally settles with the counts. */
-export function captureAnswers(c: Context<AppEnv>, answers: Answers): void {
+/**
+ * Records `answers` (per CAPTURE and CAPTURE_SAMPLE); returns at once. The promise in the tally settles with the counts.
+ * `source`, the body the instances were parsed from, lets the records' features be copied rather than serialised.
+ */
+export function captureAnswers(c: Context<AppEnv>, answers: Answers, source?: InstanceSource): void {
   const { mode, sample } = c.var.settings.capture;
   const queue = c.env.DECISIONS_QUEUE;
   if (mode === "off" || !queue || answers.count === 0) return;
@@ -40,6 +43,7 @@ export function captureAnswers(c: Context<AppEnv>, answers: Answers): void {
     time: new Date().toISOString(),
     caller: c.var.caller?.logId ?? null,
     latencyMs: Number((performance.now() - c.var.startedAt).toFixed(3)),
+    ...(source ? { source } : {}),
   };
   const work = (async (): Promise<CaptureCounts> => {
     await afterResponse();

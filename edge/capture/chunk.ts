@@ -5,15 +5,17 @@
  * request shares are written once; the answers are the very bytes the
  * caller received, sliced out of the response at the marks the writer left
  * (shared/answer-json.ts), not rebuilt as objects and `JSON.stringify`'d
- * again; the features are the validated rows. The consumer (`recordLines`)
+ * again; the features are the instances' own text, copied out of the request
+ * body where its scan found them (edge/body.ts), and serialised from the
+ * validated rows only when the route kept no body. The consumer (`recordLines`)
  * expands a chunk into the records of shared/decisions/record.ts, so R2 and
  * every reader see exactly what a record-per-instance producer wrote
  * (test/capture-chunk.test.ts holds the two to the byte).
  *
  * Why: building 256 record objects and stringifying them cost the isolate
  * more than the request itself, and that work runs in front of the next
- * request. A chunk is ~60 % of the records' bytes and costs a slice, a
- * decode and the rows' `JSON.stringify`.
+ * request. A chunk is ~60 % of the records' bytes and costs two slices and
+ * a decode.
  *
  * "decisions" capture keeps no feature value, not even on the queue: its
  * chunks carry no rows and answers rebuilt as objects with the values removed
@@ -23,7 +25,7 @@ import { DECISION_FORMAT, recordId, type CaptureMode, type DecisionRecord } from
 import type { Prediction } from "../../shared/predict.ts";
 import type { Row } from "../../shared/preprocess.ts";
 import { MESSAGE_BYTES, utf8Length, type Line } from "./messages.ts";
-import type { Answers, RequestFacts } from "./records.ts";
+import type { Answers, InstanceSource, RequestFacts } from "./records.ts";
 import { withoutFeatureValues } from "./redact.ts";
 
 export const CHUNK_FORMAT = "edgescore.decision-chunk/v1";
@@ -57,6 +59,8 @@ interface AnswerTexts {
 }
 
 const decoder = new TextDecoder();
+const FEATURES_KEY = ',"features":';
+const ANSWERS_KEY = ',"answers":[';
 
 /** Slices of the response bytes, at the writer's marks (mark i: prediction i's `{`, or the `,` before it). */
 function fromBytes(bytes: Uint8Array, marks: readonly number[]): AnswerTexts {
@@ -74,6 +78,37 @@ function fromObjects(predictions: readonly Prediction[]): AnswerTexts {
   return { bytes: (a, b) => utf8Length(join(a, b)), join, echoed: false };
 }
 
+/** The features of instances [a, b) as a JSON array, and its UTF-8 bytes. */
+type FeatureTexts = (a: number, b: number) => { text: string; bytes: number };
+
+/**
+ * Copied out of the request body: from the first instance's `{` to the last's
+ * `}`, commas and the client's whitespace included. Line breaks there can only
+ * be whitespace (JSON strings escape them), and a chunk is one line: they
+ * become spaces.
+ */
+function fromSource(s: InstanceSource): FeatureTexts {
+  return (a, b) => {
+    let raw = s.text.slice(s.spans[2 * a], s.spans[2 * b - 1]);
+    if (raw.includes("\n") || raw.includes("\r")) raw = raw.replace(/[\n\r]/g, " ");
+    return { text: `[${raw}]`, bytes: (s.ascii ? raw.length : utf8Length(raw)) + 2 };
+  };
+}
+
+function fromRows(rows: readonly Row[]): FeatureTexts {
+  return (a, b) => {
+    const text = JSON.stringify(rows.slice(a, b));
+    return { text, bytes: utf8Length(text) };
+  };
+}
+
+/** The body's copy when it holds exactly the rows the answers were scored from (the edge's validation keeps the parsed objects). */
+function sourceFits(s: InstanceSource | undefined, rows: readonly Row[]): s is InstanceSource {
+  if (!s || s.spans.length !== 2 * rows.length || s.instances.length !== rows.length) return false;
+  for (let i = 0; i < rows.length; i++) if (rows[i] !== s.instances[i]) return false;
+  return true;
+}
+
 /**
  * The chunk lines of one request's answers, each at most `maxBytes`
  * (MESSAGE_BYTES: a chunk is one queue message's worth), split by instance
@@ -82,6 +117,8 @@ function fromObjects(predictions: readonly Prediction[]): AnswerTexts {
  */
 export function chunkLines(a: Answers, r: RequestFacts, mode: Exclude<CaptureMode, "off">, maxBytes = MESSAGE_BYTES): { lines: Line[]; oversized: number } {
   const marked = mode === "full" ? a.answerJson?.() : undefined;
+  const source = mode === "full" && sourceFits(r.source, a.rows) ? r.source : undefined;
+  const features = mode !== "full" ? undefined : source ? fromSource(source) : fromRows(a.rows);
   const answers = marked ? fromBytes(marked.bytes, marked.marks) : fromObjects(mode === "full" ? a.predictions() : a.predictions().map(withoutFeatureValues));
   const shared: Shared = {
     requestId: r.requestId, time: r.time, model: a.model, version: a.version, manifestSha256: a.manifestSha256, role: a.role,
@@ -94,9 +131,10 @@ export function chunkLines(a: Answers, r: RequestFacts, mode: Exclude<CaptureMod
   /** The chunk of instances [from, to), or undefined when it is larger than a message. */
   const build = (from: number, to: number): Line | undefined => {
     // JSON.stringify writes an undefined array element as null: no pass-through value.
-    const rest = `${from},"passThrough":${JSON.stringify(a.passThrough.slice(from, to))}${mode === "full" ? `,"features":${JSON.stringify(a.rows.slice(from, to))}` : ""},"answers":[`;
-    const bytes = headBytes + utf8Length(rest) + answers.bytes(from, to) + 2;
-    return bytes <= maxBytes ? { line: `${head}${rest}${answers.join(from, to)}]}`, bytes, records: to - from } : undefined;
+    const rest = `${from},"passThrough":${JSON.stringify(a.passThrough.slice(from, to))}`;
+    const f = features?.(from, to);
+    const bytes = headBytes + utf8Length(rest) + (f ? f.bytes + FEATURES_KEY.length : 0) + ANSWERS_KEY.length + answers.bytes(from, to) + 2;
+    return bytes <= maxBytes ? { line: `${head}${rest}${f ? `${FEATURES_KEY}${f.text}` : ""}${ANSWERS_KEY}${answers.join(from, to)}]}`, bytes, records: to - from } : undefined;
   };
   /** Whole when it fits, else halves. */
   const split = (from: number, to: number): void => {
@@ -111,7 +149,8 @@ export function chunkLines(a: Answers, r: RequestFacts, mode: Exclude<CaptureMod
   // stringified once, not once whole and again in halves: a 256-applicant request in "full" is two.
   const n = a.count;
   if (n === 0) return { lines, oversized };
-  const guess = n > 1 ? answers.bytes(0, n) + (mode === "full" ? JSON.stringify(a.rows[0]).length * n * 1.25 : 0) : 0;
+  const rowsGuess = source ? (source.spans[2 * n - 1] as number) - (source.spans[0] as number) : features ? JSON.stringify(a.rows[0]).length * n * 1.25 : 0;
+  const guess = n > 1 ? answers.bytes(0, n) + rowsGuess : 0;
   const parts = Math.max(1, Math.min(n, Math.ceil(guess / (maxBytes * 0.9))));
   for (let k = 0; k < parts; k++) split(Math.floor((k * n) / parts), Math.floor(((k + 1) * n) / parts));
   return { lines, oversized };

@@ -36,6 +36,21 @@ export interface Answers {
   topK: number;
 }
 
+/**
+ * The request body the instances were parsed from (edge/body.ts): its text,
+ * whether it is all ASCII, where each instance's object is in it, and the
+ * parsed instances. The records' features are copied out of the text: the
+ * consumer's `JSON.parse` of a copied object gives the same object the
+ * route validated, so nothing is serialised again on the request's isolate.
+ */
+export interface InstanceSource {
+  text: string;
+  ascii: boolean;
+  /** [start, end) character offsets, two per instance. */
+  spans: readonly number[];
+  instances: readonly unknown[];
+}
+
 /** The request's side of every record. */
 export interface RequestFacts {
   captureId: string;
@@ -43,4 +58,6 @@ export interface RequestFacts {
   time: string;
   caller: string | null;
   latencyMs: number;
+  /** Where the features are copied from, when the route kept the body (else the rows are serialised). */
+  source?: InstanceSource;
 }

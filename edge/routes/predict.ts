@@ -49,9 +49,11 @@ async function handlePredict(c: Context<AppEnv>, name: string): Promise<Response
     return fail(c, 422, "invalid_instance", `${scored.invalid} of ${n} instance${n > 1 ? "s are" : " is"} invalid; nothing was scored${strict}`, scored.details);
   }
   // Records are built and sent after the response, in waitUntil (edge/capture/); the shadow's too, with role "shadow".
-  captureAnswers(c, scored.answers);
+  // Their features are copied from the body's text, where its scan found each instance.
+  const source = { text: parsed.text, ascii: parsed.ascii, spans: parsed.instances, instances: envelope.instances };
+  captureAnswers(c, scored.answers, source);
   if (registry.hasShadow(name)) {
-    c.executionCtx.waitUntil(scoreShadow(registry, { model: name, requestId: c.var.requestId, instances: envelope.instances, topK }, log, (shadow) => captureAnswers(c, shadow.answers)));
+    c.executionCtx.waitUntil(scoreShadow(registry, { model: name, requestId: c.var.requestId, instances: envelope.instances, topK }, log, (shadow) => captureAnswers(c, shadow.answers, source)));
   }
   // The same bytes and headers as c.json() of {id?, model, predictions}.
   return c.body(scored.body(), undefined, JSON_TYPE);
