@@ -9,7 +9,9 @@
  * CAPTURE=full whose DECISIONS_QUEUE is an RPC entrypoint that drops what
  * it is sent shows the request side alone (chunks, outbox, the RPC out of the
  * isolate), which is what a deployed Worker's requests pay. p99 and requests
- * per second show where the work went. Rounds alternate their order (off
+ * per second show where the work went. A second CAPTURE=off worker, the
+ * control, measures the method's own resolution in the same run: its ratio
+ * to the first is 1 but for noise. Rounds alternate their order (off
  * first, then last), so neither mode always runs on a cooler machine, and
  * every round starts fresh workers (a workerd process can run a few percent
  * faster than another for its whole life, which interleaving does not
@@ -37,6 +39,13 @@ export interface CaptureResult {
   /** p50 (ms, median over rounds) per case, and full ÷ off per applicant count. */
   cases: {
     rows: number; offP50: number; fullP50: number; p50Ratio: number; producerP50: number; producerRatio: number;
+    /**
+     * A second CAPTURE=off worker ÷ the first: the same code, so any distance from 1 is the
+     * measurement's own (process placement, drift) — the resolution the other ratios have.
+     */
+    controlRatio: number;
+    /** The per-round ratios each median was taken from, in round order. */
+    rounds: { full: number[]; producer: number[]; control: number[] };
     /** p99 and requests per second (medians over rounds): where the outbox's sends and the consumer's batches show. */
     offP99: number; fullP99: number; offRps: number; fullRps: number;
   }[];
@@ -107,14 +116,14 @@ export async function capture(ctx: Context): Promise<CaptureResult> {
 
   const start = (mode: "full" | "off", keepEvents = false, consumer: "edge" | "sink" = "edge") =>
     startWorker({ dir: build.dir, entry: build.entry, bindings: { ...SERVE_BINDINGS, CAPTURE: mode }, capture: { batchTimeout: 1, consumer }, keepEvents });
-  const modes = ["off", "full", "producer"] as const;
-  const startMode = (mode: (typeof modes)[number]) => (mode === "off" ? start("off") : mode === "full" ? start("full") : start("full", false, "sink"));
+  const modes = ["off", "control", "full", "producer"] as const;
+  const startMode = (mode: (typeof modes)[number]) => (mode === "off" || mode === "control" ? start("off") : mode === "full" ? start("full") : start("full", false, "sink"));
   const perRound: Map<string, LoadResult>[] = [];
-  ctx.log(`capture cost: ${rounds} round(s) × 6 cases × (${warmupSeconds} s warm-up + ${seconds} s), off, full and request side interleaved; fresh workers every round`);
+  ctx.log(`capture cost: ${rounds} round(s) × ${2 * modes.length} cases × (${warmupSeconds} s warm-up + ${seconds} s), off, a second off (control), full and request side interleaved; fresh workers every round`);
   for (let r = 0; r < rounds; r++) {
     // Fresh workerd processes every round: one process can run a few percent faster than another for its whole
     // life (placement, JIT), which interleaving alone does not cancel; the median over rounds does.
-    const workers = { off: await startMode("off"), full: await startMode("full"), producer: await startMode("producer") };
+    const workers = { off: await startMode("off"), control: await startMode("control"), full: await startMode("full"), producer: await startMode("producer") };
     for (const w of Object.values(workers)) ctx.onCleanup(() => w.dispose());
     try {
       for (const w of Object.values(workers)) {
@@ -132,10 +141,13 @@ export async function capture(ctx: Context): Promise<CaptureResult> {
   }
   const stat = (name: string, k: "p50" | "p99" | "rps") => median(perRound.map((m) => (m.get(name) as LoadResult)[k]));
   const p50 = (name: string) => stat(name, "p50");
-  const roundRatio = (a: string, b: string) => median(perRound.map((m) => ratio((m.get(a) as LoadResult).p50, (m.get(b) as LoadResult).p50)));
+  const ratios = (a: string, b: string) => perRound.map((m) => ratio((m.get(a) as LoadResult).p50, (m.get(b) as LoadResult).p50));
+  const roundRatio = (a: string, b: string) => median(ratios(a, b));
   const cases: CaptureResult["cases"] = [1, 256].map((rows) => ({
     rows, offP50: p50(`off ${rows}`), fullP50: p50(`full ${rows}`), p50Ratio: roundRatio(`full ${rows}`, `off ${rows}`),
     producerP50: p50(`producer ${rows}`), producerRatio: roundRatio(`producer ${rows}`, `off ${rows}`),
+    controlRatio: roundRatio(`control ${rows}`, `off ${rows}`),
+    rounds: { full: ratios(`full ${rows}`, `off ${rows}`), producer: ratios(`producer ${rows}`, `off ${rows}`), control: ratios(`control ${rows}`, `off ${rows}`) },
     offP99: stat(`off ${rows}`, "p99"), fullP99: stat(`full ${rows}`, "p99"), offRps: stat(`off ${rows}`, "rps"), fullRps: stat(`full ${rows}`, "rps"),
   }));
 
@@ -178,8 +190,13 @@ export function captureTable(r: CaptureResult): string {
   return [
     table(
       `Capture cost: POST /predict with CAPTURE=full vs off (built workers in workerd, same queue), 1 connection, ${r.rounds} interleaved round(s) of ${r.secondsPerCase} s per case; medians over rounds, each ratio the median of per-round ratios. "full" runs Miniflare's queue broker and the consumer (parsing, records, gzip) in the requests' workerd; "request side": the queue binding is an RPC sink, as the Queues service is to a deployed Worker`,
-      ["applicants", "p50 off ms", "p50 full ms", "full ÷ off", "p50 request side ms", "÷ off", "p99 off ms", "p99 full ms", "req/s off", "req/s full"],
-      r.cases.map((c) => [c.rows, fmt(c.offP50, 3), fmt(c.fullP50, 3), times(c.p50Ratio, 3), fmt(c.producerP50, 3), times(c.producerRatio, 3), fmt(c.offP99, 2), fmt(c.fullP99, 2), fmt(c.offRps, 0), fmt(c.fullRps, 0)]),
+      ["applicants", "p50 off ms", "p50 full ms", "full ÷ off", "p50 request side ms", "÷ off", "control ÷ off", "p99 off ms", "p99 full ms", "req/s off", "req/s full"],
+      r.cases.map((c) => [c.rows, fmt(c.offP50, 3), fmt(c.fullP50, 3), times(c.p50Ratio, 3), fmt(c.producerP50, 3), times(c.producerRatio, 3), times(c.controlRatio, 3), fmt(c.offP99, 2), fmt(c.fullP99, 2), fmt(c.offRps, 0), fmt(c.fullRps, 0)]),
+    ),
+    table(
+      "Capture cost per round (p50 ÷ off): the spread the medians above come from; control is a second CAPTURE=off worker, the same code",
+      ["applicants", "column", ...Array.from({ length: r.rounds }, (_, i) => `round ${i + 1}`)],
+      r.cases.flatMap((c) => (["full", "producer", "control"] as const).map((k) => [c.rows, k === "producer" ? "request side" : k, ...c.rounds[k].map((x) => fmt(x, 2))])),
     ),
     table(
       `Capture completeness: ${s.connections} connections × ${s.seconds} s, CAPTURE=full; records read back from R2 and de-duplicated by id`,

@@ -66,6 +66,11 @@ export function targets(s: Sections): Target[] {
   const scoreRuns = s.score?.runs.filter((r) => r.case === "score") ?? [];
   const scoreLargest = scoreRuns.at(-1);
   const quickTune = s.tune && s.tune.budgetS !== 120 ? { note: `${s.tune.budgetS} s budget (quick)` } : {};
+  // The capture bench's second capture-off worker: how far from 1 the same code measures, beside each capture ratio.
+  const captureControl = (rows: number) => {
+    const c = s.capture?.cases.find((x) => x.rows === rows);
+    return c ? { note: `control (off ÷ off, same code) ${fmt(c.controlRatio, 2)}×; per round ${c.rounds.control.map((x) => fmt(x, 2)).join(" ")}` } : {};
+  };
   return [
     judge({ goal: "/predict 1 applicant with reasons, p50 ≤ 1.25× floor (1 conn)", limit: 1.25, kind: "max", strict: false, unit: "×", value: serveCase("predict 1 reasons 1c") }),
     judge({ goal: "/predict 256 applicants with reasons, p50 ≤ 2.5× floor (1 conn; must)", limit: 2.5, kind: "max", strict: false, unit: "×", value: serveCase("predict 256 reasons 1c") }),
@@ -108,10 +113,10 @@ export function targets(s: Sections): Target[] {
     judge({ goal: "tune judges ≥ 4× the trials per 120 s of before (72)", limit: 4, kind: "min", strict: false, unit: "×", value: s.tune ? s.tune.trialsPer120s / 72 : undefined, note: "with the simd engine (--engine auto); 72: f2027af on tfjs" }),
     judge({ goal: "tune's pick: test AUC ≥ 0.852 (the default network)", limit: 0.852, kind: "min", strict: false, unit: "", value: tuned?.testAuc, ...quickTune }),
     judge({ goal: "npm run score without reasons ≥ 50,000 rows/s (largest file, own time)", limit: 50_000, kind: "min", strict: false, unit: "rows/s", value: scoreLargest?.rowsPerS, ...(scoreLargest ? { note: `${scoreLargest.rows} rows; ${fmt(s.score?.vsFloor, 2)}× the read+write floor` } : {}) }),
-    judge({ goal: "capture full adds ≤ 3 % to a 1-applicant /predict p50 (vs off, same run)", limit: 1.03, kind: "max", strict: false, unit: "×", value: s.capture?.cases.find((c) => c.rows === 1)?.p50Ratio }),
-    judge({ goal: "capture full adds ≤ 5 % to a 256-applicant /predict p50 (vs off, same run)", limit: 1.05, kind: "max", strict: false, unit: "×", value: s.capture?.cases.find((c) => c.rows === 256)?.p50Ratio }),
-    judge({ goal: "  the same, request side (the queue binding an RPC sink: no broker, no consumer in the process)", limit: 1.03, kind: "max", strict: false, unit: "×", value: s.capture?.cases.find((c) => c.rows === 1)?.producerRatio }),
-    judge({ goal: "  the same at 256, request side (RPC sink)", limit: 1.05, kind: "max", strict: false, unit: "×", value: s.capture?.cases.find((c) => c.rows === 256)?.producerRatio }),
+    judge({ goal: "capture full adds ≤ 3 % to a 1-applicant /predict p50 (vs off, same run)", limit: 1.03, kind: "max", strict: false, unit: "×", value: s.capture?.cases.find((c) => c.rows === 1)?.p50Ratio, ...captureControl(1) }),
+    judge({ goal: "capture full adds ≤ 5 % to a 256-applicant /predict p50 (vs off, same run)", limit: 1.05, kind: "max", strict: false, unit: "×", value: s.capture?.cases.find((c) => c.rows === 256)?.p50Ratio, ...captureControl(256) }),
+    judge({ goal: "  the same, request side (the queue binding an RPC sink: no broker, no consumer in the process)", limit: 1.03, kind: "max", strict: false, unit: "×", value: s.capture?.cases.find((c) => c.rows === 1)?.producerRatio, ...captureControl(1) }),
+    judge({ goal: "  the same at 256, request side (RPC sink)", limit: 1.05, kind: "max", strict: false, unit: "×", value: s.capture?.cases.find((c) => c.rows === 256)?.producerRatio, ...captureControl(256) }),
     judge({ goal: "capture under 8 connections: records lost (answers without a record after de-dup)", limit: 0, kind: "max", strict: false, unit: "", value: s.capture?.sustained.lost, ...(s.capture ? { note: `${s.capture.sustained.answers} answers, ${s.capture.sustained.recordsDistinct} distinct records (${s.capture.sustained.recordsRaw} raw) in ${s.capture.sustained.seconds} s` } : {}) }),
     judge({ goal: "npm run score memory flat: the largest file, heap capped, peak RSS ≤ 1.2× the smallest file's", limit: 1.2, kind: "max", strict: false, unit: "×", value: s.score?.cappedRssVsSmallest, note: "the capped run must finish: live memory does not grow with rows" }),
   ];
