@@ -18,7 +18,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 interface PredictBody { model: { name: string; version: string }; predictions: Record<string, unknown>[] }
 
-const logLine = (w: TestWorker, id: string) => w.logs.map((l) => { try { return JSON.parse(l) as Record<string, unknown>; } catch { return {}; } }).find((l) => l.id === id && l.path !== undefined);
+const parsedLines = (w: TestWorker) => w.logs.map((l) => { try { return JSON.parse(l) as Record<string, unknown>; } catch { return {}; } });
+const logLine = (w: TestWorker, id: string) => parsedLines(w).find((l) => l.id === id && l.path !== undefined);
+
+/** A request's capture_failed lines (none when every record was sent). */
+const failedLines = (w: TestWorker, id: string) => parsedLines(w).filter((l) => l.id === id && l.event === "capture_failed");
 
 async function logLineOf(w: TestWorker, id: string): Promise<Record<string, unknown> | undefined> {
   for (let i = 0; i < 50 && !logLine(w, id); i++) await new Promise((r) => setTimeout(r, 100));
@@ -68,7 +72,9 @@ describe("capture (CAPTURE=full)", () => {
       expect(r.latencyMs).toBeLessThan(Number(line?.ms) + 1);
     });
     expect(records[1]!.features!.Income).toBeNull();
-    expect(line?.capture).toEqual({ records: 3, sent: 3, failed: 0 });
+    // The request's line carries the records it queued; only failed records get a line of their own.
+    expect(line?.capture).toEqual({ records: 3 });
+    expect(failedLines(w, "client-req-1")).toEqual([]);
     // Filed under the record's model, day and hour, as decisionsKey names it.
     const file = written.find((x) => x.records.some((r) => r.requestId === "client-req-1"))!;
     expect(file.key).toMatch(/^decisions\/credit-risk\/dt=\d{4}-\d{2}-\d{2}\/\d{2}-[0-9a-f-]{36}\.ndjson\.gz$/);
@@ -104,7 +110,8 @@ describe("capture (CAPTURE=full)", () => {
       expect(r.answer).toEqual(answer);
     });
     const line = await logLineOf(w, "big-1000");
-    expect(line?.capture).toEqual({ records: 1000, sent: 1000, failed: 0 });
+    expect(line?.capture).toEqual({ records: 1000 });
+    expect(failedLines(w, "big-1000")).toEqual([]);
   });
 
   it("shows the mode and the records sent since the isolate started to an operator's /healthz", async () => {
@@ -140,7 +147,8 @@ describe("the isolate's outbox (records of requests answered together share queu
     const records = [...distinct(written).values()].filter((r) => ids.includes(r.requestId));
     expect(records.map((r) => r.requestId).sort()).toEqual([...ids].sort());
     records.forEach((r) => expect(r.features?.Amount).toBe(500 + ids.indexOf(r.requestId)));
-    for (const id of ids) expect((await logLineOf(w, id))?.capture).toEqual({ records: 1, sent: 1, failed: 0 });
+    for (const id of ids) expect((await logLineOf(w, id))?.capture).toEqual({ records: 1 });
+    expect(ids.flatMap((id) => failedLines(w, id))).toEqual([]);
     const health = (await (await w.fetch("/healthz")).json()) as { capture: { sent: number; messages: number } };
     expect(health.capture.sent).toBe(20);
     // One message per request before the outbox; now those answered within LINGER_MS (20 ms) share one.

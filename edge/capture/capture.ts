@@ -1,21 +1,20 @@
 /**
  * `captureAnswers`: the one call a route makes after scoring (champion,
  * canary) or in its own `waitUntil` (shadow). On the request path it only
- * decides (mode, sample) and takes the request's facts; the records' chunks
- * (chunk.ts) are written inside `waitUntil`, after the response has gone, and
- * sent with other requests' through the isolate's outbox (outbox.ts), so
- * capture neither delays nor fails an answer.
+ * decides (mode, sample), takes the request's facts and leaves them in the
+ * isolate's outbox (outbox.ts); the records' chunks (chunk.ts) are built when
+ * the outbox sends them with other requests', in `waitUntil` after the
+ * responses have gone, so capture neither delays nor fails an answer.
  *
  * Every call of one request shares its capture id (a server-made UUID, never
  * the client's X-Request-Id, which may repeat) and its sampling draw, so a
  * shadow's records pair with the champion's by id. The request's log line
- * waits for the sends started before the response and carries
- * `capture: {records, sent, failed}` (tally.ts); a call made later (a shadow
- * scored in `waitUntil`) logs its own `capture` line.
+ * carries `capture: {records}`, the records queued before the response
+ * (tally.ts); records that fail are logged as `capture_failed` with the
+ * request id and their count.
  */
 import type { Context } from "hono";
 import { log, type AppEnv } from "../context.ts";
-import { count, type CaptureCounts } from "./counters.ts";
 import { chunkLines } from "./chunk.ts";
 import { outbox } from "./outbox.ts";
 import type { Answers, InstanceSource } from "./records.ts";
@@ -24,11 +23,16 @@ import { tallyOf } from "./tally.ts";
 
 export type { Answers, InstanceSource } from "./records.ts";
 
-/** Lets the response go first: a macrotask runs after the handler's promise has resolved. */
-const afterResponse = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+/** About the bytes of a request's chunks, without building them: its answer's bytes, its instances' text, a head. */
+function bytesGuess(answers: Answers, full: boolean, source?: InstanceSource): number {
+  const json = full ? answers.answerJson?.() : undefined;
+  const answered = json ? (json.marks[json.marks.length - 1] as number) - (json.marks[0] as number) : 1_000 * answers.count;
+  const sent = full && source && source.spans.length ? (source.spans[source.spans.length - 1] as number) - (source.spans[0] as number) : 0;
+  return answered + sent + 400;
+}
 
 /**
- * Records `answers` (per CAPTURE and CAPTURE_SAMPLE); returns at once. The promise in the tally settles with the counts.
+ * Records `answers` (per CAPTURE and CAPTURE_SAMPLE); returns at once.
  * `source`, the body the instances were parsed from, lets the records' features be copied rather than serialised.
  */
 export function captureAnswers(c: Context<AppEnv>, answers: Answers, source?: InstanceSource): void {
@@ -45,23 +49,9 @@ export function captureAnswers(c: Context<AppEnv>, answers: Answers, source?: In
     latencyMs: Number((performance.now() - c.var.startedAt).toFixed(3)),
     ...(source ? { source } : {}),
   };
-  const work = (async (): Promise<CaptureCounts> => {
-    await afterResponse();
-    try {
-      const { lines, oversized } = chunkLines(answers, facts, mode);
-      if (oversized) log({ id: facts.requestId, event: "capture_failed", error: `${oversized} record(s) larger than a queue message` });
-      const counts = await outbox.add(queue, lines, facts.requestId, log);
-      counts.failed += oversized;
-      count(counts);
-      return counts;
-    } catch (e) {
-      // Building the records failed (a bug): the answer stands; counted and logged like a failed send.
-      const counts = { sent: 0, failed: answers.count };
-      count(counts);
-      log({ id: facts.requestId, event: "capture_failed", error: e instanceof Error ? e.message.slice(0, 200) : "capture failed" });
-      return counts;
-    }
-  })();
-  c.executionCtx.waitUntil(work);
-  tally.add(work, answers.count, answers.role);
+  // Built into chunks when the batch is sent, after the response; only a request that opens a batch (or fills
+  // the outbox) keeps a waitUntil, for the send that carries everyone's records (outbox.ts).
+  const flush = outbox.add(queue, { requestId: facts.requestId, records: answers.count, bytes: bytesGuess(answers, mode === "full", source), build: () => chunkLines(answers, facts, mode) }, log);
+  if (flush) c.executionCtx.waitUntil(flush);
+  tally.add(answers.count);
 }

@@ -2,7 +2,7 @@
 export interface CaptureCounts {
   /** Records handed to the queue (accepted by sendBatch). */
   sent: number;
-  /** Records lost to a failed send (or too large for any message); each is in its request's log line. */
+  /** Records lost to a failed send (or too large for any message); each logged (`capture_failed`) with its request's id. */
   failed: number;
 }
 

@@ -1,29 +1,31 @@
 /**
- * One request's capture: its capture id, and the sends started for it.
- * The request's log line (app.ts) waits for those started before the
- * response and adds their counts; a send added after the line was written
- * (a shadow scored later) logs its own line.
+ * One request's capture: its capture id, and how many records it handed to
+ * the outbox. The request's log line (app.ts) is written with the response,
+ * as with capture off, and carries `capture: {records}`. What became of the
+ * records is counted in /healthz, and records that fail (a refused or
+ * unsettled send, a record too large for a message) are logged on a line of
+ * their own, `capture_failed` with the request id and the count, when that is
+ * known.
+ *
+ * Why the line does not wait for the sends: most requests never wait for
+ * their records at all (they ride on the send of the request that opened
+ * the outbox's batch, outbox.ts), and a line written later, in `waitUntil`,
+ * would hang on work an evicted isolate may never finish.
  */
 import type { Context } from "hono";
-import type { Role } from "../../shared/decisions/record.ts";
 import { log, type AppEnv } from "../context.ts";
-import type { CaptureCounts } from "./counters.ts";
 
 export interface CaptureTally {
   captureId: string;
-  add(work: Promise<CaptureCounts>, records: number, role: Role): void;
+  /** Records handed to the outbox for this request (a shadow's, scored later, too). */
+  add(records: number): void;
 }
-
-interface Pending { work: Promise<CaptureCounts>; records: number }
 
 class RequestTally implements CaptureTally {
   readonly captureId = crypto.randomUUID();
-  readonly pending: Pending[] = [];
-  lineWritten = false;
-  constructor(private readonly requestId: string) {}
-  add(work: Promise<CaptureCounts>, records: number, role: Role): void {
-    if (!this.lineWritten) { this.pending.push({ work, records }); return; }
-    void work.then((c) => log({ id: this.requestId, event: "capture", role, capture: { records, ...c } }));
+  records = 0;
+  add(records: number): void {
+    this.records += records;
   }
 }
 
@@ -31,25 +33,15 @@ const tallies = new WeakMap<Context<AppEnv>, RequestTally>();
 
 export function tallyOf(c: Context<AppEnv>): CaptureTally {
   let t = tallies.get(c);
-  if (!t) { t = new RequestTally(c.var.requestId); tallies.set(c, t); }
+  if (!t) { t = new RequestTally(); tallies.set(c, t); }
   return t;
 }
 
 /** The capture id of this request, if capture has started one. */
 export const captureIdOf = (c: Context<AppEnv>): string | undefined => tallies.get(c)?.captureId;
 
-/**
- * Writes the request's log line: at once when nothing was captured, else
- * (in `waitUntil`) once the sends settle, with their counts.
- */
+/** Writes the request's log line, with the records it queued when capture kept any. */
 export function logRequest(c: Context<AppEnv>, line: Record<string, unknown>): void {
-  const t = tallies.get(c);
-  if (!t || t.pending.length === 0) { if (t) t.lineWritten = true; log(line); return; }
-  t.lineWritten = true;
-  const pending = t.pending.splice(0);
-  c.executionCtx.waitUntil(Promise.all(pending.map((p) => p.work)).then((all) => {
-    const capture = { records: pending.reduce((s, p) => s + p.records, 0), sent: 0, failed: 0 };
-    for (const x of all) { capture.sent += x.sent; capture.failed += x.failed; }
-    log({ ...line, capture });
-  }));
+  const records = tallies.get(c)?.records;
+  log(records ? { ...line, capture: { records } } : line);
 }
