@@ -139,7 +139,7 @@ describe("the isolate's outbox (records of requests answered together share queu
   });
   afterAll(async () => { await w.dispose(); });
 
-  it("sends 20 concurrent one-applicant requests' records in a few messages, every one landed and counted in its own request's line", async () => {
+  it("sends 20 concurrent one-applicant requests' records in a few messages, every one landed, its request's line saying it queued one record and no failure logged", async () => {
     const ids = Array.from({ length: 20 }, (_, i) => `together-${i}`);
     const answers = await Promise.all(ids.map((id, i) => w.post("/predict", { instances: [{ ...applicant, Amount: 500 + i }] }, { "x-request-id": id })));
     expect(answers.map((r) => r.status)).toEqual(ids.map(() => 200));
