@@ -14,7 +14,8 @@
  * leaves its entry: no timer, no `waitUntil`, nothing on its isolate until
  * the opener's send (entries are built into chunks then, after every
  * response). An entry is never left unguarded: it joins only a batch whose
- * opener's `waitUntil` is still waiting to send it. Past FLUSH_BYTES the
+ * opener's `waitUntil` is still waiting to send it, and a batch open past
+ * STALE_MS is taken as lost and a new one opened. Past FLUSH_BYTES the
  * request that crosses it sends at once, after its own response.
  *
  * Why no request waits for its own records: workerd ends a request whose
@@ -32,6 +33,13 @@ import { MESSAGE_BYTES, packLines, type Line } from "./messages.ts";
 export const LINGER_MS = 20;
 /** Send at once past this many bytes (~8 messages): bounds the isolate's memory and one send's size. */
 export const FLUSH_BYTES = 1_000_000;
+/**
+ * A batch open this long has lost its opener (its timer never fired: the
+ * request's context was ended): the next request opens another, so one lost
+ * timer cannot stop the isolate's capture. The late timer, if it ever fires,
+ * finds nothing or sends what waits.
+ */
+export const STALE_MS = 1_000;
 
 /** One request's records, built into chunk lines only when their batch is sent. */
 export interface Entry {
@@ -54,8 +62,8 @@ const afterResponse = () => sleep(0);
 class Outbox {
   private waiting: Entry[] = [];
   private bytes = 0;
-  /** A batch is open: its opener's `waitUntil` will send what waits. */
-  private open = false;
+  /** When the open batch was opened (0: none is open); its opener's `waitUntil` will send what waits. */
+  private openedAt = 0;
 
   /**
    * Leaves `entry` to be sent. Returns the promise the calling request must
@@ -66,10 +74,11 @@ class Outbox {
     this.waiting.push(entry);
     this.bytes += entry.bytes;
     if (this.bytes >= FLUSH_BYTES) return afterResponse().then(() => this.send(queue, log));
-    if (this.open) return undefined;
-    this.open = true;
+    const now = Date.now();
+    if (this.openedAt && now - this.openedAt < STALE_MS) return undefined;
+    this.openedAt = now;
     return sleep(LINGER_MS).then(() => {
-      this.open = false;
+      if (this.openedAt === now) this.openedAt = 0;
       return this.send(queue, log);
     });
   }
@@ -120,3 +129,6 @@ function fail(log: Log, id: string, records: number, error: string): void {
 
 /** One per isolate: a Worker has one decisions queue. */
 export const outbox = new Outbox();
+
+/** A fresh outbox, for tests of its batching. */
+export const newOutbox = () => new Outbox();
