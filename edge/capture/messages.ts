@@ -44,12 +44,15 @@ export interface Packed<T extends Line = Line> {
   calls: Message<T>[][];
   /** Records that do not fit in a message at all (never with a real model's spec; counted as failed). */
   oversized: number;
+  /** The lines that held them, left out of every message. */
+  dropped: T[];
 }
 
 /** Packs lines into messages, and messages into sendBatch calls, in order. */
 export function packLines<T extends Line>(lines: readonly T[], messageBytes = MESSAGE_BYTES, batchBytes = BATCH_BYTES): Packed<T> {
   const messages: Message<T>[] = [];
   let oversized = 0;
+  const dropped: T[] = [];
   let open: { lines: T[]; bytes: number } | undefined;
   const close = () => {
     if (open) messages.push({ body: open.lines.map((l) => l.line).join("\n"), records: open.lines.reduce((s, l) => s + l.records, 0), bytes: open.bytes, lines: open.lines });
@@ -57,7 +60,7 @@ export function packLines<T extends Line>(lines: readonly T[], messageBytes = ME
   };
   for (const line of lines) {
     const n = line.bytes;
-    if (n > messageBytes) { oversized += line.records; continue; }
+    if (n > messageBytes) { oversized += line.records; dropped.push(line); continue; }
     // +1 for the newline that joins it to the previous line.
     if (open && open.bytes + 1 + n > messageBytes) close();
     if (!open) open = { lines: [line], bytes: n };
@@ -74,5 +77,5 @@ export function packLines<T extends Line>(lines: readonly T[], messageBytes = ME
     callBytes += cost;
   }
   if (call.length) calls.push(call);
-  return { calls, oversized };
+  return { calls, oversized, dropped };
 }

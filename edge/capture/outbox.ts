@@ -27,7 +27,7 @@
  */
 import type { Log } from "../context.ts";
 import { count, countMessages } from "./counters.ts";
-import { MESSAGE_BYTES, packLines, type Line } from "./messages.ts";
+import { packLines, type Line } from "./messages.ts";
 
 /** How long a batch waits for company: well under any request's `waitUntil` allowance (30 s). */
 export const LINGER_MS = 20;
@@ -100,9 +100,9 @@ class Outbox {
         fail(log, e.requestId, e.records, err instanceof Error ? err.message.slice(0, 200) : "capture failed");
       }
     }
-    const { calls } = packLines(lines);
+    const { calls, dropped } = packLines(lines);
     // packLines drops only a line longer than a message, which chunkLines never makes: fail it rather than lose it.
-    for (const l of lines) if (l.bytes > MESSAGE_BYTES) fail(log, l.requestId, l.records, "chunk larger than a queue message");
+    for (const l of dropped) fail(log, l.requestId, l.records, "chunk larger than a queue message");
     await Promise.all(calls.map(async (call) => {
       const carried = call.flatMap((m) => m.lines);
       const records = carried.reduce((s, l) => s + l.records, 0);
