@@ -12,7 +12,10 @@
  * per second show where the work went. A second CAPTURE=off worker, the
  * control, measures the method's own resolution in the same run: its ratio
  * to the first is 1 but for noise. Rounds alternate their order (off
- * first, then last), so neither mode always runs on a cooler machine, and
+ * first, then last), so neither mode always runs on a cooler machine; the
+ * full-capture worker runs last in every round (its consumer's backlog after
+ * 256 applicants would land on the next case); `--capture-rounds` buys a
+ * finer median with more rounds; and
  * every round starts fresh workers (a workerd process can run a few percent
  * faster than another for its whole life, which interleaving does not
  * cancel). Then a fresh
@@ -28,7 +31,7 @@ import type { Context } from "./context.ts";
 import { body, testInstances } from "./instances.ts";
 import type { LoadCase, LoadResult } from "./load.ts";
 import { runLoad } from "./load-runner.ts";
-import { median, ratio } from "./stats.ts";
+import { median, percentile, ratio } from "./stats.ts";
 import { fmt, table, times } from "./table.ts";
 import { startWorker, timedPost, type RunningWorker } from "./worker.ts";
 import { SERVE_BINDINGS } from "./serve.ts";
@@ -105,7 +108,7 @@ function answered(w: RunningWorker): { answers: number; failed: number } {
 
 export async function capture(ctx: Context): Promise<CaptureResult> {
   const [build, artifact] = [await ctx.workerBuild(), await ctx.artifact()];
-  const rounds = ctx.quick ? 2 : 8;
+  const rounds = ctx.captureRounds ?? (ctx.quick ? 2 : 8);
   const seconds = ctx.quick ? 2 : 3;
   const warmupSeconds = ctx.quick ? 0.5 : 1;
   const sustainedSeconds = ctx.quick ? 10 : 60;
@@ -131,10 +134,12 @@ export async function capture(ctx: Context): Promise<CaptureResult> {
         const res = await timedPost(w.url, "/predict", body(instances.slice(0, 1)));
         if (res.status !== 200) throw new Error(`POST /predict answered ${res.status}: ${res.text.slice(0, 300)}`);
       }
-      const plan: LoadCase[] = [1, 256].flatMap((rows) => modes.map((mode) => ({
-        name: `${mode} ${rows}`, path: "/predict", bodyFile: bodyFile(rows), connections: 1, seconds, warmupSeconds, origin: workers[mode].url.origin,
-      })));
-      perRound.push(new Map((await runLoad(ctx, dir, workers.off.url.origin, r % 2 ? [...plan].reverse() : plan)).map((x) => [x.name, x])));
+      const one = (mode: (typeof modes)[number], rows: number): LoadCase =>
+        ({ name: `${mode} ${rows}`, path: "/predict", bodyFile: bodyFile(rows), connections: 1, seconds, warmupSeconds, origin: workers[mode].url.origin });
+      // "full" goes last: after a 256-applicant phase its consumer is seconds behind (Miniflare runs it in the same
+      // process), and that backlog would land on whichever case came next.
+      const plan: LoadCase[] = [1, 256].flatMap((rows) => modes.filter((m) => m !== "full").map((mode) => one(mode, rows)));
+      perRound.push(new Map((await runLoad(ctx, dir, workers.off.url.origin, [...(r % 2 ? [...plan].reverse() : plan), one("full", 1), one("full", 256)])).map((x) => [x.name, x])));
     } finally {
       for (const w of Object.values(workers)) await w.dispose();
     }
@@ -185,6 +190,9 @@ export async function capture(ctx: Context): Promise<CaptureResult> {
   }
 }
 
+const COLUMNS = ["full", "producer", "control"] as const;
+const COLUMN = { full: "full", producer: "request side", control: "control" } as const;
+
 export function captureTable(r: CaptureResult): string {
   const s = r.sustained;
   return [
@@ -193,10 +201,17 @@ export function captureTable(r: CaptureResult): string {
       ["applicants", "p50 off ms", "p50 full ms", "full ÷ off", "p50 request side ms", "÷ off", "control ÷ off", "p99 off ms", "p99 full ms", "req/s off", "req/s full"],
       r.cases.map((c) => [c.rows, fmt(c.offP50, 3), fmt(c.fullP50, 3), times(c.p50Ratio, 3), fmt(c.producerP50, 3), times(c.producerRatio, 3), times(c.controlRatio, 3), fmt(c.offP99, 2), fmt(c.fullP99, 2), fmt(c.offRps, 0), fmt(c.fullRps, 0)]),
     ),
-    table(
+    r.rounds <= 12 ? table(
       "Capture cost per round (p50 ÷ off): the spread the medians above come from; control is a second CAPTURE=off worker, the same code",
       ["applicants", "column", ...Array.from({ length: r.rounds }, (_, i) => `round ${i + 1}`)],
-      r.cases.flatMap((c) => (["full", "producer", "control"] as const).map((k) => [c.rows, k === "producer" ? "request side" : k, ...c.rounds[k].map((x) => fmt(x, 2))])),
+      r.cases.flatMap((c) => COLUMNS.map((k) => [c.rows, COLUMN[k], ...c.rounds[k].map((x) => fmt(x, 2))])),
+    ) : table(
+      `Capture cost over ${r.rounds} rounds (p50 ÷ off, per round): the spread the medians above come from; control is a second CAPTURE=off worker, the same code`,
+      ["applicants", "column", "min", "25 %", "median", "75 %", "max"],
+      r.cases.flatMap((c) => COLUMNS.map((k) => {
+        const xs = [...c.rounds[k]].sort((a, b) => a - b);
+        return [c.rows, COLUMN[k], ...[percentile(xs, 0), percentile(xs, 25), median(xs), percentile(xs, 75), percentile(xs, 100)].map((x) => fmt(x, 2))];
+      })),
     ),
     table(
       `Capture completeness: ${s.connections} connections × ${s.seconds} s, CAPTURE=full; records read back from R2 and de-duplicated by id`,

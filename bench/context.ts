@@ -15,6 +15,8 @@ export interface Context {
   quick: boolean;
   /** --tune-budget: the tune section's budget in seconds (default 120; quick 45). */
   tuneBudgetS?: number;
+  /** --capture-rounds: the capture section's cost rounds (default 8; quick 2). More rounds, a finer median. */
+  captureRounds?: number;
   tmp(name: string): string;
   /** edge/index.ts as wrangler.toml builds it. */
   workerBuild(): Promise<Build>;
@@ -35,7 +37,7 @@ function once<T>(make: () => Promise<T>): () => Promise<T> {
   return () => (p ??= make());
 }
 
-export function createContext(quick: boolean, log: (line: string) => void, tuneBudgetS?: number): Context {
+export function createContext(quick: boolean, log: (line: string) => void, tuneBudgetS?: number, captureRounds?: number): Context {
   const root = mkdtempSync(join(tmpdir(), "edgescore-bench-"));
   const cleanups: (() => Promise<void> | void)[] = [];
   const tmp = (name: string) => {
@@ -46,6 +48,7 @@ export function createContext(quick: boolean, log: (line: string) => void, tuneB
   return {
     quick,
     ...(tuneBudgetS !== undefined ? { tuneBudgetS } : {}),
+    ...(captureRounds !== undefined ? { captureRounds } : {}),
     tmp,
     log,
     workerBuild: once(async () => {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only serve,auth] [-- --no-save] [-- --check] [-- --save-baseline] [-- --tune-budget 60]`:
+ * `npm run bench [-- --quick] [-- --only serve,auth] [-- --no-save] [-- --check] [-- --save-baseline] [-- --tune-budget 60] [-- --capture-rounds 64]`:
  * runs the sections in order, prints a table per section and the targets, and
  * writes bench/results/latest.json plus a dated copy (an ignored folder: a run
  * never dirties the checkout). `--save-baseline` also writes the committed
@@ -52,7 +52,7 @@ const BASELINE = "bench/baseline.json";
 async function main(): Promise<number> {
   const { values: a } = parseArgs({
     args: process.argv.slice(2), strict: true,
-    options: { quick: { type: "boolean" }, only: { type: "string" }, "no-save": { type: "boolean" }, check: { type: "boolean" }, "save-baseline": { type: "boolean" }, "tune-budget": { type: "string" } },
+    options: { quick: { type: "boolean" }, only: { type: "string" }, "no-save": { type: "boolean" }, check: { type: "boolean" }, "save-baseline": { type: "boolean" }, "tune-budget": { type: "string" }, "capture-rounds": { type: "string" } },
   });
   const quick = a.quick ?? false;
   const only = a.only?.split(",").map((s) => s.trim()).filter(Boolean);
@@ -67,7 +67,12 @@ async function main(): Promise<number> {
     process.stderr.write(`--tune-budget: expected seconds ≥ 10, found "${a["tune-budget"]}"\n`);
     return 2;
   }
-  const ctx = createContext(quick, log, tuneBudgetS);
+  const captureRounds = a["capture-rounds"] === undefined ? undefined : Number(a["capture-rounds"]);
+  if (captureRounds !== undefined && !(Number.isInteger(captureRounds) && captureRounds >= 1)) {
+    process.stderr.write(`--capture-rounds: expected a whole number ≥ 1, found "${a["capture-rounds"]}"\n`);
+    return 2;
+  }
+  const ctx = createContext(quick, log, tuneBudgetS, captureRounds);
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) return;

@@ -4,6 +4,7 @@ import type { ColdStartResult } from "./cold-start.ts";
 import type { ScaleResult } from "./scale.ts";
 import type { ServeResult } from "./serve.ts";
 import type { SizeResult } from "./size.ts";
+import { percentile } from "./stats.ts";
 import { fmt, table } from "./table.ts";
 import type { TrainResult } from "./train.ts";
 import type { ModelTimeResult } from "./model-time.ts";
@@ -69,7 +70,10 @@ export function targets(s: Sections): Target[] {
   // The capture bench's second capture-off worker: how far from 1 the same code measures, beside each capture ratio.
   const captureControl = (rows: number) => {
     const c = s.capture?.cases.find((x) => x.rows === rows);
-    return c ? { note: `control (off ÷ off, same code) ${fmt(c.controlRatio, 2)}×; per round ${c.rounds.control.map((x) => fmt(x, 2)).join(" ")}` } : {};
+    if (!c) return {};
+    const xs = [...c.rounds.control].sort((a, b) => a - b);
+    const spread = xs.length <= 12 ? `per round ${c.rounds.control.map((x) => fmt(x, 2)).join(" ")}` : `${xs.length} rounds, middle half ${fmt(percentile(xs, 25), 2)}–${fmt(percentile(xs, 75), 2)}`;
+    return { note: `control (off ÷ off, same code) ${fmt(c.controlRatio, 2)}×; ${spread}` };
   };
   return [
     judge({ goal: "/predict 1 applicant with reasons, p50 ≤ 1.25× floor (1 conn)", limit: 1.25, kind: "max", strict: false, unit: "×", value: serveCase("predict 1 reasons 1c") }),
