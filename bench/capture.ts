@@ -31,7 +31,7 @@ import type { Context } from "./context.ts";
 import { body, testInstances } from "./instances.ts";
 import type { LoadCase, LoadResult } from "./load.ts";
 import { runLoad } from "./load-runner.ts";
-import { median, percentile, ratio } from "./stats.ts";
+import { median, quartiles, ratio } from "./stats.ts";
 import { fmt, table, times } from "./table.ts";
 import { startWorker, timedPost, type RunningWorker } from "./worker.ts";
 import { SERVE_BINDINGS } from "./serve.ts";
@@ -122,7 +122,7 @@ export async function capture(ctx: Context): Promise<CaptureResult> {
   const modes = ["off", "control", "full", "producer"] as const;
   const startMode = (mode: (typeof modes)[number]) => (mode === "off" || mode === "control" ? start("off") : mode === "full" ? start("full") : start("full", false, "sink"));
   const perRound: Map<string, LoadResult>[] = [];
-  ctx.log(`capture cost: ${rounds} round(s) × ${2 * modes.length} cases × (${warmupSeconds} s warm-up + ${seconds} s), off, a second off (control), full and request side interleaved; fresh workers every round`);
+  ctx.log(`capture cost: ${rounds} round(s) × ${2 * modes.length} cases × (${warmupSeconds} s warm-up + ${seconds} s), off, a second off (control) and request side interleaved, full last; fresh workers every round`);
   for (let r = 0; r < rounds; r++) {
     // Fresh workerd processes every round: one process can run a few percent faster than another for its whole
     // life (placement, JIT), which interleaving alone does not cancel; the median over rounds does.
@@ -190,6 +190,8 @@ export async function capture(ctx: Context): Promise<CaptureResult> {
   }
 }
 
+/** Up to this many rounds each is listed; past it, their quartiles. */
+export const LISTED_ROUNDS = 12;
 const COLUMNS = ["full", "producer", "control"] as const;
 const COLUMN = { full: "full", producer: "request side", control: "control" } as const;
 
@@ -201,7 +203,7 @@ export function captureTable(r: CaptureResult): string {
       ["applicants", "p50 off ms", "p50 full ms", "full ÷ off", "p50 request side ms", "÷ off", "control ÷ off", "p99 off ms", "p99 full ms", "req/s off", "req/s full"],
       r.cases.map((c) => [c.rows, fmt(c.offP50, 3), fmt(c.fullP50, 3), times(c.p50Ratio, 3), fmt(c.producerP50, 3), times(c.producerRatio, 3), times(c.controlRatio, 3), fmt(c.offP99, 2), fmt(c.fullP99, 2), fmt(c.offRps, 0), fmt(c.fullRps, 0)]),
     ),
-    r.rounds <= 12 ? table(
+    r.rounds <= LISTED_ROUNDS ? table(
       "Capture cost per round (p50 ÷ off): the spread the medians above come from; control is a second CAPTURE=off worker, the same code",
       ["applicants", "column", ...Array.from({ length: r.rounds }, (_, i) => `round ${i + 1}`)],
       r.cases.flatMap((c) => COLUMNS.map((k) => [c.rows, COLUMN[k], ...c.rounds[k].map((x) => fmt(x, 2))])),
@@ -209,8 +211,8 @@ export function captureTable(r: CaptureResult): string {
       `Capture cost over ${r.rounds} rounds (p50 ÷ off, per round): the spread the medians above come from; control is a second CAPTURE=off worker, the same code`,
       ["applicants", "column", "min", "25 %", "median", "75 %", "max"],
       r.cases.flatMap((c) => COLUMNS.map((k) => {
-        const xs = [...c.rounds[k]].sort((a, b) => a - b);
-        return [c.rows, COLUMN[k], ...[percentile(xs, 0), percentile(xs, 25), median(xs), percentile(xs, 75), percentile(xs, 100)].map((x) => fmt(x, 2))];
+        const q = quartiles(c.rounds[k]);
+        return [c.rows, COLUMN[k], ...[q.min, q.q1, q.median, q.q3, q.max].map((x) => fmt(x, 2))];
       })),
     ),
     table(

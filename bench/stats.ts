@@ -14,6 +14,12 @@ export function median(xs: number[]): number {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
+/** Min, quartiles (nearest rank) and median of a list, in any order. */
+export function quartiles(xs: number[]): { min: number; q1: number; median: number; q3: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  return { min: percentile(s, 0), q1: percentile(s, 25), median: median(s), q3: percentile(s, 75), max: percentile(s, 100) };
+}
+
 /** a / b, or NaN when b is not a positive finite number. */
 export function ratio(a: number, b: number): number {
   return Number.isFinite(b) && b > 0 ? a / b : NaN;

@@ -4,14 +4,14 @@ import type { ColdStartResult } from "./cold-start.ts";
 import type { ScaleResult } from "./scale.ts";
 import type { ServeResult } from "./serve.ts";
 import type { SizeResult } from "./size.ts";
-import { percentile } from "./stats.ts";
+import { quartiles } from "./stats.ts";
 import { fmt, table } from "./table.ts";
 import type { TrainResult } from "./train.ts";
 import type { ModelTimeResult } from "./model-time.ts";
 import type { OptionsResult } from "./options.ts";
 import type { TuneResult } from "./tune.ts";
 import type { ScoreResult } from "./score.ts";
-import type { CaptureResult } from "./capture.ts";
+import { LISTED_ROUNDS, type CaptureResult } from "./capture.ts";
 
 export interface Sections {
   serve?: ServeResult;
@@ -71,8 +71,9 @@ export function targets(s: Sections): Target[] {
   const captureControl = (rows: number) => {
     const c = s.capture?.cases.find((x) => x.rows === rows);
     if (!c) return {};
-    const xs = [...c.rounds.control].sort((a, b) => a - b);
-    const spread = xs.length <= 12 ? `per round ${c.rounds.control.map((x) => fmt(x, 2)).join(" ")}` : `${xs.length} rounds, middle half ${fmt(percentile(xs, 25), 2)}–${fmt(percentile(xs, 75), 2)}`;
+    const xs = c.rounds.control;
+    const q = quartiles(xs);
+    const spread = xs.length <= LISTED_ROUNDS ? `per round ${xs.map((x) => fmt(x, 2)).join(" ")}` : `${xs.length} rounds, middle half ${fmt(q.q1, 2)}–${fmt(q.q3, 2)}`;
     return { note: `control (off ÷ off, same code) ${fmt(c.controlRatio, 2)}×; ${spread}` };
   };
   return [
