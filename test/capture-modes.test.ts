@@ -22,6 +22,13 @@ const distinctive = [
 
 const fmt6 = (x: number) => String(Number(x.toPrecision(6)));
 
+/**
+ * Whether `form` appears in `text` as a whole value: a number not inside a
+ * longer one (a time's "…:17.512Z" does not hold 17.5), a quoted string as is.
+ */
+const appears = (text: string, form: string) =>
+  new RegExp(`(?<![\\d.])${form.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\d])`).test(text);
+
 describe("CAPTURE=decisions", () => {
   let w: TestWorker;
   beforeAll(async () => {
@@ -52,10 +59,12 @@ describe("CAPTURE=decisions", () => {
       expect(answer.warnings.map((x) => [x.feature, x.code])).toEqual(p.warnings.map((x) => [x.feature, x.code]));
     });
     const text = written.map((x) => x.text).join("\n");
+    // The search itself: it finds a value written as JSON or in a sentence, and not inside a time.
+    expect([appears('{"Seniority":17.5}', "17.5"), appears("Seniority is 17.5 years", "17.5"), appears('"time":"2026-12-07T04:05:17.512Z"', "17.5")]).toEqual([true, true, false]);
     for (const d of distinctive) {
       for (const [name, v] of Object.entries(d)) {
         const forms = typeof v === "number" ? [String(v), fmt6(v)] : [JSON.stringify(v)];
-        for (const f of forms) expect(text.includes(f), `${name} = ${f} is in R2`).toBe(false);
+        for (const f of forms) expect(appears(text, f), `${name} = ${f} is in R2`).toBe(false);
       }
     }
   });
