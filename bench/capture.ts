@@ -1,24 +1,27 @@
 /**
  * Section: decision capture's cost and completeness. Built workers in
  * workerd with the same queue, consumer and bucket, one with CAPTURE=full and
- * one with CAPTURE=off, measured in interleaved rounds (off, full, off, full
- * for 1 and 256 applicants, 1 connection): each ratio is the median of its
- * per-round p50 ratios, so the machine's drift cancels. Locally the queue
+ * one with CAPTURE=off, 1 connection, 1 and 256 applicants. Locally the queue
  * broker and the consumer (parsing, building records, gzip) run in the same
  * workerd as the requests, which production does not do; a third worker with
  * CAPTURE=full whose DECISIONS_QUEUE is an RPC entrypoint that drops what
  * it is sent shows the request side alone (chunks, outbox, the RPC out of the
- * isolate), which is what a deployed Worker's requests pay. p99 and requests
- * per second show where the work went. A second CAPTURE=off worker, the
- * control, measures the method's own resolution in the same run: its ratio
- * to the first is 1 but for noise. Rounds alternate their order (off
- * first, then last), so neither mode always runs on a cooler machine; the
- * full-capture worker runs last in every round (its consumer's backlog after
- * 256 applicants would land on the next case); `--capture-rounds` buys a
- * finer median with more rounds; and
- * every round starts fresh workers (a workerd process can run a few percent
- * faster than another for its whole life, which interleaving does not
- * cancel). Then a fresh
+ * isolate), which is what a deployed Worker's requests pay. A second
+ * CAPTURE=off worker, the control, measures the method's own resolution in
+ * the same run: its ratio to the first is 1 but for noise.
+ *
+ * Off, control and request side take turns in slices of 1.5 s, in a fresh
+ * random order every cycle, and each ratio is taken against the off slice of
+ * its own cycle: a fixed order does not cancel what a phase's place in the
+ * round does to it (in a 64-round run of the earlier fixed order, the control
+ * measured 0.95× when off ran first and 1.05× when it ran last). The
+ * full-capture worker runs last in every round, in its own phases (its
+ * consumer's backlog after 256 applicants would land on the next slice), so
+ * its column keeps that bias. Every round starts fresh workers, in a random
+ * order (a workerd process can run a few percent faster than another for its
+ * whole life, which interleaving does not cancel); `--capture-rounds` buys a
+ * finer median with more rounds. p99 and requests per second show where the work went.
+ * Then a fresh
  * full-capture worker under 8 connections for 60 s (10 s with --quick):
  * every record is read back from R2 and de-duplicated by id, and compared
  * with the answers the worker gave (its own 200 log lines for /predict).
@@ -31,6 +34,7 @@ import type { Context } from "./context.ts";
 import { body, testInstances } from "./instances.ts";
 import type { LoadCase, LoadResult } from "./load.ts";
 import { runLoad } from "./load-runner.ts";
+import { seededRandom, shuffleInPlace } from "../shared/random.ts";
 import { median, quartiles, ratio } from "./stats.ts";
 import { fmt, table, times } from "./table.ts";
 import { startWorker, timedPost, type RunningWorker } from "./worker.ts";
@@ -38,6 +42,10 @@ import { SERVE_BINDINGS } from "./serve.ts";
 
 export interface CaptureResult {
   rounds: number;
+  /** Per round and applicant count: cycles of off, control and request side slices, each this long (after its warm-up). */
+  cycles: number;
+  sliceSeconds: number;
+  /** The full-capture worker's phase per applicant count, last in the round. */
   secondsPerCase: number;
   /** p50 (ms, median over rounds) per case, and full ÷ off per applicant count. */
   cases: {
@@ -120,40 +128,60 @@ export async function capture(ctx: Context): Promise<CaptureResult> {
   const start = (mode: "full" | "off", keepEvents = false, consumer: "edge" | "sink" = "edge") =>
     startWorker({ dir: build.dir, entry: build.entry, bindings: { ...SERVE_BINDINGS, CAPTURE: mode }, capture: { batchTimeout: 1, consumer }, keepEvents });
   const modes = ["off", "control", "full", "producer"] as const;
-  const startMode = (mode: (typeof modes)[number]) => (mode === "off" || mode === "control" ? start("off") : mode === "full" ? start("full") : start("full", false, "sink"));
+  type Mode = (typeof modes)[number];
+  const startMode = (mode: Mode) => (mode === "off" || mode === "control" ? start("off") : mode === "full" ? start("full") : start("full", false, "sink"));
+  // Off, control and request side take turns in short slices, in a fresh random order each cycle: a phase's
+  // place in the round moved its p50 by ~5 % (the 64-round run's control was 0.95× when off ran first and
+  // 1.05× when it ran last), and drift over seconds cancels within a cycle.
+  const interleaved = ["off", "control", "producer"] as const;
+  const cycles = ctx.quick ? 1 : 4;
+  const slice = { seconds: ctx.quick ? 1 : 1.5, warmupSeconds: 0.5 };
+  const random = seededRandom(20);
   const perRound: Map<string, LoadResult>[] = [];
-  ctx.log(`capture cost: ${rounds} round(s) × ${2 * modes.length} cases × (${warmupSeconds} s warm-up + ${seconds} s), off, a second off (control) and request side interleaved, full last; fresh workers every round`);
+  ctx.log(`capture cost: ${rounds} round(s), each ${cycles} cycle(s) per applicant count of off, a second off (control) and request side in random order (${slice.warmupSeconds} s warm-up + ${slice.seconds} s each), then full (${warmupSeconds} s + ${seconds} s); fresh workers every round, started in random order`);
   for (let r = 0; r < rounds; r++) {
-    // Fresh workerd processes every round: one process can run a few percent faster than another for its whole
-    // life (placement, JIT), which interleaving alone does not cancel; the median over rounds does.
-    const workers = { off: await startMode("off"), control: await startMode("control"), full: await startMode("full"), producer: await startMode("producer") };
-    for (const w of Object.values(workers)) ctx.onCleanup(() => w.dispose());
+    // Fresh workerd processes every round, started in a random order: one process can run a few percent faster
+    // than another for its whole life (placement, JIT; the first one started was ahead more often than not), which
+    // interleaving alone does not cancel; the median over rounds does.
+    const workers = {} as Record<Mode, RunningWorker>;
+    for (const mode of shuffleInPlace([...modes], random)) {
+      const w = await startMode(mode);
+      ctx.onCleanup(() => w.dispose());
+      workers[mode] = w;
+    }
     try {
       for (const w of Object.values(workers)) {
         await publishTo(w.s3, artifact);
         const res = await timedPost(w.url, "/predict", body(instances.slice(0, 1)));
         if (res.status !== 200) throw new Error(`POST /predict answered ${res.status}: ${res.text.slice(0, 300)}`);
       }
-      const one = (mode: (typeof modes)[number], rows: number): LoadCase =>
-        ({ name: `${mode} ${rows}`, path: "/predict", bodyFile: bodyFile(rows), connections: 1, seconds, warmupSeconds, origin: workers[mode].url.origin });
+      const one = (mode: Mode, rows: number, name: string, t: { seconds: number; warmupSeconds: number }): LoadCase =>
+        ({ name, path: "/predict", bodyFile: bodyFile(rows), connections: 1, ...t, origin: workers[mode].url.origin });
+      const plan = [1, 256].flatMap((rows) => Array.from({ length: cycles }, (_, k) =>
+        shuffleInPlace([...interleaved], random).map((mode) => one(mode, rows, `${mode} ${rows} #${k + 1}`, slice))).flat());
       // "full" goes last: after a 256-applicant phase its consumer is seconds behind (Miniflare runs it in the same
       // process), and that backlog would land on whichever case came next.
-      const plan: LoadCase[] = [1, 256].flatMap((rows) => modes.filter((m) => m !== "full").map((mode) => one(mode, rows)));
-      perRound.push(new Map((await runLoad(ctx, dir, workers.off.url.origin, [...(r % 2 ? [...plan].reverse() : plan), one("full", 1), one("full", 256)])).map((x) => [x.name, x])));
+      const full = [1, 256].map((rows) => one("full", rows, `full ${rows}`, { seconds, warmupSeconds }));
+      perRound.push(new Map((await runLoad(ctx, dir, workers.off.url.origin, [...plan, ...full])).map((x) => [x.name, x])));
     } finally {
       for (const w of Object.values(workers)) await w.dispose();
     }
   }
-  const stat = (name: string, k: "p50" | "p99" | "rps") => median(perRound.map((m) => (m.get(name) as LoadResult)[k]));
-  const p50 = (name: string) => stat(name, "p50");
-  const ratios = (a: string, b: string) => perRound.map((m) => ratio((m.get(a) as LoadResult).p50, (m.get(b) as LoadResult).p50));
-  const roundRatio = (a: string, b: string) => median(ratios(a, b));
+  /** One round's figure for a mode: the median over its cycles (full has one phase). */
+  const roundStat = (m: Map<string, LoadResult>, mode: Mode, rows: number, k: "p50" | "p99" | "rps") =>
+    mode === "full" ? (m.get(`full ${rows}`) as LoadResult)[k] : median(Array.from({ length: cycles }, (_, c) => (m.get(`${mode} ${rows} #${c + 1}`) as LoadResult)[k]));
+  /** One round's p50 ratio to off: per cycle for the interleaved modes (each against the off of its own cycle), then their median. */
+  const roundRatio = (m: Map<string, LoadResult>, mode: Mode, rows: number) => mode === "full"
+    ? ratio(roundStat(m, "full", rows, "p50"), roundStat(m, "off", rows, "p50"))
+    : median(Array.from({ length: cycles }, (_, c) => ratio((m.get(`${mode} ${rows} #${c + 1}`) as LoadResult).p50, (m.get(`off ${rows} #${c + 1}`) as LoadResult).p50)));
+  const stat = (mode: Mode, rows: number, k: "p50" | "p99" | "rps") => median(perRound.map((m) => roundStat(m, mode, rows, k)));
+  const ratios = (mode: Mode, rows: number) => perRound.map((m) => roundRatio(m, mode, rows));
   const cases: CaptureResult["cases"] = [1, 256].map((rows) => ({
-    rows, offP50: p50(`off ${rows}`), fullP50: p50(`full ${rows}`), p50Ratio: roundRatio(`full ${rows}`, `off ${rows}`),
-    producerP50: p50(`producer ${rows}`), producerRatio: roundRatio(`producer ${rows}`, `off ${rows}`),
-    controlRatio: roundRatio(`control ${rows}`, `off ${rows}`),
-    rounds: { full: ratios(`full ${rows}`, `off ${rows}`), producer: ratios(`producer ${rows}`, `off ${rows}`), control: ratios(`control ${rows}`, `off ${rows}`) },
-    offP99: stat(`off ${rows}`, "p99"), fullP99: stat(`full ${rows}`, "p99"), offRps: stat(`off ${rows}`, "rps"), fullRps: stat(`full ${rows}`, "rps"),
+    rows, offP50: stat("off", rows, "p50"), fullP50: stat("full", rows, "p50"), p50Ratio: median(ratios("full", rows)),
+    producerP50: stat("producer", rows, "p50"), producerRatio: median(ratios("producer", rows)),
+    controlRatio: median(ratios("control", rows)),
+    rounds: { full: ratios("full", rows), producer: ratios("producer", rows), control: ratios("control", rows) },
+    offP99: stat("off", rows, "p99"), fullP99: stat("full", rows, "p99"), offRps: stat("off", rows, "rps"), fullRps: stat("full", rows, "rps"),
   }));
 
   // Completeness under load, on a fresh worker so only this phase's answers count.
@@ -179,7 +207,7 @@ export async function capture(ctx: Context): Promise<CaptureResult> {
     const { answers, failed } = answered(w);
     const recordsDistinct = got.ids.size;
     return {
-      rounds, secondsPerCase: seconds, cases,
+      rounds, cycles, sliceSeconds: slice.seconds, secondsPerCase: seconds, cases,
       sustained: {
         connections: 8, seconds: sustainedSeconds, answers, clientAnswers: load?.requests ?? 0, recordsRaw: got.raw, recordsDistinct,
         lost: Math.max(0, answers - recordsDistinct), extra: Math.max(0, recordsDistinct - answers), sendFailures: failed, objects: got.objects, drainSeconds,
@@ -199,7 +227,7 @@ export function captureTable(r: CaptureResult): string {
   const s = r.sustained;
   return [
     table(
-      `Capture cost: POST /predict with CAPTURE=full vs off (built workers in workerd, same queue), 1 connection, ${r.rounds} interleaved round(s) of ${r.secondsPerCase} s per case; medians over rounds, each ratio the median of per-round ratios. "full" runs Miniflare's queue broker and the consumer (parsing, records, gzip) in the requests' workerd; "request side": the queue binding is an RPC sink, as the Queues service is to a deployed Worker`,
+      `Capture cost: POST /predict with CAPTURE=full vs off (built workers in workerd, same queue), 1 connection, ${r.rounds} round(s) of fresh workers; in each, ${r.cycles} cycle(s) of off, control and request side in random order, ${r.sliceSeconds} s each (a ratio is to the off of its own cycle), then full for ${r.secondsPerCase} s; medians over rounds, each ratio the median of per-round ratios. "full" runs Miniflare's queue broker and the consumer (parsing, records, gzip) in the requests' workerd; "request side": the queue binding is an RPC sink, as the Queues service is to a deployed Worker`,
       ["applicants", "p50 off ms", "p50 full ms", "full ÷ off", "p50 request side ms", "÷ off", "control ÷ off", "p99 off ms", "p99 full ms", "req/s off", "req/s full"],
       r.cases.map((c) => [c.rows, fmt(c.offP50, 3), fmt(c.fullP50, 3), times(c.p50Ratio, 3), fmt(c.producerP50, 3), times(c.producerRatio, 3), times(c.controlRatio, 3), fmt(c.offP99, 2), fmt(c.fullP99, 2), fmt(c.offRps, 0), fmt(c.fullRps, 0)]),
     ),
