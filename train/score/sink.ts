@@ -78,7 +78,13 @@ function localSink(path: string, header: string[]): CsvSink {
       renameSync(partial, path);
     },
     async drop() {
-      stream.destroy();
+      // The file is opened asynchronously: remove it once the stream has closed, or an open still in flight
+      // would create it again after the removal.
+      if (!stream.closed) {
+        const closed = new Promise((done) => stream.once("close", done));
+        stream.destroy();
+        await closed;
+      }
       rmSync(partial, { force: true });
     },
   });
