@@ -81,7 +81,7 @@ function localSink(path: string, header: string[]): CsvSink {
       // The file is opened asynchronously: remove it once the stream has closed, or an open still in flight
       // would create it again after the removal.
       if (!stream.closed) {
-        const closed = new Promise((done) => stream.once("close", done));
+        const closed = new Promise<void>((done) => stream.once("close", () => done()));
         stream.destroy();
         await closed;
       }
