@@ -130,10 +130,9 @@ export async function capture(ctx: Context): Promise<CaptureResult> {
   const modes = ["off", "control", "full", "producer"] as const;
   type Mode = (typeof modes)[number];
   const startMode = (mode: Mode) => (mode === "off" || mode === "control" ? start("off") : mode === "full" ? start("full") : start("full", false, "sink"));
-  // Off, control and request side take turns in short slices, in a fresh random order each cycle: a phase's
-  // place in the round moved its p50 by ~5 % (the 64-round run's control was 0.95× when off ran first and
-  // 1.05× when it ran last), and drift over seconds cancels within a cycle.
+  // Slices in a fresh random order each cycle (why: the header above).
   const interleaved = ["off", "control", "producer"] as const;
+  const sliceName = (mode: Mode, rows: number, k: number) => `${mode} ${rows} #${k + 1}`;
   const cycles = ctx.quick ? 1 : 4;
   const slice = { seconds: ctx.quick ? 1 : 1.5, warmupSeconds: 0.5 };
   const random = seededRandom(20);
@@ -141,8 +140,8 @@ export async function capture(ctx: Context): Promise<CaptureResult> {
   ctx.log(`capture cost: ${rounds} round(s), each ${cycles} cycle(s) per applicant count of off, a second off (control) and request side in random order (${slice.warmupSeconds} s warm-up + ${slice.seconds} s each), then full (${warmupSeconds} s + ${seconds} s); fresh workers every round, started in random order`);
   for (let r = 0; r < rounds; r++) {
     // Fresh workerd processes every round, started in a random order: one process can run a few percent faster
-    // than another for its whole life (placement, JIT; the first one started was ahead more often than not), which
-    // interleaving alone does not cancel; the median over rounds does.
+    // than another for its whole life (placement, JIT; of four identical workers, the first started was the
+    // fastest in 4 of 6 scratch runs), which interleaving alone does not cancel; the median over rounds does.
     const workers = {} as Record<Mode, RunningWorker>;
     for (const mode of shuffleInPlace([...modes], random)) {
       const w = await startMode(mode);
@@ -158,7 +157,7 @@ export async function capture(ctx: Context): Promise<CaptureResult> {
       const one = (mode: Mode, rows: number, name: string, t: { seconds: number; warmupSeconds: number }): LoadCase =>
         ({ name, path: "/predict", bodyFile: bodyFile(rows), connections: 1, ...t, origin: workers[mode].url.origin });
       const plan = [1, 256].flatMap((rows) => Array.from({ length: cycles }, (_, k) =>
-        shuffleInPlace([...interleaved], random).map((mode) => one(mode, rows, `${mode} ${rows} #${k + 1}`, slice))).flat());
+        shuffleInPlace([...interleaved], random).map((mode) => one(mode, rows, sliceName(mode, rows, k), slice))).flat());
       // "full" goes last: after a 256-applicant phase its consumer is seconds behind (Miniflare runs it in the same
       // process), and that backlog would land on whichever case came next.
       const full = [1, 256].map((rows) => one("full", rows, `full ${rows}`, { seconds, warmupSeconds }));
@@ -167,13 +166,17 @@ export async function capture(ctx: Context): Promise<CaptureResult> {
       for (const w of Object.values(workers)) await w.dispose();
     }
   }
+  /** A round's slices of an interleaved mode, in cycle order. */
+  const slices = (m: Map<string, LoadResult>, mode: Mode, rows: number) => Array.from({ length: cycles }, (_, k) => m.get(sliceName(mode, rows, k)) as LoadResult);
   /** One round's figure for a mode: the median over its cycles (full has one phase). */
   const roundStat = (m: Map<string, LoadResult>, mode: Mode, rows: number, k: "p50" | "p99" | "rps") =>
-    mode === "full" ? (m.get(`full ${rows}`) as LoadResult)[k] : median(Array.from({ length: cycles }, (_, c) => (m.get(`${mode} ${rows} #${c + 1}`) as LoadResult)[k]));
+    mode === "full" ? (m.get(`full ${rows}`) as LoadResult)[k] : median(slices(m, mode, rows).map((x) => x[k]));
   /** One round's p50 ratio to off: per cycle for the interleaved modes (each against the off of its own cycle), then their median. */
-  const roundRatio = (m: Map<string, LoadResult>, mode: Mode, rows: number) => mode === "full"
-    ? ratio(roundStat(m, "full", rows, "p50"), roundStat(m, "off", rows, "p50"))
-    : median(Array.from({ length: cycles }, (_, c) => ratio((m.get(`${mode} ${rows} #${c + 1}`) as LoadResult).p50, (m.get(`off ${rows} #${c + 1}`) as LoadResult).p50)));
+  const roundRatio = (m: Map<string, LoadResult>, mode: Mode, rows: number) => {
+    if (mode === "full") return ratio(roundStat(m, "full", rows, "p50"), roundStat(m, "off", rows, "p50"));
+    const offs = slices(m, "off", rows);
+    return median(slices(m, mode, rows).map((x, k) => ratio(x.p50, (offs[k] as LoadResult).p50)));
+  };
   const stat = (mode: Mode, rows: number, k: "p50" | "p99" | "rps") => median(perRound.map((m) => roundStat(m, mode, rows, k)));
   const ratios = (mode: Mode, rows: number) => perRound.map((m) => roundRatio(m, mode, rows));
   const cases: CaptureResult["cases"] = [1, 256].map((rows) => ({
