@@ -4,27 +4,31 @@
  * one with CAPTURE=off, 1 connection, 1 and 256 applicants. Locally the queue
  * broker and the consumer (parsing, building records, gzip) run in the same
  * workerd as the requests, which production does not do; a third worker with
- * CAPTURE=full whose DECISIONS_QUEUE is an RPC entrypoint that drops what
- * it is sent shows the request side alone (chunks, outbox, the RPC out of the
- * isolate), which is what a deployed Worker's requests pay. A second
- * CAPTURE=off worker, the control, measures the method's own resolution in
- * the same run: its ratio to the first is 1 but for noise.
+ * CAPTURE=full whose DECISIONS_QUEUE is an RPC entrypoint in another workerd
+ * process that drops what it is sent shows the request side alone (chunks,
+ * outbox, the RPC out of the process), which is what a deployed Worker's
+ * requests pay. A second CAPTURE=off worker, the control, measures the
+ * method's own resolution in the same run: its ratio to the first is 1 but
+ * for noise.
  *
- * Off, control and request side take turns in slices of 1.5 s, in a fresh
- * random order every cycle, and each ratio is taken against the off slice of
- * its own cycle: a fixed order does not cancel what a phase's place in the
- * round does to it (in a 64-round run of the earlier fixed order, the control
- * measured 0.95× when off ran first and 1.05× when it ran last). The
- * full-capture worker runs last in every round, in its own phases (its
- * consumer's backlog after 256 applicants would land on the next slice), so
- * its column keeps that bias. Every round starts fresh workers, in a random
- * order (a workerd process can run a few percent faster than another for its
- * whole life, which interleaving does not cancel); `--capture-rounds` buys a
- * finer median with more rounds. p99 and requests per second show where the work went.
- * Then a fresh
- * full-capture worker under 8 connections for 60 s (10 s with --quick):
- * every record is read back from R2 and de-duplicated by id, and compared
- * with the answers the worker gave (its own 200 log lines for /predict).
+ * Off, control and request side are three copies of the edge in one workerd
+ * process (bench/worker.ts `variants`, told apart by the Host header): a
+ * process can run faster than another for its whole life, which no order of
+ * turns cancels (scratch runs at 256 applicants, five rounds each: the
+ * control's ratio ranged 0.88–1.08 in separate processes, 0.99–1.01 in one). They take turns in
+ * slices of 1.5 s, in a fresh random order every cycle, and each ratio is
+ * taken against the off slice of its own cycle: a fixed order does not
+ * cancel what a phase's place in the round does to it (in a 64-round run of
+ * an earlier fixed order, the control measured 0.95× when off ran first and
+ * 1.05× when it ran last). The full-capture worker has a process of its own
+ * and runs last in every round, in its own phases (its consumer's backlog
+ * after 256 applicants would land on the next slice), so its column keeps
+ * both biases. Every round starts fresh processes; `--capture-rounds` buys a
+ * finer median with more rounds. p99 and requests per second show where the
+ * work went. Then a fresh full-capture worker under 8 connections for 60 s
+ * (10 s with --quick): every record is read back from R2 and de-duplicated
+ * by id, and compared with the answers the worker gave (its own 200 log
+ * lines for /predict).
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -37,7 +41,7 @@ import { runLoad } from "./load-runner.ts";
 import { seededRandom, shuffleInPlace } from "../shared/random.ts";
 import { median, quartiles, ratio } from "./stats.ts";
 import { fmt, table, times } from "./table.ts";
-import { startWorker, timedPost, type RunningWorker } from "./worker.ts";
+import { startWorker, timedPost, variantHost, type RunningWorker } from "./worker.ts";
 import { SERVE_BINDINGS } from "./serve.ts";
 
 export interface CaptureResult {
@@ -125,45 +129,46 @@ export async function capture(ctx: Context): Promise<CaptureResult> {
   const bodyFile = (rows: number) => join(dir, `body-${rows}.json`);
   for (const rows of [1, 256]) writeFileSync(bodyFile(rows), body(instances.slice(0, rows)));
 
-  const start = (mode: "full" | "off", keepEvents = false, consumer: "edge" | "sink" = "edge") =>
-    startWorker({ dir: build.dir, entry: build.entry, bindings: { ...SERVE_BINDINGS, CAPTURE: mode }, capture: { batchTimeout: 1, consumer }, keepEvents });
-  const modes = ["off", "control", "full", "producer"] as const;
-  type Mode = (typeof modes)[number];
-  const startMode = (mode: Mode) => (mode === "off" || mode === "control" ? start("off") : mode === "full" ? start("full") : start("full", false, "sink"));
+  const start = (mode: "full" | "off", keepEvents = false) =>
+    startWorker({ dir: build.dir, entry: build.entry, bindings: { ...SERVE_BINDINGS, CAPTURE: mode }, capture: { batchTimeout: 1 }, keepEvents });
   // Slices in a fresh random order each cycle (why: the header above).
   const interleaved = ["off", "control", "producer"] as const;
+  type Mode = (typeof interleaved)[number] | "full";
+  /** One workerd process with the interleaved modes as host-routed variants, declared in `order`. */
+  const startShared = (order: readonly (typeof interleaved)[number][]) => startWorker({
+    dir: build.dir, entry: build.entry, bindings: { ...SERVE_BINDINGS, CAPTURE: "off" }, capture: { batchTimeout: 1 },
+    variants: Object.fromEntries(order.map((m) => [m, { bindings: { CAPTURE: m === "producer" ? "full" : "off" }, sink: m === "producer" }])),
+  });
   const sliceName = (mode: Mode, rows: number, k: number) => `${mode} ${rows} #${k + 1}`;
   const cycles = ctx.quick ? 1 : 4;
   const slice = { seconds: ctx.quick ? 1 : 1.5, warmupSeconds: 0.5 };
   const random = seededRandom(20);
   const perRound: Map<string, LoadResult>[] = [];
-  ctx.log(`capture cost: ${rounds} round(s), each ${cycles} cycle(s) per applicant count of off, a second off (control) and request side in random order (${slice.warmupSeconds} s warm-up + ${slice.seconds} s each), then full (${warmupSeconds} s + ${seconds} s); fresh workers every round, started in random order`);
+  ctx.log(`capture cost: ${rounds} round(s), each ${cycles} cycle(s) per applicant count of off, a second off (control) and request side in random order (${slice.warmupSeconds} s warm-up + ${slice.seconds} s each; the three in one workerd process), then full (${warmupSeconds} s + ${seconds} s, its own process); fresh processes every round`);
   for (let r = 0; r < rounds; r++) {
-    // Fresh workerd processes every round, started in a random order: one process can run a few percent faster
-    // than another for its whole life (placement, JIT; of four identical workers, the first started was the
-    // fastest in 4 of 6 scratch runs), which interleaving alone does not cancel; the median over rounds does.
-    const workers = {} as Record<Mode, RunningWorker>;
-    for (const mode of shuffleInPlace([...modes], random)) {
-      const w = await startMode(mode);
-      ctx.onCleanup(() => w.dispose());
-      workers[mode] = w;
-    }
+    // Fresh processes every round, started in a random order. Off, control and request side share one workerd
+    // process (why: the header above), declared in a random order.
+    const [shared, full] = random() < 0.5
+      ? [await startShared(shuffleInPlace([...interleaved], random)), await start("full")]
+      : await start("full").then(async (f) => [await startShared(shuffleInPlace([...interleaved], random)), f] as const);
+    for (const w of [shared, full]) ctx.onCleanup(() => w.dispose());
     try {
-      for (const w of Object.values(workers)) {
-        await publishTo(w.s3, artifact);
-        const res = await timedPost(w.url, "/predict", body(instances.slice(0, 1)));
-        if (res.status !== 200) throw new Error(`POST /predict answered ${res.status}: ${res.text.slice(0, 300)}`);
+      for (const w of [shared, full]) await publishTo(w.s3, artifact);
+      const hostOf = (mode: Mode): Record<string, string> => (mode === "full" ? {} : { host: variantHost(mode) });
+      for (const mode of [...interleaved, "full"] as const) {
+        const res = await timedPost(mode === "full" ? full.url : shared.url, "/predict", body(instances.slice(0, 1)), { "content-type": "application/json", ...hostOf(mode) });
+        if (res.status !== 200) throw new Error(`POST /predict (${mode}) answered ${res.status}: ${res.text.slice(0, 300)}`);
       }
       const one = (mode: Mode, rows: number, name: string, t: { seconds: number; warmupSeconds: number }): LoadCase =>
-        ({ name, path: "/predict", bodyFile: bodyFile(rows), connections: 1, ...t, origin: workers[mode].url.origin });
+        ({ name, path: "/predict", bodyFile: bodyFile(rows), connections: 1, ...t, origin: (mode === "full" ? full : shared).url.origin, headers: hostOf(mode) });
       const plan = [1, 256].flatMap((rows) => Array.from({ length: cycles }, (_, k) =>
         shuffleInPlace([...interleaved], random).map((mode) => one(mode, rows, sliceName(mode, rows, k), slice))).flat());
       // "full" goes last: after a 256-applicant phase its consumer is seconds behind (Miniflare runs it in the same
       // process), and that backlog would land on whichever case came next.
-      const full = [1, 256].map((rows) => one("full", rows, `full ${rows}`, { seconds, warmupSeconds }));
-      perRound.push(new Map((await runLoad(ctx, dir, workers.off.url.origin, [...plan, ...full])).map((x) => [x.name, x])));
+      const fullCases = [1, 256].map((rows) => one("full", rows, `full ${rows}`, { seconds, warmupSeconds }));
+      perRound.push(new Map((await runLoad(ctx, dir, shared.url.origin, [...plan, ...fullCases])).map((x) => [x.name, x])));
     } finally {
-      for (const w of Object.values(workers)) await w.dispose();
+      for (const w of [shared, full]) await w.dispose();
     }
   }
   /** A round's slices of an interleaved mode, in cycle order. */
@@ -230,7 +235,7 @@ export function captureTable(r: CaptureResult): string {
   const s = r.sustained;
   return [
     table(
-      `Capture cost: POST /predict with CAPTURE=full vs off (built workers in workerd, same queue), 1 connection, ${r.rounds} round(s) of fresh workers; in each, ${r.cycles} cycle(s) of off, control and request side in random order, ${r.sliceSeconds} s each (a ratio is to the off of its own cycle), then full for ${r.secondsPerCase} s; medians over rounds, each ratio the median of per-round ratios. "full" runs Miniflare's queue broker and the consumer (parsing, records, gzip) in the requests' workerd; "request side": the queue binding is an RPC sink, as the Queues service is to a deployed Worker`,
+      `Capture cost: POST /predict with CAPTURE=full vs off (built workers in workerd, same queue), 1 connection, ${r.rounds} round(s) of fresh processes; in each, ${r.cycles} cycle(s) of off, control and request side (one workerd process) in random order, ${r.sliceSeconds} s each (a ratio is to the off of its own cycle), then full for ${r.secondsPerCase} s (its own process); medians over rounds, each ratio the median of per-round ratios. "full" runs Miniflare's queue broker and the consumer (parsing, records, gzip) in the requests' workerd; "request side": the queue binding is an RPC sink in another process, as the Queues service is to a deployed Worker`,
       ["applicants", "p50 off ms", "p50 full ms", "full ÷ off", "p50 request side ms", "÷ off", "control ÷ off", "p99 off ms", "p99 full ms", "req/s off", "req/s full"],
       r.cases.map((c) => [c.rows, fmt(c.offP50, 3), fmt(c.fullP50, 3), times(c.p50Ratio, 3), fmt(c.producerP50, 3), times(c.producerRatio, 3), times(c.controlRatio, 3), fmt(c.offP99, 2), fmt(c.fullP99, 2), fmt(c.offRps, 0), fmt(c.fullRps, 0)]),
     ),

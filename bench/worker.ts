@@ -45,15 +45,27 @@ export interface WorkerOptions {
   capture?: {
     batchTimeout: number;
     /**
-     * "edge" (default): this worker's queue() consumes, as deployed. "sink": DECISIONS_QUEUE is bound to a
-     * second worker's RPC entrypoint whose sendBatch drops what it is sent, so what is measured is the request
-     * side alone (building the chunks, the outbox, the RPC carrying them out of the isolate), as in production,
-     * where the broker and the consumer run elsewhere; locally Miniflare's broker and the consumer share the
-     * requests' workerd.
+     * "edge" (default): this worker's queue() consumes, as deployed. "sink": DECISIONS_QUEUE is bound to an
+     * RPC entrypoint in a second workerd process whose sendBatch drops what it is sent, so what is measured is
+     * the request side alone (building the chunks, the outbox, the RPC carrying them out of the process), as in
+     * production, where the Queues service and the consumer run elsewhere; locally Miniflare's broker and the
+     * consumer share the requests' workerd, and a sink in the same process would too (receiving what it is
+     * sent on the requests' thread).
      */
     consumer?: "edge" | "sink";
   };
+  /**
+   * More copies of the edge in the same workerd process, so on the same thread: each answers the requests
+   * whose Host header is `variantHost(name)`, with its bindings over `bindings`; `sink` binds its
+   * DECISIONS_QUEUE to the RPC sink above, else it gets the queue's producer binding (only the main edge
+   * consumes). The capture bench compares its variants this way: one workerd process can run faster than
+   * another for its whole life, and variants sharing one process cannot differ by that.
+   */
+  variants?: Record<string, { bindings: Record<string, string>; sink?: boolean }>;
 }
+
+/** The Host header a variant of `WorkerOptions.variants` answers. */
+export const variantHost = (name: string) => `${name}.variant.bench`;
 
 export const DECISIONS_QUEUE = "edgescore-decisions";
 
@@ -87,6 +99,11 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const started = performance.now();
   const consumers = o.capture ? { [DECISIONS_QUEUE]: { maxBatchSize: 100, maxBatchTimeout: o.capture.batchTimeout, maxRetries: 10, deadLetterQueue: `${DECISIONS_QUEUE}-dlq` } } : {};
   const sink = o.capture?.consumer === "sink";
+  const variants = Object.entries(o.variants ?? {});
+  const needsSink = sink || variants.some(([, v]) => v.sink);
+  const sinkProcess = needsSink ? await startSink() : undefined;
+  const sinkBinding = sinkProcess ? { serviceBindings: { DECISIONS_QUEUE: { external: { address: sinkProcess.address, http: {} } } } } : {};
+  const producer = { queueProducers: { DECISIONS_QUEUE: { queueName: DECISIONS_QUEUE } } };
   const edge = {
     name: "edge",
     modules: true,
@@ -95,28 +112,27 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     modulesRules: [{ type: "CompiledWasm" as const, include: ["**/*.wasm"] }],
     compatibilityDate: COMPATIBILITY_DATE,
     r2Buckets: { MODELS: { id: BUCKET, s3Credentials: credentials }, ...(o.capture ? { DECISIONS: BUCKET } : {}) },
-    ...(o.capture && !sink ? { queueProducers: { DECISIONS_QUEUE: { queueName: DECISIONS_QUEUE } }, queueConsumers: consumers } : {}),
-    ...(sink ? { serviceBindings: { DECISIONS_QUEUE: { name: "sink", entrypoint: "Sink" } } } : {}),
+    ...(o.capture && !sink ? { ...producer, queueConsumers: consumers } : {}),
+    ...(sink ? sinkBinding : {}),
     bindings: o.bindings ?? {},
   };
-  const sinkWorker = {
-    name: "sink", modules: true, compatibilityDate: COMPATIBILITY_DATE,
-    script: `import { WorkerEntrypoint } from "cloudflare:workers";
-export class Sink extends WorkerEntrypoint { async send() {} async sendBatch() {} }
-export default { fetch() { return new Response("sink"); } };`,
-  };
+  const variantWorkers = variants.map(([name, v]) => {
+    const { queueProducers: _p, queueConsumers: _c, serviceBindings: _s, ...base } = edge as typeof edge & { queueProducers?: unknown; queueConsumers?: unknown; serviceBindings?: unknown };
+    return { ...base, name: `edge-${name}`, routes: [`${variantHost(name)}/*`], ...(v.sink ? sinkBinding : o.capture ? producer : {}), bindings: { ...(o.bindings ?? {}), ...v.bindings } };
+  });
   const mf = new Miniflare({
     host: "127.0.0.1",
     port: 0,
     ...(o.r2Persist ? { r2Persist: o.r2Persist } : {}),
     handleRuntimeStdio: (stdout: Readable, stderr: Readable) => { collect(stdout); collect(stderr); },
-    workers: sink ? [edge, sinkWorker] : [edge],
+    workers: [edge, ...variantWorkers],
   });
   let url: URL;
   try {
     url = await mf.ready;
   } catch (e) {
     await mf.dispose().catch(() => {});
+    await sinkProcess?.mf.dispose().catch(() => {});
     throw e;
   }
   const startMs = performance.now() - started;
@@ -124,8 +140,27 @@ export default { fetch() { return new Response("sink"); } };`,
   return {
     url, mf, lines, events, startMs,
     s3: { endpoint: new URL("/cdn-cgi/local/r2/s3", url).toString(), bucket: BUCKET, ...credentials, region: "auto", forcePathStyle: true },
-    dispose: () => (disposed ??= mf.dispose()),
+    dispose: () => (disposed ??= mf.dispose().then(() => sinkProcess?.mf.dispose())),
   };
+}
+
+/** A workerd process of its own whose `Sink` entrypoint takes send/sendBatch calls (JS RPC over loopback) and drops them. */
+async function startSink(): Promise<{ mf: Miniflare; address: string }> {
+  const mf = new Miniflare({
+    workers: [{
+      name: "sink", modules: true, compatibilityDate: COMPATIBILITY_DATE, unsafeDirectSockets: [{ host: "127.0.0.1", entrypoint: "Sink" }],
+      script: `import { WorkerEntrypoint } from "cloudflare:workers";
+export class Sink extends WorkerEntrypoint { async send() {} async sendBatch() {} }
+export default { fetch() { return new Response("sink"); } };`,
+    }],
+  });
+  try {
+    const url = await mf.unsafeGetDirectURL("sink", "Sink");
+    return { mf, address: `${url.hostname}:${url.port}` };
+  } catch (e) {
+    await mf.dispose().catch(() => {});
+    throw e;
+  }
 }
 
 export interface Timed { status: number; text: string; ms: number }
