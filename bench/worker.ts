@@ -120,27 +120,29 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     const { queueProducers: _p, queueConsumers: _c, serviceBindings: _s, ...base } = edge as typeof edge & { queueProducers?: unknown; queueConsumers?: unknown; serviceBindings?: unknown };
     return { ...base, name: `edge-${name}`, routes: [`${variantHost(name)}/*`], ...(v.sink ? sinkBinding : o.capture ? producer : {}), bindings: { ...(o.bindings ?? {}), ...v.bindings } };
   });
-  const mf = new Miniflare({
-    host: "127.0.0.1",
-    port: 0,
-    ...(o.r2Persist ? { r2Persist: o.r2Persist } : {}),
-    handleRuntimeStdio: (stdout: Readable, stderr: Readable) => { collect(stdout); collect(stderr); },
-    workers: [edge, ...variantWorkers],
-  });
+  let mf: Miniflare | undefined;
   let url: URL;
   try {
+    mf = new Miniflare({
+      host: "127.0.0.1",
+      port: 0,
+      ...(o.r2Persist ? { r2Persist: o.r2Persist } : {}),
+      handleRuntimeStdio: (stdout: Readable, stderr: Readable) => { collect(stdout); collect(stderr); },
+      workers: [edge, ...variantWorkers],
+    });
     url = await mf.ready;
   } catch (e) {
-    await mf.dispose().catch(() => {});
+    await mf?.dispose().catch(() => {});
     await sinkProcess?.mf.dispose().catch(() => {});
     throw e;
   }
+  const running = mf;
   const startMs = performance.now() - started;
   let disposed: Promise<void> | undefined;
   return {
-    url, mf, lines, events, startMs,
+    url, mf: running, lines, events, startMs,
     s3: { endpoint: new URL("/cdn-cgi/local/r2/s3", url).toString(), bucket: BUCKET, ...credentials, region: "auto", forcePathStyle: true },
-    dispose: () => (disposed ??= mf.dispose().then(() => sinkProcess?.mf.dispose())),
+    dispose: () => (disposed ??= running.dispose().then(() => sinkProcess?.mf.dispose())),
   };
 }
 
