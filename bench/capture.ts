@@ -148,19 +148,23 @@ export async function capture(ctx: Context): Promise<CaptureResult> {
   for (let r = 0; r < rounds; r++) {
     // Fresh processes every round, started in a random order. Off, control and request side share one workerd
     // process (why: the header above), declared in a random order.
-    const [shared, full] = random() < 0.5
-      ? [await startShared(shuffleInPlace([...interleaved], random)), await start("full")]
-      : await start("full").then(async (f) => [await startShared(shuffleInPlace([...interleaved], random)), f] as const);
-    for (const w of [shared, full]) ctx.onCleanup(() => w.dispose());
+    const cleaned = async (w: Promise<RunningWorker>) => { const x = await w; ctx.onCleanup(() => x.dispose()); return x; };
+    const startThree = () => cleaned(startShared(shuffleInPlace([...interleaved], random)));
+    const sharedFirst = random() < 0.5;
+    const first = await (sharedFirst ? startThree() : cleaned(start("full")));
+    const second = await (sharedFirst ? cleaned(start("full")) : startThree());
+    const [shared, full] = sharedFirst ? [first, second] : [second, first];
     try {
       for (const w of [shared, full]) await publishTo(w.s3, artifact);
-      const hostOf = (mode: Mode): Record<string, string> => (mode === "full" ? {} : { host: variantHost(mode) });
+      /** Where a mode answers: full's own process, or the shared one under the mode's Host header. */
+      const target = (mode: Mode): { url: URL; headers: Record<string, string> } => (mode === "full" ? { url: full.url, headers: {} } : { url: shared.url, headers: { host: variantHost(mode) } });
       for (const mode of [...interleaved, "full"] as const) {
-        const res = await timedPost(mode === "full" ? full.url : shared.url, "/predict", body(instances.slice(0, 1)), { "content-type": "application/json", ...hostOf(mode) });
+        const t = target(mode);
+        const res = await timedPost(t.url, "/predict", body(instances.slice(0, 1)), { "content-type": "application/json", ...t.headers });
         if (res.status !== 200) throw new Error(`POST /predict (${mode}) answered ${res.status}: ${res.text.slice(0, 300)}`);
       }
       const one = (mode: Mode, rows: number, name: string, t: { seconds: number; warmupSeconds: number }): LoadCase =>
-        ({ name, path: "/predict", bodyFile: bodyFile(rows), connections: 1, ...t, origin: (mode === "full" ? full : shared).url.origin, headers: hostOf(mode) });
+        ({ name, path: "/predict", bodyFile: bodyFile(rows), connections: 1, ...t, origin: target(mode).url.origin, headers: target(mode).headers });
       const plan = [1, 256].flatMap((rows) => Array.from({ length: cycles }, (_, k) =>
         shuffleInPlace([...interleaved], random).map((mode) => one(mode, rows, sliceName(mode, rows, k), slice))).flat());
       // "full" goes last: after a 256-applicant phase its consumer is seconds behind (Miniflare runs it in the same

@@ -104,22 +104,25 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const sinkProcess = needsSink ? await startSink() : undefined;
   const sinkBinding = sinkProcess ? { serviceBindings: { DECISIONS_QUEUE: { external: { address: sinkProcess.address, http: {} } } } } : {};
   const producer = { queueProducers: { DECISIONS_QUEUE: { queueName: DECISIONS_QUEUE } } };
-  const edge = {
-    name: "edge",
+  /** What the edge and each of its variants share: the code and the buckets. */
+  const base = {
     modules: true,
     scriptPath: join(o.dir, o.entry ?? "index.js"),
     modulesRoot: o.dir,
     modulesRules: [{ type: "CompiledWasm" as const, include: ["**/*.wasm"] }],
     compatibilityDate: COMPATIBILITY_DATE,
     r2Buckets: { MODELS: { id: BUCKET, s3Credentials: credentials }, ...(o.capture ? { DECISIONS: BUCKET } : {}) },
+  };
+  const edge = {
+    ...base,
+    name: "edge",
     ...(o.capture && !sink ? { ...producer, queueConsumers: consumers } : {}),
     ...(sink ? sinkBinding : {}),
     bindings: o.bindings ?? {},
   };
-  const variantWorkers = variants.map(([name, v]) => {
-    const { queueProducers: _p, queueConsumers: _c, serviceBindings: _s, ...base } = edge as typeof edge & { queueProducers?: unknown; queueConsumers?: unknown; serviceBindings?: unknown };
-    return { ...base, name: `edge-${name}`, routes: [`${variantHost(name)}/*`], ...(v.sink ? sinkBinding : o.capture ? producer : {}), bindings: { ...(o.bindings ?? {}), ...v.bindings } };
-  });
+  const variantWorkers = variants.map(([name, v]) => ({
+    ...base, name: `edge-${name}`, routes: [`${variantHost(name)}/*`], ...(v.sink ? sinkBinding : o.capture ? producer : {}), bindings: { ...(o.bindings ?? {}), ...v.bindings },
+  }));
   let mf: Miniflare | undefined;
   let url: URL;
   try {
