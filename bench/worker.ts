@@ -97,7 +97,10 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     });
   };
   const started = performance.now();
-  const consumers = o.capture ? { [DECISIONS_QUEUE]: { maxBatchSize: 100, maxBatchTimeout: o.capture.batchTimeout, maxRetries: 10, deadLetterQueue: `${DECISIONS_QUEUE}-dlq` } } : {};
+  const consumers = o.capture ? {
+    [DECISIONS_QUEUE]: { maxBatchSize: 100, maxBatchTimeout: o.capture.batchTimeout, maxRetries: 10, deadLetterQueue: `${DECISIONS_QUEUE}-dlq` },
+    [`${DECISIONS_QUEUE}-dlq`]: { maxBatchSize: 100, maxBatchTimeout: 30, maxRetries: 100 },
+  } : {};
   const sink = o.capture?.consumer === "sink";
   const variants = Object.entries(o.variants ?? {});
   const needsSink = sink || variants.some(([, v]) => v.sink);

@@ -3,8 +3,10 @@
  * bindings (test/helpers/faulty-bindings.ts), not from the edge's code: a
  * queue that refuses sends must not touch the answer; an R2 write that
  * lands but reports failure makes the consumer retry, and after
- * de-duplication by id nothing is lost or doubled; a message that is not a
- * decision record is acked and logged, never retried.
+ * de-duplication by id nothing is lost or doubled; an R2 outage that
+ * outlasts the queue's retries sends the records to the dead-letter queue,
+ * whose consumer (the same Worker) writes them once R2 is back; a message
+ * that is not a decision record is acked and logged, never retried.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DECISION_FORMAT } from "../shared/decisions/record.ts";
@@ -99,5 +101,45 @@ describe("an R2 write that lands but reports failure (the consumer retries)", ()
     expect(refusals).toHaveLength(2);
     const keys = (await writtenDecisions(w)).map((x) => x.key);
     expect(keys.some((k) => k.includes("escape"))).toBe(false);
+  });
+});
+
+describe("an R2 outage longer than the queue's retries", () => {
+  let w: TestWorker;
+  beforeAll(async () => {
+    // The queue gives up after 2 deliveries (max_retries 1); the first 3 writes fail, so the records reach the
+    // dead-letter queue, whose consumer fails once more and then writes them.
+    w = await startWorker({ CAPTURE: "full" }, { capture: { batchTimeout: 0.5, maxRetries: 1, deadLetterRetries: 3, faults: { writesDown: 3 } } });
+    await publishTo(w.s3, readArtifact(fixtures().artifactDirs[0]));
+  });
+  afterAll(async () => { await w.dispose(); });
+
+  it("writes every record once R2 is back, through the dead-letter queue's consumer, and says so in the log", async () => {
+    const instances = [0, 1, 2].map((i) => ({ ...applicant, _key: `out-${i}`, Amount: 700 + i }));
+    const res = await w.post("/predict", { instances }, { "x-request-id": "outage-1" });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { predictions: Record<string, unknown>[] };
+    const written = await waitForDecisions(w, (ws) => distinct(ws).size >= 3, 30_000);
+    const byId = distinct(written);
+    expect(byId.size).toBe(3);
+    // Nothing was written during the outage, so nothing twice either.
+    expect(written.flatMap((x) => x.records)).toHaveLength(3);
+    for (const [i, p] of body.predictions.entries()) {
+      const { _key, ...answer } = p;
+      const record = [...byId.values()].find((r) => r.passThrough === _key);
+      expect(record?.index).toBe(i);
+      expect(record?.answer).toEqual(answer);
+    }
+    const logs = parsedLogs(w);
+    // Two failed writes on the queue, then the dead-letter queue's: one failed and retried, one written.
+    const failures = logs.filter((l) => l.event === "decisions_consumer" && String(l.error).includes("R2 unavailable"));
+    expect(failures.map((l) => l.queue)).toEqual(["edgescore-decisions", "edgescore-decisions", "edgescore-decisions-dlq"]);
+    const dead = logs.filter((l) => l.event === "decisions_dead_letter");
+    expect(dead).toEqual([
+      { event: "decisions_dead_letter", queue: "edgescore-decisions-dlq", messages: 1, written: 0, retried: 1 },
+      { event: "decisions_dead_letter", queue: "edgescore-decisions-dlq", messages: 1, written: 1, retried: 0 },
+    ]);
+    // No applicant data in the consumer's lines.
+    for (const l of [...failures, ...dead]) expect(JSON.stringify(l)).not.toContain("freelance");
   });
 });

@@ -8,11 +8,31 @@
  * (a write can succeed and still report failure), so readers de-duplicate
  * by record id. A message that holds no record this edge writes is acked
  * and logged, never retried.
+ *
+ * Retries wait, doubling from 1 s to 3 h (`retryDelaySeconds`): an R2
+ * outage outlasts immediate retries in seconds. The dead-letter queue has
+ * this same consumer (wrangler.toml), so a message that used up the queue's
+ * retries (~17 min of them) is still written once R2 is back, for as long as
+ * the dead-letter queue's own retries and retention last (~11 days with 100
+ * retries and 14 days' retention), instead of waiting there, unread, until
+ * deleted (4 days by default).
  */
 import { decisionsKey } from "../../shared/decisions/record.ts";
 import { log } from "../context.ts";
 import type { Env } from "../env.ts";
 import { gzipNdjson, readMessage, type RecordLine } from "./batch-file.ts";
+
+/** Longest wait between two deliveries of a message (Cloudflare allows up to 24 h). */
+export const MAX_RETRY_DELAY_SECONDS = 3 * 3600;
+
+/** Wait before the next delivery of a message delivered `attempts` times: 1 s, 2 s, 4 s, … up to 3 h. */
+export function retryDelaySeconds(attempts: number): number {
+  const n = Number.isFinite(attempts) && attempts >= 1 ? Math.floor(attempts) : 1;
+  return Math.min(MAX_RETRY_DELAY_SECONDS, 2 ** Math.min(n - 1, 30));
+}
+
+/** The dead-letter queue, by the name wrangler.toml gives it (…-dlq): only its log lines differ. */
+const isDeadLetter = (queue: string) => queue.endsWith("-dlq");
 
 interface Group { model: string; time: string; lines: string[]; messages: Set<Message<unknown>> }
 
@@ -20,8 +40,8 @@ export async function consumeDecisions(batch: MessageBatch<unknown>, env: Env): 
   const bucket = env.DECISIONS;
   if (!bucket) {
     // Nothing can be written: keep the records in the queue (then its dead-letter queue) rather than drop them.
-    log({ event: "decisions_consumer", error: "the DECISIONS bucket binding is missing; batch retried", messages: batch.messages.length });
-    batch.retryAll();
+    log({ event: "decisions_consumer", queue: batch.queue, error: "the DECISIONS bucket binding is missing; batch retried", messages: batch.messages.length });
+    for (const m of batch.messages) m.retry({ delaySeconds: retryDelaySeconds(m.attempts) });
     return;
   }
   const groups = new Map<string, Group>();
@@ -30,13 +50,13 @@ export async function consumeDecisions(batch: MessageBatch<unknown>, env: Env): 
     const read = readMessage(message.body);
     refused += read.refused;
     if (read.lines.length === 0) {
-      log({ event: "decisions_consumer", error: "message holds no decision record; acked, not retried", message: message.id });
+      log({ event: "decisions_consumer", queue: batch.queue, error: "message holds no decision record; acked, not retried", message: message.id });
       message.ack();
       continue;
     }
     for (const r of read.lines) addTo(groups, r, message);
   }
-  if (refused) log({ event: "decisions_consumer", error: `${refused} line(s) were not decision records; dropped` });
+  if (refused) log({ event: "decisions_consumer", queue: batch.queue, error: `${refused} line(s) were not decision records; dropped` });
   const written = await Promise.allSettled([...groups.values()].map(async (g) => {
     const key = decisionsKey(g.model, g.time, crypto.randomUUID());
     await bucket.put(key, await gzipNdjson(g.lines), { httpMetadata: { contentType: "application/gzip" }, customMetadata: { records: String(g.lines.length) } });
@@ -46,12 +66,17 @@ export async function consumeDecisions(batch: MessageBatch<unknown>, env: Env): 
     if (w.status === "fulfilled") return;
     const g = [...groups.values()][i] as Group;
     for (const m of g.messages) failed.add(m);
-    log({ event: "decisions_consumer", error: `writing ${g.lines.length} record(s) of ${g.model} failed; their messages are retried: ${w.reason instanceof Error ? w.reason.message.slice(0, 200) : "error"}` });
+    log({ event: "decisions_consumer", queue: batch.queue, error: `writing ${g.lines.length} record(s) of ${g.model} failed; their messages are retried: ${w.reason instanceof Error ? w.reason.message.slice(0, 200) : "error"}` });
   });
   // Once per message: a message that fed a written group and a failed one is retried (its written records may then be in R2 twice).
   const fed = new Set<Message<unknown>>();
   for (const g of groups.values()) for (const m of g.messages) fed.add(m);
-  for (const m of fed) if (failed.has(m)) m.retry(); else m.ack();
+  for (const m of fed) if (failed.has(m)) m.retry({ delaySeconds: retryDelaySeconds(m.attempts) }); else m.ack();
+  if (isDeadLetter(batch.queue)) {
+    // Messages that used up the queue's retries: the operator should know they came late, and whether they are written now.
+    const retried = [...fed].filter((m) => failed.has(m)).length;
+    log({ event: "decisions_dead_letter", queue: batch.queue, messages: fed.size, written: fed.size - retried, retried });
+  }
 }
 
 function addTo(groups: Map<string, Group>, r: RecordLine, message: Message<unknown>): void {

@@ -3,8 +3,10 @@
  * bindings and fail the way the real ones can: `LosingWrites` writes to the
  * real R2 bucket and then reports failure for its first N writes (the write
  * landed, its response was lost: the consumer must retry and readers
- * de-duplicate); `QueueDown` refuses every send, as a queue over its rate
- * limit does ("Too Many Requests"). Everything else is the real thing.
+ * de-duplicate); `DownWrites` refuses its first N writes without writing,
+ * as R2 does during an outage; `QueueDown` refuses every send, as a queue
+ * over its rate limit does ("Too Many Requests"). Everything else is the
+ * real thing.
  */
 import type { WorkerOptions } from "miniflare";
 
@@ -18,6 +20,14 @@ export class LosingWrites extends WorkerEntrypoint {
     return null;
   }
 }
+let down = 0;
+export class DownWrites extends WorkerEntrypoint {
+  async put(key, value, options) {
+    if (down < Number(this.env.WRITES_DOWN)) { down++; throw new Error("R2 unavailable (simulated outage: nothing written)"); }
+    await this.env.BUCKET.put(key, value, options);
+    return null;
+  }
+}
 export class QueueDown extends WorkerEntrypoint {
   async send() { throw new Error("Too Many Requests (simulated: queue over its rate limit)"); }
   async sendBatch() { throw new Error("Too Many Requests (simulated: queue over its rate limit)"); }
@@ -25,13 +35,13 @@ export class QueueDown extends WorkerEntrypoint {
 export default { fetch() { return new Response(null, { status: 404 }); } };
 `;
 
-export function faultyBindingsWorker(bucket: string, writesLost: number): WorkerOptions & { name: string } {
+export function faultyBindingsWorker(bucket: string, writesLost: number, writesDown = 0): WorkerOptions & { name: string } {
   return {
     name: "faulty-bindings",
     modules: true,
     script: SCRIPT,
     compatibilityDate: "2026-07-01",
     r2Buckets: { BUCKET: bucket },
-    bindings: { WRITES_LOST: String(writesLost) },
+    bindings: { WRITES_LOST: String(writesLost), WRITES_DOWN: String(writesDown) },
   };
 }

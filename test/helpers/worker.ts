@@ -50,12 +50,15 @@ export interface CaptureOptions {
   batchSize?: number;
   /** The consumer's max_retries (default 3; then the dead-letter queue). */
   maxRetries?: number;
+  /** The dead-letter queue's consumer (this worker's `queue()` too, as in wrangler.toml): its max_retries (default 3). */
+  deadLetterRetries?: number;
   /**
    * Faults from outside the worker (test/helpers/faulty-bindings.ts), by binding:
    * `writesLost`: the first N writes to DECISIONS land in R2 but report failure (a lost
-   * response); `queueDown`: every send to DECISIONS_QUEUE fails (as over the queue's rate limit).
+   * response); `writesDown`: the first N writes to DECISIONS fail and write nothing (an R2 outage);
+   * `queueDown`: every send to DECISIONS_QUEUE fails (as over the queue's rate limit).
    */
-  faults?: { writesLost?: number; queueDown?: boolean };
+  faults?: { writesLost?: number; writesDown?: number; queueDown?: boolean };
 }
 
 export const DECISIONS_QUEUE = "edgescore-decisions";
@@ -85,7 +88,7 @@ export async function startWorker(bindings: Record<string, string> = {}, options
     compatibilityDate: "2026-07-01",
     r2Buckets: {
       MODELS: { id: BUCKET, s3Credentials: { accessKeyId, secretAccessKey } },
-      ...(capture && !faults.writesLost ? { DECISIONS: BUCKET } : {}),
+      ...(capture && !faults.writesLost && !faults.writesDown ? { DECISIONS: BUCKET } : {}),
     },
     bindings: { MODEL_NAME: "credit-risk", MODEL_REFRESH_SECONDS: "30", AUTH_MODE: "off", ...bindings },
     ...(options.rateLimit ? { ratelimits: { RATE_LIMITER: { namespace_id: "1001", simple: options.rateLimit } } } : {}),
@@ -93,19 +96,21 @@ export async function startWorker(bindings: Record<string, string> = {}, options
       ...(faults.queueDown ? {} : { queueProducers: { DECISIONS_QUEUE: { queueName: DECISIONS_QUEUE } } }),
       queueConsumers: {
         [DECISIONS_QUEUE]: { maxBatchSize: capture.batchSize ?? 100, maxBatchTimeout: capture.batchTimeout ?? 0.5, maxRetries: capture.maxRetries ?? 3, deadLetterQueue: DECISIONS_DLQ },
+        [DECISIONS_DLQ]: { maxBatchSize: 100, maxBatchTimeout: capture.batchTimeout ?? 0.5, maxRetries: capture.deadLetterRetries ?? 3 },
       },
       serviceBindings: {
         ...(faults.writesLost ? { DECISIONS: { name: "faulty-bindings", entrypoint: "LosingWrites" } } : {}),
+        ...(faults.writesDown ? { DECISIONS: { name: "faulty-bindings", entrypoint: "DownWrites" } } : {}),
         ...(faults.queueDown ? { DECISIONS_QUEUE: { name: "faulty-bindings", entrypoint: "QueueDown" } } : {}),
       },
     } : {}),
   };
-  const needsFaults = Boolean(faults.writesLost || faults.queueDown);
+  const needsFaults = Boolean(faults.writesLost || faults.writesDown || faults.queueDown);
   const mf = new Miniflare({
     host: "127.0.0.1",
     port: 0,
     handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => { collect(stdout); collect(stderr); },
-    workers: [edge, ...(needsFaults ? [faultyBindingsWorker(BUCKET, faults.writesLost ?? 0)] : [])],
+    workers: [edge, ...(needsFaults ? [faultyBindingsWorker(BUCKET, faults.writesLost ?? 0, faults.writesDown ?? 0)] : [])],
   });
   const url = await mf.ready;
   const base = "http://edge.test";
