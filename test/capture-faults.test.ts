@@ -56,6 +56,25 @@ describe("a queue that refuses every send", () => {
   });
 });
 
+describe("a queue that refuses the first sends (a blip, a second over its rate limit)", () => {
+  let w: TestWorker;
+  beforeAll(async () => {
+    w = await startWorker({ CAPTURE: "full" }, { capture: { faults: { queueRefusals: 2 } } });
+    await publishTo(w.s3, readArtifact(fixtures().artifactDirs[0]));
+  });
+  afterAll(async () => { await w.dispose(); });
+
+  it("sends again from the same waitUntil: every record lands, none is logged or counted as failed", async () => {
+    const res = await w.post("/predict", { instances: [applicant, { ...applicant, Age: 61 }] }, { "x-request-id": "blip-1" });
+    expect(res.status).toBe(200);
+    const written = await waitForDecisions(w, (ws) => distinct(ws).size >= 2);
+    expect([...distinct(written).values()].map((r) => r.requestId)).toEqual(["blip-1", "blip-1"]);
+    expect(parsedLogs(w).some((l) => l.event === "capture_failed")).toBe(false);
+    const health = (await (await w.fetch("/healthz")).json()) as { capture: { sent: number; failed: number } };
+    expect(health.capture).toMatchObject({ sent: 2, failed: 0 });
+  });
+});
+
 describe("an R2 write that lands but reports failure (the consumer retries)", () => {
   let w: TestWorker;
   beforeAll(async () => {

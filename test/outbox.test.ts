@@ -3,23 +3,26 @@
  * answered together share one send; only the request that opens a batch
  * holds a promise to keep in `waitUntil`; a batch whose opener's timer never
  * fired does not stop capture; a full outbox is sent at once; a refused send
- * is logged per request with its count. Timers are vitest's, so the linger is
+ * is tried twice more, and only then logged per request with its count. Timers are vitest's, so the linger is
  * exact; the queue records what it is sent (capture.test.ts runs the real
  * one in workerd).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { captureTotals } from "../edge/capture/counters.ts";
-import { FLUSH_BYTES, LINGER_MS, STALE_MS, newOutbox, type Entry } from "../edge/capture/outbox.ts";
+import { FLUSH_BYTES, LINGER_MS, SEND_RETRY_MS, STALE_MS, newOutbox, type Entry } from "../edge/capture/outbox.ts";
 
-function recordingQueue(refuse = false) {
+/** Records what it is sent; refuses the first `refuse` calls (Infinity: every call), as a queue over its rate limit. */
+function recordingQueue(refuse = 0) {
   const calls: { body: string }[][] = [];
+  const tries: number[] = [];
   const queue = {
     async sendBatch(messages: { body: string }[]) {
-      if (refuse) throw new Error("Too Many Requests");
+      tries.push(Date.now());
+      if (tries.length <= refuse) throw new Error("Too Many Requests");
       calls.push(messages);
     },
   } as unknown as Queue<string>;
-  return { queue, calls, lines: () => calls.flat().flatMap((m) => m.body.split("\n")) };
+  return { queue, calls, tries, lines: () => calls.flat().flatMap((m) => m.body.split("\n")) };
 }
 
 const entry = (requestId: string, bytes = 1_200, records = 1): Entry => ({
@@ -80,15 +83,38 @@ describe("the outbox", () => {
     expect(q.calls).toHaveLength(1);
   });
 
-  it("logs a refused send once per request it carried, with the request's count, and counts them failed", async () => {
-    const q = recordingQueue(true);
+  it("tries a refused send again after 250 ms and 1 s, and loses nothing when a try gets through", async () => {
+    const q = recordingQueue(2);
+    const box = newOutbox();
+    const log = vi.fn();
+    const before = captureTotals();
+    const p = box.add(q.queue, entry("t1", 1_200, 2), log);
+    box.add(q.queue, entry("t2", 1_200, 1), log);
+    await vi.advanceTimersByTimeAsync(LINGER_MS);
+    expect(q.tries).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync((SEND_RETRY_MS[0] as number) - 1);
+    expect(q.tries).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(q.tries).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(SEND_RETRY_MS[1] as number);
+    await p;
+    expect(q.tries.map((t) => t - (q.tries[0] as number))).toEqual([0, SEND_RETRY_MS[0], SEND_RETRY_MS[0] + SEND_RETRY_MS[1]]);
+    expect(q.lines()).toEqual(['{"chunk":"t1"}', '{"chunk":"t2"}']);
+    expect(log).not.toHaveBeenCalled();
+    expect(captureTotals().failed).toBe(before.failed);
+    expect(captureTotals().sent - before.sent).toBe(3);
+  });
+
+  it("logs a send refused three times once per request it carried, with the request's count, and counts them failed", async () => {
+    const q = recordingQueue(Number.POSITIVE_INFINITY);
     const box = newOutbox();
     const log = vi.fn();
     const before = captureTotals().failed;
     const p = box.add(q.queue, entry("r1", 1_200, 2), log);
     box.add(q.queue, entry("r2", 1_200, 3), log);
-    await vi.advanceTimersByTimeAsync(LINGER_MS);
+    await vi.runAllTimersAsync();
     await p;
+    expect(q.tries).toHaveLength(3);
     expect(log.mock.calls.map(([l]) => l)).toEqual([
       { id: "r1", event: "capture_failed", error: "Too Many Requests", records: 2 },
       { id: "r2", event: "capture_failed", error: "Too Many Requests", records: 3 },

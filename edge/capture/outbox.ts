@@ -24,6 +24,11 @@
  * cost every one-applicant request more than the rest of capture together.
  * Outcomes are counted instead (counters.ts, /healthz), and records that fail
  * are logged with their own request's id (`capture_failed`).
+ *
+ * A refused send is tried twice more, after 250 ms and 1 s (SEND_RETRY_MS),
+ * in the same `waitUntil`: a blip or a second over the queue's rate limit
+ * should not cost records. A send that landed but reported failure is sent
+ * again: readers de-duplicate by record id.
  */
 import type { Log } from "../context.ts";
 import { count, countMessages } from "./counters.ts";
@@ -40,6 +45,8 @@ export const FLUSH_BYTES = 1_000_000;
  * finds nothing or sends what waits.
  */
 export const STALE_MS = 1_000;
+/** Waits before the second and third tries of a refused send: well inside `waitUntil`'s 30 s. */
+export const SEND_RETRY_MS = [250, 1_000] as const;
 
 /** One request's records, built into chunk lines only when their batch is sent. */
 export interface Entry {
@@ -58,6 +65,20 @@ interface Built extends Line {
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 /** Lets the response go first: a macrotask runs after the handler's promise has resolved. */
 const afterResponse = () => sleep(0);
+
+/** `send()` until it resolves, waiting SEND_RETRY_MS between tries; rejects with the last error. */
+async function withRetries(send: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await send();
+      return;
+    } catch (e) {
+      const wait = SEND_RETRY_MS[attempt];
+      if (wait === undefined) throw e;
+      await sleep(wait);
+    }
+  }
+}
 
 class Outbox {
   private waiting: Entry[] = [];
@@ -107,7 +128,8 @@ class Outbox {
       const carried = call.flatMap((m) => m.lines);
       const records = carried.reduce((s, l) => s + l.records, 0);
       try {
-        await queue.sendBatch(call.map((m) => ({ body: m.body, contentType: "text" as const })));
+        const messages = call.map((m) => ({ body: m.body, contentType: "text" as const }));
+        await withRetries(() => queue.sendBatch(messages));
         count({ sent: records, failed: 0 });
         countMessages(call.length);
       } catch (e) {

@@ -5,7 +5,8 @@
  * landed, its response was lost: the consumer must retry and readers
  * de-duplicate); `DownWrites` refuses its first N writes without writing,
  * as R2 does during an outage; `QueueDown` refuses every send, as a queue
- * over its rate limit does ("Too Many Requests"). Everything else is the
+ * over its rate limit does ("Too Many Requests"); `FlakyQueue` refuses its
+ * first N sends and hands the rest to the real queue. Everything else is the
  * real thing.
  */
 import type { WorkerOptions } from "miniflare";
@@ -32,16 +33,31 @@ export class QueueDown extends WorkerEntrypoint {
   async send() { throw new Error("Too Many Requests (simulated: queue over its rate limit)"); }
   async sendBatch() { throw new Error("Too Many Requests (simulated: queue over its rate limit)"); }
 }
+let refused = 0;
+export class FlakyQueue extends WorkerEntrypoint {
+  async sendBatch(messages, options) {
+    if (refused < Number(this.env.QUEUE_REFUSALS)) { refused++; throw new Error("Too Many Requests (simulated: a second over the queue's rate limit)"); }
+    return this.env.QUEUE.sendBatch(messages, options);
+  }
+}
 export default { fetch() { return new Response(null, { status: 404 }); } };
 `;
 
-export function faultyBindingsWorker(bucket: string, writesLost: number, writesDown = 0): WorkerOptions & { name: string } {
+export interface Faults {
+  writesLost?: number;
+  writesDown?: number;
+  /** FlakyQueue's refusals before it forwards sends to this queue. */
+  queueRefusals?: { count: number; queueName: string };
+}
+
+export function faultyBindingsWorker(bucket: string, f: Faults): WorkerOptions & { name: string } {
   return {
     name: "faulty-bindings",
     modules: true,
     script: SCRIPT,
     compatibilityDate: "2026-07-01",
     r2Buckets: { BUCKET: bucket },
-    bindings: { WRITES_LOST: String(writesLost), WRITES_DOWN: String(writesDown) },
+    bindings: { WRITES_LOST: String(f.writesLost ?? 0), WRITES_DOWN: String(f.writesDown ?? 0), QUEUE_REFUSALS: String(f.queueRefusals?.count ?? 0) },
+    ...(f.queueRefusals ? { queueProducers: { QUEUE: { queueName: f.queueRefusals.queueName } } } : {}),
   };
 }

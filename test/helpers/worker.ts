@@ -56,9 +56,10 @@ export interface CaptureOptions {
    * Faults from outside the worker (test/helpers/faulty-bindings.ts), by binding:
    * `writesLost`: the first N writes to DECISIONS land in R2 but report failure (a lost
    * response); `writesDown`: the first N writes to DECISIONS fail and write nothing (an R2 outage);
-   * `queueDown`: every send to DECISIONS_QUEUE fails (as over the queue's rate limit).
+   * `queueDown`: every send to DECISIONS_QUEUE fails (as over the queue's rate limit);
+   * `queueRefusals`: its first N sends fail, the rest reach the queue.
    */
-  faults?: { writesLost?: number; writesDown?: number; queueDown?: boolean };
+  faults?: { writesLost?: number; writesDown?: number; queueDown?: boolean; queueRefusals?: number };
 }
 
 export const DECISIONS_QUEUE = "edgescore-decisions";
@@ -93,7 +94,7 @@ export async function startWorker(bindings: Record<string, string> = {}, options
     bindings: { MODEL_NAME: "credit-risk", MODEL_REFRESH_SECONDS: "30", AUTH_MODE: "off", ...bindings },
     ...(options.rateLimit ? { ratelimits: { RATE_LIMITER: { namespace_id: "1001", simple: options.rateLimit } } } : {}),
     ...(capture ? {
-      ...(faults.queueDown ? {} : { queueProducers: { DECISIONS_QUEUE: { queueName: DECISIONS_QUEUE } } }),
+      ...(faults.queueDown || faults.queueRefusals ? {} : { queueProducers: { DECISIONS_QUEUE: { queueName: DECISIONS_QUEUE } } }),
       queueConsumers: {
         [DECISIONS_QUEUE]: { maxBatchSize: capture.batchSize ?? 100, maxBatchTimeout: capture.batchTimeout ?? 0.5, maxRetries: capture.maxRetries ?? 3, deadLetterQueue: DECISIONS_DLQ },
         [DECISIONS_DLQ]: { maxBatchSize: 100, maxBatchTimeout: capture.batchTimeout ?? 0.5, maxRetries: capture.deadLetterRetries ?? 3 },
@@ -102,15 +103,19 @@ export async function startWorker(bindings: Record<string, string> = {}, options
         ...(faults.writesLost ? { DECISIONS: { name: "faulty-bindings", entrypoint: "LosingWrites" } } : {}),
         ...(faults.writesDown ? { DECISIONS: { name: "faulty-bindings", entrypoint: "DownWrites" } } : {}),
         ...(faults.queueDown ? { DECISIONS_QUEUE: { name: "faulty-bindings", entrypoint: "QueueDown" } } : {}),
+        ...(faults.queueRefusals ? { DECISIONS_QUEUE: { name: "faulty-bindings", entrypoint: "FlakyQueue" } } : {}),
       },
     } : {}),
   };
-  const needsFaults = Boolean(faults.writesLost || faults.writesDown || faults.queueDown);
+  const needsFaults = Boolean(faults.writesLost || faults.writesDown || faults.queueDown || faults.queueRefusals);
   const mf = new Miniflare({
     host: "127.0.0.1",
     port: 0,
     handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => { collect(stdout); collect(stderr); },
-    workers: [edge, ...(needsFaults ? [faultyBindingsWorker(BUCKET, faults.writesLost ?? 0, faults.writesDown ?? 0)] : [])],
+    workers: [edge, ...(needsFaults ? [faultyBindingsWorker(BUCKET, {
+      writesLost: faults.writesLost ?? 0, writesDown: faults.writesDown ?? 0,
+      ...(faults.queueRefusals ? { queueRefusals: { count: faults.queueRefusals, queueName: DECISIONS_QUEUE } } : {}),
+    })] : [])],
   });
   const url = await mf.ready;
   const base = "http://edge.test";
