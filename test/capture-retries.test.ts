@@ -18,7 +18,7 @@ describe("the consumer's retry schedule", () => {
     expect(retryDelaySeconds(14)).toBe(8192);
     expect(retryDelaySeconds(15)).toBe(MAX_RETRY_DELAY_SECONDS);
     expect(retryDelaySeconds(1_000)).toBe(MAX_RETRY_DELAY_SECONDS);
-    // Cloudflare refuses a delay over 24 h.
+    // wrangler and Miniflare refuse a delay over 86,400 s.
     expect(MAX_RETRY_DELAY_SECONDS).toBeLessThanOrEqual(86_400);
   });
 

@@ -22,7 +22,7 @@ import { log } from "../context.ts";
 import type { Env } from "../env.ts";
 import { gzipNdjson, readMessage, type RecordLine } from "./batch-file.ts";
 
-/** Longest wait between two deliveries of a message (Cloudflare allows up to 24 h). */
+/** Longest wait between two deliveries of a message: under the 86,400 s that wrangler and Miniflare accept for a delay. */
 export const MAX_RETRY_DELAY_SECONDS = 3 * 3600;
 
 /** Wait before the next delivery of a message delivered `attempts` times: 1 s, 2 s, 4 s, … up to 3 h. */
