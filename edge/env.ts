@@ -48,6 +48,8 @@ export interface Env {
   DECISIONS_QUEUE?: Queue<string>;
   /** Bucket the queue consumer writes decision records to (by default the models' bucket). */
   DECISIONS?: R2Bucket;
+  /** Ed25519 private key (PKCS#8 PEM, npm run models -- keygen): set, the consumer signs every decisions object it writes. */
+  DECISIONS_SIGNING_KEY?: string;
   /** "off", "decisions" (answers, versions, ids; no feature values) or "full" (also the validated features); default "full". */
   CAPTURE?: string;
   /** Share of requests captured, 0 to 1 (default 1). */

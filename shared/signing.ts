@@ -18,6 +18,8 @@ export const MANIFEST_PAYLOAD = "application/vnd.edgescore.manifest+json";
 export const MOVE_PAYLOAD = "application/vnd.edgescore.move+json";
 
 export const SIGNATURES_FORMAT = "edgescore.signatures/v1";
+/** A decisions object's signature covers its gzip bytes as the consumer wrote them. */
+export const DECISIONS_PAYLOAD = "application/vnd.edgescore.decisions+ndjson+gzip";
 
 export interface Signature {
   keyid: string;
@@ -103,6 +105,31 @@ export async function trustedKeyEntry(rawPublicKey: Uint8Array): Promise<string>
   return `${await keyIdOf(rawPublicKey)}:${toBase64(rawPublicKey)}`;
 }
 
+/** The DER inside a PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----"), or undefined when there is none. */
+export function pemToDer(pem: string): Uint8Array | undefined {
+  const m = /-----BEGIN PRIVATE KEY-----([\s\S]+?)-----END PRIVATE KEY-----/.exec(pem);
+  return m ? fromBase64((m[1] as string).replace(/\s+/g, "")) : undefined;
+}
+
+export type SignerParse = { ok: true; signer: Signer } | { ok: false; problem: "not_pem" | "not_ed25519" | "no_public_key"; detail?: string };
+
+/** A signer from PKCS#8 PEM text (Node's `EDGESCORE_SIGNING_KEY`, the Worker's `DECISIONS_SIGNING_KEY`); never throws. */
+export async function signerFromPem(pem: string): Promise<SignerParse> {
+  const der = pemToDer(pem);
+  if (!der) return { ok: false, problem: "not_pem" };
+  let key: CryptoKey;
+  try {
+    key = await crypto.subtle.importKey("pkcs8", der, ED25519, true, ["sign"]);
+  } catch (e) {
+    return { ok: false, problem: "not_ed25519", detail: (e as Error).message };
+  }
+  // The JWK form of an Ed25519 private key carries its public half (x).
+  const jwk = (await crypto.subtle.exportKey("jwk", key)) as JsonWebKey;
+  const publicKey = fromBase64((jwk.x ?? "").replace(/-/g, "+").replace(/_/g, "/").padEnd(44, "="));
+  if (!publicKey || publicKey.byteLength !== 32) return { ok: false, problem: "no_public_key" };
+  return { ok: true, signer: { keyid: await keyIdOf(publicKey), key, publicKey } };
+}
+
 export async function sign(signer: Signer, payloadType: string, payload: Uint8Array): Promise<Signature> {
   const sig = new Uint8Array(await crypto.subtle.sign(ED25519, signer.key, pae(payloadType, payload)));
   return { keyid: signer.keyid, sig: toBase64(sig) };
@@ -111,7 +138,7 @@ export async function sign(signer: Signer, payloadType: string, payload: Uint8Ar
 export type SignatureCheck = { ok: true; keyid: string } | { ok: false; error: string };
 
 /** Valid when one signature is by a trusted key and verifies; otherwise says why not. */
-export async function verifySignatures(trusted: TrustedKeys, payloadType: string, payload: Uint8Array, signatures: readonly Signature[] | undefined): Promise<SignatureCheck> {
+export async function verifySignatures(trusted: TrustedKeys, payloadType: string, payload: Uint8Array, signatures: readonly Signature[] | undefined, setting = "MODEL_SIGNING_KEYS"): Promise<SignatureCheck> {
   if (!signatures?.length) return { ok: false, error: "it is not signed" };
   const message = pae(payloadType, payload);
   const untrusted: string[] = [];
@@ -125,7 +152,7 @@ export async function verifySignatures(trusted: TrustedKeys, payloadType: string
     failed ??= s.keyid;
   }
   if (failed) return { ok: false, error: `its signature by key ${failed} does not verify (changed after signing, or forged)` };
-  return { ok: false, error: `it is signed only by key${untrusted.length === 1 ? "" : "s"} ${untrusted.join(", ")}, which ${untrusted.length === 1 ? "is" : "are"} not trusted (MODEL_SIGNING_KEYS)` };
+  return { ok: false, error: `it is signed only by key${untrusted.length === 1 ? "" : "s"} ${untrusted.join(", ")}, which ${untrusted.length === 1 ? "is" : "are"} not trusted (${setting})` };
 }
 
 /** `manifest.sig`: the signatures over a version's manifest, beside it in the version's folder. */

@@ -16,8 +16,15 @@
  * the dead-letter queue's own retries and retention last (~11 days with 100
  * retries and 14 days' retention), instead of waiting there, unread, until
  * deleted (4 days by default).
+ *
+ * With DECISIONS_SIGNING_KEY set, every object is signed (DSSE over its gzip
+ * bytes, in its custom metadata `signatures`), so a reader that trusts the
+ * key can refuse objects a bucket writer added or changed. A key that does
+ * not parse fails closed: nothing is written unsigned, the messages wait in
+ * the queues' retries for the key to be fixed.
  */
 import { decisionsKey } from "../../shared/decisions/record.ts";
+import { DECISIONS_PAYLOAD, sign, signerFromPem, type SignerParse } from "../../shared/signing.ts";
 import { log } from "../context.ts";
 import type { Env } from "../env.ts";
 import { gzipNdjson, readMessage, type RecordLine } from "./batch-file.ts";
@@ -34,6 +41,13 @@ export function retryDelaySeconds(attempts: number): number {
 /** The dead-letter queue, by the name wrangler.toml gives it (…-dlq): only its log lines differ. */
 const isDeadLetter = (queue: string) => queue.endsWith("-dlq");
 
+/** The isolate's parsed DECISIONS_SIGNING_KEY, by its text (a secret changes only with a new isolate, but cheaply checked). */
+let signerCache: { pem: string; parsed: Promise<SignerParse> } | undefined;
+function decisionsSigner(pem: string): Promise<SignerParse> {
+  if (signerCache?.pem !== pem) signerCache = { pem, parsed: signerFromPem(pem) };
+  return signerCache.parsed;
+}
+
 interface Group { model: string; time: string; lines: string[]; messages: Set<Message<unknown>> }
 
 export async function consumeDecisions(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -44,6 +58,14 @@ export async function consumeDecisions(batch: MessageBatch<unknown>, env: Env): 
     for (const m of batch.messages) m.retry({ delaySeconds: retryDelaySeconds(m.attempts) });
     return;
   }
+  const signing = env.DECISIONS_SIGNING_KEY ? await decisionsSigner(env.DECISIONS_SIGNING_KEY) : undefined;
+  if (signing && !signing.ok) {
+    // Never write unsigned what the operator asked to sign: keep the records in the queues until the key is fixed.
+    log({ event: "decisions_consumer", queue: batch.queue, error: `DECISIONS_SIGNING_KEY is not an Ed25519 private key in PKCS#8 PEM (${signing.problem}); batch retried, nothing written`, messages: batch.messages.length });
+    for (const m of batch.messages) m.retry({ delaySeconds: retryDelaySeconds(m.attempts) });
+    return;
+  }
+  const signer = signing?.signer;
   const groups = new Map<string, Group>();
   let refused = 0;
   for (const message of batch.messages) {
@@ -59,7 +81,10 @@ export async function consumeDecisions(batch: MessageBatch<unknown>, env: Env): 
   if (refused) log({ event: "decisions_consumer", queue: batch.queue, error: `${refused} line(s) were not decision records; dropped` });
   const written = await Promise.allSettled([...groups.values()].map(async (g) => {
     const key = decisionsKey(g.model, g.time, crypto.randomUUID());
-    await bucket.put(key, await gzipNdjson(g.lines), { httpMetadata: { contentType: "application/gzip" }, customMetadata: { records: String(g.lines.length) } });
+    const gz = await gzipNdjson(g.lines);
+    const customMetadata: Record<string, string> = { records: String(g.lines.length) };
+    if (signer) customMetadata.signatures = JSON.stringify([await sign(signer, DECISIONS_PAYLOAD, gz)]);
+    await bucket.put(key, gz, { httpMetadata: { contentType: "application/gzip" }, customMetadata });
   }));
   const failed = new Set<Message<unknown>>();
   written.forEach((w, i) => {

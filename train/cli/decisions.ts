@@ -18,6 +18,7 @@ import { DecisionsError, readDecisions, ReadStats, type DecisionsStore } from ".
 import type { Location } from "../store/versions.ts";
 import { parseS3Url } from "../store/storage.ts";
 import { CommandError, num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
+import { decisionsTrust } from "./signing.ts";
 import { withCode } from "./codes.ts";
 import { formatRecords, replayLines, replayTable, searched } from "./decisions-format.ts";
 import { jsonText, log, print } from "./output.ts";
@@ -50,6 +51,11 @@ Options
   --decisions-bucket <name>  with --store s3: the bucket the Worker's DECISIONS binding writes to, when it is
                            not the models' bucket (default: DECISIONS_BUCKET, else the models' bucket)
   --json                   one JSON object on stdout, on success and on failure
+
+Environment
+  DECISIONS_SIGNING_KEYS   the public key(s) of the Worker's DECISIONS_SIGNING_KEY (keygen's signing.pub
+                           entry): set, only objects signed by one of them are read; any other stops the
+                           command, named (exit 1)
 
 Exit codes: 0 done (replay: every answer equal) · 1 failed, not found, or replayed answers differ · 2 usage error
 `;
@@ -120,9 +126,10 @@ export async function main(argv: string[]): Promise<number> {
   const choice = storeChoice(a);
   const model = choice.name;
   const signing = await choice.signing();
+  const trust = await decisionsTrust(process.env);
   const store = await choice.open();
   const json = a.json === true;
-  const s: DecisionsStore = { client: store.client, bucket: decisionsBucket ?? store.target.bucket };
+  const s: DecisionsStore = { client: store.client, bucket: decisionsBucket ?? store.target.bucket, ...trust };
   const location: Location = { client: store.client, bucket: store.target.bucket, name: model, signing };
   const emit = (code: number, body: Record<string, unknown>) => {
     if (json) process.stdout.write(`${jsonText({ ok: code === 0, command, model, ...body })}\n`);

@@ -20,6 +20,7 @@ import { parseRange, TimeFlagError, type TimeRange } from "../decisions/dates.ts
 import { DecisionsError } from "../decisions/read.ts";
 import { decisionsBucketOf } from "./decisions.ts";
 import { CommandError, num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
+import { decisionsTrust } from "./signing.ts";
 import { jsonText, log } from "./output.ts";
 import { storeChoice } from "./store-flags.ts";
 
@@ -124,13 +125,14 @@ export async function main(argv: string[]): Promise<number> {
   const backend = a.backend === undefined ? undefined : oneOf<TrainBackend>("backend", a.backend, ["wasm", "cpu"], "wasm");
   const { name, open, dataTarget, signing: readSigning } = storeChoice(a);
   const signing = await readSigning();
+  const trust = a.decisions ? await decisionsTrust(process.env) : {};
 
   const store = await open();
   let result: MonitorResult;
   try {
     result = await runMonitor(
       { ...(a.data ? { data: a.data } : {}),
-        ...(window ? { decisions: { store: { client: store.client, bucket: decisionsBucket ?? store.target.bucket }, ...window, ...(a.outcomes ? { outcomes: { path: a.outcomes, joinOn: a["join-on"]! } } : {}) } } : {}),
+        ...(window ? { decisions: { store: { client: store.client, bucket: decisionsBucket ?? store.target.bucket, ...trust }, ...window, ...(a.outcomes ? { outcomes: { path: a.outcomes, joinOn: a["join-on"]! } } : {}) } } : {}),
         version: a.version ?? "current", ...(a.target === undefined ? {} : { target: a.target }), ...(requests.length ? { protected: requests } : {}), limits, maxSkipped, ...(backend ? { backend } : {}) },
       { location: { client: store.client, bucket: store.target.bucket, name, signing }, log, ...(dataTarget ? { dataTarget } : {}) },
     );

@@ -8,6 +8,11 @@
  * side of the range are read too (a batch that straddles midnight is filed
  * under one of its days), and records are kept by their own time.
  *
+ * With `trusted` keys (DECISIONS_SIGNING_KEYS), every object must carry a
+ * signature by one of them over its bytes (the consumer's
+ * DECISIONS_SIGNING_KEY): an object a bucket writer added or changed stops
+ * the read, named, rather than being counted as decisions.
+ *
  * Memory stays flat: a few compressed objects are fetched ahead (in order),
  * one is decompressed at a time, and records are yielded one by one. Used by
  * `npm run decisions`, `npm run monitor -- --decisions` and `models compare`.
@@ -15,13 +20,16 @@
 import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { gunzipSync } from "node:zlib";
 import { dayOfKey, decisionsPrefix, DECISION_FORMAT, type DecisionRecord, type Role } from "../../shared/decisions/record.ts";
-import { describeS3Error, getObjectBytes } from "../store/storage.ts";
+import { DECISIONS_PAYLOAD, verifySignatures, type Signature, type TrustedKeys } from "../../shared/signing.ts";
+import { describeS3Error, getObject, getObjectBytes } from "../store/storage.ts";
 import { daysBetween, dayOf } from "./dates.ts";
 import { IdSet } from "./id-set.ts";
 
 export interface DecisionsStore {
   client: S3Client;
   bucket: string;
+  /** Set and not empty: only objects signed by one of these keys are read (DECISIONS_SIGNING_KEYS). */
+  trusted?: TrustedKeys;
 }
 
 export interface ReadRange {
@@ -39,7 +47,7 @@ export const MAX_RECORDS_TEXT_BYTES = 512 * 1024 * 1024;
 /** Objects fetched ahead of the one being read. */
 const PREFETCH = 4;
 
-export type DecisionsErrorCode = "decisions_damaged" | "storage";
+export type DecisionsErrorCode = "decisions_damaged" | "decisions_unsigned" | "storage";
 
 /** A record or object that cannot be read: the message names the object (and line). */
 export class DecisionsError extends Error {
@@ -154,6 +162,7 @@ export function parseObject(s: DecisionsStore, key: string, bytes: Uint8Array, m
 
 async function fetchObject(s: DecisionsStore, o: StoredObject): Promise<Uint8Array> {
   if (o.size > MAX_OBJECT_BYTES) throw new DecisionsError(`${url(s, o.key)} is ${o.size} bytes, over the ${MAX_OBJECT_BYTES} a decisions object may be; refused unread`, "decisions_damaged");
+  if (s.trusted?.size) return fetchSigned(s, o, s.trusted);
   let bytes: Uint8Array | undefined;
   try {
     bytes = await getObjectBytes(s.client, s.bucket, o.key);
@@ -162,6 +171,32 @@ async function fetchObject(s: DecisionsStore, o: StoredObject): Promise<Uint8Arr
   }
   // Deleted between the listing and the read (gc): nothing to read.
   return bytes ?? new Uint8Array();
+}
+
+/** The signatures in an object's `signatures` metadata (the consumer's), or none. */
+function signaturesOf(metadata: Record<string, string>): Signature[] {
+  try {
+    const list = JSON.parse(metadata.signatures ?? "[]") as unknown;
+    return Array.isArray(list) ? list.filter((x): x is Signature => typeof x?.keyid === "string" && typeof x?.sig === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The object's bytes, once a trusted key's signature over them verifies. */
+async function fetchSigned(s: DecisionsStore, o: StoredObject, trusted: TrustedKeys): Promise<Uint8Array> {
+  let got: Awaited<ReturnType<typeof getObject>>;
+  try {
+    got = await getObject(s.client, s.bucket, o.key);
+  } catch (e) {
+    throw new DecisionsError(describeS3Error(e, `reading ${url(s, o.key)}`), "storage");
+  }
+  // Deleted between the listing and the read (gc): nothing to read.
+  if (!got) return new Uint8Array();
+  const { bytes, metadata } = got;
+  const check = await verifySignatures(trusted, DECISIONS_PAYLOAD, bytes, signaturesOf(metadata), "DECISIONS_SIGNING_KEYS");
+  if (!check.ok) throw new DecisionsError(`${url(s, o.key)}: ${check.error}; with DECISIONS_SIGNING_KEYS set, only objects the edge's consumer signed are read (an added or changed object is a matter for whoever guards the bucket)`, "decisions_unsigned");
+  return bytes;
 }
 
 /** The day partitions a range reads: one day of margin each side, intersected with the ones that exist. */

@@ -11,7 +11,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fromBase64, importPublicKey, keyIdOf, parseTrustedKeys, toBase64, trustedKeyEntry, type Signer, type Signing, type TrustedKey } from "../../shared/signing.ts";
+import { fromBase64, importPublicKey, keyIdOf, parseTrustedKeys, signerFromPem as parsePem, toBase64, trustedKeyEntry, type Signer, type Signing, type TrustedKey, type TrustedKeys } from "../../shared/signing.ts";
 
 export const LOCAL_KEY_DIR = ".edgescore/keys";
 export const PRIVATE_KEY_FILE = "signing.key";
@@ -21,11 +21,6 @@ export class KeyError extends Error {}
 
 const ED25519 = { name: "Ed25519" } as const;
 
-function pemToDer(pem: string): Uint8Array | undefined {
-  const m = /-----BEGIN PRIVATE KEY-----([\s\S]+?)-----END PRIVATE KEY-----/.exec(pem);
-  return m ? fromBase64((m[1] as string).replace(/\s+/g, "")) : undefined;
-}
-
 function derToPem(der: Uint8Array): string {
   const b64 = toBase64(der).replace(/(.{64})/g, "$1\n").replace(/\n$/, "");
   return `-----BEGIN PRIVATE KEY-----\n${b64}\n-----END PRIVATE KEY-----\n`;
@@ -33,19 +28,11 @@ function derToPem(der: Uint8Array): string {
 
 /** A signer from PKCS#8 PEM text; `where` names its source in errors (never the key itself). */
 export async function signerFromPem(pem: string, where: string): Promise<Signer> {
-  const der = pemToDer(pem);
-  if (!der) throw new KeyError(`${where} is not a PEM private key ("-----BEGIN PRIVATE KEY-----"); create one with npm run models -- keygen --out <dir>`);
-  let key: CryptoKey;
-  try {
-    key = await crypto.subtle.importKey("pkcs8", der, ED25519, true, ["sign"]);
-  } catch (e) {
-    throw new KeyError(`${where} is not an Ed25519 private key (${(e as Error).message}); create one with npm run models -- keygen --out <dir>`);
-  }
-  // The JWK form of an Ed25519 private key carries its public half (x).
-  const jwk = (await crypto.subtle.exportKey("jwk", key)) as JsonWebKey;
-  const publicKey = fromBase64((jwk.x ?? "").replace(/-/g, "+").replace(/_/g, "/").padEnd(44, "="));
-  if (!publicKey || publicKey.byteLength !== 32) throw new KeyError(`${where}: could not derive the public key`);
-  return { keyid: await keyIdOf(publicKey), key, publicKey };
+  const r = await parsePem(pem);
+  if (r.ok) return r.signer;
+  if (r.problem === "not_pem") throw new KeyError(`${where} is not a PEM private key ("-----BEGIN PRIVATE KEY-----"); create one with npm run models -- keygen --out <dir>`);
+  if (r.problem === "not_ed25519") throw new KeyError(`${where} is not an Ed25519 private key (${r.detail ?? "refused"}); create one with npm run models -- keygen --out <dir>`);
+  throw new KeyError(`${where}: could not derive the public key`);
 }
 
 /** `EDGESCORE_SIGNING_KEY`: PEM text, or the path of a file holding it. */
@@ -107,6 +94,18 @@ export interface SigningSetup extends Signing {
  * local store the local pair is used otherwise (created when `create`). The
  * trusted keys are `MODEL_SIGNING_KEYS` plus the signer's own public key.
  */
+/**
+ * `DECISIONS_SIGNING_KEYS`: the public keys of the edge's DECISIONS_SIGNING_KEY. Set, the decisions
+ * readers accept only objects signed by one of them; unset, objects are read as they are.
+ */
+export async function decisionsTrustFromEnv(env: NodeJS.ProcessEnv): Promise<TrustedKeys | undefined> {
+  const listed = env.DECISIONS_SIGNING_KEYS?.trim();
+  if (!listed) return undefined;
+  const parsed = await parseTrustedKeys(listed);
+  if (!parsed.ok) throw new KeyError(`DECISIONS_SIGNING_KEYS: ${parsed.error}`);
+  return parsed.keys;
+}
+
 export async function signingFromEnv(env: NodeJS.ProcessEnv, o: { local: boolean; create: boolean }): Promise<SigningSetup> {
   const trusted = new Map<string, TrustedKey>();
   const listed = env.MODEL_SIGNING_KEYS?.trim();

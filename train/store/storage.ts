@@ -87,9 +87,14 @@ export function describeS3Error(e: unknown, action: string): string {
 
 /** An object's bytes, or undefined when there is no such key; other errors are thrown as the SDK raised them. */
 export async function getObjectBytes(client: S3Client, bucket: string, key: string): Promise<Uint8Array | undefined> {
+  return (await getObject(client, bucket, key))?.bytes;
+}
+
+/** An object's bytes and custom metadata (`x-amz-meta-*`); undefined when there is no such key. */
+export async function getObject(client: S3Client, bucket: string, key: string): Promise<{ bytes: Uint8Array; metadata: Record<string, string> } | undefined> {
   try {
     const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return (await out.Body?.transformToByteArray()) ?? new Uint8Array();
+    return { bytes: (await out.Body?.transformToByteArray()) ?? new Uint8Array(), metadata: out.Metadata ?? {} };
   } catch (e) {
     const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
     if (err.name === "NoSuchKey" || err.$metadata?.httpStatusCode === 404) return undefined;

@@ -11,6 +11,7 @@ import { readOutcomes } from "../../monitor/outcomes.ts";
 import { renderComparison } from "../../report/compare/render.ts";
 import { readManifest } from "../../store/versions.ts";
 import { UsageError } from "../args.ts";
+import { decisionsTrust } from "../signing.ts";
 import { decisionsBucketOf } from "../decisions.ts";
 import { stringFlag, type ModelsCommand } from "./command.ts";
 import { fixed, table } from "./format.ts";
@@ -69,7 +70,8 @@ export const compareCommand: ModelsCommand = {
     // Streamed and de-duplicated by the decisions reader; the comparer keeps scores, not records.
     const stats = new ReadStats();
     const comparer = new Comparer(outcomes);
-    for await (const r of readDecisions({ client: l.client, bucket: decisionsBucket ?? l.bucket }, { model: l.name, since, until }, stats)) comparer.add(r);
+    const trust = await decisionsTrust(process.env);
+    for await (const r of readDecisions({ client: l.client, bucket: decisionsBucket ?? l.bucket, ...trust }, { model: l.name, since, until }, stats)) comparer.add(r);
     const result: Comparison = comparer.result(stats.duplicates);
     ctx.print(`${l.name}: ${result.records} decision records from ${since.toISOString()} to ${until.toISOString()} in ${decisionsBucket ? `s3://${decisionsBucket}` : ctx.store.where} (${result.duplicates} duplicates dropped)\n`);
     for (const c of result.shadows) ctx.print(`${shadowText(c)}\n`);

@@ -1,0 +1,139 @@
+/**
+ * Signed decision records, in workerd: with DECISIONS_SIGNING_KEY the
+ * consumer signs every object it writes, and a reader given the public key
+ * (DECISIONS_SIGNING_KEYS) reads those and refuses, by name, an object a
+ * bucket writer added (unsigned, or signed by a key it does not trust) or
+ * changed. Without the trusted keys a forged object with a real record's id,
+ * listed first, is what a reader keeps: the reason to set them.
+ */
+import { gzipSync } from "node:zlib";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DECISIONS_PAYLOAD, parseTrustedKeys, sign, type TrustedKeys } from "../shared/signing.ts";
+import { run } from "../train/cli/decisions.ts";
+import { DecisionsError, readDecisions } from "../train/decisions/read.ts";
+import { publishTo } from "../train/job.ts";
+import { generateKeyPair, signerFromPem } from "../train/registry/keys.ts";
+import { createS3Client } from "../train/store/storage.ts";
+import { runInProcess } from "./helpers/cli.ts";
+import { distinct, waitForDecisions } from "./helpers/decisions.ts";
+import { fixtures, readArtifact } from "./helpers/fixtures.ts";
+import { startWorker, type TestWorker } from "./helpers/worker.ts";
+
+const applicant = { Seniority: 9, Home: "rent", Time: 60, Age: 30, Marital: "married", Records: "no", Job: "freelance", Expenses: 73, Income: 129, Assets: 0, Debt: 0, Amount: 800, Price: 846 };
+const range = () => ({ model: "credit-risk", since: new Date(Date.now() - 3_600_000), until: new Date(Date.now() + 60_000) });
+
+async function readAll(w: TestWorker, trusted?: TrustedKeys) {
+  const client = createS3Client(w.s3);
+  try {
+    const out = [];
+    for await (const r of readDecisions({ client, bucket: w.s3.bucket, ...(trusted ? { trusted } : {}) }, range())) out.push(r);
+    return out;
+  } finally {
+    client.destroy();
+  }
+}
+
+async function trustOf(entry: string): Promise<TrustedKeys> {
+  const parsed = await parseTrustedKeys(entry);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.keys;
+}
+
+describe("decision records signed by the consumer", () => {
+  let w: TestWorker;
+  let entry: string;
+  let firstKey: string;
+  beforeAll(async () => {
+    const pair = await generateKeyPair();
+    entry = pair.entry;
+    w = await startWorker({ CAPTURE: "full", DECISIONS_SIGNING_KEY: pair.privatePem }, { capture: {} });
+    await publishTo(w.s3, readArtifact(fixtures().artifactDirs[0]));
+    for (let i = 0; i < 3; i++) {
+      const res = await w.post("/predict", { instances: [{ ...applicant, _key: `s-${i}`, Amount: 900 + i }] });
+      expect(res.status).toBe(200);
+    }
+    await waitForDecisions(w, (ws) => distinct(ws).size >= 3);
+    const client = createS3Client(w.s3);
+    try {
+      const listed = await client.send(new ListObjectsV2Command({ Bucket: w.s3.bucket, Prefix: "decisions/credit-risk/" }));
+      firstKey = listed.Contents![0]!.Key!;
+    } finally {
+      client.destroy();
+    }
+  });
+  afterAll(async () => { await w.dispose(); });
+
+  it("writes each object with a signature over its bytes by the configured key", async () => {
+    const client = createS3Client(w.s3);
+    try {
+      const got = await client.send(new GetObjectCommand({ Bucket: w.s3.bucket, Key: firstKey }));
+      const signatures = JSON.parse(got.Metadata?.signatures ?? "[]") as { keyid: string }[];
+      expect(signatures.map((s) => s.keyid)).toEqual([entry.split(":")[0]]);
+    } finally {
+      client.destroy();
+    }
+    const records = await readAll(w, await trustOf(entry));
+    expect(records.map((r) => r.passThrough).sort()).toEqual(["s-0", "s-1", "s-2"]);
+  });
+
+  it("refuses, naming it, an object added unsigned, signed by another key, or changed; without trusted keys a forgery listed first wins", async () => {
+    const trusted = await trustOf(entry);
+    const genuine = (await readAll(w, trusted))[0]!;
+    const day = genuine.time.slice(0, 10);
+    const forged = gzipSync(`${JSON.stringify({ ...genuine, answer: { ...genuine.answer, decision: "approve", probability: 0.01 } })}\n`);
+    const forgedKey = `decisions/credit-risk/dt=${day}/00-forged.ndjson.gz`;
+    const client = createS3Client(w.s3);
+    const put = (key: string, body: Uint8Array, metadata: Record<string, string> = {}) =>
+      client.send(new PutObjectCommand({ Bucket: w.s3.bucket, Key: key, Body: body, Metadata: { records: "1", ...metadata } }));
+    try {
+      await put(forgedKey, forged);
+      // Without DECISIONS_SIGNING_KEYS: the forged copy is listed first and kept for that id.
+      const open = await readAll(w);
+      expect(open.find((r) => r.id === genuine.id)?.answer).toMatchObject({ decision: "approve", probability: 0.01 });
+      await expect(readAll(w, trusted)).rejects.toThrow(new RegExp(`${forgedKey}: it is not signed`));
+      await expect(readAll(w, trusted)).rejects.toBeInstanceOf(DecisionsError);
+
+      const other = await signerFromPem((await generateKeyPair()).privatePem, "test key");
+      await put(forgedKey, forged, { signatures: JSON.stringify([await sign(other, DECISIONS_PAYLOAD, forged)]) });
+      await expect(readAll(w, trusted)).rejects.toThrow(`it is signed only by key ${other.keyid}, which is not trusted (DECISIONS_SIGNING_KEYS)`);
+
+      // A genuine object's signature on changed bytes.
+      const real = await client.send(new GetObjectCommand({ Bucket: w.s3.bucket, Key: firstKey }));
+      await put(forgedKey, forged, { signatures: real.Metadata!.signatures! });
+      await expect(readAll(w, trusted)).rejects.toThrow("does not verify (changed after signing, or forged)");
+
+      // The commands: exit 1 naming the object; a key list that does not parse is a usage error.
+      const out = await runInProcess(run, w.s3, ["export", "--since", "1h", "--out", "/dev/null"], { DECISIONS_SIGNING_KEYS: entry });
+      expect(out.code).toBe(1);
+      expect(out.stderr).toContain(forgedKey);
+      const bad = await runInProcess(run, w.s3, ["show", "x"], { DECISIONS_SIGNING_KEYS: "not-a-key" });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain("DECISIONS_SIGNING_KEYS");
+    } finally {
+      client.destroy();
+    }
+  });
+});
+
+describe("a DECISIONS_SIGNING_KEY that is not a key", () => {
+  let w: TestWorker;
+  beforeAll(async () => {
+    w = await startWorker({ CAPTURE: "full", DECISIONS_SIGNING_KEY: "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----" }, { capture: {} });
+    await publishTo(w.s3, readArtifact(fixtures().artifactDirs[0]));
+  });
+  afterAll(async () => { await w.dispose(); });
+
+  it("writes nothing unsigned: the batch is retried and the log says why, never the key", async () => {
+    expect((await w.post("/predict", { instances: [applicant] })).status).toBe(200);
+    let line: string | undefined;
+    for (let i = 0; i < 60 && !line; i++) {
+      line = w.logs.find((l) => l.includes("DECISIONS_SIGNING_KEY is not an Ed25519 private key"));
+      if (!line) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(line).toContain("batch retried, nothing written");
+    expect(line).not.toContain("bm90IGEga2V5");
+    const written = await waitForDecisions(w, (ws) => ws.length > 0, 1_500);
+    expect(written).toHaveLength(0);
+  });
+});
