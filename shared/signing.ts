@@ -106,7 +106,7 @@ export async function trustedKeyEntry(rawPublicKey: Uint8Array): Promise<string>
 }
 
 /** The DER inside a PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----"), or undefined when there is none. */
-export function pemToDer(pem: string): Uint8Array | undefined {
+function pemToDer(pem: string): Uint8Array | undefined {
   const m = /-----BEGIN PRIVATE KEY-----([\s\S]+?)-----END PRIVATE KEY-----/.exec(pem);
   return m ? fromBase64((m[1] as string).replace(/\s+/g, "")) : undefined;
 }
@@ -155,6 +155,11 @@ export async function verifySignatures(trusted: TrustedKeys, payloadType: string
   return { ok: false, error: `it is signed only by key${untrusted.length === 1 ? "" : "s"} ${untrusted.join(", ")}, which ${untrusted.length === 1 ? "is" : "are"} not trusted (${setting})` };
 }
 
+/** The well-formed signatures in a parsed list (anything else: none); a writer can put anything there. */
+export function signaturesIn(list: unknown): Signature[] {
+  return Array.isArray(list) ? list.filter((s): s is Signature => typeof s?.keyid === "string" && typeof s?.sig === "string") : [];
+}
+
 /** `manifest.sig`: the signatures over a version's manifest, beside it in the version's folder. */
 export interface SignatureFile { format: typeof SIGNATURES_FORMAT; payloadType: string; signatures: Signature[] }
 
@@ -175,8 +180,7 @@ export function parseSignatureFile(bytes: Uint8Array): { ok: true; signatures: S
   if (!f || typeof f !== "object" || f.format !== SIGNATURES_FORMAT || f.payloadType !== MANIFEST_PAYLOAD || !Array.isArray(f.signatures)) {
     return { ok: false, error: `manifest.sig is not an ${SIGNATURES_FORMAT} file for a manifest` };
   }
-  const signatures = f.signatures.filter((s): s is Signature => typeof s?.keyid === "string" && typeof s?.sig === "string");
-  return { ok: true, signatures };
+  return { ok: true, signatures: signaturesIn(f.signatures) };
 }
 
 /** What a command signs with (absent: it cannot sign) and which keys it accepts (empty: signatures are not required). */

@@ -38,6 +38,9 @@ export function retryDelaySeconds(attempts: number): number {
   return Math.min(MAX_RETRY_DELAY_SECONDS, 2 ** Math.min(n - 1, 30));
 }
 
+/** Redelivers `m` after its backoff. */
+const retryLater = (m: Message<unknown>) => m.retry({ delaySeconds: retryDelaySeconds(m.attempts) });
+
 /** The dead-letter queue, by the name wrangler.toml gives it (…-dlq): only its log lines differ. */
 const isDeadLetter = (queue: string) => queue.endsWith("-dlq");
 
@@ -55,14 +58,14 @@ export async function consumeDecisions(batch: MessageBatch<unknown>, env: Env): 
   if (!bucket) {
     // Nothing can be written: keep the records in the queue (then its dead-letter queue) rather than drop them.
     log({ event: "decisions_consumer", queue: batch.queue, error: "the DECISIONS bucket binding is missing; batch retried", messages: batch.messages.length });
-    for (const m of batch.messages) m.retry({ delaySeconds: retryDelaySeconds(m.attempts) });
+    batch.messages.forEach(retryLater);
     return;
   }
   const signing = env.DECISIONS_SIGNING_KEY ? await decisionsSigner(env.DECISIONS_SIGNING_KEY) : undefined;
   if (signing && !signing.ok) {
     // Never write unsigned what the operator asked to sign: keep the records in the queues until the key is fixed.
     log({ event: "decisions_consumer", queue: batch.queue, error: `DECISIONS_SIGNING_KEY is not an Ed25519 private key in PKCS#8 PEM (${signing.problem}); batch retried, nothing written`, messages: batch.messages.length });
-    for (const m of batch.messages) m.retry({ delaySeconds: retryDelaySeconds(m.attempts) });
+    batch.messages.forEach(retryLater);
     return;
   }
   const signer = signing?.signer;
@@ -96,7 +99,7 @@ export async function consumeDecisions(batch: MessageBatch<unknown>, env: Env): 
   // Once per message: a message that fed a written group and a failed one is retried (its written records may then be in R2 twice).
   const fed = new Set<Message<unknown>>();
   for (const g of groups.values()) for (const m of g.messages) fed.add(m);
-  for (const m of fed) if (failed.has(m)) m.retry({ delaySeconds: retryDelaySeconds(m.attempts) }); else m.ack();
+  for (const m of fed) if (failed.has(m)) retryLater(m); else m.ack();
   if (isDeadLetter(batch.queue)) {
     // Messages that used up the queue's retries: the operator should know they came late, and whether they are written now.
     const retried = [...fed].filter((m) => failed.has(m)).length;

@@ -20,8 +20,8 @@
 import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { gunzipSync } from "node:zlib";
 import { dayOfKey, decisionsPrefix, DECISION_FORMAT, type DecisionRecord, type Role } from "../../shared/decisions/record.ts";
-import { DECISIONS_PAYLOAD, verifySignatures, type Signature, type TrustedKeys } from "../../shared/signing.ts";
-import { describeS3Error, getObject, getObjectBytes } from "../store/storage.ts";
+import { DECISIONS_PAYLOAD, signaturesIn, verifySignatures, type Signature, type TrustedKeys } from "../../shared/signing.ts";
+import { describeS3Error, getObject } from "../store/storage.ts";
 import { daysBetween, dayOf } from "./dates.ts";
 import { IdSet } from "./id-set.ts";
 
@@ -162,29 +162,6 @@ export function parseObject(s: DecisionsStore, key: string, bytes: Uint8Array, m
 
 async function fetchObject(s: DecisionsStore, o: StoredObject): Promise<Uint8Array> {
   if (o.size > MAX_OBJECT_BYTES) throw new DecisionsError(`${url(s, o.key)} is ${o.size} bytes, over the ${MAX_OBJECT_BYTES} a decisions object may be; refused unread`, "decisions_damaged");
-  if (s.trusted?.size) return fetchSigned(s, o, s.trusted);
-  let bytes: Uint8Array | undefined;
-  try {
-    bytes = await getObjectBytes(s.client, s.bucket, o.key);
-  } catch (e) {
-    throw new DecisionsError(describeS3Error(e, `reading ${url(s, o.key)}`), "storage");
-  }
-  // Deleted between the listing and the read (gc): nothing to read.
-  return bytes ?? new Uint8Array();
-}
-
-/** The signatures in an object's `signatures` metadata (the consumer's), or none. */
-function signaturesOf(metadata: Record<string, string>): Signature[] {
-  try {
-    const list = JSON.parse(metadata.signatures ?? "[]") as unknown;
-    return Array.isArray(list) ? list.filter((x): x is Signature => typeof x?.keyid === "string" && typeof x?.sig === "string") : [];
-  } catch {
-    return [];
-  }
-}
-
-/** The object's bytes, once a trusted key's signature over them verifies. */
-async function fetchSigned(s: DecisionsStore, o: StoredObject, trusted: TrustedKeys): Promise<Uint8Array> {
   let got: Awaited<ReturnType<typeof getObject>>;
   try {
     got = await getObject(s.client, s.bucket, o.key);
@@ -193,10 +170,23 @@ async function fetchSigned(s: DecisionsStore, o: StoredObject, trusted: TrustedK
   }
   // Deleted between the listing and the read (gc): nothing to read.
   if (!got) return new Uint8Array();
-  const { bytes, metadata } = got;
+  if (s.trusted?.size) await checkSigned(s, o.key, got, s.trusted);
+  return got.bytes;
+}
+
+/** The signatures in an object's `signatures` metadata (the consumer's), or none. */
+function signaturesOf(metadata: Record<string, string>): Signature[] {
+  try {
+    return signaturesIn(JSON.parse(metadata.signatures ?? "[]"));
+  } catch {
+    return [];
+  }
+}
+
+/** Throws unless a trusted key's signature over the object's bytes verifies. */
+async function checkSigned(s: DecisionsStore, key: string, { bytes, metadata }: { bytes: Uint8Array; metadata: Record<string, string> }, trusted: TrustedKeys): Promise<void> {
   const check = await verifySignatures(trusted, DECISIONS_PAYLOAD, bytes, signaturesOf(metadata), "DECISIONS_SIGNING_KEYS");
-  if (!check.ok) throw new DecisionsError(`${url(s, o.key)}: ${check.error}; with DECISIONS_SIGNING_KEYS set, only objects the edge's consumer signed are read (an added or changed object is a matter for whoever guards the bucket)`, "decisions_unsigned");
-  return bytes;
+  if (!check.ok) throw new DecisionsError(`${url(s, key)}: ${check.error}; with DECISIONS_SIGNING_KEYS set, only objects the edge's consumer signed are read (an added or changed object is a matter for whoever guards the bucket)`, "decisions_unsigned");
 }
 
 /** The day partitions a range reads: one day of margin each side, intersected with the ones that exist. */

@@ -11,7 +11,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fromBase64, importPublicKey, keyIdOf, parseTrustedKeys, signerFromPem as parsePem, toBase64, trustedKeyEntry, type Signer, type Signing, type TrustedKey, type TrustedKeys } from "../../shared/signing.ts";
+import { importPublicKey, keyIdOf, parseTrustedKeys, signerFromPem as parsePem, toBase64, trustedKeyEntry, type Signer, type Signing, type TrustedKey, type TrustedKeys } from "../../shared/signing.ts";
 
 export const LOCAL_KEY_DIR = ".edgescore/keys";
 export const PRIVATE_KEY_FILE = "signing.key";
@@ -84,6 +84,21 @@ export async function localKeys(create: boolean, dir = LOCAL_KEY_DIR): Promise<{
   return { signer, entry: await trustedKeyEntry(signer.publicKey) };
 }
 
+/** A trusted-keys setting (`MODEL_SIGNING_KEYS`, `DECISIONS_SIGNING_KEYS`): its keys, undefined when unset; a list that does not parse is a KeyError naming it. */
+async function trustedKeysSetting(env: NodeJS.ProcessEnv, name: "MODEL_SIGNING_KEYS" | "DECISIONS_SIGNING_KEYS"): Promise<TrustedKeys | undefined> {
+  const listed = env[name]?.trim();
+  if (!listed) return undefined;
+  const parsed = await parseTrustedKeys(listed);
+  if (!parsed.ok) throw new KeyError(`${name}: ${parsed.error}`);
+  return parsed.keys;
+}
+
+/**
+ * `DECISIONS_SIGNING_KEYS`: the public keys of the edge's DECISIONS_SIGNING_KEY. Set, the decisions
+ * readers accept only objects signed by one of them; unset, objects are read as they are.
+ */
+export const decisionsTrustFromEnv = (env: NodeJS.ProcessEnv): Promise<TrustedKeys | undefined> => trustedKeysSetting(env, "DECISIONS_SIGNING_KEYS");
+
 export interface SigningSetup extends Signing {
   /** For logs: where the signing key came from, or why there is none. */
   source: string;
@@ -94,26 +109,8 @@ export interface SigningSetup extends Signing {
  * local store the local pair is used otherwise (created when `create`). The
  * trusted keys are `MODEL_SIGNING_KEYS` plus the signer's own public key.
  */
-/**
- * `DECISIONS_SIGNING_KEYS`: the public keys of the edge's DECISIONS_SIGNING_KEY. Set, the decisions
- * readers accept only objects signed by one of them; unset, objects are read as they are.
- */
-export async function decisionsTrustFromEnv(env: NodeJS.ProcessEnv): Promise<TrustedKeys | undefined> {
-  const listed = env.DECISIONS_SIGNING_KEYS?.trim();
-  if (!listed) return undefined;
-  const parsed = await parseTrustedKeys(listed);
-  if (!parsed.ok) throw new KeyError(`DECISIONS_SIGNING_KEYS: ${parsed.error}`);
-  return parsed.keys;
-}
-
 export async function signingFromEnv(env: NodeJS.ProcessEnv, o: { local: boolean; create: boolean }): Promise<SigningSetup> {
-  const trusted = new Map<string, TrustedKey>();
-  const listed = env.MODEL_SIGNING_KEYS?.trim();
-  if (listed) {
-    const parsed = await parseTrustedKeys(listed);
-    if (!parsed.ok) throw new KeyError(`MODEL_SIGNING_KEYS: ${parsed.error}`);
-    for (const [id, k] of parsed.keys) trusted.set(id, k);
-  }
+  const trusted = new Map<string, TrustedKey>(await trustedKeysSetting(env, "MODEL_SIGNING_KEYS"));
   let signer: Signer | undefined;
   let source = "no signing key (EDGESCORE_SIGNING_KEY is not set)";
   const setting = env.EDGESCORE_SIGNING_KEY?.trim();
