@@ -6,7 +6,8 @@
  * records and says what it searched when it finds none; replay reproduces
  * every answer to the bit and names an edited record; export writes one row
  * per instance whatever the duplicates; gc deletes only old days, and only
- * with --yes; the time flags say what they accept.
+ * with --yes, keeping (and naming) an object whose delete is refused, as an
+ * R2 bucket lock refuses; the time flags say what they accept.
  */
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,6 +21,7 @@ import { publishTo } from "../train/job.ts";
 import { createS3Client } from "../train/store/storage.ts";
 import { listVersionIds } from "../train/store/versions.ts";
 import { runInProcess } from "./helpers/cli.ts";
+import { refusingS3 } from "./helpers/refusing-s3.ts";
 import { editDecisions, putDecisions, recordsFromEdge } from "./helpers/decision-fixtures.ts";
 import { fixtures, readArtifact } from "./helpers/fixtures.ts";
 import { startWorker, type TestWorker } from "./helpers/worker.ts";
@@ -198,5 +200,49 @@ describe("npm run decisions", () => {
     }
     const again = await decisions(["gc", "--older-than", "650d", "--json"]);
     expect((again.json!.plan as { delete: { day: string }[] }).delete.map((d) => d.day)).toEqual([recent[0]!.time.slice(0, 10)]);
+  });
+  it("gc: an object whose delete is refused (a bucket lock) is kept and named, every other expired object still goes; exit 1", async () => {
+    const early = await recordsFromEdge(w, artifact, instances(70, 71), { time: iso(900 * DAY) });
+    const late = await recordsFromEdge(w, artifact, instances(71, 72), { time: iso(900 * DAY + 60_000) });
+    const after = await recordsFromEdge(w, artifact, instances(72, 73), { time: iso(899 * DAY) });
+    const lockedKey = await putDecisions(w.s3, late, "zz-late-dead-letter");
+    for (const rs of [early, after]) await putDecisions(w.s3, rs);
+    const proxy = await refusingS3(w.s3, (key) => key === lockedKey);
+    try {
+      const gc = await runInProcess(run, proxy.s3, ["--model", "credit-risk", "gc", "--older-than", "850d", "--yes", "--json"]);
+      expect(gc.code).toBe(1);
+      expect(proxy.refused).toEqual([lockedKey]);
+      expect(gc.json).toMatchObject({ ok: false, deleted: 2, refused: [{ key: lockedKey }] });
+      expect(gc.stderr).toContain(`kept: deleting s3://${w.s3.bucket}/${lockedKey} failed: AccessDenied (HTTP 403)`);
+      expect(gc.stderr).toContain("1 expired object was refused and kept");
+      // The later day went although the locked object came first.
+      const left = await decisions(["export", "--since", "901d", "--until", "850d", "--out", join(dir, "left.csv"), "--json"]);
+      expect(left.json).toMatchObject({ rows: 1 });
+      expect(parse(readFileSync(join(dir, "left.csv"), "utf8"), { columns: true })).toMatchObject([{ id: late[0]!.id }]);
+    } finally {
+      await proxy.close();
+    }
+    // Released (no proxy), the next run finishes the job.
+    const again = await decisions(["gc", "--older-than", "850d", "--yes", "--json"]);
+    expect(again.json).toMatchObject({ ok: true, deleted: 1, refused: [] });
+  });
+
+  it("gc: a run whose first deletes are all refused stops (a token that may not delete), nothing deleted", async () => {
+    const rs = await recordsFromEdge(w, artifact, instances(80, 81), { time: iso(950 * DAY) });
+    const keys = [];
+    for (let i = 0; i < 12; i++) keys.push(await putDecisions(w.s3, rs, `batch-${String(i).padStart(2, "0")}`));
+    const proxy = await refusingS3(w.s3, () => true);
+    try {
+      const gc = await runInProcess(run, proxy.s3, ["--model", "credit-risk", "gc", "--older-than", "940d", "--yes", "--json"]);
+      expect(gc.code).toBe(1);
+      expect(proxy.refused).toHaveLength(10);
+      expect(gc.json).toMatchObject({ ok: false, error: { code: "storage" } });
+      expect(gc.stderr).toContain("the first 10 deletes were all refused");
+      expect(gc.stderr).toContain("may this token delete objects under decisions/credit-risk/?");
+    } finally {
+      await proxy.close();
+    }
+    const gc = await decisions(["gc", "--older-than", "940d", "--yes", "--json"]);
+    expect(gc.json).toMatchObject({ ok: true, deleted: 12 });
   });
 });

@@ -37,7 +37,8 @@ Commands
                            every feature, the answer, the top N reasons (default 4), warnings
   gc [--older-than <duration>] [--yes]
                            deletes whole day partitions older than the duration (default 25mo, US Reg B);
-                           a dry run unless --yes; never touches models
+                           a dry run unless --yes; never touches models; an object whose delete is
+                           refused (a bucket lock) is kept and named, the rest still go (exit 1)
 
 Options
   --since <time>, --until <time>
@@ -57,13 +58,16 @@ Environment
                            entry): set, only objects signed by one of them are read; any other stops the
                            command, named (exit 1)
 
-Exit codes: 0 done (replay: every answer equal) · 1 failed, not found, or replayed answers differ · 2 usage error
+Exit codes: 0 done (replay: every answer equal) · 1 failed, not found, replayed answers differ, or gc kept
+            objects it was refused · 2 usage error
 `;
 
 const COMMANDS = ["show", "replay", "export", "gc"] as const;
 type Command = (typeof COMMANDS)[number];
 /** show searches this far back unless --since says otherwise. */
 export const SHOW_WINDOW = "30d";
+/** Refused gc deletes named on stderr; `--json` lists every one. */
+const SHOWN_REFUSALS = 20;
 
 const OPTIONS = {
   since: { type: "string" }, until: { type: "string" }, out: { type: "string" }, role: { type: "string" }, reasons: { type: "string" },
@@ -149,7 +153,11 @@ export async function main(argv: string[]): Promise<number> {
       }
       const done = await runGc(s, plan, log);
       log(`deleted ${done.objects} objects in ${plan.delete.length} day partitions; models untouched`);
-      return emit(0, { dryRun: false, plan, deleted: done.objects });
+      if (done.refused.length === 0) return emit(0, { dryRun: false, plan, deleted: done.objects, refused: [] });
+      for (const r of done.refused.slice(0, SHOWN_REFUSALS)) log(`kept: ${r.error}`);
+      if (done.refused.length > SHOWN_REFUSALS) log(`kept: ${done.refused.length - SHOWN_REFUSALS} more (--json lists them all)`);
+      log(`${done.refused.length} expired object${done.refused.length === 1 ? " was" : "s were"} refused and kept (a bucket lock holds an object for its retention from when it was written); everything else expired is gone. Run gc again once they are released`);
+      return emit(1, { dryRun: false, plan, deleted: done.objects, refused: done.refused });
     }
     const since = window!.since;
     const until = window!.until;
