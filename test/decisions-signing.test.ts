@@ -4,10 +4,11 @@
  * (DECISIONS_SIGNING_KEYS) reads those and refuses, by name, an object a
  * bucket writer added (unsigned, or signed by a key it does not trust) or
  * changed. Without the trusted keys a forged object with a real record's id,
- * listed first, is what a reader keeps: the reason to set them.
+ * listed first, is what a reader keeps: the reason to set them. `verify`
+ * goes on past every object that fails and lists them all.
  */
 import { gzipSync } from "node:zlib";
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DECISIONS_PAYLOAD, parseTrustedKeys, sign, type TrustedKeys } from "../shared/signing.ts";
 import { run } from "../train/cli/decisions.ts";
@@ -43,10 +44,12 @@ async function trustOf(entry: string): Promise<TrustedKeys> {
 describe("decision records signed by the consumer", () => {
   let w: TestWorker;
   let entry: string;
+  let privatePem: string;
   let firstKey: string;
   beforeAll(async () => {
     const pair = await generateKeyPair();
     entry = pair.entry;
+    privatePem = pair.privatePem;
     w = await startWorker({ CAPTURE: "full", DECISIONS_SIGNING_KEY: pair.privatePem }, { capture: {} });
     await publishTo(w.s3, readArtifact(fixtures().artifactDirs[0]));
     for (let i = 0; i < 3; i++) {
@@ -110,6 +113,51 @@ describe("decision records signed by the consumer", () => {
       const bad = await runInProcess(run, w.s3, ["show", "x"], { DECISIONS_SIGNING_KEYS: "not-a-key" });
       expect(bad.code).toBe(2);
       expect(bad.stderr).toContain("DECISIONS_SIGNING_KEYS");
+    } finally {
+      client.destroy();
+    }
+  });
+  it("verify checks every object, lists each that fails (unsigned, another key, changed, damaged) and counts the genuine ones; exit 1, then 0", async () => {
+    const client = createS3Client(w.s3);
+    const keys = async () => (await client.send(new ListObjectsV2Command({ Bucket: w.s3.bucket, Prefix: "decisions/credit-risk/" }))).Contents!.map((o) => o.Key!);
+    const put = (key: string, body: Uint8Array, metadata: Record<string, string> = {}) =>
+      client.send(new PutObjectCommand({ Bucket: w.s3.bucket, Key: key, Body: body, Metadata: metadata }));
+    try {
+      const genuine = (await keys()).filter((k) => !k.includes("forged"));
+      const day = firstKey.split("/")[2]!;
+      const at = (name: string) => `decisions/credit-risk/${day}/99-${name}.ndjson.gz`;
+      const record = (await readAll(w))[0]!; // any record: only the forgeries' content
+      const forged = gzipSync(`${JSON.stringify({ ...record, answer: { ...record.answer, decision: "approve" } })}\n`);
+      const other = await signerFromPem((await generateKeyPair()).privatePem, "test key");
+      const ours = await signerFromPem(privatePem, "test key");
+      const real = await client.send(new GetObjectCommand({ Bucket: w.s3.bucket, Key: firstKey }));
+      const damaged = new TextEncoder().encode("not gzip");
+      await put(at("unsigned"), forged);
+      await put(at("other-key"), forged, { signatures: JSON.stringify([await sign(other, DECISIONS_PAYLOAD, forged)]) });
+      await put(at("changed"), forged, { signatures: real.Metadata!.signatures! });
+      await put(at("damaged"), damaged, { signatures: JSON.stringify([await sign(ours, DECISIONS_PAYLOAD, damaged)]) });
+
+      const out = await runInProcess(run, w.s3, ["verify", "--since", "1h", "--json"], { DECISIONS_SIGNING_KEYS: entry });
+      expect(out.code).toBe(1);
+      const invalid = new Map((out.json!.invalid as { key: string; problem: string }[]).map((x) => [x.key, x.problem]));
+      expect(invalid.get(at("unsigned"))).toBe("it is not signed");
+      expect(invalid.get(at("other-key"))).toContain(`signed only by key ${other.keyid}, which is not trusted (DECISIONS_SIGNING_KEYS)`);
+      expect(invalid.get(at("changed"))).toContain("does not verify (changed after signing, or forged)");
+      expect(invalid.get(at("damaged"))).toContain(`${at("damaged")}: not a gzip object`);
+      expect(out.json).toMatchObject({ valid: genuine.length, objects: genuine.length + invalid.size });
+      expect(out.json!.records).toBeGreaterThanOrEqual(3);
+      const table = await runInProcess(run, w.s3, ["verify", "--since", "1h"], { DECISIONS_SIGNING_KEYS: entry });
+      expect(table.stdout).toContain(`INVALID  ${at("unsigned")}  it is not signed`);
+      expect(table.stderr).toContain(`${genuine.length} signed by a trusted key and well-formed`);
+
+      for (const k of (await keys()).filter((x) => !genuine.includes(x))) await client.send(new DeleteObjectCommand({ Bucket: w.s3.bucket, Key: k }));
+      const clean = await runInProcess(run, w.s3, ["verify", "--since", "1h", "--json"], { DECISIONS_SIGNING_KEYS: entry });
+      expect(clean.code).toBe(0);
+      expect(clean.json).toMatchObject({ ok: true, objects: genuine.length, valid: genuine.length, invalid: [] });
+
+      const unset = await runInProcess(run, w.s3, ["verify", "--since", "1h"]);
+      expect(unset.code).toBe(2);
+      expect(unset.stderr).toContain("verify needs DECISIONS_SIGNING_KEYS");
     } finally {
       client.destroy();
     }

@@ -2,11 +2,13 @@
  * `npm run decisions -- <command>`: the decision records the edge captured,
  * read back from the local R2 store (default) or R2/S3 (`--store s3`):
  * `show` one request's answers, `replay` them through the recorded version
- * (to the bit), `export` them as one CSV row per instance, `gc` old days.
+ * (to the bit), `export` them as one CSV row per instance, `verify` every
+ * object's signature, `gc` old days.
  * Every reader de-duplicates by record id (delivery is at-least-once).
  *
- * Exit 0: done (replay: every answer equal) · 1: failed, not found, or a
- * replayed answer differs (listed) · 2: usage error. `--json` prints one
+ * Exit 0: done (replay: every answer equal; verify: every object valid) · 1:
+ * failed, not found, a replayed answer differs or an object does not verify
+ * (listed) · 2: usage error. `--json` prints one
  * object on stdout on success and on failure.
  */
 import { pathToFileURL } from "node:url";
@@ -14,6 +16,7 @@ import { decisionsPrefix, type Role } from "../../shared/decisions/record.ts";
 import { parseCutoff, parseRange, TimeFlagError, TIME_FORMS, type TimeRange } from "../decisions/dates.ts";
 import { exportColumns, exportDecisions } from "../decisions/export.ts";
 import { planGc, runGc } from "../decisions/gc.ts";
+import { verifyDecisions } from "../decisions/verify.ts";
 import { DecisionsError, readDecisions, ReadStats, type DecisionsStore } from "../decisions/read.ts";
 import type { Location } from "../store/versions.ts";
 import { parseS3Url } from "../store/storage.ts";
@@ -35,6 +38,9 @@ Commands
   export --since <time> [--until <time>] --out <file.csv|s3://bucket/key> [--role R] [--reasons N]
                            one de-duplicated CSV row per instance: time, ids, version, role, pass-through,
                            every feature, the answer, the top N reasons (default 4), warnings
+  verify --since <time> [--until <time>]
+                           checks every object of those days against DECISIONS_SIGNING_KEYS (signed by a
+                           trusted key, unchanged, well-formed) and lists each one that is not (exit 1)
   gc [--older-than <duration>] [--yes]
                            deletes whole day partitions older than the duration (default 25mo, US Reg B);
                            a dry run unless --yes; never touches models; an object whose delete is
@@ -56,13 +62,13 @@ Options
 Environment
   DECISIONS_SIGNING_KEYS   the public key(s) of the Worker's DECISIONS_SIGNING_KEY (keygen's signing.pub
                            entry): set, only objects signed by one of them are read; any other stops the
-                           command, named (exit 1)
+                           command, named (exit 1); verify needs it
 
-Exit codes: 0 done (replay: every answer equal) · 1 failed, not found, replayed answers differ, or gc kept
-            objects it was refused · 2 usage error
+Exit codes: 0 done (replay: every answer equal; verify: every object valid) · 1 failed, not found, replayed
+            answers differ, an object does not verify, or gc kept objects it was refused · 2 usage error
 `;
 
-const COMMANDS = ["show", "replay", "export", "gc"] as const;
+const COMMANDS = ["show", "replay", "export", "verify", "gc"] as const;
 type Command = (typeof COMMANDS)[number];
 /** show searches this far back unless --since says otherwise. */
 export const SHOW_WINDOW = "30d";
@@ -120,6 +126,10 @@ export async function main(argv: string[]): Promise<number> {
     if (!a.out) throw new UsageError("export needs --out <file.csv|s3://bucket/key>");
     try { parseS3Url(a.out); } catch (e) { throw new UsageError(`--out: ${(e as Error).message}`); }
     window = range(a, SHOW_WINDOW);
+  } else if (command === "verify") {
+    if (args.length) throw new UsageError(`verify takes no argument ("${args[0]}"): npm run decisions -- verify --since <time>`);
+    if (a.since === undefined) throw new UsageError(`verify needs --since <time>: ${TIME_FORMS}`);
+    window = range(a, SHOW_WINDOW);
   } else {
     if (args.length) throw new UsageError(`gc takes no argument ("${args[0]}"): npm run decisions -- gc --older-than 25mo`);
     if (a.since !== undefined || a.until !== undefined) throw new UsageError("gc takes --older-than <duration>, not --since/--until");
@@ -131,6 +141,9 @@ export async function main(argv: string[]): Promise<number> {
   const model = choice.name;
   const signing = await choice.signing();
   const trust = await decisionsTrust(process.env);
+  if (command === "verify" && !trust.trusted) {
+    throw new UsageError("verify needs DECISIONS_SIGNING_KEYS: the signing.pub entry of the key the Worker signs records with (DECISIONS_SIGNING_KEY); see the README's Signed records");
+  }
   const store = await choice.open();
   const json = a.json === true;
   const s: DecisionsStore = { client: store.client, bucket: decisionsBucket ?? store.target.bucket, ...trust };
@@ -161,6 +174,13 @@ export async function main(argv: string[]): Promise<number> {
     }
     const since = window!.since;
     const until = window!.until;
+    if (command === "verify") {
+      const result = await verifyDecisions(s, trust.trusted!, { model, since, until }, (x) => { if (!json) print(`INVALID  ${x.key}  ${x.problem}\n`); });
+      const [first, last] = [result.days[0], result.days.at(-1)];
+      log(`${where}: ${result.objects} objects in ${result.days.length} day partition${result.days.length === 1 ? "" : "s"}${first ? ` (${first} to ${last})` : ""}: ${result.valid} signed by a trusted key and well-formed (${result.records} records), ${result.invalid.length} not`);
+      if (result.invalid.length) log(`${result.invalid.length} object${result.invalid.length === 1 ? " does" : "s do"} not verify: none of their records can be relied on (readers refuse them); find who wrote them (the bucket's audit log)`);
+      return emit(result.invalid.length ? 1 : 0, { since: since.toISOString(), until: until.toISOString(), ...result });
+    }
     const records = readDecisions(s, { model, since, until, ...(role ? { roles: [role] } : {}) }, stats);
     if (command === "show") {
       const found = [];

@@ -160,17 +160,24 @@ export function parseObject(s: DecisionsStore, key: string, bytes: Uint8Array, m
   return out;
 }
 
-async function fetchObject(s: DecisionsStore, o: StoredObject): Promise<Uint8Array> {
+/** An object's bytes and metadata as stored (undefined: deleted since the listing, by gc); too large or unreadable throws, named. */
+export async function fetchStored(s: DecisionsStore, o: StoredObject): Promise<{ bytes: Uint8Array; metadata: Record<string, string> } | undefined> {
   if (o.size > MAX_OBJECT_BYTES) throw new DecisionsError(`${url(s, o.key)} is ${o.size} bytes, over the ${MAX_OBJECT_BYTES} a decisions object may be; refused unread`, "decisions_damaged");
-  let got: Awaited<ReturnType<typeof getObject>>;
   try {
-    got = await getObject(s.client, s.bucket, o.key);
+    return await getObject(s.client, s.bucket, o.key);
   } catch (e) {
     throw new DecisionsError(describeS3Error(e, `reading ${url(s, o.key)}`), "storage");
   }
+}
+
+async function fetchObject(s: DecisionsStore, o: StoredObject): Promise<Uint8Array> {
+  const got = await fetchStored(s, o);
   // Deleted between the listing and the read (gc): nothing to read.
   if (!got) return new Uint8Array();
-  if (s.trusted?.size) await checkSigned(s, o.key, got, s.trusted);
+  if (s.trusted?.size) {
+    const problem = await signatureProblem(got, s.trusted);
+    if (problem) throw new DecisionsError(`${url(s, o.key)}: ${problem}; with DECISIONS_SIGNING_KEYS set, only objects the edge's consumer signed are read (an added or changed object is a matter for whoever guards the bucket)`, "decisions_unsigned");
+  }
   return got.bytes;
 }
 
@@ -183,10 +190,24 @@ function signaturesOf(metadata: Record<string, string>): Signature[] {
   }
 }
 
-/** Throws unless a trusted key's signature over the object's bytes verifies. */
-async function checkSigned(s: DecisionsStore, key: string, { bytes, metadata }: { bytes: Uint8Array; metadata: Record<string, string> }, trusted: TrustedKeys): Promise<void> {
+/** Why an object is not signed by a trusted key over its bytes (unsigned, another key, changed), or undefined when it is. */
+export async function signatureProblem({ bytes, metadata }: { bytes: Uint8Array; metadata: Record<string, string> }, trusted: TrustedKeys): Promise<string | undefined> {
   const check = await verifySignatures(trusted, DECISIONS_PAYLOAD, bytes, signaturesOf(metadata), "DECISIONS_SIGNING_KEYS");
-  if (!check.ok) throw new DecisionsError(`${url(s, key)}: ${check.error}; with DECISIONS_SIGNING_KEYS set, only objects the edge's consumer signed are read (an added or changed object is a matter for whoever guards the bucket)`, "decisions_unsigned");
+  return check.ok ? undefined : check.error;
+}
+
+/** `fetch(x)` for each item in order, yielded with its item; up to PREFETCH started ahead of the one awaited. */
+export async function* prefetched<T, R>(items: readonly T[], fetch: (x: T) => Promise<R>): AsyncGenerator<[T, R]> {
+  const ahead: Promise<R>[] = [];
+  let next = 0;
+  for (const item of items) {
+    while (ahead.length < PREFETCH && next < items.length) {
+      const p = fetch(items[next++] as T);
+      p.catch(() => {}); // awaited in turn below
+      ahead.push(p);
+    }
+    yield [item, await (ahead.shift() as Promise<R>)];
+  }
 }
 
 /** The day partitions a range reads: one day of margin each side, intersected with the ones that exist. */
@@ -209,19 +230,7 @@ export async function* readDecisions(s: DecisionsStore, r: ReadRange, stats = ne
   const roles = r.roles ? new Set<string>(r.roles) : undefined;
   const seen = new IdSet();
   for (const day of await daysFor(s, r, stats)) {
-    const objects = await listDayObjects(s, r.model, day);
-    const ahead: Promise<Uint8Array>[] = [];
-    let next = 0;
-    const fill = () => {
-      while (ahead.length < PREFETCH && next < objects.length) {
-        const p = fetchObject(s, objects[next++] as StoredObject);
-        p.catch(() => {}); // awaited in turn below
-        ahead.push(p);
-      }
-    };
-    for (const o of objects) {
-      fill();
-      const bytes = await (ahead.shift() as Promise<Uint8Array>);
+    for await (const [o, bytes] of prefetched(await listDayObjects(s, r.model, day), (x) => fetchObject(s, x))) {
       stats.objects++;
       if (bytes.length === 0) continue;
       for (const rec of parseObject(s, o.key, bytes, r.model)) {
