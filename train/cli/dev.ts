@@ -5,14 +5,18 @@
  * MODEL_SIGNING_KEYS's keys, so it serves only what a local publish signed.
  * Capture is "full": wrangler runs the decisions queue and its consumer
  * locally (Miniflare), and the records land in the local store
- * (.wrangler/state/v3) that `npm run decisions` and `monitor --decisions` read.
+ * (.wrangler/state/v3) that `npm run decisions` and `monitor --decisions` read,
+ * signed by a local decisions pair (.edgescore/keys/decisions/, a pair of its
+ * own) as a deployed Worker signs them with DECISIONS_SIGNING_KEY.
  * Arguments after `--` go to wrangler (`npm run dev -- --port 8788`).
  */
 import { spawn } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { trustedKeyEntry } from "../../shared/signing.ts";
+import { localDecisionsKey } from "../registry/keys.ts";
 import { runCommand } from "./args.ts";
 import { log } from "./output.ts";
 import { signingSetup } from "./signing.ts";
@@ -24,9 +28,46 @@ export async function localTrust(env: NodeJS.ProcessEnv): Promise<{ entries: str
   return { entries: entries.join(","), source: s.source };
 }
 
+/** Where npm run dev leaves the Worker's local secrets for wrangler: git-ignored, 0600, rewritten at each start. */
+export const DEV_SECRETS_FILE = ".edgescore/dev-secrets.env";
+
+/**
+ * The `--env-file` arguments for wrangler. Given any, wrangler loads only
+ * those (no .dev.vars or .env of its own accord): the local secrets first,
+ * then what it would have loaded itself (.dev.vars, else .env and
+ * .env.local), so a value the user set there wins. Undefined when the
+ * arguments name env files or an environment themselves: theirs decide.
+ */
+export function envFileArgs(argv: readonly string[], exists: (path: string) => boolean = existsSync): string[] | undefined {
+  if (argv.some((x) => /^(--env-file|--env|-e)(=|$)/.test(x))) return undefined;
+  const own = exists(".dev.vars") ? [".dev.vars"] : [".env", ".env.local"].filter(exists);
+  return [DEV_SECRETS_FILE, ...own].flatMap((f) => ["--env-file", f]);
+}
+
+/** The dotenv text that hands the Worker its decisions key (a PEM's line breaks kept inside double quotes). */
+export const devSecrets = (pem: string) => `DECISIONS_SIGNING_KEY="${pem.trim()}"\n`;
+
+/** Which of the user's own env files set DECISIONS_SIGNING_KEY (and so win over the local key). */
+function ownDecisionsKey(files: readonly string[]): string | undefined {
+  return files.find((f) => f !== DEV_SECRETS_FILE && existsSync(f) && /^\s*(export\s+)?DECISIONS_SIGNING_KEY\s*=/m.test(readFileSync(f, "utf8")));
+}
+
 async function main(argv: string[]): Promise<number> {
   const trust = await localTrust(process.env);
   log(`signing on: the Worker trusts ${trust.entries.split(",").length} key${trust.entries.includes(",") ? "s" : ""} (${trust.source}); see the README's Signing section`);
+  const envFiles = envFileArgs(argv);
+  if (envFiles) {
+    const key = await localDecisionsKey();
+    mkdirSync(".edgescore", { recursive: true, mode: 0o700 });
+    writeFileSync(DEV_SECRETS_FILE, devSecrets(key.pem), { mode: 0o600 });
+    chmodSync(DEV_SECRETS_FILE, 0o600);
+    const theirs = ownDecisionsKey(envFiles.filter((x) => x !== "--env-file"));
+    log(theirs
+      ? `decision records: signed with the DECISIONS_SIGNING_KEY your ${theirs} sets`
+      : `decision records: signed with ${key.path} (key ${key.keyid}); check them with DECISIONS_SIGNING_KEYS="$(cat ${key.publicKeyPath})" npm run decisions -- verify --since 1h`);
+  } else {
+    log("decision records: --env-file or --env given, so DECISIONS_SIGNING_KEY is whatever those files set");
+  }
   // wrangler's package exports do not include its bin: find it beside its package.json.
   const wrangler = join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin", "wrangler.js");
   const args = [
@@ -35,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
     "--var", `RATE_LIMIT:${process.env.RATE_LIMIT || "off"}`,
     "--var", `MODEL_SIGNING_KEYS:${trust.entries}`,
     "--var", `CAPTURE:${process.env.CAPTURE || "full"}`,
+    ...(envFiles ?? []),
     ...argv,
   ];
   const child = spawn(process.execPath, args, { stdio: "inherit" });

@@ -14,6 +14,8 @@ import { join } from "node:path";
 import { importPublicKey, keyIdOf, parseTrustedKeys, signerFromPem as parsePem, toBase64, trustedKeyEntry, type Signer, type Signing, type TrustedKey, type TrustedKeys } from "../../shared/signing.ts";
 
 export const LOCAL_KEY_DIR = ".edgescore/keys";
+/** The pair `npm run dev`'s Worker signs decision records with: its own, never the model key. */
+export const LOCAL_DECISIONS_KEY_DIR = ".edgescore/keys/decisions";
 export const PRIVATE_KEY_FILE = "signing.key";
 export const PUBLIC_KEY_FILE = "signing.pub";
 
@@ -82,6 +84,15 @@ export async function localKeys(create: boolean, dir = LOCAL_KEY_DIR): Promise<{
   }
   const signer = await signerFromPem(readFileSync(path, "utf8"), path);
   return { signer, entry: await trustedKeyEntry(signer.publicKey) };
+}
+
+/** The local decisions pair (created on first use): the private key's PEM for the Worker, and its DECISIONS_SIGNING_KEYS entry. */
+export async function localDecisionsKey(dir = LOCAL_DECISIONS_KEY_DIR): Promise<{ pem: string; entry: string; keyid: string; path: string; publicKeyPath: string }> {
+  const path = join(dir, PRIVATE_KEY_FILE);
+  if (!existsSync(path)) await writeKeyPair(dir);
+  const pem = readFileSync(path, "utf8");
+  const signer = await signerFromPem(pem, path);
+  return { pem, entry: await trustedKeyEntry(signer.publicKey), keyid: signer.keyid, path, publicKeyPath: join(dir, PUBLIC_KEY_FILE) };
 }
 
 /** A trusted-keys setting (`MODEL_SIGNING_KEYS`, `DECISIONS_SIGNING_KEYS`): its keys, undefined when unset; a list that does not parse is a KeyError naming it. */
