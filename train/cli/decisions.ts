@@ -142,7 +142,7 @@ export async function main(argv: string[]): Promise<number> {
   const signing = await choice.signing();
   const trust = await decisionsTrust(process.env);
   if (command === "verify" && !trust.trusted) {
-    throw new UsageError("verify needs DECISIONS_SIGNING_KEYS: the signing.pub entry of the key the Worker signs records with (DECISIONS_SIGNING_KEY); see the README's Signed records");
+    throw new UsageError("verify needs DECISIONS_SIGNING_KEYS: the signing.pub entry of the key the Worker signs records with (DECISIONS_SIGNING_KEY; npm run dev's is .edgescore/keys/decisions/signing.pub); see the README's Signed records");
   }
   const store = await choice.open();
   const json = a.json === true;
@@ -177,8 +177,8 @@ export async function main(argv: string[]): Promise<number> {
     if (command === "verify") {
       const result = await verifyDecisions(s, trust.trusted!, { model, since, until }, (x) => { if (!json) print(`INVALID  ${x.key}  ${x.problem}\n`); });
       const [first, last] = [result.days[0], result.days.at(-1)];
-      log(`${where}: ${result.objects} objects in ${result.days.length} day partition${result.days.length === 1 ? "" : "s"}${first ? ` (${first} to ${last})` : ""}: ${result.valid} signed by a trusted key and well-formed (${result.records} records), ${result.invalid.length} not`);
-      if (result.invalid.length) log(`${result.invalid.length} object${result.invalid.length === 1 ? " does" : "s do"} not verify: none of their records can be relied on (readers refuse them); find who wrote them (the bucket's audit log)`);
+      log(`${where}: ${result.objects} object${result.objects === 1 ? "" : "s"} in ${result.days.length} day partition${result.days.length === 1 ? "" : "s"}${first ? ` (${first} to ${last})` : ""}: ${result.valid} signed by a trusted key and well-formed (${result.records} records), ${result.invalid.length} not`);
+      if (result.invalid.length) log(`${result.invalid.length} object${result.invalid.length === 1 ? " does" : "s do"} not verify: none of ${result.invalid.length === 1 ? "its" : "their"} records can be relied on (readers refuse them); find who wrote them (the bucket's audit log)`);
       return emit(result.invalid.length ? 1 : 0, { since: since.toISOString(), until: until.toISOString(), ...result });
     }
     const records = readDecisions(s, { model, since, until, ...(role ? { roles: [role] } : {}) }, stats);

@@ -176,7 +176,7 @@ async function fetchObject(s: DecisionsStore, o: StoredObject): Promise<Uint8Arr
   if (!got) return new Uint8Array();
   if (s.trusted?.size) {
     const problem = await signatureProblem(got, s.trusted);
-    if (problem) throw new DecisionsError(`${url(s, o.key)}: ${problem}; with DECISIONS_SIGNING_KEYS set, only objects the edge's consumer signed are read (an added or changed object is a matter for whoever guards the bucket)`, "decisions_unsigned");
+    if (problem) throw new DecisionsError(`${url(s, o.key)}: ${problem}; with DECISIONS_SIGNING_KEYS set, only objects the edge's consumer signed are read (an added or changed object is a matter for whoever guards the bucket; npm run decisions -- verify lists every such object)`, "decisions_unsigned");
   }
   return got.bytes;
 }
