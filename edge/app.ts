@@ -41,21 +41,21 @@ async function requestContext(c: Context<AppEnv>, next: Next): Promise<void> {
   const given = c.req.header("x-request-id");
   c.set("requestId", given !== undefined && REQUEST_ID.test(given) ? given : crypto.randomUUID());
   await next();
-  c.header("X-Request-Id", c.var.requestId);
+  c.header("X-Request-Id", c.get("requestId"));
   // Scores, cards and errors are about people's finances: never kept by any cache. A route that
   // sets its own policy keeps it (the report pages: private, revalidated or immutable by version).
   if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "no-store");
-  // With capture, the line waits (in waitUntil) for the record sends and counts them: `capture: {records, sent, failed}`.
+  // With capture, the line carries the records queued before the response: `capture: {records}` (capture/tally.ts).
   logRequest(c, {
-    id: c.var.requestId, method: c.req.method, path: c.req.routePath, status: c.res.status, ms: Number((performance.now() - started).toFixed(3)),
-    version: c.var.modelVersion ?? null, ...(c.var.modelRole ? { role: c.var.modelRole } : {}), caller: c.var.caller?.logId ?? null, ...(c.var.authFailure ? { auth: c.var.authFailure } : {}),
+    id: c.get("requestId"), method: c.req.method, path: c.req.routePath, status: c.res.status, ms: Number((performance.now() - started).toFixed(3)),
+    version: c.get("modelVersion") ?? null, ...(c.get("modelRole") ? { role: c.get("modelRole") } : {}), caller: c.get("caller")?.logId ?? null, ...(c.get("authFailure") ? { auth: c.get("authFailure") } : {}),
   });
 }
 
 const corsCache = new WeakMap<Settings, ReturnType<typeof cors>>();
 
 function corsFromSettings(c: Context<AppEnv>, next: Next) {
-  const s = c.var.settings;
+  const s = c.get("settings");
   if (s.corsOrigins.length === 0) return next();
   let handler = corsCache.get(s);
   if (!handler) {
@@ -95,7 +95,7 @@ export function createApp(): Hono<AppEnv> {
   // Scoring scope: the app's users and backends.
   app.post("/predict", guard("scoring"), limitBody, predictDefault);
   app.post("/models/:name/predict", guard("scoring"), limitBody, predictNamed);
-  app.get("/openapi.json", guard("scoring", "operator"), (c) => c.json(openApiDocument(c.var.settings)));
+  app.get("/openapi.json", guard("scoring", "operator"), (c) => c.json(openApiDocument(c.get("settings"))));
 
   // Operator scope: what a model is, was and was trained on. One line per route.
   app.get("/models/:name", guard("operator"), modelCard);
@@ -117,7 +117,7 @@ export function createApp(): Hono<AppEnv> {
   app.notFound((c) => fail(c, 404, "not_found", `no route ${describeKey(c.req.method)} ${describeKey(new URL(c.req.url).pathname)}`));
   app.onError((err, c) => {
     // Never a stack trace to the client; the log line carries the request id to find it.
-    log({ id: c.var.requestId, event: "unhandled_error", error: err instanceof Error ? err.message : String(err) });
+    log({ id: c.get("requestId"), event: "unhandled_error", error: err instanceof Error ? err.message : String(err) });
     return fail(c, 500, "internal_error", "internal error; the request id is in the X-Request-Id header");
   });
   return app;

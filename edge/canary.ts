@@ -12,14 +12,14 @@ import type { AppEnv } from "./context.ts";
 const MAX_KEY = 256;
 
 export function canaryCallerKey(c: Context<AppEnv>, instances: unknown[]): string {
-  const caller = c.var.caller;
+  const caller = c.get("caller");
   if (caller?.kind === "jwt" && caller.rateKey.startsWith("sub:")) return caller.rateKey;
   if (caller?.kind === "key") return `key:${caller.rateKey}`;
-  const passKey = c.var.settings.passThroughKey;
+  const passKey = c.get("settings").passThroughKey;
   const first = instances[0];
   if (passKey && first && typeof first === "object" && !Array.isArray(first)) {
     const v = (first as Record<string, unknown>)[passKey];
     if ((typeof v === "string" && v.length > 0 && v.length <= MAX_KEY) || (typeof v === "number" && Number.isFinite(v))) return `pass:${v}`;
   }
-  return `request:${c.var.requestId}`;
+  return `request:${c.get("requestId")}`;
 }

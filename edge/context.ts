@@ -12,6 +12,11 @@ export interface Caller {
   scopes: ReadonlySet<Scope>;
 }
 
+/**
+ * Read with `c.get(name)`, not `c.var.name`: Hono's `c.var` builds a new
+ * object from every variable on each read (~1 µs), and a request reads them
+ * a dozen times or more.
+ */
 export type AppEnv = {
   Bindings: Env;
   Variables: {

@@ -38,10 +38,10 @@ export async function drain(body: ReadableStream<Uint8Array> | null, maxBytes: n
 /** Hono's bodyLimit with MAX_BODY_BYTES and the bounded drain. */
 export function limitBody(c: Context<AppEnv>, next: Next) {
   return bodyLimit({
-    maxSize: c.var.settings.maxBodyBytes,
+    maxSize: c.get("settings").maxBodyBytes,
     onError: async (c) => {
       await drain(c.req.raw.body, DRAIN_MAX_BYTES, DRAIN_MAX_MS);
-      return fail(c, 413, "body_too_large", `the body is larger than ${c.var.settings.maxBodyBytes} bytes`);
+      return fail(c, 413, "body_too_large", `the body is larger than ${c.get("settings").maxBodyBytes} bytes`);
     },
   })(c, next);
 }

@@ -17,7 +17,7 @@ import { requireKeys } from "./signing.ts";
 let registry: ModelRegistry | undefined;
 
 export function models(c: Context<AppEnv>): ModelRegistry {
-  const s = c.var.settings;
+  const s = c.get("settings");
   registry ??= new ModelRegistry(c.env.MODELS, {
     refreshMs: s.refreshMs, timeoutMs: s.r2TimeoutMs, log, pinned: s.modelName, passThroughKey: s.passThroughKey, simd: s.simd,
     backendReady: () => initBackend(s.backend),

@@ -13,14 +13,14 @@ import { fail } from "./errors.ts";
 
 /** A 429 response if `key` is over its limit, else undefined. A failing binding lets the request through (logged). */
 export async function rateLimited(c: Context<AppEnv>, key: string): Promise<Response | undefined> {
-  const { enabled, periodSeconds } = c.var.settings.rateLimit;
+  const { enabled, periodSeconds } = c.get("settings").rateLimit;
   const limiter = c.env.RATE_LIMITER;
   if (!enabled || !limiter) return undefined;
   let success: boolean;
   try {
     ({ success } = await limiter.limit({ key }));
   } catch (e) {
-    log({ id: c.var.requestId, event: "rate_limit_error", error: e instanceof Error ? e.message : String(e) });
+    log({ id: c.get("requestId"), event: "rate_limit_error", error: e instanceof Error ? e.message : String(e) });
     return undefined;
   }
   if (success) return undefined;

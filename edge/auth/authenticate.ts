@@ -38,7 +38,7 @@ function reportProblems(cfg: AuthConfig): void {
  * routes): no credentials is a public caller with no scope, not a 401.
  */
 export async function authenticate(c: Context<AppEnv>, anyOf: readonly Scope[] | undefined): Promise<AuthOutcome> {
-  const cfg = c.var.settings.auth;
+  const cfg = c.get("settings").auth;
   reportProblems(cfg);
   const header = c.req.header("authorization");
   if (cfg.mode === "off" && !cfg.modeProblems.length) return { ok: true, caller: anonymous(c, SCOPES) };

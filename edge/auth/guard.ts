@@ -11,7 +11,7 @@
  * when no working credential source could grant the scope (fails closed),
  * 401 with a specific code for bad credentials (and `WWW-Authenticate`), 429
  * over the limit, 403 insufficient_scope for a valid caller without it. On
- * success `c.var.caller` is set and the handler runs.
+ * success `c.get("caller")` is set and the handler runs.
  *
  * Scopes: "scoring" (the mobile app's users and backends: predict) and
  * "operator" (model cards, versions, reports, per-model OpenAPI, health

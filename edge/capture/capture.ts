@@ -36,17 +36,17 @@ function bytesGuess(answers: Answers, full: boolean, source?: InstanceSource): n
  * `source`, the body the instances were parsed from, lets the records' features be copied rather than serialised.
  */
 export function captureAnswers(c: Context<AppEnv>, answers: Answers, source?: InstanceSource): void {
-  const { mode, sample } = c.var.settings.capture;
+  const { mode, sample } = c.get("settings").capture;
   const queue = c.env.DECISIONS_QUEUE;
   if (mode === "off" || !queue || answers.count === 0) return;
   const tally = tallyOf(c);
   if (!sampled(tally.captureId, sample)) return;
   const facts = {
     captureId: tally.captureId,
-    requestId: c.var.requestId,
+    requestId: c.get("requestId"),
     time: new Date().toISOString(),
-    caller: c.var.caller?.logId ?? null,
-    latencyMs: Number((performance.now() - c.var.startedAt).toFixed(3)),
+    caller: c.get("caller")?.logId ?? null,
+    latencyMs: Number((performance.now() - c.get("startedAt")).toFixed(3)),
     ...(source ? { source } : {}),
   };
   // Built into chunks when the batch is sent, after the response; only a request that opens a batch (or fills

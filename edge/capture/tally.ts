@@ -43,5 +43,6 @@ export const captureIdOf = (c: Context<AppEnv>): string | undefined => tallies.g
 /** Writes the request's log line, with the records it queued when capture kept any. */
 export function logRequest(c: Context<AppEnv>, line: Record<string, unknown>): void {
   const records = tallies.get(c)?.records;
-  log(records ? { ...line, capture: { records } } : line);
+  if (records) line.capture = { records };
+  log(line);
 }

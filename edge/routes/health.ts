@@ -31,7 +31,7 @@ async function signingStatus(raw: string): Promise<"off" | { keys: string[] } | 
 }
 
 export async function health(c: Context<AppEnv>): Promise<Response> {
-  const s = c.var.settings;
+  const s = c.get("settings");
   const problems = authProblems(s.auth);
   const models = existingModels()?.status() ?? {};
   const defaultModel = models[s.modelName];
@@ -45,7 +45,7 @@ export async function health(c: Context<AppEnv>): Promise<Response> {
   if (untrusting || (defaultModel && !defaultModel.version && defaultModel.lastError)) reasons.push("model_unavailable");
   const ok = reasons.length === 0;
   const status = ok ? 200 : 503;
-  if (!c.var.caller?.scopes.has("operator")) return c.json(ok ? { ok } : { ok, reasons }, status);
+  if (!c.get("caller")?.scopes.has("operator")) return c.json(ok ? { ok } : { ok, reasons }, status);
   const backend = await initBackend(s.backend);
   const fallback = backendError();
   return c.json({

@@ -45,4 +45,4 @@ export const modelCard = (c: Context<AppEnv>) =>
 
 /** GET /models/:name/openapi.json — the API for this model, its instance schema derived from its validator. */
 export const modelApiDocument = (c: Context<AppEnv>) =>
-  withModel(c, (m) => openApiDocument(c.var.settings, { name: m.name, version: m.version, instance: m.instances.jsonSchema(), passThroughKey: m.instances.passThroughKey, task: taskOf(m.manifest), target: m.manifest.spec.target }));
+  withModel(c, (m) => openApiDocument(c.get("settings"), { name: m.name, version: m.version, instance: m.instances.jsonSchema(), passThroughKey: m.instances.passThroughKey, task: taskOf(m.manifest), target: m.manifest.spec.target }));

@@ -21,7 +21,7 @@ import { scoreShadow } from "../shadow.ts";
 const JSON_TYPE = { "Content-Type": "application/json" };
 
 async function handlePredict(c: Context<AppEnv>, name: string): Promise<Response> {
-  const s = c.var.settings;
+  const s = c.get("settings");
   if (!/^application\/json\s*(;|$)/i.test(c.req.header("content-type") ?? "")) {
     return fail(c, 415, "unsupported_media_type", "send the body as JSON with Content-Type: application/json");
   }
@@ -53,13 +53,13 @@ async function handlePredict(c: Context<AppEnv>, name: string): Promise<Response
   const source = { text: parsed.text, ascii: parsed.ascii, spans: parsed.instances, instances: envelope.instances };
   captureAnswers(c, scored.answers, source);
   if (registry.hasShadow(name)) {
-    c.executionCtx.waitUntil(scoreShadow(registry, { model: name, requestId: c.var.requestId, instances: envelope.instances, topK }, log, (shadow) => captureAnswers(c, shadow.answers, source)));
+    c.executionCtx.waitUntil(scoreShadow(registry, { model: name, requestId: c.get("requestId"), instances: envelope.instances, topK }, log, (shadow) => captureAnswers(c, shadow.answers, source)));
   }
   // The same bytes and headers as c.json() of {id?, model, predictions}.
   return c.body(scored.body(), undefined, JSON_TYPE);
 }
 
-export const predictDefault = (c: Context<AppEnv>) => handlePredict(c, c.var.settings.modelName);
+export const predictDefault = (c: Context<AppEnv>) => handlePredict(c, c.get("settings").modelName);
 
 export function predictNamed(c: Context<AppEnv>): Promise<Response> | Response {
   const name = modelNameParam(c);

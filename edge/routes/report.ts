@@ -62,7 +62,7 @@ async function serve(c: C, manifest: Manifest, immutable: boolean): Promise<Resp
     return c.body(null, 304, { ETag: etag, "Cache-Control": cache });
   }
   const key = keys.file(name, version, REPORT_FILE);
-  const timeout = c.var.settings.r2TimeoutMs;
+  const timeout = c.get("settings").r2TimeoutMs;
   let bytes: Uint8Array<ArrayBuffer> | undefined;
   try {
     const obj = await withTimeout(c.env.MODELS.get(key), timeout, `reading ${key}`);
@@ -124,7 +124,7 @@ export async function versionReport(c: C): Promise<Response> {
   if (loaded?.version === version) return serve(c, loaded.manifest, true);
   let m: Awaited<ReturnType<typeof readManifest>>;
   try {
-    m = await readManifest(c.env.MODELS, name, version, c.var.settings.r2TimeoutMs, await requireKeys(c.var.settings.signingKeys));
+    m = await readManifest(c.env.MODELS, name, version, c.get("settings").r2TimeoutMs, await requireKeys(c.get("settings").signingKeys));
   } catch (e) {
     return fail(c, 503, "report_unavailable", `the manifest could not be read: ${(e as Error).message}`, undefined, { "Retry-After": "5" });
   }

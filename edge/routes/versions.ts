@@ -44,7 +44,7 @@ export async function modelVersions(c: Context<AppEnv>): Promise<Response> {
   const name = modelNameParam(c);
   if (typeof name !== "string") return name;
   const bucket = c.env.MODELS;
-  const timeoutMs = c.var.settings.r2TimeoutMs;
+  const timeoutMs = c.get("settings").r2TimeoutMs;
   let listed: StoredVersions;
   let pointerText: string | undefined;
   try {
