@@ -5,8 +5,12 @@
  * bucket writer added (unsigned, or signed by a key it does not trust) or
  * changed. Without the trusted keys a forged object with a real record's id,
  * listed first, is what a reader keeps: the reason to set them. `verify`
- * goes on past every object that fails and lists them all.
+ * goes on past every object that fails and lists them all, and with an
+ * inventory names a valid object that later disappears or changes.
  */
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -158,6 +162,55 @@ describe("decision records signed by the consumer", () => {
       const unset = await runInProcess(run, w.s3, ["verify", "--since", "1h"]);
       expect(unset.code).toBe(2);
       expect(unset.stderr).toContain("verify needs DECISIONS_SIGNING_KEYS");
+    } finally {
+      client.destroy();
+    }
+  });
+  it("verify --inventory remembers every valid object and names one deleted, one replaced (even re-signed) and a day removed whole", async () => {
+    const client = createS3Client(w.s3);
+    const list = async () => (await client.send(new ListObjectsV2Command({ Bucket: w.s3.bucket, Prefix: "decisions/credit-risk/" }))).Contents?.map((o) => o.Key!) ?? [];
+    const del = (key: string) => client.send(new DeleteObjectCommand({ Bucket: w.s3.bucket, Key: key }));
+    const ours = await signerFromPem(privatePem, "test key");
+    const putSigned = async (key: string, body: Uint8Array) =>
+      client.send(new PutObjectCommand({ Bucket: w.s3.bucket, Key: key, Body: body, Metadata: { signatures: JSON.stringify([await sign(ours, DECISIONS_PAYLOAD, body)]) } }));
+    const dir = mkdtempSync(join(tmpdir(), "edgescore-inventory-"));
+    const verify = () => runInProcess(run, w.s3, ["verify", "--since", "1h", "--inventory", dir, "--json"], { DECISIONS_SIGNING_KEYS: entry });
+    try {
+      for (const k of await list()) if (k.includes("forged") || k.includes("/99-")) await del(k);
+      const record = (await readAll(w))[0]!;
+      const day = firstKey.split("/")[2]!;
+      const extra = `decisions/credit-risk/${day}/99-extra.ndjson.gz`;
+      await putSigned(extra, gzipSync(`${JSON.stringify(record)}\n`));
+      const keys = await list();
+      expect(keys.length).toBeGreaterThanOrEqual(2);
+
+      const first = await verify();
+      expect(first.code).toBe(0);
+      expect(first.json).toMatchObject({ valid: keys.length, invalid: [], inventory: { dir, unchanged: 0, added: keys.length, gone: 0 } });
+      const file = join(dir, "credit-risk", `${day.slice(3)}.jsonl`);
+      expect(readFileSync(file, "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { key: string }).key)).toEqual([...keys].sort());
+      expect((await verify()).json).toMatchObject({ invalid: [], inventory: { unchanged: keys.length, added: 0, gone: 0 } });
+
+      // A genuine object deleted; another replaced by other bytes under a valid signature (the key holder's).
+      await del(firstKey);
+      await putSigned(extra, gzipSync(`${JSON.stringify({ ...record, answer: { ...record.answer, decision: "approve" } })}\n`));
+      const second = await verify();
+      expect(second.code).toBe(1);
+      const problems = new Map((second.json!.invalid as { key: string; problem: string }[]).map((x) => [x.key, x.problem]));
+      expect(problems.get(firstKey)).toMatch(/^gone: verified on .* no longer in the bucket$/);
+      expect(problems.get(extra)).toMatch(/^changed since verify first saw it on .*, though signed by a trusted key$/);
+      expect(problems.size).toBe(2);
+      expect(second.stderr).toContain("1 object verified before is gone from the bucket");
+
+      // Every object of the day removed: the day is still checked, from the inventory.
+      for (const k of await list()) await del(k);
+      const third = await verify();
+      expect(third.code).toBe(1);
+      expect(third.json).toMatchObject({ objects: 0, inventory: { gone: keys.length } });
+
+      const misuse = await runInProcess(run, w.s3, ["show", "x", "--inventory", dir], { DECISIONS_SIGNING_KEYS: entry });
+      expect(misuse.code).toBe(2);
+      expect(misuse.stderr).toContain("--inventory goes with verify");
     } finally {
       client.destroy();
     }

@@ -16,6 +16,7 @@ import { decisionsPrefix, type Role } from "../../shared/decisions/record.ts";
 import { parseCutoff, parseRange, TimeFlagError, TIME_FORMS, type TimeRange } from "../decisions/dates.ts";
 import { exportColumns, exportDecisions } from "../decisions/export.ts";
 import { planGc, runGc } from "../decisions/gc.ts";
+import { InventoryError } from "../decisions/inventory.ts";
 import { verifyDecisions } from "../decisions/verify.ts";
 import { DecisionsError, readDecisions, ReadStats, type DecisionsStore } from "../decisions/read.ts";
 import type { Location } from "../store/versions.ts";
@@ -38,9 +39,11 @@ Commands
   export --since <time> [--until <time>] --out <file.csv|s3://bucket/key> [--role R] [--reasons N]
                            one de-duplicated CSV row per instance: time, ids, version, role, pass-through,
                            every feature, the answer, the top N reasons (default 4), warnings
-  verify --since <time> [--until <time>]
+  verify --since <time> [--until <time>] [--inventory <dir>]
                            checks every object of those days against DECISIONS_SIGNING_KEYS (signed by a
-                           trusted key, unchanged, well-formed) and lists each one that is not (exit 1)
+                           trusted key, unchanged, well-formed) and lists each one that is not (exit 1);
+                           --inventory remembers each valid object's sha256 in <dir> (keep it out of the
+                           bucket writers' reach) and names any object verified before that is gone or changed
   gc [--older-than <duration>] [--yes]
                            deletes whole day partitions older than the duration (default 25mo, US Reg B);
                            a dry run unless --yes; never touches models; an object whose delete is
@@ -77,7 +80,7 @@ const SHOWN_REFUSALS = 20;
 
 const OPTIONS = {
   since: { type: "string" }, until: { type: "string" }, out: { type: "string" }, role: { type: "string" }, reasons: { type: "string" },
-  "older-than": { type: "string" }, yes: { type: "boolean" }, "decisions-bucket": { type: "string" },
+  "older-than": { type: "string" }, yes: { type: "boolean" }, "decisions-bucket": { type: "string" }, inventory: { type: "string" },
   model: { type: "string" }, store: { type: "string" }, bucket: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" },
 } as const;
 
@@ -136,6 +139,8 @@ export async function main(argv: string[]): Promise<number> {
     try { cutoff = parseCutoff("older-than", a["older-than"] ?? "25mo"); } catch (e) { throw new UsageError((e as Error).message); }
   }
   if (a.yes && command !== "gc") throw new UsageError("--yes goes with gc");
+  if (a.inventory !== undefined && command !== "verify") throw new UsageError("--inventory goes with verify");
+  if (a.inventory === "") throw new UsageError("--inventory needs a directory (kept where the bucket's writers cannot reach)");
   const decisionsBucket = decisionsBucketOf(a);
   const choice = storeChoice(a);
   const model = choice.name;
@@ -175,10 +180,17 @@ export async function main(argv: string[]): Promise<number> {
     const since = window!.since;
     const until = window!.until;
     if (command === "verify") {
-      const result = await verifyDecisions(s, trust.trusted!, { model, since, until }, (x) => { if (!json) print(`INVALID  ${x.key}  ${x.problem}\n`); });
+      const result = await verifyDecisions(s, trust.trusted!, { model, since, until }, {
+        ...(a.inventory ? { inventory: a.inventory } : {}),
+        onInvalid: (x) => { if (!json) print(`INVALID  ${x.key}  ${x.problem}\n`); },
+      });
       const [first, last] = [result.days[0], result.days.at(-1)];
-      log(`${where}: ${result.objects} object${result.objects === 1 ? "" : "s"} in ${result.days.length} day partition${result.days.length === 1 ? "" : "s"}${first ? ` (${first} to ${last})` : ""}: ${result.valid} signed by a trusted key and well-formed (${result.records} records), ${result.invalid.length} not`);
-      if (result.invalid.length) log(`${result.invalid.length} object${result.invalid.length === 1 ? " does" : "s do"} not verify: none of ${result.invalid.length === 1 ? "its" : "their"} records can be relied on (readers refuse them); find who wrote them (the bucket's audit log)`);
+      const gone = result.inventory?.gone ?? 0;
+      const bad = result.invalid.length - gone;
+      log(`${where}: ${result.objects} object${result.objects === 1 ? "" : "s"} in ${result.days.length} day partition${result.days.length === 1 ? "" : "s"}${first ? ` (${first} to ${last})` : ""}: ${result.valid} signed by a trusted key and well-formed (${result.records} records), ${bad} not`);
+      if (result.inventory) log(`inventory ${result.inventory.dir}: ${result.inventory.unchanged} unchanged since an earlier run, ${result.inventory.added} added, ${gone} gone`);
+      if (bad) log(`${bad} object${bad === 1 ? " does" : "s do"} not verify: none of ${bad === 1 ? "its" : "their"} records can be relied on (readers refuse them); find who wrote them (the bucket's audit log)`);
+      if (gone) log(`${gone} object${gone === 1 ? "" : "s"} verified before ${gone === 1 ? "is" : "are"} gone from the bucket: records were deleted or moved (a bucket lock prevents it; the bucket's audit log says who)`);
       return emit(result.invalid.length ? 1 : 0, { since: since.toISOString(), until: until.toISOString(), ...result });
     }
     const records = readDecisions(s, { model, since, until, ...(role ? { roles: [role] } : {}) }, stats);
@@ -219,6 +231,7 @@ export async function main(argv: string[]): Promise<number> {
     return emit(0, { since: since.toISOString(), until: until.toISOString(), read: { ...stats }, ...result, seconds });
   } catch (e) {
     if (e instanceof DecisionsError) throw new CommandError(e.message, e.code);
+    if (e instanceof InventoryError) throw new CommandError(e.message, "inventory_damaged");
     throw withCode(e);
   } finally {
     await store.close();

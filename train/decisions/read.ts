@@ -210,12 +210,15 @@ export async function* prefetched<T, R>(items: readonly T[], fetch: (x: T) => Pr
   }
 }
 
+/** The days a range covers, with one day of margin each side (a batch that straddles midnight is filed under one of its days). */
+export function wantedDays(r: { since: Date; until: Date }): Set<string> {
+  return new Set(daysBetween(dayOf(new Date(r.since.getTime() - 86_400_000)), dayOf(new Date(r.until.getTime() - 1 + 86_400_000))));
+}
+
 /** The day partitions a range reads: one day of margin each side, intersected with the ones that exist. */
 export async function daysFor(s: DecisionsStore, r: ReadRange, stats: ReadStats): Promise<string[]> {
-  const first = dayOf(r.since);
-  const last = dayOf(new Date(r.until.getTime() - 1));
-  stats.searched = [first, last];
-  const wanted = new Set(daysBetween(dayOf(new Date(r.since.getTime() - 86_400_000)), dayOf(new Date(r.until.getTime() - 1 + 86_400_000))));
+  stats.searched = [dayOf(r.since), dayOf(new Date(r.until.getTime() - 1))];
+  const wanted = wantedDays(r);
   stats.days = (await listDays(s, r.model)).filter((d) => wanted.has(d));
   return stats.days;
 }

@@ -4,12 +4,15 @@
  * its gzip, and every line a record of the model. Where the readers stop at
  * the first object they may not use, verify goes on and lists every one that
  * fails, as `aws cloudtrail validate-logs` does for a trail's log files: what
- * an auditor runs before relying on a range of records. It cannot show an
- * object that is gone (deleted objects leave nothing to check): the bucket
- * lock is what keeps them (README, Security and privacy).
+ * an auditor runs before relying on a range of records. An object that is
+ * gone leaves nothing to check: with `--inventory` (inventory.ts), verify
+ * remembers each valid object's digest outside the bucket and names any that
+ * later disappears or changes; the bucket lock is what keeps them there.
  */
+import { createHash } from "node:crypto";
 import type { TrustedKeys } from "../../shared/signing.ts";
-import { DecisionsError, daysFor, fetchStored, listDayObjects, parseObject, prefetched, ReadStats, signatureProblem, type DecisionsStore, type ReadRange, type StoredObject } from "./read.ts";
+import { inventoryDays, loadDay, saveDay } from "./inventory.ts";
+import { DecisionsError, daysFor, fetchStored, listDayObjects, parseObject, prefetched, ReadStats, signatureProblem, wantedDays, type DecisionsStore, type ReadRange, type StoredObject } from "./read.ts";
 
 /** An object that failed, and why. */
 export interface Invalid { key: string; problem: string }
@@ -22,9 +25,19 @@ export interface VerifyResult {
   /** Records in the valid objects (every line, duplicates included). */
   records: number;
   invalid: Invalid[];
+  /** With an inventory: valid objects found in it unchanged, added to it, and listed in it but gone from the bucket. */
+  inventory?: { dir: string; unchanged: number; added: number; gone: number };
 }
 
-type Checked = { records: number } | { problem: string } | undefined;
+export interface VerifyOptions {
+  /** The inventory's directory (inventory.ts). */
+  inventory?: string;
+  /** Hears of each failure as it is found. */
+  onInvalid?: (x: Invalid) => void;
+  now?: Date;
+}
+
+type Checked = { records: number; sha256: string; size: number } | { problem: string } | undefined;
 
 async function check(s: DecisionsStore, trusted: TrustedKeys, o: StoredObject, model: string): Promise<Checked> {
   let got: Awaited<ReturnType<typeof fetchStored>>;
@@ -39,29 +52,55 @@ async function check(s: DecisionsStore, trusted: TrustedKeys, o: StoredObject, m
   const unsigned = await signatureProblem(got, trusted);
   if (unsigned) return { problem: unsigned };
   try {
-    return { records: parseObject(s, o.key, got.bytes, model).length };
+    const records = parseObject(s, o.key, got.bytes, model).length;
+    return { records, sha256: createHash("sha256").update(got.bytes).digest("hex"), size: got.bytes.length };
   } catch (e) {
     if (e instanceof DecisionsError) return { problem: e.message };
     throw e;
   }
 }
 
-/** Checks every object of the days `r` covers; `onInvalid` hears of each failure as it is found. */
-export async function verifyDecisions(s: DecisionsStore, trusted: TrustedKeys, r: ReadRange, onInvalid: (x: Invalid) => void = () => {}): Promise<VerifyResult> {
-  const result: VerifyResult = { days: await daysFor(s, r, new ReadStats()), objects: 0, valid: 0, records: 0, invalid: [] };
-  for (const day of result.days) {
-    for await (const [o, checked] of prefetched(await listDayObjects(s, r.model, day), (x) => check(s, trusted, x, r.model))) {
+/** Checks every object of the days `r` covers (and, with an inventory, every object it lists for them). */
+export async function verifyDecisions(s: DecisionsStore, trusted: TrustedKeys, r: ReadRange, o: VerifyOptions = {}): Promise<VerifyResult> {
+  const dir = o.inventory;
+  const seen = (o.now ?? new Date()).toISOString();
+  const wanted = wantedDays(r);
+  // A day whose every object was deleted is still a day the inventory knows.
+  const days = [...new Set([...(await daysFor(s, r, new ReadStats())), ...(dir ? inventoryDays(dir, r.model).filter((d) => wanted.has(d)) : [])])].sort();
+  const result: VerifyResult = { days, objects: 0, valid: 0, records: 0, invalid: [], ...(dir ? { inventory: { dir, unchanged: 0, added: 0, gone: 0 } } : {}) };
+  const fail = (key: string, problem: string) => {
+    const invalid = { key, problem };
+    result.invalid.push(invalid);
+    o.onInvalid?.(invalid);
+  };
+  for (const day of days) {
+    const known = dir ? loadDay(dir, r.model, day) : new Map();
+    const listed = new Set<string>();
+    let added = 0;
+    for await (const [x, checked] of prefetched(await listDayObjects(s, r.model, day), (y) => check(s, trusted, y, r.model))) {
+      listed.add(x.key);
       if (!checked) continue;
       result.objects++;
-      if ("records" in checked) {
-        result.valid++;
-        result.records += checked.records;
+      if (!("records" in checked)) { fail(x.key, checked.problem); continue; }
+      const before = known.get(x.key);
+      if (dir && before && before.sha256 !== checked.sha256) {
+        fail(x.key, `changed since verify first saw it on ${before.seen} (sha256 ${before.sha256.slice(0, 16)}…, now ${checked.sha256.slice(0, 16)}…), though signed by a trusted key`);
         continue;
       }
-      const invalid = { key: o.key, problem: checked.problem };
-      result.invalid.push(invalid);
-      onInvalid(invalid);
+      result.valid++;
+      result.records += checked.records;
+      if (!dir) continue;
+      if (before) result.inventory!.unchanged++;
+      else { known.set(x.key, { key: x.key, sha256: checked.sha256, size: checked.size, seen }); added++; }
     }
+    if (!dir) continue;
+    for (const e of known.values()) {
+      if (listed.has(e.key)) continue;
+      result.inventory!.gone++;
+      fail(e.key, `gone: verified on ${e.seen} (sha256 ${e.sha256.slice(0, 16)}…, ${e.size} bytes), no longer in the bucket`);
+    }
+    if (added) saveDay(dir, r.model, day, known);
+    result.inventory!.added += added;
   }
   return result;
 }
