@@ -39,6 +39,21 @@ async function readAll(w: TestWorker, trusted?: TrustedKeys) {
   }
 }
 
+/** `fn` with an S3 client on the worker's bucket, destroyed after. */
+async function withClient<T>(w: TestWorker, fn: (client: ReturnType<typeof createS3Client>) => Promise<T>): Promise<T> {
+  const client = createS3Client(w.s3);
+  try {
+    return await fn(client);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The keys under the model's decisions prefix now. */
+async function decisionKeys(w: TestWorker, client: ReturnType<typeof createS3Client>): Promise<string[]> {
+  return (await client.send(new ListObjectsV2Command({ Bucket: w.s3.bucket, Prefix: "decisions/credit-risk/" }))).Contents?.map((o) => o.Key!) ?? [];
+}
+
 async function trustOf(entry: string): Promise<TrustedKeys> {
   const parsed = await parseTrustedKeys(entry);
   if (!parsed.ok) throw new Error(parsed.error);
@@ -121,12 +136,12 @@ describe("decision records signed by the consumer", () => {
       client.destroy();
     }
   });
+
   it("verify checks every object, lists each that fails (unsigned, another key, changed, damaged) and counts the genuine ones; exit 1, then 0", async () => {
-    const client = createS3Client(w.s3);
-    const keys = async () => (await client.send(new ListObjectsV2Command({ Bucket: w.s3.bucket, Prefix: "decisions/credit-risk/" }))).Contents!.map((o) => o.Key!);
-    const put = (key: string, body: Uint8Array, metadata: Record<string, string> = {}) =>
-      client.send(new PutObjectCommand({ Bucket: w.s3.bucket, Key: key, Body: body, Metadata: metadata }));
-    try {
+    await withClient(w, async (client) => {
+      const keys = () => decisionKeys(w, client);
+      const put = (key: string, body: Uint8Array, metadata: Record<string, string> = {}) =>
+        client.send(new PutObjectCommand({ Bucket: w.s3.bucket, Key: key, Body: body, Metadata: metadata }));
       const genuine = (await keys()).filter((k) => !k.includes("forged"));
       const day = firstKey.split("/")[2]!;
       const at = (name: string) => `decisions/credit-risk/${day}/99-${name}.ndjson.gz`;
@@ -162,20 +177,18 @@ describe("decision records signed by the consumer", () => {
       const unset = await runInProcess(run, w.s3, ["verify", "--since", "1h"]);
       expect(unset.code).toBe(2);
       expect(unset.stderr).toContain("verify needs DECISIONS_SIGNING_KEYS");
-    } finally {
-      client.destroy();
-    }
+    });
   });
+
   it("verify --inventory remembers every valid object and names one deleted, one replaced (even re-signed) and a day removed whole", async () => {
-    const client = createS3Client(w.s3);
-    const list = async () => (await client.send(new ListObjectsV2Command({ Bucket: w.s3.bucket, Prefix: "decisions/credit-risk/" }))).Contents?.map((o) => o.Key!) ?? [];
-    const del = (key: string) => client.send(new DeleteObjectCommand({ Bucket: w.s3.bucket, Key: key }));
-    const ours = await signerFromPem(privatePem, "test key");
-    const putSigned = async (key: string, body: Uint8Array) =>
-      client.send(new PutObjectCommand({ Bucket: w.s3.bucket, Key: key, Body: body, Metadata: { signatures: JSON.stringify([await sign(ours, DECISIONS_PAYLOAD, body)]) } }));
-    const dir = mkdtempSync(join(tmpdir(), "edgescore-inventory-"));
-    const verify = () => runInProcess(run, w.s3, ["verify", "--since", "1h", "--inventory", dir, "--json"], { DECISIONS_SIGNING_KEYS: entry });
-    try {
+    await withClient(w, async (client) => {
+      const list = () => decisionKeys(w, client);
+      const del = (key: string) => client.send(new DeleteObjectCommand({ Bucket: w.s3.bucket, Key: key }));
+      const ours = await signerFromPem(privatePem, "test key");
+      const putSigned = async (key: string, body: Uint8Array) =>
+        client.send(new PutObjectCommand({ Bucket: w.s3.bucket, Key: key, Body: body, Metadata: { signatures: JSON.stringify([await sign(ours, DECISIONS_PAYLOAD, body)]) } }));
+      const dir = mkdtempSync(join(tmpdir(), "edgescore-inventory-"));
+      const verify = () => runInProcess(run, w.s3, ["verify", "--since", "1h", "--inventory", dir, "--json"], { DECISIONS_SIGNING_KEYS: entry });
       for (const k of await list()) if (k.includes("forged") || k.includes("/99-")) await del(k);
       const record = (await readAll(w))[0]!;
       const day = firstKey.split("/")[2]!;
@@ -211,9 +224,7 @@ describe("decision records signed by the consumer", () => {
       const misuse = await runInProcess(run, w.s3, ["show", "x", "--inventory", dir], { DECISIONS_SIGNING_KEYS: entry });
       expect(misuse.code).toBe(2);
       expect(misuse.stderr).toContain("--inventory goes with verify");
-    } finally {
-      client.destroy();
-    }
+    });
   });
 });
 
