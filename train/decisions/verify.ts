@@ -9,9 +9,9 @@
  * remembers each valid object's digest outside the bucket and names any that
  * later disappears or changes; the bucket lock is what keeps them there.
  */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../../shared/hash.ts";
 import type { TrustedKeys } from "../../shared/signing.ts";
-import { inventoryDays, loadDay, saveDay } from "./inventory.ts";
+import { inventoryDays, loadDay, saveDay, type InventoryEntry } from "./inventory.ts";
 import { DecisionsError, daysFor, fetchStored, listDayObjects, parseObject, prefetched, ReadStats, signatureProblem, wantedDays, type DecisionsStore, type ReadRange, type StoredObject } from "./read.ts";
 
 /** An object that failed, and why. */
@@ -37,9 +37,10 @@ export interface VerifyOptions {
   now?: Date;
 }
 
-type Checked = { records: number; sha256: string; size: number } | { problem: string } | undefined;
+/** A valid object's record count, and with an inventory its sha256 and size; or what is wrong with it. */
+type Checked = { records: number; sha256?: string; size: number } | { problem: string } | undefined;
 
-async function check(s: DecisionsStore, trusted: TrustedKeys, o: StoredObject, model: string): Promise<Checked> {
+async function check(s: DecisionsStore, trusted: TrustedKeys, o: StoredObject, model: string, digest: boolean): Promise<Checked> {
   let got: Awaited<ReturnType<typeof fetchStored>>;
   try {
     got = await fetchStored(s, o);
@@ -51,13 +52,15 @@ async function check(s: DecisionsStore, trusted: TrustedKeys, o: StoredObject, m
   if (!got) return undefined; // deleted since the listing (gc)
   const unsigned = await signatureProblem(got, trusted);
   if (unsigned) return { problem: unsigned };
+  let records: number;
   try {
-    const records = parseObject(s, o.key, got.bytes, model).length;
-    return { records, sha256: createHash("sha256").update(got.bytes).digest("hex"), size: got.bytes.length };
+    records = parseObject(s, o.key, got.bytes, model).length;
   } catch (e) {
     if (e instanceof DecisionsError) return { problem: e.message };
     throw e;
   }
+  // Only an inventory compares digests: without one, no object is hashed.
+  return { records, size: got.bytes.length, ...(digest ? { sha256: await sha256Hex(got.bytes) } : {}) };
 }
 
 /** Checks every object of the days `r` covers (and, with an inventory, every object it lists for them). */
@@ -74,24 +77,25 @@ export async function verifyDecisions(s: DecisionsStore, trusted: TrustedKeys, r
     o.onInvalid?.(invalid);
   };
   for (const day of days) {
-    const known = dir ? loadDay(dir, r.model, day) : new Map();
+    const known = dir ? loadDay(dir, r.model, day) : new Map<string, InventoryEntry>();
     const listed = new Set<string>();
     let added = 0;
-    for await (const [x, checked] of prefetched(await listDayObjects(s, r.model, day), (y) => check(s, trusted, y, r.model))) {
+    for await (const [x, checked] of prefetched(await listDayObjects(s, r.model, day), (y) => check(s, trusted, y, r.model, dir !== undefined))) {
       listed.add(x.key);
       if (!checked) continue;
       result.objects++;
       if (!("records" in checked)) { fail(x.key, checked.problem); continue; }
+      // sha256 is there exactly when an inventory is kept; without one, `known` is empty.
+      const { records, sha256, size } = checked;
       const before = known.get(x.key);
-      if (dir && before && before.sha256 !== checked.sha256) {
-        fail(x.key, `changed since verify first saw it on ${before.seen} (sha256 ${before.sha256.slice(0, 16)}…, now ${checked.sha256.slice(0, 16)}…), though signed by a trusted key`);
+      if (before && before.sha256 !== sha256) {
+        fail(x.key, `changed since verify first saw it on ${before.seen} (sha256 ${before.sha256.slice(0, 16)}…, now ${sha256?.slice(0, 16)}…), though signed by a trusted key`);
         continue;
       }
       result.valid++;
-      result.records += checked.records;
-      if (!dir) continue;
+      result.records += records;
       if (before) result.inventory!.unchanged++;
-      else { known.set(x.key, { key: x.key, sha256: checked.sha256, size: checked.size, seen }); added++; }
+      else if (sha256 !== undefined) { known.set(x.key, { key: x.key, sha256, size, seen }); added++; }
     }
     if (!dir) continue;
     for (const e of known.values()) {
