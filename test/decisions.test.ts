@@ -9,7 +9,7 @@
  * with --yes, keeping (and naming) an object whose delete is refused, as an
  * R2 bucket lock refuses; the time flags say what they accept.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
@@ -173,6 +173,24 @@ describe("npm run decisions", () => {
     expect(gc.code).toBe(2);
     expect(gc.stderr).toContain(`--older-than: "25" is not a duration; expected a whole number and a unit`);
     expect((await decisions(["export", "--out", join(dir, "x.csv")])).stderr).toContain("export needs --since");
+  });
+
+  it("a flag its command does not read is refused (exit 2, naming the commands it goes with), not silently ignored", async () => {
+    const cases: [string[], string][] = [
+      [["show", "r-1", "--role", "shadow"], "--role goes with export or replay"],
+      [["replay", "r-1", "--out", join(dir, "never.csv")], "--out goes with export"],
+      [["show", "r-1", "--reasons", "2"], "--reasons goes with export"],
+      [["verify", "--since", "1d", "--older-than", "30d"], "--older-than goes with gc"],
+      [["export", "--since", "1d", "--out", join(dir, "never.csv"), "--yes"], "--yes goes with gc"],
+      [["gc", "--inventory", dir], "--inventory goes with verify"],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await decisions([...argv, "--json"]);
+      expect(r.code, argv.join(" ")).toBe(2);
+      expect(r.stderr).toContain(message);
+      expect(r.json).toMatchObject({ ok: false });
+    }
+    expect(existsSync(join(dir, "never.csv"))).toBe(false);
   });
 
   it("gc: a dry run lists the days older than 25 months and deletes nothing; --yes deletes only them, never the model", async () => {

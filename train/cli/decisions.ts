@@ -84,6 +84,14 @@ const OPTIONS = {
   model: { type: "string" }, store: { type: "string" }, bucket: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" },
 } as const;
 
+/**
+ * Flags only some commands read. Given to another they are refused (exit 2), not ignored: `show --role shadow`
+ * or `replay --out x.csv` would otherwise look like they did what was asked.
+ */
+const ONLY: Partial<Record<keyof typeof OPTIONS, readonly Command[]>> = {
+  out: ["export"], reasons: ["export"], role: ["export", "replay"], "older-than": ["gc"], yes: ["gc"], inventory: ["verify"],
+};
+
 function range(a: { since?: string | undefined; until?: string | undefined }, fallback: string): TimeRange {
   try {
     return parseRange(a, fallback);
@@ -108,6 +116,9 @@ export async function main(argv: string[]): Promise<number> {
   if (!name) throw new UsageError(`missing command: one of ${COMMANDS.join(", ")}`);
   if (!COMMANDS.includes(name as Command)) throw new UsageError(`unknown command "${name}": one of ${COMMANDS.join(", ")}`);
   const command = name as Command;
+  for (const [flag, commands] of Object.entries(ONLY)) {
+    if (a[flag as keyof typeof ONLY] !== undefined && !commands.includes(command)) throw new UsageError(`--${flag} goes with ${commands.join(" or ")}, not ${command}`);
+  }
   const role = a.role === undefined ? undefined : oneOf<Role>("role", a.role, ["champion", "canary", "shadow"], "champion");
   const reasons = num("reasons", a.reasons, 4, rules.nonNegativeInt);
   // Usage first: nothing opens before every flag is known good.
@@ -138,8 +149,6 @@ export async function main(argv: string[]): Promise<number> {
     if (a.since !== undefined || a.until !== undefined) throw new UsageError("gc takes --older-than <duration>, not --since/--until");
     try { cutoff = parseCutoff("older-than", a["older-than"] ?? "25mo"); } catch (e) { throw new UsageError((e as Error).message); }
   }
-  if (a.yes && command !== "gc") throw new UsageError("--yes goes with gc");
-  if (a.inventory !== undefined && command !== "verify") throw new UsageError("--inventory goes with verify");
   if (a.inventory === "") throw new UsageError("--inventory needs a directory (kept where the bucket's writers cannot reach)");
   const decisionsBucket = decisionsBucketOf(a);
   const choice = storeChoice(a);
