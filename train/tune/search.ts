@@ -7,35 +7,29 @@
  */
 import { seededRandom } from "../../shared/random.ts";
 import type { Dataset } from "../data/dataset.ts";
-import { headFor, type HeadSpec } from "../fit/architecture.ts";
+import type { HeadSpec } from "../fit/architecture.ts";
 import type { TrainBackend } from "../fit/backend.ts";
 import type { TrainOptions } from "../fit/options.ts";
-import { advance, dispose, startSession } from "../fit/loop.ts";
 import type { SearchGroups } from "../data/groups.ts";
 import type { Thresholds } from "../evaluate/group-stats.ts";
 import type { FairnessConstraint, FairnessMeasure } from "./constraint.ts";
-import { assignFolds, foldSplit } from "./folds.ts";
+import { assignFolds } from "./folds.ts";
 import { fairFirst, fairnessSummary, trialFairness, tuningFairness, type TuningFairness } from "./lda.ts";
 import { leaderboardTable, leaderRows, measureEdgeTime, type LeaderRow } from "./leaderboard.ts";
 import { TrialPool, type UnitReply } from "./pool.ts";
 import { confirmationCard, confirmationTable } from "./confirm-table.ts";
-import { bracketEpochs, refitEpoch, Scheduler, type Metric, type Trial, type Unit } from "./schedule.ts";
+import { refitEpoch, Scheduler, type Metric, type Trial, type Unit } from "./schedule.ts";
 import { chooseWinner } from "./select.ts";
-import { confirmationEpochs, confirmationPlan, confirmCandidates, linearOptions, type Candidate, type Confirmation } from "./confirm.ts";
+import { confirmationPlan, confirmCandidates, linearOptions, type Candidate, type Confirmation } from "./confirm.ts";
 import type { CandidateName } from "./confirm-rule.ts";
 import { sampleOptions, type SearchSpace } from "./space.ts";
 import { classifierSpace, regressionSpace, searchHead } from "./task-space.ts";
 import { SearchError } from "./search-error.ts";
+import { calibrate, finalEpochs, FIXED_RESERVE_MS, SearchBudget } from "./budget.ts";
 
 /** Up to this many training rows, trials are judged by k-fold cross-validation: 5 folds up to 2000 rows, 3 above. */
 export const CV_MAX_ROWS = 5000;
 const foldsFor = (rows: number) => (rows <= 2000 ? 5 : rows <= CV_MAX_ROWS ? 3 : 1);
-/** Bracket sizes tried in turn under a time budget (the largest whose whole bracket fits). */
-const BRACKET_SIZES = [27, 9, 3];
-/** Under a time budget, the confirmation (and the default's fit) may take at most this share of it. */
-const CONFIRM_SHARE = 0.4;
-/** Time kept for the end: evaluating the winner, edge timings, packaging (ms). */
-const FIXED_RESERVE_MS = 2500;
 
 export interface TuneOptions {
   /** Stop after this many configurations. */
@@ -159,48 +153,10 @@ export async function runSearch(data: Dataset, base: TrainOptions, options: Tune
   let confirmation: Confirmation | undefined;
   let deadlineHit = false;
   const failures: string[] = [];
-  const perEpoch: number[] = [];
-  const meanPerEpoch = () => (perEpoch.length ? perEpoch.reduce((s, x) => s + x, 0) / perEpoch.length : calibrated);
-  /** The final fit of the current leader, estimated from its own epochs (ms). */
-  const finalFitMs = (): number => {
-    const leader = scheduler.ranking()[0];
-    if (!leader) return 0;
-    const epochs = leader.folds.reduce((s, f) => s + (f?.epochs ?? 0), 0);
-    return ((leader.seconds * 1000) / Math.max(1, epochs)) * (data.train.n / foldRows) * finalEpochs(leader, k);
-  };
-  /** The confirmation trains 3 candidates on every split, at most to the full epochs (ms, on all workers). */
-  const confirmRows = plan ? (data.train.n * (plan.k - 1)) / plan.k : 0;
-  const confirmMs = (): number => {
-    const spe = meanPerEpoch();
-    return plan && spe !== undefined ? (confirmationEpochs(plan, 3, base.epochs) * spe * 1000 * (confirmRows / foldRows)) / o.workers : 0;
-  };
-  /** When the confirmation must stop: time kept for the final fit (the leader's refit, or the default's full epochs) and packaging. */
-  const confirmDeadline = () => end - FIXED_RESERVE_MS - 1.25 * Math.max(finalFitMs(), defaultFitMs());
-  const defaultFitMs = (): number => {
-    const spe = meanPerEpoch();
-    return confirming && spe !== undefined ? spe * 1000 * (data.train.n / foldRows) * base.epochs : 0;
-  };
-  /**
-   * The confirmation and the default's fit take at most CONFIRM_SHARE of the budget: on a loaded machine
-   * their estimate can exceed it, and a search with no trials confirms nothing. A confirmation the
-   * deadline cuts is judged on the splits every candidate finished (fewer splits, more noise: the default
-   * is kept more often), and with fewer than two, the default is kept.
-   */
-  const searchDeadline = () => Math.max(
-    confirmDeadline() - confirmMs(),
-    end - FIXED_RESERVE_MS - 1.25 * finalFitMs() - CONFIRM_SHARE * (end - o.startedAt),
+  const budget = new SearchBudget(
+    { startedAt: o.startedAt, end, workers: o.workers, halving, eta: o.eta ?? 3, folds: k, epochs: base.epochs, trainRows: data.train.n, foldRows, ...(plan ? { confirm: plan } : {}) },
+    scheduler, calibrated,
   );
-  /** How many trials a new bracket gets: without a budget the largest; with one, the largest that fits beside the work still planned. */
-  const bracketSize = (remaining: number): number => {
-    const sizes = (halving ? BRACKET_SIZES : [o.workers]).map((n) => Math.min(n, remaining));
-    const spe = meanPerEpoch();
-    if (!Number.isFinite(end) || spe === undefined) return sizes[0] as number;
-    const capacity = ((searchDeadline() - Date.now()) / 1000) * o.workers - scheduler.outstandingEpochs() * spe;
-    const fits = sizes.find((n) => bracketEpochs(n, scheduler.rungs, o.eta ?? 3, k) * spe <= capacity);
-    if (fits) return fits;
-    const smallest = sizes[sizes.length - 1] as number;
-    return smallest * (scheduler.rungs[0] as number) * k * spe <= capacity ? smallest : 0;
-  };
   const busy = new Array<boolean>(pool.size).fill(false);
   const evaluated = () => scheduler.trials.filter((t) => t.rung >= 0).length;
   const score = () => {
@@ -214,17 +170,17 @@ export async function runSearch(data: Dataset, base: TrainOptions, options: Tune
     if (reply.type === "result") {
       const delta = reply.result.epochs - (trial.folds[unit.fold]?.epochs ?? 0);
       epochsTrained += delta;
-      if (delta > 0) perEpoch.push(reply.result.seconds / delta);
+      budget.record(reply.result.seconds, delta);
       pool.drop(scheduler.report(unit, reply.result).map((t) => t.id));
     } else {
       epochsTrained += reply.type === "cancelled" ? reply.epochs : 0;
-      if (reply.type === "cancelled" && reply.epochs > 0) perEpoch.push(reply.seconds / reply.epochs);
+      if (reply.type === "cancelled") budget.record(reply.seconds, reply.epochs);
       if (reply.type === "cancelled") deadlineHit = true;
       else failures.push(`trial ${unit.trial} (${unit.options.optimizer}, lr ${unit.options.learningRate}): ${reply.error}`);
       scheduler.cancel(unit);
       pool.drop([unit.trial]);
     }
-    pool.setDeadline(searchDeadline());
+    pool.setDeadline(budget.searchDeadline());
     const best = score();
     io.tuneProgress?.update({
       evaluated: evaluated(), metric: o.metric, ...(best ? { best: o.metric === "auc" ? best.auc.mean : o.metric === "rmse" ? best.rmse.mean : best.logLoss.mean } : {}),
@@ -233,14 +189,14 @@ export async function runSearch(data: Dataset, base: TrainOptions, options: Tune
   };
 
   try {
-    pool.setDeadline(searchDeadline());
+    pool.setDeadline(budget.searchDeadline());
     await new Promise<void>((resolve, reject) => {
       let inflight = 0;
       const pump = () => {
         for (let w = 0; w < pool.size; w++) {
           if (busy[w]) continue;
-          if (Date.now() >= searchDeadline()) { deadlineHit ||= Number.isFinite(end) && scheduler.pending(); continue; }
-          const unit = scheduler.next(w, bracketSize);
+          if (Date.now() >= budget.searchDeadline()) { deadlineHit ||= Number.isFinite(end) && scheduler.pending(); continue; }
+          const unit = scheduler.next(w, (remaining) => budget.bracketSize(remaining));
           if (!unit) continue;
           busy[w] = true;
           inflight++;
@@ -265,7 +221,7 @@ export async function runSearch(data: Dataset, base: TrainOptions, options: Tune
         { name: "linear", options: linearOptions(base) },
       ];
       io.log(`confirming: the search's best (trial ${choice.winner.id}), the default configuration and a ${regression ? "linear (ridge)" : "logistic"} model on fresh folds`);
-      confirmation = await confirmCandidates(pool, plan, candidates, o.metric, { rows: data.train.n, stratified: !regression, deadline: confirmDeadline });
+      confirmation = await confirmCandidates(pool, plan, candidates, o.metric, { rows: data.train.n, stratified: !regression, deadline: () => budget.confirmDeadline() });
     }
   } finally {
     io.tuneProgress?.stop();
@@ -276,7 +232,7 @@ export async function runSearch(data: Dataset, base: TrainOptions, options: Tune
   const choice = chooseWinner(ranking, o.metric, data.train.width, constrained);
   if (!choice) {
     if (failures.length) throw new SearchError(`every trial failed; the first: ${failures[0]}`);
-    const spe = meanPerEpoch();
+    const spe = budget.meanPerEpoch();
     const need = spe === undefined ? "" : `; one trial's first rung (${scheduler.rungs[0]} epochs × ${k} folds) needs about ${secondsText((spe * 1000 * (scheduler.rungs[0] as number) * k) / o.workers)} on ${o.workers} workers`;
     throw new SearchError(`the time budget ${secondsText(o.timeBudgetMs ?? 0)} is too small for one trial: data and workers took ${secondsText(Date.now() - o.startedAt)} before the deadline${need}; allow more (e.g. --time-budget 2m)`);
   }
@@ -324,22 +280,4 @@ export async function runSearch(data: Dataset, base: TrainOptions, options: Tune
       ...(fairness ? { fairness } : {}),
     },
   };
-}
-
-/** Seconds per epoch of the base options on one fold, measured here and now (machine load included). */
-function calibrate(data: Dataset, base: TrainOptions, fold: Uint8Array | undefined, head: HeadSpec): number {
-  const { train, validation } = fold ? foldSplit(data.train, fold, 0) : { train: data.train, validation: data.validation };
-  const s = startSession(train, validation, { ...base, epochs: 1 }, undefined, headFor(head));
-  const t0 = performance.now();
-  try {
-    advance(s, 1);
-  } finally {
-    dispose(s);
-  }
-  return (performance.now() - t0) / 1000;
-}
-
-/** Epochs of the final fit: the refit epoch on every training row (holdout: the trial's own run, early stopping included). */
-function finalEpochs(t: Trial, k: number): number {
-  return k === 1 ? t.epochs : refitEpoch(t);
 }
