@@ -55,7 +55,8 @@ export function score(model: LoadedModel, instances: unknown[], topK: number, ro
     return { ok: false, invalid, details, strictRanges: training?.strictRanges === true, version: model.version };
   }
   const passThroughKey = model.instances.passThroughKey;
-  const scored = x ? scoreEncoded(model, x, n, adjusted, topK > 0) : scoreWithImpacts(model, rows, topK > 0);
+  // Impacts serve only the answer's reasons here: a classifier's falls are not computed (shared/explain.ts).
+  const scored = x ? scoreEncoded(model, x, n, adjusted, topK > 0, true) : scoreWithImpacts(model, rows, topK > 0);
   const answer: AnswerInput = { rows, scored, topK, passThroughKey, echoes };
   const head = { ...(id !== undefined ? { id } : {}), model: { name: model.name, version: model.version } };
   let written: { bytes: Uint8Array<ArrayBuffer>; marks: number[] } | undefined;

@@ -160,8 +160,14 @@ export function denseImpacts(
  * for the row minus the answer with each feature at its baseline, through the
  * output layer's bias and activation and `output` as denseImpacts does. A
  * feature at its baseline has exactly the row's own sum, so its impact is 0.
+ *
+ * `risesOnly` (the answer increases with the sum: a sigmoid, no `output`)
+ * leaves every feature whose baseline sum is not below the row's at 0
+ * without computing it: a fall, which a classifier's reasons never show
+ * (they show impacts above 1e-6), and an exp saved. The rises are the same
+ * numbers, so the reasons and their bytes are too.
  */
-export function impactsFromSums(sums: Float32Array, n: number, features: number, last: DenseLayer, out: Float64Array, output?: (z: number) => number): void {
+export function impactsFromSums(sums: Float32Array, n: number, features: number, last: DenseLayer, out: Float64Array, output?: (z: number) => number, risesOnly = false): void {
   const bias = last.b[0] as number;
   const at = output ?? ((z: number) => z);
   const answer = (s: number) => at(last.activation(s + bias));
@@ -171,7 +177,7 @@ export function impactsFromSums(sums: Float32Array, n: number, features: number,
     const p = answer(own);
     for (let j = 0; j < features; j++) {
       const s = sums[o + 1 + j] as number;
-      out[r * features + j] = s === own ? 0 : p - answer(s);
+      out[r * features + j] = s === own || (risesOnly && s > own) ? 0 : p - answer(s);
     }
   }
 }

@@ -123,15 +123,19 @@ function denseShortcut(m: Scorer, rows: Row[], explain: boolean): ScoredRows {
  * Scores n rows already encoded into `x` (on the kernel, into the memory
  * `impactKernel.input(n)` gave, as the edge's one-pass validation writes them;
  * shared/accept-into.ts), with `adjusted` as `transformInto` answered per row.
- * For a Dense network (`m.dense`); the same result as `scoreWithImpacts` on the rows.
+ * For a Dense network (`m.dense`); the same result as `scoreWithImpacts` on the rows. `reasonsOnly` (the
+ * edge, which uses impacts only for the answer's reasons) lets a classifier's falls stay 0 (explain.ts).
  */
-export function scoreEncoded(m: Scorer, x: Float32Array, n: number, adjusted: Uint8Array, explain: boolean): ScoredRows {
+export function scoreEncoded(m: Scorer, x: Float32Array, n: number, adjusted: Uint8Array, explain: boolean, reasonsOnly = false): ScoredRows {
   const { width, steps } = m.manifest.preprocess;
   const impacts = explain ? new Float64Array(n * steps.length) : undefined;
   if (impacts && m.impactKernel) {
     // Each row's own sum is in the same call: the answer and its reasons come from one computation.
     const sums = m.impactKernel.sums(x, n);
-    impactsFromSums(sums, n, steps.length, m.dense![m.dense!.length - 1] as DenseLayer, impacts, m.output);
+    const last = m.dense![m.dense!.length - 1] as DenseLayer;
+    // Only a classifier's rises become reasons; a regression shows falls too, and `output` may not increase.
+    const risesOnly = reasonsOnly && !m.loweredTexts && !m.output && last.kind === "sigmoid";
+    impactsFromSums(sums, n, steps.length, last, impacts, m.output, risesOnly);
     const out = m.impactKernel.outputsOf(sums, n, steps.length + 1);
     return { out, p: answers(m, out), impacts, adjusted };
   }

@@ -13,7 +13,8 @@ import { MODEL_FILE, WEIGHTS_FILE } from "../shared/artifact.ts";
 import { denseFromFiles } from "../shared/dense-files.ts";
 import { impactKernel } from "../shared/impact-kernel.ts";
 import { networkFromFiles } from "../shared/network.ts";
-import { predict, scoreWithImpacts } from "../shared/predict.ts";
+import { answerBytes } from "../shared/answer-json.ts";
+import { predict, scoreEncoded, scoreWithImpacts } from "../shared/predict.ts";
 import { transformInto, type Row } from "../shared/preprocess.ts";
 import { createScorer, type Scorer } from "../shared/scorer.ts";
 import { useBackend } from "../train/fit/backend.ts";
@@ -95,6 +96,37 @@ describe("the SIMD impact kernel", () => {
     kernel.input(20_000); // grows the memory: the earlier view is detached
     expect(small.length).toBe(0);
     expect(() => kernel.outputs(small, 2)).toThrow(/0 values for 2 rows/);
+  });
+
+  it("for the edge's reasons only: a classifier's rises bit for bit as in full, every fall left at 0, the same answers and bytes", () => {
+    const width = scorer.manifest.preprocess.width;
+    const n = rows.length;
+    const encode = () => {
+      const x = new Float32Array(n * width);
+      const adjusted = new Uint8Array(n);
+      rows.forEach((r, i) => { adjusted[i] = transformInto(scorer.manifest.preprocess, r, x, i * width) ? 1 : 0; });
+      return { x, adjusted };
+    };
+    const e = encode();
+    const full = scoreEncoded(scorer, e.x, n, e.adjusted, true);
+    const f = encode();
+    const rises = scoreEncoded(scorer, f.x, n, f.adjusted, true, true);
+    // A rise is a feature whose baseline sum lies below the row's own (the sigmoid increases): computed as in full.
+    const nf = scorer.manifest.spec.features.length;
+    const sums = scorer.impactKernel!.sums(encode().x, n);
+    let falls = 0;
+    full.impacts!.forEach((v, i) => {
+      const [r, j] = [Math.floor(i / nf), i % nf];
+      const raises = (sums[r * (nf + 1) + 1 + j] as number) < (sums[r * (nf + 1)] as number);
+      expect(rises.impacts![i]).toBe(raises ? v : 0);
+      if (!raises && v < 0) falls++;
+      if (v > 1e-6) expect(raises).toBe(true);
+    });
+    expect(falls).toBeGreaterThan(n); // the test applicants have falls to skip
+    expect(Array.from(rises.p)).toEqual(Array.from(full.p));
+    const head = { model: { name: "m", version: "v" } };
+    expect(Buffer.from(answerBytes(scorer, head, { rows, scored: rises, topK: 4 })).equals(Buffer.from(answerBytes(scorer, head, { rows, scored: full, topK: 4 })))).toBe(true);
+    // A regression shows falls too: it never takes the shortcut (regression.test.ts serves one through scoreEncoded).
   });
 
   it("gives exactly no impact for a feature at its baseline value", () => {
