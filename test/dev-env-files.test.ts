@@ -6,29 +6,29 @@
  * the choice to the user.
  */
 import { describe, expect, it } from "vitest";
-import { DEV_SECRETS_FILE, devSecrets, envFileArgs } from "../train/cli/dev.ts";
+import { DEV_SECRETS_FILE, devSecrets, envFiles } from "../train/cli/dev.ts";
 
 const present = (...files: string[]) => (p: string) => files.includes(p);
 
 describe("npm run dev's env files", () => {
   it("the local secrets alone when the user has no env file", () => {
-    expect(envFileArgs([], present())).toEqual(["--env-file", DEV_SECRETS_FILE]);
+    expect(envFiles([], present())).toEqual([DEV_SECRETS_FILE]);
   });
 
   it("then the user's .dev.vars, which wins; .env is not read beside it, as wrangler would not", () => {
-    expect(envFileArgs(["--port", "8788"], present(".dev.vars", ".env"))).toEqual(["--env-file", DEV_SECRETS_FILE, "--env-file", ".dev.vars"]);
+    expect(envFiles(["--port", "8788"], present(".dev.vars", ".env"))).toEqual([DEV_SECRETS_FILE, ".dev.vars"]);
   });
 
   it("without .dev.vars, .env and .env.local, in wrangler's order", () => {
-    expect(envFileArgs([], present(".env", ".env.local"))).toEqual(["--env-file", DEV_SECRETS_FILE, "--env-file", ".env", "--env-file", ".env.local"]);
-    expect(envFileArgs([], present(".env.local"))).toEqual(["--env-file", DEV_SECRETS_FILE, "--env-file", ".env.local"]);
+    expect(envFiles([], present(".env", ".env.local"))).toEqual([DEV_SECRETS_FILE, ".env", ".env.local"]);
+    expect(envFiles([], present(".env.local"))).toEqual([DEV_SECRETS_FILE, ".env.local"]);
   });
 
   it("nothing added when the arguments choose env files or an environment", () => {
     for (const argv of [["--env-file", "x.env"], ["--env-file=x.env"], ["--env", "staging"], ["-e", "staging"], ["--env=staging"]]) {
-      expect(envFileArgs(argv, present(".dev.vars"))).toBeUndefined();
+      expect(envFiles(argv, present(".dev.vars"))).toBeUndefined();
     }
-    expect(envFileArgs(["--envelope"], present())).toEqual(["--env-file", DEV_SECRETS_FILE]);
+    expect(envFiles(["--envelope"], present())).toEqual([DEV_SECRETS_FILE]);
   });
 
   it("the key is one double-quoted value, its line breaks inside the quotes", () => {

@@ -32,16 +32,16 @@ export async function localTrust(env: NodeJS.ProcessEnv): Promise<{ entries: str
 export const DEV_SECRETS_FILE = ".edgescore/dev-secrets.env";
 
 /**
- * The `--env-file` arguments for wrangler. Given any, wrangler loads only
- * those (no .dev.vars or .env of its own accord): the local secrets first,
- * then what it would have loaded itself (.dev.vars, else .env and
- * .env.local), so a value the user set there wins. Undefined when the
- * arguments name env files or an environment themselves: theirs decide.
+ * The env files npm run dev hands wrangler, one `--env-file` each. Given any,
+ * wrangler loads only those (no .dev.vars or .env of its own accord): the
+ * local secrets first, then what it would have loaded itself (.dev.vars, else
+ * .env and .env.local), so a value the user set there wins. Undefined when
+ * the arguments name env files or an environment themselves: theirs decide.
  */
-export function envFileArgs(argv: readonly string[], exists: (path: string) => boolean = existsSync): string[] | undefined {
+export function envFiles(argv: readonly string[], exists: (path: string) => boolean = existsSync): string[] | undefined {
   if (argv.some((x) => /^(--env-file|--env|-e)(=|$)/.test(x))) return undefined;
   const own = exists(".dev.vars") ? [".dev.vars"] : [".env", ".env.local"].filter(exists);
-  return [DEV_SECRETS_FILE, ...own].flatMap((f) => ["--env-file", f]);
+  return [DEV_SECRETS_FILE, ...own];
 }
 
 /** The dotenv text that hands the Worker its decisions key (a PEM's line breaks kept inside double quotes). */
@@ -55,13 +55,13 @@ function ownDecisionsKey(files: readonly string[]): string | undefined {
 async function main(argv: string[]): Promise<number> {
   const trust = await localTrust(process.env);
   log(`signing on: the Worker trusts ${trust.entries.split(",").length} key${trust.entries.includes(",") ? "s" : ""} (${trust.source}); see the README's Signing section`);
-  const envFiles = envFileArgs(argv);
-  if (envFiles) {
+  const files = envFiles(argv);
+  if (files) {
     const key = await localDecisionsKey();
     mkdirSync(".edgescore", { recursive: true, mode: 0o700 });
     writeFileSync(DEV_SECRETS_FILE, devSecrets(key.pem), { mode: 0o600 });
     chmodSync(DEV_SECRETS_FILE, 0o600);
-    const theirs = ownDecisionsKey(envFiles.filter((x) => x !== "--env-file"));
+    const theirs = ownDecisionsKey(files);
     log(theirs
       ? `decision records: signed with the DECISIONS_SIGNING_KEY your ${theirs} sets`
       : `decision records: signed with ${key.path} (key ${key.keyid}); check them with DECISIONS_SIGNING_KEYS="$(cat ${key.publicKeyPath})" npm run decisions -- verify --since 1h`);
@@ -76,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
     "--var", `RATE_LIMIT:${process.env.RATE_LIMIT || "off"}`,
     "--var", `MODEL_SIGNING_KEYS:${trust.entries}`,
     "--var", `CAPTURE:${process.env.CAPTURE || "full"}`,
-    ...(envFiles ?? []),
+    ...(files ?? []).flatMap((f) => ["--env-file", f]),
     ...argv,
   ];
   const child = spawn(process.execPath, args, { stdio: "inherit" });
