@@ -6,17 +6,15 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   OTHER,
-  PreprocessFitter,
-  defaultFitOptions,
   outputColumns,
   transform,
   transformInto,
   type CategoricalStep,
-  type FitOptions,
   type NumericStep,
   type PreprocessState,
   type Row,
 } from "../shared/preprocess.ts";
+import { PreprocessFitter, defaultFitOptions, type FitOptions } from "../shared/preprocess-fit.ts";
 import { seededRandom, shuffleInPlace } from "../shared/random.ts";
 import { inputWarnings } from "../shared/warnings.ts";
 import type { Feature, FeatureSpec } from "../shared/spec.ts";

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededRandom } from "../shared/random.ts";
 import { runJob, publishTo } from "../train/job.ts";
 import { checkNotWorse } from "../train/evaluate/gate.ts";
-import { defaultFitOptions } from "../shared/preprocess.ts";
+import { defaultFitOptions } from "../shared/preprocess-fit.ts";
 import { useBackend } from "../train/fit/backend.ts";
 import { buildDataset } from "../train/data/dataset.ts";
 import { defaultInferOptions, inferSpec } from "../train/data/infer.ts";

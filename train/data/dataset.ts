@@ -3,7 +3,8 @@
  * preprocessing on training rows only, then encode every usable row with the
  * very `transformInto` the edge uses. Raw rows are never held in memory.
  */
-import { PreprocessFitter, transformInto, type FitOptions, type PreprocessState, type Row } from "../../shared/preprocess.ts";
+import { transformInto, type PreprocessState, type Row } from "../../shared/preprocess.ts";
+import { PreprocessFitter, type FitOptions } from "../../shared/preprocess-fit.ts";
 import type { FeatureSpec } from "../../shared/spec.ts";
 import { seededRandom } from "../../shared/random.ts";
 import { delimiterHint, readCsv, type CsvSource } from "./csv.ts";

@@ -6,7 +6,8 @@
  */
 import { readFileSync } from "node:fs";
 import { type } from "arktype";
-import { defaultFitOptions, type Scaler } from "../../shared/preprocess.ts";
+import { type Scaler } from "../../shared/preprocess.ts";
+import { defaultFitOptions } from "../../shared/preprocess-fit.ts";
 import { labelsOf, specOverrides, type FeatureSpec, type SpecOverrides } from "../../shared/spec.ts";
 import type { TaskKind } from "../../shared/task.ts";
 import type { TargetTransformChoice } from "../fit/target.ts";
