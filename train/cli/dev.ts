@@ -64,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
     const theirs = ownDecisionsKey(files);
     log(theirs
       ? `decision records: signed with the DECISIONS_SIGNING_KEY your ${theirs} sets`
-      : `decision records: signed with ${key.path} (key ${key.keyid}); check them with DECISIONS_SIGNING_KEYS="$(cat ${key.publicKeyPath})" npm run decisions -- verify --since 1h`);
+      : `decision records: signed with ${key.path} (key ${key.signer.keyid}); check them with DECISIONS_SIGNING_KEYS="$(cat ${key.publicKeyPath})" npm run decisions -- verify --since 1h`);
   } else {
     log("decision records: --env-file or --env given, so DECISIONS_SIGNING_KEY is whatever those files set");
   }

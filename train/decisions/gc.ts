@@ -17,7 +17,7 @@
  */
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { decisionsPrefix } from "../../shared/decisions/record.ts";
-import { describeS3Error } from "../store/storage.ts";
+import { describeS3Error, statusOf } from "../store/storage.ts";
 import { dayOf } from "./dates.ts";
 import { DecisionsError, listDayObjects, listDays, type DecisionsStore } from "./read.ts";
 
@@ -56,7 +56,7 @@ export interface GcResult {
 
 /** A delete the storage answered with a 4xx: this object is not to be deleted now (a lock, a policy). */
 function isRefusal(e: unknown): boolean {
-  const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const status = statusOf(e);
   return status !== undefined && status >= 400 && status < 500;
 }
 

@@ -75,24 +75,24 @@ export async function writeKeyPair(dir: string): Promise<WrittenPair> {
   return { keyid: pair.keyid, privateKeyPath, publicKeyPath, entry: pair.entry };
 }
 
+/** A local key pair as read: its signer and MODEL_SIGNING_KEYS-style entry, the private key's PEM and where both files are. */
+export interface LocalPair { signer: Signer; entry: string; pem: string; path: string; publicKeyPath: string }
+
 /** The local pair, created on first use when `create` (npm start, npm run dev, a local publish). */
-export async function localKeys(create: boolean, dir = LOCAL_KEY_DIR): Promise<{ signer: Signer; entry: string } | undefined> {
+export async function localKeys(create: boolean, dir = LOCAL_KEY_DIR): Promise<LocalPair | undefined> {
   const path = join(dir, PRIVATE_KEY_FILE);
   if (!existsSync(path)) {
     if (!create) return undefined;
     await writeKeyPair(dir);
   }
-  const signer = await signerFromPem(readFileSync(path, "utf8"), path);
-  return { signer, entry: await trustedKeyEntry(signer.publicKey) };
-}
-
-/** The local decisions pair (created on first use): the private key's PEM for the Worker, and its DECISIONS_SIGNING_KEYS entry. */
-export async function localDecisionsKey(dir = LOCAL_DECISIONS_KEY_DIR): Promise<{ pem: string; entry: string; keyid: string; path: string; publicKeyPath: string }> {
-  const path = join(dir, PRIVATE_KEY_FILE);
-  if (!existsSync(path)) await writeKeyPair(dir);
   const pem = readFileSync(path, "utf8");
   const signer = await signerFromPem(pem, path);
-  return { pem, entry: await trustedKeyEntry(signer.publicKey), keyid: signer.keyid, path, publicKeyPath: join(dir, PUBLIC_KEY_FILE) };
+  return { signer, entry: await trustedKeyEntry(signer.publicKey), pem, path, publicKeyPath: join(dir, PUBLIC_KEY_FILE) };
+}
+
+/** The local decisions pair (created on first use), whose PEM npm run dev hands the Worker. */
+export async function localDecisionsKey(dir = LOCAL_DECISIONS_KEY_DIR): Promise<LocalPair> {
+  return (await localKeys(true, dir)) as LocalPair; // created when missing, so never undefined
 }
 
 /** A trusted-keys setting (`MODEL_SIGNING_KEYS`, `DECISIONS_SIGNING_KEYS`): its keys, undefined when unset; a list that does not parse is a KeyError naming it. */

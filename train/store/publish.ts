@@ -11,7 +11,7 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { MANIFEST_FILE, keys, parsePointer, type Pointer } from "../../shared/artifact.ts";
 import type { Artifact } from "./package.ts";
-import { describeS3Error } from "./storage.ts";
+import { describeS3Error, statusOf } from "./storage.ts";
 
 export interface CurrentPointer {
   /** Undefined when nothing is published yet, or when the pointer object is not a valid pointer (then `raw` is set). */
@@ -24,10 +24,6 @@ export class PublishError extends Error {}
 
 /** The pointer's If-Match / If-None-Match precondition failed: someone else wrote it first. */
 export class PointerConflictError extends PublishError {}
-
-export function statusOf(e: unknown): number | undefined {
-  return (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-}
 
 export async function readPointer(client: S3Client, bucket: string, name: string): Promise<CurrentPointer> {
   try {

@@ -69,10 +69,15 @@ export function parseS3Url(url: string): { bucket: string; key: string } | undef
   return { bucket, key };
 }
 
+/** The HTTP status an SDK error carries, if any. */
+export function statusOf(e: unknown): number | undefined {
+  return (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+}
+
 /** Turns an SDK error into one line a person can act on (never includes credentials). */
 export function describeS3Error(e: unknown, action: string): string {
-  const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  const status = err.$metadata?.httpStatusCode;
+  const err = e as { name?: string; message?: string };
+  const status = statusOf(e);
   const name = err.name ?? "Error";
   const hint =
     name === "SignatureDoesNotMatch" || name === "InvalidAccessKeyId" || status === 403
@@ -96,8 +101,7 @@ export async function getObject(client: S3Client, bucket: string, key: string): 
     const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return { bytes: (await out.Body?.transformToByteArray()) ?? new Uint8Array(), metadata: out.Metadata ?? {} };
   } catch (e) {
-    const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
-    if (err.name === "NoSuchKey" || err.$metadata?.httpStatusCode === 404) return undefined;
+    if ((e as { name?: string }).name === "NoSuchKey" || statusOf(e) === 404) return undefined;
     throw e;
   }
 }
