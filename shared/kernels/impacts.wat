@@ -139,6 +139,41 @@
       (f32.add (f32x4.extract_lane 0 (local.get $s0)) (f32x4.extract_lane 1 (local.get $s0)))
       (f32.add (f32x4.extract_lane 2 (local.get $s0)) (f32x4.extract_lane 3 (local.get $s0)))))
 
+;; $reluDotDelta for one changed input: Σ relu(h[u] + a · w[u]) · ow[u]. The same bits as $reluDotDelta
+  ;; with c = 0 (adding ±0 to a sum leaves it, or turns -0 into +0, which relu makes alike), with one
+  ;; load, multiply and add fewer per lane: a numeric feature's value is one column.
+  (func $reluDotDelta1 (param $h i32) (param $ow i32) (param $bytes i32) (param $w i32) (param $a f32) (result f32)
+    (local $end i32) (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $zero v128) (local $aw v128)
+    (local.set $aw (f32x4.splat (local.get $a)))
+    (local.set $end (i32.add (local.get $h) (local.get $bytes)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $h) (local.get $end)))
+        (local.set $s0 (f32x4.add (local.get $s0)
+          (f32x4.mul (f32x4.max
+            (f32x4.add (v128.load offset=0 (local.get $h)) (f32x4.mul (local.get $aw) (v128.load offset=0 (local.get $w))))
+            (local.get $zero)) (v128.load offset=0 (local.get $ow)))))
+        (local.set $s1 (f32x4.add (local.get $s1)
+          (f32x4.mul (f32x4.max
+            (f32x4.add (v128.load offset=16 (local.get $h)) (f32x4.mul (local.get $aw) (v128.load offset=16 (local.get $w))))
+            (local.get $zero)) (v128.load offset=16 (local.get $ow)))))
+        (local.set $s2 (f32x4.add (local.get $s2)
+          (f32x4.mul (f32x4.max
+            (f32x4.add (v128.load offset=32 (local.get $h)) (f32x4.mul (local.get $aw) (v128.load offset=32 (local.get $w))))
+            (local.get $zero)) (v128.load offset=32 (local.get $ow)))))
+        (local.set $s3 (f32x4.add (local.get $s3)
+          (f32x4.mul (f32x4.max
+            (f32x4.add (v128.load offset=48 (local.get $h)) (f32x4.mul (local.get $aw) (v128.load offset=48 (local.get $w))))
+            (local.get $zero)) (v128.load offset=48 (local.get $ow)))))
+        (local.set $h (i32.add (local.get $h) (i32.const 64)))
+        (local.set $w (i32.add (local.get $w) (i32.const 64)))
+        (local.set $ow (i32.add (local.get $ow) (i32.const 64)))
+        (br $next)))
+    (local.set $s0 (f32x4.add (f32x4.add (local.get $s0) (local.get $s1)) (f32x4.add (local.get $s2) (local.get $s3))))
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $s0)) (f32x4.extract_lane 1 (local.get $s0)))
+      (f32.add (f32x4.extract_lane 2 (local.get $s0)) (f32x4.extract_lane 3 (local.get $s0)))))
+
   (func (export "impacts")
     (param $n i32) (param $width i32) (param $upad i32) (param $nseg i32)
     (param $w i32) (param $b i32) (param $ow i32) (param $base i32) (param $seg i32)
@@ -212,11 +247,14 @@
                 (else (if (result f32) (i32.le_u (local.get $k) (i32.const 2))
                   ;; one or two changed columns (a numeric value and its missing flag, two one-hot slots): fused
                   (then
-                    (if (i32.eq (local.get $k) (i32.const 1))
-                      (then (local.set $c2 (local.get $c1)) (local.set $v2 (f32.const 0))))
-                    (call $reluDotDelta (local.get $pre) (local.get $ow) (local.get $bytes)
-                      (i32.add (local.get $w) (i32.mul (local.get $c1) (local.get $bytes))) (local.get $v1)
-                      (i32.add (local.get $w) (i32.mul (local.get $c2) (local.get $bytes))) (local.get $v2)))
+                    (if (result f32) (i32.eq (local.get $k) (i32.const 1))
+                      (then
+                        (call $reluDotDelta1 (local.get $pre) (local.get $ow) (local.get $bytes)
+                          (i32.add (local.get $w) (i32.mul (local.get $c1) (local.get $bytes))) (local.get $v1)))
+                      (else
+                        (call $reluDotDelta (local.get $pre) (local.get $ow) (local.get $bytes)
+                          (i32.add (local.get $w) (i32.mul (local.get $c1) (local.get $bytes))) (local.get $v1)
+                          (i32.add (local.get $w) (i32.mul (local.get $c2) (local.get $bytes))) (local.get $v2)))))
                   ;; more: acc = pre + Σ (baseline − x) · w column by column, then its sum
                   (else
                     (memory.copy (local.get $acc) (local.get $pre) (local.get $bytes))
