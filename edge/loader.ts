@@ -14,7 +14,8 @@ import { denseFromFiles } from "../shared/dense-files.ts";
 import { kernelRuns } from "../shared/impact-kernel.ts";
 import { networkFromFiles } from "../shared/network.ts";
 import { createScorer, type Scorer } from "../shared/scorer.ts";
-import { impactKernelModule } from "./kernels.ts";
+import { reasonsWriter, type ReasonsWriter } from "../shared/reasons-writer.ts";
+import { impactKernelModule, reasonsKernelModule } from "./kernels.ts";
 import { instanceSchema, type InstanceSchema } from "../shared/validate.ts";
 import { verifyFile, verifyManifest, verifyManifestSignature } from "../shared/verify.ts";
 
@@ -29,6 +30,8 @@ export interface LoadedModel extends Scorer {
   loadMs: Record<string, number>;
   /** The key that signed the manifest, when signing is on. */
   signedBy?: string;
+  /** A classifier's reasons written by the reasons kernel (with the SIMD engine). */
+  reasons?: ReasonsWriter;
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
@@ -140,12 +143,15 @@ export async function loadVersion(bucket: R2Bucket, pointer: Pointer, o: LoadOpt
       throw new LoadError((e as Error).message);
     }
   }
+  const reasonsModule = scorer.impactKernel ? await reasonsKernelModule() : undefined;
+  const reasons = reasonsModule ? reasonsWriter(reasonsModule, scorer) : undefined;
   const tBuild = performance.now();
   const instances = instanceSchema(manifest.spec, { passThroughKey, preprocess: manifest.preprocess });
   return {
     ...scorer, name, version, manifestSha256: pointer.manifestSha256,
     instances,
     ...(signedBy ? { signedBy } : {}),
+    ...(reasons ? { reasons } : {}),
     loadedAt: new Date().toISOString(),
     // Where a cold load spends its time (performance.now only advances across I/O in production).
     loadMs: {

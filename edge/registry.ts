@@ -300,7 +300,7 @@ export class ModelRegistry {
       entry.badEtag = undefined;
       // pointerVerify: the keys (parsed on first use), the move's signature and the history look-up; the manifest's signature is in readAndVerify.
       const ms = signed ? { pointerVerify: Math.round(signed.ms * 100) / 100, ...loaded.loadMs } : loaded.loadMs;
-      log({ event: "model_loaded", model: name, version: loaded.version, previous: previous?.version ?? null, ms, engine: loaded.engine, reasons: loaded.impactKernel ? "simd" : "javascript", signed: signed ? { seq: signed.seq, move: signed.keyid, manifest: loaded.signedBy ?? null } : "off" });
+      log({ event: "model_loaded", model: name, version: loaded.version, previous: previous?.version ?? null, ms, engine: loaded.engine, reasons: loaded.impactKernel ? "simd" : "javascript", reasonText: loaded.reasons ? "kernel" : "javascript", signed: signed ? { seq: signed.seq, move: signed.keyid, manifest: loaded.signedBy ?? null } : "off" });
       // Models are only used inside use()'s synchronous callback, so none is mid-inference now.
       previous?.dispose();
       await this.challengers(name, entry, challengers, trusted);

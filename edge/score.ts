@@ -5,6 +5,9 @@
  * decision capture slices its records' answers out of the same bytes after
  * the response has gone (`answers.answerJson()`); the answers as objects are
  * built only when those bytes cannot be sliced (`answers.predictions()`).
+ * A classifier's reasons come from the reasons kernel (shared/reasons-writer.ts)
+ * when the model has it: validation writes each value into its cells, and the
+ * answer is written at once, before anything else can reuse that memory.
  */
 import { answerBytes, type AnswerInput } from "../shared/answer-json.ts";
 import type { Role } from "../shared/decisions/record.ts";
@@ -35,12 +38,13 @@ export function score(model: LoadedModel, instances: unknown[], topK: number, ro
   // (shared/accept-into.ts); otherwise validated here and encoded by scoreWithImpacts.
   const checkInto = model.impactKernel && model.dense ? model.instances.checkInto : undefined;
   const x = checkInto ? model.impactKernel!.input(n) : undefined;
+  const cells = x && topK > 0 ? model.reasons?.prepare(n) : undefined;
   const adjusted = new Uint8Array(n);
   const width = model.manifest.preprocess.width;
   for (let i = 0; i < n; i++) {
     const instance = instances[i];
     const limit = MAX_DETAILS - details.length;
-    const r = x ? checkInto!(instance, i, limit, x, i * width) : model.instances.check(instance, i, limit);
+    const r = x ? checkInto!(instance, i, limit, x, i * width, cells) : model.instances.check(instance, i, limit);
     if (r.ok) {
       rows.push(r.row);
       echoes.push(r.passThrough);
@@ -57,7 +61,8 @@ export function score(model: LoadedModel, instances: unknown[], topK: number, ro
   const passThroughKey = model.instances.passThroughKey;
   // Impacts serve only the answer's reasons here: a classifier's falls are not computed (shared/explain.ts).
   const scored = x ? scoreEncoded(model, x, n, adjusted, topK > 0, true) : scoreWithImpacts(model, rows, topK > 0);
-  const answer: AnswerInput = { rows, scored, topK, passThroughKey, echoes };
+  const reasons = cells && scored.impacts ? model.reasons!.begin(n, topK, scored.impacts) : undefined;
+  const answer: AnswerInput = { rows, scored, topK, passThroughKey, echoes, ...(reasons ? { reasons } : {}) };
   const head = { ...(id !== undefined ? { id } : {}), model: { name: model.name, version: model.version } };
   let written: { bytes: Uint8Array<ArrayBuffer>; marks: number[] } | undefined;
   const body = () => {
@@ -67,6 +72,7 @@ export function score(model: LoadedModel, instances: unknown[], topK: number, ro
     }
     return written;
   };
+  if (reasons) body();
   const answers: Answers = {
     model: model.name, version: model.version, manifestSha256: model.manifestSha256, role, rows, passThroughKey, passThrough: echoes, topK,
     count: rows.length, predictions: () => predictionsOf(model, rows, answer.scored, topK),

@@ -18,14 +18,17 @@
 import { scaleNumber, type Step, type PreprocessState } from "./preprocess.ts";
 import type { ExtraKey } from "./accept.ts";
 import type { FeatureSpec } from "./spec.ts";
+import { CELL_NULL, CELL_NUMBER, type ReasonCells } from "./reasons-writer.ts";
 
 /**
  * Checks `instance` and, when it is surely valid, writes its encoded row at
  * `out[offset…]`. Returns -1 when not sure (nothing to rely on in `out`),
  * else 1 when preprocessing imputed, clipped or fell back for a value (the
  * row may have input warnings) and 0 when not: `transformInto`'s answer.
+ * With `cells`, each feature's value is also written at `cellAt + j`, for the
+ * reasons kernel (shared/reasons-writer.ts).
  */
-export type AcceptInto = (instance: object, out: Float32Array, offset: number) => number;
+export type AcceptInto = (instance: object, out: Float32Array, offset: number, cells?: ReasonCells, cellAt?: number) => number;
 
 export function acceptInto(spec: FeatureSpec, state: PreprocessState, extra?: ExtraKey): AcceptInto | undefined {
   const features = spec.features;
@@ -43,8 +46,10 @@ export function acceptInto(spec: FeatureSpec, state: PreprocessState, extra?: Ex
   const hi = Float64Array.from(features, (f) => (f.type === "numeric" ? (f.max ?? Infinity) : 0));
   const offsets = new Int32Array(nf);
   const widths = new Int32Array(nf);
-  // Categorical: each allowed value → its one-hot slot (the fallback slot, flagged negative, for a value training grouped into it).
-  const slots: Map<string, number>[] = [];
+  // Categorical: each allowed value → its index in the spec's values → its one-hot slot (the fallback slot, flagged
+  // negative, for a value training grouped into it).
+  const valueIndex: Map<string, number>[] = [];
+  const slots: Int32Array[] = [];
   let o = 0;
   for (let j = 0; j < nf; j++) {
     const f = features[j]!;
@@ -52,14 +57,16 @@ export function acceptInto(spec: FeatureSpec, state: PreprocessState, extra?: Ex
     offsets[j] = o;
     if (step.kind === "numeric") {
       widths[j] = step.indicator ? 2 : 1;
-      slots.push(new Map());
+      valueIndex.push(new Map());
+      slots.push(new Int32Array(0));
     } else {
       widths[j] = step.categories.length + 1;
       const values = f.type === "categorical" ? f.values : [];
-      slots.push(new Map(values.map((v) => {
+      valueIndex.push(new Map(values.map((v, c) => [v, c])));
+      slots.push(Int32Array.from(values, (v) => {
         const i = step.categories.indexOf(v);
-        return [v, i >= 0 ? i : -1 - step.fallback];
-      })));
+        return i >= 0 ? i : -1 - step.fallback;
+      }));
     }
     o += widths[j]!;
   }
@@ -84,7 +91,7 @@ export function acceptInto(spec: FeatureSpec, state: PreprocessState, extra?: Ex
   let stamp = 0;
   const hasOwn = Object.prototype.hasOwnProperty;
 
-  return (instance, out, offset) => {
+  return (instance, out, offset, cells, cellAt = 0) => {
     if (++stamp === 0x7fffffff) { seen.fill(0); stamp = 1; }
     const o = instance as Record<string, unknown>;
     let adjusted = 0;
@@ -108,10 +115,13 @@ export function acceptInto(spec: FeatureSpec, state: PreprocessState, extra?: Ex
         if (!nullable[j]) return -1;
         missing(j, out, at);
         adjusted = 1;
+        if (cells) cells.codes[cellAt + j] = CELL_NULL;
       } else if (categorical[j]) {
         if (typeof v !== "string") return -1;
-        const slot = slots[j]!.get(v);
-        if (slot === undefined) return -1;
+        const c = valueIndex[j]!.get(v);
+        if (c === undefined) return -1;
+        const slot = slots[j]![c] as number;
+        if (cells) cells.codes[cellAt + j] = c;
         const width = widths[j] as number;
         for (let q = 0; q < width; q++) out[at + q] = 0;
         if (slot >= 0) out[at + slot] = 1;
@@ -123,6 +133,7 @@ export function acceptInto(spec: FeatureSpec, state: PreprocessState, extra?: Ex
         if (v < step.lo || v > step.hi) adjusted = 1;
         out[at] = scaleNumber(step, v);
         if (step.indicator) out[at + 1] = 0;
+        if (cells) { cells.codes[cellAt + j] = CELL_NUMBER; cells.values[cellAt + j] = v; }
       }
     }
     if (found < nf) {
@@ -131,6 +142,7 @@ export function acceptInto(spec: FeatureSpec, state: PreprocessState, extra?: Ex
         if (!nullable[j]) return -1;
         missing(j, out, offset + (offsets[j] as number));
         adjusted = 1;
+        if (cells) cells.codes[cellAt + j] = CELL_NULL;
       }
     }
     return adjusted;

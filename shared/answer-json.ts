@@ -24,64 +24,11 @@ import type { Scorer } from "./scorer.ts";
 import { regressionInterval } from "./task.ts";
 import { inputWarnings } from "./warnings.ts";
 import { JsonBytes } from "./json-bytes.ts";
+import { bytesOf, fragmentsOf, type Fragments } from "./answer-fragments.ts";
+import type { KernelReasons } from "./reasons-writer.ts";
 
 /** Keys of a prediction object: a pass-through key with one of these names is overwritten by the answer's own field. */
 const ANSWER_KEYS = new Set(["probability", "decision", "reasons", "warnings", "value", "interval"]);
-
-const utf8 = new TextEncoder();
-// TextEncoder always answers a fresh (non-shared) ArrayBuffer; the DOM typings say ArrayBufferLike.
-const bytesOf = (s: string) => utf8.encode(s) as Uint8Array<ArrayBuffer>;
-
-/** What a scorer's answers always spell the same way, as UTF-8 JSON fragments. */
-interface Fragments {
-  /** Per feature: `{"feature":<name>,"value":` (the first reason), and with a leading comma (a later one). */
-  head: Uint8Array[];
-  nextHead: Uint8Array[];
-  /**
-   * Per feature and category value (what validation lets through, so nearly
-   * every value sent): the head, the value and `,"impact":` as one piece.
-   */
-  valued: Map<string, Uint8Array>[];
-  nextValued: Map<string, Uint8Array>[];
-  /** Per feature: `,"text":<reason text>}` (the feature raised the answer). */
-  raised: Uint8Array[];
-  /** Per feature, regression: `,"text":<text>}` (it lowered the value). */
-  lowered?: Uint8Array[];
-  features: string[];
-  /**
-   * Per preprocessing step: its "imputed" warning as JSON (fixed text: the fill it scored); undefined if
-   * inputWarnings ever gives a row with every value missing anything else.
-   */
-  imputed?: Uint8Array[];
-}
-
-const cache = new WeakMap<Scorer, Fragments>();
-
-function fragmentsOf(m: Scorer): Fragments {
-  let f = cache.get(m);
-  if (f) return f;
-  const features = m.manifest.spec.features;
-  const text = (t: string | undefined) => bytesOf(`,"text":${JSON.stringify(t)}}`);
-  const head = (x: (typeof features)[number]) => `{"feature":${JSON.stringify(x.name)},"value":`;
-  const valued = (x: (typeof features)[number], lead: string) =>
-    new Map(x.type === "categorical" ? x.values.map((v) => [v, bytesOf(`${lead}${head(x)}${JSON.stringify(v)},"impact":`)]) : []);
-  f = {
-    head: features.map((x) => bytesOf(head(x))),
-    nextHead: features.map((x) => bytesOf(`,${head(x)}`)),
-    valued: features.map((x) => valued(x, "")),
-    nextValued: features.map((x) => valued(x, ",")),
-    raised: m.reasonTexts.map(text),
-    ...(m.loweredTexts ? { lowered: m.loweredTexts.map(text) } : {}),
-    features: features.map((x) => x.name),
-  };
-  const steps = m.manifest.preprocess.steps;
-  const allMissing = inputWarnings(m.manifest.preprocess, Object.create(null) as Row);
-  if (allMissing.length === steps.length && allMissing.every((x, k) => x.code === "imputed" && x.feature === steps[k]?.name)) {
-    f.imputed = allMissing.map((x) => bytesOf(JSON.stringify(x)));
-  }
-  cache.set(m, f);
-  return f;
-}
 
 const decisions = (tail: string) => ({
   approve: bytesOf(`,"decision":"approve"${tail}`), refer: bytesOf(`,"decision":"refer"${tail}`), decline: bytesOf(`,"decision":"decline"${tail}`),
@@ -197,7 +144,8 @@ function regressionReasons(w: JsonBytes, f: Fragments, impacts: Float64Array, i:
   }
 }
 
-function writePredictions(w: JsonBytes, m: Scorer, rows: Row[], scored: ScoredRows, topK: number, keyJson: Uint8Array | undefined, echoes: readonly (string | number | undefined)[], marks: number[] | undefined): void {
+function writePredictions(w: JsonBytes, m: Scorer, a: AnswerInput, keyJson: Uint8Array | undefined, echoes: readonly (string | number | undefined)[], marks: number[] | undefined): void {
+  const { rows, scored, topK, reasons: written } = a;
   const f = fragmentsOf(m);
   const { out, p, impacts, adjusted } = scored;
   const nf = f.features.length;
@@ -234,7 +182,8 @@ function writePredictions(w: JsonBytes, m: Scorer, rows: Row[], scored: ScoredRo
       if (impacts) regressionReasons(w, f, impacts, i, nf, k, row, answer);
     } else {
       w.bytes(decided[decide(answer, thresholds!)]);
-      if (impacts) classifierReasons(w, f, impacts, i, nf, k, row);
+      // The kernel writes the row's reasons in place when it can (into `w`, which is then its memory).
+      if (impacts && !written?.row(i)) classifierReasons(w, f, impacts, i, nf, k, row);
     }
     if (adjusted[i]) {
       w.bytes(impacts ? F.reasonsWarnings : F.warnings);
@@ -252,6 +201,8 @@ export interface AnswerInput {
   topK: number;
   passThroughKey?: string;
   echoes?: readonly (string | number | undefined)[];
+  /** A classifier's reasons from the kernel (shared/reasons-writer.ts), for `scored`'s impacts and topK: the answer is written in its memory. */
+  reasons?: KernelReasons;
 }
 
 /**
@@ -273,10 +224,10 @@ export function answerBytes(m: Scorer, head: Record<string, unknown>, a: AnswerI
   // oddly: both are left to JSON.stringify of the objects.
   const odd = (key !== "" && ANSWER_KEYS.has(key) && echoes.some((e) => e !== undefined)) || (a.scored.impacts && !(Number.isInteger(a.topK) && a.topK >= 1));
   if (odd) return bytesOf(JSON.stringify({ ...head, predictions: withPassThrough(predictionsOf(m, a.rows, a.scored, a.topK), key, echoes as (string | number | undefined)[]) }));
-  const w = JsonBytes.shared();
+  const w = a.reasons?.out ?? JsonBytes.shared();
   const h = JSON.stringify(head);
   w.text(h.length > 2 ? `${h.slice(0, -1)},"predictions":` : '{"predictions":');
-  writePredictions(w, m, a.rows, a.scored, a.topK, key ? bytesOf(`${JSON.stringify(key)}:`) : undefined, echoes, marks);
+  writePredictions(w, m, a, key ? bytesOf(`${JSON.stringify(key)}:`) : undefined, echoes, marks);
   w.bytes(F.end);
   return w.take();
 }

@@ -3,19 +3,44 @@
  * fragments copied as bytes, numbers written as `JSON.stringify` writes them,
  * strings as `JSON.stringify` quotes them. One buffer is reused across calls
  * (writing is synchronous, so calls cannot interleave); `take()` hands out a
- * copy of what was written.
+ * copy of what was written. `over()` writes into WebAssembly memory instead,
+ * so a kernel can write parts of the text in place (shared/reasons-writer.ts).
  */
 
 const utf8 = new TextEncoder();
 /** A buffer that grew past this for one huge answer is not kept for the next. */
 const KEEP_BYTES = 1 << 22;
 
+/** Room for at least n bytes, keeping what was written: the buffer to write into from now on. */
+type Grow = (n: number, buf: Uint8Array<ArrayBuffer>, used: number) => Uint8Array<ArrayBuffer>;
+
+const copyInto: Grow = (n, buf, used) => {
+  const grown = new Uint8Array(Math.max(buf.length * 2, n));
+  grown.set(buf.subarray(0, used));
+  return grown;
+};
+
 export class JsonBytes {
   private buf: Uint8Array<ArrayBuffer>;
   private pos = 0;
+  private readonly grow: Grow;
 
-  constructor(capacity = 1 << 16) {
-    this.buf = new Uint8Array(capacity);
+  constructor(capacity = 1 << 16, buf?: Uint8Array<ArrayBuffer>, grow?: Grow) {
+    this.buf = buf ?? new Uint8Array(capacity);
+    this.grow = grow ?? copyInto;
+  }
+
+  /**
+   * A writer over `memory` from byte `start` on, growing the memory as it fills (which keeps what was
+   * written: only this writer's view is renewed).
+   */
+  static over(memory: WebAssembly.Memory, start: number): JsonBytes {
+    const view = () => new Uint8Array(memory.buffer, start) as Uint8Array<ArrayBuffer>;
+    return new JsonBytes(0, view(), (n) => {
+      const have = memory.buffer.byteLength - start;
+      if (n > have) memory.grow(Math.ceil((n - have) / 65536));
+      return view();
+    });
   }
 
   private static reused: JsonBytes | undefined;
@@ -29,9 +54,17 @@ export class JsonBytes {
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    const grown = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
-    grown.set(this.buf.subarray(0, this.pos));
-    this.buf = grown;
+    this.buf = this.grow(this.pos + n, this.buf, this.pos);
+  }
+
+  /** Room for n more bytes, for a writer outside this class (a kernel writing at `length` in the same memory). */
+  reserve(n: number): void {
+    this.ensure(n);
+  }
+
+  /** Counts n bytes written at `length` by such a writer. */
+  advance(n: number): void {
+    this.pos += n;
   }
 
   /** Bytes written so far. */
@@ -117,7 +150,7 @@ export class JsonBytes {
   /** A copy of what was written. */
   take(): Uint8Array<ArrayBuffer> {
     const out = this.buf.slice(0, this.pos);
-    if (this.buf.length > KEEP_BYTES) this.buf = new Uint8Array(1 << 16);
+    if (this.buf.length > KEEP_BYTES && this.grow === copyInto) this.buf = new Uint8Array(1 << 16);
     this.pos = 0;
     return out;
   }

@@ -14,6 +14,7 @@ import { cellOf, transformInto, type PreprocessState, type Row } from "./preproc
 import type { Feature, FeatureSpec } from "./spec.ts";
 import { acceptPath, type Accept, type ExtraKey } from "./accept.ts";
 import { acceptInto, type AcceptInto } from "./accept-into.ts";
+import { CELL_OTHER, type ReasonCells } from "./reasons-writer.ts";
 
 /** One problem with a request, by path: what the field accepts and what was sent (shortened). */
 export interface ErrorDetail {
@@ -58,8 +59,10 @@ export type EncodedResult = { ok: true; row: Row; passThrough?: string | number;
  * `check`, and for a valid instance its encoded row written at `out[offset…]`
  * (what `transformInto` writes): one pass over the instance in the common case
  * (shared/accept-into.ts). On a refusal, `out` there holds nothing to rely on.
+ * With `cells`, a valid instance's values are written at `index × features`
+ * for the reasons kernel (shared/reasons-writer.ts), or marked for JavaScript.
  */
-export type InstanceEncode = (instance: unknown, index: number, maxDetails: number, out: Float32Array, offset: number) => EncodedResult;
+export type InstanceEncode = (instance: unknown, index: number, maxDetails: number, out: Float32Array, offset: number, cells?: ReasonCells) => EncodedResult;
 
 export interface InstanceSchema {
   check: InstanceCheck;
@@ -230,9 +233,10 @@ export function instanceSchema(spec: FeatureSpec, options: InstanceOptions = {})
 
   const preprocess = options.preprocess;
   const into = preprocess ? instanceAcceptInto(spec, preprocess, passKey) : undefined;
-  const checkInto: InstanceEncode | undefined = preprocess && ((instance, index, limit, out, offset) => {
+  const nf = spec.features.length;
+  const checkInto: InstanceEncode | undefined = preprocess && ((instance, index, limit, out, offset, cells) => {
     if (into && typeof instance === "object" && instance !== null && !Array.isArray(instance)) {
-      const adjusted = into(instance, out, offset);
+      const adjusted = into(instance, out, offset, cells, index * nf);
       if (adjusted >= 0) {
         const row = instance as Row;
         const echo = passKey ? (row[passKey] as string | number | undefined) : undefined;
@@ -241,6 +245,7 @@ export function instanceSchema(spec: FeatureSpec, options: InstanceOptions = {})
     }
     // Not sure: arktype decides, and an instance it accepts is encoded the usual way (over anything written above).
     const r = check(instance, index, limit);
+    if (r.ok && cells) cells.codes.fill(CELL_OTHER, index * nf, (index + 1) * nf);
     return r.ok ? { ...r, adjusted: transformInto(preprocess, r.row, out, offset) } : r;
   });
 

@@ -254,7 +254,7 @@ describe("the CPU backend (the automatic fallback when wasm cannot start)", () =
       expect(worst).toBeLessThan(1e-5);
       const health = (await (await w.fetch("/healthz")).json()) as { backend: string };
       expect(health.backend).toBe("cpu");
-      expect(w.logs.some((l) => l.includes('"event":"model_loaded"') && l.includes('"engine":"tfjs"') && l.includes('"reasons":"javascript"'))).toBe(true);
+      expect(w.logs.some((l) => l.includes('"event":"model_loaded"') && l.includes('"engine":"tfjs"') && l.includes('"reasons":"javascript"') && l.includes('"reasonText":"javascript"'))).toBe(true);
     } finally {
       await w.dispose();
     }

@@ -166,12 +166,12 @@ describe("the SIMD impact kernel", () => {
     }, 120_000);
     afterAll(async () => { await w.dispose(); });
 
-    it("loads the bundled kernel and answers with Node's reasons", async () => {
+    it("loads the bundled kernels (impacts, and the reasons' text) and answers with Node's reasons", async () => {
       const instances = fixtures().parity.slice(0, 64).map((c) => c.instance);
       const res = await w.fetch("/predict", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ instances }) });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { predictions: { probability: number; reasons: { feature: string; impact: number }[] }[] };
-      expect(w.logs.some((l) => l.includes('"event":"model_loaded"') && l.includes('"engine":"simd"') && l.includes('"reasons":"simd"'))).toBe(true);
+      expect(w.logs.some((l) => l.includes('"event":"model_loaded"') && l.includes('"engine":"simd"') && l.includes('"reasons":"simd"') && l.includes('"reasonText":"kernel"'))).toBe(true);
       const node = predict(scorer, instances, 4);
       body.predictions.forEach((p, i) => expect(p.reasons).toEqual(node[i]!.reasons));
       // The same kernel on both sides: the probabilities too are Node's, to the bit.

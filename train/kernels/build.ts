@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import wabt from "wabt";
 
-export const KERNELS = ["shared/kernels/impacts", "train/kernels/train"];
+export const KERNELS = ["shared/kernels/impacts", "shared/kernels/reasons", "train/kernels/train"];
 
 export async function compileWat(path: string): Promise<Uint8Array> {
   const w = await wabt();
