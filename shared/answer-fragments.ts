@@ -61,3 +61,20 @@ export function fragmentsOf(m: Scorer): Fragments {
   cache.set(m, f);
   return f;
 }
+
+const decisions = (tail: string) => ({
+  approve: bytesOf(`,"decision":"approve"${tail}`), refer: bytesOf(`,"decision":"refer"${tail}`), decline: bytesOf(`,"decision":"decline"${tail}`),
+});
+
+/** The fixed text between an answer's values. */
+export const F = {
+  arrayOpen: bytesOf("["), arrayClose: bytesOf("]"), open: bytesOf("{"), nextOpen: bytesOf(",{"), comma: bytesOf(","),
+  probability: bytesOf('"probability":'), openProbability: bytesOf('{"probability":'), nextProbability: bytesOf(',{"probability":'),
+  value: bytesOf('"value":'), openValue: bytesOf('{"value":'), nextValue: bytesOf(',{"value":'),
+  interval: bytesOf(',"interval":['), intervalEnd: bytesOf("]"), intervalReasons: bytesOf('],"reasons":['),
+  reasons: bytesOf(',"reasons":['), impact: bytesOf(',"impact":'),
+  noWarnings: bytesOf(',"warnings":[]}'), warnings: bytesOf(',"warnings":'),
+  reasonsNoWarnings: bytesOf('],"warnings":[]}'), reasonsWarnings: bytesOf('],"warnings":'),
+  close: bytesOf("}"), nul: bytesOf("null"), end: bytesOf("]}"),
+  decision: decisions(""), decisionReasons: decisions(',"reasons":['),
+};

@@ -24,27 +24,11 @@ import type { Scorer } from "./scorer.ts";
 import { regressionInterval } from "./task.ts";
 import { inputWarnings } from "./warnings.ts";
 import { JsonBytes } from "./json-bytes.ts";
-import { bytesOf, fragmentsOf, type Fragments } from "./answer-fragments.ts";
+import { bytesOf, F, fragmentsOf, type Fragments } from "./answer-fragments.ts";
 import type { KernelReasons } from "./reasons-writer.ts";
 
 /** Keys of a prediction object: a pass-through key with one of these names is overwritten by the answer's own field. */
 const ANSWER_KEYS = new Set(["probability", "decision", "reasons", "warnings", "value", "interval"]);
-
-const decisions = (tail: string) => ({
-  approve: bytesOf(`,"decision":"approve"${tail}`), refer: bytesOf(`,"decision":"refer"${tail}`), decline: bytesOf(`,"decision":"decline"${tail}`),
-});
-
-const F = {
-  arrayOpen: bytesOf("["), arrayClose: bytesOf("]"), open: bytesOf("{"), nextOpen: bytesOf(",{"), comma: bytesOf(","),
-  probability: bytesOf('"probability":'), openProbability: bytesOf('{"probability":'), nextProbability: bytesOf(',{"probability":'),
-  value: bytesOf('"value":'), openValue: bytesOf('{"value":'), nextValue: bytesOf(',{"value":'),
-  interval: bytesOf(',"interval":['), intervalEnd: bytesOf("]"), intervalReasons: bytesOf('],"reasons":['),
-  reasons: bytesOf(',"reasons":['), impact: bytesOf(',"impact":'),
-  noWarnings: bytesOf(',"warnings":[]}'), warnings: bytesOf(',"warnings":'),
-  reasonsNoWarnings: bytesOf('],"warnings":[]}'), reasonsWarnings: bytesOf('],"warnings":'),
-  close: bytesOf("}"), nul: bytesOf("null"), end: bytesOf("]}"),
-  decision: decisions(""), decisionReasons: decisions(',"reasons":['),
-};
 
 /** A reason's start up to its impact: feature, value (a cell of a validated row: number, string, null or missing), `,"impact":`. */
 function writeHead(w: JsonBytes, f: Fragments, q: number, j: number, row: Row): void {
@@ -158,7 +142,20 @@ function writePredictions(w: JsonBytes, m: Scorer, a: AnswerInput, keyJson: Uint
   const [first, next, field] = regression ? [F.openValue, F.nextValue, F.value] : [F.openProbability, F.nextProbability, F.probability];
   const decided = impacts ? F.decisionReasons : F.decision;
   w.bytes(F.arrayOpen);
-  for (let i = 0; i < rows.length; i++) {
+  const n = rows.length;
+  // With the kernel, a classifier's plain rows (no warnings, no pass-through value, a finite answer) are written
+  // whole by it, and this loop writes the others.
+  let whole: ((i: number, marks?: number[]) => number) | undefined;
+  if (written && impacts && thresholds && p instanceof Float32Array) {
+    const own = new Uint8Array(n);
+    for (let i = 0; i < n; i++) own[i] = adjusted[i] || (keyJson && echoes[i] !== undefined) || !Number.isFinite(p[i]) ? 1 : 0;
+    whole = written.rows(p, thresholds, own);
+  }
+  for (let i = 0; i < n; i++) {
+    if (whole) {
+      i = whole(i, marks);
+      if (i >= n) break;
+    }
     marks?.push(w.length);
     const row = rows[i] as Row;
     const answer = p[i] as number;

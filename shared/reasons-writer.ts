@@ -15,7 +15,7 @@
  * takes its bytes before anything else can score on this model (the edge
  * does both in the same synchronous step).
  */
-import { fragmentsOf } from "./answer-fragments.ts";
+import { F, fragmentsOf } from "./answer-fragments.ts";
 import { JsonBytes } from "./json-bytes.ts";
 import type { Scorer } from "./scorer.ts";
 
@@ -41,6 +41,14 @@ export interface KernelReasons {
   out: JsonBytes;
   /** Writes row i's reasons at `out`'s end; false when that row is JavaScript's to write (nothing was written). */
   row(i: number): boolean;
+  /**
+   * Hands the kernel whole rows: the answers `p` (n of them), the decision thresholds, and which rows
+   * JavaScript writes itself (`own`: a row with warnings, a pass-through value or an answer that is not a
+   * finite number). The function it answers writes rows i, i + 1, … at `out`'s end, each one's start in
+   * `marks` (relative to `out`), and stops at the first row JavaScript must write, answering its index (n when
+   * none is left); the caller writes that row and calls again from the next.
+   */
+  rows(p: Float32Array, thresholds: { refer: number; decline: number }, own: Uint8Array): (i: number, marks?: number[]) => number;
 }
 
 export interface ReasonsWriter {
@@ -57,7 +65,15 @@ interface Exports {
   memory: WebAssembly.Memory;
   setup: (...args: number[]) => void;
   row: (i: number, at: number) => number;
+  setupRows: (...args: number[]) => void;
+  rows: (i: number, n: number, at: number) => number;
+  stopped: () => number;
 }
+
+/** The kernel's fixed pieces, numbered as reasons.wat's $piece reads them. */
+const PIECES = [F.impact, F.nul, F.nextProbability, F.reasonsNoWarnings, F.decisionReasons.approve, F.decisionReasons.refer, F.decisionReasons.decline];
+/** The longest String() of a number, with its comma. */
+const DIGITS_BYTES = 32;
 
 const PAGE = 65536;
 const align16 = (n: number) => Math.ceil(n / 16) * 16;
@@ -78,7 +94,8 @@ export function reasonsWriter(module: WebAssembly.Module, m: Scorer): ReasonsWri
   const nv = values.reduce((s, v) => s + v.length, 0);
   const tab = 0;
   const vtab = tab + nf * 32;
-  const fixed = vtab + nv * 8;
+  const ftab = vtab + nv * 8;
+  const fixed = ftab + PIECES.length * 8;
   let at = fixed + 14;
   const pieces: [number, Uint8Array][] = [];
   const place = (b: Uint8Array) => { pieces.push([at, b]); at += b.length; return at - b.length; };
@@ -98,6 +115,7 @@ export function reasonsWriter(module: WebAssembly.Module, m: Scorer): ReasonsWri
     }
     widest = Math.max(widest, piece + NUMBER_BYTES + text.length);
   }
+  const ftable = Int32Array.from(PIECES.flatMap((b) => [place(b), b.length]));
   const pick = align16(at);
   const perCall = align16(pick + nf * 16);
   const ensure = (bytes: number) => {
@@ -109,6 +127,7 @@ export function reasonsWriter(module: WebAssembly.Module, m: Scorer): ReasonsWri
     const mem = exports.memory.buffer;
     new Int32Array(mem, tab, nf * 8).set(table);
     new Int32Array(mem, vtab, nv * 2).set(vtable);
+    new Int32Array(mem, ftab, PIECES.length * 2).set(ftable);
     const bytes = new Uint8Array(mem);
     bytes.set(new TextEncoder().encode(',"impact":null'), fixed);
     for (const [o, b] of pieces) bytes.set(b, o);
@@ -118,8 +137,13 @@ export function reasonsWriter(module: WebAssembly.Module, m: Scorer): ReasonsWri
     const imp = perCall;
     const vals = imp + n * nf * 8;
     const codes = vals + n * nf * 8;
-    return { imp, vals, codes, out: align16(codes + n * nf * 4) };
+    const probs = align16(codes + n * nf * 4);
+    const marks = align16(probs + n * 4);
+    const own = align16(marks + n * 4);
+    const digits = align16(own + n);
+    return { imp, vals, codes, probs, marks, own, digits, out: align16(digits + n * DIGITS_BYTES) };
   };
+  const utf8 = new TextEncoder();
   // The most a row's reasons take, and 16 bytes the kernel's copies may write past their end.
   const rowBytes = nf * widest + 16;
   return {
@@ -144,6 +168,26 @@ export function reasonsWriter(module: WebAssembly.Module, m: Scorer): ReasonsWri
           if (end < 0) return false;
           out.advance(end - l.out - out.length);
           return true;
+        },
+        rows(p, t, own) {
+          const mem = exports.memory.buffer;
+          new Float32Array(mem, l.probs, n).set(p.subarray(0, n));
+          new Uint8Array(mem, l.own, n).set(own.subarray(0, n));
+          // Every answer's String() at once: the digits of a Float32Array's join are String()'s of each element.
+          const digits = p.subarray(0, n).join(",");
+          const { written } = utf8.encodeInto(digits, new Uint8Array(mem, l.digits, n * DIGITS_BYTES));
+          exports.setupRows(l.probs, l.digits, l.digits + written, l.own, l.marks, ftab, t.refer, t.decline);
+          return (i, marks) => {
+            out.reserve((n - i) * (rowBytes + 128));
+            const end = exports.rows(i, n, l.out + out.length);
+            const stop = exports.stopped();
+            if (marks) {
+              const starts = new Int32Array(exports.memory.buffer, l.marks, n);
+              for (let r = i; r < stop; r++) marks.push((starts[r] as number) - l.out);
+            }
+            out.advance(end - l.out - out.length);
+            return stop;
+          };
         },
       };
     },

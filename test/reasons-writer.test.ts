@@ -14,11 +14,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { answerBytes } from "../shared/answer-json.ts";
 import { JsonBytes } from "../shared/json-bytes.ts";
-import { MODEL_FILE, WEIGHTS_FILE } from "../shared/artifact.ts";
+import { MODEL_FILE, thresholdsOf, WEIGHTS_FILE } from "../shared/artifact.ts";
 import { denseFromFiles } from "../shared/dense-files.ts";
 import { scoreEncoded } from "../shared/predict.ts";
 import type { Row } from "../shared/preprocess.ts";
-import { CELL_OTHER, reasonsWriter } from "../shared/reasons-writer.ts";
+import { CELL_OTHER, reasonsWriter, type KernelReasons } from "../shared/reasons-writer.ts";
 import { createScorer, type Scorer } from "../shared/scorer.ts";
 import { instanceSchema } from "../shared/validate.ts";
 import { compileWat } from "../train/kernels/build.ts";
@@ -34,12 +34,16 @@ const text = new TextDecoder();
 /** How many rows each side wrote, across a test's runs: both paths must have run for the test to mean anything. */
 interface Tally { kernel: number; javascript: number }
 
+/** What a test may put in place of the scores: impacts, answers, pass-through values, rows marked for JavaScript. */
+interface Overrides { impacts?: Float64Array; p?: Float32Array; echoes?: (string | number | undefined)[]; leave?: boolean[] }
+
 /**
  * Validates `rows` as the edge does (checkInto, values into the writer's cells), scores them, lets the kernel write
- * the reasons (with `leave` rows marked for JavaScript, and `impacts` instead of the scored ones when given), and
- * expects the answer's bytes to be the object path's.
+ * the rows and reasons it can (with `o`'s overrides), and expects the answer's bytes to be the object path's, and
+ * each prediction's marks to cut it out of them (what decision capture slices).
  */
-function expectKernelAnswer(scorer: Scorer, rows: Row[], topK: number, head: Record<string, unknown>, tally: Tally, leave: boolean[] = [], impacts?: Float64Array, echoes: (string | number | undefined)[] = []): void {
+function expectKernelAnswer(scorer: Scorer, rows: Row[], topK: number, head: Record<string, unknown>, tally: Tally, o: Overrides = {}): void {
+  const { leave = [], impacts, echoes = [] } = o;
   const m = scorer.manifest;
   const writer = reasonsWriter(module, scorer)!;
   expect(writer).toBeDefined();
@@ -63,10 +67,27 @@ function expectKernelAnswer(scorer: Scorer, rows: Row[], topK: number, head: Rec
   });
   const scored = scoreEncoded(scorer, x, n, adjusted, true, true);
   if (impacts) scored.impacts = impacts;
+  if (o.p) scored.p = scored.out = o.p;
   const kernel = writer.begin(n, topK, scored.impacts!);
-  const reasons = { out: kernel.out, row: (i: number) => (kernel.row(i) ? (tally.kernel++, true) : (tally.javascript++, false)) };
+  const reasons: KernelReasons = {
+    out: kernel.out,
+    row: (i) => (kernel.row(i) ? (tally.kernel++, true) : (tally.javascript++, false)),
+    rows: (p, t, own) => {
+      const from = kernel.rows(p, t, own);
+      return (i, marks) => { const stop = from(i, marks); tally.kernel += stop - i; return stop; };
+    },
+  };
   const a = { rows: valid, scored, topK, reasons, passThroughKey: key, echoes: passed };
-  expect(text.decode(answerBytes(scorer, head, a))).toBe(objectPath(scorer, head, a));
+  const marks: number[] = [];
+  const got = answerBytes(scorer, head, a, marks);
+  const expected = objectPath(scorer, head, a);
+  expect(text.decode(got)).toBe(expected);
+  const predictions = (JSON.parse(expected) as { predictions: unknown[] }).predictions;
+  expect(marks).toHaveLength(n + 1);
+  predictions.forEach((prediction, i) => {
+    expect(text.decode(got.subarray(marks[i], marks[i + 1]))).toBe(`${i ? "," : ""}${JSON.stringify(prediction)}`);
+  });
+  expect(got[marks[n]!]).toBe(0x5d); // the array's "]"
 }
 
 describe("the reasons kernel", () => {
@@ -129,19 +150,23 @@ describe("an answer with the kernel's reasons equals JSON.stringify of the predi
           fc.array(fc.integer({ min: 0, max: 4 }).map((x) => x === 0), { minLength: rows.length, maxLength: rows.length }),
           fc.array(fc.option(fc.oneof(fc.string({ maxLength: 40 }), fc.integer()), { nil: undefined }), { minLength: rows.length, maxLength: rows.length }),
         )),
-      ([{ m, rows, topK, head }, leave, echoes]) => expectKernelAnswer(m.scorer, rows, topK, head, tally, leave, undefined, echoes),
+      ([{ m, rows, topK, head }, leave, echoes]) => expectKernelAnswer(m.scorer, rows, topK, head, tally, { leave, echoes }),
     ), { numRuns: RUNS });
     expect(tally.kernel).toBeGreaterThan(RUNS);
     expect(tally.javascript).toBeGreaterThan(0);
   });
 
-  it("for adversarial impacts: ties after rounding, the 1e-6 cut, huge and non-finite ones", () => {
+  it("for adversarial impacts (ties after rounding, the 1e-6 cut, huge and non-finite ones) and answers (at a threshold, 0, 1, -0, non-finite)", () => {
     const tally: Tally = { kernel: 0, javascript: 0 };
     fc.assert(fc.property(
       classifierArb.chain((m) => fc.tuple(fc.constant(m), rowsArb(m.spec, { min: 1, max: 8 }))).chain(([m, rows]) => {
         const size = rows.length * m.spec.features.length;
         return fc.record({
           m: fc.constant(m), rows: fc.constant(rows), topK: fc.integer({ min: 1, max: 9 }), head: headArb,
+          p: fc.option(fc.array(fc.oneof(
+            fc.float({ noNaN: false }), fc.float({ min: 0, max: 1, noNaN: true }), fc.constantFrom(0, -0, 1, 0.5, Math.fround(0.1)),
+            fc.constantFrom(...Object.values(thresholdsOf(m.scorer.manifest))).map(Math.fround),
+          ), { minLength: rows.length, maxLength: rows.length }), { nil: undefined }),
           // Drawn from a small pool per batch half the time, so equal impacts (ties) are common.
           impacts: fc.oneof(
             fc.array(impactArb, { minLength: size, maxLength: size }),
@@ -149,7 +174,7 @@ describe("an answer with the kernel's reasons equals JSON.stringify of the predi
           ),
         });
       }),
-      ({ m, rows, topK, head, impacts }) => expectKernelAnswer(m.scorer, rows, topK, head, tally, [], Float64Array.from(impacts)),
+      ({ m, rows, topK, head, impacts, p }) => expectKernelAnswer(m.scorer, rows, topK, head, tally, { impacts: Float64Array.from(impacts), ...(p ? { p: Float32Array.from(p) } : {}) }),
     ), { numRuns: RUNS });
     expect(tally.kernel).toBeGreaterThan(RUNS);
     expect(tally.javascript).toBeGreaterThan(0);

@@ -1,9 +1,10 @@
-;; A classifier's reasons as JSON text, row by row, written in place inside
-;; the answer: the part of the answer that grows with the batch (about 1,000
+;; A classifier's predictions as JSON text, written in place inside the
+;; answer: the part of the answer that grows with the batch (about 1,000
 ;; reasons and 100 KB for 256 applicants), which JavaScript wrote in about
-;; four pieces per reason. shared/reasons-writer.ts lays out the memory, and
-;; shared/answer-json.ts writes the rest of the answer into the same memory,
-;; calling $row where a row's reasons go. Build: `npm run build:kernels`
+;; four pieces per reason and five per row. shared/reasons-writer.ts lays out
+;; the memory; shared/answer-json.ts writes the answer into the same memory,
+;; letting $rows write each plain row whole (no warnings, no pass-through
+;; value) and $row the reasons of the rows it writes itself. Build: `npm run build:kernels`
 ;; (wabt) writes reasons.wasm next to this file. test/reasons-writer.test.ts
 ;; holds its bytes to the JavaScript writer's (and so to JSON.stringify) on
 ;; generated models and batches.
@@ -150,7 +151,7 @@
 
   ;; Row i's reasons written at p (inside the answer, after its `"reasons":[`); returns the end, or -1 when the
   ;; row is JavaScript's to write (nothing at p to rely on).
-  (func (export "row") (param $i i32) (param $p i32) (result i32)
+  (func $reasons (export "row") (param $i i32) (param $p i32) (result i32)
     (local $nf i32) (local $k i32) (local $tab i32) (local $vtab i32) (local $fixed i32)
     (local $imp i32) (local $codes i32) (local $vals i32) (local $pick i32)
     (local $j i32) (local $q i32) (local $at i32) (local $count i32) (local $base i32)
@@ -226,4 +227,92 @@
         (local.set $p (call $put (local.get $p) (i32.load offset=8 (local.get $t)) (i32.load offset=12 (local.get $t))))
         (local.set $q (i32.add (local.get $q) (i32.const 1)))
         (br $reason)))
-    (local.get $p)))
+    (local.get $p))
+
+  ;; Whole predictions: the answers, their digits as String() wrote them (one comma-separated run), the rows
+  ;; JavaScript writes itself, where each row starts, the decision thresholds and the fixed pieces.
+  (global $probs (mut i32) (i32.const 0))
+  (global $tok (mut i32) (i32.const 0))
+  (global $digitsEnd (mut i32) (i32.const 0))
+  (global $own (mut i32) (i32.const 0))
+  (global $marks (mut i32) (i32.const 0))
+  (global $ftab (mut i32) (i32.const 0))
+  (global $refer (mut f64) (f64.const 0))
+  (global $decline (mut f64) (f64.const 0))
+  (global $stop (mut i32) (i32.const 0))
+
+  (func (export "setupRows")
+    (param $probs i32) (param $digits i32) (param $digitsEnd i32) (param $own i32) (param $marks i32) (param $ftab i32)
+    (param $refer f64) (param $decline f64)
+    (global.set $probs (local.get $probs)) (global.set $tok (local.get $digits)) (global.set $digitsEnd (local.get $digitsEnd))
+    (global.set $own (local.get $own)) (global.set $marks (local.get $marks)) (global.set $ftab (local.get $ftab))
+    (global.set $refer (local.get $refer)) (global.set $decline (local.get $decline)))
+
+  ;; the fixed piece numbered $k in ftab (pairs of offset, length), at p; returns the end
+  (func $piece (param $p i32) (param $k i32) (result i32)
+    (local $e i32)
+    (local.set $e (i32.add (global.get $ftab) (i32.shl (local.get $k) (i32.const 3))))
+    (call $put (local.get $p) (i32.load (local.get $e)) (i32.load offset=4 (local.get $e))))
+
+  ;; Where the next answer's digits end (at its comma, or the end of the run).
+  (func $tokenEnd (result i32)
+    (local $t i32) (local $end i32)
+    (local.set $t (global.get $tok))
+    (local.set $end (global.get $digitsEnd))
+    (block $found
+      (loop $scan
+        (br_if $found (i32.ge_u (local.get $t) (local.get $end)))
+        (br_if $found (i32.eq (i32.load8_u (local.get $t)) (i32.const 44)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $scan)))
+    (local.get $t))
+
+  ;; The next answer's digits copied to p, and passed over; returns the end.
+  (func $digitsOf (param $p i32) (result i32)
+    (local $t i32)
+    (local.set $t (call $tokenEnd))
+    (local.set $p (call $put (local.get $p) (global.get $tok) (i32.sub (local.get $t) (global.get $tok))))
+    (global.set $tok (i32.add (local.get $t) (i32.const 1)))
+    (local.get $p))
+
+  ;; Rows i, i + 1, … of n written whole at p, as shared/answer-json.ts writes a classifier's row with reasons
+  ;; and no warnings or pass-through value: `,{"probability":` (row 0 without the comma), the digits, the
+  ;; decision with `,"reasons":[`, the reasons, `],"warnings":[]}`; each row's start in marks. Stops at the
+  ;; first row JavaScript writes (marked own, or whose reasons $reasons leaves), with that row's digits
+  ;; passed over and nothing of it written; $stopped says which (n when none). Returns the end.
+  (func (export "rows") (param $i i32) (param $n i32) (param $p i32) (result i32)
+    (local $start i32) (local $e i32) (local $prob f64)
+    (block $done
+      (loop $row
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $start (local.get $p))
+        (if (i32.load8_u (i32.add (global.get $own) (local.get $i)))
+          (then
+            (global.set $tok (i32.add (call $tokenEnd) (i32.const 1)))
+            (global.set $stop (local.get $i))
+            (return (local.get $start))))
+        (i32.store (i32.add (global.get $marks) (i32.shl (local.get $i) (i32.const 2))) (local.get $p))
+        ;; `,{"probability":`, the first row's without its comma
+        (local.set $e (i32.add (global.get $ftab) (i32.const 16)))
+        (local.set $p (call $put (local.get $p)
+          (i32.add (i32.load (local.get $e)) (i32.eqz (local.get $i)))
+          (i32.sub (i32.load offset=4 (local.get $e)) (i32.eqz (local.get $i)))))
+        (local.set $p (call $digitsOf (local.get $p)))
+        ;; the decision: decline at or above its threshold, else refer at or above its own, else approve
+        (local.set $prob (f64.promote_f32 (f32.load (i32.add (global.get $probs) (i32.shl (local.get $i) (i32.const 2))))))
+        (local.set $p (call $piece (local.get $p)
+          (select (i32.const 6)
+            (select (i32.const 5) (i32.const 4) (f64.ge (local.get $prob) (global.get $refer)))
+            (f64.ge (local.get $prob) (global.get $decline)))))
+        (local.set $p (call $reasons (local.get $i) (local.get $p)))
+        (if (i32.lt_s (local.get $p) (i32.const 0))
+          (then
+            (global.set $stop (local.get $i))
+            (return (local.get $start))))
+        (local.set $p (call $piece (local.get $p) (i32.const 3)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $row)))
+    (global.set $stop (local.get $n))
+    (local.get $p))
+
+  (func (export "stopped") (result i32) (global.get $stop)))

@@ -93,10 +93,13 @@ export function buildModel(features: Feature[], task: Task, hidden: number, seed
   return { scorer: createScorer(manifest, dense, impactKernelModule()), spec };
 }
 
+/** A decision threshold: any number in [0, 1], or one a float32 answer can equal exactly. */
+const thresholdArb = fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.float({ min: 0, max: 1, noNaN: true }));
+
 const modelOf = (tasks: fc.Arbitrary<Task>): fc.Arbitrary<Model> => fc.uniqueArray(featureName, { minLength: 1, maxLength: 7 })
   .chain((names) => fc.tuple(
     fc.tuple(...names.map((n) => fc.oneof(numericFeature(n), categoricalFeature(n)))),
-    tasks, fc.integer({ min: 1, max: 20 }), fc.integer(), fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })),
+    tasks, fc.integer({ min: 1, max: 20 }), fc.integer(), fc.tuple(thresholdArb, thresholdArb),
   ))
   .map(([features, task, hidden, seed, [a, b]]) => buildModel(features, task, hidden, seed, { refer: Math.min(a, b), decline: Math.max(a, b) }));
 
