@@ -144,8 +144,6 @@ export function reasonsWriter(module: WebAssembly.Module, m: Scorer): ReasonsWri
     return { imp, vals, codes, probs, marks, own, digits, out: align16(digits + n * DIGITS_BYTES) };
   };
   const utf8 = new TextEncoder();
-  // The most a row's reasons take, and 16 bytes the kernel's copies may write past their end.
-  const rowBytes = nf * widest + 16;
   return {
     prepare(n) {
       const l = layout(n);
@@ -155,10 +153,15 @@ export function reasonsWriter(module: WebAssembly.Module, m: Scorer): ReasonsWri
     },
     begin(n, k, impacts) {
       const l = layout(n);
-      // Room for the whole answer up front (a row's reasons take far less than rowBytes), so it rarely grows.
-      ensure(l.out + n * rowBytes);
+      const picks = Math.min(k, nf);
+      // The most a row's reasons take, with 16 bytes the kernel's copies may write past their end; and a whole
+      // row's (its probability, decision and the fixed text around them, under 128 bytes).
+      const rowBytes = picks * widest + 16;
+      const wholeRow = rowBytes + 128;
+      // Room for the whole answer up front, so it rarely grows.
+      ensure(l.out + n * wholeRow);
       new Float64Array(exports.memory.buffer, l.imp, n * nf).set(impacts.subarray(0, n * nf));
-      exports.setup(nf, Math.min(k, nf), tab, vtab, fixed, l.imp, l.codes, l.vals, pick);
+      exports.setup(nf, picks, tab, vtab, fixed, l.imp, l.codes, l.vals, pick);
       const out = JsonBytes.over(exports.memory, l.out);
       return {
         out,
@@ -178,7 +181,7 @@ export function reasonsWriter(module: WebAssembly.Module, m: Scorer): ReasonsWri
           const { written } = utf8.encodeInto(digits, new Uint8Array(mem, l.digits, n * DIGITS_BYTES));
           exports.setupRows(l.probs, l.digits, l.digits + written, l.own, l.marks, ftab, t.refer, t.decline);
           return (i, marks) => {
-            out.reserve((n - i) * (rowBytes + 128));
+            out.reserve((n - i) * wholeRow);
             const end = exports.rows(i, n, l.out + out.length);
             const stop = exports.stopped();
             if (marks) {
