@@ -11,6 +11,7 @@
  * JavaScript shortcut.
  */
 import type { DenseLayer } from "./explain.ts";
+import { align16, growTo } from "./wasm-memory.ts";
 
 export interface ImpactKernel {
   /** Per row: the output layer's sum (before bias and activation) for the row, then for each feature reset to the baseline. */
@@ -31,8 +32,6 @@ interface Exports {
   impacts: (...args: number[]) => void;
 }
 
-const PAGE = 65536;
-const align16 = (n: number) => Math.ceil(n / 16) * 16;
 
 /** Whether the kernel runs this network: exactly Dense(U, relu) → Dense(1, any activation). */
 export function kernelRuns(layers: DenseLayer[]): boolean {
@@ -58,10 +57,7 @@ export function impactKernel(module: WebAssembly.Module, layers: DenseLayer[], b
   const acc = align16(pre + upad * 4);
   const x = align16(acc + upad * 4);
   const f32 = () => new Float32Array(exports.memory.buffer);
-  const ensure = (bytes: number) => {
-    const have = exports.memory.buffer.byteLength;
-    if (bytes > have) exports.memory.grow(Math.ceil((bytes - have) / PAGE));
-  };
+  const ensure = (bytes: number) => growTo(exports.memory, bytes);
   ensure(x);
   {
     const m = f32();

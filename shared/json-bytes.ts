@@ -6,6 +6,7 @@
  * copy of what was written. `over()` writes into WebAssembly memory instead,
  * so a kernel can write parts of the text in place (shared/reasons-writer.ts).
  */
+import { growTo } from "./wasm-memory.ts";
 
 const utf8 = new TextEncoder();
 /** A buffer that grew past this for one huge answer is not kept for the next. */
@@ -37,8 +38,7 @@ export class JsonBytes {
   static over(memory: WebAssembly.Memory, start: number): JsonBytes {
     const view = () => new Uint8Array(memory.buffer, start) as Uint8Array<ArrayBuffer>;
     return new JsonBytes(0, view(), (n) => {
-      const have = memory.buffer.byteLength - start;
-      if (n > have) memory.grow(Math.ceil((n - have) / 65536));
+      growTo(memory, start + n);
       return view();
     });
   }

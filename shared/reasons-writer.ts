@@ -18,6 +18,7 @@
 import { F, fragmentsOf } from "./answer-fragments.ts";
 import { JsonBytes } from "./json-bytes.ts";
 import type { Scorer } from "./scorer.ts";
+import { align16, growTo } from "./wasm-memory.ts";
 
 /**
  * Per row and feature (n × features): a category's index in the spec's
@@ -75,8 +76,6 @@ const PIECES = [F.impact, F.nul, F.nextProbability, F.reasonsNoWarnings, F.decis
 /** The longest String() of a number, with its comma. */
 const DIGITS_BYTES = 32;
 
-const PAGE = 65536;
-const align16 = (n: number) => Math.ceil(n / 16) * 16;
 /** Room for a number the kernel writes: a sign, 15 digits and a point. */
 const NUMBER_BYTES = 24;
 
@@ -118,10 +117,7 @@ export function reasonsWriter(module: WebAssembly.Module, m: Scorer): ReasonsWri
   const ftable = Int32Array.from(PIECES.flatMap((b) => [place(b), b.length]));
   const pick = align16(at);
   const perCall = align16(pick + nf * 16);
-  const ensure = (bytes: number) => {
-    const have = exports.memory.buffer.byteLength;
-    if (bytes > have) exports.memory.grow(Math.ceil((bytes - have) / PAGE));
-  };
+  const ensure = (bytes: number) => growTo(exports.memory, bytes);
   ensure(perCall);
   {
     const mem = exports.memory.buffer;

@@ -8,6 +8,7 @@
  * constants and the tfjs hand-over are train/fit/simd/engine.ts.
  */
 import { trainKernelModule } from "../../kernels/load.ts";
+import { growTo } from "../../../shared/wasm-memory.ts";
 
 /** The kernel's activation codes. */
 export const ACTIVATION_CODES = { linear: 0, relu: 1, sigmoid: 2, tanh: 3, elu: 4 } as const;
@@ -89,8 +90,7 @@ export class SimdNet {
         ...(dropout && hidden ? { hd: take(batch * s.op), mask: take(batch * s.op) } : {}),
       };
     });
-    const pages = Math.ceil(at / 65536) - this.k.memory.buffer.byteLength / 65536;
-    if (pages > 0) this.k.memory.grow(pages);
+    growTo(this.k.memory, at);
     this.f32 = new Float32Array(this.k.memory.buffer);
   }
 
