@@ -86,7 +86,7 @@ export function reasonsWriter(module: WebAssembly.Module, m: Scorer): ReasonsWri
   const nf = f.features.length;
   const exports = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
 
-  // Fixed layout: the feature table, the value table, `,"impact":null`, the pieces; the picks. Then per answer:
+  // Fixed layout: the feature table, the value table, the fixed pieces' table, the pieces; the picks. Then per answer:
   // impacts, values, codes; the answer's bytes. A category's pieces are in the spec's order: a cell's code is
   // the value's index there (shared/accept-into.ts).
   const values = m.manifest.spec.features.map((x, j) => (x.type === "categorical" ? x.values.map((c) => f.nextValued[j]!.get(c)!) : []));
@@ -94,8 +94,7 @@ export function reasonsWriter(module: WebAssembly.Module, m: Scorer): ReasonsWri
   const tab = 0;
   const vtab = tab + nf * 32;
   const ftab = vtab + nv * 8;
-  const fixed = ftab + PIECES.length * 8;
-  let at = fixed + 14;
+  let at = ftab + PIECES.length * 8;
   const pieces: [number, Uint8Array][] = [];
   const place = (b: Uint8Array) => { pieces.push([at, b]); at += b.length; return at - b.length; };
   const table = new Int32Array(nf * 8);
@@ -106,7 +105,8 @@ export function reasonsWriter(module: WebAssembly.Module, m: Scorer): ReasonsWri
     const head = f.nextHead[j] as Uint8Array;
     const text = f.raised[j] as Uint8Array;
     table.set([place(head), head.length, place(text), text.length, v], j * 8);
-    let piece = head.length + NUMBER_BYTES + 14;
+    // The head, a number (or null) and `,"impact":`, or a category's piece.
+    let piece = head.length + NUMBER_BYTES + F.impact.length;
     for (const b of values[j] as Uint8Array[]) {
       vtable.set([place(b), b.length], v * 2);
       v++;
@@ -125,7 +125,6 @@ export function reasonsWriter(module: WebAssembly.Module, m: Scorer): ReasonsWri
     new Int32Array(mem, vtab, nv * 2).set(vtable);
     new Int32Array(mem, ftab, PIECES.length * 2).set(ftable);
     const bytes = new Uint8Array(mem);
-    bytes.set(new TextEncoder().encode(',"impact":null'), fixed);
     for (const [o, b] of pieces) bytes.set(b, o);
   }
 
@@ -157,7 +156,7 @@ export function reasonsWriter(module: WebAssembly.Module, m: Scorer): ReasonsWri
       // Room for the whole answer up front, so it rarely grows.
       ensure(l.out + n * wholeRow);
       new Float64Array(exports.memory.buffer, l.imp, n * nf).set(impacts.subarray(0, n * nf));
-      exports.setup(nf, picks, tab, vtab, fixed, l.imp, l.codes, l.vals, pick);
+      exports.setup(nf, picks, tab, vtab, ftab, l.imp, l.codes, l.vals, pick);
       const out = JsonBytes.over(exports.memory, l.out);
       return {
         out,
@@ -175,7 +174,7 @@ export function reasonsWriter(module: WebAssembly.Module, m: Scorer): ReasonsWri
           // Every answer's String() at once: the digits of a Float32Array's join are String()'s of each element.
           const digits = p.subarray(0, n).join(",");
           const { written } = utf8.encodeInto(digits, new Uint8Array(mem, l.digits, n * DIGITS_BYTES));
-          exports.setupRows(l.probs, l.digits, l.digits + written, l.own, l.marks, ftab, t.refer, t.decline);
+          exports.setupRows(l.probs, l.digits, l.digits + written, l.own, l.marks, t.refer, t.decline);
           return (i, marks) => {
             out.reserve((n - i) * wholeRow);
             const end = exports.rows(i, n, l.out + out.length);

@@ -22,8 +22,9 @@
 ;; offset, piece length, text offset, text length, first value's index in
 ;; vtab, 0, 0, 0], the piece being `,{"feature":<name>,"value":` (the first
 ;; reason skips its comma); vtab = per category value 2 i32 [offset, length]
-;; of `,{"feature":<name>,"value":<value>,"impact":`; fixed =
-;; `,"impact":null` (10 + 4 bytes); imp = f64 [n][nf] impacts; codes = i32
+;; of `,{"feature":<name>,"value":<value>,"impact":`; ftab = the fixed
+;; pieces as 2 i32 [offset, length] each, numbered as $piece reads them
+;; (shared/reasons-writer.ts's PIECES); imp = f64 [n][nf] impacts; codes = i32
 ;; [n][nf] (a category's index ≥ 0, -1 null, -2 a number in vals, else
 ;; JavaScript's); vals = f64 [n][nf]; pick = scratch, 16 bytes per reason.
 ;; The answer is written after these; $put may write up to 15 bytes past a
@@ -136,29 +137,29 @@
   (global $k (mut i32) (i32.const 0))
   (global $tab (mut i32) (i32.const 0))
   (global $vtab (mut i32) (i32.const 0))
-  (global $fixed (mut i32) (i32.const 0))
+  (global $ftab (mut i32) (i32.const 0))
   (global $imp (mut i32) (i32.const 0))
   (global $codes (mut i32) (i32.const 0))
   (global $vals (mut i32) (i32.const 0))
   (global $pick (mut i32) (i32.const 0))
 
   (func (export "setup")
-    (param $nf i32) (param $k i32) (param $tab i32) (param $vtab i32) (param $fixed i32)
+    (param $nf i32) (param $k i32) (param $tab i32) (param $vtab i32) (param $ftab i32)
     (param $imp i32) (param $codes i32) (param $vals i32) (param $pick i32)
     (global.set $nf (local.get $nf)) (global.set $k (local.get $k)) (global.set $tab (local.get $tab))
-    (global.set $vtab (local.get $vtab)) (global.set $fixed (local.get $fixed)) (global.set $imp (local.get $imp))
+    (global.set $vtab (local.get $vtab)) (global.set $ftab (local.get $ftab)) (global.set $imp (local.get $imp))
     (global.set $codes (local.get $codes)) (global.set $vals (local.get $vals)) (global.set $pick (local.get $pick)))
 
   ;; Row i's reasons written at p (inside the answer, after its `"reasons":[`); returns the end, or -1 when the
   ;; row is JavaScript's to write (nothing at p to rely on).
   (func $reasons (export "row") (param $i i32) (param $p i32) (result i32)
-    (local $nf i32) (local $k i32) (local $tab i32) (local $vtab i32) (local $fixed i32)
+    (local $nf i32) (local $k i32) (local $tab i32) (local $vtab i32)
     (local $imp i32) (local $codes i32) (local $vals i32) (local $pick i32)
     (local $j i32) (local $q i32) (local $at i32) (local $count i32) (local $base i32)
     (local $t i32) (local $v i32) (local $code i32) (local $skip i32)
     (local $im f64) (local $key f64)
     (local.set $nf (global.get $nf)) (local.set $k (global.get $k)) (local.set $tab (global.get $tab))
-    (local.set $vtab (global.get $vtab)) (local.set $fixed (global.get $fixed)) (local.set $imp (global.get $imp))
+    (local.set $vtab (global.get $vtab)) (local.set $imp (global.get $imp))
     (local.set $codes (global.get $codes)) (local.set $vals (global.get $vals)) (local.set $pick (global.get $pick))
     (local.set $base (i32.mul (local.get $i) (local.get $nf)))
     ;; the k largest rounded impacts above 1e-6, ties in feature order (an insertion, as a stable sort would have them)
@@ -213,13 +214,13 @@
             (local.set $p (call $put (local.get $p)
               (i32.add (i32.load (local.get $t)) (local.get $skip)) (i32.sub (i32.load offset=4 (local.get $t)) (local.get $skip))))
             (if (i32.eq (local.get $code) (i32.const -1))
-              (then (local.set $p (call $put (local.get $p) (i32.add (local.get $fixed) (i32.const 10)) (i32.const 4))))
+              (then (local.set $p (call $piece (local.get $p) (i32.const 1))))
               (else
                 (if (i32.ne (local.get $code) (i32.const -2)) (then (return (i32.const -1))))
                 (local.set $p (call $decimal (local.get $p)
                   (f64.load (i32.add (local.get $vals) (i32.shl (i32.add (local.get $base) (local.get $j)) (i32.const 3))))))
                 (if (i32.lt_s (local.get $p) (i32.const 0)) (then (return (i32.const -1))))))
-            (local.set $p (call $put (local.get $p) (local.get $fixed) (i32.const 10)))))
+            (local.set $p (call $piece (local.get $p) (i32.const 0)))))
         ;; String(k / 1e6): the impact is a difference of probabilities, so k ≤ 1e6; anything larger is JavaScript's
         (local.set $key (f64.load (i32.add (local.get $pick) (i32.shl (local.get $q) (i32.const 4)))))
         (if (f64.gt (local.get $key) (f64.const 1e9)) (then (return (i32.const -1))))
@@ -230,22 +231,21 @@
     (local.get $p))
 
   ;; Whole predictions: the answers, their digits as String() wrote them (one comma-separated run), the rows
-  ;; JavaScript writes itself, where each row starts, the decision thresholds and the fixed pieces.
+  ;; JavaScript writes itself, where each row starts and the decision thresholds.
   (global $probs (mut i32) (i32.const 0))
   (global $tok (mut i32) (i32.const 0))
   (global $digitsEnd (mut i32) (i32.const 0))
   (global $own (mut i32) (i32.const 0))
   (global $marks (mut i32) (i32.const 0))
-  (global $ftab (mut i32) (i32.const 0))
   (global $refer (mut f64) (f64.const 0))
   (global $decline (mut f64) (f64.const 0))
   (global $stop (mut i32) (i32.const 0))
 
   (func (export "setupRows")
-    (param $probs i32) (param $digits i32) (param $digitsEnd i32) (param $own i32) (param $marks i32) (param $ftab i32)
+    (param $probs i32) (param $digits i32) (param $digitsEnd i32) (param $own i32) (param $marks i32)
     (param $refer f64) (param $decline f64)
     (global.set $probs (local.get $probs)) (global.set $tok (local.get $digits)) (global.set $digitsEnd (local.get $digitsEnd))
-    (global.set $own (local.get $own)) (global.set $marks (local.get $marks)) (global.set $ftab (local.get $ftab))
+    (global.set $own (local.get $own)) (global.set $marks (local.get $marks))
     (global.set $refer (local.get $refer)) (global.set $decline (local.get $decline)))
 
   ;; the fixed piece numbered $k in ftab (pairs of offset, length), at p; returns the end
