@@ -7,6 +7,7 @@
  */
 import { parse as parseTolerant, printParseErrorCode, type ParseError } from "jsonc-parser";
 import { describeKey } from "../shared/validate.ts";
+import { MAX_KEYS_PER_OBJECT, scanBody } from "./key-scan.ts";
 
 /**
  * A parsed body keeps its text, whether that is all ASCII (then character
@@ -17,13 +18,6 @@ export type BodyResult = { ok: true; value: unknown; text: string; ascii: boolea
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /**
- * No request object needs more keys than this (a model's features plus a
- * few): an object with more is refused before `JSON.parse` builds it, which
- * for 100,000 keys costs tens of milliseconds of CPU.
- */
-export const MAX_KEYS_PER_OBJECT = 4096;
-
-/**
  * The error of invalid JSON is located by jsonc-parser, which recurses once
  * per nesting level: past this depth it would overflow the stack (`[` x 12,000
  * did, a 500), so deeper invalid bodies get the verdict without a position.
@@ -32,86 +26,6 @@ export const MAX_KEYS_PER_OBJECT = 4096;
  */
 export const LOCATE_MAX_DEPTH = 256;
 
-export interface KeyScan {
-  /** The first key that appears twice in one object, if any. */
-  duplicate?: string;
-  /** Set when an object has more than the allowed keys (the scan stops there). */
-  tooManyKeys?: boolean;
-  /** The deepest nesting of arrays and objects seen. */
-  depth: number;
-  /**
-   * Where each object in the top-level object's first "instances" array
-   * starts and ends: [start, end) character offsets, two per object. Decision
-   * capture copies these slices of the body as the records' features instead
-   * of serialising the parsed objects again (edge/capture/chunk.ts).
-   */
-  instances: number[];
-}
-
-/**
- * One pass over a JSON text: the first key repeated in one object, and
- * whether any object has more than `maxKeys` keys. It tokenises strings
- * exactly (escapes included) and is run before `JSON.parse`, whose verdict on
- * validity still comes first for everything but an oversized object.
- */
-export function scanKeys(text: string, maxKeys = MAX_KEYS_PER_OBJECT): KeyScan {
-  // One entry per open container: the keys seen so far for an object, null for an array.
-  const stack: (Set<string> | null)[] = [];
-  let expectKey = false;
-  let duplicate: string | undefined;
-  let depth = 0;
-  // The top-level object's latest key; 1 while inside its "instances" array, 2 once that array has closed.
-  let topKey: string | undefined;
-  let inInstances = 0;
-  let start = 0;
-  const instances: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (ch === 0x22) { // '"': skip the string, noting it if it is a key
-      let j = i + 1;
-      while (j < text.length) {
-        const c = text.charCodeAt(j);
-        if (c === 0x5c) j += 2;
-        else if (c === 0x22) break;
-        else j++;
-      }
-      const keys = stack[stack.length - 1];
-      if (keys && expectKey) {
-        const raw = text.slice(i, j + 1);
-        let key: string | undefined;
-        try {
-          key = raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
-        } catch {
-          // Not valid JSON (JSON.parse will say so), but scan on: the depth is needed to locate the error.
-        }
-        // Keep scanning after a duplicate: an oversized object later on must still stop the parse.
-        if (key !== undefined) {
-          if (keys.has(key)) duplicate ??= key;
-          else if (keys.size >= maxKeys) return { tooManyKeys: true, depth, instances };
-          else keys.add(key);
-          if (stack.length === 1) topKey = key;
-        }
-        expectKey = false;
-      }
-      i = j;
-    } else if (ch === 0x7b) { // {
-      if (inInstances === 1 && stack.length === 2) start = i;
-      depth = Math.max(depth, stack.push(new Set()));
-      expectKey = true;
-    } else if (ch === 0x5b) { // [
-      if (inInstances === 0 && stack.length === 1 && topKey === "instances" && stack[0] != null) inInstances = 1;
-      depth = Math.max(depth, stack.push(null));
-      expectKey = false;
-    } else if (ch === 0x7d || ch === 0x5d) { // } ]
-      if (inInstances === 1 && stack.length === 3 && ch === 0x7d) instances.push(start, i + 1);
-      else if (inInstances === 1 && stack.length === 2) inInstances = 2;
-      stack.pop();
-      expectKey = false;
-    } else if (ch === 0x2c) { expectKey = stack[stack.length - 1] != null; } // ,
-  }
-  return duplicate === undefined ? { depth, instances } : { duplicate, depth, instances };
-}
-
 export function parseJsonBody(bytes: ArrayBuffer): BodyResult {
   let text: string;
   try {
@@ -119,7 +33,9 @@ export function parseJsonBody(bytes: ArrayBuffer): BodyResult {
   } catch {
     return { ok: false, code: "invalid_encoding", message: "the body is not valid UTF-8" };
   }
-  const scan = scanKeys(text);
+  // UTF-8 spends more bytes on a non-ASCII character than UTF-16 spends units (a removed BOM: 3 bytes, 0 units).
+  const ascii = bytes.byteLength === text.length;
+  const scan = scanBody(bytes, text, ascii);
   if (scan.tooManyKeys) {
     return { ok: false, code: "invalid_request", message: `an object in the body has more than ${MAX_KEYS_PER_OBJECT} fields; an applicant has one field per feature` };
   }
@@ -132,8 +48,7 @@ export function parseJsonBody(bytes: ArrayBuffer): BodyResult {
   if (scan.duplicate !== undefined) {
     return { ok: false, code: "duplicate_key", message: `the key ${JSON.stringify(describeKey(scan.duplicate))} appears twice in one object` };
   }
-  // UTF-8 spends more bytes on a non-ASCII character than UTF-16 spends units (a removed BOM: 3 bytes, 0 units).
-  return { ok: true, value, text, ascii: bytes.byteLength === text.length, instances: scan.instances };
+  return { ok: true, value, text, ascii, instances: scan.instances };
 }
 
 const PROBLEMS: Record<string, string> = {
