@@ -19,11 +19,11 @@
  * the model is known to be live, so no eviction or swap can dispose it
  * between the lookup and the forward pass.
  */
-import { keys, parsePointer, type Pointer } from "../shared/artifact.ts";
-import { challengersOf, type Challengers } from "../shared/challengers.ts";
+import { keys } from "../shared/artifact.ts";
+import type { Challengers } from "../shared/challengers.ts";
 import { challengerStatus, disposeChallengers, syncChallengers, type ChallengerSlots, type ChallengerStatus } from "./challengers.ts";
-import { loadVersion, tooLarge, withTimeout, type LoadedModel } from "./loader.ts";
-import { verifyPointer, type VerifiedMove } from "./signing.ts";
+import { loadVersion, withTimeout, type LoadedModel } from "./loader.ts";
+import { readPointer } from "./pointer-read.ts";
 import type { TrustedKeys } from "../shared/signing.ts";
 import type { Log } from "./context.ts";
 
@@ -224,7 +224,7 @@ export class ModelRegistry {
   }
 
   /** After current is settled: the challengers the same pointer names, loaded like current; a failure stays with them. */
-  private challengers(name: string, entry: Entry, wanted: Challengers | undefined, trusted: Awaited<ReturnType<NonNullable<RegistryOptions["trust"]>>>): Promise<void> {
+  private challengers(name: string, entry: Entry, wanted: Challengers | undefined, trusted: TrustedKeys | undefined): Promise<void> {
     return syncChallengers(entry.challengers, wanted, {
       name,
       champion: entry.current?.version,
@@ -250,27 +250,7 @@ export class ModelRegistry {
       this.admit(name, entry);
       if (!("body" in obj)) return; // not modified
       if (obj.etag === entry.badEtag) return;
-      const large = tooLarge(obj, key);
-      if (large) throw Object.assign(new Error(large), { etag: obj.etag });
-      const text = await withTimeout(obj.text(), this.options.timeoutMs, `reading ${key}`);
-      const parsed = parsePointer(text);
-      if (!parsed.ok) throw Object.assign(new Error(`${key}: ${parsed.error}`), { etag: obj.etag });
-      const pointer: Pointer = parsed.value;
-      if (pointer.name !== name) throw Object.assign(new Error(`${key} names model "${pointer.name}"`), { etag: obj.etag });
-      // Malformed challengers are none (with signing on, the move's signature then decides whether current stands).
-      const named = challengersOf(parsed.value);
-      if (!named.ok) log({ event: "challengers_malformed", model: name, error: named.error });
-      const challengers = named.ok ? named.challengers : undefined;
-      const tVerify = performance.now();
-      const trusted = await this.options.trust?.();
-      let signed: (VerifiedMove & { ms: number }) | undefined;
-      if (trusted) {
-        try {
-          signed = { ...(await verifyPointer(this.bucket, parsed.value, { ...pointer, ...(challengers ? { challengers } : {}) }, trusted, entry.servedSeq, this.options.timeoutMs)), ms: performance.now() - tVerify };
-        } catch (e) {
-          throw Object.assign(new Error(`${key}: ${(e as Error).message}`), { etag: obj.etag });
-        }
-      }
+      const { pointer, challengers, trusted, signed } = await readPointer(this.bucket, obj, name, { ...this.options, servedSeq: entry.servedSeq });
       if (pointer.version === entry.current?.version && pointer.manifestSha256 === entry.current.manifestSha256) {
         // Same version re-pointed (e.g. storage repaired): nothing to load, and any earlier error is over.
         entry.etag = obj.etag;
