@@ -94,6 +94,18 @@ describe("the byte scanner", () => {
     expect(agree(`{${alike}}`)).toEqual({ depth: 1, instances: [] });
   });
 
+  it("tells apart many keys of one length that differ in one byte, and finds the one repeated", () => {
+    // 120–250 distinct keys of five letters from four: the table is up to half full, probes pass over other keys'
+    // slots, and most keys have siblings that differ from them in one byte only.
+    const word = fc.string({ unit: fc.constantFrom("a", "b", "c", "d"), minLength: 5, maxLength: 5 });
+    fc.assert(fc.property(fc.uniqueArray(word, { minLength: 120, maxLength: 250 }), fc.nat(), (words, pick) => {
+      const fields = words.map((w, i) => `"${w}":${i}`);
+      expect(agree(`{"instances":[{${fields.join(",")}}]}`)?.duplicate).toBeUndefined();
+      const again = words[pick % words.length] as string;
+      expect(agree(`{"instances":[{${fields.join(",")},"${again}":0}]}`)?.duplicate).toBe(again);
+    }), { numRuns: Math.max(50, RUNS / 3) });
+  });
+
   it("refuses an object past the key limit as the text scanner does, and leaves one past its table to it", () => {
     const keys = (n: number) => Array.from({ length: n }, (_, i) => `"k${i}":0`).join(",");
     expect(agree(`{"instances":[{${keys(5)}}]}`, 4)).toMatchObject({ tooManyKeys: true });
