@@ -7,8 +7,7 @@
  * built only when those bytes cannot be sliced (`answers.predictions()`).
  * A classifier's reasons come from the reasons kernel (shared/reasons-writer.ts)
  * when the model has it: validation writes each value into its cells, and the
- * answer is written at once, before anything else can reuse that memory. The
- * kernel writes a classifier's plain rows whole without reasons too.
+ * answer is written at once, before anything else can reuse that memory.
  */
 import { answerBytes, type AnswerInput } from "../shared/answer-json.ts";
 import type { Role } from "../shared/decisions/record.ts";
@@ -62,8 +61,7 @@ export function score(model: LoadedModel, instances: unknown[], topK: number, ro
   const passThroughKey = model.instances.passThroughKey;
   // Impacts serve only the answer's reasons here: a classifier's falls are not computed (shared/explain.ts).
   const scored = x ? scoreEncoded(model, x, n, adjusted, topK > 0, true) : scoreWithImpacts(model, rows, topK > 0);
-  // Without reasons asked, the kernel writes the plain rows all the same (no cells needed).
-  const reasons = !x || !model.reasons ? undefined : topK === 0 ? model.reasons.begin(n, 0) : cells && scored.impacts ? model.reasons.begin(n, topK, scored.impacts) : undefined;
+  const reasons = cells && scored.impacts ? model.reasons!.begin(n, topK, scored.impacts) : undefined;
   const answer: AnswerInput = { rows, scored, topK, passThroughKey, echoes, ...(reasons ? { reasons } : {}) };
   const head = { ...(id !== undefined ? { id } : {}), model: { name: model.name, version: model.version } };
   let written: { bytes: Uint8Array<ArrayBuffer>; marks: number[] } | undefined;

@@ -144,9 +144,9 @@ function writePredictions(w: JsonBytes, m: Scorer, a: AnswerInput, keyJson: Uint
   w.bytes(F.arrayOpen);
   const n = rows.length;
   // With the kernel, a classifier's plain rows (no warnings, no pass-through value, a finite answer) are written
-  // whole by it, with reasons or without, and this loop writes the others.
+  // whole by it, and this loop writes the others.
   let whole: ((i: number, marks?: number[]) => number) | undefined;
-  if (written && thresholds && p instanceof Float32Array) {
+  if (written && impacts && thresholds && p instanceof Float32Array) {
     const own = new Uint8Array(n);
     for (let i = 0; i < n; i++) own[i] = adjusted[i] || (keyJson && echoes[i] !== undefined) || !Number.isFinite(p[i]) ? 1 : 0;
     whole = written.rows(p, thresholds, own);

@@ -57,10 +57,9 @@ export interface ReasonsWriter {
   prepare(n: number): ReasonCells;
   /**
    * The prepared rows' reasons, at most k each (k ≥ 1), from their impacts (n × features, as scoring
-   * gives them), for one answer written before anything else calls this writer. Without impacts (k = 0,
-   * `?explain=false`), n rows answered without reasons: nothing needs preparing, and only `rows` serves.
+   * gives them), for one answer written before anything else calls this writer.
    */
-  begin(n: number, k: number, impacts?: Float64Array): KernelReasons;
+  begin(n: number, k: number, impacts: Float64Array): KernelReasons;
 }
 
 interface Exports {
@@ -73,10 +72,7 @@ interface Exports {
 }
 
 /** The kernel's fixed pieces, numbered as reasons.wat's $piece reads them. */
-const PIECES = [
-  F.impact, F.nul, F.nextProbability, F.reasonsNoWarnings, F.decisionReasons.approve, F.decisionReasons.refer, F.decisionReasons.decline,
-  F.decision.approve, F.decision.refer, F.decision.decline, F.noWarnings,
-];
+const PIECES = [F.impact, F.nul, F.nextProbability, F.reasonsNoWarnings, F.decisionReasons.approve, F.decisionReasons.refer, F.decisionReasons.decline];
 /** The longest String() of a number, with its comma. */
 const DIGITS_BYTES = 32;
 
@@ -152,14 +148,14 @@ export function reasonsWriter(module: WebAssembly.Module, m: Scorer): ReasonsWri
     },
     begin(n, k, impacts) {
       const l = layout(n);
-      const picks = impacts ? Math.min(k, nf) : 0;
+      const picks = Math.min(k, nf);
       // The most a row's reasons take, with 16 bytes the kernel's copies may write past their end; and a whole
       // row's (its probability, decision and the fixed text around them, under 128 bytes).
       const rowBytes = picks * widest + 16;
       const wholeRow = rowBytes + 128;
       // Room for the whole answer up front, so it rarely grows.
       ensure(l.out + n * wholeRow);
-      if (impacts) new Float64Array(exports.memory.buffer, l.imp, n * nf).set(impacts.subarray(0, n * nf));
+      new Float64Array(exports.memory.buffer, l.imp, n * nf).set(impacts.subarray(0, n * nf));
       exports.setup(nf, picks, tab, vtab, ftab, l.imp, l.codes, l.vals, pick);
       const out = JsonBytes.over(exports.memory, l.out);
       return {
@@ -178,7 +174,7 @@ export function reasonsWriter(module: WebAssembly.Module, m: Scorer): ReasonsWri
           // Every answer's String() at once: the digits of a Float32Array's join are String()'s of each element.
           const digits = p.subarray(0, n).join(",");
           const { written } = utf8.encodeInto(digits, new Uint8Array(mem, l.digits, n * DIGITS_BYTES));
-          exports.setupRows(l.probs, l.digits, l.digits + written, l.own, l.marks, t.refer, t.decline, picks > 0 ? 1 : 0);
+          exports.setupRows(l.probs, l.digits, l.digits + written, l.own, l.marks, t.refer, t.decline);
           return (i, marks) => {
             out.reserve((n - i) * wholeRow);
             const end = exports.rows(i, n, l.out + out.length);

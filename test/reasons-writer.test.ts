@@ -42,7 +42,7 @@ interface Overrides { impacts?: Float64Array; p?: Float32Array; echoes?: (string
  * the rows and reasons it can (with `o`'s overrides), and expects the answer's bytes to be the object path's, and
  * each prediction's marks to cut it out of them (what decision capture slices).
  */
-function expectKernelAnswer(scorer: Scorer, rows: Row[], topK: number, head: Record<string, unknown>, tally: Tally, o: Overrides = {}): { warnings: unknown[] }[] {
+function expectKernelAnswer(scorer: Scorer, rows: Row[], topK: number, head: Record<string, unknown>, tally: Tally, o: Overrides = {}): void {
   const { leave = [], impacts, echoes = [] } = o;
   const m = scorer.manifest;
   const writer = reasonsWriter(module, scorer)!;
@@ -52,9 +52,7 @@ function expectKernelAnswer(scorer: Scorer, rows: Row[], topK: number, head: Rec
   const n = rows.length;
   const nf = m.spec.features.length;
   const x = scorer.impactKernel!.input(n);
-  // Without reasons (topK 0, ?explain=false) the edge prepares no cells and scores no impacts.
-  const explain = topK > 0;
-  const cells = explain ? writer.prepare(n) : undefined;
+  const cells = writer.prepare(n);
   const adjusted = new Uint8Array(n);
   const valid: Row[] = [];
   const passed: (string | number | undefined)[] = [];
@@ -65,28 +63,23 @@ function expectKernelAnswer(scorer: Scorer, rows: Row[], topK: number, head: Rec
     valid.push(r.row);
     passed.push(r.passThrough);
     adjusted[i] = r.adjusted ? 1 : 0;
-    if (leave[i] && cells) cells.codes.fill(CELL_OTHER, i * nf, (i + 1) * nf);
+    if (leave[i]) cells.codes.fill(CELL_OTHER, i * nf, (i + 1) * nf);
   });
-  const scored = scoreEncoded(scorer, x, n, adjusted, explain, true);
+  const scored = scoreEncoded(scorer, x, n, adjusted, true, true);
   if (impacts) scored.impacts = impacts;
   if (o.p) scored.p = scored.out = o.p;
-  expect(scored.impacts !== undefined).toBe(explain);
-  const kernel = explain ? writer.begin(n, topK, scored.impacts) : writer.begin(n, 0);
-  let whole = 0;
+  const kernel = writer.begin(n, topK, scored.impacts!);
   const reasons: KernelReasons = {
     out: kernel.out,
     row: (i) => (kernel.row(i) ? (tally.kernel++, true) : (tally.javascript++, false)),
     rows: (p, t, own) => {
       const from = kernel.rows(p, t, own);
-      return (i, marks) => { const stop = from(i, marks); whole += stop - i; return stop; };
+      return (i, marks) => { const stop = from(i, marks); tally.kernel += stop - i; return stop; };
     },
   };
   const a = { rows: valid, scored, topK, reasons, passThroughKey: key, echoes: passed };
   const marks: number[] = [];
   const got = answerBytes(scorer, head, a, marks);
-  tally.kernel += whole;
-  // Without reasons a row is the kernel's whole or JavaScript's whole.
-  if (!explain) tally.javascript += n - whole;
   const expected = objectPath(scorer, head, a);
   expect(text.decode(got)).toBe(expected);
   const predictions = (JSON.parse(expected) as { predictions: unknown[] }).predictions;
@@ -95,7 +88,6 @@ function expectKernelAnswer(scorer: Scorer, rows: Row[], topK: number, head: Rec
     expect(text.decode(got.subarray(marks[i], marks[i + 1]))).toBe(`${i ? "," : ""}${JSON.stringify(prediction)}`);
   });
   expect(got[marks[n]!]).toBe(0x5d); // the array's "]"
-  return predictions as { warnings: unknown[] }[];
 }
 
 describe("the reasons kernel", () => {
@@ -158,27 +150,9 @@ describe("an answer with the kernel's reasons equals JSON.stringify of the predi
           fc.array(fc.integer({ min: 0, max: 4 }).map((x) => x === 0), { minLength: rows.length, maxLength: rows.length }),
           fc.array(fc.option(fc.oneof(fc.string({ maxLength: 40 }), fc.integer()), { nil: undefined }), { minLength: rows.length, maxLength: rows.length }),
         )),
-      ([{ m, rows, topK, head }, leave, echoes]) => void expectKernelAnswer(m.scorer, rows, topK, head, tally, { leave, echoes }),
+      ([{ m, rows, topK, head }, leave, echoes]) => expectKernelAnswer(m.scorer, rows, topK, head, tally, { leave, echoes }),
     ), { numRuns: RUNS });
     expect(tally.kernel).toBeGreaterThan(RUNS);
-    expect(tally.javascript).toBeGreaterThan(0);
-  });
-
-  it("without reasons (?explain=false: topK 0, no cells, no impacts), for generated classifiers and batches, with pass-through values and answers at the thresholds", () => {
-    const tally: Tally = { kernel: 0, javascript: 0 };
-    fc.assert(fc.property(
-      classifierArb.chain((m) => fc.tuple(fc.constant(m), rowsArb(m.spec, { min: 1, max: 12 }), headArb)).chain(([m, rows, head]) => fc.record({
-        m: fc.constant(m), rows: fc.constant(rows), head: fc.constant(head),
-        echoes: fc.array(fc.option(fc.oneof(fc.string({ maxLength: 40 }), fc.integer()), { nil: undefined, freq: 3 }), { minLength: rows.length, maxLength: rows.length }),
-        p: fc.option(fc.array(fc.oneof(
-          fc.float({ noNaN: false }), fc.float({ min: 0, max: 1, noNaN: true }), fc.constantFrom(0, -0, 1, 0.5, Math.fround(0.1)),
-          fc.constantFrom(...Object.values(thresholdsOf(m.scorer.manifest))).map(Math.fround),
-        ), { minLength: rows.length, maxLength: rows.length }), { nil: undefined }),
-      })),
-      ({ m, rows, head, echoes, p }) => void expectKernelAnswer(m.scorer, rows, 0, head, tally, { echoes, ...(p ? { p: Float32Array.from(p) } : {}) }),
-    ), { numRuns: RUNS });
-    // Generated rows mostly have warnings (JavaScript's); the bundled batch below gives the kernel its volume.
-    expect(tally.kernel).toBeGreaterThan(0);
     expect(tally.javascript).toBeGreaterThan(0);
   });
 
@@ -200,24 +174,21 @@ describe("an answer with the kernel's reasons equals JSON.stringify of the predi
           ),
         });
       }),
-      ({ m, rows, topK, head, impacts, p }) => void expectKernelAnswer(m.scorer, rows, topK, head, tally, { impacts: Float64Array.from(impacts), ...(p ? { p: Float32Array.from(p) } : {}) }),
+      ({ m, rows, topK, head, impacts, p }) => expectKernelAnswer(m.scorer, rows, topK, head, tally, { impacts: Float64Array.from(impacts), ...(p ? { p: Float32Array.from(p) } : {}) }),
     ), { numRuns: RUNS });
     expect(tally.kernel).toBeGreaterThan(RUNS);
     expect(tally.javascript).toBeGreaterThan(0);
   });
 
-  it("for the bundled model's 256 test applicants (the bench's batch): every row's reasons, and every row without warnings, written by the kernel", () => {
+  it("for the bundled model's 256 test applicants (the bench's batch): every row written by the kernel", () => {
     const a = readArtifact(fixtures().artifactDirs[0]);
     const scorer = createScorer(a.manifest, denseFromFiles(a.files.get(MODEL_FILE)!, a.files.get(WEIGHTS_FILE)!)!, impactKernelModule());
     const rows = fixtures().parity.slice(0, 256).map((c) => c.instance as Row);
     expect(rows.length).toBe(256);
-    for (const topK of [4, 1, 13, 0]) {
+    for (const topK of [4, 1, 13]) {
       const tally: Tally = { kernel: 0, javascript: 0 };
-      const predictions = expectKernelAnswer(scorer, rows, topK, { id: "batch-7", model: { name: a.name, version: a.version } }, tally);
-      // With reasons, JavaScript writes a row with warnings around the reasons the kernel wrote; without, all of it.
-      const plain = predictions.filter((x) => x.warnings.length === 0).length;
-      expect(plain).toBeGreaterThan(200);
-      expect(tally).toEqual(topK ? { kernel: 256, javascript: 0 } : { kernel: plain, javascript: 256 - plain });
+      expectKernelAnswer(scorer, rows, topK, { id: "batch-7", model: { name: a.name, version: a.version } }, tally);
+      expect(tally).toEqual({ kernel: 256, javascript: 0 });
     }
   });
 });

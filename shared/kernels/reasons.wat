@@ -240,16 +240,13 @@
   (global $refer (mut f64) (f64.const 0))
   (global $decline (mut f64) (f64.const 0))
   (global $stop (mut i32) (i32.const 0))
-  ;; 1: rows with reasons (`?explain=true`, the default); 0: without (`?explain=false`)
-  (global $explain (mut i32) (i32.const 1))
 
   (func (export "setupRows")
     (param $probs i32) (param $digits i32) (param $digitsEnd i32) (param $own i32) (param $marks i32)
-    (param $refer f64) (param $decline f64) (param $explain i32)
+    (param $refer f64) (param $decline f64)
     (global.set $probs (local.get $probs)) (global.set $tok (local.get $digits)) (global.set $digitsEnd (local.get $digitsEnd))
     (global.set $own (local.get $own)) (global.set $marks (local.get $marks))
-    (global.set $refer (local.get $refer)) (global.set $decline (local.get $decline))
-    (global.set $explain (local.get $explain)))
+    (global.set $refer (local.get $refer)) (global.set $decline (local.get $decline)))
 
   ;; the fixed piece numbered $k in ftab (pairs of offset, length), at p; returns the end
   (func $piece (param $p i32) (param $k i32) (result i32)
@@ -278,10 +275,9 @@
     (global.set $tok (i32.add (local.get $t) (i32.const 1)))
     (local.get $p))
 
-  ;; Rows i, i + 1, … of n written whole at p, as shared/answer-json.ts writes a classifier's row with no
-  ;; warnings or pass-through value: `,{"probability":` (row 0 without the comma), the digits, then with
-  ;; reasons the decision with `,"reasons":[`, the reasons, `],"warnings":[]}`, and without them the decision
-  ;; and `,"warnings":[]}`; each row's start in marks. Stops at the
+  ;; Rows i, i + 1, … of n written whole at p, as shared/answer-json.ts writes a classifier's row with reasons
+  ;; and no warnings or pass-through value: `,{"probability":` (row 0 without the comma), the digits, the
+  ;; decision with `,"reasons":[`, the reasons, `],"warnings":[]}`; each row's start in marks. Stops at the
   ;; first row JavaScript writes (marked own, or whose reasons $reasons leaves), with that row's digits
   ;; passed over and nothing of it written; $stopped says which (n when none). Returns the end.
   (func (export "rows") (param $i i32) (param $n i32) (param $p i32) (result i32)
@@ -303,22 +299,17 @@
           (i32.sub (i32.load offset=4 (local.get $e)) (i32.eqz (local.get $i)))))
         (local.set $p (call $digitsOf (local.get $p)))
         ;; the decision: decline at or above its threshold, else refer at or above its own, else approve
-        ;; (pieces 4–6 open the reasons, 7–9 do not)
         (local.set $prob (f64.promote_f32 (f32.load (i32.add (global.get $probs) (i32.shl (local.get $i) (i32.const 2))))))
         (local.set $p (call $piece (local.get $p)
-          (i32.add
-            (select (i32.const 4) (i32.const 7) (global.get $explain))
-            (select (i32.const 2)
-              (select (i32.const 1) (i32.const 0) (f64.ge (local.get $prob) (global.get $refer)))
-              (f64.ge (local.get $prob) (global.get $decline))))))
-        (if (global.get $explain)
+          (select (i32.const 6)
+            (select (i32.const 5) (i32.const 4) (f64.ge (local.get $prob) (global.get $refer)))
+            (f64.ge (local.get $prob) (global.get $decline)))))
+        (local.set $p (call $reasons (local.get $i) (local.get $p)))
+        (if (i32.lt_s (local.get $p) (i32.const 0))
           (then
-            (local.set $p (call $reasons (local.get $i) (local.get $p)))
-            (if (i32.lt_s (local.get $p) (i32.const 0))
-              (then
-                (global.set $stop (local.get $i))
-                (return (local.get $start))))))
-        (local.set $p (call $piece (local.get $p) (select (i32.const 3) (i32.const 10) (global.get $explain))))
+            (global.set $stop (local.get $i))
+            (return (local.get $start))))
+        (local.set $p (call $piece (local.get $p) (i32.const 3)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $row)))
     (global.set $stop (local.get $n))
