@@ -153,8 +153,9 @@ export function scanAsciiKeys(b: Uint8Array, text: string, maxKeys = MAX_KEYS_PE
         const count = counts[level] as number;
         // The table stays at most half full, so a probe always ends.
         if (count === MAX_FAST_KEYS) return undefined;
+        // Unescaped, the key's end j is its closing quote, or n when the body stops inside it.
         const keyStart = i + 1;
-        const length = Math.min(j, n) - keyStart;
+        const length = j - keyStart;
         // As in scanKeys: a repeated key is not counted again, and the count is checked before a new key is kept.
         if (!placeKey(tables[level] as Int32Array, object, h, keyStart, length, b)) duplicate ??= text.slice(keyStart, keyStart + length);
         else if (count >= maxKeys) return { tooManyKeys: true, depth, instances };

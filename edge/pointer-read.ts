@@ -45,13 +45,13 @@ export async function readPointer(bucket: R2Bucket, obj: R2ObjectBody, name: str
   // Malformed challengers are none (with signing on, the move's signature then decides whether current stands).
   const named = challengersOf(parsed.value);
   if (!named.ok) o.log({ event: "challengers_malformed", model: name, error: named.error });
-  const challengers = named.ok ? named.challengers : undefined;
+  const withChallengers = named.ok && named.challengers ? { challengers: named.challengers } : {};
   const tVerify = performance.now();
   const trusted = await o.trust?.();
-  if (!trusted) return { pointer, ...(challengers ? { challengers } : {}) };
+  if (!trusted) return { pointer, ...withChallengers };
   try {
-    const move = await verifyPointer(bucket, parsed.value, { ...pointer, ...(challengers ? { challengers } : {}) }, trusted, o.servedSeq, o.timeoutMs);
-    return { pointer, ...(challengers ? { challengers } : {}), trusted, signed: { ...move, ms: performance.now() - tVerify } };
+    const move = await verifyPointer(bucket, parsed.value, { ...pointer, ...withChallengers }, trusted, o.servedSeq, o.timeoutMs);
+    return { pointer, ...withChallengers, trusted, signed: { ...move, ms: performance.now() - tVerify } };
   } catch (e) {
     throw failed(`${key}: ${(e as Error).message}`, obj.etag);
   }
