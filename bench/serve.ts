@@ -59,7 +59,11 @@ function acrossRounds(runs: LoadResult[]): LoadResult {
 
 interface Plan { name: string; path: string; rows: number; floor?: string }
 
-function plan(connections: number): Plan[] {
+/**
+ * With `answerBytes` (the 256-applicant answer with reasons, measured by the checks), one connection also runs
+ * the floor answering that many bytes it did not build: how much of the case's ratio is sending its answer.
+ */
+function plan(connections: number, answerBytes?: number): Plan[] {
   const c = `${connections}c`;
   return [
     { name: `noop 1 row ${c}`, path: "/__bench/noop", rows: 1 },
@@ -68,6 +72,7 @@ function plan(connections: number): Plan[] {
     { name: `noop 32 rows ${c}`, path: "/__bench/noop", rows: 32 },
     { name: `predict 32 reasons ${c}`, path: "/predict", rows: 32, floor: `noop 32 rows ${c}` },
     { name: `noop 256 rows ${c}`, path: "/__bench/noop", rows: 256 },
+    ...(answerBytes ? [{ name: `noop 256 rows, answer-sized ${c}`, path: `/__bench/noop?bytes=${answerBytes}`, rows: 256, floor: `noop 256 rows ${c}` }] : []),
     { name: `predict 256 reasons ${c}`, path: "/predict", rows: 256, floor: `noop 256 rows ${c}` },
     { name: `predict 256 explain=false ${c}`, path: "/predict?explain=false", rows: 256, floor: `noop 256 rows ${c}` },
   ];
@@ -89,11 +94,20 @@ export async function serve(ctx: Context): Promise<ServeResult> {
   try {
     await publishTo(w.s3, artifact);
     // Load the model and check every request once before measuring.
-    const plans = [...plan(1), ...plan(8)];
-    for (const p of plan(1)) {
+    let answerBytes: number | undefined;
+    const check = async (p: Plan) => {
       const r = await timedPost(w.url, p.path, bodies.get(p.rows) as string);
       if (r.status !== 200) throw new Error(`POST ${p.path} with ${p.rows} rows answered ${r.status}: ${r.text.slice(0, 300)}\n${tail(w.lines.join("\n"))}`);
       if (p.path.startsWith("/predict") && r.text.includes('"reasons"') !== (p.path === "/predict")) throw new Error(`POST ${p.path} answered ${p.path === "/predict" ? "without" : "with"} reasons: ${r.text.slice(0, 300)}`);
+      return Buffer.byteLength(r.text);
+    };
+    for (const p of plan(1)) {
+      const bytes = await check(p);
+      if (p.path === "/predict" && p.rows === 256) answerBytes = bytes;
+    }
+    const plans = [...plan(1, answerBytes), ...plan(8)];
+    for (const p of plans.filter((x) => x.path.includes("?bytes="))) {
+      if (await check(p) !== answerBytes) throw new Error(`POST ${p.path} did not answer ${answerBytes} bytes`);
     }
     const cases: LoadCase[] = plans.map((p) => ({ name: p.name, path: p.path, bodyFile: bodyFile(p.rows), connections: p.name.endsWith(" 8c") ? 8 : 1, seconds, warmupSeconds }));
     ctx.log(`serving: ${rounds} round(s) × ${cases.length} cases × (${warmupSeconds} s warm-up + ${seconds} s), autocannon in a child process`);

@@ -82,6 +82,19 @@ async function rejectRepeatedQuery(c: Context<AppEnv>, next: Next) {
   return next();
 }
 
+const MAX_PADDED_BYTES = 4 * 1024 * 1024;
+/** The last size asked for, kept: one at a time, so no caller can make the isolate hold more than one. */
+let padded: Uint8Array<ArrayBuffer> | undefined;
+/** `{"pad":"xx…"}`, exactly `n` bytes (the bench's floor for an answer's size); undefined outside 12 … MAX_PADDED_BYTES. */
+function paddedAnswer(n: number): Uint8Array<ArrayBuffer> | undefined {
+  if (!Number.isInteger(n) || n < 12 || n > MAX_PADDED_BYTES) return undefined;
+  if (padded?.length !== n) {
+    padded = new Uint8Array(n);
+    new TextEncoder().encodeInto(`{"pad":"${"x".repeat(n - 10)}"}`, padded);
+  }
+  return padded;
+}
+
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use("*", requestContext);
@@ -109,7 +122,11 @@ export function createApp(): Hono<AppEnv> {
     if (c.env.BENCH_ROUTES !== "on") return fail(c, 404, "not_found", "no route");
     const parsed = parseJsonBody(await c.req.arrayBuffer());
     if (!parsed.ok) return fail(c, 400, parsed.code, parsed.message);
-    return c.json({ ok: true });
+    const size = c.req.query("bytes");
+    if (size === undefined) return c.json({ ok: true });
+    // `?bytes=N`: an answer of N bytes, made once: what sending an answer that size costs, without building it.
+    const padded = paddedAnswer(Number(size));
+    return padded ? c.body(padded, undefined, { "Content-Type": "application/json" }) : fail(c, 400, "invalid_request", `bytes must be a whole number from 12 to ${MAX_PADDED_BYTES}`);
   });
 
   // After every route: a known path with another method is 405, not 404.
