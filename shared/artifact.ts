@@ -30,8 +30,13 @@ export const SIGNATURE_FILE = "manifest.sig";
 /** The version's HTML model report (optional: versions published before reports have none). */
 export const REPORT_FILE = "report.html";
 
-/** Model names are path segments in the bucket and in URLs. */
-export const MODEL_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/**
+ * Model names are path segments in the bucket and in URLs. "decisions" is the bucket's folder of decision
+ * records (`decisions/<model>/…`, shared/decisions/record.ts), never a model.
+ */
+export const MODEL_NAME_PATTERN = /^(?!decisions$)[a-z0-9][a-z0-9._-]{0,63}$/;
+/** MODEL_NAME_PATTERN in words, for the messages that refuse a name. */
+export const MODEL_NAME_RULE = 'lowercase letters, digits, ".", "_" or "-" (at most 64), and not "decisions" (the decision records\' folder)';
 
 export const keys = {
   pointer: (name: string) => `${name}/current.json`,

@@ -5,6 +5,7 @@
  * guard, gc's protections, and the operator's view of the versions.
  * Each case uses its own model name, so the cases do not see each other's moves.
  */
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -61,9 +62,14 @@ describe("model registry over S3 (npm run models)", () => {
     const empty = await models(w.s3, ["list", "--json"]);
     expect(empty).toMatchObject({ code: 1, json: { ok: false, error: { code: "model_not_found", message: expect.stringMatching(/holds no models yet; publish one with npm run train/) } } });
     await publish(v("m-one", 1));
+    // Decision records share the bucket, under decisions/: a folder, not a model.
+    await loc("m-one").client.send(new PutObjectCommand({ Bucket: w.s3.bucket, Key: "decisions/m-one/dt=2026-12-07/10-x.ndjson.gz", Body: new Uint8Array([0x1f, 0x8b]) }));
     const unknown = await models(w.s3, ["list", "--model", "nope"]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no model named "nope" in s3:\/\/edgescore-models; it has: m-one \(--model <name>\)/);
+    const reserved = await models(w.s3, ["list", "--model", "decisions"]);
+    expect(reserved.code).toBe(2);
+    expect(reserved.stderr).toMatch(/--model: "decisions" is not a model name: .*not "decisions" \(the decision records' folder\)/);
   });
 
   it("records every publish; list, show and history --verify show it", async () => {

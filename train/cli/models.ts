@@ -13,7 +13,7 @@
  */
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { pathToFileURL } from "node:url";
-import { MODEL_NAME_PATTERN } from "../../shared/artifact.ts";
+import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from "../../shared/artifact.ts";
 import { RegistryError } from "../registry/errors.ts";
 import { readPointerState } from "../registry/history.ts";
 import { signingSetup } from "./signing.ts";
@@ -139,7 +139,7 @@ export async function main(argv: string[]): Promise<number> {
   } else if (values.bucket) throw new UsageError("--bucket goes with --store s3");
   const facts = kind === "local" || !values.model ? readWranglerFacts() : undefined;
   const model = (values.model as string | undefined) ?? facts?.modelName ?? "credit-risk";
-  if (!MODEL_NAME_PATTERN.test(model)) throw new UsageError(`--model: "${model}" is not a model name (lowercase letters, digits, ".", "_" or "-")`);
+  if (!MODEL_NAME_PATTERN.test(model)) throw new UsageError(`--model: "${model}" is not a model name: ${MODEL_NAME_RULE}`);
 
   const signing = await signingSetup(process.env, { local: kind === "local", create: false });
   const store = await openStore(kind, s3, facts?.bucketName);

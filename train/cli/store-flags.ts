@@ -4,7 +4,7 @@
  * MODEL_NAME in wrangler.toml), the store to open, and the S3 target that
  * `s3://` data and output use. Usage errors are found before anything opens.
  */
-import { MODEL_NAME_PATTERN } from "../../shared/artifact.ts";
+import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from "../../shared/artifact.ts";
 import { openStore, type Store } from "../store/open.ts";
 import { s3TargetFromEnv, type S3Target } from "../store/storage.ts";
 import { readWranglerFacts } from "../store/wrangler-config.ts";
@@ -26,7 +26,7 @@ export function storeChoice(a: { store?: string | undefined; bucket?: string | u
   const kind = oneOf("store", a.store, ["local", "s3"] as const, "local");
   const facts = kind === "local" || !a.model ? readWranglerFacts() : undefined;
   const name = a.model ?? facts?.modelName ?? "credit-risk";
-  if (!MODEL_NAME_PATTERN.test(name)) throw new UsageError(`--model: "${name}" must be lowercase letters, digits, ".", "_" or "-"`);
+  if (!MODEL_NAME_PATTERN.test(name)) throw new UsageError(`--model: "${name}" must be ${MODEL_NAME_RULE}`);
   const env = s3TargetFromEnv(process.env, a.bucket);
   if (kind === "s3" && "missing" in env) throw new UsageError(`--store s3 needs ${env.missing.join(", ")} in the environment`);
   const data = s3TargetFromEnv(process.env);

@@ -10,7 +10,7 @@ import { withCode } from "./codes.ts";
 import { signingSetup } from "./signing.ts";
 import type { Signing } from "../../shared/signing.ts";
 import { between, num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
-import { keys, MODEL_NAME_PATTERN } from "../../shared/artifact.ts";
+import { keys, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from "../../shared/artifact.ts";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { checkNotWorse, checkRmseNotWorse } from "../evaluate/gate.ts";
 import { runJob, publishTo, type JobOptions } from "../job.ts";
@@ -108,7 +108,7 @@ export async function main(argv: string[]): Promise<number> {
   const publish = oneOf("publish", a.publish, ["local", "s3", "none"] as const, "local");
   const facts = publish === "local" || !a["model-name"] ? readWranglerFacts() : undefined;
   const modelName = a["model-name"] ?? facts?.modelName ?? "credit-risk";
-  if (!MODEL_NAME_PATTERN.test(modelName)) throw new UsageError(`--model-name: "${modelName}" must be lowercase letters, digits, ".", "_" or "-"`);
+  if (!MODEL_NAME_PATTERN.test(modelName)) throw new UsageError(`--model-name: "${modelName}" must be ${MODEL_NAME_RULE}`);
   const prune = a.prune === undefined ? undefined : num("prune", a.prune, 0, { ok: (x) => x > 0 && x < 1, text: "a share above 0 and below 1 (e.g. 0.5 removes half the hidden units)" });
   if (prune === undefined && a["fine-tune-epochs"] !== undefined) throw new UsageError("--fine-tune-epochs applies after --prune");
   if (prune !== undefined && train.hidden.length === 0 && !a.tune) throw new UsageError("--prune removes hidden units; --hidden 0 (logistic regression) has none");
