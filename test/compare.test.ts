@@ -96,7 +96,10 @@ describe("models compare", () => {
 
     const text = await models(w.s3, ["compare", "--model", NAME, "--since", "2026-12-05", "--until", "2026-12-06"]);
     expect(text.stdout).toMatch(/decision agreement 80\.0 % · approval 20\.0 % → 10\.0 %/);
-    expect(text.stdout).toMatch(/canary 20261203T000000Z-0000000a \(5 answers\) .*different applicants/);
+    expect(text.stdout).toMatch(/champion \S+ against shadow \S+: the same 10 applicants/);
+    // Each side's figures on its own named line: the canary approved 2 of its 5.
+    expect(text.stdout).toMatch(/champion \S+ \(\d+ answers\) against canary 20261203T000000Z-0000000a \(5\): different applicants/);
+    expect(text.stdout).toMatch(/\n  canary: +approval 40\.0 % · mean score 0\.3900\n/);
 
     const htmlText = readFileSync(out, "utf8");
     const browser = await launchBrowser();

@@ -18,20 +18,25 @@ import { fixed, table } from "./format.ts";
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? "–" : `${(x * 100).toFixed(1)} %`);
 
+/** Champion first, as in every arrow after it (champion → shadow). */
 function shadowText(c: ShadowComparison): string {
   return [
-    `shadow ${c.challenger.version} against champion ${c.champion.version}: the same ${c.n} applicants`,
+    `champion ${c.champion.version} against shadow ${c.challenger.version}: the same ${c.n} applicants`,
     `  decision agreement ${pct(c.agreement)} · approval ${pct(c.champion.approvalRate)} → ${pct(c.challenger.approvalRate)} · score PSI ${fixed(c.psi ?? undefined)} · mean |Δp| ${fixed(c.meanAbsDelta)}` +
       (c.champion.auc !== undefined ? ` · AUC ${fixed(c.champion.auc ?? undefined)} → ${fixed(c.challenger.auc ?? undefined)} (${c.champion.labelled} labelled)` : ""),
     c.flips.length ? table(["  flips: champion", "shadow", "applicants"], c.flips.map((f) => [`  ${f.from}`, f.to, f.n]), [2]) : "  no decision flips",
   ].join("\n");
 }
 
+/** Different applicants: each side's figures on a line of its own, named. */
 function canaryText(c: CanaryComparison): string {
+  const side = (label: string, s: CanaryComparison["champion"]) =>
+    `  ${label} approval ${pct(s.approvalRate)} · mean score ${fixed(s.meanScore)}` + (s.auc !== undefined ? ` · AUC ${fixed(s.auc ?? undefined)} (${s.labelled} labelled)` : "");
   return [
-    `canary ${c.challenger.version} (${c.challenger.n} answers) against champion ${c.champion.version} (${c.champion.n}): different applicants, distributions only`,
-    `  approval ${pct(c.champion.approvalRate)} vs ${pct(c.challenger.approvalRate)} · mean score ${fixed(c.champion.meanScore)} vs ${fixed(c.challenger.meanScore)} · score PSI ${fixed(c.psi ?? undefined)}` +
-      (c.champion.auc !== undefined ? ` · AUC ${fixed(c.champion.auc ?? undefined)} (${c.champion.labelled}) vs ${fixed(c.challenger.auc ?? undefined)} (${c.challenger.labelled})` : ""),
+    `champion ${c.champion.version} (${c.champion.n} answers) against canary ${c.challenger.version} (${c.challenger.n}): different applicants, distributions only`,
+    side("champion:", c.champion),
+    side("canary:  ", c.challenger),
+    `  score PSI ${fixed(c.psi ?? undefined)} (the canary's scores on the champion's deciles)`,
   ].join("\n");
 }
 
