@@ -116,7 +116,7 @@ export async function changeChallenger(ctx: ModelsContext, c: ChallengerChange):
   ctx.print(
     `${what}; history record ${moved.record.seq} by ${moved.record.actor}\n` +
     `now: current ${p.version}, ${describeChallengers(now)}\n` +
-    "a running Worker follows within MODEL_REFRESH_SECONDS (30 s by default), no redeploy\n",
+    "each running isolate follows on its first request after MODEL_REFRESH_SECONDS (30 s by default) since its last check, no redeploy\n",
   );
   return { json: { status: "moved", action: moved.record.action, role: c.role, version: ref?.version ?? null, current: p.version, challengers: now ?? null, record: moved.record, recorded: moved.recorded } };
 }

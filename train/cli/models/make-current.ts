@@ -59,7 +59,7 @@ export async function makeCurrent(ctx: ModelsContext, version: string, action: "
   ctx.print(
     `${verb} "${l.name}" to ${version} (was ${moved.previous ?? "none"}); history record ${moved.record.seq} by ${moved.record.actor}\n` +
     ended.map((r) => `the ${r} of ${version} ended with this move: it is current now\n`).join("") +
-    "a running Worker serves it within MODEL_REFRESH_SECONDS (30 s by default), no redeploy\n",
+    "each running isolate serves it once its first request after MODEL_REFRESH_SECONDS (30 s by default) since its last check has loaded it, no redeploy\n",
   );
   return { json: { status: "moved", action, version, previous: moved.previous ?? null, ended, challengers: moved.pointer.challengers ?? null, record: moved.record, recorded: moved.recorded } };
 }
