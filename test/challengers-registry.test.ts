@@ -114,6 +114,12 @@ describe("candidates, canaries and shadows in the registry (signed store)", () =
     expect((await state(name)).pointer!.challengers).toEqual({ shadow: { version: c.version, manifestSha256: expect.any(String) } });
     expect((await cli(name, ["shadow", "--stop"])).json).toMatchObject({ action: "shadow-stop", challengers: null });
     expect((await cli(name, ["canary", "--stop"])).json).toMatchObject({ status: "unchanged" });
+    // Published as candidates, then put on traffic: b is current, c (the shadow, stopped) is no longer a candidate.
+    expect((await cli(name, ["list"])).json!.versions).toEqual(expect.arrayContaining([
+      expect.objectContaining({ version: b.version, role: "current" }),
+      expect.objectContaining({ version: c.version, role: null }),
+      expect.objectContaining({ version: a.version, role: null }),
+    ]));
 
     const all = await records(name);
     expect(all.map((r) => r.action)).toEqual(["publish", "candidate", "candidate", "canary", "canary", "shadow", "promote", "shadow-stop"]);

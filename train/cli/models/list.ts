@@ -20,7 +20,9 @@ export const listCommand: ModelsCommand = {
     }
     const current = ctx.state.pointer?.version;
     const ch = ctx.state.pointer?.challengers;
-    const candidates = new Set(history.flatMap((s) => (s.record?.candidate ? [s.record.candidate.version] : [])));
+    // Once current, canary or shadow in any record, a version published as a candidate is no longer one.
+    const onTraffic = new Set(history.flatMap((s) => (s.record ? [s.record.to, s.record.challengers?.canary?.version, s.record.challengers?.shadow?.version] : [])));
+    const candidates = new Set(history.flatMap((s) => (s.record?.candidate && !onTraffic.has(s.record.candidate.version) ? [s.record.candidate.version] : [])));
     /** What the version is to the pointer now: current, canary (with its share), shadow, or a candidate never put on traffic. */
     const roleOf = (v: string): string | null => v === current ? "current"
       : ch?.canary?.version === v ? `canary ${Math.round(ch.canary.share * 1000) / 10} %`
