@@ -47,10 +47,23 @@ export function suggestFlag(flag: string, options: Options): string | undefined 
   return best && best.d <= Math.max(2, Math.floor(flag.length / 3)) ? best.name : undefined;
 }
 
+/** parseArgs's words for a flag without its value, or a switch given one, as what to type instead. */
+function valueProblem(message: string, args: string[]): string {
+  const flag = /'(--?[^' <]+)/.exec(message)?.[1] ?? "";
+  if (/does not take an argument/.test(message)) return `${flag} is a switch and takes no value: write ${flag} alone`;
+  if (/argument is ambiguous/.test(message)) {
+    const next = args[args.indexOf(flag) + 1] ?? "";
+    return `${flag} needs a value, but "${next}" follows it: write ${flag} <value> (a value that starts with "-" as ${flag}=-…)`;
+  }
+  if (/argument missing/.test(message)) return `${flag} needs a value: ${flag} <value>`;
+  return message;
+}
+
 /**
- * `parseArgs`, strict, plus two things it gets wrong for people: a negative
+ * `parseArgs`, strict, plus three things it gets wrong for people: a negative
  * number after a string flag (`--epochs -5`) is that flag's value, not an
- * "ambiguous argument"; an unknown flag names the nearest known one.
+ * "ambiguous argument"; an unknown flag names the nearest known one; a
+ * flag without its value says so in the flag's own words.
  */
 export function parseFlags<O extends Options>(argv: string[], options: O, allowPositionals = false) {
   const args: string[] = [];
@@ -76,6 +89,7 @@ export function parseFlags<O extends Options>(argv: string[], options: O, allowP
       const arg = /'([^']+)'/.exec(err.message)?.[1] ?? "";
       throw new UsageError(`unexpected argument "${arg}": options start with --`);
     }
+    if (err.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") throw new UsageError(valueProblem(err.message, args));
     if (err.code?.startsWith("ERR_PARSE_ARGS")) throw new UsageError(err.message);
     throw e;
   }
