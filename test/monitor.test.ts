@@ -188,7 +188,7 @@ describe("npm run monitor", () => {
       [["--data", file("text-income.csv", csv(header, testRows.map((r) => r.map((c, j) => (j === col("Income") ? "unknown" : c)))))], 1, /891 of 891 rows are unusable, more than --max-skipped 0\.05: "Income": expected a number: 891 \(e\.g\. line 2: found "unknown"; line 3/],
       [["--data", join(dir, "test.csv"), "--target", "Outcome"], 1, /target column "Outcome" not found; columns are: Status, Seniority/],
       [["--data", join(dir, "nowhere.csv")], 1, /cannot read .*nowhere\.csv: no such file/],
-      [["--data", join(dir, "test.csv"), "--model", "nobody"], 1, /no model named "nobody" is published/, "model_not_found"],
+      [["--data", join(dir, "test.csv"), "--model", "nobody"], 1, /no model named "nobody" is published in s3:\/\/\S+; publish one with npm run train, or name another with --model/, "model_not_found"],
       [["--data", join(dir, "test.csv"), "--version", "20200101T000000Z-00000000"], 1, /version 20200101T000000Z-00000000 of "credit-risk" does not exist/, "version_not_found"],
       [["--data", join(dir, "test.csv"), "--version", "latest"], 1, /"latest" is not a version id/, "version_not_found"],
       [[], 2, /--data is required/, "usage"],

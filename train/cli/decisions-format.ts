@@ -41,7 +41,7 @@ export function replayLines(r: ReplayResult, stats: ReadStats): string[] {
     r.replayed === 0
       ? "nothing was re-scored, so nothing is verified"
       : r.differing === 0
-        ? `all ${r.equal} replayed answers equal their records, to the bit (probability or value, interval, decision, reasons, warnings)`
+        ? `${r.equal === 1 ? "the replayed answer equals its record" : `all ${r.equal} replayed answers equal their records`}, to the bit (probability or value, interval, decision, reasons, warnings)`
         : `${r.differing} of ${r.replayed} replayed answers DIFFER from their records (${r.equal} equal); the differences follow`,
   ];
 }

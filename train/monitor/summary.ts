@@ -47,7 +47,7 @@ export function summaryLines(r: MonitorResult): string[] {
     out.push(`by ${a.column} (reference ${a.reference}${a.labelled ? `; ${a.labelled} labelled rows` : "; approval only, no labels"}): ${airs}`);
   }
   const dr = r.decisions;
-  if (dr) out.push(`records: ${dr.read.records} champion decision records (${dr.read.duplicates} duplicates dropped) in ${dr.read.objects} objects over ${dr.read.days.length} days; answered by ${Object.entries(dr.versions).map(([v, n]) => `${v} (${n})`).join(", ")}${dr.withoutFeatures ? `; ${dr.withoutFeatures} without features` : ""}`);
+  if (dr) out.push(`records: ${dr.read.records} champion decision records (${dr.read.duplicates} duplicates dropped) in ${dr.read.objects} object${dr.read.objects === 1 ? "" : "s"} over ${dr.read.days.length} day${dr.read.days.length === 1 ? "" : "s"}; answered by ${Object.entries(dr.versions).map(([v, n]) => `${v} (${n})`).join(", ")}${dr.withoutFeatures ? `; ${dr.withoutFeatures} without features` : ""}`);
   const oc = r.outcomes;
   if (oc) {
     out.push(`outcomes: ${oc.rows} rows in ${oc.source}, ${oc.labelled} labelled (${oc.pending} pending), joined on ${oc.joinOn} = the record's ${oc.matchBy === "request_id" ? "request id" : "pass-through value"}: ${oc.matched} matched, ${oc.unmatched} unmatched${oc.duplicates ? `, ${oc.duplicates} repeated ids (the later label stands)` : ""}${oc.unusable ? `, ${oc.unusable} unusable rows (e.g. line ${oc.unusableExamples![0]!.line}: ${oc.unusableExamples![0]!.reason})` : ""}`);

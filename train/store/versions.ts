@@ -70,7 +70,7 @@ export async function resolveVersion(l: Location, ref: string): Promise<Resolved
     if (current.raw !== undefined && !current.pointer) {
       throw new StoreError(`${url(l, keys.pointer(l.name))} is not a valid pointer; promote a version to repair it (npm run models -- promote <version> --reason "...")`, "pointer_broken");
     }
-    if (!current.pointer) throw new StoreError(`no model named "${l.name}" is published in ${url(l, "")}`, "model_not_found");
+    if (!current.pointer) throw new StoreError(`no model named "${l.name}" is published in ${url(l, "")}; publish one with npm run train, or name another with --model`, "model_not_found");
     await requireSignedCurrent(l, current);
     return { version: current.pointer.version, manifestSha256: current.pointer.manifestSha256, current };
   }

@@ -19,7 +19,7 @@ export const gcCommand: ModelsCommand = {
     const l = ctx.location;
     const r = yes ? await collectGarbage(l, keep, resolveActor(), ctx.log) : await planCollection(l, keep);
     ctx.print(`${l.name}: keeping ${r.keep.length}, ${yes ? "deleted" : "would delete"} ${r.remove.length}${r.resumed.length ? ` (finishing ${r.resumed.length} an interrupted gc had started)` : ""}\n`);
-    ctx.print(`${table(["version", "", "why"], [
+    ctx.print(`${table(["version", "action", "why"], [
       ...r.keep.map((k) => [k.version, "keep", k.why.join(", ")]),
       ...r.remove.map((v) => [v, yes ? "deleted" : "delete", `not among the newest ${keep}, not current within the last ${keep} moves`]),
     ])}\n`);
