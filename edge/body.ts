@@ -81,9 +81,12 @@ function whereJsonFails(text: string, depth: number): string {
   }
   const first = errors[0];
   if (!first) return "";
+  // A bare or single-quoted key ({Age: 30}, {'Age': 30}) scans as an invalid symbol that a missing property name follows.
+  const next = errors[1];
+  const keyLike = printParseErrorCode(first.error) === "InvalidSymbol" && next !== undefined && printParseErrorCode(next.error) === "PropertyNameExpected";
   const before = text.slice(0, first.offset);
   const line = before.split("\n").length;
   const column = first.offset - before.lastIndexOf("\n");
-  const code = printParseErrorCode(first.error);
+  const code = keyLike ? "PropertyNameExpected" : printParseErrorCode(first.error);
   return `: ${PROBLEMS[code] ?? code} at line ${line}, column ${column}`;
 }

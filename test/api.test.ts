@@ -114,6 +114,15 @@ describe("the API for client developers", () => {
     const body = (await res.json()) as ErrorBody;
     expect([res.status, body.error.code]).toEqual([400, "invalid_json"]);
     expect(body.error.message).toBe("the body is not valid JSON: expected a property name in double quotes at line 3, column 16");
+    // Keys written as JavaScript would (bare or single-quoted) are named as keys, where they start; a bad value is not.
+    for (const [sent, expected] of [
+      ['{"instances": [{Age: 30}]}', "expected a property name in double quotes at line 1, column 17"],
+      ["{'instances': []}", "expected a property name in double quotes at line 1, column 2"],
+      ['{"instances": [x]}', "unexpected character at line 1, column 16"],
+    ]) {
+      const r = (await (await w.post("/predict", sent!)).json()) as ErrorBody;
+      expect([sent, r.error.message]).toEqual([sent, `the body is not valid JSON: ${expected}`]);
+    }
   });
 
   it("answers 405 with Allow for a known path and another method", async () => {
