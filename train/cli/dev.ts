@@ -16,16 +16,42 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { trustedKeyEntry } from "../../shared/signing.ts";
-import { localDecisionsKey } from "../registry/keys.ts";
+import { LOCAL_KEY_DIR, localDecisionsKey, localKeys, PRIVATE_KEY_FILE } from "../registry/keys.ts";
 import { runCommand } from "./args.ts";
 import { log } from "./output.ts";
 import { signingSetup } from "./signing.ts";
 
-/** The MODEL_SIGNING_KEYS value for the local Worker. */
-export async function localTrust(env: NodeJS.ProcessEnv): Promise<{ entries: string; source: string }> {
+/**
+ * The MODEL_SIGNING_KEYS value for the local Worker: MODEL_SIGNING_KEYS's keys, the signing key's
+ * (EDGESCORE_SIGNING_KEY's, else the local key, made on first use) and the local key whenever it exists:
+ * what `npm start` published locally is signed with it, and setting EDGESCORE_SIGNING_KEY later must not
+ * make the local Worker refuse it.
+ */
+export async function localTrust(env: NodeJS.ProcessEnv, dir = LOCAL_KEY_DIR): Promise<{ entries: string; source: string }> {
   const s = await signingSetup(env, { local: true, create: true });
   const entries = await Promise.all([...s.trusted.values()].map((k) => trustedKeyEntry(k.raw)));
-  return { entries: entries.join(","), source: s.source };
+  const local = await localKeys(false, dir);
+  if (!local || s.trusted.has(local.signer.keyid)) return { entries: entries.join(","), source: s.source };
+  return { entries: [...entries, local.entry].join(","), source: `${s.source}, and the local key ${join(dir, PRIVATE_KEY_FILE)} (key ${local.signer.keyid})` };
+}
+
+/**
+ * The settings npm run dev gives the Worker (`--var`, which wrangler puts above every env file): each
+ * default unless the user chose otherwise. A value in the shell's environment is this run's choice and
+ * goes as given; else a value the user's env files set wins, as the README promises, and no `--var`
+ * hides it; else the default. `theirs` names what the files set.
+ */
+export function devVars(defaults: Record<string, string>, env: NodeJS.ProcessEnv, files: readonly string[] | undefined,
+  read: (path: string) => string = (f) => (existsSync(f) ? readFileSync(f, "utf8") : "")): { args: string[]; theirs: string[] } {
+  const texts = (files ?? []).filter((f) => f !== DEV_SECRETS_FILE).map(read);
+  const setInFiles = (name: string) => texts.some((t) => new RegExp(`^\\s*(export\\s+)?${name}\\s*=`, "m").test(t));
+  const args: string[] = [];
+  const theirs: string[] = [];
+  for (const [name, value] of Object.entries(defaults)) {
+    if (!env[name]?.trim() && setInFiles(name)) theirs.push(name);
+    else args.push("--var", `${name}:${value}`);
+  }
+  return { args, theirs };
 }
 
 /** Where npm run dev leaves the Worker's local secrets for wrangler: git-ignored, 0600, rewritten at each start. */
@@ -68,17 +94,14 @@ async function main(argv: string[]): Promise<number> {
   } else {
     log("decision records: --env-file or --env given, so DECISIONS_SIGNING_KEY is whatever those files set");
   }
+  const env = process.env;
+  const vars = devVars({
+    AUTH_MODE: env.AUTH_MODE?.trim() || "off", RATE_LIMIT: env.RATE_LIMIT?.trim() || "off", MODEL_SIGNING_KEYS: trust.entries, CAPTURE: env.CAPTURE?.trim() || "full",
+  }, env, files);
+  if (vars.theirs.length) log(`from your env file: ${vars.theirs.join(", ")} (npm run dev's own values for them are not passed)`);
   // wrangler's package exports do not include its bin: find it beside its package.json.
   const wrangler = join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin", "wrangler.js");
-  const args = [
-    wrangler, "dev",
-    "--var", "AUTH_MODE:off",
-    "--var", `RATE_LIMIT:${process.env.RATE_LIMIT || "off"}`,
-    "--var", `MODEL_SIGNING_KEYS:${trust.entries}`,
-    "--var", `CAPTURE:${process.env.CAPTURE || "full"}`,
-    ...(files ?? []).flatMap((f) => ["--env-file", f]),
-    ...argv,
-  ];
+  const args = [wrangler, "dev", ...vars.args, ...(files ?? []).flatMap((f) => ["--env-file", f]), ...argv];
   const child = spawn(process.execPath, args, { stdio: "inherit" });
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
   return new Promise((resolve) => child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0))));
