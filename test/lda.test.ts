@@ -51,6 +51,11 @@ describe("the fairness constraint", () => {
     const c = countGroups([1, 0, 0, 1], [0.1, 0.2, 0.6, 0.3], [0, 0, 1, 1], 2, { refer: 0.25, decline: 0.5 });
     expect(c).toEqual([[2, 1, 2, 2, 0, 0], [2, 1, 0, 1, 0, 1]]);
     expect(minOverGroups(counts(60)[0] as GroupCount[], "air")).toBeCloseTo(0.75, 10);
+    // A group of 29 rows approving none is a few rows' chance: left out of the minimum; at 30 it counts.
+    expect(minOverGroups([...(counts(60)[0] as GroupCount[]), [29, 5, 0, 10, 5, 14]], "air")).toBeCloseTo(0.75, 10);
+    expect(minOverGroups([...(counts(60)[0] as GroupCount[]), [30, 5, 0, 10, 5, 15]], "air")).toBe(0);
+    // Every group small: all of them count.
+    expect(minOverGroups([[10, 2, 8, 9, 1, 0], [10, 2, 4, 9, 1, 0]], "air")).toBeCloseTo(0.5, 10);
     expect(trialFairness(trial(0, 0.8, 60), { metric: "air", bound: 0.8 })).toEqual({ value: expect.closeTo(0.75, 10), meets: false });
   });
 });

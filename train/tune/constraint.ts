@@ -6,7 +6,7 @@
  * and the decline threshold for the equal-opportunity difference, exactly as
  * train/evaluate/fairness.ts measures the final model on the test split.
  */
-import { referenceIndex } from "../evaluate/fairness.ts";
+import { MIN_REFERENCE_COUNT, referenceIndex } from "../evaluate/fairness.ts";
 import { relativeTo, type GroupStats, type Thresholds } from "../evaluate/group-stats.ts";
 
 /** `air`: each group's approval rate over the most-approved group's; `eod`: equal-opportunity difference (good applicants not declined, minus the reference's). */
@@ -69,10 +69,18 @@ export function addCounts(a: GroupCount[], b: GroupCount[]): GroupCount[] {
   return a.map((c, g) => c.map((x, k) => x + ((b[g] as GroupCount)[k] as number)) as GroupCount);
 }
 
-/** The smallest value of the metric over the groups with rows (NaN when undefined, e.g. the reference approves nobody). */
+/**
+ * The smallest value of the metric over the groups with at least MIN_REFERENCE_COUNT rows judged (every
+ * group with rows when none has that many), NaN when undefined (e.g. the reference approves nobody). A
+ * smaller group's rate is a few rows' chance: one applicant with no marital status on file, declined,
+ * would hold every trial's AIR at 0 and leave the search nothing to choose. Such a group cannot be the
+ * reference either (train/evaluate/fairness.ts); the final model's table still lists it.
+ */
 export function minOverGroups(counts: GroupCount[], metric: FairnessMetric): number {
+  const withRows = counts.filter((c) => c[0] > 0);
+  const large = withRows.filter((c) => c[0] >= MIN_REFERENCE_COUNT);
   // Only the fields relativeTo reads for AIR and EOD; the rest are not needed here.
-  const stats: GroupStats[] = counts.filter((c) => c[0] > 0).map(([n, bad, approved, notDeclined, badDeclined, goodDeclined]) => ({
+  const stats: GroupStats[] = (large.length ? large : withRows).map(([n, bad, approved, notDeclined, badDeclined, goodDeclined]) => ({
     n, bad, approval: approved / n, notDeclined: notDeclined / n, mean: NaN, variance: NaN, auc: NaN, badRate: bad / n,
     tpr: bad > 0 ? badDeclined / bad : NaN, fpr: n - bad > 0 ? goodDeclined / (n - bad) : NaN,
   }));
