@@ -2,8 +2,12 @@
  * Flags as every command reads them (train/cli/args.ts `parseFlags`):
  * `util.parseArgs`, strict, with messages that say what to type.
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseFlags, UsageError } from "../train/cli/args.ts";
+import { checkOutDir, checkOutFile } from "../train/cli/out-paths.ts";
 
 const options = { epochs: { type: "string" }, since: { type: "string" }, json: { type: "boolean" } } as const;
 const refused = (argv: string[]) => {
@@ -35,5 +39,29 @@ describe("command-line flags", () => {
 
   it("an unknown flag names the nearest known one", () => {
     expect(refused(["--epoch", "20"])).toBe("unknown option --epoch; did you mean --epochs?");
+  });
+});
+
+describe("output paths, checked before a run", () => {
+  const dir = mkdtempSync(join(tmpdir(), "out-paths-"));
+  mkdirSync(join(dir, "reports"));
+  writeFileSync(join(dir, "old.csv"), "x\n");
+  const usage = (f: () => void) => {
+    try { f(); } catch (e) { expect(e).toBeInstanceOf(UsageError); return (e as Error).message; }
+    return undefined;
+  };
+
+  it("a file goes into a folder that exists, and is not a folder itself", () => {
+    expect(usage(() => checkOutFile("out", join(dir, "scores.csv")))).toBeUndefined();
+    expect(usage(() => checkOutFile("out", join(dir, "old.csv")))).toBeUndefined();
+    expect(usage(() => checkOutFile("out", join(dir, "nowhere", "scores.csv")))).toBe(`--out ${join(dir, "nowhere", "scores.csv")}: the folder ${join(dir, "nowhere")} does not exist; create it first (mkdir -p ${join(dir, "nowhere")})`);
+    expect(usage(() => checkOutFile("out", join(dir, "reports")))).toBe(`--out ${join(dir, "reports")} is a folder: name a file in it, e.g. ${join(dir, "reports")}/scores.csv`);
+    expect(usage(() => checkOutFile("rejects", join(dir, "old.csv", "r.csv")))).toMatch(/^--rejects .*: .*old\.csv is a file, not a folder$/);
+  });
+
+  it("a folder may be missing (it is made) but not a file", () => {
+    expect(usage(() => checkOutDir("out", join(dir, "reports"), "monitor.html"))).toBeUndefined();
+    expect(usage(() => checkOutDir("out", join(dir, "new"), "monitor.html"))).toBeUndefined();
+    expect(usage(() => checkOutDir("out", join(dir, "old.csv"), "monitor.html and monitor.json"))).toBe(`--out ${join(dir, "old.csv")} is a file: name a folder for monitor.html and monitor.json (made if missing)`);
   });
 });

@@ -195,6 +195,7 @@ describe("npm run monitor", () => {
       [["--data", "x.csv", "--psi-warn", "0.3", "--psi-alert", "0.2"], 2, /--psi-warn 0\.3 must not be above --psi-alert 0\.2/, "usage"],
       [["--data", "x.csv", "--max-auc-drop", "0.02"], 2, /--max-auc-drop compares the AUC on labelled rows: it needs --target/, "usage"],
       [["--data", "x.csv", "--psi-alert", "lots"], 2, /--psi-alert: expected a number > 0, found "lots"/, "usage"],
+      [["--data", join(dir, "test.csv"), "--out", join(dir, "test.csv")], 2, /--out \S+test\.csv is a file: name a folder for monitor\.html and monitor\.json/, "usage"],
     ];
     for (const [args, exit, message, code] of cases) {
       const r = await cli([...args, "--json"]);

@@ -21,6 +21,7 @@ import { DecisionsError } from "../decisions/read.ts";
 import { decisionsBucketOf } from "./decisions.ts";
 import { CommandError, num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
 import { decisionsTrust } from "./signing.ts";
+import { checkOutDir } from "./out-paths.ts";
 import { jsonText, log } from "./output.ts";
 import { storeChoice } from "./store-flags.ts";
 
@@ -85,6 +86,7 @@ export async function main(argv: string[]): Promise<number> {
     json: { type: "boolean" }, help: { type: "boolean", short: "h" },
   });
   if (a.help) { process.stdout.write(HELP); return 0; }
+  if (a.out !== undefined) checkOutDir("out", a.out, `${REPORT_NAME} and ${JSON_NAME}`);
   if (a.data && a.decisions) throw new UsageError("--data and --decisions are two sources of recent applications: give one");
   if (!a.data && !a.decisions) throw new UsageError("--data is required: the CSV of recent applications (a path or s3://bucket/key); or --decisions for what the edge captured");
   if (!a.decisions) {

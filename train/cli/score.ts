@@ -14,6 +14,7 @@ import { runScore } from "../score/run.ts";
 import { parseS3Url } from "../store/storage.ts";
 import { oneOf, parseFlags, runCommand, UsageError } from "./args.ts";
 import { withCode } from "./codes.ts";
+import { checkOutFile } from "./out-paths.ts";
 import { jsonText, log } from "./output.ts";
 import { createScoreProgress } from "./progress.ts";
 import { storeChoice } from "./store-flags.ts";
@@ -69,6 +70,7 @@ export async function main(argv: string[]): Promise<number> {
       throw new UsageError(`--${flag}: ${(e as Error).message}`);
     }
   }
+  for (const [flag, path] of [["out", a.out], ["rejects", a.rejects]] as const) if (path !== undefined && !parseS3Url(path)) checkOutFile(flag, path);
   if (a.rejects !== undefined && a.rejects === a.out) throw new UsageError("--rejects must differ from --out");
   if (a.data === a.out) throw new UsageError("--out must differ from --data");
   const requests = a.protected === undefined ? [] : parseProtected(a.protected);
