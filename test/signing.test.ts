@@ -262,6 +262,10 @@ describe("signing: a bucket writer alone can change neither what is served nor w
     const rotated = { EDGESCORE_SIGNING_KEY: join(dir, "signing.key"), MODEL_SIGNING_KEYS: `${key.entry},${entry}` };
     const signed = await models(w.s3, ["sign", "current", "--model", name, "--json"], rotated);
     expect(signed.json).toMatchObject({ ok: true, keyId: gen.json!.keyId, pointer: { seq: 2, recorded: true } });
+    // Again with the same key: the move is already signed by it, and it says so instead of a new record.
+    const again = await models(w.s3, ["sign", "current", "--model", name], rotated);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`the pointer's move to it is already signed by key ${gen.json!.keyId}: no history record`);
     // The old key can now leave MODEL_SIGNING_KEYS: the version and the pointer verify under the new key alone.
     const onlyNew = { MODEL_SIGNING_KEYS: entry };
     const show = await models(w.s3, ["show", "current", "--model", name, "--json"], onlyNew);

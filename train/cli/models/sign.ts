@@ -36,7 +36,11 @@ export const signCommand: ModelsCommand = {
     const v = await readVersion(l, r.version, r.manifestSha256, { signature: false });
     await addVersionSignature(l, r.version, v.files.get(MANIFEST_FILE) as Uint8Array, signer);
     ctx.print(`signed ${l.name} ${r.version} with key ${signer.keyid} (every file verified against its manifest first)\n`);
-    if (p?.version !== r.version || p.move?.signatures?.some((s) => s.keyid === signer.keyid)) return { json: { version: r.version, keyId: signer.keyid, pointer: null } };
+    if (p?.version !== r.version) return { json: { version: r.version, keyId: signer.keyid, pointer: null } };
+    if (p.move?.signatures?.some((s) => s.keyid === signer.keyid)) {
+      ctx.print(`the pointer's move to it is already signed by key ${signer.keyid}: no history record\n`);
+      return { json: { version: r.version, keyId: signer.keyid, pointer: null } };
+    }
     const facts = cardFacts(v.manifest);
     const moved = await movePointer(l, {
       to: r.version, manifestSha256: p.manifestSha256, action: "promote",
