@@ -10,6 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { seededRandom } from "../shared/random.ts";
+import { UsageError } from "../train/cli/args.ts";
+import { withCode } from "../train/cli/codes.ts";
 import { run as trainCommand } from "../train/cli/train.ts";
 import { runJob, type JobOptions } from "../train/job.ts";
 import type { RegressionCard } from "../train/report/model/card.ts";
@@ -116,7 +118,10 @@ describe("a regression target", () => {
   it("refuses --positive and classification gates, which mean nothing for a number", async () => {
     const path = csv("gates.csv", [["x", "c", "y"], ...rows(60)]);
     expect((await failure(job(path, { positiveGiven: true, dryRun: true }))).message).toMatch(/^--positive names a class label, but "y" is a regression target \(inferred: .*\); leave out --positive, or add --task classification$/);
-    expect((await failure(job(path, { taskFlags: { classification: ["min-auc"] } }))).message).toBe('--min-auc applies to classification models, but "y" is a regression target; use --min-r2 / --max-rmse-increase, or --task classification');
+    const gate = await failure(job(path, { taskFlags: { classification: ["min-auc"] } }));
+    expect(gate.message).toBe('--min-auc applies to classification models, but "y" is a regression target; use --min-r2 / --max-rmse-increase, or --task classification');
+    // The flags are what to change: a usage error (exit 2) for the CLIs, as with --task given.
+    expect(withCode(gate)).toBeInstanceOf(UsageError);
   });
 
   it("is never published when it does not beat the training mean, nor below --min-r2", async () => {

@@ -16,7 +16,7 @@ import type { TaskKind } from "../shared/task.ts";
 import type { Progress } from "./cli/progress.ts";
 import type { CardNarrative } from "./data/card-file.ts";
 import type { DatasetObserver, Matrix, Dataset } from "./data/dataset.ts";
-import { JobError, prepareData, type DataIO, type DataOptions, type Prepared } from "./data/prepare.ts";
+import { FlagConflictError, JobError, prepareData, type DataIO, type DataOptions, type Prepared } from "./data/prepare.ts";
 import type { DataProfile } from "./data/profile.ts";
 import { TEST, TRAIN, VALIDATION } from "./data/split.ts";
 import { BinningSketch, FeatureTally, Reservoir, SPLITS } from "./evaluate/feature-stats.ts";
@@ -175,7 +175,7 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
   const { spec, profile, task } = prepared;
   const foreign = o.taskFlags?.[task === "regression" ? "classification" : "regression"] ?? [];
   if (foreign.length) {
-    throw new JobError(`${foreign.map((f) => `--${f}`).join(", ")} appl${foreign.length === 1 ? "ies" : "y"} to ${task === "regression" ? "classification" : "regression"} models, but "${spec.target}" is a ${task} target; ${task === "regression" ? "use --min-r2 / --max-rmse-increase, or --task classification" : "use --min-auc / --max-auc-drop, or --task regression"}`);
+    throw new FlagConflictError(`${foreign.map((f) => `--${f}`).join(", ")} appl${foreign.length === 1 ? "ies" : "y"} to ${task === "regression" ? "classification" : "regression"} models, but "${spec.target}" is a ${task} target; ${task === "regression" ? "use --min-r2 / --max-rmse-increase, or --task classification" : "use --min-auc / --max-auc-drop, or --task regression"}`);
   }
   if (o.tuned) checkTunedFeatures(o.tuned, spec);
   if (!prepared.data) return { spec, profile, task, seconds: (performance.now() - started) / 1000, warnings: prepared.warnings, validationShare: prepared.validationShare };

@@ -12,6 +12,7 @@ import { pathToFileURL } from "node:url";
 import { runJob } from "../job.ts";
 import { tunedFile } from "../tune/tuned.ts";
 import { parseFlags, runCommand } from "./args.ts";
+import { withCode } from "./codes.ts";
 import { PROTECTED_HELP, protectedOption } from "./protected-flag.ts";
 import { DATA_FLAGS, DATA_HELP, MODEL_FLAGS, MODEL_HELP, SEARCH_FLAGS, SEARCH_HELP, dataOptions, searchOptions, trainOptions, type FlagValues } from "./flags.ts";
 import { jsonText, log } from "./output.ts";
@@ -69,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 export function run(argv: string[]): Promise<number> {
-  return runCommand(argv, main);
+  return runCommand(argv, (a) => main(a).catch((e: unknown) => { throw withCode(e); }));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

@@ -78,6 +78,8 @@ export interface DataIO {
 }
 
 export class JobError extends Error {}
+/** A job error only the flags can fix (one that does not fit the target the data turned out to have, a malformed flag value seen with the data): exit 2, as a usage error. */
+export class FlagConflictError extends JobError {}
 
 export interface Prepared {
   spec: FeatureSpec;
@@ -199,7 +201,7 @@ export async function prepareData(
   const { task, reason } = inferTask(profile, o.target, o.task);
   io.log(`task: ${task} (${reason})`);
   if (task === "regression") {
-    if (o.positiveGiven) throw new JobError(`--positive names a class label, but "${o.target}" is a regression target (${reason}); leave out --positive, or add --task classification`);
+    if (o.positiveGiven) throw new FlagConflictError(`--positive names a class label, but "${o.target}" is a regression target (${reason}); leave out --positive, or add --task classification`);
     checkRegressionTarget(profile, o.target);
   }
   const overrides = o.spec ? loadOverrides(o.spec) : undefined;
@@ -295,7 +297,7 @@ function outOfTime(profile: DataProfile, usable: Int8Array, column: string, test
   let from: number | undefined;
   if (testFrom !== undefined) {
     from = parseTimeValue(kind, testFrom);
-    if (from === undefined) throw new JobError(`--test-from "${testFrom}": expected ${kind === "date" ? "a date like 2020-01-31" : "a number"}, as column "${column}" holds ${kind === "date" ? "dates" : "numbers"}`);
+    if (from === undefined) throw new FlagConflictError(`--test-from "${testFrom}": expected ${kind === "date" ? "a date like 2020-01-31" : "a number"}, as column "${column}" holds ${kind === "date" ? "dates" : "numbers"}`);
   }
   try {
     const { split, testStart } = timeSplit(times, usable, fractions, from);
