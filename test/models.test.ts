@@ -257,6 +257,29 @@ describe("model registry over S3 (npm run models)", () => {
     expect(deleted.stderr).toMatch(/seq 2: record 2 is missing \(deleted\)/);
   });
 
+  it("history --verify also checks the versions the pointer serves: an edited manifest or file is exit 1 naming it", async () => {
+    const [a] = [v("m-served", 1)];
+    await publish(a);
+    const ok = await models(w.s3, ["history", "--verify", "--model", "m-served"]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(`current ${a.version}: every file verified against its manifest, the manifest against the pointer`);
+    const bucket = await w.bucket();
+    const manifestKey = `m-served/versions/${a.version}/manifest.json`;
+    const original = await (await bucket.get(manifestKey))!.text();
+    await bucket.put(manifestKey, original.replace('"decline":0.5', '"decline":0.9'));
+    const edited = await models(w.s3, ["history", "--verify", "--model", "m-served", "--json"]);
+    expect(edited.code).toBe(1);
+    expect(edited.json).toMatchObject({ ok: false, error: { message: expect.stringMatching(new RegExp(`^current ${a.version}: .*sha256`)) }, verify: { ok: true } });
+    await bucket.put(manifestKey, original);
+    const weightsKey = `m-served/versions/${a.version}/weights.bin`;
+    const weights = new Uint8Array(await (await bucket.get(weightsKey))!.arrayBuffer());
+    weights[0] = weights[0]! ^ 1;
+    await bucket.put(weightsKey, weights);
+    const damaged = await models(w.s3, ["history", "--verify", "--model", "m-served", "--json"]);
+    expect(damaged.code).toBe(1);
+    expect(damaged.json).toMatchObject({ ok: false, error: { code: "version_damaged", message: expect.stringMatching(/weights\.bin/) } });
+  });
+
   it("refuses, under the same model name, a training run whose features differ; --model-name or --allow-signature-change go ahead", async () => {
     await publish(v("m-sig", 1));
     const before = await listVersionIds(loc("m-sig"));

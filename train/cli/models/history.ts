@@ -1,6 +1,8 @@
 /**
  * `models history [--verify | --repair]`: every pointer move, newest first.
- * --verify checks the hash chain, the signatures and the sequence, and never
+ * --verify checks the hash chain, the signatures and the sequence, then the
+ * versions the pointer serves (current, canary, shadow: every file against its
+ * manifest, the manifest against the pointer, its signature), and never
  * writes; --repair writes a record a crash left missing, only for a validly
  * signed move (on a signed store), then verifies.
  */
@@ -8,7 +10,8 @@ import { verifyChain, type ChainReport } from "../../registry/chain.ts";
 import { readHistory, repairHistory } from "../../registry/history.ts";
 import type { HistoryRecord } from "../../registry/records.ts";
 import { UsageError } from "../args.ts";
-import { boolFlag, type ModelsCommand } from "./command.ts";
+import { readVersion, StoreError } from "../../store/versions.ts";
+import { boolFlag, type ModelsCommand, type ModelsContext } from "./command.ts";
 import { revision, short, table, when } from "./format.ts";
 
 export const historyCommand: ModelsCommand = {
@@ -16,7 +19,8 @@ export const historyCommand: ModelsCommand = {
   usage: "[--verify | --repair]",
   help: [
     "  --verify  check the hash chain, each move's signature (MODEL_SIGNING_KEYS, EDGESCORE_SIGNING_KEY or the local key)",
-    "            and the pointer's sequence; read-only; exit 1 and name the record where it breaks",
+    "            and the pointer's sequence, then the versions it serves (files, manifest hash, signature); read-only;",
+    "            exit 1 naming the record where it breaks, or the version that is not what the pointer says",
     "  --repair  write the history record a crash between the pointer swap and the record left missing,",
     "            only if the pointer's move is validly signed; then verify as --verify does",
   ].join("\n"),
@@ -60,7 +64,14 @@ export const historyCommand: ModelsCommand = {
     if (report.ok) {
       ctx.print(`chain intact: ${report.records} record${report.records === 1 ? "" : "s"}, each linked to the one before by sha256, the last matching the pointer; head sha256 ${report.headSha256 ?? "–"}\n`);
       ctx.print(`${signatureLine(report)}\n`);
-      return { json: { records, verify: report, ...extra } };
+      // The moves are sound; what they point at must be too: the versions serving now, as the edge would load them.
+      const serving = await checkServing(ctx);
+      for (const v of serving.checked) ctx.print(`${v.role} ${v.version}: every file verified against its manifest, the manifest against the pointer${l.signing?.trusted.size ? " and its signature" : ""}\n`);
+      if (serving.problem) {
+        ctx.log(`history of "${l.name}" is intact, but ${serving.problem.role} ${serving.problem.version} is not what the pointer says: ${serving.problem.message}`);
+        return { exitCode: 1, json: { ok: false, error: { code: serving.problem.code, message: `${serving.problem.role} ${serving.problem.version}: ${serving.problem.message}` }, records, verify: report, ...extra } };
+      }
+      return { json: { records, verify: report, serving: serving.checked, ...extra } };
     }
     const where = report.problems.map((p) => `  seq ${p.seq}: ${p.problem}`).join("\n");
     ctx.log(`history of "${l.name}" is broken:\n${where}`);
@@ -71,6 +82,31 @@ export const historyCommand: ModelsCommand = {
     };
   },
 };
+
+interface Serving { role: "current" | "canary" | "shadow"; version: string; manifestSha256: string }
+
+/** Reads and verifies current and its challengers as the pointer names them; stops at the first that fails. */
+async function checkServing(ctx: ModelsContext): Promise<{ checked: Serving[]; problem?: Serving & { code: string; message: string } }> {
+  const p = ctx.state.pointer;
+  if (!p) return { checked: [] };
+  const ch = p.challengers;
+  const all: Serving[] = [
+    { role: "current", version: p.version, manifestSha256: p.manifestSha256 },
+    ...(ch?.canary ? [{ role: "canary" as const, version: ch.canary.version, manifestSha256: ch.canary.manifestSha256 }] : []),
+    ...(ch?.shadow ? [{ role: "shadow" as const, version: ch.shadow.version, manifestSha256: ch.shadow.manifestSha256 }] : []),
+  ];
+  const checked: Serving[] = [];
+  for (const v of all) {
+    try {
+      await readVersion(ctx.location, v.version, v.manifestSha256);
+    } catch (e) {
+      if (!(e instanceof StoreError)) throw e;
+      return { checked, problem: { ...v, code: e.code, message: e.message } };
+    }
+    checked.push(v);
+  }
+  return { checked };
+}
 
 function challengerText(r: HistoryRecord): string {
   const parts = [
