@@ -30,7 +30,7 @@ import { readPointer } from "../train/store/publish.ts";
 import { createS3Client } from "../train/store/storage.ts";
 import { publishTo, runJob, type JobResult } from "../train/job.ts";
 import type { RegressionCard } from "../train/report/model/card.ts";
-import { launchBrowser } from "./helpers/browser.ts";
+import { launchBrowser, saveScreenshot } from "./helpers/browser.ts";
 import { runInProcess } from "./helpers/cli.ts";
 import { fixtures, readArtifact } from "./helpers/fixtures.ts";
 import { CPS_CSV, CPS_TEST_ROWS, regressionJob } from "./helpers/train-fixture.ts";
@@ -336,7 +336,7 @@ describe("the regression model's report in headless Chromium", () => {
     expect(await page.locator("figure[data-chart=roc]").count()).toBe(0);
     const toc = await page.$$eval("nav.toc a", (as) => as.map((a) => a.getAttribute("href")));
     for (const href of toc) expect(await page.locator(`section${href}`).count()).toBe(1);
-    await page.screenshot({ path: join(SHOTS, "regression-desktop.png"), fullPage: true });
+    await saveScreenshot(page, join(SHOTS, "regression-desktop.png"));
     await page.setViewportSize({ width: 390, height: 844 });
     const widths = (await page.evaluate("({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })")) as { scroll: number; client: number };
     expect(widths.scroll).toBeLessThanOrEqual(390);

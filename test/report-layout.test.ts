@@ -15,7 +15,7 @@ import { rocAuc } from "../train/evaluate/ranking.ts";
 import { runJob, type JobResult } from "../train/job.ts";
 import type { ModelCard } from "../train/report/model/card.ts";
 import { REPORT_FILE } from "../train/report/model/render.ts";
-import { launchBrowser } from "./helpers/browser.ts";
+import { launchBrowser, saveScreenshot } from "./helpers/browser.ts";
 import { BUNDLED_CSV, quickJob } from "./helpers/train-fixture.ts";
 
 const SHOTS = join("test-output", "report");
@@ -145,7 +145,7 @@ describe("the report in headless Chromium", () => {
       for (const t of ["confusion-refer", "confusion-decline", "intervals", "lift", "segment-Home", "fair-approval-age", "fair-accuracy-marital"]) expect(await page.locator(`table[data-table=${t}]`).count(), t).toBe(1);
       for (const c of ["gains", "lift", "pr"]) expect(await page.locator(`figure[data-chart=${c}]`).count(), c).toBe(1);
       expect(await page.locator("#fairness .flag").count()).toBeGreaterThan(0);
-      await page.screenshot({ path: join(SHOTS, `validator-${width}.png`), fullPage: true });
+      await saveScreenshot(page, join(SHOTS, `validator-${width}.png`));
       await page.close();
     });
   }
@@ -163,7 +163,7 @@ describe("the report in headless Chromium", () => {
     const closed = (await page.evaluate(LAYOUT)) as Layout;
     expect(closed.scrolling).toEqual([]);
     expect(closed.cut).toEqual([]);
-    await page.screenshot({ path: join(SHOTS, "wide-1280.png"), fullPage: true });
+    await saveScreenshot(page, join(SHOTS, "wide-1280.png"));
     await page.evaluate(`document.querySelectorAll("details").forEach((d) => { d.open = true; })`);
     const all = (await page.evaluate(LAYOUT)) as Layout;
     expect(all.cut).toEqual([]);
@@ -175,7 +175,7 @@ describe("the report in headless Chromium", () => {
     const phone = (await page.evaluate(LAYOUT)) as Layout;
     expect(phone.scrolling).toEqual([]);
     expect(phone.cut).toEqual([]);
-    await page.screenshot({ path: join(SHOTS, "wide-390.png"), fullPage: true });
+    await saveScreenshot(page, join(SHOTS, "wide-390.png"));
     await page.close();
   }, 300_000);
 });

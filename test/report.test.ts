@@ -17,7 +17,7 @@ import { exportReport, ReportMissingError } from "../train/report/export.ts";
 import type { Artifact } from "../train/store/package.ts";
 import { createS3Client } from "../train/store/storage.ts";
 import { StoreError } from "../train/store/versions.ts";
-import { launchBrowser } from "./helpers/browser.ts";
+import { launchBrowser, saveScreenshot } from "./helpers/browser.ts";
 import { fixtures, readArtifact } from "./helpers/fixtures.ts";
 import { startWorker, type TestWorker } from "./helpers/worker.ts";
 
@@ -171,13 +171,13 @@ describe("model report", () => {
       const toc = await page.$$eval("nav.toc a", (as) => as.map((a) => a.getAttribute("href")));
       for (const href of toc) expect(await page.locator(`section${href}`).count()).toBe(1);
 
-      await page.screenshot({ path: join(SHOTS, "desktop.png"), fullPage: true });
+      await saveScreenshot(page, join(SHOTS, "desktop.png"));
       await page.setViewportSize({ width: 390, height: 844 });
       // Evaluated in the page (this project's TypeScript has no DOM types).
       const widths = (await page.evaluate("({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })")) as { scroll: number; client: number };
       expect(widths.scroll).toBeLessThanOrEqual(390);
       expect(widths.scroll).toBe(widths.client);
-      await page.screenshot({ path: join(SHOTS, "phone.png"), fullPage: true });
+      await saveScreenshot(page, join(SHOTS, "phone.png"));
 
       expect(problems).toEqual([]);
       expect(requests).toEqual([url]);
