@@ -20,7 +20,7 @@ import { publishArtifact } from "../train/registry/publish.ts";
 import { pointerBytes, recordBytes, recordFromPointer } from "../train/registry/records.ts";
 import type { Artifact } from "../train/store/package.ts";
 import { writeVersionObjects } from "../train/store/publish.ts";
-import { createS3Client } from "../train/store/storage.ts";
+import { createS3Client, objectName } from "../train/store/storage.ts";
 import { listVersionIds, type Location } from "../train/store/versions.ts";
 import { fixtures, readArtifact } from "./helpers/fixtures.ts";
 import { models, variant } from "./helpers/registry.ts";
@@ -335,3 +335,13 @@ describe("model registry over S3 (npm run models)", () => {
 });
 
 const applicant = { Seniority: 9, Home: "rent", Time: 60, Age: 30, Marital: "married", Records: "no", Job: "freelance", Expenses: 73, Income: 129, Assets: 0, Debt: 0, Amount: 800, Price: 846 };
+
+describe("how messages name the store", () => {
+  it("an object in the local store by its key in the local R2 bucket, one in S3 by its s3:// address", () => {
+    const local = { bucket: "edgescore-models", where: 'local R2 bucket "edgescore-models" (.wrangler/state/v3)' };
+    expect(objectName(local, "credit-risk/current.json")).toBe('credit-risk/current.json in the local R2 bucket "edgescore-models" (.wrangler/state/v3)');
+    expect(objectName(local, "")).toBe('the local R2 bucket "edgescore-models" (.wrangler/state/v3)');
+    expect(objectName({ bucket: "prod-models", where: "s3://prod-models" }, "credit-risk/current.json")).toBe("s3://prod-models/credit-risk/current.json");
+    expect(objectName({ bucket: "prod-models" }, "")).toBe("s3://prod-models/");
+  });
+});

@@ -160,8 +160,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const store = await choice.open();
   const json = a.json === true;
-  const s: DecisionsStore = { client: store.client, bucket: decisionsBucket ?? store.target.bucket, ...trust };
-  const location: Location = { client: store.client, bucket: store.target.bucket, name: model, signing };
+  const s: DecisionsStore = { client: store.client, bucket: decisionsBucket ?? store.target.bucket, ...(decisionsBucket ? {} : { where: store.where }), ...trust };
+  const location: Location = { client: store.client, bucket: store.target.bucket, name: model, signing, where: store.where };
   const emit = (code: number, body: Record<string, unknown>) => {
     if (json) process.stdout.write(`${jsonText({ ok: code === 0, command, model, ...body })}\n`);
     return code;

@@ -144,7 +144,7 @@ export async function main(argv: string[]): Promise<number> {
   const signing = await signingSetup(process.env, { local: kind === "local", create: false });
   const store = await openStore(kind, s3, facts?.bucketName);
   try {
-    const location: Location = { client: store.client, bucket: store.target.bucket, name: model, signing };
+    const location: Location = { client: store.client, bucket: store.target.bucket, name: model, signing, where: store.where };
     const state = await readPointerState(location);
     if (state.warning) log(`warning: ${state.warning}`);
     if (!state.pointer && !state.broken && (await listVersionIds(location)).length === 0) {

@@ -134,9 +134,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     result = await runMonitor(
       { ...(a.data ? { data: a.data } : {}),
-        ...(window ? { decisions: { store: { client: store.client, bucket: decisionsBucket ?? store.target.bucket, ...trust }, ...window, ...(a.outcomes ? { outcomes: { path: a.outcomes, joinOn: a["join-on"]! } } : {}) } } : {}),
+        ...(window ? { decisions: { store: { client: store.client, bucket: decisionsBucket ?? store.target.bucket, ...(decisionsBucket ? {} : { where: store.where }), ...trust }, ...window, ...(a.outcomes ? { outcomes: { path: a.outcomes, joinOn: a["join-on"]! } } : {}) } } : {}),
         version: a.version ?? "current", ...(a.target === undefined ? {} : { target: a.target }), ...(requests.length ? { protected: requests } : {}), limits, maxSkipped, ...(backend ? { backend } : {}) },
-      { location: { client: store.client, bucket: store.target.bucket, name, signing }, log, ...(dataTarget ? { dataTarget } : {}) },
+      { location: { client: store.client, bucket: store.target.bucket, name, signing, where: store.where }, log, ...(dataTarget ? { dataTarget } : {}) },
     );
   } catch (e) {
     if (e instanceof StoreError || e instanceof DecisionsError) throw new CommandError(e.message, e.code);

@@ -86,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
       { data: a.data, out: a.out, version: a.version ?? "current", reasons: a.explain ? REASONS : 0,
         ...(a.rejects !== undefined ? { rejects: a.rejects } : {}), ...(a["id-column"] !== undefined ? { idColumn: a["id-column"] } : {}), ...(backend ? { backend } : {}),
         ...(requests.length ? { protected: requests } : {}) },
-      { location: { client: store.client, bucket: store.target.bucket, name, signing }, log, progress: (p) => progress.update(p), ...(dataTarget ? { dataTarget } : {}) },
+      { location: { client: store.client, bucket: store.target.bucket, name, signing, where: store.where }, log, progress: (p) => progress.update(p), ...(dataTarget ? { dataTarget } : {}) },
     );
   } finally {
     progress.stop();

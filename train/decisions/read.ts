@@ -21,13 +21,15 @@ import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { gunzipSync } from "node:zlib";
 import { dayOfKey, decisionsPrefix, DECISION_FORMAT, type DecisionRecord, type Role } from "../../shared/decisions/record.ts";
 import { DECISIONS_PAYLOAD, signaturesIn, verifySignatures, type Signature, type TrustedKeys } from "../../shared/signing.ts";
-import { describeS3Error, getObject } from "../store/storage.ts";
+import { describeS3Error, getObject, objectName } from "../store/storage.ts";
 import { daysBetween, dayOf } from "./dates.ts";
 import { IdSet } from "./id-set.ts";
 
 export interface DecisionsStore {
   client: S3Client;
   bucket: string;
+  /** How messages name the store, as Location's `where` (absent: s3://bucket). */
+  where?: string;
   /** Set and not empty: only objects signed by one of these keys are read (DECISIONS_SIGNING_KEYS). */
   trusted?: TrustedKeys;
 }
@@ -73,7 +75,7 @@ export class ReadStats {
   idSetBytes = 0;
 }
 
-const url = (s: DecisionsStore, key: string) => `s3://${s.bucket}/${key}`;
+const url = objectName;
 
 /** The day partitions (YYYY-MM-DD) a model has, oldest first. */
 export async function listDays(s: DecisionsStore, model: string): Promise<string[]> {

@@ -10,7 +10,7 @@ import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { keys } from "../../shared/artifact.ts";
 import { sha256Hex } from "../../shared/hash.ts";
 import { putIfAbsent, readPointer } from "../store/publish.ts";
-import { describeS3Error, getObjectBytes } from "../store/storage.ts";
+import { describeS3Error, getObjectBytes, objectName } from "../store/storage.ts";
 import { verifyMove, verifyRecord } from "../../shared/move.ts";
 import type { Location } from "../store/versions.ts";
 import type { Challengers } from "../../shared/challengers.ts";
@@ -38,7 +38,7 @@ export interface StoredRecord {
   problem?: string;
 }
 
-const s3url = (l: Location, key: string) => `s3://${l.bucket}/${key}`;
+const s3url = objectName;
 
 function storageError(e: unknown, action: string): RegistryError {
   return e instanceof RegistryError ? e : new RegistryError(describeS3Error(e, action), "storage");

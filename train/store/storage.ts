@@ -105,3 +105,9 @@ export async function getObject(client: S3Client, bucket: string, key: string): 
     throw e;
   }
 }
+
+/** An object (or with "" the store) as messages name it: s3://bucket/key, or "key in the local R2 bucket …" (`where`, openStore's name for the store). */
+export function objectName(l: { bucket: string; where?: string | undefined }, key: string): string {
+  if (!l.where || l.where.startsWith("s3://")) return `s3://${l.bucket}/${key}`;
+  return key ? `${key} in the ${l.where}` : `the ${l.where}`;
+}

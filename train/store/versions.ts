@@ -12,7 +12,7 @@ import type { Scorer } from "../../shared/scorer.ts";
 import type { Signing } from "../../shared/signing.ts";
 import { verifyFile, verifyManifest } from "../../shared/verify.ts";
 import { readPointer, type CurrentPointer } from "./publish.ts";
-import { describeS3Error, getObjectBytes } from "./storage.ts";
+import { describeS3Error, getObjectBytes, objectName } from "./storage.ts";
 import { impactKernelModule } from "../kernels/load.ts";
 import { versionSignature } from "./version-signature.ts";
 import { moveOf, verifyMove } from "../../shared/move.ts";
@@ -30,11 +30,13 @@ export interface Location {
   client: S3Client;
   bucket: string;
   name: string;
+  /** How messages name the store (`openStore`'s `where`): the local R2 bucket, or s3://bucket (the default). */
+  where?: string;
   /** The key moves are signed with and the keys versions and moves must be signed by; absent: an unsigned store. */
   signing?: Signing;
 }
 
-const url = (l: Location, key: string) => `s3://${l.bucket}/${key}`;
+const url = objectName;
 
 /** Every version id stored for the model, newest first (ids sort by creation time). */
 export async function listVersionIds(l: Location): Promise<string[]> {
