@@ -41,17 +41,23 @@ export async function localTrust(env: NodeJS.ProcessEnv, dir = LOCAL_KEY_DIR): P
  * goes as given; else a value the user's env files set wins, as the README promises, and no `--var`
  * hides it; else the default. `theirs` names what the files set.
  */
-export function devVars(defaults: Record<string, string>, env: NodeJS.ProcessEnv, files: readonly string[] | undefined,
-  read: (path: string) => string = (f) => (existsSync(f) ? readFileSync(f, "utf8") : "")): { args: string[]; theirs: string[] } {
-  const texts = (files ?? []).filter((f) => f !== DEV_SECRETS_FILE).map(read);
-  const setInFiles = (name: string) => texts.some((t) => new RegExp(`^\\s*(export\\s+)?${name}\\s*=`, "m").test(t));
+export function devVars(defaults: Record<string, string>, env: NodeJS.ProcessEnv, files: readonly string[] | undefined, read: ReadEnvFile = readEnvFile): { args: string[]; theirs: string[] } {
   const args: string[] = [];
   const theirs: string[] = [];
   for (const [name, value] of Object.entries(defaults)) {
-    if (!env[name]?.trim() && setInFiles(name)) theirs.push(name);
+    if (!env[name]?.trim() && userFileSetting(files ?? [], name, read)) theirs.push(name);
     else args.push("--var", `${name}:${value}`);
   }
   return { args, theirs };
+}
+
+type ReadEnvFile = (path: string) => string;
+const readEnvFile: ReadEnvFile = (f) => (existsSync(f) ? readFileSync(f, "utf8") : "");
+
+/** The first of the user's own env files (not npm run dev's secrets file) that sets `name`, if any. */
+function userFileSetting(files: readonly string[], name: string, read: ReadEnvFile = readEnvFile): string | undefined {
+  const line = new RegExp(`^\\s*(export\\s+)?${name}\\s*=`, "m");
+  return files.find((f) => f !== DEV_SECRETS_FILE && line.test(read(f)));
 }
 
 /** Where npm run dev leaves the Worker's local secrets for wrangler: git-ignored, 0600, rewritten at each start. */
@@ -73,11 +79,6 @@ export function envFiles(argv: readonly string[], exists: (path: string) => bool
 /** The dotenv text that hands the Worker its decisions key (a PEM's line breaks kept inside double quotes). */
 export const devSecrets = (pem: string) => `DECISIONS_SIGNING_KEY="${pem.trim()}"\n`;
 
-/** Which of the user's own env files set DECISIONS_SIGNING_KEY (and so win over the local key). */
-function ownDecisionsKey(files: readonly string[]): string | undefined {
-  return files.find((f) => f !== DEV_SECRETS_FILE && existsSync(f) && /^\s*(export\s+)?DECISIONS_SIGNING_KEY\s*=/m.test(readFileSync(f, "utf8")));
-}
-
 async function main(argv: string[]): Promise<number> {
   const trust = await localTrust(process.env);
   log(`signing on: the Worker trusts ${trust.entries.split(",").length} key${trust.entries.includes(",") ? "s" : ""} (${trust.source}); see the README's Signing section`);
@@ -87,7 +88,8 @@ async function main(argv: string[]): Promise<number> {
     mkdirSync(".edgescore", { recursive: true, mode: 0o700 });
     writeFileSync(DEV_SECRETS_FILE, devSecrets(key.pem), { mode: 0o600 });
     chmodSync(DEV_SECRETS_FILE, 0o600);
-    const theirs = ownDecisionsKey(files);
+    // A DECISIONS_SIGNING_KEY the user's env file sets wins over the local key (it is read after the secrets file).
+    const theirs = userFileSetting(files, "DECISIONS_SIGNING_KEY");
     log(theirs
       ? `decision records: signed with the DECISIONS_SIGNING_KEY your ${theirs} sets`
       : `decision records: signed with ${key.path} (key ${key.signer.keyid}); check them with DECISIONS_SIGNING_KEYS="$(cat ${key.publicKeyPath})" npm run decisions -- verify --since 1h`);
