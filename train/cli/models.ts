@@ -18,7 +18,7 @@ import { RegistryError } from "../registry/errors.ts";
 import { readPointerState } from "../registry/history.ts";
 import { signingSetup } from "./signing.ts";
 import { openStore, type StoreKind } from "../store/open.ts";
-import { describeS3Error, s3TargetFromEnv, type S3Target } from "../store/storage.ts";
+import { describeS3Error, objectName, s3TargetFromEnv, type S3Target } from "../store/storage.ts";
 import { listVersionIds, StoreError, type Location } from "../store/versions.ts";
 import { readWranglerFacts } from "../store/wrangler-config.ts";
 import { withCode } from "./codes.ts";
@@ -94,7 +94,7 @@ async function modelNames(l: Location): Promise<string[]> {
     const out = await l.client.send(new ListObjectsV2Command({ Bucket: l.bucket, Delimiter: "/" }));
     return (out.CommonPrefixes ?? []).map((p) => (p.Prefix ?? "").replace(/\/$/, "")).filter((n) => MODEL_NAME_PATTERN.test(n));
   } catch (e) {
-    throw new RegistryError(describeS3Error(e, `listing s3://${l.bucket}/`), "storage");
+    throw new RegistryError(describeS3Error(e, `listing ${objectName(l, "")}`), "storage");
   }
 }
 

@@ -17,7 +17,7 @@
  */
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { decisionsPrefix } from "../../shared/decisions/record.ts";
-import { describeS3Error, statusOf } from "../store/storage.ts";
+import { describeS3Error, objectName, statusOf } from "../store/storage.ts";
 import { dayOf } from "./dates.ts";
 import { DecisionsError, listDayObjects, listDays, type DecisionsStore } from "./read.ts";
 
@@ -73,7 +73,7 @@ export async function runGc(s: DecisionsStore, plan: GcPlan, log: (line: string)
       try {
         await s.client.send(new DeleteObjectCommand({ Bucket: s.bucket, Key: key }));
       } catch (e) {
-        const error = describeS3Error(e, `deleting s3://${s.bucket}/${key}`);
+        const error = describeS3Error(e, `deleting ${objectName(s, key)}`);
         const done = `${objects} objects were deleted before it${refused.length ? ` and ${refused.length} refused` : ""}, run gc again to finish`;
         if (!isRefusal(e)) throw new DecisionsError(`${error}; ${done}`, "storage");
         refused.push({ key, error });

@@ -75,7 +75,6 @@ export class ReadStats {
   idSetBytes = 0;
 }
 
-const url = objectName;
 
 /** The day partitions (YYYY-MM-DD) a model has, oldest first. */
 export async function listDays(s: DecisionsStore, model: string): Promise<string[]> {
@@ -92,7 +91,7 @@ export async function listDays(s: DecisionsStore, model: string): Promise<string
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
   } catch (e) {
-    throw new DecisionsError(describeS3Error(e, `listing ${url(s, prefix)}`), "storage");
+    throw new DecisionsError(describeS3Error(e, `listing ${objectName(s, prefix)}`), "storage");
   }
   return days.sort();
 }
@@ -111,7 +110,7 @@ export async function listDayObjects(s: DecisionsStore, model: string, day: stri
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
   } catch (e) {
-    throw new DecisionsError(describeS3Error(e, `listing ${url(s, prefix)}`), "storage");
+    throw new DecisionsError(describeS3Error(e, `listing ${objectName(s, prefix)}`), "storage");
   }
   return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
@@ -138,7 +137,7 @@ export function parseObject(s: DecisionsStore, key: string, bytes: Uint8Array, m
   try {
     text = gunzipSync(bytes, { maxOutputLength: MAX_RECORDS_TEXT_BYTES }).toString("utf8");
   } catch (e) {
-    throw new DecisionsError(`${url(s, key)}: not a gzip object (${(e as Error).message})`, "decisions_damaged");
+    throw new DecisionsError(`${objectName(s, key)}: not a gzip object (${(e as Error).message})`, "decisions_damaged");
   }
   const out: DecisionRecord[] = [];
   let line = 0;
@@ -153,10 +152,10 @@ export function parseObject(s: DecisionsStore, key: string, bytes: Uint8Array, m
     try {
       x = JSON.parse(raw);
     } catch (e) {
-      throw new DecisionsError(`${url(s, key)} line ${line}: not JSON (${(e as Error).message})`, "decisions_damaged");
+      throw new DecisionsError(`${objectName(s, key)} line ${line}: not JSON (${(e as Error).message})`, "decisions_damaged");
     }
     const p = problem(x, model);
-    if (p) throw new DecisionsError(`${url(s, key)} line ${line}: ${p}`, "decisions_damaged");
+    if (p) throw new DecisionsError(`${objectName(s, key)} line ${line}: ${p}`, "decisions_damaged");
     out.push(x as DecisionRecord);
   }
   return out;
@@ -164,11 +163,11 @@ export function parseObject(s: DecisionsStore, key: string, bytes: Uint8Array, m
 
 /** An object's bytes and metadata as stored (undefined: deleted since the listing, by gc); too large or unreadable throws, named. */
 export async function fetchStored(s: DecisionsStore, o: StoredObject): Promise<{ bytes: Uint8Array; metadata: Record<string, string> } | undefined> {
-  if (o.size > MAX_OBJECT_BYTES) throw new DecisionsError(`${url(s, o.key)} is ${o.size} bytes, over the ${MAX_OBJECT_BYTES} a decisions object may be; refused unread`, "decisions_damaged");
+  if (o.size > MAX_OBJECT_BYTES) throw new DecisionsError(`${objectName(s, o.key)} is ${o.size} bytes, over the ${MAX_OBJECT_BYTES} a decisions object may be; refused unread`, "decisions_damaged");
   try {
     return await getObject(s.client, s.bucket, o.key);
   } catch (e) {
-    throw new DecisionsError(describeS3Error(e, `reading ${url(s, o.key)}`), "storage");
+    throw new DecisionsError(describeS3Error(e, `reading ${objectName(s, o.key)}`), "storage");
   }
 }
 
@@ -178,7 +177,7 @@ async function fetchObject(s: DecisionsStore, o: StoredObject): Promise<Uint8Arr
   if (!got) return new Uint8Array();
   if (s.trusted?.size) {
     const problem = await signatureProblem(got, s.trusted);
-    if (problem) throw new DecisionsError(`${url(s, o.key)}: ${problem}; with DECISIONS_SIGNING_KEYS set, only objects the edge's consumer signed are read (an added or changed object is a matter for whoever guards the bucket; npm run decisions -- verify lists every such object)`, "decisions_unsigned");
+    if (problem) throw new DecisionsError(`${objectName(s, o.key)}: ${problem}; with DECISIONS_SIGNING_KEYS set, only objects the edge's consumer signed are read (an added or changed object is a matter for whoever guards the bucket; npm run decisions -- verify lists every such object)`, "decisions_unsigned");
   }
   return got.bytes;
 }

@@ -9,7 +9,7 @@
 import { DeleteObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { keys, MANIFEST_FILE } from "../../shared/artifact.ts";
 import { PointerConflictError, swapPointer } from "../store/publish.ts";
-import { describeS3Error } from "../store/storage.ts";
+import { describeS3Error, objectName } from "../store/storage.ts";
 import { listVersionIds, type Location } from "../store/versions.ts";
 import { RegistryError } from "./errors.ts";
 import { readHistory, readPointerState, type PointerState } from "./history.ts";
@@ -61,7 +61,7 @@ async function deleteVersion(l: Location, version: string): Promise<void> {
     // Manifest first: a half-deleted version is then "not found", never "damaged but promotable".
     for (const key of [`${prefix}${MANIFEST_FILE}`, ...others]) await l.client.send(new DeleteObjectCommand({ Bucket: l.bucket, Key: key }));
   } catch (e) {
-    throw new RegistryError(`${describeS3Error(e, `deleting s3://${l.bucket}/${prefix}`)}; run gc again to finish`, "storage");
+    throw new RegistryError(`${describeS3Error(e, `deleting ${objectName(l, prefix)}`)}; run gc again to finish`, "storage");
   }
 }
 

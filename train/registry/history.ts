@@ -38,7 +38,6 @@ export interface StoredRecord {
   problem?: string;
 }
 
-const s3url = objectName;
 
 function storageError(e: unknown, action: string): RegistryError {
   return e instanceof RegistryError ? e : new RegistryError(describeS3Error(e, action), "storage");
@@ -54,8 +53,8 @@ export async function readPointerState(l: Location): Promise<PointerState> {
   if (current.raw === undefined) return {};
   const etag = current.etag ? { etag: current.etag } : {};
   const parsed = parseRegistryPointer(current.raw);
-  if (!parsed.ok) return { ...etag, broken: `${s3url(l, keys.pointer(l.name))} is not a valid pointer: ${parsed.error}` };
-  if (parsed.pointer.name !== l.name) return { ...etag, broken: `${s3url(l, keys.pointer(l.name))} names model "${parsed.pointer.name}"` };
+  if (!parsed.ok) return { ...etag, broken: `${objectName(l, keys.pointer(l.name))} is not a valid pointer: ${parsed.error}` };
+  if (parsed.pointer.name !== l.name) return { ...etag, broken: `${objectName(l, keys.pointer(l.name))} names model "${parsed.pointer.name}"` };
   return { ...etag, pointer: parsed.pointer, ...(parsed.warning ? { warning: parsed.warning } : {}) };
 }
 
@@ -74,7 +73,7 @@ export async function listHistorySeqs(l: Location): Promise<number[]> {
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
   } catch (e) {
-    throw storageError(e, `listing ${s3url(l, prefix)}`);
+    throw storageError(e, `listing ${objectName(l, prefix)}`);
   }
   return seqs.sort((a, b) => a - b);
 }
@@ -84,7 +83,7 @@ async function readRecordBytes(l: Location, seq: number): Promise<Uint8Array | u
   try {
     return await getObjectBytes(l.client, l.bucket, key);
   } catch (e) {
-    throw storageError(e, `reading ${s3url(l, key)}`);
+    throw storageError(e, `reading ${objectName(l, key)}`);
   }
 }
 
@@ -177,14 +176,14 @@ export async function recordPointer(l: Location, pointer: RegistryPointer | unde
     try {
       outcome = await putIfAbsent(l.client, l.bucket, key, bytes);
     } catch (e) {
-      throw storageError(e, `writing ${s3url(l, key)}`);
+      throw storageError(e, `writing ${objectName(l, key)}`);
     }
     if (outcome === "written") return { seq: move.seq, bytes, written: true };
     stored = await readRecordBytes(l, move.seq); // another command wrote it meanwhile
   }
   if (stored && !sameBytes(stored, bytes)) {
     throw new RegistryError(
-      `${s3url(l, key)} does not match the move the pointer records (seq ${move.seq}, ${move.action} to ${pointer.version}): the history or the pointer was edited; ` +
+      `${objectName(l, key)} does not match the move the pointer records (seq ${move.seq}, ${move.action} to ${pointer.version}): the history or the pointer was edited; ` +
       "`npm run models -- history --verify` shows where",
       "history_broken",
     );
@@ -222,7 +221,7 @@ export async function nextLink(l: Location, state: PointerState): Promise<Link> 
         throw new RegistryError(
           `the pointer's move ${p.move.seq} is not validly signed (${check.error}), and history record ${last} is not a signed move either ` +
           `(${lastCheck ? lastCheck.error : record && !record.ok ? record.error : "unreadable"}): a bucket writer added it. ` +
-          `Keep a copy as evidence, delete ${s3url(l, historyKey(l.name, last))}, then move the pointer again; npm run models -- history --verify shows the rest`,
+          `Keep a copy as evidence, delete ${objectName(l, historyKey(l.name, last))}, then move the pointer again; npm run models -- history --verify shows the rest`,
           "signature_invalid",
         );
       }

@@ -9,7 +9,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { keys, SIGNATURE_FILE } from "../../shared/artifact.ts";
 import { MANIFEST_PAYLOAD, parseSignatureFile, sign, signatureFileBytes, type Signature, type Signer } from "../../shared/signing.ts";
 import { verifyManifestSignature } from "../../shared/verify.ts";
-import { describeS3Error, getObjectBytes } from "./storage.ts";
+import { describeS3Error, getObjectBytes, objectName } from "./storage.ts";
 import { StoreError, type Location } from "./versions.ts";
 
 export async function signManifest(signer: Signer, manifestBytes: Uint8Array, others: Signature[] = []): Promise<Uint8Array> {
@@ -22,7 +22,7 @@ async function readSignatureFile(l: Location, version: string): Promise<Uint8Arr
   try {
     return await getObjectBytes(l.client, l.bucket, key);
   } catch (e) {
-    throw new StoreError(describeS3Error(e, `reading s3://${l.bucket}/${key}`), "storage");
+    throw new StoreError(describeS3Error(e, `reading ${objectName(l, key)}`), "storage");
   }
 }
 
@@ -49,6 +49,6 @@ export async function addVersionSignature(l: Location, version: string, manifest
   try {
     await l.client.send(new PutObjectCommand({ Bucket: l.bucket, Key: key, Body: await signManifest(signer, manifestBytes, others), ContentType: "application/json" }));
   } catch (e) {
-    throw new StoreError(describeS3Error(e, `writing s3://${l.bucket}/${key}`), "storage");
+    throw new StoreError(describeS3Error(e, `writing ${objectName(l, key)}`), "storage");
   }
 }

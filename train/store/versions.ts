@@ -36,7 +36,6 @@ export interface Location {
   signing?: Signing;
 }
 
-const url = objectName;
 
 /** Every version id stored for the model, newest first (ids sort by creation time). */
 export async function listVersionIds(l: Location): Promise<string[]> {
@@ -53,7 +52,7 @@ export async function listVersionIds(l: Location): Promise<string[]> {
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
   } catch (e) {
-    throw new StoreError(describeS3Error(e, `listing ${url(l, prefix)}`), "storage");
+    throw new StoreError(describeS3Error(e, `listing ${objectName(l, prefix)}`), "storage");
   }
   return ids.sort().reverse();
 }
@@ -70,9 +69,9 @@ export async function resolveVersion(l: Location, ref: string): Promise<Resolved
   const current = await readPointer(l.client, l.bucket, l.name);
   if (ref === "current") {
     if (current.raw !== undefined && !current.pointer) {
-      throw new StoreError(`${url(l, keys.pointer(l.name))} is not a valid pointer; promote a version to repair it (npm run models -- promote <version> --reason "...")`, "pointer_broken");
+      throw new StoreError(`${objectName(l, keys.pointer(l.name))} is not a valid pointer; promote a version to repair it (npm run models -- promote <version> --reason "...")`, "pointer_broken");
     }
-    if (!current.pointer) throw new StoreError(`no model named "${l.name}" is published in ${url(l, "")}; publish one with npm run train, or name another with --model`, "model_not_found");
+    if (!current.pointer) throw new StoreError(`no model named "${l.name}" is published in ${objectName(l, "")}; publish one with npm run train, or name another with --model`, "model_not_found");
     await requireSignedCurrent(l, current);
     return { version: current.pointer.version, manifestSha256: current.pointer.manifestSha256, current };
   }
@@ -104,19 +103,19 @@ async function readFile(l: Location, version: string, file: string): Promise<Uin
   try {
     bytes = await getObjectBytes(l.client, l.bucket, key);
   } catch (e) {
-    throw new StoreError(describeS3Error(e, `reading ${url(l, key)}`), "storage");
+    throw new StoreError(describeS3Error(e, `reading ${objectName(l, key)}`), "storage");
   }
   if (!bytes) {
     throw file === MANIFEST_FILE
-      ? new StoreError(`version ${version} of "${l.name}" does not exist (no ${url(l, key)}); npm run models -- list shows the versions`, "version_not_found")
-      : new StoreError(`${url(l, key)} is missing: version ${version} is damaged`, "version_damaged");
+      ? new StoreError(`version ${version} of "${l.name}" does not exist (no ${objectName(l, key)}); npm run models -- list shows the versions`, "version_not_found")
+      : new StoreError(`${objectName(l, key)} is missing: version ${version} is damaged`, "version_damaged");
   }
   return bytes;
 }
 
 async function checkManifest(l: Location, version: string, bytes: Uint8Array, manifestSha256?: string): Promise<Manifest> {
   const parsed = await verifyManifest(bytes, { name: l.name, version, ...(manifestSha256 ? { sha256: manifestSha256 } : {}) });
-  if (!parsed.ok) throw new StoreError(`${url(l, keys.file(l.name, version, MANIFEST_FILE))}: ${parsed.error}`, "version_damaged");
+  if (!parsed.ok) throw new StoreError(`${objectName(l, keys.file(l.name, version, MANIFEST_FILE))}: ${parsed.error}`, "version_damaged");
   return parsed.value;
 }
 
@@ -152,7 +151,7 @@ export async function readVersion(l: Location, version: string, manifestSha256?:
   await Promise.all(names.map(async (f) => {
     const bytes = await readFile(l, version, f);
     const problem = await verifyFile(manifest, f, bytes);
-    if (problem) throw new StoreError(`${url(l, keys.file(l.name, version, f))}: ${problem}`, "version_damaged");
+    if (problem) throw new StoreError(`${objectName(l, keys.file(l.name, version, f))}: ${problem}`, "version_damaged");
     files.set(f, bytes);
   }));
   return { manifest, files };
