@@ -109,6 +109,15 @@ export function decisionsBucketOf(a: { store?: string | undefined; "decisions-bu
   return named;
 }
 
+/**
+ * The decisions store a command reads: the models' store (its client, bucket and name in messages), or with
+ * --decisions-bucket that bucket through the same client, named s3://<bucket>.
+ */
+export function decisionsStoreOf(models: Pick<DecisionsStore, "client" | "bucket" | "where">, decisionsBucket: string | undefined, trust: Pick<DecisionsStore, "trusted">): DecisionsStore & { where: string } {
+  const bucket = decisionsBucket ?? models.bucket;
+  return { client: models.client, bucket, where: (decisionsBucket ? undefined : models.where) ?? `s3://${bucket}`, ...trust };
+}
+
 export async function main(argv: string[]): Promise<number> {
   const { values: a, positionals } = parseFlags(argv, OPTIONS, true);
   if (a.help) { process.stdout.write(HELP); return 0; }
@@ -160,15 +169,15 @@ export async function main(argv: string[]): Promise<number> {
   }
   const store = await choice.open();
   const json = a.json === true;
-  const s: DecisionsStore = { client: store.client, bucket: decisionsBucket ?? store.target.bucket, ...(decisionsBucket ? {} : { where: store.where }), ...trust };
   const location: Location = { client: store.client, bucket: store.target.bucket, name: model, signing, where: store.where };
+  const s = decisionsStoreOf(location, decisionsBucket, trust);
   const emit = (code: number, body: Record<string, unknown>) => {
     if (json) process.stdout.write(`${jsonText({ ok: code === 0, command, model, ...body })}\n`);
     return code;
   };
   try {
     const stats = new ReadStats();
-    const where = `${decisionsBucket ? `s3://${decisionsBucket}` : store.where} ${decisionsPrefix(model)}`;
+    const where = `${s.where} ${decisionsPrefix(model)}`;
     if (command === "gc") {
       const plan = await planGc(s, model, cutoff!);
       const objects = plan.delete.reduce((n, d) => n + d.objects, 0);

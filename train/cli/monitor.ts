@@ -18,7 +18,7 @@ import { renderMonitorReport } from "../report/monitor/render.ts";
 import { StoreError } from "../store/versions.ts";
 import { parseRange, TimeFlagError, type TimeRange } from "../decisions/dates.ts";
 import { DecisionsError } from "../decisions/read.ts";
-import { decisionsBucketOf } from "./decisions.ts";
+import { decisionsBucketOf, decisionsStoreOf } from "./decisions.ts";
 import { CommandError, num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
 import { decisionsTrust } from "./signing.ts";
 import { checkOutDir } from "./out-paths.ts";
@@ -130,13 +130,14 @@ export async function main(argv: string[]): Promise<number> {
   const trust = a.decisions ? await decisionsTrust(process.env) : {};
 
   const store = await open();
+  const location = { client: store.client, bucket: store.target.bucket, name, signing, where: store.where };
   let result: MonitorResult;
   try {
     result = await runMonitor(
       { ...(a.data ? { data: a.data } : {}),
-        ...(window ? { decisions: { store: { client: store.client, bucket: decisionsBucket ?? store.target.bucket, ...(decisionsBucket ? {} : { where: store.where }), ...trust }, ...window, ...(a.outcomes ? { outcomes: { path: a.outcomes, joinOn: a["join-on"]! } } : {}) } } : {}),
+        ...(window ? { decisions: { store: decisionsStoreOf(location, decisionsBucket, trust), ...window, ...(a.outcomes ? { outcomes: { path: a.outcomes, joinOn: a["join-on"]! } } : {}) } } : {}),
         version: a.version ?? "current", ...(a.target === undefined ? {} : { target: a.target }), ...(requests.length ? { protected: requests } : {}), limits, maxSkipped, ...(backend ? { backend } : {}) },
-      { location: { client: store.client, bucket: store.target.bucket, name, signing, where: store.where }, log, ...(dataTarget ? { dataTarget } : {}) },
+      { location, log, ...(dataTarget ? { dataTarget } : {}) },
     );
   } catch (e) {
     if (e instanceof StoreError || e instanceof DecisionsError) throw new CommandError(e.message, e.code);

@@ -12,7 +12,7 @@ import { renderComparison } from "../../report/compare/render.ts";
 import { readManifest } from "../../store/versions.ts";
 import { UsageError } from "../args.ts";
 import { decisionsTrust } from "../signing.ts";
-import { decisionsBucketOf } from "../decisions.ts";
+import { decisionsBucketOf, decisionsStoreOf } from "../decisions.ts";
 import { stringFlag, type ModelsCommand } from "./command.ts";
 import { fixed, table } from "./format.ts";
 
@@ -76,9 +76,10 @@ export const compareCommand: ModelsCommand = {
     const stats = new ReadStats();
     const comparer = new Comparer(outcomes);
     const trust = await decisionsTrust(process.env);
-    for await (const r of readDecisions({ client: l.client, bucket: decisionsBucket ?? l.bucket, ...trust }, { model: l.name, since, until }, stats)) comparer.add(r);
+    const decisions = decisionsStoreOf(l, decisionsBucket, trust);
+    for await (const r of readDecisions(decisions, { model: l.name, since, until }, stats)) comparer.add(r);
     const result: Comparison = comparer.result(stats.duplicates);
-    ctx.print(`${l.name}: ${result.records} decision records from ${since.toISOString()} to ${until.toISOString()} in ${decisionsBucket ? `s3://${decisionsBucket}` : ctx.store.where} (${result.duplicates} duplicates dropped)\n`);
+    ctx.print(`${l.name}: ${result.records} decision records from ${since.toISOString()} to ${until.toISOString()} in ${decisions.where} (${result.duplicates} duplicates dropped)\n`);
     for (const c of result.shadows) ctx.print(`${shadowText(c)}\n`);
     for (const c of result.canaries) ctx.print(`${canaryText(c)}\n`);
     if (!result.shadows.length && !result.canaries.length) ctx.print("no shadow or canary answers in this range: start one with npm run models -- shadow|canary <version>\n");
