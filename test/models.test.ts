@@ -152,6 +152,10 @@ describe("model registry over S3 (npm run models)", () => {
     await (await w.bucket()).put(keys.file("m-refuse", damaged.version, "weights.bin"), new Uint8Array(damaged.files.get("weights.bin")!.byteLength));
     const bad = await models(w.s3, ["promote", damaged.version, "--reason", "try", "--model", "m-refuse", "--json"]);
     expect(bad.json).toMatchObject({ ok: false, error: { code: "version_damaged", message: expect.stringMatching(/weights\.bin: size or sha256 does not match the manifest/) } });
+    // show still prints the card of a damaged version, and says so with exit 1, as history --verify does.
+    const shown = await models(w.s3, ["show", damaged.version, "--model", "m-refuse", "--json"]);
+    expect(shown.code).toBe(1);
+    expect(shown.json).toMatchObject({ ok: false, version: damaged.version, integrity: { ok: false, problem: expect.stringMatching(/weights\.bin/) } });
 
     const narrow = variant(noPrice, "m-refuse", "00000003");
     await writeVersionObjects(l.client, l.bucket, narrow);

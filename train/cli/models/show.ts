@@ -26,7 +26,7 @@ function taskLines(m: Manifest): string[] {
 }
 
 export const showCommand: ModelsCommand = {
-  summary: "the card of one version: metrics beside the baseline, data, hyperparameters, thresholds or interval, features",
+  summary: "the card of one version: metrics beside the baseline, data, hyperparameters, thresholds or interval, features; exit 1 if a file is damaged",
   usage: "<version|current>",
   args: { min: 1, max: 1 },
   async run(ctx) {
@@ -69,6 +69,8 @@ export const showCommand: ModelsCommand = {
     ctx.print(`${lines.join("\n")}\n`);
     if (!integrity.ok) ctx.log(`warning: ${r.version} is damaged: promoting it would be refused`);
     return {
+      // Exit 1 on a damaged version, as history --verify: a scheduled check of a version fails on it.
+      ...(integrity.ok ? {} : { exitCode: 1 }),
       json: {
         version: r.version, current, role: role ?? null, createdAt: manifest.createdAt, task: f.task, integrity,
         ...(manifest.thresholds ? { thresholds: manifest.thresholds } : {}), ...(manifest.task ? { taskDetails: manifest.task } : {}),
