@@ -8,7 +8,7 @@
  * A challenger naming the current version is inert (a promote of the canary
  * ends it in the same move; this also covers a pointer written in between).
  */
-import type { ChallengerRef, ChallengerRole, Challengers } from "../shared/challengers.ts";
+import { CHALLENGER_ROLES, type ChallengerRef, type ChallengerRole, type Challengers } from "../shared/challengers.ts";
 import type { Log } from "./context.ts";
 import type { LoadedModel } from "./loader.ts";
 
@@ -25,8 +25,6 @@ export interface ChallengerStatus {
   /** Challengers named by the pointer that are not in use, and why. */
   challengerErrors?: ChallengerSlots["errors"];
 }
-
-const ROLES: ChallengerRole[] = ["canary", "shadow"];
 
 const held = (s: ChallengerSlots, role: ChallengerRole): LoadedModel | undefined => (role === "canary" ? s.canary?.model : s.shadow);
 
@@ -50,7 +48,7 @@ export interface SyncOptions {
 
 /** Brings the slots to what the (verified) pointer names; both roles load at once. */
 export async function syncChallengers(s: ChallengerSlots, wanted: Challengers | undefined, o: SyncOptions): Promise<void> {
-  await Promise.all(ROLES.map(async (role) => {
+  await Promise.all(CHALLENGER_ROLES.map(async (role) => {
     const want = wanted?.[role] && wanted[role].version !== o.champion ? wanted[role] : undefined;
     const have = held(s, role);
     const share = role === "canary" ? wanted?.canary?.share ?? 0 : 0;
@@ -86,7 +84,7 @@ export async function syncChallengers(s: ChallengerSlots, wanted: Challengers | 
 }
 
 export function disposeChallengers(s: ChallengerSlots): void {
-  for (const role of ROLES) {
+  for (const role of CHALLENGER_ROLES) {
     const m = held(s, role);
     set(s, role, undefined, 0);
     m?.dispose();

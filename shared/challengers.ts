@@ -28,6 +28,17 @@ export interface Challengers {
 
 export type ChallengerRole = keyof Challengers;
 
+/** The roles, in the order every listing and check takes them. */
+export const CHALLENGER_ROLES: readonly ChallengerRole[] = ["canary", "shadow"];
+
+/** The challengers a pointer or record names, each with its role, in CHALLENGER_ROLES order. */
+export function challengerList(c: Challengers | undefined): (ChallengerRef & { role: ChallengerRole })[] {
+  return CHALLENGER_ROLES.flatMap((role) => {
+    const ref = c?.[role];
+    return ref ? [{ role, version: ref.version, manifestSha256: ref.manifestSha256 }] : [];
+  });
+}
+
 const sha = /^[0-9a-f]{64}$/;
 export const challengerRef = type({ version: VERSION_PATTERN, manifestSha256: sha });
 export const challengersType = type({

@@ -6,7 +6,7 @@
  * published, a canary or shadow named). Versions a crashed gc had marked are
  * finished first.
  */
-import type { Challengers } from "../../shared/challengers.ts";
+import { challengerList, type Challengers } from "../../shared/challengers.ts";
 import type { HistoryRecord } from "./records.ts";
 
 export interface GcInput {
@@ -41,11 +41,10 @@ export function planGc(input: GcInput): GcPlan {
     add(r.to, `current after move ${r.seq}`);
     add(r.from, `current before move ${r.seq}`);
     if (r.candidate) add(r.candidate.version, `candidate published in move ${r.seq}`);
-    if (r.challengers?.canary) add(r.challengers.canary.version, `canary after move ${r.seq}`);
-    if (r.challengers?.shadow) add(r.challengers.shadow.version, `shadow after move ${r.seq}`);
+    for (const c of challengerList(r.challengers)) add(c.version, `${c.role} after move ${r.seq}`);
   }
   const marked = new Set(input.marked ?? []);
-  const live = new Set([input.current, input.challengers?.canary?.version, input.challengers?.shadow?.version]);
+  const live = new Set([input.current, ...challengerList(input.challengers).map((c) => c.version)]);
   const keep = input.versions.filter((v) => why.has(v) && !(marked.has(v) && !live.has(v))).map((v) => ({ version: v, why: why.get(v) as string[] }));
   const kept = new Set(keep.map((k) => k.version));
   const remove = input.versions.filter((v) => !kept.has(v));

@@ -20,7 +20,7 @@ import { RegistryError } from "./errors.ts";
 import { nextLink, readPointerState, recordPointer, type PointerState } from "./history.ts";
 import { pointerBytes, recordFromPointer, type HistoryRecord, type MoveAction, type RegistryPointer } from "./records.ts";
 import { movePayload } from "../../shared/move.ts";
-import { afterMoveTo, normalize, type ChallengerRef, type Challengers } from "../../shared/challengers.ts";
+import { afterMoveTo, challengerList, normalize, type ChallengerRef, type Challengers } from "../../shared/challengers.ts";
 import { MOVE_PAYLOAD, sign } from "../../shared/signing.ts";
 
 export interface MoveIntent {
@@ -120,7 +120,7 @@ export async function movePointer(l: Location, intent: MoveIntent, o: MoveOption
     // Over a forged pointer, the challengers are where the last signed move left them.
     const held = link.untrusted ? link.untrusted.challengers : state.pointer?.challengers;
     const challengers = normalize(afterMoveTo(intent.challengers ? intent.challengers(held) : held, intent.to));
-    const named = [intent.to, intent.candidate?.version, challengers?.canary?.version, challengers?.shadow?.version];
+    const named = [intent.to, intent.candidate?.version, ...challengerList(challengers).map((c) => c.version)];
     const deleting = named.find((v) => v !== undefined && gc?.deleting.includes(v));
     if (gc && deleting) {
       throw new RegistryError(`version ${deleting} is being deleted by gc (started ${gc.startedAt} by ${gc.actor}); ${unchanged}. Run \`npm run models -- gc --keep N --yes\` to finish it`, "version_being_deleted");

@@ -6,6 +6,7 @@
  * writes; --repair writes a record a crash left missing, only for a validly
  * signed move (on a signed store), then verifies.
  */
+import { challengerList, type ChallengerRole } from "../../../shared/challengers.ts";
 import { verifyChain, type ChainReport } from "../../registry/chain.ts";
 import { readHistory, repairHistory } from "../../registry/history.ts";
 import type { HistoryRecord } from "../../registry/records.ts";
@@ -83,18 +84,13 @@ export const historyCommand: ModelsCommand = {
   },
 };
 
-interface Serving { role: "current" | "canary" | "shadow"; version: string; manifestSha256: string }
+interface Serving { role: "current" | ChallengerRole; version: string; manifestSha256: string }
 
 /** Reads and verifies current and its challengers as the pointer names them; stops at the first that fails. */
 async function checkServing(ctx: ModelsContext): Promise<{ checked: Serving[]; problem?: Serving & { code: string; message: string } }> {
   const p = ctx.state.pointer;
   if (!p) return { checked: [] };
-  const ch = p.challengers;
-  const all: Serving[] = [
-    { role: "current", version: p.version, manifestSha256: p.manifestSha256 },
-    ...(ch?.canary ? [{ role: "canary" as const, version: ch.canary.version, manifestSha256: ch.canary.manifestSha256 }] : []),
-    ...(ch?.shadow ? [{ role: "shadow" as const, version: ch.shadow.version, manifestSha256: ch.shadow.manifestSha256 }] : []),
-  ];
+  const all: Serving[] = [{ role: "current", version: p.version, manifestSha256: p.manifestSha256 }, ...challengerList(p.challengers)];
   const checked: Serving[] = [];
   for (const v of all) {
     try {

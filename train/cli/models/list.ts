@@ -1,5 +1,6 @@
 /** `models list`: every version, newest first, with its headline facts and which one is current. */
 import type { Manifest } from "../../../shared/artifact.ts";
+import { challengerList } from "../../../shared/challengers.ts";
 import { cardFacts } from "../../registry/card.ts";
 import { readHistory } from "../../registry/history.ts";
 import { listVersionIds, readManifest } from "../../store/versions.ts";
@@ -21,7 +22,7 @@ export const listCommand: ModelsCommand = {
     const current = ctx.state.pointer?.version;
     const ch = ctx.state.pointer?.challengers;
     // Once current, canary or shadow in any record, a version published as a candidate is no longer one.
-    const onTraffic = new Set(history.flatMap((s) => (s.record ? [s.record.to, s.record.challengers?.canary?.version, s.record.challengers?.shadow?.version] : [])));
+    const onTraffic = new Set(history.flatMap((s) => (s.record ? [s.record.to, ...challengerList(s.record.challengers).map((c) => c.version)] : [])));
     const candidates = new Set(history.flatMap((s) => (s.record?.candidate && !onTraffic.has(s.record.candidate.version) ? [s.record.candidate.version] : [])));
     /** What the version is to the pointer now: current, canary (with its share), shadow, or a candidate never put on traffic. */
     const roleOf = (v: string): string | null => v === current ? "current"

@@ -4,6 +4,7 @@
  * signature against the serving version, then move the pointer with its
  * history record, expecting the pointer the command started from.
  */
+import { challengerList } from "../../../shared/challengers.ts";
 import { useBackend } from "../../fit/backend.ts";
 import { cardFacts } from "../../registry/card.ts";
 import { checkSignature } from "../../registry/guard.ts";
@@ -55,7 +56,7 @@ export async function makeCurrent(ctx: ModelsContext, version: string, action: "
   if (moved.warning) ctx.log(`warning: ${moved.warning}`);
   const verb = action === "promote" ? "promoted" : "rolled back";
   // A challenger whose version became current ends in this same move (shared/challengers.ts afterMoveTo).
-  const ended = (["canary", "shadow"] as const).filter((r) => moved.challengersBefore?.[r]?.version === version);
+  const ended = challengerList(moved.challengersBefore).filter((c) => c.version === version).map((c) => c.role);
   ctx.print(
     `${verb} "${l.name}" to ${version} (was ${moved.previous ?? "none"}); history record ${moved.record.seq} by ${moved.record.actor}\n` +
     ended.map((r) => `the ${r} of ${version} ended with this move: it is current now\n`).join("") +
