@@ -148,7 +148,7 @@ describe("model registry over S3 (npm run models)", () => {
     const v1 = v("m-refuse", 1);
     await publish(v1);
     const damaged = v("m-refuse", 2);
-    await writeVersionObjects(l.client, l.bucket, damaged);
+    await writeVersionObjects(l, damaged);
     await (await w.bucket()).put(keys.file("m-refuse", damaged.version, "weights.bin"), new Uint8Array(damaged.files.get("weights.bin")!.byteLength));
     const bad = await models(w.s3, ["promote", damaged.version, "--reason", "try", "--model", "m-refuse", "--json"]);
     expect(bad.json).toMatchObject({ ok: false, error: { code: "version_damaged", message: expect.stringMatching(/weights\.bin: size or sha256 does not match the manifest/) } });
@@ -158,7 +158,7 @@ describe("model registry over S3 (npm run models)", () => {
     expect(shown.json).toMatchObject({ ok: false, version: damaged.version, integrity: { ok: false, problem: expect.stringMatching(/weights\.bin/) } });
 
     const narrow = variant(noPrice, "m-refuse", "00000003");
-    await writeVersionObjects(l.client, l.bucket, narrow);
+    await writeVersionObjects(l, narrow);
     const refused = await models(w.s3, ["promote", narrow.version, "--reason", "try", "--model", "m-refuse", "--json"]);
     expect(refused.json).toMatchObject({ ok: false, error: { code: "signature_changed" } });
     const message = (refused.json!.error as { message: string }).message;
@@ -181,7 +181,7 @@ describe("model registry over S3 (npm run models)", () => {
     const l = loc("m-race");
     await publish(v("m-race", 1));
     const stored = [2, 3, 4, 5, 6, 7].map((n) => v("m-race", n));
-    for (const a of stored) await writeVersionObjects(l.client, l.bucket, a);
+    for (const a of stored) await writeVersionObjects(l, a);
     const intentFor = (a: Artifact, action: MoveIntent["action"]): MoveIntent => ({
       to: a.version, manifestSha256: "", action, reason: "race", actor: "racer", revision: null, dataSha256: null,
     });
@@ -235,7 +235,7 @@ describe("model registry over S3 (npm run models)", () => {
     const l = loc("m-mark");
     const [v1, v2] = [v("m-mark", 1), v("m-mark", 2)];
     await publish(v1);
-    await writeVersionObjects(l.client, l.bucket, v2);
+    await writeVersionObjects(l, v2);
     const state = await readPointerState(l);
     await (await w.bucket()).put(keys.pointer("m-mark"), pointerBytes({ ...state.pointer!, gc: { deleting: [v2.version], startedAt: "2026-11-30T00:00:00Z", actor: "gc" } }));
     const blocked = await models(w.s3, ["promote", v2.version, "--reason", "x", "--model", "m-mark", "--json"]);

@@ -11,6 +11,7 @@ import { publishTo, runJob } from "../train/job.ts";
 import { RegistryError } from "../train/registry/errors.ts";
 import { readPointerState } from "../train/registry/history.ts";
 import { publishArtifact } from "../train/registry/publish.ts";
+import { writeVersionObjects } from "../train/store/publish.ts";
 import { createS3Client } from "../train/store/storage.ts";
 import { fixtures, readArtifact } from "./helpers/fixtures.ts";
 import { quickJob } from "./helpers/train-fixture.ts";
@@ -83,7 +84,10 @@ describe("publishing a trained model to R2 through the S3 API", () => {
   it("refuses to write a version twice (If-None-Match: *) and leaves the pointer", async () => {
     const before = await pointerVersion();
     const b = readArtifact(fixtures().artifactDirs[1]);
-    await expect(publishTo(w.s3, b)).rejects.toThrow(/already exists: version .* was published before; nothing changed/);
+    await expect(publishTo(w.s3, b)).rejects.toThrow(new RegExp(`s3://${w.s3.bucket}/credit-risk/versions/${b.version}/model\\.json already exists: version .* was published before; nothing changed`));
+    // The local store (npm run train's default) is named as the other commands name it, not as an s3:// URL.
+    const local = { client: createS3Client(w.s3), bucket: w.s3.bucket, where: `local R2 bucket "${w.s3.bucket}" (.wrangler/state/v3)` };
+    await expect(writeVersionObjects(local, b)).rejects.toThrow(`credit-risk/versions/${b.version}/model.json in the local R2 bucket "${w.s3.bucket}" (.wrangler/state/v3) already exists`);
     expect(await pointerVersion()).toBe(before);
   });
 

@@ -365,7 +365,7 @@ describe("a regression model in the registry and its gates", () => {
     const worse = await runJob(regressionJob({ keepTestRows: true, train: { ...regressionJob().train, hidden: [], epochs: 1, batchSize: 256, learningRate: 0.01 } }), { log: () => {} });
     const client = createS3Client(w.s3);
     try {
-      const current = await readPointer(client, w.s3.bucket, "income");
+      const current = await readPointer({ client, bucket: w.s3.bucket, name: "income" });
       const input = { rows: worse.gate!.rows, labels: worse.gate!.labels, newRmse: worse.gate!.newRmse! };
       // All 5631 test rows are kept (below the sample size), so the gate's RMSE is the test RMSE.
       expect(input.newRmse).toBeCloseTo(worse.regression!.test.rmse, 6);
@@ -373,7 +373,7 @@ describe("a regression model in the registry and its gates", () => {
         .rejects.toThrow(/^the new model's test RMSE [\d.]+ is above the current model's \(\S+\) [\d.]+ on the same 5631 test rows, by more than --max-rmse-increase 0\.01 \(1\.0 %\); not publishing$/);
       const lenient = await checkRmseNotWorse(client, w.s3.bucket, "income", current, { ...input, maxIncrease: 10 });
       expect(lenient.currentRmse).toBeCloseTo((trained.artifact!.manifest.card as unknown as RegressionCard).metrics.test.rmse, 2);
-      const classifier = await readPointer(client, w.s3.bucket, "credit-risk");
+      const classifier = await readPointer({ client, bucket: w.s3.bucket, name: "credit-risk" });
       await expect(checkRmseNotWorse(client, w.s3.bucket, "credit-risk", classifier, { ...input, maxIncrease: 0.01 }))
         .rejects.toThrow(/cannot compare with the current model \S+: it is a classification model and this one a regression model; drop --max-rmse-increase to publish anyway/);
     } finally {

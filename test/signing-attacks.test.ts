@@ -91,7 +91,7 @@ describe("signing attacks: what a bucket writer tries beyond the basic forgeries
     const name = "a-nokeys";
     await publish(v(name, 1));
     const l = { client, bucket: w.s3.bucket, name };
-    await writeVersionObjects(l.client, l.bucket, v(name, 2));
+    await writeVersionObjects(l, v(name, 2));
     await forgeMove(name, v(name, 2), { seq: 2, reason: "forged" });
     const check = await models(w.s3, ["history", "--verify", "--model", name, "--json"], { MODEL_SIGNING_KEYS: "," });
     expect(check.code).toBe(2);
@@ -104,7 +104,7 @@ describe("signing attacks: what a bucket writer tries beyond the basic forgeries
     await publish(good);
     expect(await predict(name)).toMatchObject({ status: 200, version: good.version });
     const evil = v(name, 2);
-    await writeVersionObjects(client, w.s3.bucket, evil); // the attacker's version: self-consistent, unsigned
+    await writeVersionObjects({ client, bucket: w.s3.bucket }, evil); // the attacker's version: self-consistent, unsigned
     const manifestSha256 = await sha256Hex(evil.files.get(MANIFEST_FILE)!);
     const real = await pointerOf(name);
     // Two forgeries: a pointer without a move (as if written before the history), and one with a copied signature.
@@ -175,7 +175,7 @@ describe("signing attacks: what a bucket writer tries beyond the basic forgeries
     await publish(v1);
     await publish(v(other, 1));
     // v2 is a validly signed version nobody moved to: any forgery that passed would serve it.
-    await writeVersionObjects(client, w.s3.bucket, v2);
+    await writeVersionObjects({ client, bucket: w.s3.bucket }, v2);
     await put(keys.file(name, v2.version, SIGNATURE_FILE), await signManifest(signing.signer!, v2.files.get(MANIFEST_FILE)!));
     expect(await predict(name)).toMatchObject({ status: 200, version: v1.version });
     const real = await pointerOf(name);

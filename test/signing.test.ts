@@ -124,7 +124,7 @@ describe("signing: a bucket writer alone can change neither what is served nor w
     const name = "s-unsigned-version";
     const a = v(name, 1);
     const l = loc(name);
-    await writeVersionObjects(l.client, l.bucket, a); // no manifest.sig
+    await writeVersionObjects(l, a); // no manifest.sig
     // A signed pointer to it (as if the key holder were tricked into moving to it without the version being signed).
     const manifestSha256 = await sha256Hex(a.files.get(MANIFEST_FILE)!);
     const pointer: RegistryPointer = {
@@ -149,7 +149,7 @@ describe("signing: a bucket writer alone can change neither what is served nor w
     const [v1, v2] = [v(name, 1), v(name, 2)];
     await publish(v1);
     const l = loc(name);
-    await writeVersionObjects(l.client, l.bucket, v2); // v2 exists but was never promoted
+    await writeVersionObjects(l, v2); // v2 exists but was never promoted
     expect(await predict(name)).toMatchObject({ status: 200, version: v1.version });
     // The review's forgery: a plausible next move (seq, actor, reason, sha256 of the last record), signatures copied over.
     const state = await readPointerState(l);

@@ -32,7 +32,7 @@ describe("training job faults", () => {
   });
   afterAll(async () => { await w.dispose(); });
 
-  const pointerVersion = async () => (await readPointer(createS3Client(w.s3), w.s3.bucket, "credit-risk")).pointer?.version;
+  const pointerVersion = async () => (await readPointer({ client: createS3Client(w.s3), bucket: w.s3.bucket, name: "credit-risk" })).pointer?.version;
 
   it("stops with a clear message when the loss becomes NaN", async () => {
     await useBackend("cpu");

@@ -178,9 +178,10 @@ export async function main(argv: string[]): Promise<number> {
 /** The serving version's headline numbers, or nothing (with a warning when it cannot be read: the report just omits them). */
 async function readPrevious(store: Store, name: string, log: (line: string) => void): Promise<PreviousVersion | undefined> {
   try {
-    const current = await readPointer(store.client, store.target.bucket, name);
+    const l = { client: store.client, bucket: store.target.bucket, name, where: store.where };
+    const current = await readPointer(l);
     if (!current.pointer) return undefined;
-    const m = await readManifest({ client: store.client, bucket: store.target.bucket, name }, current.pointer.version, current.pointer.manifestSha256);
+    const m = await readManifest(l, current.pointer.version, current.pointer.manifestSha256);
     return previousFromManifest(m);
   } catch (e) {
     log(`warning: the report cannot compare with the serving version: ${(e as Error).message}`);

@@ -69,7 +69,7 @@ async function deleteVersion(l: Location, version: string): Promise<void> {
 async function rewriteMark(l: Location, state: PointerState, pointer: RegistryPointer, gc: RegistryPointer["gc"]): Promise<boolean> {
   const { gc: _old, ...rest } = pointer;
   try {
-    await swapPointer(l.client, l.bucket, l.name, pointerBytes(gc ? { ...rest, gc } : rest), state.etag);
+    await swapPointer(l, pointerBytes(gc ? { ...rest, gc } : rest), state.etag);
     return true;
   } catch (e) {
     if (e instanceof PointerConflictError) return false;

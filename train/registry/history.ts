@@ -46,7 +46,7 @@ function storageError(e: unknown, action: string): RegistryError {
 export async function readPointerState(l: Location): Promise<PointerState> {
   let current;
   try {
-    current = await readPointer(l.client, l.bucket, l.name);
+    current = await readPointer(l);
   } catch (e) {
     throw new RegistryError((e as Error).message, "storage");
   }

@@ -149,7 +149,7 @@ export async function movePointer(l: Location, intent: MoveIntent, o: MoveOption
     };
     await signMove(l, state, pointer, unchanged);
     try {
-      await swapPointer(l.client, l.bucket, l.name, pointerBytes(pointer), state.etag);
+      await swapPointer(l, pointerBytes(pointer), state.etag);
     } catch (e) {
       if (e instanceof PointerConflictError) continue; // re-read: a move since is an error, a gc mark is retried
       throw new RegistryError(`${(e as Error).message}; ${unchanged}`, "storage");

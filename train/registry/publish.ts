@@ -64,7 +64,7 @@ export async function publishArtifact(l: Location, artifact: Artifact, o: Publis
   // A candidate answers nobody yet: `models canary` and `promote` judge its features.
   const extra = o.candidate ? {} : await checkSignature(l, state, artifact.manifest, { allow: o.allowSignatureChange ?? false, command: "train", log });
   requireSigner(l, state, "nothing was published; the current model is unchanged");
-  const written = await writeVersionObjects(l.client, l.bucket, await signedArtifact(l, artifact), o);
+  const written = await writeVersionObjects(l, await signedArtifact(l, artifact), o);
   const facts = cardFacts(artifact.manifest);
   const manifestSha256 = await sha256Hex(artifact.files.get(MANIFEST_FILE) as Uint8Array);
   const notPromoted = o.candidate

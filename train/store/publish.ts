@@ -11,7 +11,10 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { MANIFEST_FILE, keys, parsePointer, type Pointer } from "../../shared/artifact.ts";
 import type { Artifact } from "./package.ts";
-import { describeS3Error, statusOf } from "./storage.ts";
+import { describeS3Error, objectName, statusOf } from "./storage.ts";
+
+/** A bucket and how messages name it (`where`, as openStore says; s3://bucket when absent). */
+export interface StoreAt { client: S3Client; bucket: string; where?: string | undefined }
 
 export interface CurrentPointer {
   /** Undefined when nothing is published yet, or when the pointer object is not a valid pointer (then `raw` is set). */
@@ -25,16 +28,17 @@ export class PublishError extends Error {}
 /** The pointer's If-Match / If-None-Match precondition failed: someone else wrote it first. */
 export class PointerConflictError extends PublishError {}
 
-export async function readPointer(client: S3Client, bucket: string, name: string): Promise<CurrentPointer> {
+export async function readPointer(l: StoreAt & { name: string }): Promise<CurrentPointer> {
+  const key = keys.pointer(l.name);
   try {
-    const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: keys.pointer(name) }));
+    const out = await l.client.send(new GetObjectCommand({ Bucket: l.bucket, Key: key }));
     const raw = (await out.Body?.transformToString()) ?? "";
     // The edge's own check: a pointer it would refuse is no pointer here either.
     const parsed = parsePointer(raw);
     return { ...(parsed.ok ? { pointer: parsed.value } : {}), ...(out.ETag ? { etag: out.ETag } : {}), raw };
   } catch (e) {
     if ((e as { name?: string }).name === "NoSuchKey" || statusOf(e) === 404) return {};
-    throw new PublishError(describeS3Error(e, `reading s3://${bucket}/${keys.pointer(name)}`));
+    throw new PublishError(describeS3Error(e, `reading ${objectName(l, key)}`));
   }
 }
 
@@ -55,7 +59,8 @@ export interface PublishHooks {
 }
 
 /** Step 2: every object of the version, once, manifest last. Returns the keys written. */
-export async function writeVersionObjects(client: S3Client, bucket: string, artifact: Artifact, hooks: PublishHooks = {}): Promise<string[]> {
+export async function writeVersionObjects(l: StoreAt, artifact: Artifact, hooks: PublishHooks = {}): Promise<string[]> {
+  const { client, bucket } = l;
   const written: string[] = [];
   const order = [...artifact.files.keys()].filter((f) => f !== MANIFEST_FILE).concat(MANIFEST_FILE);
   for (const file of order) {
@@ -65,9 +70,9 @@ export async function writeVersionObjects(client: S3Client, bucket: string, arti
     try {
       outcome = await putIfAbsent(client, bucket, key, body, file.endsWith(".json") ? "application/json" : "application/octet-stream");
     } catch (e) {
-      throw new PublishError(`${describeS3Error(e, `writing s3://${bucket}/${key}`)}; the current model is unchanged`);
+      throw new PublishError(`${describeS3Error(e, `writing ${objectName(l, key)}`)}; the current model is unchanged`);
     }
-    if (outcome === "exists") throw new PublishError(`s3://${bucket}/${key} already exists: version ${artifact.version} was published before; nothing changed`);
+    if (outcome === "exists") throw new PublishError(`${objectName(l, key)} already exists: version ${artifact.version} was published before; nothing changed`);
     written.push(key);
     await hooks.afterPut?.(key);
   }
@@ -78,8 +83,9 @@ export async function writeVersionObjects(client: S3Client, bucket: string, arti
  * Step 3: the compare-and-swap. `expectedEtag` undefined means "only if there
  * is no pointer yet". Returns the new ETag when the store reports one.
  */
-export async function swapPointer(client: S3Client, bucket: string, name: string, body: Uint8Array, expectedEtag: string | undefined): Promise<string | undefined> {
-  const key = keys.pointer(name);
+export async function swapPointer(l: StoreAt & { name: string }, body: Uint8Array, expectedEtag: string | undefined): Promise<string | undefined> {
+  const { client, bucket } = l;
+  const key = keys.pointer(l.name);
   try {
     const out = await client.send(new PutObjectCommand({
       Bucket: bucket, Key: key, Body: body, ContentType: "application/json",
@@ -87,7 +93,7 @@ export async function swapPointer(client: S3Client, bucket: string, name: string
     }));
     return out.ETag;
   } catch (e) {
-    if (statusOf(e) === 412) throw new PointerConflictError(`s3://${bucket}/${key} changed since it was read`);
-    throw new PublishError(describeS3Error(e, `updating s3://${bucket}/${key}`));
+    if (statusOf(e) === 412) throw new PointerConflictError(`${objectName(l, key)} changed since it was read`);
+    throw new PublishError(describeS3Error(e, `updating ${objectName(l, key)}`));
   }
 }

@@ -66,7 +66,7 @@ export interface Resolved {
 
 /** `current` or a version id → the version, with the pointer as it is now. */
 export async function resolveVersion(l: Location, ref: string): Promise<Resolved> {
-  const current = await readPointer(l.client, l.bucket, l.name);
+  const current = await readPointer(l);
   if (ref === "current") {
     if (current.raw !== undefined && !current.pointer) {
       throw new StoreError(`${objectName(l, keys.pointer(l.name))} is not a valid pointer; promote a version to repair it (npm run models -- promote <version> --reason "...")`, "pointer_broken");
