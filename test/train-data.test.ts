@@ -133,6 +133,18 @@ describe("malformed rows are skipped, counted and reported by line", () => {
     expect(lines).toContain(`  skipped 1: wrong number of fields (expected 3) (e.g. ${path} line 59: 2 fields)`);
   });
 
+  it("a file whose line endings change part-way (CRLF, then LF, a lone CR) loses no row, and lines are counted as an editor counts them", async () => {
+    const body = rows(200);
+    body[150] = ["1.5", "u"]; // data row 150 → line 152
+    const lines = [["a", "b", "y"], ...body].map((r) => r.join(","));
+    // Rows pasted together from a Windows file and a Unix one, and one old Mac line ending.
+    const mixed = lines.map((l, i) => l + (i < 100 ? "\r\n" : i === 120 ? "\r" : "\n")).join("");
+    const { result } = await run(job(csv("mixed-endings.csv", mixed)));
+    expect(result.profile.badShape).toEqual({ count: 1, lines: [152] });
+    const used = (result.artifact!.manifest.card.data as { used: { train: number; validation: number; test: number } }).used;
+    expect(used.train + used.validation + used.test).toBe(199);
+  });
+
   it("text in a mostly numeric column keeps the column numeric and skips that row, quoting the value", async () => {
     const body = rows(200);
     body[100]![0] = "n/a"; // line 102; 199 of 200 cells are numbers (≥ 90%)

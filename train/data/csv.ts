@@ -135,7 +135,11 @@ export async function readCsv(
     },
   });
   const limit = maxRecordBytes();
-  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true, max_record_size: limit });
+  // Every line ending, not the first one seen: csv-parse otherwise takes the first line's ending for the whole file,
+  // and in a file pasted together from Windows and Unix parts the rest run into one record (rows lost as one bad row).
+  const parser = parse({
+    bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true, max_record_size: limit, record_delimiter: ["\r\n", "\n", "\r"],
+  });
   input.on("error", (e) => parser.destroy(e));
   input.pipe(tap).pipe(parser);
   let header: string[] | undefined;
