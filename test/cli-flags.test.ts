@@ -2,12 +2,13 @@
  * Flags as every command reads them (train/cli/args.ts `parseFlags`):
  * `util.parseArgs`, strict, with messages that say what to type.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseFlags, UsageError } from "../train/cli/args.ts";
-import { checkOutDir, checkOutFile } from "../train/cli/out-paths.ts";
+import { checkOutDir, checkOutFile, sameFile } from "../train/cli/out-paths.ts";
+import { runScript } from "./helpers/cli.ts";
 
 const options = { epochs: { type: "string" }, since: { type: "string" }, json: { type: "boolean" } } as const;
 const refused = (argv: string[]) => {
@@ -63,5 +64,28 @@ describe("output paths, checked before a run", () => {
     expect(usage(() => checkOutDir("out", join(dir, "reports"), "monitor.html"))).toBeUndefined();
     expect(usage(() => checkOutDir("out", join(dir, "new"), "monitor.html"))).toBeUndefined();
     expect(usage(() => checkOutDir("out", join(dir, "old.csv"), "monitor.html and monitor.json"))).toBe(`--out ${join(dir, "old.csv")} is a file: name a folder for monitor.html and monitor.json (made if missing)`);
+  });
+
+  it("an output is the same file as the data however the path is spelt: resolved, a symlink, a hard link, the same s3:// object", () => {
+    const data = join(dir, "old.csv");
+    for (const other of [`${dir}//old.csv`, join(dir, "reports", "..", "old.csv"), `${dir}/./old.csv`]) expect(sameFile(other, data)).toBe(true);
+    symlinkSync(data, join(dir, "alias.csv"));
+    linkSync(data, join(dir, "hard.csv"));
+    expect(sameFile(join(dir, "alias.csv"), data)).toBe(true);
+    expect(sameFile(join(dir, "hard.csv"), data)).toBe(true);
+    expect(sameFile(join(dir, "scores.csv"), data)).toBe(false);
+    expect(sameFile("s3://scores-bucket/in/x.csv", "s3://scores-bucket/in/x.csv")).toBe(true);
+    expect(sameFile("s3://scores-bucket/in/x.csv", "s3://scores-bucket/out/x.csv")).toBe(false);
+    expect(sameFile("s3://scores-bucket/x.csv", "x.csv")).toBe(false);
+  });
+
+  it("npm run score refuses --out naming its --data file as ./mine.csv (exit 2) and leaves the data as it was", async () => {
+    const work = mkdtempSync(join(tmpdir(), "score-same-"));
+    const text = readFileSync("data/credit_data.csv", "utf8");
+    writeFileSync(join(work, "mine.csv"), text);
+    const r = await runScript("train/cli/score.ts", ["--data", "mine.csv", "--out", "./mine.csv", "--json"], { cwd: work });
+    expect(r.code).toBe(2);
+    expect(r.json).toMatchObject({ ok: false, error: { code: "usage", message: "--out ./mine.csv is the same file as --data mine.csv: writing it would overwrite the data being read; name another file" } });
+    expect(readFileSync(join(work, "mine.csv"), "utf8")).toBe(text);
   });
 });

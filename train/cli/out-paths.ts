@@ -5,7 +5,8 @@
  * a temporary file the user never chose.
  */
 import { existsSync, statSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
+import { parseS3Url } from "../store/storage.ts";
 import { UsageError } from "./args.ts";
 
 const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
@@ -21,4 +22,23 @@ export function checkOutFile(flag: string, path: string): void {
 /** `--<flag> <dir>` will hold files: it is a folder or can become one (it is not a file). */
 export function checkOutDir(flag: string, dir: string, holds: string): void {
   if (existsSync(dir) && !isDir(dir)) throw new UsageError(`--${flag} ${dir} is a file: name a folder for ${holds} (made if missing)`);
+}
+
+/**
+ * Whether two `--data` / `--out` values name the same file: the same object for
+ * s3:// URLs; for local paths the same path once resolved (`./a.csv`, `a.csv`,
+ * `x/../a.csv`), or, when both exist, the same file on disk (a symlink or a hard link).
+ */
+export function sameFile(a: string, b: string): boolean {
+  const [sa, sb] = [parseS3Url(a), parseS3Url(b)];
+  if (sa || sb) return !!sa && !!sb && sa.bucket === sb.bucket && sa.key === sb.key;
+  if (resolve(a) === resolve(b)) return true;
+  if (!existsSync(a) || !existsSync(b)) return false;
+  const [x, y] = [statSync(a), statSync(b)];
+  return x.dev === y.dev && x.ino === y.ino;
+}
+
+/** Refuses (exit 2) an output that would overwrite an input or another output before anything is read. */
+export function checkDistinct(flag: string, path: string, other: string, otherFlag: string): void {
+  if (sameFile(path, other)) throw new UsageError(`--${flag} ${path} is the same file as --${otherFlag} ${other}: writing it would overwrite ${otherFlag === "data" ? "the data being read" : `the --${otherFlag} file`}; name another file`);
 }

@@ -14,7 +14,7 @@ import { runScore } from "../score/run.ts";
 import { parseS3Url } from "../store/storage.ts";
 import { oneOf, parseFlags, runCommand, UsageError } from "./args.ts";
 import { withCode } from "./codes.ts";
-import { checkOutFile } from "./out-paths.ts";
+import { checkDistinct, checkOutFile } from "./out-paths.ts";
 import { jsonText, log } from "./output.ts";
 import { createScoreProgress } from "./progress.ts";
 import { storeChoice } from "./store-flags.ts";
@@ -71,8 +71,11 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   for (const [flag, path] of [["out", a.out], ["rejects", a.rejects]] as const) if (path !== undefined && !parseS3Url(path)) checkOutFile(flag, path);
-  if (a.rejects !== undefined && a.rejects === a.out) throw new UsageError("--rejects must differ from --out");
-  if (a.data === a.out) throw new UsageError("--out must differ from --data");
+  checkDistinct("out", a.out, a.data, "data");
+  if (a.rejects !== undefined) {
+    checkDistinct("rejects", a.rejects, a.data, "data");
+    checkDistinct("rejects", a.rejects, a.out, "out");
+  }
   const requests = a.protected === undefined ? [] : parseProtected(a.protected);
   const backend = a.backend === undefined ? undefined : oneOf<TrainBackend>("backend", a.backend, ["wasm", "cpu"], "wasm");
   const { name, open, dataTarget, signing: readSigning } = storeChoice(a);
