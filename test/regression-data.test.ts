@@ -119,7 +119,7 @@ describe("a regression target", () => {
     const path = csv("gates.csv", [["x", "c", "y"], ...rows(60)]);
     expect((await failure(job(path, { positiveGiven: true, dryRun: true }))).message).toMatch(/^--positive names a class label, but "y" is a regression target \(inferred: .*\); leave out --positive, or add --task classification$/);
     const gate = await failure(job(path, { taskFlags: { classification: ["min-auc"] } }));
-    expect(gate.message).toBe('--min-auc applies to classification models, but "y" is a regression target; use --min-r2 / --max-rmse-increase, or --task classification');
+    expect(gate.message).toBe('--min-auc applies to classification models, but "y" is a regression target; leave it out (the gates of a regression model are --min-r2 / --max-rmse-increase), or add --task classification');
     // The flags are what to change: a usage error (exit 2) for the CLIs, as with --task given.
     expect(withCode(gate)).toBeInstanceOf(UsageError);
   });
@@ -186,11 +186,19 @@ describe("an out-of-time split", () => {
       expect(await trainCommand(["--data", "x.csv", "--target", "y", "--time-column", "day", "--test-rows", "rows.csv", "--dry-run"])).toBe(2);
       expect(await trainCommand(["--data", "x.csv", "--target", "y", "--test-from", "2021-01-01", "--dry-run"])).toBe(2);
       expect(await trainCommand(["--data", "x.csv", "--target", "y", "--task", "regression", "--positive", "1", "--dry-run"])).toBe(2);
+      // Both would make one test split of the two: rows of --data picked by --test-rows could be in neither's training.
+      expect(await trainCommand(["--test", "data/credit_data.csv", "--test-rows", "data/credit_data.test_rows.csv", "--dry-run"])).toBe(2);
+      // A regression flag on a target found to be a classifier's (no --task): refused, not ignored.
+      expect(await trainCommand(["--target-transform", "log1p", "--dry-run", "--quiet"])).toBe(2);
+      expect(await trainCommand(["--loss", "huber", "--dry-run", "--quiet"])).toBe(2);
     } finally {
       spy.mockRestore();
     }
     expect(err.join("")).toContain("--time-column chooses the test rows by time: leave out --test and --test-rows");
     expect(err.join("")).toContain("--test-from starts the test period of an out-of-time split: add --time-column <column>");
     expect(err.join("")).toContain("--positive names a class label; a regression target has none: leave it out");
+    expect(err.join("")).toContain("--test is a separate file of test rows and --test-rows picks test rows out of --data: give one of them");
+    expect(err.join("")).toContain('--target-transform applies to regression models, but "Status" is a classification target; leave it out, or add --task regression');
+    expect(err.join("")).toContain('--loss applies to regression models, but "Status" is a classification target; leave it out, or add --task regression');
   });
 });

@@ -160,6 +160,9 @@ export interface Fitted {
   started: number;
 }
 
+/** The flags that gate a publish on test metrics, per task. */
+const GATE_FLAGS: Record<TaskKind, string[]> = { classification: ["min-auc", "max-auc-drop"], regression: ["min-r2", "max-rmse-increase"] };
+
 export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
   const started = performance.now();
   const tune = o.tune;
@@ -175,7 +178,10 @@ export async function runJob(o: JobOptions, io: JobIO): Promise<JobResult> {
   const { spec, profile, task } = prepared;
   const foreign = o.taskFlags?.[task === "regression" ? "classification" : "regression"] ?? [];
   if (foreign.length) {
-    throw new FlagConflictError(`${foreign.map((f) => `--${f}`).join(", ")} appl${foreign.length === 1 ? "ies" : "y"} to ${task === "regression" ? "classification" : "regression"} models, but "${spec.target}" is a ${task} target; ${task === "regression" ? "use --min-r2 / --max-rmse-increase, or --task classification" : "use --min-auc / --max-auc-drop, or --task regression"}`);
+    const other = task === "regression" ? "classification" : "regression";
+    // A quality gate of the other task has a counterpart here; any other flag is just left out.
+    const gate = foreign.some((f) => GATE_FLAGS[other].includes(f)) ? ` (the gates of a ${task} model are --${GATE_FLAGS[task].join(" / --")})` : "";
+    throw new FlagConflictError(`${foreign.map((f) => `--${f}`).join(", ")} appl${foreign.length === 1 ? "ies" : "y"} to ${other} models, but "${spec.target}" is a ${task} target; leave ${foreign.length === 1 ? "it" : "them"} out${gate}, or add --task ${other}`);
   }
   if (o.tuned) checkTunedFeatures(o.tuned, spec);
   if (!prepared.data) return { spec, profile, task, seconds: (performance.now() - started) / 1000, warnings: prepared.warnings, validationShare: prepared.validationShare };

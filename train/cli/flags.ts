@@ -79,6 +79,8 @@ export function dataOptions(a: FlagValues): DataOptions & { backend: TrainBacken
   if (task === "classification" && s(a, "target-transform") !== undefined) throw new UsageError("--target-transform applies to a regression target (--task regression)");
   if (s(a, "test-from") !== undefined && timeColumn === undefined) throw new UsageError("--test-from starts the test period of an out-of-time split: add --time-column <column>");
   if (timeColumn !== undefined && (a.test !== undefined || a["test-rows"] !== undefined)) throw new UsageError("--time-column chooses the test rows by time: leave out --test and --test-rows");
+  // Together they would make one test split of both, and --test-rows' rows of --data could be training rows of --test's model run.
+  if (a.test !== undefined && a["test-rows"] !== undefined) throw new UsageError("--test is a separate file of test rows and --test-rows picks test rows out of --data: give one of them");
   return {
     data: s(a, "data") ?? BUNDLED.data,
     target: s(a, "target") ?? specDefaults.target ?? "Status",

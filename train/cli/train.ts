@@ -126,7 +126,7 @@ export async function main(argv: string[]): Promise<number> {
     keepTestRows: a["max-auc-drop"] !== undefined || a["max-rmse-increase"] !== undefined,
     taskFlags: {
       classification: ["segments", "refer-at", "decline-at", "min-auc", "max-auc-drop"].filter((f) => flags[f] !== undefined),
-      regression: ["interval", "min-r2", "max-rmse-increase"].filter((f) => flags[f] !== undefined),
+      regression: ["interval", "min-r2", "max-rmse-increase", "target-transform", "loss"].filter((f) => flags[f] !== undefined),
     },
     modelName,
     dryRun: a["dry-run"] ?? false,
