@@ -132,7 +132,7 @@ describe("train --protected from the command line", () => {
   }, 120_000);
 
   it.each([
-    [["--protected", "Age"], /"Age" is numeric \(18 to 68\); compare groups of it in bands, e\.g\. --protected Age:bands=25,40,60/],
+    [["--protected", "Age"], /"Age" is numeric \(18 to 68\); compare groups of it in bands, e\.g\. --protected Age:bands=20,40,60/],
     [["--protected", "Marital", "--categorical", "Marital"], /"Marital" is given both as --protected .* and --categorical \(a feature\); leave it out of --categorical/],
     [["--protected", "Age:bands=30", "--spec", "data/credit_data.spec.json"], /a feature in --spec data\/credit_data\.spec\.json \(features\.Age\); remove features\.Age from that file, or leave Age out of --protected/],
     [["--protected", "Age:bands=30", "--ignore", "Age"], /keep --protected Age to measure it, or --ignore Age to leave it out entirely/],

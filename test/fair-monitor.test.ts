@@ -5,7 +5,7 @@
  * HTML table), `score`'s decisions by group, and a protected column missing
  * from the data refused by name (exit 2) by both.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -132,5 +132,24 @@ describe("--protected in monitor and score", () => {
     expect(s.code).toBe(2);
     expect(s.stderr).toContain(`--protected names "Marital", which is not a column of the data`);
     expect((await monitor(["--data", data, "--min-air", "0.8"])).code).toBe(2);
+  });
+
+  it("a numeric column without :bands= or :values is refused as train refuses it (exit 2, bands from its range), and score then writes no file", async () => {
+    const data = file("test-age.csv", csv(header, testRows));
+    const expected = /--protected Age: "Age" is numeric \(\d+ to \d+\); compare groups of it in bands, e\.g\. --protected Age:bands=20,40,60, or, if its numbers are codes/;
+    const m = await monitor(["--data", data, "--protected", "Age"]);
+    expect(m.code).toBe(2);
+    expect(m.stderr).toMatch(expected);
+    const out = join(dir, "age-scores.csv");
+    const s = await score(["--data", data, "--out", out, "--protected", "Age", "--json"]);
+    expect(s.code).toBe(2);
+    expect(s.stderr).toMatch(expected);
+    expect(existsSync(out)).toBe(false);
+    // The log says which protected columns are also features of the model (Home is one here; Marital is not).
+    const both = await monitor(["--data", data, "--protected", "Marital,Home", "--min-air", "0.01"]);
+    expect(both.code).toBe(0);
+    expect(both.stderr).toContain("protected (measured by group): Marital, Home; Home is a feature of this model");
+    const neither = await monitor(["--data", data, "--protected", "Marital", "--min-air", "0.01"]);
+    expect(neither.stderr).toContain("protected (measured by group): Marital, none a feature of this model");
   });
 });

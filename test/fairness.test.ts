@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { nearConstant, NEAR_CONSTANT_SHARE } from "../train/data/constant.ts";
 import { memorySource } from "../train/data/csv.ts";
 import { profileCsv, type ColumnProfile } from "../train/data/profile.ts";
-import { parseProtected, ProtectedError, resolveProtected } from "../train/data/protected.ts";
+import { exampleBands, parseProtected, ProtectedError, resolveProtected } from "../train/data/protected.ts";
 import { sensitiveBases } from "../train/data/sensitive.ts";
 import { fairnessByGroup } from "../train/evaluate/fairness.ts";
 
@@ -137,6 +137,8 @@ describe("--protected", () => {
     expect(["married", "single", "", "widow"].map((c) => marital!.groups[marital!.groupOf(c)])).toEqual(["married", "single", "(missing)", "(other)"]);
     expect(() => resolveProtected(parseProtected("Age"), profile, "Status")).toThrow(/"Age" is numeric \(18 to 68\); compare groups of it in bands, e\.g\. --protected Age:bands=/);
     expect(() => resolveProtected(parseProtected("Marital:bands=1"), profile, "Status")).toThrow(/holds text/);
+    // The example bands come from the column's range: round edges, at most three.
+    expect([exampleBands(18, 68), exampleBands(6, 959), exampleBands(0, 1), exampleBands(-5, 5), exampleBands(3, 3)]).toEqual([[20, 40, 60], [250, 500, 750], [0.25, 0.5, 0.75], [-2.5, 0, 2.5], [3]]);
     expect(() => resolveProtected(parseProtected("Sex"), profile, "Status")).toThrow(/"Sex", which is not a column of the data/);
   });
 });

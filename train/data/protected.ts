@@ -86,15 +86,32 @@ export function bandOf(e: readonly number[], cell: string): number {
   return i;
 }
 
+/**
+ * Up to three round band edges inside (min, max), for a message's example: a
+ * step of 1, 2, 2.5 or 5 times a power of ten, at least a quarter of the range.
+ */
+export function exampleBands(min: number, max: number): number[] {
+  if (!(max > min)) return [min];
+  const quarter = (max - min) / 4;
+  const power = 10 ** Math.floor(Math.log10(quarter));
+  const step = ([1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= quarter) as number);
+  const edges: number[] = [];
+  for (let e = Math.floor(min / step) * step + step; e < max && edges.length < 3; e += step) if (e > min) edges.push(Number(e.toPrecision(12)));
+  return edges.length ? edges : [Number(((min + max) / 2).toPrecision(3))];
+}
+
+/** The refusal of a numeric column grouped by its values without :values (train, monitor and score alike). */
+export function numericWithoutBands(source: string, column: string, min: number, max: number): ProtectedError {
+  return new ProtectedError(
+    `${source}: --protected ${column}: "${column}" is numeric (${min} to ${max}); compare groups of it in bands, e.g. --protected ${column}:bands=${exampleBands(min, max).join(",")}, ` +
+      `or, if its numbers are codes (e.g. 1/2), take each as a group with --protected ${column}:values`,
+  );
+}
+
 function valuesOf(r: ProtectedRequest, col: ColumnProfile, source: string): ProtectedAttribute {
-  if (isNumeric(col) && !r.values) {
-    throw new ProtectedError(
-      `${source}: --protected ${r.column}: "${r.column}" is numeric (${col.min} to ${col.max}); compare groups of it in bands, e.g. --protected ${r.column}:bands=25,40,60, ` +
-        `or, if its numbers are codes (e.g. 1/2), take each as a group with --protected ${r.column}:values`,
-    );
-  }
+  if (isNumeric(col) && !r.values) throw numericWithoutBands(source, r.column, col.min, col.max);
   if (col.overflow || col.values.size > MAX_GROUPS) {
-    throw new ProtectedError(`${source}: --protected ${r.column}: "${r.column}" has ${col.overflow ? "over 1000" : col.values.size} distinct values, too many groups to compare (max ${MAX_GROUPS})${isNumeric(col) ? `; use bands, e.g. --protected ${r.column}:bands=...` : ""}`);
+    throw new ProtectedError(`${source}: --protected ${r.column}: "${r.column}" has ${col.overflow ? "over 1000" : col.values.size} distinct values, too many groups to compare (max ${MAX_GROUPS})${isNumeric(col) ? `; use bands, e.g. --protected ${r.column}:bands=${exampleBands(col.min, col.max).join(",")}` : ""}`);
   }
   const values = [...col.values.keys()].sort();
   const index = new Map(values.map((v, i) => [v, i]));

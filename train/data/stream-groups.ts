@@ -8,7 +8,7 @@
  * the card's.
  */
 import { parseNumber } from "./profile.ts";
-import { bandNames, bandOf, MAX_GROUPS, MISSING_GROUP, ProtectedError, type ProtectedRequest } from "./protected.ts";
+import { bandNames, bandOf, MAX_GROUPS, MISSING_GROUP, numericWithoutBands, ProtectedError, type ProtectedRequest } from "./protected.ts";
 
 /** What a card says about an attribute (card.fairness.<column>), when it has one. */
 export interface KnownGrouping { groupedBy: { bands: number[] } | "values"; groups: Record<string, unknown> }
@@ -34,6 +34,8 @@ const sameBands = (a: readonly number[], b: readonly number[]) => a.length === b
 class StreamingAttribute {
   private readonly index: number;
   private readonly values = new Map<string, number>();
+  /** Rows per value code: whether a column is numeric counts cells, as train's profile does. */
+  private counts: number[] = [];
   private min = Infinity;
   private max = -Infinity;
 
@@ -54,7 +56,9 @@ class StreamingAttribute {
       c = this.values.size;
       if (c >= 1000) throw new ProtectedError(`--protected ${this.request.column}: over 1000 distinct values, too many groups to compare (max ${MAX_GROUPS}); use bands, e.g. --protected ${this.request.column}:bands=...`);
       this.values.set(cell, c);
+      this.counts.push(0);
     }
+    this.counts[c]!++;
     return c;
   }
 
@@ -72,6 +76,24 @@ class StreamingAttribute {
       return { column, groupedBy: { bands: [...bands] }, names, remap: Uint16Array.from(names, (_, i) => i) };
     }
     const present = [...this.values.keys()].filter((v) => v !== "");
+    // A numeric column grouped by its values needs :values (or the card's grouping by values), as train --protected does.
+    if (!this.request.values && this.known?.groupedBy !== "values") {
+      let cells = 0;
+      let numeric = 0;
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const [v, c] of this.values) {
+        if (v === "") continue;
+        const n = this.counts[c] as number;
+        cells += n;
+        const x = parseNumber(v);
+        if (x === undefined) continue;
+        numeric += n;
+        lo = Math.min(lo, x);
+        hi = Math.max(hi, x);
+      }
+      if (numeric > 0 && numeric >= 0.9 * cells) throw numericWithoutBands(source, column, lo, hi);
+    }
     if (present.length > MAX_GROUPS) throw new ProtectedError(`${source}: --protected ${column}: "${column}" has ${present.length} distinct values, too many groups to compare (max ${MAX_GROUPS}); if it is a number, use bands, e.g. --protected ${column}:bands=...`);
     const sorted = present.sort();
     const names = [...sorted, MISSING_GROUP];

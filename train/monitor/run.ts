@@ -155,7 +155,11 @@ export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<Moni
       const known = new Set([...spec.features.map((f) => f.name), ...(o.target === undefined ? [] : [o.target]), ...protectedColumns.map((p) => p.column)]);
       extraColumns = header.filter((h) => !known.has(h));
       if (protectedColumns.length) groups = new StreamGroups(protectedColumns, header, source.label, o.target, cardFairness);
-      if (groups) io.log(`protected (measured by group, never features): ${groups.columns.join(", ")}`);
+      if (groups) {
+        // "never features" is what train --protected makes true; a model trained with the column as a feature is told as it is.
+        const used = groups.columns.filter((c) => spec.features.some((f) => f.name === c));
+        io.log(`protected (measured by group): ${groups.columns.join(", ")}${used.length ? `; ${used.join(", ")} ${used.length === 1 ? "is a feature" : "are features"} of this model` : ", none a feature of this model"}`);
+      }
       if (extraColumns.length) io.log(`ignored columns: ${extraColumns.join(", ")}`);
       if (o.target === undefined && header.includes(spec.target)) notes.push(`column "${spec.target}" (the model's target) was ignored; add --target ${spec.target} to measure performance on the labelled rows`);
     };

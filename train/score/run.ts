@@ -156,10 +156,12 @@ export async function runScore(o: ScoreOptions, io: ScoreIO): Promise<ScoreResul
     }, { onBytes: (n) => { bytesRead = n; } });
     if (!toInstance) start(read.header); // a header without rows: still name missing columns, still write empty files
     await flush();
+    // Before the files are put in place: a column the groups refuse (numeric without bands, too many values) leaves no output.
+    const named = groups?.finish(source.label);
     await out!.finish();
     await rejects!.finish();
     const seconds = (performance.now() - started) / 1000;
-    const fairness = groups ? Object.fromEntries(groups.finish(source.label).map((a, k) => {
+    const fairness = named ? Object.fromEntries(named.map((a, k) => {
       // Provisional codes → the final groups, listed in their order.
       const merged = a.names.map((name) => [name, { approve: 0, refer: 0, decline: 0 }] as [string, DecisionCounts]);
       tallies[k]!.forEach((t, c) => { if (!t) return; const m = merged[a.remap[c]!]![1]; m.approve += t.approve; m.refer += t.refer; m.decline += t.decline; });
