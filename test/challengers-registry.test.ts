@@ -67,6 +67,27 @@ describe("candidates, canaries and shadows in the registry (signed store)", () =
     expect(((await answer.json()) as { model: { version: string } }).model.version).toBe(a.version);
   });
 
+  it("rollback after a candidate, a canary, a shadow and their stops goes to the version current before this one, skipping the moves that left current in place", async () => {
+    const name = "r-rollback";
+    const [a, b, c] = [v(name, 1), v(name, 2), v(name, 3)];
+    await publish(a);
+    await publish(b);
+    await publish(c, true);
+    expect((await cli(name, ["canary", c.version, "--share", "0.2", "--reason", "try"])).code).toBe(0);
+    expect((await cli(name, ["shadow", c.version, "--reason", "watch"])).code).toBe(0);
+    expect((await cli(name, ["shadow", "--stop", "--reason", "enough"])).code).toBe(0);
+    const back = await cli(name, ["rollback", "--reason", "b misbehaves"]);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.json).toMatchObject({ status: "moved", action: "rollback", version: a.version, previous: b.version });
+    // The canary outlives the rollback, as any move keeps the challengers; a second rollback undoes the first.
+    expect((await state(name)).pointer!.challengers?.canary?.version).toBe(c.version);
+    expect((await cli(name, ["canary", "--stop", "--reason", "done"])).code).toBe(0);
+    const again = await cli(name, ["rollback", "--reason", "undo"]);
+    expect(again.json).toMatchObject({ status: "moved", version: b.version, previous: a.version });
+    expect((await records(name)).map((r) => r.action)).toEqual(["publish", "publish", "candidate", "canary", "shadow", "shadow-stop", "rollback", "canary-stop", "rollback"]);
+    expect((await cli(name, ["history", "--verify"])).code).toBe(0);
+  });
+
   it("refuses nonsense with exit 2 and the fix, and moves nothing", async () => {
     const name = "r-refuse";
     const [a, b] = [v(name, 1), v(name, 2)];
