@@ -12,7 +12,7 @@
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand } from "@aws-sdk/client-s3";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DecisionRecord } from "../shared/decisions/record.ts";
@@ -120,6 +120,25 @@ describe("npm run decisions", () => {
       expect(text.stderr).toContain("1 of 4 replayed answers DIFFER");
     } finally {
       await editDecisions(w.s3, day2Key, (rs) => rs.map((r) => (r.id === target.id ? target : r)));
+    }
+  });
+
+  it("replay of records whose version is gone from the store (models gc): the others still replayed, those counted and named, exit 1", async () => {
+    const gone = "20200101T000000Z-deadbeef";
+    const orphans = day2.map((r) => ({ ...r, id: `gone-${r.id}`, requestId: "req-gone", version: gone }));
+    const key = await putDecisions(w.s3, orphans);
+    const client = createS3Client(w.s3);
+    try {
+      const r = await decisions(["replay", "--since", "4d", "--json"]);
+      expect(r.code).toBe(1);
+      expect(r.json).toMatchObject({ ok: false, records: 18, replayed: 12, equal: 12, differing: 0, notReplayable: 2, unavailable: 4, unavailableVersions: { [gone]: { records: 4, code: "version_not_found" } } });
+      const text = await decisions(["replay", "req-gone"]);
+      expect(text.code).toBe(1);
+      expect(text.stderr).toContain(`NOT REPLAYED: 4 records of version ${gone}, which the store cannot give (version_not_found)`);
+      expect(text.stderr).not.toContain(`loaded credit-risk ${gone}`);
+    } finally {
+      await client.send(new DeleteObjectCommand({ Bucket: w.s3.bucket, Key: key }));
+      client.destroy();
     }
   });
 

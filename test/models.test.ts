@@ -212,14 +212,15 @@ describe("model registry over S3 (npm run models)", () => {
     const vs = [1, 2, 3, 4, 5].map((n) => v("m-gc", n, base)); // one source: ids then sort by n
     for (const a of vs) await publish(a);
     await models(w.s3, ["promote", vs[1]!.version, "--reason", "back to 2", "--model", "m-gc"]);
-    const dry = await models(w.s3, ["gc", "--keep", "1", "--model", "m-gc", "--json"]);
+    // The --keep rule alone: every version here answered requests minutes ago (the served rule is the next test's).
+    const dry = await models(w.s3, ["gc", "--keep", "1", "--keep-served-within", "0d", "--model", "m-gc", "--json"]);
     expect(dry.json).toMatchObject({ ok: true, dryRun: true, remove: [vs[3]!.version, vs[2]!.version, vs[0]!.version], deleted: [] });
     expect(dry.json!.keep).toEqual([
       { version: vs[4]!.version, why: ["newest 1 of 1", "current before move 6"] },
       { version: vs[1]!.version, why: ["current", "current after move 6"] },
     ]);
     expect(await listVersionIds(loc("m-gc"))).toHaveLength(5);
-    const yes = await models(w.s3, ["gc", "--keep", "1", "--yes", "--model", "m-gc", "--json"]);
+    const yes = await models(w.s3, ["gc", "--keep", "1", "--keep-served-within", "0d", "--yes", "--model", "m-gc", "--json"]);
     expect(yes.json).toMatchObject({ ok: true, dryRun: false, deleted: [vs[3]!.version, vs[2]!.version, vs[0]!.version] });
     expect(await listVersionIds(loc("m-gc"))).toEqual([vs[4]!.version, vs[1]!.version]);
     const state = await readPointerState(loc("m-gc"));
@@ -229,6 +230,29 @@ describe("model registry over S3 (npm run models)", () => {
     // The edge still serves the current version.
     const res = await w.post("/models/m-gc/predict?explain=false", { instances: [applicant] });
     expect(((await res.json()) as { model: { version: string } }).model.version).toBe(vs[1]!.version);
+  });
+
+  it("gc keeps, by default, every version that answered requests within 25 months (its decision records are replayed with it), and deletes one that never served", async () => {
+    const [v1, v2, v3] = [1, 2, 3].map((n) => v("m-gc-served", n, base)) as [Artifact, Artifact, Artifact];
+    await publish(v1);
+    await publish(v2, { reason: "candidate", candidate: true });
+    await publish(v3);
+    const plan = await models(w.s3, ["gc", "--keep", "1", "--model", "m-gc-served", "--json"]);
+    expect(plan.code, plan.stderr).toBe(0);
+    const since = new Date(plan.json!.keepServedSince as string);
+    // 25 calendar months back, give or take a day for month lengths.
+    expect(Math.abs((Date.now() - since.getTime()) / 86_400_000 - 761)).toBeLessThan(4);
+    const day = since.toISOString().slice(0, 10);
+    expect(plan.json!.keep).toEqual([
+      { version: v3.version, why: ["current", "newest 1 of 1", "current after move 3", `answered requests since ${day} (decision records to replay)`] },
+      { version: v1.version, why: ["current before move 3", `answered requests since ${day} (decision records to replay)`] },
+    ]);
+    expect(plan.json!.remove).toEqual([v2.version]);
+    // A shorter retention than the moves' age lets the old one go; a malformed duration is a usage error.
+    expect((await models(w.s3, ["gc", "--keep", "1", "--keep-served-within", "0d", "--model", "m-gc-served", "--json"])).json).toMatchObject({ remove: [v2.version] });
+    const bad = await models(w.s3, ["gc", "--keep", "1", "--keep-served-within", "25", "--model", "m-gc-served", "--json"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--keep-served-within: "25" is not a duration');
   });
 
   it("while gc marks a version for deletion, no move may point at it; the next gc finishes and clears the mark", async () => {

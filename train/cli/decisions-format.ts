@@ -38,6 +38,7 @@ export function replayLines(r: ReplayResult, stats: ReadStats): string[] {
     `read ${stats.objects} objects, ${stats.lines} records; ${r.records} in range after de-duplication (${stats.duplicates} duplicates dropped)`,
     `replayed ${r.replayed} with their recorded versions: ${versions}`,
     ...(r.notReplayable ? [`not replayable: ${r.notReplayable} records kept no features (captured with CAPTURE="decisions"; replay needs "full")`] : []),
+    ...Object.entries(r.unavailableVersions).map(([v, u]) => `NOT REPLAYED: ${u.records} records of version ${v}, which the store cannot give (${u.code}); a version that answered decisions must be kept as long as its records are`),
     r.replayed === 0
       ? "nothing was re-scored, so nothing is verified"
       : r.differing === 0

@@ -234,7 +234,8 @@ export async function main(argv: string[]): Promise<number> {
       }
       for (const line of replayLines(result, stats)) log(line);
       if (!json && result.differences.length) print(replayTable(result));
-      const code = result.differing > 0 || result.replayed === 0 ? 1 : 0;
+      // Records whose version is gone are not verified: a replay of a range is complete only if every record was re-scored.
+      const code = result.differing > 0 || result.replayed === 0 || result.unavailable > 0 ? 1 : 0;
       return emit(code, { since: since.toISOString(), until: until.toISOString(), ...(request ? { request } : {}), read: { ...stats }, ...result });
     }
     const cols = await exportColumns(location);

@@ -12,7 +12,7 @@ import type { DecisionRecord } from "../../shared/decisions/record.ts";
 import { predict } from "../../shared/predict.ts";
 import type { Row } from "../../shared/preprocess.ts";
 import { useBackend } from "../fit/backend.ts";
-import { loadVersionScorer, type LoadedVersion, type Location } from "../store/versions.ts";
+import { loadVersionScorer, StoreError, type LoadedVersion, type Location } from "../store/versions.ts";
 
 export interface Difference {
   id: string;
@@ -31,6 +31,12 @@ export interface ReplayResult {
   equal: number;
   /** Records kept without features (CAPTURE="decisions"): nothing to re-score. */
   notReplayable: number;
+  /**
+   * Records whose version cannot be loaded from the store (deleted, e.g. by `models gc`, or failing its
+   * checks): not re-scored, counted per version with the store's reason. The rest are still replayed.
+   */
+  unavailable: number;
+  unavailableVersions: Record<string, { records: number; code: string; message: string }>;
   /** Records replayed per version. */
   versions: Record<string, number>;
   /** Each differing field, at most `maxListed` in all. */
@@ -61,16 +67,26 @@ const captureOf = (r: DecisionRecord) => r.id.replace(/:\d+(:shadow)?$/, "");
 
 export async function replayRecords(records: AsyncIterable<DecisionRecord>, l: Location, o: { maxListed?: number; log?(line: string): void } = {}): Promise<ReplayResult> {
   const maxListed = o.maxListed ?? 100;
-  const result: ReplayResult = { records: 0, replayed: 0, equal: 0, notReplayable: 0, versions: {}, differences: [], differing: 0 };
+  const result: ReplayResult = { records: 0, replayed: 0, equal: 0, notReplayable: 0, unavailable: 0, unavailableVersions: {}, versions: {}, differences: [], differing: 0 };
   const loaded = new Map<string, LoadedVersion>();
   let backendReady = false;
-  const scorerFor = async (version: string): Promise<LoadedVersion> => {
+  const scorerFor = async (version: string): Promise<LoadedVersion | undefined> => {
     const hit = loaded.get(version);
     if (hit) { loaded.delete(version); loaded.set(version, hit); return hit; }
+    if (Object.hasOwn(result.unavailableVersions, version)) return undefined;
     // The edge runs networks the kernel cannot on tfjs-wasm: the same backend here.
     if (!backendReady) { await useBackend("wasm"); backendReady = true; }
-    o.log?.(`loading ${l.name} ${version} from the store, verified (every file's sha256${l.signing?.trusted?.size ? ", the manifest's signature" : ""})`);
-    const v = await loadVersionScorer(l, version);
+    let v: LoadedVersion;
+    try {
+      v = await loadVersionScorer(l, version);
+    } catch (e) {
+      // A storage failure (the network, credentials) fails the command; a version missing or failing its checks is this version's.
+      if (!(e instanceof StoreError) || e.code === "storage") throw e;
+      o.log?.(`cannot replay the records of ${l.name} ${version}: ${e.message}`);
+      result.unavailableVersions[version] = { records: 0, code: e.code, message: e.message };
+      return undefined;
+    }
+    o.log?.(`loaded ${l.name} ${version} from the store, verified (every file's sha256${l.signing?.trusted?.size ? ", the manifest's signature" : ""})`);
     loaded.set(version, v);
     if (loaded.size > CACHE) {
       const [oldest, lv] = loaded.entries().next().value as [string, LoadedVersion];
@@ -86,6 +102,11 @@ export async function replayRecords(records: AsyncIterable<DecisionRecord>, l: L
     group = [];
     const first = batch[0] as DecisionRecord;
     const v = await scorerFor(first.version);
+    if (!v) {
+      result.unavailable += batch.length;
+      result.unavailableVersions[first.version]!.records += batch.length;
+      return;
+    }
     const answers = predict(v.scorer, batch.map((r) => r.features as Row), first.topK);
     batch.forEach((r, i) => {
       result.replayed++;

@@ -3,7 +3,10 @@
  * the current version, the pointer's canary and shadow, and every version
  * named within the last N moves (the `from` and `to` of each: an edge isolate
  * may still be loading or serving the version a move left; a candidate
- * published, a canary or shadow named). Versions a crashed gc had marked are
+ * published, a canary or shadow named). With `servedSince`, also every version
+ * that answered requests (current, canary or shadow) at any time since then,
+ * by the history's times: its decision records, kept for years (US Reg B: 25
+ * months), are replayed with it. Versions a crashed gc had marked are
  * finished first.
  */
 import { challengerList, type Challengers } from "../../shared/challengers.ts";
@@ -20,6 +23,9 @@ export interface GcInput {
   keep: number;
   /** Versions an earlier gc marked for deletion and did not finish. */
   marked?: string[];
+  /** Keep every version that answered requests at or after this time (the decision records' retention). */
+  servedSince?: Date;
+  now?: Date;
 }
 
 export interface GcPlan {
@@ -42,6 +48,17 @@ export function planGc(input: GcInput): GcPlan {
     add(r.from, `current before move ${r.seq}`);
     if (r.candidate) add(r.candidate.version, `candidate published in move ${r.seq}`);
     for (const c of challengerList(r.challengers)) add(c.version, `${c.role} after move ${r.seq}`);
+  }
+  if (input.servedSince) {
+    const since = input.servedSince.getTime();
+    const now = (input.now ?? new Date()).getTime();
+    const served = new Set<string>();
+    input.records.forEach((r, i) => {
+      // A move's versions answer until the next move (or now); one that answered since the cutoff has records to replay.
+      const next = input.records[i + 1];
+      if ((next ? Date.parse(next.at) : now) >= since) for (const v of [r.to, ...challengerList(r.challengers).map((c) => c.version)]) served.add(v);
+    });
+    for (const v of served) add(v, `answered requests since ${input.servedSince.toISOString().slice(0, 10)} (decision records to replay)`);
   }
   const marked = new Set(input.marked ?? []);
   const live = new Set([input.current, ...challengerList(input.challengers).map((c) => c.version)]);

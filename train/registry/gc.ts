@@ -30,7 +30,10 @@ function currentOf(l: Location, state: PointerState): RegistryPointer {
   return state.pointer;
 }
 
-async function plan(l: Location, keep: number): Promise<{ state: PointerState; pointer: RegistryPointer; plan: GcPlan }> {
+/** What gc keeps besides the newest N: with `servedSince`, every version that answered requests since then. */
+export interface GcKeep { keep: number; servedSince?: Date | undefined }
+
+async function plan(l: Location, k: GcKeep): Promise<{ state: PointerState; pointer: RegistryPointer; plan: GcPlan }> {
   const state = await readPointerState(l);
   const pointer = currentOf(l, state);
   const [versions, stored] = await Promise.all([listVersionIds(l), readHistory(l)]);
@@ -44,11 +47,11 @@ async function plan(l: Location, keep: number): Promise<{ state: PointerState; p
     const first = chain.problems[0]!;
     throw new RegistryError(`the history of "${l.name}" does not verify (seq ${first.seq}: ${first.problem}), so gc will not plan deletions from it; see \`npm run models -- history --verify\``, "history_broken");
   }
-  return { state, pointer, plan: planGc({ versions, current: pointer.version, challengers: pointer.challengers, records, keep, marked: pointer.gc?.deleting ?? [] }) };
+  return { state, pointer, plan: planGc({ versions, current: pointer.version, challengers: pointer.challengers, records, keep: k.keep, marked: pointer.gc?.deleting ?? [], ...(k.servedSince ? { servedSince: k.servedSince } : {}) }) };
 }
 
 /** The plan only (the default dry run). */
-export async function planCollection(l: Location, keep: number): Promise<GcResult> {
+export async function planCollection(l: Location, keep: GcKeep): Promise<GcResult> {
   const p = await plan(l, keep);
   return { ...p.plan, current: p.pointer.version, resumed: p.pointer.gc?.deleting ?? [], deleted: [] };
 }
@@ -77,7 +80,7 @@ async function rewriteMark(l: Location, state: PointerState, pointer: RegistryPo
   }
 }
 
-export async function collectGarbage(l: Location, keep: number, actor: string, log: (line: string) => void): Promise<GcResult> {
+export async function collectGarbage(l: Location, keep: GcKeep, actor: string, log: (line: string) => void): Promise<GcResult> {
   for (let attempt = 0; attempt < 4; attempt++) {
     const p = await plan(l, keep);
     const resumed = p.pointer.gc?.deleting ?? [];
