@@ -298,6 +298,11 @@ describe("model registry over S3 (npm run models)", () => {
     const edited = await models(w.s3, ["history", "--verify", "--model", "m-served", "--json"]);
     expect(edited.code).toBe(1);
     expect(edited.json).toMatchObject({ ok: false, error: { message: expect.stringMatching(new RegExp(`^current ${a.version}: .*sha256`)) }, verify: { ok: true } });
+    // show prints the card as stored, the edit visible beside the DAMAGED line, and exits 1.
+    const shown = await models(w.s3, ["show", "current", "--model", "m-served"]);
+    expect(shown.code).toBe(1);
+    expect(shown.stdout).toMatch(/integrity {3}DAMAGED: .*manifest\.json.*sha256/);
+    expect(shown.stdout).toContain("decline at p ≥ 0.9");
     await bucket.put(manifestKey, original);
     const weightsKey = `m-served/versions/${a.version}/weights.bin`;
     const weights = new Uint8Array(await (await bucket.get(weightsKey))!.arrayBuffer());
