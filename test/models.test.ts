@@ -152,6 +152,11 @@ describe("model registry over S3 (npm run models)", () => {
     await (await w.bucket()).put(keys.file("m-refuse", damaged.version, "weights.bin"), new Uint8Array(damaged.files.get("weights.bin")!.byteLength));
     const bad = await models(w.s3, ["promote", damaged.version, "--reason", "try", "--model", "m-refuse", "--json"]);
     expect(bad.json).toMatchObject({ ok: false, error: { code: "version_damaged", message: expect.stringMatching(/weights\.bin: size or sha256 does not match the manifest/) } });
+    // A version argument that is no version id is a usage error (exit 2), in every command that takes one.
+    for (const argv of [["promote", "latest", "--reason", "x"], ["rollback", "--to", "v2", "--reason", "x"], ["show", "2026"]]) {
+      const r = await models(w.s3, [...argv, "--model", "m-refuse", "--json"]);
+      expect({ argv, code: r.code, error: r.json!.error }).toMatchObject({ argv, code: 2, error: { code: "usage", message: expect.stringMatching(/is not a version id .*npm run models -- list shows the versions/) } });
+    }
     // show still prints the card of a damaged version, and says so with exit 1, as history --verify does.
     const shown = await models(w.s3, ["show", damaged.version, "--model", "m-refuse", "--json"]);
     expect(shown.code).toBe(1);

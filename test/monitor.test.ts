@@ -190,7 +190,7 @@ describe("npm run monitor", () => {
       [["--data", join(dir, "nowhere.csv")], 1, /cannot read .*nowhere\.csv: no such file/],
       [["--data", join(dir, "test.csv"), "--model", "nobody"], 1, /no model named "nobody" is published in s3:\/\/\S+; publish one with npm run train, or name another with --model/, "model_not_found"],
       [["--data", join(dir, "test.csv"), "--version", "20200101T000000Z-00000000"], 1, /version 20200101T000000Z-00000000 of "credit-risk" does not exist/, "version_not_found"],
-      [["--data", join(dir, "test.csv"), "--version", "latest"], 1, /"latest" is not a version id/, "version_not_found"],
+      [["--data", join(dir, "test.csv"), "--version", "latest"], 2, /"latest" is not a version id .*; npm run models -- list shows the versions/, "usage"],
       [[], 2, /--data is required/, "usage"],
       [["--data", "x.csv", "--psi-warn", "0.3", "--psi-alert", "0.2"], 2, /--psi-warn 0\.3 must not be above --psi-alert 0\.2/, "usage"],
       [["--data", "x.csv", "--max-auc-drop", "0.02"], 2, /--max-auc-drop compares the AUC on labelled rows: it needs --target/, "usage"],

@@ -13,13 +13,13 @@ import type { TrainBackend } from "../fit/backend.ts";
 import type { Limits } from "../monitor/alerts.ts";
 import { runMonitor, type MonitorResult } from "../monitor/run.ts";
 import { summaryLines } from "../monitor/summary.ts";
-import { parseProtected, ProtectedError, type ProtectedRequest } from "../data/protected.ts";
+import { parseProtected, type ProtectedRequest } from "../data/protected.ts";
 import { renderMonitorReport } from "../report/monitor/render.ts";
-import { StoreError } from "../store/versions.ts";
 import { parseRange, TimeFlagError, type TimeRange } from "../decisions/dates.ts";
 import { DecisionsError } from "../decisions/read.ts";
 import { decisionsBucketOf, decisionsStoreOf } from "./decisions.ts";
 import { CommandError, num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
+import { withCode } from "./codes.ts";
 import { decisionsTrust } from "./signing.ts";
 import { checkOutDir } from "./out-paths.ts";
 import { jsonText, log } from "./output.ts";
@@ -120,7 +120,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     requests = a.protected === undefined ? [] : parseProtected(a.protected);
   } catch (e) {
-    throw e instanceof ProtectedError ? new UsageError(e.message) : e;
+    throw withCode(e);
   }
   if (requests.length) limits.minAir = num("min-air", a["min-air"], 0.8, rules.probability);
   const maxSkipped = num("max-skipped", a["max-skipped"], 0.05, rules.probability);
@@ -140,9 +140,8 @@ export async function main(argv: string[]): Promise<number> {
       { location, log, ...(dataTarget ? { dataTarget } : {}) },
     );
   } catch (e) {
-    if (e instanceof StoreError || e instanceof DecisionsError) throw new CommandError(e.message, e.code);
-    if (e instanceof ProtectedError) throw new UsageError(e.message);
-    throw e;
+    if (e instanceof DecisionsError) throw new CommandError(e.message, e.code);
+    throw withCode(e);
   } finally {
     await store.close();
   }

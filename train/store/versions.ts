@@ -17,7 +17,7 @@ import { impactKernelModule } from "../kernels/load.ts";
 import { versionSignature } from "./version-signature.ts";
 import { moveOf, verifyMove } from "../../shared/move.ts";
 
-export type StoreErrorCode = "model_not_found" | "version_not_found" | "version_damaged" | "signature_invalid" | "pointer_broken" | "storage";
+export type StoreErrorCode = "model_not_found" | "version_not_found" | "not_a_version" | "version_damaged" | "signature_invalid" | "pointer_broken" | "storage";
 
 /** A store problem with a code scripts can branch on (`--json` prints it). */
 export class StoreError extends Error {
@@ -76,7 +76,7 @@ export async function resolveVersion(l: Location, ref: string): Promise<Resolved
     return { version: current.pointer.version, manifestSha256: current.pointer.manifestSha256, current };
   }
   if (!VERSION_PATTERN.test(ref)) {
-    throw new StoreError(`"${ref}" is not a version id (like 20261129T081500Z-1a2b3c4d) or "current"`, "version_not_found");
+    throw new StoreError(`"${ref}" is not a version id (like 20261129T081500Z-1a2b3c4d) or "current"; npm run models -- list shows the versions`, "not_a_version");
   }
   return { version: ref, current };
 }
