@@ -3,8 +3,10 @@
  * CSV may not be larger than the record limit (EDGESCORE_MAX_RECORD_BYTES),
  * so a file with one enormous line (or a quote never closed) is a clear error
  * instead of an exhausted heap; and the workerd process behind the local R2
- * store never outlives the command, however the command ends.
+ * store never outlives the command, however the command ends; nor does the
+ * command outlive `npm run` when a scheduler stops that with SIGTERM.
  */
+import { spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -111,5 +113,30 @@ describe("the local R2 store's workerd process", () => {
   it("ends when the command is killed outright (SIGKILL, or a heap abort) and cannot clean up itself", async () => {
     const { workerd } = await stopTraining("SIGKILL");
     expect(workerd).toEqual([]);
+  }, 120_000);
+});
+
+describe("npm run <command> stopped by a scheduler", () => {
+  /** Every process below `pid`, depth first. */
+  const descendants = (pid: number): number[] => children(pid).flatMap((c) => [c.pid, ...descendants(c.pid)]);
+
+  it("SIGTERM to npm ends the command too (exit 143): npm signals its shell, and the script execs, so nothing is orphaned", async () => {
+    const out = mkdtempSync(join(tmpdir(), "edgescore-npm-term-"));
+    // A long run: 2,000 epochs on tfjs, stopped while it trains.
+    const child = spawn("npm", ["run", "-s", "train", "--", "--publish", "none", "--out", out, "--epochs", "2000", "--patience", "0", "--engine", "tfjs", "--quiet"], {
+      stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, FORCE_COLOR: "0" },
+    });
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => { stderr += d.toString(); });
+    const exited = new Promise<number | null>((done) => child.once("exit", (code, signal) => done(code ?? (signal === "SIGTERM" ? 143 : null))));
+    expect(await until(() => /rows used/.test(stderr), 60_000), stderr).toBe(true);
+    const below = descendants(child.pid!);
+    expect(below.length).toBeGreaterThan(0);
+    process.kill(child.pid!, "SIGTERM");
+    expect(await exited).toBe(143);
+    await until(() => !below.some(running), 5000);
+    const left = below.filter(running);
+    for (const pid of left) process.kill(pid, "SIGKILL");
+    expect(left).toEqual([]);
   }, 120_000);
 });
