@@ -5,7 +5,11 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { defaultTrainOptions, type TrainOptions } from "../train/fit/options.ts";
+import { linearOptions, type Confirmation } from "../train/tune/confirm.ts";
 import { confirmWinner, pairedDifference, type CandidateScores } from "../train/tune/confirm-rule.ts";
+import { confirmationCard, confirmationTable } from "../train/tune/confirm-table.ts";
+import type { Trial } from "../train/tune/schedule.ts";
 
 const scores = (search: number[], def: number[], linear: number[]): CandidateScores[] => [
   { name: "search", scores: search }, { name: "default", scores: def }, { name: "linear", scores: linear },
@@ -91,5 +95,27 @@ describe("the confirmed winner", () => {
       const k = 2 ** Math.round(shift * 10);
       expect(confirmWinner(scores(s.map((x) => x * k), d.map((x) => x * k), l.map((x) => x * k)), true, "AUC").winner).toBe(w);
     }));
+  });
+});
+
+describe("a confirmation the time budget left no split for", () => {
+  const trial = (id: number, options: TrainOptions): Trial => ({ id, options, bracket: -1, rung: -1, folds: [], worker: [], done: false, seconds: 0, epochs: 0 });
+  const verdict = confirmWinner(scores([NaN], [NaN], [NaN]), false, "RMSE");
+  const c: Confirmation = {
+    verdict, protocol: "3-fold CV on 19708 training rows (fresh folds and seeds; none of its 3 splits fit in the time left)", seconds: 0.1,
+    trials: { search: trial(1, defaultTrainOptions), default: trial(2, defaultTrainOptions), linear: trial(3, linearOptions(defaultTrainOptions)) },
+  };
+
+  it("keeps the default and shows no epochs for splits that never ran (not NaN)", () => {
+    expect(verdict.winner).toBe("default");
+    const text = confirmationTable(c, "rmse", true);
+    expect(text).not.toContain("NaN");
+    expect(text).toMatch(/linear \(L2\)\s+linear/);
+  });
+
+  it("names a regression's linear candidate 'linear' in tuned.json and the card, not 'logistic'", () => {
+    const card = confirmationCard(c, "rmse") as { candidates: { name: string; config: string }[] };
+    expect(card.candidates.find((x) => x.name === "linear")!.config).toMatch(/^linear/);
+    expect(JSON.stringify(card)).not.toContain("logistic");
   });
 });

@@ -18,7 +18,7 @@ export function confirmationTable(c: Confirmation, metric: Metric, regression: b
     const d = r.vsDefault;
     return [
       r.name === c.verdict.winner ? "✓" : "", LABEL[r.name], describeOptions(t.options, regression),
-      `${fmt(r.mean, 4)} ± ${fmt(r.sd, 4)}`, d ? `${fmt((metric === "auc" ? 1 : -1) * d.mean, 4)} ± ${fmt(d.se, 4)}` : "", d ? (d.beats ? "yes" : "no") : "", t.folds.every(Boolean) ? refitEpoch(t) : "n/a",
+      `${fmt(r.mean, 4)} ± ${fmt(r.sd, 4)}`, d ? `${fmt((metric === "auc" ? 1 : -1) * d.mean, 4)} ± ${fmt(d.se, 4)}` : "", d ? (d.beats ? "yes" : "no") : "", t.folds.length > 0 && t.folds.every(Boolean) ? refitEpoch(t) : "–",
     ];
   });
   return `${table(
@@ -34,7 +34,7 @@ export function confirmationCard(c: Confirmation, metric: Metric): Record<string
   return {
     protocol: c.protocol, kept: c.verdict.winner, reason: c.verdict.reason, seconds: Number(c.seconds.toFixed(1)), metric,
     candidates: c.verdict.rows.map((r) => ({
-      name: r.name, config: describeOptions(c.trials[r.name].options), mean: r6(r.mean), sd: r6(r.sd),
+      name: r.name, config: describeOptions(c.trials[r.name].options, metric === "rmse"), mean: r6(r.mean), sd: r6(r.sd),
       ...(r.vsDefault ? { vsDefault: { mean: r6(r.vsDefault.mean), se: r6(r.vsDefault.se), beats: r.vsDefault.beats } } : {}),
     })),
   };

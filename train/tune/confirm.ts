@@ -94,7 +94,9 @@ export async function confirmCandidates(pool: TrialPool, plan: ConfirmPlan, cand
   const scored = complete.map((t, i) => ({ name: (candidates[i] as Candidate).name, scores: splitsDone >= 2 ? foldScores(t, metric) : [NaN] }));
   const name = metric === "auc" ? "AUC" : metric === "rmse" ? "RMSE" : "log loss";
   const verdict = confirmWinner(scored, higherIsBetter(metric), name);
-  const cut = splitsDone < splits ? `; the time budget left ${splitsDone} of ${splits} splits finished` : "";
+  const cut = splitsDone === 0
+    ? `; none of its ${splits} splits fit in the time left, which is kept for the final fit on every training row: a longer --time-budget confirms the choice`
+    : splitsDone < splits ? `; the time budget left ${splitsDone} of ${splits} splits finished` : "";
   const protocol = `${plan.repeats > 1 ? `${plan.repeats} × ` : ""}${plan.k}-fold ${o.stratified ? "stratified " : ""}CV on ${o.rows} training rows (fresh folds and seeds${cut})`;
   return { verdict, trials: Object.fromEntries(complete.map((t, i) => [(candidates[i] as Candidate).name, t])) as Record<CandidateName, Trial>, protocol, seconds: (Date.now() - started) / 1000 };
 }
