@@ -88,4 +88,17 @@ describe("output paths, checked before a run", () => {
     expect(r.json).toMatchObject({ ok: false, error: { code: "usage", message: "--out ./mine.csv is the same file as --data mine.csv: writing it would overwrite the data being read; name another file" } });
     expect(readFileSync(join(work, "mine.csv"), "utf8")).toBe(text);
   });
+
+  it("a report may go where its folder is still to be made, but not onto a folder", () => {
+    expect(usage(() => checkOutFile("out", join(dir, "new", "r.html"), { example: "report.html", makesFolders: true }))).toBeUndefined();
+    expect(usage(() => checkOutFile("out", join(dir, "reports"), { example: "report.html", makesFolders: true }))).toBe(`--out ${join(dir, "reports")} is a folder: name a file in it, e.g. ${join(dir, "reports")}/report.html`);
+  });
+
+  it("npm run train checks --out and --params before it reads or trains anything (exit 2)", async () => {
+    const notDir = await runScript("train/cli/train.ts", ["--publish", "none", "--out", join(dir, "old.csv"), "--json"]);
+    expect([notDir.code, notDir.json!.error]).toEqual([2, { code: "usage", message: `--out ${join(dir, "old.csv")} is a file: name a folder for the artifact's files (made if missing)` }]);
+    expect(notDir.stderr).not.toContain("read data/credit_data.csv");
+    const noParams = await runScript("train/cli/train.ts", ["--params", join(dir, "tuned.json"), "--json"]);
+    expect([noParams.code, noParams.json!.error]).toEqual([2, { code: "usage", message: `--params ${join(dir, "tuned.json")}: no such file; npm run tune -- --out <file> writes one` }]);
+  });
 });

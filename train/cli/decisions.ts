@@ -22,6 +22,7 @@ import { DecisionsError, readDecisions, ReadStats, type DecisionsStore } from ".
 import type { Location } from "../store/versions.ts";
 import { parseS3Url } from "../store/storage.ts";
 import { CommandError, num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
+import { checkOutFile } from "./out-paths.ts";
 import { decisionsTrust } from "./signing.ts";
 import { withCode } from "./codes.ts";
 import { formatRecords, replayLines, replayTable, searched } from "./decisions-format.ts";
@@ -148,6 +149,7 @@ export async function main(argv: string[]): Promise<number> {
     if (a.since === undefined) throw new UsageError(`export needs --since <time>: ${TIME_FORMS}`);
     if (!a.out) throw new UsageError("export needs --out <file.csv|s3://bucket/key>");
     try { parseS3Url(a.out); } catch (e) { throw new UsageError(`--out: ${(e as Error).message}`); }
+    if (!parseS3Url(a.out)) checkOutFile("out", a.out, { example: "decisions.csv" });
     window = range(a, SHOW_WINDOW);
   } else if (command === "verify") {
     if (args.length) throw new UsageError(`verify takes no argument ("${args[0]}"): npm run decisions -- verify --since <time>`);

@@ -11,9 +11,13 @@ import { UsageError } from "./args.ts";
 
 const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
 
-/** `--<flag> <path>` will be written as a file: its folder exists, and it is not a folder itself. */
-export function checkOutFile(flag: string, path: string): void {
-  if (isDir(path)) throw new UsageError(`--${flag} ${path} is a folder: name a file in it, e.g. ${path.replace(/\/+$/, "")}/scores.csv`);
+/**
+ * `--<flag> <path>` will be written as a file: its folder exists (or, with `makesFolders`, the command makes it),
+ * and it is not a folder itself.
+ */
+export function checkOutFile(flag: string, path: string, o: { example?: string; makesFolders?: boolean } = {}): void {
+  if (isDir(path)) throw new UsageError(`--${flag} ${path} is a folder: name a file in it, e.g. ${path.replace(/\/+$/, "")}/${o.example ?? "scores.csv"}`);
+  if (o.makesFolders) return;
   const parent = dirname(path);
   if (!existsSync(parent)) throw new UsageError(`--${flag} ${path}: the folder ${parent} does not exist; create it first (mkdir -p ${parent})`);
   if (!isDir(parent)) throw new UsageError(`--${flag} ${path}: ${parent} is a file, not a folder`);

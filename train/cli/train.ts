@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { withCode } from "./codes.ts";
+import { checkOutDir } from "./out-paths.ts";
 import { signingSetup } from "./signing.ts";
 import type { Signing } from "../../shared/signing.ts";
 import { between, num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
@@ -136,6 +137,8 @@ export async function main(argv: string[]): Promise<number> {
     ...(tuned ? { tuned: { path: a.params as string, features: tuned.features, ...(tuned.task ? { task: tuned.task } : {}) } } : {}),
     ...(a.tune ? { tune: searchOptions(flags, startedAt) } : {}),
   };
+  // Found before training, not by mkdir after it.
+  if (a.out !== undefined) checkOutDir("out", a.out, "the artifact's files");
   if (a.candidate && (publish === "none" || o.dryRun)) throw new UsageError("--candidate publishes a version beside the current one: it needs --publish local or s3 (and no --dry-run)");
   if (o.validationShare === 0 && train.patience > 0 && !a.tune) throw new UsageError("--validation 0 leaves no rows for early stopping: add --patience 0 (a fixed number of --epochs)");
   const maxAucDrop = a["max-auc-drop"] === undefined ? undefined : num("max-auc-drop", a["max-auc-drop"], 0, rules.probability);

@@ -69,7 +69,8 @@ export function readTuned(path: string): { params: TunedParams; features: string
   try {
     json = JSON.parse(readFileSync(path, "utf8")) as Partial<TunedFile>;
   } catch (e) {
-    throw new TunedError(`--params ${path}: ${(e as Error).message}`);
+    const code = (e as { code?: string }).code;
+    throw new TunedError(`--params ${path}: ${code === "ENOENT" ? "no such file; npm run tune -- --out <file> writes one" : code === "EISDIR" ? "a folder, not a tuned.json" : (e as Error).message}`);
   }
   if (json?.format !== TUNED_FORMAT) throw new TunedError(`--params ${path}: expected a tuned.json written by npm run tune (format "${TUNED_FORMAT}"), found format ${JSON.stringify(json?.format)}`);
   const params = json.params as Record<string, unknown> | undefined;

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { exportReport, ReportMissingError } from "../../report/export.ts";
 import { CommandError, UsageError } from "../args.ts";
+import { checkOutFile } from "../out-paths.ts";
 import { stringFlag, type ModelsCommand } from "./command.ts";
 
 export const reportCommand: ModelsCommand = {
@@ -18,6 +19,7 @@ export const reportCommand: ModelsCommand = {
   async run(ctx) {
     const out = stringFlag(ctx, "out");
     if (ctx.json && !out) throw new UsageError("--json prints a summary on stdout, so the report needs --out <file>");
+    if (out) checkOutFile("out", out, { example: "report.html", makesFolders: true });
     let report;
     try {
       report = await exportReport(ctx.location, ctx.args[0] as string);
