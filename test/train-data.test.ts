@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { seededRandom } from "../shared/random.ts";
 import type { Feature } from "../shared/spec.ts";
 import { JobError, runJob, type JobOptions } from "../train/job.ts";
+import { instanceReader } from "../train/score/rows.ts";
 import { quickJob } from "./helpers/train-fixture.ts";
 
 let dir: string;
@@ -103,6 +104,15 @@ describe("the target column", () => {
 });
 
 describe("empty input", () => {
+  it("a semicolon-separated file: the target is not found, and the message says the file looks \";\"-separated", async () => {
+    const path = csv("semicolons.csv", [["a", "b", "y"], ...rows(30)].map((r) => r.join(";")).join("\n") + "\n");
+    const { error } = await failure(job(path));
+    expect(error.message).toBe(`${path}: target column "y" not found; columns are: a;b;y (the header is one column containing ";": the file looks ";"-separated; edgescore reads comma-separated CSV)`);
+    // npm run score reads its header the same way.
+    const spec = { target: "y", positive: "bad", features: [{ name: "a", type: "numeric" as const, nullable: false }, { name: "b", type: "categorical" as const, values: ["u", "v"], nullable: false }] };
+    expect(() => instanceReader(spec, ["a;b;y"], path)).toThrow(`${path}: the model's feature columns "a", "b" are missing; columns are: a;b;y (the header is one column containing ";": the file looks ";"-separated`);
+  });
+
   it("an empty file is refused by name", async () => {
     const path = csv("empty.csv", "");
     const { error } = await failure(job(path, { dryRun: true }));

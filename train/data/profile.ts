@@ -3,7 +3,7 @@
  * ranges, vocabularies, missing counts) and each row's target label. Bounded
  * memory: one byte per row plus small per-column summaries.
  */
-import { readCsv, type CsvSource } from "./csv.ts";
+import { delimiterHint, readCsv, type CsvSource } from "./csv.ts";
 import { TimeReader, type TimeKind } from "./time.ts";
 
 /** Distinct values tracked per column; past this a column cannot be categorical. */
@@ -81,7 +81,7 @@ export async function profileCsv(source: CsvSource, target: string, options: Pro
       if (targetIndex < 0) {
         targetIndex = header.indexOf(target);
         if (targetIndex < 0) {
-          throw new Error(`${source.label}: target column "${target}" not found; columns are: ${header.join(", ")} (use --target)`);
+          throw new Error(`${source.label}: target column "${target}" not found; columns are: ${header.join(", ")}${delimiterHint(header) || " (use --target)"}`);
         }
         columns = header.map((name) => ({ name, present: 0, missing: 0, numeric: 0, min: Infinity, max: -Infinity, values: new Map(), overflow: false, increasing: true, last: -Infinity }));
         if (time) {
@@ -136,7 +136,7 @@ export async function profileCsv(source: CsvSource, target: string, options: Pro
   );
   if (rows === 0 || targetIndex < 0) {
     if (!result.header.includes(target)) {
-      throw new Error(`${source.label}: target column "${target}" not found; columns are: ${result.header.join(", ")} (use --target)`);
+      throw new Error(`${source.label}: target column "${target}" not found; columns are: ${result.header.join(", ")}${delimiterHint(result.header) || " (use --target)"}`);
     }
     throw new Error(`${source.label} has a header but no data rows`);
   }

@@ -9,6 +9,7 @@ import type { ErrorDetail } from "../../shared/validate.ts";
 import type { Prediction } from "../../shared/predict.ts";
 import type { FeatureSpec } from "../../shared/spec.ts";
 import type { TaskKind } from "../../shared/task.ts";
+import { delimiterHint } from "../data/csv.ts";
 import { parseNumber } from "../data/profile.ts";
 import type { Cell } from "./sink.ts";
 
@@ -16,7 +17,7 @@ import type { Cell } from "./sink.ts";
 export function instanceReader(spec: FeatureSpec, header: string[], source: string): (fields: string[]) => Record<string, unknown> {
   const missing = spec.features.filter((f) => !header.includes(f.name)).map((f) => `"${f.name}"`);
   if (missing.length) {
-    throw new Error(`${source}: the model's feature column${missing.length > 1 ? "s" : ""} ${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} missing; columns are: ${header.join(", ")}`);
+    throw new Error(`${source}: the model's feature column${missing.length > 1 ? "s" : ""} ${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} missing; columns are: ${header.join(", ")}${delimiterHint(header)}`);
   }
   const cols = spec.features.map((f) => ({ name: f.name, numeric: f.type === "numeric", i: header.indexOf(f.name) }));
   return (fields) => {
