@@ -132,6 +132,9 @@ describe("--protected in monitor and score", () => {
     expect(s.code).toBe(2);
     expect(s.stderr).toContain(`--protected names "Marital", which is not a column of the data`);
     expect((await monitor(["--data", data, "--min-air", "0.8"])).code).toBe(2);
+    // So is a misspelt --id-column: the flag is what to fix.
+    const id = await score(["--data", data, "--out", join(dir, "none.csv"), "--id-column", "custid"]);
+    expect([id.code, id.stderr]).toEqual([2, expect.stringContaining('--id-column "custid" not found; columns are: Status, Seniority')]);
   });
 
   it("a numeric column without :bands= or :values is refused as train refuses it (exit 2, bands from its range), and score then writes no file", async () => {

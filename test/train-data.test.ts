@@ -11,6 +11,8 @@ import { seededRandom } from "../shared/random.ts";
 import type { Feature } from "../shared/spec.ts";
 import { JobError, runJob, type JobOptions } from "../train/job.ts";
 import { instanceReader } from "../train/score/rows.ts";
+import { UsageError } from "../train/cli/args.ts";
+import { withCode } from "../train/cli/codes.ts";
 import { quickJob } from "./helpers/train-fixture.ts";
 
 let dir: string;
@@ -198,6 +200,20 @@ describe("feature inference", () => {
     const { result, lines } = await run(job(path, { dryRun: true, ignore: ["id"] }));
     expect(result.spec.features.map((f) => f.name)).toEqual(["a", "b"]);
     expect(lines).toContain("  ignored: id");
+  });
+
+  it("a column --ignore or --categorical names that is not in the data, or --ignore naming the target, is the flag's to fix (exit 2)", async () => {
+    const path = csv("with-id-flags.csv", withId());
+    const cases: [Partial<JobOptions>, string][] = [
+      [{ ignore: ["idd"] }, `${path}: --ignore names "idd", which is not a column of the data; columns are: id, a, b, y`],
+      [{ categorical: ["aa"] }, `${path}: --categorical names "aa", which is not a column of the data; columns are: id, a, b, y`],
+      [{ ignore: ["id", "y"] }, '--ignore names "y", the target: it is never a feature anyway; leave it out of --ignore (or name another --target)'],
+    ];
+    for (const [over, message] of cases) {
+      const { error } = await failure(job(path, { dryRun: true, ...over }));
+      expect(error.message).toBe(message);
+      expect(withCode(error)).toBeInstanceOf(UsageError);
+    }
   });
 
   function idColumns(): string {

@@ -6,6 +6,7 @@
 import type { Feature, FeatureSpec, SpecOverrides } from "../../shared/spec.ts";
 import type { TaskKind } from "../../shared/task.ts";
 import { constantWarning, nearConstant } from "./constant.ts";
+import { FlagConflictError } from "./errors.ts";
 import type { ColumnProfile, DataProfile } from "./profile.ts";
 import { sensitiveBases, sensitiveWarning } from "./sensitive.ts";
 
@@ -147,10 +148,15 @@ export function inferSpec(profile: DataProfile, o: InferOptions): { spec: Featur
   const regression = o.task === "regression";
   const labels = regression ? undefined : { positive: o.positive, negative: checkLabels(profile, o.target, o.positive).negative };
   const ignore = new Set([...o.ignore, ...(o.overrides?.ignore ?? [])]);
-  for (const name of [...ignore, ...o.categorical, ...Object.keys(o.overrides?.features ?? {})]) {
-    if (!profile.header.includes(name)) {
-      throw new Error(`${profile.source}: column "${name}" named in the options is not in the data; columns are: ${profile.header.join(", ")}`);
-    }
+  const columns = profile.header.join(", ");
+  // A column a flag names is the flag's to fix (exit 2); one the --spec file names, the file's (exit 1).
+  for (const [flag, names] of [["ignore", o.ignore], ["categorical", o.categorical]] as const) {
+    const name = names.find((n) => !profile.header.includes(n));
+    if (name !== undefined) throw new FlagConflictError(`${profile.source}: --${flag} names "${name}", which is not a column of the data; columns are: ${columns}`);
+  }
+  if (o.ignore.includes(o.target)) throw new FlagConflictError(`--ignore names "${o.target}", the target: it is never a feature anyway; leave it out of --ignore (or name another --target)`);
+  for (const name of [...(o.overrides?.ignore ?? []), ...Object.keys(o.overrides?.features ?? {})]) {
+    if (!profile.header.includes(name)) throw new Error(`${profile.source}: column "${name}" named in the --spec file is not in the data; columns are: ${columns}`);
   }
   const features: Feature[] = [];
   const ignored: string[] = [];

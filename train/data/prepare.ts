@@ -77,9 +77,9 @@ export interface DataIO {
   dataTarget?: S3Target;
 }
 
-export class JobError extends Error {}
-/** A job error only the flags can fix (one that does not fit the target the data turned out to have, a malformed flag value seen with the data): exit 2, as a usage error. */
-export class FlagConflictError extends JobError {}
+import { FlagConflictError, JobError } from "./errors.ts";
+
+export { FlagConflictError, JobError };
 
 export interface Prepared {
   spec: FeatureSpec;

@@ -13,6 +13,7 @@ import { taskOf, type TaskKind } from "../../shared/task.ts";
 import { instanceSchema } from "../../shared/validate.ts";
 import { openCsvSource, readCsv } from "../data/csv.ts";
 import { ProtectedError, type ProtectedRequest } from "../data/protected.ts";
+import { FlagConflictError } from "../data/errors.ts";
 import { StreamGroups } from "../data/stream-groups.ts";
 import { decisionsByGroup, type AttributeDecisions, type DecisionCounts } from "../evaluate/decision-groups.ts";
 import { useBackend, type TrainBackend } from "../fit/backend.ts";
@@ -109,7 +110,7 @@ export async function runScore(o: ScoreOptions, io: ScoreIO): Promise<ScoreResul
     if (requests.length) groups = new StreamGroups(requests, header, source.label, undefined, (card.fairness ?? {}) as ConstructorParameters<typeof StreamGroups>[4]);
     if (o.idColumn !== undefined) {
       idIndex = header.indexOf(o.idColumn);
-      if (idIndex < 0) throw new Error(`${source.label}: --id-column "${o.idColumn}" not found; columns are: ${header.join(", ")}`);
+      if (idIndex < 0) throw new FlagConflictError(`${source.label}: --id-column "${o.idColumn}" not found; columns are: ${header.join(", ")}`);
     }
     const meta = header.includes("line") || header.includes("reason") ? ["_line", "_reason"] : ["line", "reason"];
     out = openSink(o.out, io.dataTarget, columns);
