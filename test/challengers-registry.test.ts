@@ -75,6 +75,9 @@ describe("candidates, canaries and shadows in the registry (signed store)", () =
     await publish(c, true);
     expect((await cli(name, ["canary", c.version, "--share", "0.2", "--reason", "try"])).code).toBe(0);
     expect((await cli(name, ["shadow", c.version, "--reason", "watch"])).code).toBe(0);
+    // One version as both canary and shadow: list and show name both roles.
+    expect((await cli(name, ["show", c.version])).json).toMatchObject({ role: "canary, 20 % of callers; shadow" });
+    expect((await cli(name, ["list"])).json!.versions).toEqual(expect.arrayContaining([expect.objectContaining({ version: c.version, role: "canary 20 %, shadow" })]));
     expect((await cli(name, ["shadow", "--stop", "--reason", "enough"])).code).toBe(0);
     const back = await cli(name, ["rollback", "--reason", "b misbehaves"]);
     expect(back.code, back.stderr).toBe(0);

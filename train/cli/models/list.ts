@@ -25,9 +25,12 @@ export const listCommand: ModelsCommand = {
     const onTraffic = new Set(history.flatMap((s) => (s.record ? [s.record.to, ...challengerList(s.record.challengers).map((c) => c.version)] : [])));
     const candidates = new Set(history.flatMap((s) => (s.record?.candidate && !onTraffic.has(s.record.candidate.version) ? [s.record.candidate.version] : [])));
     /** What the version is to the pointer now: current, canary (with its share), shadow, or a candidate never put on traffic. */
-    const roleOf = (v: string): string | null => v === current ? "current"
-      : ch?.canary?.version === v ? `canary ${Math.round(ch.canary.share * 1000) / 10} %`
-        : ch?.shadow?.version === v ? "shadow" : candidates.has(v) ? "candidate" : null;
+    const roleOf = (v: string): string | null => {
+      if (v === current) return "current";
+      // One version may be both the canary and the shadow.
+      const roles = challengerList(ch).filter((c) => c.version === v).map((c) => (c.role === "canary" ? `canary ${Math.round(ch!.canary!.share * 1000) / 10} %` : c.role));
+      return roles.length ? roles.join(", ") : candidates.has(v) ? "candidate" : null;
+    };
     const manifests = new Map<string, Manifest | Error>();
     for (let i = 0; i < ids.length; i += 8) {
       await Promise.all(ids.slice(i, i + 8).map(async (v) => {

@@ -1,5 +1,6 @@
 /** `models show <version|current>`: the card of one version, its files verified. */
 import type { Manifest } from "../../../shared/artifact.ts";
+import { challengerList } from "../../../shared/challengers.ts";
 import { taskOf } from "../../../shared/task.ts";
 import { expectedFor } from "../../../shared/validate.ts";
 import { cardFacts, hyperparameters, testMetrics } from "../../registry/card.ts";
@@ -46,7 +47,9 @@ export const showCommand: ModelsCommand = {
     }
     const current = ctx.state.pointer?.version === r.version;
     const ch = ctx.state.pointer?.challengers;
-    const role = current ? "current" : ch?.canary?.version === r.version ? `canary, ${Math.round(ch.canary.share * 1000) / 10} % of callers` : ch?.shadow?.version === r.version ? "shadow" : undefined;
+    // One version may be both the canary and the shadow.
+    const roles = challengerList(ch).filter((c) => c.version === r.version).map((c) => (c.role === "canary" ? `canary, ${Math.round(ch!.canary!.share * 1000) / 10} % of callers` : c.role));
+    const role = current ? "current" : roles.length ? roles.join("; ") : undefined;
     const f = cardFacts(manifest);
     const { model, baseRate } = testMetrics(manifest);
     const h = hyperparameters(manifest);
