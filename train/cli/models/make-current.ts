@@ -35,10 +35,11 @@ export async function makeCurrent(ctx: ModelsContext, version: string, action: "
     ctx.print(`${version} is already the current version of "${l.name}"; nothing changed\n`);
     return { json: { status: "unchanged", version } };
   }
-  ctx.log(`verifying ${l.name} ${version}: every file's sha256 against its manifest, then building the network as the edge will`);
   await useBackend("cpu");
   const loaded = await loadVersionScorer(l, version);
   loaded.dispose();
+  // Said once it is true: a version that is not there or is damaged gets its error alone.
+  ctx.log(`verified ${l.name} ${version}: every file's sha256 against its manifest, and its network built as the edge will build it`);
   const facts = cardFacts(loaded.manifest);
   const moved = await movePointer(l, {
     to: version,
