@@ -102,6 +102,12 @@ describe("model registry over S3 (npm run models)", () => {
     const text = await models(w.s3, ["show", a.version, "--model", "m-list"]);
     expect(text.stdout).toMatch(new RegExp(`integrity {3}${a.files.size} files verified`));
     expect(text.stdout).toMatch(/auc\s+0\.\d{4}\s+0\.5000/);
+    // diff: a count's change is a whole number, a metric's has four decimals.
+    const diff = await models(w.s3, ["diff", a.version, "current", "--model", "m-list"]);
+    expect(diff.code, diff.stderr).toBe(0);
+    expect(diff.stdout).toContain(`m-list: ${a.version} (a) → ${b.version} (b)`);
+    expect(diff.stdout).toMatch(/\n\s*n\s+891\s+891\s+\+0\s/);
+    expect(diff.stdout).toMatch(/\n\s*auc\s+0\.\d{4}\s+0\.\d{4}\s+[+-]\d\.\d{4}\s/);
   });
 
   it("rolls back to the version current before this one by the history, not the previous by time; --to goes elsewhere", async () => {

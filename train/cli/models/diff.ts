@@ -23,7 +23,9 @@ export const diffCommand: ModelsCommand = {
       "",
       table(["test metric", "a", "b", "b − a", "base rate a", "base rate b"], d.metrics.map((m) => {
         const base = d.baseRate.find((x) => x.name === m.name);
-        return [m.name, fixed(m.a), fixed(m.b), signed(m.delta), base ? fixed(base.a) : "", base ? fixed(base.b) : ""];
+        // A count (rows, bad) changes by whole numbers: "+0", not "+0.0000".
+        const counts = Number.isInteger(m.a) && Number.isInteger(m.b);
+        return [m.name, fixed(m.a), fixed(m.b), signed(m.delta, counts ? 0 : 4), base ? fixed(base.a) : "", base ? fixed(base.b) : ""];
       }), [1, 2, 3, 4, 5]),
       "",
       table(["", "a", "b"], [
