@@ -74,7 +74,7 @@ describe("npm run decisions", () => {
   it("show <request-id>: every instance's record, as a table and as JSON", async () => {
     const r = await decisions(["show", "req-three-days"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("request req-three-days: 5 records");
+    expect(r.stdout.split("\n")[0]).toBe("request req-three-days: 5 records");
     for (const rec of day3) expect(r.stdout).toContain(String(rec.passThrough));
     const j = await decisions(["show", "req-three-days", "--json"]);
     expect(j.code).toBe(0);
@@ -188,6 +188,8 @@ describe("npm run decisions", () => {
     const order = await decisions(["replay", "--since", "2d", "--until", "3d"]);
     expect(order.code).toBe(2);
     expect(order.stderr).toMatch(/--until .* is not after --since/);
+    const empty = await decisions(["replay", "--since", "0h"]);
+    expect([empty.code, empty.stderr]).toEqual([2, expect.stringContaining("--since 0h: the range [since, now) is empty; give a time before now, e.g. --since 1h or --since 7d")]);
     const gc = await decisions(["gc", "--older-than", "25"]);
     expect(gc.code).toBe(2);
     expect(gc.stderr).toContain(`--older-than: "25" is not a duration; expected a whole number and a unit`);

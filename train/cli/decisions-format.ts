@@ -28,7 +28,8 @@ export function formatRecords(records: DecisionRecord[]): string {
     r.capture, `${r.latencyMs} ms`,
   ]);
   const detail = records.flatMap((r) => (r.answer.reasons ?? []).map((x, k) => [r.id, k + 1, x.feature, short(x.value), x.impact, x.text]));
-  return `${table(head, ["time", "role", "version", "index", "pass-through", "answer", "reasons", "warnings", "capture", "latency"], rows)}\n${
+  // The output's first line is the request's, not the blank line table() puts above a title.
+  return `${table(head, ["time", "role", "version", "index", "pass-through", "answer", "reasons", "warnings", "capture", "latency"], rows).replace(/^\n/, "")}\n${
     detail.length ? `${table("reasons", ["record", "#", "feature", "value", "impact", "text"], detail)}\n` : ""}`;
 }
 

@@ -59,6 +59,8 @@ export function parseRange(a: { since?: string | undefined; until?: string | und
   const since = parseTime("since", a.since ?? defaultSince, now);
   const until = a.until === undefined ? now : parseTime("until", a.until, now);
   if (until.getTime() <= since.getTime()) {
+    // Without --until the range ends now: an empty or future --since is the mistake, not an --until nobody gave.
+    if (a.until === undefined) throw new TimeFlagError(`--since ${a.since}: the range [since, now) is empty; give a time before now, e.g. --since 1h or --since 7d`);
     throw new TimeFlagError(`--until ${until.toISOString()} is not after --since ${since.toISOString()}: the range is [since, until), until exclusive`);
   }
   return { since, until };
