@@ -2,11 +2,13 @@
  * `npm start`, first half: publish the bundled model into the local R2 store
  * unless a model the local Worker will trust is already published there;
  * `npm run dev` then serves it. A local model published unsigned (before
- * signing) or by a key the Worker does not trust is replaced by a new one.
+ * signing) or by a key the Worker does not trust, or one whose files no
+ * longer match it (the Worker would answer 503), is replaced by a new one.
  */
 import { verifyMove } from "../../shared/move.ts";
 import { readPointerState } from "../registry/history.ts";
 import { openStore } from "../store/open.ts";
+import { readVersion, StoreError } from "../store/versions.ts";
 import { readWranglerFacts } from "../store/wrangler-config.ts";
 import { signingSetup } from "./signing.ts";
 import { log } from "./output.ts";
@@ -18,12 +20,22 @@ const store = await openStore("local", undefined, facts.bucketName);
 let published: string | undefined;
 let untrusted: string | undefined;
 try {
-  const state = await readPointerState({ client: store.client, bucket: store.target.bucket, name: facts.modelName });
+  const l = { client: store.client, bucket: store.target.bucket, name: facts.modelName, where: store.where, signing };
+  const state = await readPointerState(l);
   const p = state.pointer;
   if (p) {
     const check = await verifyMove(signing.trusted, p);
-    if (check.ok) published = p.version;
-    else untrusted = `${p.version}: ${check.error}`;
+    if (!check.ok) untrusted = `${p.version}: ${check.error}`;
+    else {
+      // The files too, as the Worker loads them: a damaged version would be served as 503s.
+      try {
+        await readVersion(l, p.version, p.manifestSha256);
+        published = p.version;
+      } catch (e) {
+        if (!(e instanceof StoreError) || e.code === "storage") throw e;
+        untrusted = e.message;
+      }
+    }
   }
 } finally {
   await store.close();
