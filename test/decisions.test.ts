@@ -163,6 +163,12 @@ describe("npm run decisions", () => {
     const bareRow = rows.find((x) => x.id === bare[0]!.id)!;
     expect(bareRow.Income).toBe("");
     expect(bareRow.capture).toBe("decisions");
+    // More reasons than features: as many as an answer can have, said on stderr.
+    const many = await decisions(["export", "--since", "4d", "--out", join(dir, "many.csv"), "--reasons", "99"]);
+    expect(many.code).toBe(0);
+    expect(many.stderr).toContain(`--reasons 99: the model's versions have ${features.length} features, so at most ${features.length} reasons per answer; writing ${features.length}`);
+    const header = (parse(readFileSync(join(dir, "many.csv")), { to: 1 }) as string[][])[0]!;
+    expect(header.filter((c) => c.startsWith("reason_"))).toHaveLength(features.length);
   });
 
   it("export --until is exclusive, and to s3:// through a multipart upload", async () => {

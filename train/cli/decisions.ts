@@ -241,8 +241,11 @@ export async function main(argv: string[]): Promise<number> {
       return emit(code, { since: since.toISOString(), until: until.toISOString(), ...(request ? { request } : {}), read: { ...stats }, ...result });
     }
     const cols = await exportColumns(location);
+    // An answer has at most one reason per feature: more columns would always be empty.
+    const shown = Math.min(reasons, cols.features.length);
+    if (shown < reasons) log(`--reasons ${reasons}: the model's versions have ${cols.features.length} features, so at most ${shown} reasons per answer; writing ${shown}`);
     const started = performance.now();
-    const result = await exportDecisions(records, cols, { out: a.out!, reasons, ...(choice.dataTarget ? { dataTarget: choice.dataTarget } : {}) });
+    const result = await exportDecisions(records, cols, { out: a.out!, reasons: shown, ...(choice.dataTarget ? { dataTarget: choice.dataTarget } : {}) });
     const seconds = (performance.now() - started) / 1000;
     log(`exported ${result.rows} records of ${model} from ${since.toISOString()} to ${until.toISOString()} (until exclusive) to ${result.out} in ${seconds.toFixed(1)} s`);
     log(`read ${stats.objects} objects in ${stats.days.length} day partitions, ${stats.lines} records, ${stats.duplicates} duplicates dropped (at-least-once delivery)`);
