@@ -80,8 +80,11 @@ export function measureEdgeTime(rows: LeaderRow[], width: number, budgetMs = 80)
   }
 }
 
-/** `fairness`: the measure of --protected (and the bound of --fairness): two more columns, and the rule in the title. */
-export function leaderboardTable(rows: LeaderRow[], metric: Metric, selection: string, backend: string, fairness?: FairnessMeasure): string {
+/**
+ * `fairness`: the measure of --protected (and the bound of --fairness): two more columns, and the rule in the title.
+ * `splits`: how many folds judged each trial; one (a validation split) has no spread to show.
+ */
+export function leaderboardTable(rows: LeaderRow[], metric: Metric, selection: string, backend: string, fairness?: FairnessMeasure, splits = 2): string {
   const score = (r: LeaderRow) => (metric === "auc" ? r.auc : metric === "rmse" ? r.rmse : r.logLoss);
   const name = metric === "auc" ? "AUC" : metric === "rmse" ? "RMSE" : "log loss";
   const other = metric === "auc" ? "log loss" : metric === "rmse" ? "MSE (std.)" : "AUC";
@@ -94,9 +97,9 @@ export function leaderboardTable(rows: LeaderRow[], metric: Metric, selection: s
     constrained
       ? `Leaderboard (${selection}): #1 is the winner: among final trials meeting ${fairness.text}, ${rule} (none meeting it: the closest); then meeting it first, by ${name} at the highest rung reached. Edge µs/row: tfjs ${backend}, 256-row batches`
       : `Leaderboard (${selection}): #1 is the search's choice (the confirmation below decides between it, the default and a linear model): ${rule}; then by ${name} at the highest rung reached. Edge µs/row: tfjs ${backend}, 256-row batches`,
-    ["#", "trial", "config", `${name} ± sd`, other, ...(fairness ? [fairName, ...(constrained ? ["meets"] : [])] : []), "epochs (best)", "params", "KiB", "edge µs/row"],
+    ["#", "trial", "config", splits > 1 ? `${name} ± sd` : name, other, ...(fairness ? [fairName, ...(constrained ? ["meets"] : [])] : []), "epochs (best)", "params", "KiB", "edge µs/row"],
     rows.map((r) => [
-      r.rank, r.trial, r.config, `${fmt(score(r).mean, 4)} ± ${fmt(score(r).sd, 4)}`, fmt(otherOf(r), 4),
+      r.rank, r.trial, r.config, splits > 1 ? `${fmt(score(r).mean, 4)} ± ${fmt(score(r).sd, 4)}` : fmt(score(r).mean, 4), fmt(otherOf(r), 4),
       ...(fairness ? [r.fairness && Number.isFinite(r.fairness.value) ? fmt(r.fairness.value, 3) : "n/a", ...(constrained ? [meets(r)] : [])] : []),
       `${r.epochs} (${fmt(r.bestEpoch, 1)})`, r.parameters, fmt(r.bytes / 1024, 1), fmt(r.edgeMicrosPerRow, 2),
     ]),

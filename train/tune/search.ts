@@ -243,7 +243,7 @@ export async function runSearch(data: Dataset, base: TrainOptions, options: Tune
   // The winner leads the board; the others follow in ranking order.
   const rows = leaderRows([winner, ...ranking.filter((t) => t !== winner)], data.train.width, 10, regression, fair);
   measureEdgeTime(rows, data.train.width);
-  const text = leaderboardTable(rows, o.metric, selection, pool.backend, measure);
+  const text = leaderboardTable(rows, o.metric, selection, pool.backend, measure, k);
   const fairness = measure && fair && o.groups ? tuningFairness({
     measure, groups: o.groups, judgedOn: selection, thresholds, trials: ranking, final: choice.final,
     describe: (t) => leaderRows([t], data.train.width, 1)[0]?.config ?? "", fair, chosen: winner,
