@@ -171,6 +171,10 @@ describe("signing: a bucket writer alone can change neither what is served nor w
     const repair = await models(w.s3, ["history", "--repair", "--model", name, "--json"], verifyEnv());
     expect(repair).toMatchObject({ code: 1, json: { ok: false, error: { code: "signature_invalid", message: expect.stringMatching(/refusing to write history record 2/) } } });
     expect(await bucketKeys(name)).toEqual(before);
+    // list shows the pointer as it is, and warns that the edge refuses it.
+    const list = await models(w.s3, ["list", "--model", name, "--json"], verifyEnv());
+    expect(list).toMatchObject({ code: 0, json: { current: v2.version, pointerSigned: false } });
+    expect(list.stderr).toContain(`warning: the pointer's move to ${v2.version} is not validly signed by a trusted key: the edge refuses it`);
 
     // Batch scoring of "current" acts only on what the edge would serve.
     const { mkdtempSync } = await import("node:fs");

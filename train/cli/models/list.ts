@@ -2,7 +2,7 @@
 import type { Manifest } from "../../../shared/artifact.ts";
 import { challengerList } from "../../../shared/challengers.ts";
 import { cardFacts } from "../../registry/card.ts";
-import { readHistory } from "../../registry/history.ts";
+import { pointerTrusted, readHistory } from "../../registry/history.ts";
 import { listVersionIds, readManifest } from "../../store/versions.ts";
 import type { ModelsCommand } from "./command.ts";
 import { fixed, table, when } from "./format.ts";
@@ -56,6 +56,9 @@ export const listCommand: ModelsCommand = {
       roles ? [5, 6] : [4, 5],
     )}\n`);
     if (current && !ids.includes(current)) ctx.log(`warning: the pointer names ${current}, which is not in the store`);
-    return { json: { store: ctx.store.where, current: current ?? null, challengers: ch ?? null, versions } };
+    // A pointer no trusted key signed is what a bucket writer put there: the edge refuses it.
+    const signed = await pointerTrusted(l, ctx.state);
+    if (!signed) ctx.log(`warning: the pointer's move to ${current} is not validly signed by a trusted key: the edge refuses it and keeps serving its last good version; see npm run models -- history --verify, and promote the right version`);
+    return { json: { store: ctx.store.where, current: current ?? null, ...(signed ? {} : { pointerSigned: false }), challengers: ch ?? null, versions } };
   },
 };
