@@ -65,8 +65,9 @@ describe("commands print control characters from the data escaped", () => {
       if (i % 2) row[home] = "mars\x1b]0;pwned\x07";
       return row;
     })]);
+    // A misspelt --id-column is the flag's to fix (exit 2); its message lists the columns.
     const score = await runInProcess(scoreCommand, w.s3, ["--data", data, "--out", join(dir, "s.csv"), "--id-column", "nope"]);
-    expect(score.code).toBe(1);
+    expect(score.code).toBe(2);
     expect(score.stderr).not.toMatch(RAW);
     expect(score.stderr).toContain("a\\x1b[31mred");
     const monitor = await runInProcess(monitorCommand, w.s3, ["--data", data, "--max-skipped", "1"]);
