@@ -83,6 +83,13 @@ describe("the target column", () => {
     expect(error.message).toBe(`${path}: target column "y" must have exactly two labels, found 3: "bad" (9), "maybe" (3), "good" (18)`);
   });
 
+  it("with many labels (a number taken as a class), the error lists the ten most frequent and counts the rest", async () => {
+    const body = rows(120).map((r, i) => [r[0]!, r[1]!, i < 20 ? "7" : String(100 + i)]);
+    const path = csv("many-labels.csv", text(["a", "b", "y"], body));
+    const { error } = await failure(job(path, { dryRun: true, task: "classification" }));
+    expect(error.message).toMatch(new RegExp(`^${escape(path)}: target column "y" must have exactly two labels, found 100\\+: "7" \\(20\\), ("1\\d\\d" \\(1\\), ){8}"1\\d\\d" \\(1\\), and 90\\+ more; to estimate "y" as a number instead, add --task regression$`));
+  });
+
   it("with a single label, says it needs exactly two", async () => {
     const path = csv("one-label.csv", text(["a", "b", "y"], rows(30).map((r) => [r[0]!, r[1]!, "good"])));
     const { error } = await failure(job(path, { dryRun: true }));

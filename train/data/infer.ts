@@ -79,7 +79,10 @@ export const defaultInferOptions: Omit<InferOptions, "target" | "positive"> = {
 /** The target must have exactly two labels, one of which is `positive`. */
 export function checkLabels(profile: DataProfile, target: string, positive: string): { negative: string } {
   const labels = profile.labels;
-  const list = labels.map((l) => `"${l.value}" (${l.count})`).join(", ");
+  // A numeric target has hundreds of "labels": the most frequent few say enough.
+  const SHOWN = 10;
+  const shown = labels.length > SHOWN ? [...labels].sort((a, b) => b.count - a.count).slice(0, SHOWN) : labels;
+  const list = shown.map((l) => `"${l.value}" (${l.count})`).join(", ") + (labels.length > SHOWN ? `, and ${labels.length - SHOWN}${labels.length >= 100 ? "+" : ""} more` : "");
   if (labels.length !== 2) {
     const col = profile.columns[profile.targetIndex];
     const numeric = labels.length > 2 && col !== undefined && col.present > 0 && col.numeric === col.present;
