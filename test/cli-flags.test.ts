@@ -87,6 +87,11 @@ describe("output paths, checked before a run", () => {
     expect(r.code).toBe(2);
     expect(r.json).toMatchObject({ ok: false, error: { code: "usage", message: "--out ./mine.csv is the same file as --data mine.csv: writing it would overwrite the data being read; name another file" } });
     expect(readFileSync(join(work, "mine.csv"), "utf8")).toBe(text);
+    // The rejects' default file (<out without .csv>.rejects.csv) is checked as well.
+    writeFileSync(join(work, "q.rejects.csv"), text);
+    const byDefault = await runScript("train/cli/score.ts", ["--data", "q.rejects.csv", "--out", "q.csv", "--json"], { cwd: work });
+    expect([byDefault.code, byDefault.json!.error]).toEqual([2, { code: "usage", message: "--out q.csv puts the rejected rows at q.rejects.csv, which is the --data file: name another --out, or the rejects' file with --rejects <file>" }]);
+    expect(readFileSync(join(work, "q.rejects.csv"), "utf8")).toBe(text);
   });
 
   it("a report may go where its folder is still to be made, but not onto a folder", () => {

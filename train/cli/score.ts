@@ -10,11 +10,11 @@
 import { pathToFileURL } from "node:url";
 import type { TrainBackend } from "../fit/backend.ts";
 import { parseProtected } from "../data/protected.ts";
-import { runScore } from "../score/run.ts";
+import { defaultRejectsPath, runScore } from "../score/run.ts";
 import { parseS3Url } from "../store/storage.ts";
 import { oneOf, parseFlags, runCommand, UsageError } from "./args.ts";
 import { withCode } from "./codes.ts";
-import { checkDistinct, checkOutFile } from "./out-paths.ts";
+import { checkDistinct, checkOutFile, sameFile } from "./out-paths.ts";
 import { jsonText, log } from "./output.ts";
 import { createScoreProgress } from "./progress.ts";
 import { storeChoice } from "./store-flags.ts";
@@ -75,6 +75,9 @@ export async function main(argv: string[]): Promise<number> {
   if (a.rejects !== undefined) {
     checkDistinct("rejects", a.rejects, a.data, "data");
     checkDistinct("rejects", a.rejects, a.out, "out");
+  } else if (sameFile(defaultRejectsPath(a.out), a.data)) {
+    // --out q.csv puts the rejects at q.rejects.csv: data of that name would be overwritten as surely.
+    throw new UsageError(`--out ${a.out} puts the rejected rows at ${defaultRejectsPath(a.out)}, which is the --data file: name another --out, or the rejects' file with --rejects <file>`);
   }
   const requests = a.protected === undefined ? [] : parseProtected(a.protected);
   const backend = a.backend === undefined ? undefined : oneOf<TrainBackend>("backend", a.backend, ["wasm", "cpu"], "wasm");
