@@ -150,6 +150,12 @@ describe("findings of the security review (AUTH_MODE=keys)", () => {
     const res = await w.post("/predict?explain=false&explain=maybe", { instances: [applicant] }, score);
     const body = (await res.json()) as ErrorBody;
     expect([res.status, body.error.code, body.error.details?.[0]?.path]).toEqual([400, "invalid_request", "?explain"]);
+    // A misspelt parameter is refused too, not ignored (reasons would come back the caller meant to turn off).
+    for (const q of ["explian=false", "Explain=false"]) {
+      const typo = await w.post(`/predict?${q}`, { instances: [applicant] }, score);
+      const err = (await typo.json()) as ErrorBody;
+      expect([typo.status, err.error.code, err.error.message]).toEqual([400, "invalid_request", `unknown query parameter "${q.split("=")[0]}": scoring takes ?explain=true|false`]);
+    }
   });
 
   it("5e. refuses s3:// keys with '..' or empty segments, which some clients normalise out of the bucket path", () => {

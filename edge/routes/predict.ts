@@ -14,16 +14,30 @@ import { canaryCallerKey } from "../canary.ts";
 import { log, type AppEnv } from "../context.ts";
 import { readEnvelope } from "../envelope.ts";
 import { describeValue, fail } from "../errors.ts";
+import { describeKey } from "../../shared/validate.ts";
 import { deferTo, modelFailure, modelNameParam, models } from "../models.ts";
 import { score } from "../score.ts";
 import { scoreShadow } from "../shadow.ts";
 
 const JSON_TYPE = { "Content-Type": "application/json" };
 
+/** The query parameters scoring reads: a misspelt one (`?explian=false`) is refused, as an unknown field in an applicant is, not ignored. */
+const QUERY = new Set(["explain"]);
+
+function unknownQuery(url: string): string | undefined {
+  if (!url.includes("?")) return undefined;
+  for (const k of new URL(url).searchParams.keys()) if (!QUERY.has(k)) return k;
+  return undefined;
+}
+
 async function handlePredict(c: Context<AppEnv>, name: string): Promise<Response> {
   const s = c.get("settings");
   if (!/^application\/json\s*(;|$)/i.test(c.req.header("content-type") ?? "")) {
     return fail(c, 415, "unsupported_media_type", "send the body as JSON with Content-Type: application/json");
+  }
+  const stray = unknownQuery(c.req.url);
+  if (stray !== undefined) {
+    return fail(c, 400, "invalid_request", `unknown query parameter "${describeKey(stray)}": scoring takes ?explain=true|false`, [{ path: `?${describeKey(stray)}`, expected: "explain", received: "an unknown parameter" }]);
   }
   const parsed = parseJsonBody(await c.req.arrayBuffer());
   if (!parsed.ok) return fail(c, 400, parsed.code, parsed.message);
