@@ -27,7 +27,12 @@ const settingsCache = new WeakMap<Env, Settings>();
 
 function getSettings(env: Env): Settings {
   let s = settingsCache.get(env);
-  if (!s) { s = settings(env); settingsCache.set(env, s); }
+  if (!s) {
+    s = settings(env);
+    settingsCache.set(env, s);
+    // Once per isolate (per env): the operator's /healthz lists them too.
+    for (const problem of s.problems) log({ event: "setting_ignored", problem });
+  }
   return s;
 }
 

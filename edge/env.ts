@@ -74,6 +74,12 @@ export interface Settings {
   /** MODEL_SIGNING_KEYS as given (parsed once per isolate in edge/signing.ts); "" is signing off. */
   signingKeys: string;
   capture: CaptureSettings;
+  /**
+   * Settings given a value the edge cannot use, each with the default it uses instead (a safe one: the
+   * limits, the backend). Shown to operators in /healthz and logged when an isolate starts: a typo in
+   * wrangler.toml must not pass unseen.
+   */
+  problems: string[];
 }
 
 export function int(v: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -83,23 +89,55 @@ export function int(v: string | undefined, fallback: number, min: number, max = 
 
 export const list = (v: string | undefined) => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean);
 
+const quoted = (v: string) => JSON.stringify(v.slice(0, 40));
+
+/** `int` that also says when a value was given but not usable. */
+function intSetting(problems: string[], name: keyof Env, v: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const x = int(v, fallback, min, max);
+  if (v !== undefined && v.trim() !== "" && !(Number.isInteger(Number(v)) && Number(v) >= min && Number(v) <= max)) {
+    problems.push(`${name} is ${quoted(v)}; expected a whole number ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`}: ${fallback} is used`);
+  }
+  return x;
+}
+
+/** A setting that takes one of a few words: anything else is reported, and `fallback` used. */
+function wordSetting<T extends string>(problems: string[], name: keyof Env, v: string | undefined, words: readonly T[], fallback: T): T {
+  const t = (v ?? "").trim();
+  if (t === "") return fallback;
+  if ((words as readonly string[]).includes(t)) return t as T;
+  problems.push(`${name} is ${quoted(t)}; expected ${words.map((w) => `"${w}"`).join(" or ")}: "${fallback}" is used`);
+  return fallback;
+}
+
 export function settings(env: Env): Settings {
+  const problems: string[] = [];
   const passThrough = env.PASS_THROUGH_KEY ?? "_key";
+  // A key that could never be a JSON field name a client types is treated as "none".
+  const passThroughOk = passThrough === "" || /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/.test(passThrough);
+  if (!passThroughOk) problems.push(`PASS_THROUGH_KEY is ${quoted(passThrough)}; expected a field name (a letter or _, then letters, digits, _ . -): no pass-through key is used`);
+  const corsOrigins = list(env.CORS_ORIGINS);
+  // Origins are matched exactly: a wildcard would allow nothing, silently.
+  const wild = corsOrigins.filter((o) => o.includes("*"));
+  if (wild.length) problems.push(`CORS_ORIGINS has ${wild.map(quoted).join(", ")}: origins are matched exactly (https://app.example.com), so a wildcard allows no origin; list each one`);
   return {
     modelName: env.MODEL_NAME || "credit-risk",
-    refreshMs: int(env.MODEL_REFRESH_SECONDS, 30, 0) * 1000,
-    maxBatch: int(env.MAX_BATCH, 1000, 1),
-    maxBodyBytes: int(env.MAX_BODY_BYTES, 1024 * 1024, 1024),
+    refreshMs: intSetting(problems, "MODEL_REFRESH_SECONDS", env.MODEL_REFRESH_SECONDS, 30, 0) * 1000,
+    maxBatch: intSetting(problems, "MAX_BATCH", env.MAX_BATCH, 1000, 1),
+    maxBodyBytes: intSetting(problems, "MAX_BODY_BYTES", env.MAX_BODY_BYTES, 1024 * 1024, 1024),
     auth: authConfig(env),
-    rateLimit: { enabled: env.RATE_LIMITER !== undefined && env.RATE_LIMIT !== "off", periodSeconds: int(env.RATE_LIMIT_PERIOD_SECONDS, 60, 1, 3600) },
-    corsOrigins: list(env.CORS_ORIGINS),
-    // A key that could never be a JSON field name a client types is treated as "none".
-    passThroughKey: /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/.test(passThrough) ? passThrough : "",
-    backend: env.TFJS_BACKEND === "cpu" ? "cpu" : "wasm",
-    simd: env.SIMD_KERNEL !== "off",
-    topK: int(env.REASONS_TOP_K, 4, 0),
-    r2TimeoutMs: int(env.R2_TIMEOUT_MS, 5000, 1),
+    rateLimit: {
+      // Anything but "off" keeps the limits on (fail closed); an unknown word is reported.
+      enabled: wordSetting(problems, "RATE_LIMIT", env.RATE_LIMIT, ["on", "off"], "on") !== "off" && env.RATE_LIMITER !== undefined,
+      periodSeconds: intSetting(problems, "RATE_LIMIT_PERIOD_SECONDS", env.RATE_LIMIT_PERIOD_SECONDS, 60, 1, 3600),
+    },
+    corsOrigins,
+    passThroughKey: passThroughOk ? passThrough : "",
+    backend: wordSetting(problems, "TFJS_BACKEND", env.TFJS_BACKEND, ["wasm", "cpu"], "wasm"),
+    simd: wordSetting(problems, "SIMD_KERNEL", env.SIMD_KERNEL, ["on", "off"], "on") !== "off",
+    topK: intSetting(problems, "REASONS_TOP_K", env.REASONS_TOP_K, 4, 0),
+    r2TimeoutMs: intSetting(problems, "R2_TIMEOUT_MS", env.R2_TIMEOUT_MS, 5000, 1),
     signingKeys: (env.MODEL_SIGNING_KEYS ?? "").trim(),
     capture: captureSettings(env),
+    problems,
   };
 }

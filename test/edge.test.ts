@@ -101,8 +101,9 @@ describe("POST /predict", () => {
     const json = { "content-type": "application/json" };
     const cases: [string, () => Promise<Response>, number, string, string?][] = [
       ["malformed JSON", () => w.fetch("/predict", { method: "POST", headers: json, body: "{\"instances\": [" }), 400, "invalid_json"],
-      ["a text/plain body", () => w.fetch("/predict", { method: "POST", headers: { "content-type": "text/plain" }, body: "{}" }), 415, "unsupported_media_type"],
-      ["no content type", () => w.fetch("/predict", { method: "POST", body: "{}" }), 415, "unsupported_media_type"],
+      ["a text/plain body", () => w.fetch("/predict", { method: "POST", headers: { "content-type": "text/plain" }, body: "{}" }), 415, "unsupported_media_type", "Content-Type"],
+      ["no content type", () => w.fetch("/predict", { method: "POST", body: "{}" }), 415, "unsupported_media_type", "Content-Type"],
+      ["a gzip body", () => w.fetch("/predict", { method: "POST", headers: { ...json, "content-encoding": "gzip" }, body: new Uint8Array([0x1f, 0x8b, 8, 0]) }), 415, "unsupported_media_type", "Content-Encoding"],
       ["an array root", () => w.post("/predict", [applicant]), 400, "invalid_request", "$"],
       ["no instances", () => w.post("/predict", {}), 400, "invalid_request", "instances"],
       ["instances not an array", () => w.post("/predict", { instances: applicant }), 400, "invalid_request", "instances"],
@@ -133,6 +134,13 @@ describe("POST /predict", () => {
       if (path) expect(body.error.details?.map((d) => d.path)).toContain(path);
       // The next valid request is still answered.
       expect((await w.post("/predict?explain=false", { instances: [applicant] })).status).toBe(200);
+    });
+
+    it("a wrong Content-Type or Content-Encoding is named in the answer", async () => {
+      const type = (await (await w.fetch("/predict", { method: "POST", headers: { "content-type": "text/plain" }, body: "{}" })).json()) as ErrorBody;
+      expect(type.error.details).toEqual([{ path: "Content-Type", expected: "application/json", received: '"text/plain"' }]);
+      const gzip = (await (await w.fetch("/predict", { method: "POST", headers: { ...json, "content-encoding": "gzip" }, body: "{}" })).json()) as ErrorBody;
+      expect(gzip.error).toMatchObject({ message: "send the JSON body uncompressed (no Content-Encoding)", details: [{ path: "Content-Encoding", expected: "none (identity)", received: '"gzip"' }] });
     });
 
     it("never echoes a huge value back", async () => {

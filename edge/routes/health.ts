@@ -60,6 +60,8 @@ export async function health(c: Context<AppEnv>): Promise<Response> {
     reports: reportProblems(),
     defaultModel: s.modelName,
     auth: { mode: s.auth.mode, problems },
+    // Settings whose value could not be used, and the default used instead.
+    settings: { problems: s.problems },
     ...(jwks ? { jwks: jwks.status() } : {}),
     signing,
     rateLimit: s.rateLimit.enabled ? { periodSeconds: s.rateLimit.periodSeconds } : "off",

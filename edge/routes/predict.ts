@@ -13,8 +13,7 @@ import { captureAnswers } from "../capture/capture.ts";
 import { canaryCallerKey } from "../canary.ts";
 import { log, type AppEnv } from "../context.ts";
 import { readEnvelope } from "../envelope.ts";
-import { describeValue, fail } from "../errors.ts";
-import { describeKey } from "../../shared/validate.ts";
+import { describeKey, describeValue, fail } from "../errors.ts";
 import { deferTo, modelFailure, modelNameParam, models } from "../models.ts";
 import { score } from "../score.ts";
 import { scoreShadow } from "../shadow.ts";
@@ -32,8 +31,16 @@ function unknownQuery(url: string): string | undefined {
 
 async function handlePredict(c: Context<AppEnv>, name: string): Promise<Response> {
   const s = c.get("settings");
-  if (!/^application\/json\s*(;|$)/i.test(c.req.header("content-type") ?? "")) {
-    return fail(c, 415, "unsupported_media_type", "send the body as JSON with Content-Type: application/json");
+  const type = c.req.header("content-type");
+  if (!/^application\/json\s*(;|$)/i.test(type ?? "")) {
+    return fail(c, 415, "unsupported_media_type", "send the body as JSON with Content-Type: application/json",
+      [{ path: "Content-Type", expected: "application/json", received: type === undefined ? "no Content-Type" : describeValue(type) }]);
+  }
+  // A compressed body would otherwise be read as text and called invalid UTF-8, which sends a developer the wrong way.
+  const encoding = c.req.header("content-encoding");
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== "identity") {
+    return fail(c, 415, "unsupported_media_type", "send the JSON body uncompressed (no Content-Encoding)",
+      [{ path: "Content-Encoding", expected: "none (identity)", received: describeValue(encoding) }]);
   }
   const stray = unknownQuery(c.req.url);
   if (stray !== undefined) {
