@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "smol-toml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { authConfig } from "../edge/auth/config.ts";
 import { settings, type Env } from "../edge/env.ts";
 import { startWorker, type TestWorker } from "./helpers/worker.ts";
 
@@ -28,6 +29,8 @@ describe("settings the edge cannot use", () => {
     // The shipped wrangler.toml's values are all usable.
     const vars = (parse(readFileSync("wrangler.toml", "utf8")) as { vars: Record<string, string> }).vars;
     expect(settings(vars as unknown as Env).problems).toEqual([]);
+    // An unknown AUTH_MODE fails closed (auth.problems, 503) and names what was given.
+    expect(authConfig({ AUTH_MODE: "keyz" } as Env).modeProblems).toEqual(['AUTH_MODE is "keyz"; it must be keys, jwt, keys+jwt or off']);
     expect(settings({ RATE_LIMIT: "off", TFJS_BACKEND: "cpu", SIMD_KERNEL: "off", PASS_THROUGH_KEY: "" } as Env).problems).toEqual([]);
   });
 

@@ -119,7 +119,7 @@ export function authConfig(env: Env): AuthConfig {
   // "required" is this setting's earlier name for "keys".
   const mode = raw === "required" ? "keys" : raw;
   if (mode !== "off" && mode !== "keys" && mode !== "jwt" && mode !== "keys+jwt") {
-    return { mode: "keys", modeProblems: ["AUTH_MODE must be keys, jwt, keys+jwt or off"], keySources: [] };
+    return { mode: "keys", modeProblems: [`AUTH_MODE is ${JSON.stringify(raw.slice(0, 40))}; it must be keys, jwt, keys+jwt or off`], keySources: [] };
   }
   const keySources = [parseKeys("API_KEYS", env.API_KEYS, ["scoring"], true), parseKeys("OPERATOR_KEYS", env.OPERATOR_KEYS, ["operator"], false)]
     .filter((s): s is KeySource => s !== undefined);
