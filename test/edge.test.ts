@@ -141,6 +141,11 @@ describe("POST /predict", () => {
       expect(type.error.details).toEqual([{ path: "Content-Type", expected: "application/json", received: '"text/plain"' }]);
       const gzip = (await (await w.fetch("/predict", { method: "POST", headers: { ...json, "content-encoding": "gzip" }, body: "{}" })).json()) as ErrorBody;
       expect(gzip.error).toMatchObject({ message: "send the JSON body uncompressed (no Content-Encoding)", details: [{ path: "Content-Encoding", expected: "none (identity)", received: '"gzip"' }] });
+      const latin1 = await w.fetch("/predict", { method: "POST", headers: { "content-type": "application/json; charset=latin1" }, body: JSON.stringify({ instances: [applicant] }) });
+      expect([latin1.status, ((await latin1.json()) as ErrorBody).error.details]).toEqual([415, [{ path: "Content-Type", expected: "charset utf-8", received: '"latin1"' }]]);
+      for (const ok of ["application/json; charset=utf-8", "application/json;charset=UTF-8", 'application/json; charset="utf8"']) {
+        expect((await w.fetch("/predict?explain=false", { method: "POST", headers: { "content-type": ok }, body: JSON.stringify({ instances: [applicant] }) })).status, ok).toBe(200);
+      }
     });
 
     it("never echoes a huge value back", async () => {

@@ -36,6 +36,12 @@ async function handlePredict(c: Context<AppEnv>, name: string): Promise<Response
     return fail(c, 415, "unsupported_media_type", "send the body as JSON with Content-Type: application/json",
       [{ path: "Content-Type", expected: "application/json", received: type === undefined ? "no Content-Type" : describeValue(type) }]);
   }
+  // JSON is UTF-8 (RFC 8259): a body declared in another charset would be read as something it is not.
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type ?? "")?.[1];
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+    return fail(c, 415, "unsupported_media_type", "send the JSON body as UTF-8 (Content-Type: application/json, or with charset=utf-8)",
+      [{ path: "Content-Type", expected: "charset utf-8", received: describeValue(charset) }]);
+  }
   // A compressed body would otherwise be read as text and called invalid UTF-8, which sends a developer the wrong way.
   const encoding = c.req.header("content-encoding");
   if (encoding !== undefined && encoding.trim().toLowerCase() !== "identity") {
