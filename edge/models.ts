@@ -40,10 +40,13 @@ export function modelNameParam(c: Context<AppEnv>): string | Response {
   return MODEL_NAME_PATTERN.test(name) ? name : fail(c, 404, "model_not_found", `no model named ${JSON.stringify(describeKey(name))} is published`);
 }
 
+/** 404 for a name nothing is published under, with the operator's hint (every route says it the same way). */
+export function notPublished(c: Context<AppEnv>, name: string): Response {
+  return failWithHint(c, 404, "model_not_found", `no model named "${name}" is published`, "publish one with `npm run train` (locally) or `npm run train -- --publish s3`");
+}
+
 /** The response for a failed lookup: never a 503 for a name that was never published. */
 export function modelFailure(c: Context<AppEnv>, name: string, f: Failure): Response {
-  if (f.reason === "not_published") {
-    return failWithHint(c, 404, "model_not_found", `no model named "${name}" is published`, "publish one with `npm run train` (locally) or `npm run train -- --publish s3`");
-  }
+  if (f.reason === "not_published") return notPublished(c, name);
   return failWithHint(c, 503, "model_unavailable", `model "${name}" is temporarily unavailable; retry later`, `${f.message} (GET /healthz with operator credentials shows every model's last error)`, RETRY_AFTER);
 }

@@ -81,7 +81,9 @@ describe("model moves at the edge", () => {
       { version: b.version, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), current: true },
       { version: a.version, createdAt: expect.any(String), current: false },
     ]);
-    expect((await w.fetch("/models/never-published/versions")).status).toBe(404);
+    const never = await w.fetch("/models/never-published/versions");
+    // The operator gets the hint every other model route gives.
+    expect([never.status, ((await never.json()) as { error: { hint?: string } }).error.hint]).toEqual([404, expect.stringContaining("npm run train")]);
     expect((await w.fetch("/models/BAD%20NAME/versions")).status).toBe(404);
   });
 });

@@ -9,7 +9,7 @@ import { keys, parsePointer, VERSION_PATTERN } from "../../shared/artifact.ts";
 import type { AppEnv } from "../context.ts";
 import { fail } from "../errors.ts";
 import { withTimeout } from "../loader.ts";
-import { modelNameParam } from "../models.ts";
+import { modelNameParam, notPublished } from "../models.ts";
 
 /** At most this many listing pages (1000 versions each) per request. */
 const MAX_PAGES = 10;
@@ -58,7 +58,7 @@ export async function modelVersions(c: Context<AppEnv>): Promise<Response> {
     return fail(c, 503, "storage_unavailable", "the model store could not be read; try again", undefined, { "Retry-After": "5" });
   }
   const pointer = pointerText === undefined ? undefined : parsePointer(pointerText);
-  if (!listed.versions.length && !pointer) return fail(c, 404, "model_not_found", `no model named "${name}" is published`);
+  if (!listed.versions.length && !pointer) return notPublished(c, name);
   const current = pointer?.ok ? pointer.value : undefined;
   const move = (current as { move?: { seq?: unknown; action?: unknown } } | undefined)?.move;
   return c.json({
