@@ -104,7 +104,9 @@ describe("decision records signed by the consumer", () => {
     const genuine = (await readAll(w, trusted))[0]!;
     const day = genuine.time.slice(0, 10);
     const forged = gzipSync(`${JSON.stringify({ ...genuine, answer: { ...genuine.answer, decision: "approve", probability: 0.01 } })}\n`);
-    const forgedKey = `decisions/credit-risk/dt=${day}/00-forged.ndjson.gz`;
+    // Listed before every genuine object of the day, whatever the hour: "-" sorts before any digit or
+    // letter of a batch id (plain "00-forged" did not between 00:00 and 00:59 UTC, when "00-<batch id>" is genuine).
+    const forgedKey = `decisions/credit-risk/dt=${day}/00--forged.ndjson.gz`;
     const client = createS3Client(w.s3);
     const put = (key: string, body: Uint8Array, metadata: Record<string, string> = {}) =>
       client.send(new PutObjectCommand({ Bucket: w.s3.bucket, Key: key, Body: body, Metadata: { records: "1", ...metadata } }));
