@@ -78,6 +78,10 @@ describe("candidates, canaries and shadows in the registry (signed store)", () =
     // One version as both canary and shadow: list and show name both roles.
     expect((await cli(name, ["show", c.version])).json).toMatchObject({ role: "canary, 20 % of callers; shadow" });
     expect((await cli(name, ["list"])).json!.versions).toEqual(expect.arrayContaining([expect.objectContaining({ version: c.version, role: "canary 20 %, shadow" })]));
+    expect((await cli(name, ["history", "--verify"])).json!.serving).toEqual([
+      { role: "current", version: b.version, manifestSha256: expect.any(String) },
+      { role: "canary and shadow", version: c.version, manifestSha256: expect.any(String) },
+    ]);
     expect((await cli(name, ["shadow", "--stop", "--reason", "enough"])).code).toBe(0);
     const back = await cli(name, ["rollback", "--reason", "b misbehaves"]);
     expect(back.code, back.stderr).toBe(0);

@@ -6,7 +6,7 @@
  * writes; --repair writes a record a crash left missing, only for a validly
  * signed move (on a signed store), then verifies.
  */
-import { challengerList, type ChallengerRole } from "../../../shared/challengers.ts";
+import { challengerList } from "../../../shared/challengers.ts";
 import { verifyChain, type ChainReport } from "../../registry/chain.ts";
 import { readHistory, repairHistory } from "../../registry/history.ts";
 import type { HistoryRecord } from "../../registry/records.ts";
@@ -84,13 +84,19 @@ export const historyCommand: ModelsCommand = {
   },
 };
 
-interface Serving { role: "current" | ChallengerRole; version: string; manifestSha256: string }
+/** A version the pointer serves, with every role it has (a version may be both the canary and the shadow). */
+interface Serving { role: string; version: string; manifestSha256: string }
 
-/** Reads and verifies current and its challengers as the pointer names them; stops at the first that fails. */
+/** Reads and verifies current and its challengers as the pointer names them, each version once; stops at the first that fails. */
 async function checkServing(ctx: ModelsContext): Promise<{ checked: Serving[]; problem?: Serving & { code: string; message: string } }> {
   const p = ctx.state.pointer;
   if (!p) return { checked: [] };
-  const all: Serving[] = [{ role: "current", version: p.version, manifestSha256: p.manifestSha256 }, ...challengerList(p.challengers)];
+  const all: Serving[] = [];
+  for (const s of [{ role: "current", version: p.version, manifestSha256: p.manifestSha256 }, ...challengerList(p.challengers)]) {
+    const same = all.find((x) => x.version === s.version && x.manifestSha256 === s.manifestSha256);
+    if (same) same.role = `${same.role} and ${s.role}`;
+    else all.push({ ...s });
+  }
   const checked: Serving[] = [];
   for (const v of all) {
     try {
