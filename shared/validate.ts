@@ -27,7 +27,15 @@ export interface ErrorDetail {
 /** At most this many characters of anything the client sent are quoted back. */
 export const MAX_QUOTE = 60;
 
-const shorten = (s: string) => (s.length > MAX_QUOTE ? `${s.slice(0, MAX_QUOTE - 3)}...` : s);
+/**
+ * Characters that change how the rest of a message reads on a screen without being seen (bidi overrides
+ * and isolates, zero-width marks, line separators, controls): quoted back as \u escapes, so an error can
+ * not be made to display a different field name or value than the one sent.
+ */
+const UNSEEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+const visible = (s: string) => s.replace(UNSEEN, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
+const shorten = (s: string) => visible(s.length > MAX_QUOTE ? `${s.slice(0, MAX_QUOTE - 3)}...` : s);
 
 /** A short, safe rendering of a received value: never echoes a huge body back. */
 export function describeValue(v: unknown): string {

@@ -166,6 +166,17 @@ describe("findings of the security review (AUTH_MODE=keys)", () => {
     expect(parseS3Url("data/credit_data.csv")).toBeUndefined();
   });
 
+  it("5f. quotes a key's or value's bidi overrides, zero-width marks and controls back as \\u escapes, so an error cannot display another name than the one sent", async () => {
+    const key = "Income\u202e\u2066x\u200b";
+    const res = await w.post("/predict", `{"instances":[${JSON.stringify({ ...applicant, [key]: 1 })}]}`, score);
+    const body = (await res.json()) as ErrorBody;
+    expect(res.status).toBe(422);
+    expect(body.error.details?.map((d) => d.path)).toContain("instances[0].Income\\u202e\\u2066x\\u200b");
+    expect(JSON.stringify(body)).not.toMatch(/[\u202e\u2066\u200b]/);
+    const value = (await (await w.post("/predict", { instances: [{ ...applicant, Home: "rent\u202e" }] }, score)).json()) as ErrorBody;
+    expect(value.error.details?.[0]?.received).toBe('"rent\\u202e"');
+  });
+
   it("6. answers deeply nested bodies, valid or not, with a 4xx: never a stack overflow's 500", async () => {
     const n = 12_000;
     const rest = JSON.stringify({ ...applicant, Age: undefined }).slice(1);
