@@ -18,6 +18,7 @@ import { resolveActor } from "../../registry/provenance.ts";
 import { listVersionIds, loadVersionScorer } from "../../store/versions.ts";
 import { UsageError } from "../args.ts";
 import type { CommandOutcome, ModelsContext } from "./command.ts";
+import { sharePct } from "./format.ts";
 
 export interface ChallengerChange {
   role: ChallengerRole;
@@ -29,11 +30,10 @@ export interface ChallengerChange {
   allowSignatureChange?: boolean;
 }
 
-const pct = (share: number) => `${Math.round(share * 1000) / 10} %`;
 
 export function describeChallengers(c: Challengers | undefined): string {
   const parts = [
-    ...(c?.canary ? [`canary ${c.canary.version} (${pct(c.canary.share)} of callers)`] : []),
+    ...(c?.canary ? [`canary ${c.canary.version} (${sharePct(c.canary.share)} of callers)`] : []),
     ...(c?.shadow ? [`shadow ${c.shadow.version}`] : []),
   ];
   return parts.length ? parts.join(", ") : "no challengers";
@@ -68,7 +68,7 @@ export async function changeChallenger(ctx: ModelsContext, c: ChallengerChange):
     await checkVersion(ctx, c.role, c.version, p.version);
     const share = c.role === "canary" && held && "share" in held ? held.share : undefined;
     if (held?.version === c.version && share === c.share) {
-      ctx.print(`${c.version} is already the ${c.role} of "${l.name}"${share === undefined ? "" : ` at ${pct(share)}`}; nothing changed\n`);
+      ctx.print(`${c.version} is already the ${c.role} of "${l.name}"${share === undefined ? "" : ` at ${sharePct(share)}`}; nothing changed\n`);
       return { json: { status: "unchanged", role: c.role, challengers: p.challengers ?? null } };
     }
   }
@@ -111,7 +111,7 @@ export async function changeChallenger(ctx: ModelsContext, c: ChallengerChange):
   const what = stop
     ? `stopped the ${c.role} of "${l.name}" (was ${held?.version})`
     : c.role === "canary"
-      ? `canary of "${l.name}": ${ref!.version} answers ${pct(c.share ?? 1)} of callers (the rest: current ${p.version})`
+      ? `canary of "${l.name}": ${ref!.version} answers ${sharePct(c.share ?? 1)} of callers (the rest: current ${p.version})`
       : `shadow of "${l.name}": ${ref!.version} scores every request after the answer is sent; its answers are recorded with role "shadow", never returned`;
   ctx.print(
     `${what}; history record ${moved.record.seq} by ${moved.record.actor}\n` +

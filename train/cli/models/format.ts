@@ -43,3 +43,8 @@ export function signed(x: number | undefined, digits = 4): string {
 export function revision(rev: string | null | undefined): string {
   return rev ? `${rev.slice(0, 8)}${rev.endsWith("-dirty") ? "-dirty" : ""}` : "–";
 }
+
+/** A canary's share of callers as the commands print it: 0.3 → "30 %", 0.125 → "12.5 %". */
+export function sharePct(share: number): string {
+  return `${Math.round(share * 1000) / 10} %`;
+}

@@ -13,7 +13,7 @@ import type { HistoryRecord } from "../../registry/records.ts";
 import { UsageError } from "../args.ts";
 import { readVersion, StoreError } from "../../store/versions.ts";
 import { boolFlag, type ModelsCommand, type ModelsContext } from "./command.ts";
-import { revision, short, table, when } from "./format.ts";
+import { revision, sharePct, short, table, when } from "./format.ts";
 
 export const historyCommand: ModelsCommand = {
   summary: "every pointer move: when, from, to, action, reason, actor, code revision, data fingerprint",
@@ -113,7 +113,7 @@ async function checkServing(ctx: ModelsContext): Promise<{ checked: Serving[]; p
 function challengerText(r: HistoryRecord): string {
   const parts = [
     ...(r.candidate ? [`candidate ${r.candidate.version}`] : []),
-    ...(r.challengers?.canary ? [`canary ${r.challengers.canary.version} ${Math.round(r.challengers.canary.share * 1000) / 10} %`] : []),
+    ...(r.challengers?.canary ? [`canary ${r.challengers.canary.version} ${sharePct(r.challengers.canary.share)}`] : []),
     ...(r.challengers?.shadow ? [`shadow ${r.challengers.shadow.version}`] : []),
   ];
   return parts.join(", ") || "–";

@@ -5,7 +5,7 @@ import { cardFacts } from "../../registry/card.ts";
 import { pointerTrusted, readHistory } from "../../registry/history.ts";
 import { listVersionIds, readManifest } from "../../store/versions.ts";
 import type { ModelsCommand } from "./command.ts";
-import { fixed, table, when } from "./format.ts";
+import { fixed, sharePct, table, when } from "./format.ts";
 
 export const listCommand: ModelsCommand = {
   summary: "every version, newest first: created, task, test metric, rows, who published it, which is current",
@@ -28,7 +28,7 @@ export const listCommand: ModelsCommand = {
     const roleOf = (v: string): string | null => {
       if (v === current) return "current";
       // One version may be both the canary and the shadow.
-      const roles = challengerList(ch).filter((c) => c.version === v).map((c) => (c.role === "canary" ? `canary ${Math.round(ch!.canary!.share * 1000) / 10} %` : c.role));
+      const roles = challengerList(ch).filter((c) => c.version === v).map((c) => (c.role === "canary" ? `canary ${sharePct(ch!.canary!.share)}` : c.role));
       return roles.length ? roles.join(", ") : candidates.has(v) ? "candidate" : null;
     };
     const manifests = new Map<string, Manifest | Error>();

@@ -6,7 +6,7 @@ import { expectedFor } from "../../../shared/validate.ts";
 import { cardFacts, hyperparameters, testMetrics } from "../../registry/card.ts";
 import { readManifest, readVersion, resolveVersion, StoreError } from "../../store/versions.ts";
 import type { ModelsCommand } from "./command.ts";
-import { fixed, table } from "./format.ts";
+import { fixed, sharePct, table } from "./format.ts";
 
 /** What the version answers, and how its answer is turned into a decision or an interval. */
 function taskLines(m: Manifest): string[] {
@@ -48,7 +48,7 @@ export const showCommand: ModelsCommand = {
     const current = ctx.state.pointer?.version === r.version;
     const ch = ctx.state.pointer?.challengers;
     // One version may be both the canary and the shadow.
-    const roles = challengerList(ch).filter((c) => c.version === r.version).map((c) => (c.role === "canary" ? `canary, ${Math.round(ch!.canary!.share * 1000) / 10} % of callers` : c.role));
+    const roles = challengerList(ch).filter((c) => c.version === r.version).map((c) => (c.role === "canary" ? `canary, ${sharePct(ch!.canary!.share)} of callers` : c.role));
     const role = current ? "current" : roles.length ? roles.join("; ") : undefined;
     const f = cardFacts(manifest);
     const { model, baseRate } = testMetrics(manifest);
