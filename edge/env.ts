@@ -82,9 +82,14 @@ export interface Settings {
   problems: string[];
 }
 
-export function int(v: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+/** A whole number from min to max, or undefined when `v` is not one (or not given). */
+function wholeNumber(v: string | undefined, min: number, max: number): number | undefined {
   const x = Number(v);
-  return v !== undefined && v.trim() !== "" && Number.isInteger(x) && x >= min && x <= max ? x : fallback;
+  return v !== undefined && v.trim() !== "" && Number.isInteger(x) && x >= min && x <= max ? x : undefined;
+}
+
+export function int(v: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  return wholeNumber(v, min, max) ?? fallback;
 }
 
 export const list = (v: string | undefined) => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean);
@@ -93,11 +98,11 @@ const quoted = (v: string) => JSON.stringify(v.slice(0, 40));
 
 /** `int` that also says when a value was given but not usable. */
 function intSetting(problems: string[], name: keyof Env, v: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const x = int(v, fallback, min, max);
-  if (v !== undefined && v.trim() !== "" && !(Number.isInteger(Number(v)) && Number(v) >= min && Number(v) <= max)) {
+  const x = wholeNumber(v, min, max);
+  if (x === undefined && v !== undefined && v.trim() !== "") {
     problems.push(`${name} is ${quoted(v)}; expected a whole number ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`}: ${fallback} is used`);
   }
-  return x;
+  return x ?? fallback;
 }
 
 /** A setting that takes one of a few words: anything else is reported, and `fallback` used. */
