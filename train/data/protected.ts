@@ -57,7 +57,9 @@ export function parseProtected(text: string): ProtectedRequest[] {
   return out;
 }
 
-const isNumeric = (col: ColumnProfile) => col.numeric > 0 && col.numeric >= 0.9 * col.present;
+/** A column whose present cells are at least 90 % numbers is numeric, for --protected (train, monitor and score alike). */
+export const mostlyNumbers = (numeric: number, present: number) => numeric > 0 && numeric >= 0.9 * present;
+const isNumeric = (col: ColumnProfile) => mostlyNumbers(col.numeric, col.present);
 
 function bandsOf(r: ProtectedRequest & { bands: number[] }, col: ColumnProfile, source: string): ProtectedAttribute {
   if (!isNumeric(col)) {

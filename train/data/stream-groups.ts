@@ -8,7 +8,7 @@
  * the card's.
  */
 import { parseNumber } from "./profile.ts";
-import { bandNames, bandOf, MAX_GROUPS, MISSING_GROUP, numericWithoutBands, ProtectedError, type ProtectedRequest } from "./protected.ts";
+import { bandNames, bandOf, MAX_GROUPS, MISSING_GROUP, mostlyNumbers, numericWithoutBands, ProtectedError, type ProtectedRequest } from "./protected.ts";
 
 /** What a card says about an attribute (card.fairness.<column>), when it has one. */
 export interface KnownGrouping { groupedBy: { bands: number[] } | "values"; groups: Record<string, unknown> }
@@ -92,7 +92,7 @@ class StreamingAttribute {
         lo = Math.min(lo, x);
         hi = Math.max(hi, x);
       }
-      if (numeric > 0 && numeric >= 0.9 * cells) throw numericWithoutBands(source, column, lo, hi);
+      if (mostlyNumbers(numeric, cells)) throw numericWithoutBands(source, column, lo, hi);
     }
     if (present.length > MAX_GROUPS) throw new ProtectedError(`${source}: --protected ${column}: "${column}" has ${present.length} distinct values, too many groups to compare (max ${MAX_GROUPS}); if it is a number, use bands, e.g. --protected ${column}:bands=...`);
     const sorted = present.sort();
