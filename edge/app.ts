@@ -73,7 +73,10 @@ function corsFromSettings(c: Context<AppEnv>, next: Next) {
   return handler(c, next);
 }
 
-/** `?explain=false&explain=maybe` is ambiguous (which one counts?): refused, like duplicate JSON keys. */
+/**
+ * `?explain=false&explain=maybe` is ambiguous (which one counts?): refused, like duplicate JSON keys.
+ * The names are kept for the routes that refuse unknown ones (edge/routes/predict.ts).
+ */
 async function rejectRepeatedQuery(c: Context<AppEnv>, next: Next) {
   if (c.req.url.includes("?")) {
     const seen = new Set<string>();
@@ -83,6 +86,7 @@ async function rejectRepeatedQuery(c: Context<AppEnv>, next: Next) {
       }
       seen.add(k);
     }
+    c.set("queryKeys", seen);
   }
   return next();
 }

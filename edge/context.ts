@@ -30,6 +30,8 @@ export type AppEnv = {
     caller?: Caller;
     /** Why authentication failed, for the log line (a code, never the credential). */
     authFailure?: string;
+    /** The query's parameter names, read once (app.ts); unset when the URL has no query. */
+    queryKeys?: Set<string>;
   };
 };
 

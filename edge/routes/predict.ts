@@ -23,9 +23,9 @@ const JSON_TYPE = { "Content-Type": "application/json" };
 /** The query parameters scoring reads: a misspelt one (`?explian=false`) is refused, as an unknown field in an applicant is, not ignored. */
 const QUERY = new Set(["explain"]);
 
-function unknownQuery(url: string): string | undefined {
-  if (!url.includes("?")) return undefined;
-  for (const k of new URL(url).searchParams.keys()) if (!QUERY.has(k)) return k;
+/** The first query parameter scoring does not read, from the names the app read once (rejectRepeatedQuery). */
+function unknownQuery(c: Context<AppEnv>): string | undefined {
+  for (const k of c.get("queryKeys") ?? []) if (!QUERY.has(k)) return k;
   return undefined;
 }
 
@@ -48,7 +48,7 @@ async function handlePredict(c: Context<AppEnv>, name: string): Promise<Response
     return fail(c, 415, "unsupported_media_type", "send the JSON body uncompressed (no Content-Encoding)",
       [{ path: "Content-Encoding", expected: "none (identity)", received: describeValue(encoding) }]);
   }
-  const stray = unknownQuery(c.req.url);
+  const stray = unknownQuery(c);
   if (stray !== undefined) {
     return fail(c, 400, "invalid_request", `unknown query parameter "${describeKey(stray)}": scoring takes ?explain=true|false`, [{ path: `?${describeKey(stray)}`, expected: "explain", received: "an unknown parameter" }]);
   }
