@@ -41,7 +41,12 @@ export function limitBody(c: Context<AppEnv>, next: Next) {
     maxSize: c.get("settings").maxBodyBytes,
     onError: async (c) => {
       await drain(c.req.raw.body, DRAIN_MAX_BYTES, DRAIN_MAX_MS);
-      return fail(c, 413, "body_too_large", `the body is larger than ${c.get("settings").maxBodyBytes} bytes`);
+      const max = c.get("settings").maxBodyBytes;
+      // The size the client declared, when it did (a chunked body has none): what to cut it down from.
+      const declared = Number(c.req.header("content-length"));
+      const received = Number.isSafeInteger(declared) && declared > max ? `${declared} bytes` : `more than ${max} bytes`;
+      return fail(c, 413, "body_too_large", `the body is larger than ${max} bytes (MAX_BODY_BYTES): send fewer applicants per request`,
+        [{ path: "body", expected: `at most ${max} bytes`, received }]);
     },
   })(c, next);
 }

@@ -113,7 +113,7 @@ describe("POST /predict", () => {
       ["a 2 MB body", async () => {
         const r = await w.postFresh("/predict", JSON.stringify({ instances: [{ ...applicant, Home: "x".repeat(2_000_000) }] }), json);
         return new Response(r.text, { status: r.status });
-      }, 413, "body_too_large"],
+      }, 413, "body_too_large", "body"],
       ["text in a numeric feature", () => w.post("/predict", { instances: [{ ...applicant, Income: "129" }] }), 422, "invalid_instance", "instances[0].Income"],
       ["a negative income", () => w.post("/predict", { instances: [{ ...applicant, Income: -5 }] }), 422, "invalid_instance", "instances[0].Income"],
       ["1e309 (Infinity)", () => w.post("/predict", `{"instances":[${JSON.stringify(applicant).replace('"Income":129', '"Income":1e309')}]}`), 422, "invalid_instance", "instances[0].Income"],
@@ -146,6 +146,17 @@ describe("POST /predict", () => {
       for (const ok of ["application/json; charset=utf-8", "application/json;charset=UTF-8", 'application/json; charset="utf8"']) {
         expect((await w.fetch("/predict?explain=false", { method: "POST", headers: { "content-type": ok }, body: JSON.stringify({ instances: [applicant] }) })).status, ok).toBe(200);
       }
+    });
+
+    it("a body over the limit is answered with the limit and the size the client declared", async () => {
+      const text = JSON.stringify({ instances: [{ ...applicant, Home: "x".repeat(2_000_000) }] });
+      const r = await w.postFresh("/predict", text, json);
+      expect(r.status).toBe(413);
+      const limit = 1_048_576;
+      expect((JSON.parse(r.text) as ErrorBody).error).toEqual({
+        code: "body_too_large", message: `the body is larger than ${limit} bytes (MAX_BODY_BYTES): send fewer applicants per request`,
+        details: [{ path: "body", expected: `at most ${limit} bytes`, received: `${Buffer.byteLength(text)} bytes` }],
+      });
     });
 
     it("never echoes a huge value back", async () => {
