@@ -9,6 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseHTML } from "linkedom";
+import { REPORT_FILE } from "../train/report/model/render.ts";
 import { run as monitorCommand } from "../train/cli/monitor.ts";
 import { run as scoreCommand } from "../train/cli/score.ts";
 import { publishTo, runJob, type JobResult } from "../train/job.ts";
@@ -53,6 +55,17 @@ describe("--protected in monitor and score", () => {
     expect(seniority.auc).toBeGreaterThan(0.7);
     for (const p of age.features) expect(p.flagged).toBe(p.auc !== null && p.auc >= 0.7);
     expect((result.artifact!.manifest.card as { fairness: unknown }).fairness).toEqual(result.fairness);
+  });
+
+  it("the report's proxies table lists every feature the card does, with its group, value and flag", () => {
+    const report = parseHTML(new TextDecoder().decode(result.artifact!.files.get(REPORT_FILE)!)).document;
+    for (const [column, slug] of [["Age", "age"], ["Marital", "marital"]] as const) {
+      const rows = Array.from(report.querySelectorAll(`table[data-table=fair-proxies-${slug}] tbody tr`))
+        .map((tr) => Array.from((tr as { querySelectorAll(q: string): ArrayLike<{ textContent: string | null }> }).querySelectorAll("td")).map((td) => td.textContent));
+      expect(rows.map(([feature, group, , value, flag]) => [feature, group, value, flag])).toEqual(result.fairness![column]!.proxies!.features.map((p) => [
+        p.feature, p.group ?? "–", p.auc === null ? "–" : p.auc.toFixed(3), p.flagged ? "proxy" : "",
+      ]));
+    }
   });
 
   it("monitor on the test split: the card's group metrics, same rows → same numbers", async () => {

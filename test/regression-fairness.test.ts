@@ -142,5 +142,9 @@ describe("train --protected ethnicity on cps1988 (a regression)", () => {
     expect(report).toContain('id="fairness"');
     expect(report).toContain('data-table="fair-regression-ethnicity"');
     expect(report).toContain("mean predicted");
+    // Its proxies: the same table as a classifier's, every feature the card lists.
+    const rows = report.match(/<table data-table="fair-proxies-ethnicity">.*?<\/table>/s)?.[0].match(/<tr><td>/g) ?? [];
+    expect(rows.length).toBe(card.fairness!.ethnicity!.proxies!.features.length);
+    expect(rows.length).toBe(result.artifact!.manifest.spec.features.length);
   });
 });

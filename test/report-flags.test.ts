@@ -77,6 +77,7 @@ describe("the Fair lending section", () => {
   const f = fairnessByGroup([1, 0, 1, 0, 0, 1, 0, 0], [0.7, 0.1, 0.4, 0.2, 0.3, 0.9, 0.1, 0.6], [0, 0, 0, 0, 1, 1, 1, 1], ["a", "b"], { thresholds: { refer: 0.25, decline: 0.5 }, resamples: 20, seed: 1, minReferenceCount: 1 });
   const base: FairnessCard = { Group: { column: "Group", groupedBy: "values", ...f } };
   const doc = (card: object) => parseHTML(`<!doctype html><html><body>${html`${fairnessSection(card)?.body}`.value}</body></html>`).document;
+  const rowsOf = (d: ReturnType<typeof doc>) => Array.from(d.querySelectorAll("table[data-table=fair-proxies-group] tbody tr")).map((r) => (r as { textContent: string }).textContent);
 
   it("is absent without card.fairness; shows group tables, and no proxies or Pareto chart when the card has none", () => {
     expect(fairnessSection({})).toBeNull();
@@ -86,12 +87,17 @@ describe("the Fair lending section", () => {
     expect(d.querySelector("figure[data-chart=fair-pareto]")).toBeNull();
   });
 
-  it("shows proxies (flagged) and the accuracy–fairness front when other work adds them", () => {
-    const fairness = { Group: { ...base.Group!, proxies: [{ feature: "Income", auc: 0.71, flagged: true }, { feature: "Home", auc: 0.55, flagged: false }] } };
+  it("shows proxies (flagged) and the accuracy–fairness front when the card has them", () => {
+    const proxies = { method: "one-feature AUC", threshold: 0.7, minGroupRows: 30, features: [
+      { feature: "Income", auc: 0.71, group: "b", weightedAuc: 0.66, flagged: true }, { feature: "Home", auc: 0.55, group: "a", weightedAuc: 0.52, flagged: false },
+      { feature: "Job", auc: null, group: null, weightedAuc: null, flagged: false },
+    ] };
+    const fairness = { Group: { ...base.Group!, proxies } };
     const tuning = { fairness: { trials: [{ id: 1, auc: 0.84, minAir: 0.7 }, { id: 2, auc: 0.83, minAir: 0.82 }, { id: 3, auc: 0.8, minAir: 0.75 }], pareto: [1, 2], chosen: 2, met: true, constraint: "air>=0.8" } };
     const d = doc({ fairness, tuning });
-    const proxies = Array.from(d.querySelectorAll("table[data-table=fair-proxies-group] tbody tr")).map((r) => (r as { textContent: string }).textContent);
-    expect(proxies).toEqual(["Incomeauc0.710proxy", "Homeauc0.550"]);
+    expect(rowsOf(d)).toEqual(["Incomebauc0.710proxy", "Homeaauc0.550", "Job–auc–"]);
+    expect(d.body.textContent).toContain("Proxies of Group: Income.");
+    expect(d.body.textContent).toContain("flagged at an AUC of 0.700 or more; groups with fewer than 30 rows in or out are not scored");
     expect(d.querySelectorAll("figure[data-chart=fair-pareto] g.fair-trials circle").length).toBe(3);
     // Under training.tuning (where --tune keeps its card) it is found too.
     expect(doc({ fairness, training: { tuning } }).querySelector("figure[data-chart=fair-pareto]")).not.toBeNull();

@@ -117,14 +117,33 @@ describe("report helpers behind the screenshot fixes", () => {
 });
 
 describe("tolerant readers of card parts written by other work", () => {
-  it("reads proxies as a list or a record, strongest first; ignores what it does not recognise", () => {
-    expect(readProxies([{ feature: "Home", auc: 0.61, flagged: false }, { feature: "Seniority", auc: 0.74, flagged: true }]))
-      .toEqual([{ feature: "Seniority", value: 0.74, metric: "auc", flagged: true }, { feature: "Home", value: 0.61, metric: "auc", flagged: false }]);
-    expect(readProxies({ Home: { mutualInformation: 0.02 }, Job: 0.1 })).toEqual([
-      { feature: "Job", value: 0.1, metric: "value", flagged: false }, { feature: "Home", value: 0.02, metric: "mutualInformation", flagged: false },
+  it("reads proxies as training writes them: every feature, strongest first, unscored ones last, with the threshold and group floor", () => {
+    const written = {
+      method: "AUC of a one-feature model", threshold: 0.7, minGroupRows: 30,
+      features: [
+        { feature: "Seniority", auc: 0.7745, group: "[18,25)", weightedAuc: 0.6867, flagged: true },
+        { feature: "Records", auc: null, group: null, weightedAuc: null, flagged: false },
+        { feature: "Home", auc: 0.61, group: "[60,68]", weightedAuc: 0.55, flagged: false },
+      ],
+    };
+    expect(readProxies(written)).toEqual({
+      threshold: 0.7, minGroupRows: 30,
+      rows: [
+        { feature: "Seniority", value: 0.7745, metric: "auc", group: "[18,25)", flagged: true },
+        { feature: "Home", value: 0.61, metric: "auc", group: "[60,68]", flagged: false },
+        { feature: "Records", value: null, metric: "auc", group: null, flagged: false },
+      ],
+    });
+  });
+
+  it("reads proxies as a bare list or a record too; ignores what it does not recognise", () => {
+    expect(readProxies([{ feature: "Home", auc: 0.61, flagged: false }, { feature: "Seniority", auc: 0.74, flagged: true }]).rows)
+      .toEqual([{ feature: "Seniority", value: 0.74, metric: "auc", group: null, flagged: true }, { feature: "Home", value: 0.61, metric: "auc", group: null, flagged: false }]);
+    expect(readProxies({ Home: { mutualInformation: 0.02 }, Job: 0.1 }).rows).toEqual([
+      { feature: "Job", value: 0.1, metric: "value", group: null, flagged: false }, { feature: "Home", value: 0.02, metric: "mutualInformation", group: null, flagged: false },
     ]);
-    expect(readProxies(undefined)).toEqual([]);
-    expect(readProxies([{ feature: "x" }, "nonsense", null])).toEqual([]);
+    expect(readProxies(undefined)).toEqual({ rows: [], threshold: null, minGroupRows: null });
+    expect(readProxies([{ feature: "x" }, "nonsense", null]).rows).toEqual([]);
   });
 
   it("reads the accuracy–fairness search, or null", () => {

@@ -1,12 +1,17 @@
 /**
- * Tolerant readers for the fairness parts other work adds to the card:
+ * Readers for the fairness parts of the card beside the group tables:
  * `fairness.<attribute>.proxies` (how well each feature predicts the
- * attribute) and `tuning.fairness` (the accuracy–fairness search). Their exact
- * shape may still move, so the report reads what it recognises, by a few
- * likely names, and shows nothing when it recognises nothing.
+ * attribute; train/tasks/fairness.ts `ProxyList`) and `tuning.fairness` (the
+ * accuracy–fairness search). A card is read as stored, whatever wrote it:
+ * the report reads what it recognises, by a few likely names, and shows
+ * nothing when it recognises nothing.
  */
 
-export interface ProxyRow { feature: string; value: number; metric: string; flagged: boolean }
+/** A feature's proxy strength: `value` null when no group had enough rows to be scored. */
+export interface ProxyRow { feature: string; value: number | null; metric: string; group: string | null; flagged: boolean }
+
+/** The proxies of one attribute: every feature, strongest first, and how they were judged (when the card says). */
+export interface ProxyTable { rows: ProxyRow[]; threshold: number | null; minGroupRows: number | null }
 
 export interface FairTrial { id: string; auc: number; minAir: number; met: boolean | null }
 
@@ -26,18 +31,32 @@ const id = (v: unknown): string | null => (typeof v === "string" || typeof v ===
 
 const PROXY_VALUE = ["auc", "score", "value", "mutualInformation", "mi", "strength"];
 
-/** Proxies as a list of rows, or [] when absent or unrecognised; strongest first. */
-export function readProxies(raw: unknown): ProxyRow[] {
-  const entries: [string | null, unknown][] = Array.isArray(raw) ? raw.map((r) => [null, r]) : isObj(raw) ? Object.entries(raw) : [];
+const finite = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
+
+/**
+ * An attribute's proxies, strongest first (features no group could be scored on last), or no rows when absent
+ * or unrecognised. Training writes `{method, threshold, minGroupRows, features: [{feature, auc, group,
+ * weightedAuc, flagged}]}`; a bare list of such rows, or a record of feature → value, is read too.
+ */
+export function readProxies(raw: unknown): ProxyTable {
+  const list = isObj(raw) && Array.isArray(raw.features) ? raw.features : raw;
+  const entries: [string | null, unknown][] = Array.isArray(list) ? list.map((r) => [null, r]) : isObj(list) ? Object.entries(list) : [];
   const rows = entries.flatMap(([key, r]): ProxyRow[] => {
-    if (typeof r === "number") return key ? [{ feature: key, value: r, metric: "value", flagged: false }] : [];
+    if (typeof r === "number") return key ? [{ feature: key, value: r, metric: "value", group: null, flagged: false }] : [];
     if (!isObj(r)) return [];
     const feature = typeof r.feature === "string" ? r.feature : key;
+    if (!feature) return [];
     const v = num(r, PROXY_VALUE);
-    if (!feature || !v) return [];
-    return [{ feature, value: v[1], metric: typeof r.metric === "string" ? r.metric : v[0], flagged: r.flagged === true || r.flag === true }];
+    // Training's own rows say `auc: null` when no group had enough rows: listed, with no value.
+    if (!v && !(r.auc === null && "group" in r)) return [];
+    return [{
+      feature, value: v ? v[1] : null, metric: typeof r.metric === "string" ? r.metric : v ? v[0] : "auc",
+      group: typeof r.group === "string" ? r.group : null, flagged: r.flagged === true || r.flag === true,
+    }];
   });
-  return rows.sort((a, b) => b.value - a.value);
+  rows.sort((a, b) => (b.value ?? -1) - (a.value ?? -1));
+  const head = isObj(raw) && Array.isArray(raw.features) ? raw : {};
+  return { rows, threshold: finite(head.threshold), minGroupRows: finite(head.minGroupRows) };
 }
 
 /** The accuracy–fairness search of `tuning.fairness`, or null when absent or unrecognised. */

@@ -9,7 +9,8 @@ import { chart, colors, fmt, html, Plot, section, slug, table, type Content, typ
 import type { Estimate, GroupFairness } from "../../evaluate/fairness.ts";
 import { FOUR_FIFTHS } from "../../evaluate/fairness.ts";
 import type { FairnessCard } from "../../tasks/fairness.ts";
-import { fairSearchOf, readProxies, type FairSearch, type FairTrial } from "./fairness-read.ts";
+import { fairSearchOf, type FairSearch, type FairTrial } from "./fairness-read.ts";
+import { proxyTable } from "./proxy-table.ts";
 import { regressionFairnessSection } from "./regression-fairness.ts";
 
 type Row = [string, GroupFairness];
@@ -54,22 +55,9 @@ function attributeTables(name: string, a: FairnessCard[string]): Html {
     ],
     rows,
   });
-  const proxies = readProxies((a as unknown as Record<string, unknown>).proxies);
-  const proxyTable = proxies.length
-    ? table({
-      id: `fair-proxies-${slug(name)}`,
-      caption: html`Proxies: how well each feature alone predicts ${name}. A flagged feature carries much of the protected information and can stand in for it.`,
-      columns: [
-        { label: "feature", value: (p: (typeof proxies)[number]) => p.feature },
-        { label: "measure", value: (p) => p.metric },
-        { label: "value", numeric: true, value: (p) => fmt.metric(p.value) },
-        { label: "flag", value: (p) => (p.flagged ? html`<span class="flag">proxy</span>` : "") },
-      ],
-      rows: proxies,
-    })
-    : "";
+  const proxies = proxyTable(name, (a as unknown as Record<string, unknown>).proxies);
   const flagged = a.belowFourFifths.length ? html`<p><span class="flag">Below four-fifths:</span> ${a.belowFourFifths.join(", ")}.</p>` : html`<p>No group of ${name} is below four-fifths.</p>`;
-  return html`<h3 id="fair-${slug(name)}">${name}</h3>${flagged}${approval}${accuracy}${proxyTable}`;
+  return html`<h3 id="fair-${slug(name)}">${name}</h3>${flagged}${approval}${accuracy}${proxies}`;
 }
 
 function paretoChart(s: FairSearch): Html {

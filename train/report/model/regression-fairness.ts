@@ -10,7 +10,7 @@ import { fmt, html, section, slug, table, type Content, type Html, type Section 
 import type { Estimate } from "../../evaluate/fairness.ts";
 import type { RegressionGroupFairness } from "../../evaluate/regression-fairness.ts";
 import type { RegressionFairnessCard } from "../../tasks/fairness.ts";
-import { readProxies } from "./fairness-read.ts";
+import { proxyTable } from "./proxy-table.ts";
 
 type Row = [string, RegressionGroupFairness];
 
@@ -56,9 +56,7 @@ function attributeTables(name: string, a: RegressionFairnessCard[string], target
     ],
     rows,
   });
-  const proxies = readProxies((a as unknown as Record<string, unknown>).proxies).filter((p) => p.flagged);
-  const proxyNote = proxies.length ? html`<p><span class="flag">Proxies:</span> ${proxies.map((p) => `${p.feature} (${p.metric} ${fmt.metric(p.value)})`).join(", ")} carry much of ${name}.</p>` : "";
-  return html`<h3 id="fair-${slug(name)}">${name}</h3>${errors}${gaps}${proxyNote}`;
+  return html`<h3 id="fair-${slug(name)}">${name}</h3>${errors}${gaps}${proxyTable(name, (a as unknown as Record<string, unknown>).proxies)}`;
 }
 
 /** The section, or null when the card has no regression `fairness`. */
