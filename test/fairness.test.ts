@@ -8,8 +8,10 @@ import { nearConstant, NEAR_CONSTANT_SHARE } from "../train/data/constant.ts";
 import { memorySource } from "../train/data/csv.ts";
 import { profileCsv, type ColumnProfile } from "../train/data/profile.ts";
 import { exampleBands, parseProtected, ProtectedError, resolveProtected } from "../train/data/protected.ts";
+import { StreamGroups } from "../train/data/stream-groups.ts";
 import { sensitiveBases } from "../train/data/sensitive.ts";
 import { fairnessByGroup } from "../train/evaluate/fairness.ts";
+import { fairnessCard } from "../train/tasks/fairness.ts";
 
 // Thresholds: approve below 0.3, decline from 0.6. Label 1 = bad.
 //   group A (0): (y, p) = (0, .1) (0, .2) (1, .4) (1, .7) (0, .65)
@@ -140,5 +142,58 @@ describe("--protected", () => {
     // The example bands come from the column's range: round edges, at most three.
     expect([exampleBands(18, 68), exampleBands(6, 959), exampleBands(0, 1), exampleBands(-5, 5), exampleBands(3, 3)]).toEqual([[20, 40, 60], [250, 500, 750], [0.25, 0.5, 0.75], [-2.5, 0, 2.5], [3]]);
     expect(() => resolveProtected(parseProtected("Sex"), profile, "Status")).toThrow(/"Sex", which is not a column of the data/);
+  });
+
+  // "Zoë" composed (U+00EB) and decomposed (e + U+0308): one name to a reader, one group.
+  const composed = "Zo\u00eb", decomposed = "Zoe\u0308";
+
+  it("keeps a value spelt like a group the project names as a group of its own, and reads values in NFC (train)", async () => {
+    const csv = `Status,Group\ngood,(missing)\nbad,(other)\ngood,\ngood,${composed}\nbad,${decomposed}\ngood,plain\n`;
+    const profile = await profileCsv(memorySource("t.csv", csv), "Status");
+    const [g] = resolveProtected(parseProtected("Group"), profile, "Status");
+    expect(g!.groups).toEqual(['"(missing)"', '"(other)"', composed, "plain", "(missing)", "(other)"]);
+    const named = ["(missing)", "(other)", "", composed, decomposed, "plain", "never seen"].map((c) => g!.groups[g!.groupOf(c)]);
+    expect(named).toEqual(['"(missing)"', '"(other)"', "(missing)", composed, composed, "plain", "(other)"]);
+    // Every name is distinct, so nothing keyed by name can overwrite another group's rows.
+    expect(new Set(g!.groups).size).toBe(g!.groups.length);
+    expect([...g!.unseen!]).toEqual([["never seen", 1]]);
+  });
+
+  it("forms the same groups from a streamed file (score, monitor): every row counted once", () => {
+    const cells = ["(missing)", "(missing)", "", composed, decomposed, decomposed, "plain"];
+    const groups = new StreamGroups([{ column: "Group" }], ["Group"], "s.csv", undefined);
+    const codes = cells.map((c) => groups.codes([c])[0]!);
+    const [named] = groups.finish("s.csv");
+    const counts = new Map<string, number>();
+    for (const c of codes) { const n = named!.names[named!.remap[c]!]!; counts.set(n, (counts.get(n) ?? 0) + 1); }
+    expect(named!.names).toEqual(['"(missing)"', composed, "plain", "(missing)"]);
+    expect(Object.fromEntries(counts)).toEqual({ '"(missing)"': 2, "(missing)": 1, [composed]: 3, plain: 1 });
+  });
+
+  it("never takes a group the project forms as the reference while a group of applicants has rows", () => {
+    // "(other)" approves everyone and is the largest: still no yardstick. A (2 of 5 approved) is.
+    const y = [0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0];
+    const p = [0.1, 0.2, 0.4, 0.7, 0.65, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1];
+    const g = [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1];
+    for (const catchAll of ["(other)", "(missing)", "(not a number)"]) {
+      const f = fairnessByGroup(y, p, g, ["A", catchAll], { thresholds, minReferenceCount: 2, resamples: 20, seed: 1 });
+      expect(f.reference).toBe("A");
+    }
+    // With no other group, it is the only yardstick there is.
+    expect(fairnessByGroup(y.slice(5), p.slice(5), g.slice(5).map(() => 0), ["(other)"], { thresholds, resamples: 20, seed: 1 }).reference).toBe("(other)");
+  });
+
+  it("names the values a separate test file adds, counted together as (other), on the card and in a warning; (other) is not the reference", async () => {
+    const profile = await profileCsv(memorySource("train.csv", "Status,Group\ngood,a\nbad,b\n"), "Status");
+    const [g] = resolveProtected(parseProtected("Group"), profile, "Status");
+    // Test rows: a, b, and two groups the training data never had, 3 and 2 rows.
+    const cells = ["a", "a", "b", "b", "new one", "new one", "new one", "autre", "autre"];
+    const codes = Uint16Array.from(cells, (c) => g!.groupOf(c));
+    const lines: string[] = [];
+    const card = fairnessCard([{ attribute: g!, codes }], [0, 1, 0, 1, 0, 0, 0, 0, 0], [0.1, 0.7, 0.2, 0.5, 0.1, 0.1, 0.1, 0.1, 0.1], thresholds, 1, (l) => lines.push(l));
+    expect(card.Group!.unseen).toEqual({ "new one": 3, autre: 2 });
+    expect(card.Group!.groups["(other)"]!.count).toBe(5);
+    expect(card.Group!.reference).not.toBe("(other)");
+    expect(lines).toContain('warning: --protected Group: 5 row(s) hold value(s) the training data does not have ("new one" 3, "autre" 2), counted together as "(other)", which is never the reference; to compare them as groups, include such rows in the training data');
   });
 });

@@ -3,7 +3,11 @@
  * read only to measure how the model treats each group of applicants, never
  * features. A categorical column's values are its groups; a numeric one is cut
  * into bands (`:bands=`), or read as codes (`:values`, e.g. sex coded 1/2).
- * Empty cells form the group "(missing)".
+ * Empty cells form the group "(missing)". A value is read in Unicode NFC, so
+ * "Zoë" typed two ways is one group, and a value spelt like a group the
+ * project names itself ("(missing)", "(other)", "(not a number)") keeps a
+ * group of its own, named in quotes (`"(missing)"`): neither merged with those
+ * rows nor overwriting them where results are keyed by name.
  */
 import type { ColumnProfile, DataProfile } from "./profile.ts";
 import { parseNumber } from "./profile.ts";
@@ -25,12 +29,28 @@ export interface ProtectedAttribute {
   /** Group names; a cell's group is an index into this list. */
   groups: string[];
   groupOf(cell: string): number;
+  /** Values not seen when the groups were formed (a separate test file's), by rows, counted in "(other)"; grouped by values only. */
+  unseen?: Map<string, number>;
 }
 
 /** A protected column the flags or the data cannot accept; the CLI answers it as a usage error (exit 2). */
 export class ProtectedError extends Error {}
 
 export const MISSING_GROUP = "(missing)";
+/** The group of values a by-values attribute did not have when its groups were formed. */
+export const OTHER_GROUP = "(other)";
+export const NOT_A_NUMBER = "(not a number)";
+/** Groups the project forms itself, never a group of applicants that share a value: never the reference. */
+export const CATCH_ALL_GROUPS: ReadonlySet<string> = new Set([MISSING_GROUP, OTHER_GROUP, NOT_A_NUMBER]);
+
+/** A cell's value as a group reads it: Unicode NFC, so one name typed two ways (composed or not) is one group. */
+export const groupValue = (cell: string): string => cell.normalize("NFC");
+
+/** The group name of a value: itself, or in quotes when it is spelt like a group the project names ("(missing)"). */
+export const groupName = (value: string): string => (CATCH_ALL_GROUPS.has(value) ? JSON.stringify(value) : value);
+
+/** At most this many unseen values are named (by rows); the rest are counted. */
+const MAX_UNSEEN_NAMED = 20;
 /** More groups than this is not an attribute to compare groups on (an id? free text?). */
 export const MAX_GROUPS = 50;
 
@@ -76,8 +96,6 @@ export function bandNames(e: readonly number[], min: number, max: number): strin
   return [`[${lo},${e[0]})`, ...e.slice(1).map((x, i) => `[${e[i]},${x})`), `[${e.at(-1)},${hi}`, MISSING_GROUP, NOT_A_NUMBER];
 }
 
-export const NOT_A_NUMBER = "(not a number)";
-
 /** A cell's index into {@link bandNames}. */
 export function bandOf(e: readonly number[], cell: string): number {
   if (cell === "") return e.length + 1;
@@ -115,11 +133,19 @@ function valuesOf(r: ProtectedRequest, col: ColumnProfile, source: string): Prot
   if (col.overflow || col.values.size > MAX_GROUPS) {
     throw new ProtectedError(`${source}: --protected ${r.column}: "${r.column}" has ${col.overflow ? "over 1000" : col.values.size} distinct values, too many groups to compare (max ${MAX_GROUPS})${isNumeric(col) ? `; use bands, e.g. --protected ${r.column}:bands=${exampleBands(col.min, col.max).join(",")}` : ""}`);
   }
-  const values = [...col.values.keys()].sort();
+  const values = [...new Set([...col.values.keys()].map(groupValue))].sort();
   const index = new Map(values.map((v, i) => [v, i]));
+  const unseen = new Map<string, number>();
   return {
-    column: r.column, groupedBy: "values", groups: [...values, MISSING_GROUP, "(other)"],
-    groupOf: (cell) => (cell === "" ? values.length : index.get(cell) ?? values.length + 1),
+    column: r.column, groupedBy: "values", groups: [...values.map(groupName), MISSING_GROUP, OTHER_GROUP], unseen,
+    groupOf: (cell) => {
+      if (cell === "") return values.length;
+      const value = groupValue(cell);
+      const i = index.get(value);
+      if (i !== undefined) return i;
+      if (unseen.has(value) || unseen.size < MAX_UNSEEN_NAMED) unseen.set(value, (unseen.get(value) ?? 0) + 1);
+      return values.length + 1;
+    },
   };
 }
 

@@ -2,13 +2,14 @@
  * Protected attributes for the commands that read a file once, without a
  * profile first (`monitor`, `score`): each row's group is coded as the row
  * streams past, and the groups are named at the end. Groups are formed as
- * `train --protected` forms them (values sorted, then "(missing)"; bands
- * named `[min,e1)` … `[ek,max]`), and a band takes the card's name when the
+ * `train --protected` forms them (values in NFC, sorted, then "(missing)", a
+ * value spelt like that named in quotes; bands named `[min,e1)` … `[ek,max]`),
+ * and a band takes the card's name when the
  * version was trained with the same bands, so the monitor's groups read as
  * the card's.
  */
 import { parseNumber } from "./profile.ts";
-import { bandNames, bandOf, MAX_GROUPS, MISSING_GROUP, mostlyNumbers, numericWithoutBands, ProtectedError, type ProtectedRequest } from "./protected.ts";
+import { bandNames, bandOf, groupName, groupValue, MAX_GROUPS, MISSING_GROUP, mostlyNumbers, numericWithoutBands, ProtectedError, type ProtectedRequest } from "./protected.ts";
 
 /** What a card says about an attribute (card.fairness.<column>), when it has one. */
 export interface KnownGrouping { groupedBy: { bands: number[] } | "values"; groups: Record<string, unknown> }
@@ -94,11 +95,13 @@ class StreamingAttribute {
       }
       if (mostlyNumbers(numeric, cells)) throw numericWithoutBands(source, column, lo, hi);
     }
-    if (present.length > MAX_GROUPS) throw new ProtectedError(`${source}: --protected ${column}: "${column}" has ${present.length} distinct values, too many groups to compare (max ${MAX_GROUPS}); if it is a number, use bands, e.g. --protected ${column}:bands=...`);
-    const sorted = present.sort();
-    const names = [...sorted, MISSING_GROUP];
+    // Raw cells that read as one value in NFC are one group.
+    const sorted = [...new Set(present.map(groupValue))].sort();
+    if (sorted.length > MAX_GROUPS) throw new ProtectedError(`${source}: --protected ${column}: "${column}" has ${sorted.length} distinct values, too many groups to compare (max ${MAX_GROUPS}); if it is a number, use bands, e.g. --protected ${column}:bands=...`);
+    const at = new Map(sorted.map((v, i) => [v, i]));
+    const names = [...sorted.map(groupName), MISSING_GROUP];
     const remap = new Uint16Array(this.values.size);
-    for (const [v, c] of this.values) remap[c] = v === "" ? sorted.length : sorted.indexOf(v);
+    for (const [v, c] of this.values) remap[c] = v === "" ? sorted.length : at.get(groupValue(v)) as number;
     return { column, groupedBy: "values", names, remap };
   }
 }

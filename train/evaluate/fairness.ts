@@ -9,6 +9,7 @@
 import { seededRandom } from "../../shared/random.ts";
 import type { Vector } from "./checks.ts";
 import { groupStats, relativeTo, type GroupStats, type Relative, type Thresholds } from "./group-stats.ts";
+import { CATCH_ALL_GROUPS } from "../data/protected.ts";
 
 /** A point estimate and its bootstrap interval (null ends: no resample where the number is defined). */
 export interface Estimate { value: number; low: number | null; high: number | null }
@@ -105,10 +106,17 @@ export function withinGroupResamples(groups: Int32Array[], resamples: number, se
 /** Groups smaller than this cannot be the reference unless none is larger (the default of `minReferenceCount`). */
 export const MIN_REFERENCE_COUNT = 30;
 
-/** The reference: the highest approval rate among groups with enough rows (all groups when none has), then the larger group. */
-export function referenceIndex(stats: Pick<GroupStats, "n" | "approval">[], minCount = MIN_REFERENCE_COUNT): number {
-  const eligible = stats.map((_, i) => i).filter((i) => (stats[i] as GroupStats).n >= minCount);
-  const pool = eligible.length ? eligible : stats.map((_, i) => i);
+/**
+ * The reference: the highest approval rate among groups with enough rows (all groups when none has), then the
+ * larger group. A group the project forms itself (`catchAll[i]`: "(missing)", "(other)", "(not a number)") is
+ * no group of applicants to hold the others to: it is the reference only when no other group has rows.
+ */
+export function referenceIndex(stats: Pick<GroupStats, "n" | "approval">[], minCount = MIN_REFERENCE_COUNT, catchAll: readonly boolean[] = []): number {
+  const all = stats.map((_, i) => i);
+  const real = all.filter((i) => !catchAll[i]);
+  const named = real.length ? real : all;
+  const eligible = named.filter((i) => (stats[i] as GroupStats).n >= minCount);
+  const pool = eligible.length ? eligible : named;
   return pool.reduce((best, i) => {
     const a = stats[i] as Pick<GroupStats, "n" | "approval">, b = stats[best] as Pick<GroupStats, "n" | "approval">;
     return a.approval > b.approval || (a.approval === b.approval && a.n > b.n) ? i : best;
@@ -131,7 +139,7 @@ export function fairnessByGroup(labels: Vector, scores: Vector, groups: Vector, 
   const present = members.map((rows, g) => ({ rows: Int32Array.from(rows), name: names[g] as string })).filter((m) => m.rows.length > 0);
   if (present.length === 0) throw new Error("fairnessByGroup: no rows");
   const stats = present.map((m) => groupStats(labels, scores, m.rows, o.thresholds));
-  const ref = referenceIndex(stats, o.minReferenceCount ?? MIN_REFERENCE_COUNT);
+  const ref = referenceIndex(stats, o.minReferenceCount ?? MIN_REFERENCE_COUNT, present.map((m) => CATCH_ALL_GROUPS.has(m.name)));
   const point = stats.map((g) => ({ g, r: relativeTo(g, stats[ref] as GroupStats) }));
 
   const draws = present.map(() => Object.fromEntries(Object.keys(METRICS).map((k) => [k, [] as number[]])) as Record<Metric, number[]>);

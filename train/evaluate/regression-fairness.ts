@@ -11,6 +11,7 @@
  */
 import type { Vector } from "./checks.ts";
 import { interval, withinGroupResamples, type Estimate } from "./fairness.ts";
+import { CATCH_ALL_GROUPS } from "../data/protected.ts";
 
 /** One group's raw numbers: recomputed on every bootstrap resample. */
 interface Stats {
@@ -95,7 +96,7 @@ export interface RegressionFairnessOptions { intervalLevel: number; resamples?: 
 /**
  * `groups[i]` is row i's group, an index into `names`; `lo`/`hi` the row's
  * prediction interval. Groups without rows are left out. The reference is the
- * largest group rather than a "most favoured" one: a predicted value has no
+ * largest group (of applicants: not "(missing)" or "(other)") rather than a "most favoured" one: a predicted value has no
  * favourable direction in general (a higher income estimate helps an applicant
  * for affordability, a higher loss estimate does not), while the largest group
  * gives the steadiest yardstick.
@@ -112,7 +113,9 @@ export function regressionFairnessByGroup(actual: Vector, predicted: Vector, lo:
   const present = members.map((rows, g) => ({ rows: Int32Array.from(rows), name: names[g] as string })).filter((m) => m.rows.length > 0);
   if (present.length === 0) throw new Error("regressionFairnessByGroup: no rows");
   const point = present.map((m) => stats(actual, predicted, lo, hi, m.rows));
-  const ref = point.reduce((best, g, i) => (g.n > (point[best] as Stats).n ? i : best), 0);
+  // The largest group of applicants; a group the project forms ("(missing)", "(other)") only when there is no other.
+  const candidates = present.some((m) => !CATCH_ALL_GROUPS.has(m.name)) ? present.map((m, i) => (CATCH_ALL_GROUPS.has(m.name) ? -1 : i)).filter((i) => i >= 0) : present.map((_, i) => i);
+  const ref = candidates.reduce((best, i) => ((point[i] as Stats).n > (point[best] as Stats).n ? i : best), candidates[0] as number);
 
   const draws = present.map(() => Object.fromEntries(Object.keys(METRICS).map((k) => [k, [] as number[]])) as Record<Metric, number[]>);
   withinGroupResamples(present.map((m) => m.rows), resamples, seed, (drawn) => {

@@ -9,6 +9,7 @@
  */
 import type { Thresholds } from "../../shared/artifact.ts";
 import type { TestGroups } from "../data/groups.ts";
+import { OTHER_GROUP, type ProtectedAttribute } from "../data/protected.ts";
 import { fairnessByGroup, type AttributeFairness } from "../evaluate/fairness.ts";
 import { regressionFairnessByGroup, type RegressionAttributeFairness } from "../evaluate/regression-fairness.ts";
 import { PROXY_AUC_THRESHOLD, PROXY_MIN_GROUP_ROWS, proxySummary, rankProxies, type Proxy } from "../evaluate/proxies.ts";
@@ -22,7 +23,13 @@ export interface ProxyList {
   features: Proxy[];
 }
 
-interface AttributeHead { column: string; groupedBy: { bands: number[] } | "values"; proxies?: ProxyList }
+interface AttributeHead {
+  column: string;
+  groupedBy: { bands: number[] } | "values";
+  proxies?: ProxyList;
+  /** Values the groups were not formed from (a separate --test file's), by rows: together they are the group "(other)". */
+  unseen?: Record<string, number>;
+}
 
 export type FairnessCard = Record<string, AttributeHead & AttributeFairness>;
 
@@ -44,9 +51,22 @@ export function fairnessCard(testGroups: TestGroups[], labels: ArrayLike<number>
     const airs = Object.entries(f.air).map(([g, x]) => `${g} ${x === null ? "n/a" : x.toFixed(2)}`).join(", ");
     const flagged = f.belowFourFifths.length ? `; below four-fifths (0.8): ${f.belowFourFifths.join(", ")}` : "; no group below four-fifths (0.8)";
     log(`fairness "${a.column}" on the test split (reference ${f.reference}): adverse impact ratio ${airs}${flagged}`);
+    addUnseen(card[a.column] as AttributeHead, a, log);
     addProxies(card[a.column] as AttributeHead, a.groups, proxyTables, log);
   }
   return card;
+}
+
+/**
+ * Values the groups were formed without (a --test file's own) are counted together as "(other)": distinct
+ * groups of applicants would be compared as one. Named on the card and in a warning, most rows first.
+ */
+function addUnseen(entry: AttributeHead, a: ProtectedAttribute, log: (line: string) => void): void {
+  if (!a.unseen?.size) return;
+  const named = [...a.unseen].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]));
+  entry.unseen = Object.fromEntries(named);
+  const rows = named.reduce((t, [, n]) => t + n, 0);
+  log(`warning: --protected ${a.column}: ${rows} row(s) hold value(s) the training data does not have (${named.map(([v, n]) => `${JSON.stringify(v)} ${n}`).join(", ")}), counted together as "${OTHER_GROUP}", which is never the reference; to compare them as groups, include such rows in the training data`);
 }
 
 /** The attribute's proxies (when tallied) on its card entry, and their log line. */
@@ -76,6 +96,7 @@ export function regressionFairnessCard(testGroups: TestGroups[], actual: ArrayLi
       return `${g} (${s.count}): predicted ${fmt(s.meanPredicted.value)} vs actual ${fmt(s.meanActual.value)}, bias ${fmt(s.bias.value)}${s.relativeBias ? ` (${(s.relativeBias.value * 100).toFixed(1)} %)` : ""}, ratio predicted ${ratio(s.predictedRatio)} / actual ${ratio(s.actualRatio)}, coverage ${(s.coverage.value * 100).toFixed(1)} %`;
     }).join("; ");
     log(`fairness "${a.column}" on the test split (reference ${f.reference}, the largest group): ${groups}`);
+    addUnseen(card[a.column] as AttributeHead, a, log);
     addProxies(card[a.column] as AttributeHead, a.groups, proxyTables, log);
   }
   return card;
