@@ -196,4 +196,15 @@ describe("--protected", () => {
     expect(card.Group!.reference).not.toBe("(other)");
     expect(lines).toContain('warning: --protected Group: 5 row(s) hold value(s) the training data does not have ("new one" 3, "autre" 2), counted together as "(other)", which is never the reference; to compare them as groups, include such rows in the training data');
   });
+
+  it("names an outer band from the data when the data goes past the card's min or max, so a name never misstates its rows", () => {
+    const card = { groupedBy: { bands: [25, 40, 60] }, groups: { "[18,25)": {}, "[25,40)": {}, "[40,60)": {}, "[60,68]": {} } };
+    const named = (cells: string[]) => {
+      const groups = new StreamGroups([{ column: "Age", bands: [25, 40, 60] }], ["Age"], "s.csv", undefined, { Age: card });
+      for (const c of cells) groups.codes([c]);
+      return groups.finish("s.csv")[0]!.names.slice(0, 4);
+    };
+    expect(named(["30", "20", "65"])).toEqual(["[18,25)", "[25,40)", "[40,60)", "[60,68]"]);
+    expect(named(["30", "12", "999"])).toEqual(["[12,25)", "[25,40)", "[40,60)", "[60,999]"]);
+  });
 });

@@ -30,6 +30,18 @@ function bandIndexOfName(name: string, edges: readonly number[]): number | undef
   return edges.filter((e) => e <= lo).length;
 }
 
+/**
+ * Whether a card's outer band name (`[18,25)`, `[60,68]`: the training data's min and max) still holds the
+ * data's `min` (first band) or `max` (last band): a row of age 999 in "[60,68]" would misstate the group, so
+ * the band is then named from this data (`[60,999]`).
+ */
+function holds(name: string, min: number | undefined, max: number | undefined): boolean {
+  const m = /^\[([^,]+),(.+)[\])]$/.exec(name);
+  if (!m) return false;
+  const [lo, hi] = [Number(m[1]), Number(m[2])];
+  return (min === undefined || !Number.isFinite(min) || !(min < lo)) && (max === undefined || !Number.isFinite(max) || !(max > hi));
+}
+
 const sameBands = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 class StreamingAttribute {
@@ -71,7 +83,7 @@ class StreamingAttribute {
       if (k && k.groupedBy !== "values" && sameBands(k.groupedBy.bands, bands)) {
         for (const name of Object.keys(k.groups)) {
           const i = bandIndexOfName(name, bands);
-          if (i !== undefined) names[i] = name;
+          if (i !== undefined && holds(name, i === 0 ? this.min : undefined, i === bands.length ? this.max : undefined)) names[i] = name;
         }
       }
       return { column, groupedBy: { bands: [...bands] }, names, remap: Uint16Array.from(names, (_, i) => i) };
