@@ -14,6 +14,7 @@ import { instanceReader } from "../train/score/rows.ts";
 import { UsageError } from "../train/cli/args.ts";
 import { withCode } from "../train/cli/codes.ts";
 import { quickJob } from "./helpers/train-fixture.ts";
+import { shellWord } from "../train/data/shell-word.ts";
 
 let dir: string;
 beforeAll(() => {
@@ -239,6 +240,16 @@ describe("feature inference", () => {
     );
     const { result } = await run(job(path, { dryRun: true, ignore: ["customer_id", "ref"] }));
     expect(result.spec.features.map((f) => f.name)).toEqual(["age", "a", "b"]);
+  });
+
+  it("quotes a column name in its advice so the suggested flag can be pasted into a shell as printed", async () => {
+    const r = seededRandom(9);
+    const body = rows(150).map((row, i) => [String(100000 + i), String(Math.floor(r() * 40)), ...row]);
+    const path = csv("spaced.csv", text(["Applicant ID", "age", "a", "b", "y"], body));
+    const { error } = await failure(job(path, { dryRun: true }));
+    expect(error.message).toContain("Leave it out with --ignore 'Applicant ID', or keep it");
+    expect([shellWord("Age"), shellWord("Age:bands=25,40,60"), shellWord("Applicant ID"), shellWord("it's"), shellWord("a;rm -rf")])
+      .toEqual(["Age", "Age:bands=25,40,60", "'Applicant ID'", "'it'\\''s'", "'a;rm -rf'"]);
   });
 
   it("with keepIdLike the identifier-like columns stay as features, each with a warning", async () => {

@@ -8,6 +8,7 @@ import type { DataOptions } from "../data/prepare.ts";
 import { loadOverrides } from "../data/prepare.ts";
 import { parseProtected, ProtectedError, type ProtectedRequest } from "../data/protected.ts";
 import { UsageError } from "./args.ts";
+import { shellWord } from "../data/shell-word.ts";
 
 export const PROTECTED_HELP = `Fair lending
   --protected col[,col]         measure the model by group of these columns on the test split (card and --json
@@ -31,7 +32,7 @@ export function protectedOption(text: string | undefined, data: DataOptions, spe
     if (c === data.target) throw new UsageError(`--protected ${c}: "${c}" is the target; name the columns that describe applicants`);
     if (data.timeColumn === c) throw both("--time-column (the split's clock)", `protect another column, or split by another time column`);
     if (data.categorical.includes(c)) throw both("--categorical (a feature)", `leave it out of --categorical`);
-    if (data.ignore.includes(c) || spec?.ignore?.includes(c)) throw both("--ignore (not read at all)", `keep --protected ${c} to measure it, or --ignore ${c} to leave it out entirely`);
+    if (data.ignore.includes(c) || spec?.ignore?.includes(c)) throw both("--ignore (not read at all)", `keep --protected ${shellWord(c)} to measure it, or --ignore ${shellWord(c)} to leave it out entirely`);
     if (spec?.features && Object.hasOwn(spec.features, c)) throw both(`a feature in --spec ${specPath} (features.${c})`, `remove features.${c} from that file, or leave ${c} out of --protected`);
   }
   return requests;

@@ -9,6 +9,7 @@ import { constantWarning, nearConstant } from "./constant.ts";
 import { FlagConflictError } from "./errors.ts";
 import type { ColumnProfile, DataProfile } from "./profile.ts";
 import { sensitiveBases, sensitiveWarning } from "./sensitive.ts";
+import { shellWord } from "./shell-word.ts";
 
 export interface InferOptions {
   target: string;
@@ -107,7 +108,7 @@ function inferFeature(col: ColumnProfile, o: InferOptions, source: string): Feat
     const where = col.firstText ? ` (e.g. "${col.firstText.value}" on line ${col.firstText.line})` : "";
     throw new Error(
       `${source}: column "${col.name}" has ${col.overflow ? "over 1000" : col.values.size} distinct values${where}, ` +
-        `too many for a category (max ${o.maxCategories}); use --ignore ${col.name} for an id or free text, or --spec to declare it`,
+        `too many for a category (max ${o.maxCategories}); use --ignore ${shellWord(col.name)} for an id or free text, or --spec to declare it`,
     );
   }
   const values = [...col.values.keys()].sort();
@@ -191,7 +192,7 @@ export function inferSpec(profile: DataProfile, o: InferOptions): { spec: Featur
     const cols = idLike.map((c) => `"${c}"`).join(", ");
     throw new Error(
       `${profile.source}: column${idLike.length > 1 ? "s" : ""} ${cols} look${idLike.length > 1 ? "" : "s"} like an identifier (a different whole number in every row); ` +
-        `as a feature it would only fit noise. Leave it out with --ignore ${idLike.join(",")}, or keep it with --keep-id-like if it is a real measurement`,
+        `as a feature it would only fit noise. Leave it out with --ignore ${shellWord(idLike.join(","))}, or keep it with --keep-id-like if it is a real measurement`,
     );
   }
   if (features.length === 0) {

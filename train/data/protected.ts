@@ -11,6 +11,7 @@
  */
 import type { ColumnProfile, DataProfile } from "./profile.ts";
 import { parseNumber } from "./profile.ts";
+import { shellWord } from "./shell-word.ts";
 
 /** What the user asked for, before the data is read. */
 export interface ProtectedRequest {
@@ -83,7 +84,7 @@ const isNumeric = (col: ColumnProfile) => mostlyNumbers(col.numeric, col.present
 
 function bandsOf(r: ProtectedRequest & { bands: number[] }, col: ColumnProfile, source: string): ProtectedAttribute {
   if (!isNumeric(col)) {
-    throw new ProtectedError(`${source}: --protected ${r.column}:bands=... cuts numbers into bands, but "${r.column}" holds text${col.firstText ? ` (e.g. "${col.firstText.value}" on line ${col.firstText.line})` : ""}; use --protected ${r.column} to take its values as groups`);
+    throw new ProtectedError(`${source}: --protected ${r.column}:bands=... cuts numbers into bands, but "${r.column}" holds text${col.firstText ? ` (e.g. "${col.firstText.value}" on line ${col.firstText.line})` : ""}; use --protected ${shellWord(r.column)} to take its values as groups`);
   }
   const e = r.bands;
   return { column: r.column, groupedBy: { bands: [...e] }, groups: bandNames(e, col.min, col.max), groupOf: (cell) => bandOf(e, cell) };
@@ -123,15 +124,15 @@ export function exampleBands(min: number, max: number): number[] {
 /** The refusal of a numeric column grouped by its values without :values (train, monitor and score alike). */
 export function numericWithoutBands(source: string, column: string, min: number, max: number): ProtectedError {
   return new ProtectedError(
-    `${source}: --protected ${column}: "${column}" is numeric (${min} to ${max}); compare groups of it in bands, e.g. --protected ${column}:bands=${exampleBands(min, max).join(",")}, ` +
-      `or, if its numbers are codes (e.g. 1/2), take each as a group with --protected ${column}:values`,
+    `${source}: --protected ${column}: "${column}" is numeric (${min} to ${max}); compare groups of it in bands, e.g. --protected ${shellWord(`${column}:bands=${exampleBands(min, max).join(",")}`)}, ` +
+      `or, if its numbers are codes (e.g. 1/2), take each as a group with --protected ${shellWord(`${column}:values`)}`,
   );
 }
 
 function valuesOf(r: ProtectedRequest, col: ColumnProfile, source: string): ProtectedAttribute {
   if (isNumeric(col) && !r.values) throw numericWithoutBands(source, r.column, col.min, col.max);
   if (col.overflow || col.values.size > MAX_GROUPS) {
-    throw new ProtectedError(`${source}: --protected ${r.column}: "${r.column}" has ${col.overflow ? "over 1000" : col.values.size} distinct values, too many groups to compare (max ${MAX_GROUPS})${isNumeric(col) ? `; use bands, e.g. --protected ${r.column}:bands=${exampleBands(col.min, col.max).join(",")}` : ""}`);
+    throw new ProtectedError(`${source}: --protected ${r.column}: "${r.column}" has ${col.overflow ? "over 1000" : col.values.size} distinct values, too many groups to compare (max ${MAX_GROUPS})${isNumeric(col) ? `; use bands, e.g. --protected ${shellWord(`${r.column}:bands=${exampleBands(col.min, col.max).join(",")}`)}` : ""}`);
   }
   const values = [...new Set([...col.values.keys()].map(groupValue))].sort();
   const index = new Map(values.map((v, i) => [v, i]));

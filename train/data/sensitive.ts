@@ -6,6 +6,7 @@
  * Names are matched on their word parts, not substrings: `Age` and `DOB` match,
  * `Page` and `Mileage` do not.
  */
+import { shellWord } from "./shell-word.ts";
 
 /** Each protected basis and the word parts that suggest it (lower case). Shown in the README. */
 export const SENSITIVE_WORDS: Readonly<Record<string, readonly string[]>> = {
@@ -41,5 +42,5 @@ export function sensitiveBases(name: string): string[] {
 /** The warning for a feature column whose name looks sensitive, naming both ways out (a number is measured in bands). */
 export function sensitiveWarning(column: string, bases: string[], numeric: boolean): string {
   return `column "${column}" looks like a protected characteristic (${bases.join(", ")}) and is used as a feature, so it can be given to an applicant as a reason; ` +
-    `measure the model by it without using it with --protected ${column}${numeric ? ":bands=<edges, e.g. 25,40,60>" : ""}, or leave it out with --ignore ${column}`;
+    `measure the model by it without using it with --protected ${shellWord(column)}${numeric ? ":bands=<edges, e.g. 25,40,60>" : ""}, or leave it out with --ignore ${shellWord(column)}`;
 }

@@ -9,6 +9,7 @@
  * the card's.
  */
 import { parseNumber } from "./profile.ts";
+import { shellWord } from "./shell-word.ts";
 import { bandNames, bandOf, groupName, groupValue, MAX_GROUPS, MISSING_GROUP, mostlyNumbers, numericWithoutBands, ProtectedError, type ProtectedRequest } from "./protected.ts";
 
 /** What a card says about an attribute (card.fairness.<column>), when it has one. */
@@ -67,7 +68,7 @@ class StreamingAttribute {
     let c = this.values.get(cell);
     if (c === undefined) {
       c = this.values.size;
-      if (c >= 1000) throw new ProtectedError(`--protected ${this.request.column}: over 1000 distinct values, too many groups to compare (max ${MAX_GROUPS}); use bands, e.g. --protected ${this.request.column}:bands=...`);
+      if (c >= 1000) throw new ProtectedError(`--protected ${this.request.column}: over 1000 distinct values, too many groups to compare (max ${MAX_GROUPS}); if it is a number, compare groups of it in bands (--protected ${shellWord(`${this.request.column}:bands=<edges>`)}); an identifier or free text is no attribute to compare groups on`);
       this.values.set(cell, c);
       this.counts.push(0);
     }
@@ -109,7 +110,11 @@ class StreamingAttribute {
     }
     // Raw cells that read as one value in NFC are one group.
     const sorted = [...new Set(present.map(groupValue))].sort();
-    if (sorted.length > MAX_GROUPS) throw new ProtectedError(`${source}: --protected ${column}: "${column}" has ${sorted.length} distinct values, too many groups to compare (max ${MAX_GROUPS}); if it is a number, use bands, e.g. --protected ${column}:bands=...`);
+    if (sorted.length > MAX_GROUPS) {
+      // Numbers read as codes (:values) can be banded instead; text with this many values is an id or free text.
+      const fix = this.request.values ? `compare groups of it in bands instead (--protected ${shellWord(`${column}:bands=<edges>`)})` : "it looks like an identifier or free text, not an attribute to compare groups on: leave it out of --protected";
+      throw new ProtectedError(`${source}: --protected ${column}: "${column}" has ${sorted.length} distinct values, too many groups to compare (max ${MAX_GROUPS}); ${fix}`);
+    }
     const at = new Map(sorted.map((v, i) => [v, i]));
     const names = [...sorted.map(groupName), MISSING_GROUP];
     const remap = new Uint16Array(this.values.size);
