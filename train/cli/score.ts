@@ -18,6 +18,7 @@ import { checkDistinct, checkOutFile, sameFile } from "./out-paths.ts";
 import { jsonText, log } from "./output.ts";
 import { createScoreProgress } from "./progress.ts";
 import { storeChoice } from "./store-flags.ts";
+import { MIN_REFERENCE_COUNT } from "../evaluate/fairness.ts";
 
 export const HELP = `Usage: npm run score -- --data <path|s3://bucket/key> --out <path|s3://bucket/key> [options]
 
@@ -104,7 +105,9 @@ export async function main(argv: string[]): Promise<number> {
   log(r.rejects.rows ? `rejected ${r.rejects.rows} row${r.rejects.rows === 1 ? "" : "s"} the edge would refuse: ${r.rejects.path} (line, reason, the row)` : `rejected none (${r.rejects.path} has the header only)`);
   for (const f of Object.values(r.fairness ?? {})) {
     const groups = Object.entries(f.groups).map(([g, x]) => `${g} ${x.count} rows, approved ${(x.approvalRate * 100).toFixed(1)}%, AIR ${x.air === null ? "–" : x.air.toFixed(2)}`).join("; ");
-    log(`by ${f.column} (reference ${f.reference}): ${groups}${f.belowFourFifths.length ? `; below four-fifths (0.8): ${f.belowFourFifths.join(", ")}` : ""}`);
+    // A group of a few rows is below four-fifths by chance as easily as not: said beside its name, as monitor says it.
+    const below = f.belowFourFifths.map((g) => ((f.groups[g]?.count ?? 0) < MIN_REFERENCE_COUNT ? `${g} (${f.groups[g]?.count ?? 0} rows, under ${MIN_REFERENCE_COUNT}: could be chance)` : g));
+    log(`by ${f.column} (reference ${f.reference}): ${groups}${below.length ? `; below four-fifths (0.8): ${below.join(", ")}` : ""}`);
   }
   if (a.json) process.stdout.write(`${jsonText({ ok: true, ...r })}\n`);
   return 0;
