@@ -135,7 +135,7 @@ describe("--protected in monitor and score", () => {
     expect(f.Marital!.groups.single!.approvalRate).toBe(f.Marital!.groups.single!.approve / single.length);
     expect(r.stderr).toMatch(/by Age \(reference \[60,68\]\): \[18,25\) 560 rows, approved \d+\.\d%, AIR 0\.\d\d/);
     // The one applicant with no marital status is below four-fifths: said to be a group too small to tell.
-    expect(f.Marital!.belowFourFifths).toContain("(missing)");
+    expect(f.Marital!.groups["(missing)"]!.air).toBeLessThan(0.8);
     expect(r.stderr).toMatch(/below four-fifths \(0\.8\): [^\n]*\(missing\) \(1 rows, under 30: could be chance\)/);
   });
 

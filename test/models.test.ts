@@ -351,6 +351,23 @@ describe("model registry over S3 (npm run models)", () => {
     expect((await records("m-sig")).at(-1)).toMatchObject({ seq: 2, action: "publish", reason: "Price is no longer collected", signatureChange: ['feature "Price" removed'] });
   });
 
+  it("history --verify fails on a pointer deleted outside the registry; the next move (a promote or a nightly publish) puts one back without breaking the chain", async () => {
+    await publish(v("m-gone", 1));
+    await publish(v("m-gone", 2));
+    await (await w.bucket()).delete(keys.pointer("m-gone"));
+    const check = await models(w.s3, ["history", "--verify", "--model", "m-gone", "--json"]);
+    expect(check).toMatchObject({ code: 1, json: { ok: false, error: { code: "history_broken", message: expect.stringMatching(new RegExp(`the pointer is missing, but record 2 left it at ${v("m-gone", 2).version}: it was deleted outside the registry and nothing is served`)) } } });
+    const promoted = await models(w.s3, ["promote", v("m-gone", 2).version, "--reason", "put the pointer back", "--model", "m-gone", "--json"]);
+    expect(promoted.json).toMatchObject({ ok: true, record: { seq: 3, from: v("m-gone", 2).version, to: v("m-gone", 2).version } });
+    expect(promoted.stderr).toMatch(/warning: the pointer .*current\.json is missing \(deleted outside the registry\): this move replaces it and follows history record 2/);
+    expect(await models(w.s3, ["history", "--verify", "--model", "m-gone"])).toMatchObject({ code: 0 });
+    // A nightly publish over a deleted pointer keeps the chain too.
+    await (await w.bucket()).delete(keys.pointer("m-gone"));
+    await publish(v("m-gone", 4));
+    expect((await records("m-gone")).at(-1)).toMatchObject({ seq: 4, from: v("m-gone", 2).version, to: v("m-gone", 4).version });
+    expect((await verified("m-gone")).ok).toBe(true);
+  });
+
   it("answers unknown versions, a broken pointer and bad usage with a clear message and exit code, never a stack trace", async () => {
     await publish(v("m-err", 1));
     const missing = await models(w.s3, ["show", "20990101T000000Z-deadbeef", "--model", "m-err", "--json"]);
@@ -366,7 +383,10 @@ describe("model registry over S3 (npm run models)", () => {
     const back = await models(w.s3, ["rollback", "--reason", "x", "--model", "m-err", "--json"]);
     expect(back.json).toMatchObject({ ok: false, error: { code: "no_previous", message: expect.stringMatching(/is not a valid pointer.*rollback --to <version>/) } });
     const repaired = await models(w.s3, ["promote", v("m-err", 1).version, "--reason", "repair the pointer", "--model", "m-err", "--json"]);
-    expect(repaired.json).toMatchObject({ ok: true, record: { seq: 2, from: null } });
+    // The move follows the last record (it moves from where that record left the pointer): the chain stays whole.
+    expect(repaired.json).toMatchObject({ ok: true, record: { seq: 2, from: v("m-err", 1).version } });
+    expect(repaired.stderr).toMatch(/warning: the pointer is damaged \(.*is not a valid pointer.*\): this move replaces it and follows history record 1, which left .* current/);
+    expect(await models(w.s3, ["history", "--verify", "--model", "m-err"])).toMatchObject({ code: 0 });
 
     // The real script in its own process: exit code, one JSON object on stdout, no stack trace.
     const child = await promisify(execFile)(process.execPath, ["node_modules/tsx/dist/cli.mjs", "train/cli/models.ts", "show", "20990101T000000Z-deadbeef", "--model", "m-err", "--store", "s3", "--json"], {

@@ -23,6 +23,8 @@ try {
   const l = { client: store.client, bucket: store.target.bucket, name: facts.modelName, where: store.where, signing };
   const state = await readPointerState(l);
   const p = state.pointer;
+  // A pointer that is not one: the Worker serves nothing, and publishing replaces it (the history stays whole).
+  if (state.broken) untrusted = state.broken;
   if (p) {
     const check = await verifyMove(signing.trusted, p);
     if (!check.ok) untrusted = `${p.version}: ${check.error}`;

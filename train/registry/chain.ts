@@ -87,6 +87,10 @@ export async function verifyChain(name: string, stored: StoredRecord[], state: P
     problems.push({ seq: last + 1, problem: `the pointer names ${p.version} but carries no signed move: it was written outside the registry; an edge with MODEL_SIGNING_KEYS refuses it` });
   } else if (p && tail?.record && tail.record.to !== p.version) {
     problems.push({ seq: last + 1, problem: `the pointer names ${p.version}, but the last record left it at ${tail.record.to}: the pointer was changed outside the registry` });
+  } else if (!p && last > 0) {
+    // Nothing is served (the edge answers model_not_found), though the log says a version is current.
+    const left = tail?.record ? `, but record ${last} left it at ${tail.record.to}` : "";
+    problems.push({ seq: last + 1, problem: `the pointer is missing${left}: it was deleted outside the registry and nothing is served (promote a version, or roll back, to put it back)` });
   }
   return {
     ok: problems.length === 0, records: stored.length, headSha256: tail ? await sha256Hex(tail.bytes) : null, problems,

@@ -194,8 +194,12 @@ export async function recordPointer(l: Location, pointer: RegistryPointer | unde
 export interface Link {
   seq: number;
   prevRecordSha256: string | null;
-  /** Set when the pointer's own move is not validly signed: where the last signed record left the pointer, and why the pointer is passed over. */
-  untrusted?: { from: string | null; challengers?: Challengers | undefined; why: string };
+  /**
+   * Set when the pointer cannot say where the move starts — its own move is not validly signed, or the pointer
+   * is missing or damaged while the history has records: where the last record left the pointer, and why the
+   * pointer is passed over. The move then follows that record, so the chain stays whole.
+   */
+  passedOver?: { from: string | null; challengers?: Challengers | undefined; why: string };
 }
 
 /**
@@ -203,7 +207,10 @@ export interface Link {
  * the record before it. On a signed store a pointer whose move does not
  * verify (a forgery) is never recorded: the next move links to the last
  * record and moves from where that record left the pointer, so an operator
- * can promote the right version over a forged pointer.
+ * can promote the right version over a forged pointer. So does a move over a
+ * pointer that was deleted or damaged outside the registry while the history
+ * has records: moving "from nothing" would break the chain at that record for
+ * good (`history --verify` would fail on every run after it).
  */
 export async function nextLink(l: Location, state: PointerState): Promise<Link> {
   const p = state.pointer;
@@ -228,7 +235,22 @@ export async function nextLink(l: Location, state: PointerState): Promise<Link> 
       return {
         seq: (last ?? 0) + 1,
         prevRecordSha256: bytes ? await sha256Hex(bytes) : null,
-        untrusted: { from: record?.ok ? record.record.to : null, challengers: record?.ok ? record.record.challengers : undefined, why: `the pointer's move ${p.move.seq} (${p.move.action} to ${p.version}) is not validly signed (${check.error}): it is not recorded, and this move follows record ${last ?? "none"}` },
+        passedOver: { from: record?.ok ? record.record.to : null, challengers: record?.ok ? record.record.challengers : undefined, why: `the pointer's move ${p.move.seq} (${p.move.action} to ${p.version}) is not validly signed (${check.error}): it is not recorded, and this move follows record ${last ?? "none"}` },
+      };
+    }
+  }
+  if (!p) {
+    const seqs = await listHistorySeqs(l);
+    const last = seqs.at(-1);
+    if (last !== undefined) {
+      const bytes = await readRecordBytes(l, last);
+      const record = bytes ? parseRecord(bytes) : undefined;
+      const left = record?.ok ? `, which left ${record.record.to} current` : "";
+      const what = state.broken ? `the pointer is damaged (${state.broken})` : `the pointer ${objectName(l, keys.pointer(l.name))} is missing (deleted outside the registry)`;
+      return {
+        seq: last + 1,
+        prevRecordSha256: bytes ? await sha256Hex(bytes) : null,
+        passedOver: { from: record?.ok ? record.record.to : null, challengers: record?.ok ? record.record.challengers : undefined, why: `${what}: this move replaces it and follows history record ${last}${left}` },
       };
     }
   }

@@ -116,9 +116,9 @@ export async function movePointer(l: Location, intent: MoveIntent, o: MoveOption
     reference ??= mark;
     const gc = state.pointer?.gc;
     const link = await nextLink(l, state);
-    if (link.untrusted) o.log?.(`warning: ${link.untrusted.why}`);
-    // Over a forged pointer, the challengers are where the last signed move left them.
-    const held = link.untrusted ? link.untrusted.challengers : state.pointer?.challengers;
+    if (link.passedOver) o.log?.(`warning: ${link.passedOver.why}`);
+    // Over a forged, missing or damaged pointer, the challengers are where the last record left them.
+    const held = link.passedOver ? link.passedOver.challengers : state.pointer?.challengers;
     const challengers = normalize(afterMoveTo(intent.challengers ? intent.challengers(held) : held, intent.to));
     const named = [intent.to, intent.candidate?.version, ...challengerList(challengers).map((c) => c.version)];
     const deleting = named.find((v) => v !== undefined && gc?.deleting.includes(v));
@@ -135,7 +135,7 @@ export async function movePointer(l: Location, intent: MoveIntent, o: MoveOption
       move: {
         seq: link.seq,
         action: intent.action,
-        from: link.untrusted ? link.untrusted.from : state.pointer?.version ?? null,
+        from: link.passedOver ? link.passedOver.from : state.pointer?.version ?? null,
         reason: intent.reason,
         actor: intent.actor,
         revision: intent.revision,
@@ -156,8 +156,8 @@ export async function movePointer(l: Location, intent: MoveIntent, o: MoveOption
     }
     await o.afterSwap?.();
     const record = recordFromPointer({ ...pointer, move: pointer.move! });
-    // Over a forged pointer, the version before is where the last signed move left it.
-    const before = link.untrusted ? link.untrusted.from ?? undefined : state.pointer?.version;
+    // Over a forged, missing or damaged pointer, the version before is where the last record left it.
+    const before = link.passedOver ? link.passedOver.from ?? undefined : state.pointer?.version;
     const base = { pointer, record, ...(before ? { previous: before } : {}), ...(held ? { challengersBefore: held } : {}) };
     try {
       await recordPointer(l, pointer);
