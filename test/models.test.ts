@@ -357,6 +357,7 @@ describe("model registry over S3 (npm run models)", () => {
     await (await w.bucket()).delete(keys.pointer("m-gone"));
     const check = await models(w.s3, ["history", "--verify", "--model", "m-gone", "--json"]);
     expect(check).toMatchObject({ code: 1, json: { ok: false, error: { code: "history_broken", message: expect.stringMatching(new RegExp(`the pointer is missing, but record 2 left it at ${v("m-gone", 2).version}: it was deleted outside the registry and nothing is served`)) } } });
+    expect((await models(w.s3, ["show", "current", "--model", "m-gone", "--json"])).json).toMatchObject({ ok: false, error: { code: "pointer_missing", message: expect.stringMatching(/"m-gone" has 2 published versions but no pointer .*nothing is served\. Put it back with npm run models -- promote <version>/) } });
     const promoted = await models(w.s3, ["promote", v("m-gone", 2).version, "--reason", "put the pointer back", "--model", "m-gone", "--json"]);
     expect(promoted.json).toMatchObject({ ok: true, record: { seq: 3, from: v("m-gone", 2).version, to: v("m-gone", 2).version } });
     expect(promoted.stderr).toMatch(/warning: the pointer .*current\.json is missing \(deleted outside the registry\): this move replaces it and follows history record 2/);

@@ -17,7 +17,7 @@ import { impactKernelModule } from "../kernels/load.ts";
 import { versionSignature } from "./version-signature.ts";
 import { moveOf, verifyMove } from "../../shared/move.ts";
 
-export type StoreErrorCode = "model_not_found" | "version_not_found" | "not_a_version" | "version_damaged" | "signature_invalid" | "pointer_broken" | "storage";
+export type StoreErrorCode = "model_not_found" | "version_not_found" | "not_a_version" | "version_damaged" | "signature_invalid" | "pointer_broken" | "pointer_missing" | "storage";
 
 /** A store problem with a code scripts can branch on (`--json` prints it). */
 export class StoreError extends Error {
@@ -71,7 +71,12 @@ export async function resolveVersion(l: Location, ref: string): Promise<Resolved
     if (current.raw !== undefined && !current.pointer) {
       throw new StoreError(`${objectName(l, keys.pointer(l.name))} is not a valid pointer; promote a version to repair it (npm run models -- promote <version> --reason "...")`, "pointer_broken");
     }
-    if (!current.pointer) throw new StoreError(`no model named "${l.name}" is published in ${objectName(l, "")}; publish one with npm run train, or name another with --model`, "model_not_found");
+    if (!current.pointer) {
+      // Versions without a pointer: the pointer was deleted, and nothing is served; publishing anew would be the wrong advice.
+      const ids = await listVersionIds(l);
+      if (ids.length) throw new StoreError(`"${l.name}" has ${ids.length} published version${ids.length > 1 ? "s" : ""} but no pointer (${objectName(l, keys.pointer(l.name))} is missing): nothing is served. Put it back with npm run models -- promote <version> --reason "..." (npm run models -- history shows which was current)`, "pointer_missing");
+      throw new StoreError(`no model named "${l.name}" is published in ${objectName(l, "")}; publish one with npm run train, or name another with --model`, "model_not_found");
+    }
     await requireSignedCurrent(l, current);
     return { version: current.pointer.version, manifestSha256: current.pointer.manifestSha256, current };
   }
