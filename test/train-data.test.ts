@@ -165,6 +165,14 @@ describe("malformed rows are skipped, counted and reported by line", () => {
     expect(used.train + used.validation + used.test).toBe(199);
   });
 
+  it("a quote never closed is named at the record where it opens, not the file's last line, with how to write a quote in a cell", async () => {
+    const body = rows(200).map((r) => r.join(","));
+    body[47] = `"1.5,2,u`; // data row 48 → line 49 opens a quote that never closes
+    const path = csv("unclosed.csv", `a,b,y\n${body.join("\n")}\n`);
+    const { error } = await failure(job(path, { dryRun: true }));
+    expect(error.message).toBe(`${path}: a quote opened in the record after line 48 is never closed, so everything from there to line 201 reads as one cell. Close it, or write a quote inside a cell as two ("")`);
+  });
+
   it("text in a mostly numeric column keeps the column numeric and skips that row, quoting the value", async () => {
     const body = rows(200);
     body[100]![0] = "n/a"; // line 102; 199 of 200 cells are numbers (≥ 90%)

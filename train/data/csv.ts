@@ -143,8 +143,11 @@ export async function readCsv(
   input.on("error", (e) => parser.destroy(e));
   input.pipe(tap).pipe(parser);
   let header: string[] | undefined;
+  /** The line the last record ended on: a record that never ends starts after it. */
+  let lastLine = 0;
   try {
     for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      lastLine = item.info.lines;
       if (!header) {
         header = item.record;
         const dup = header.find((h, i) => header!.indexOf(h) !== i);
@@ -160,6 +163,11 @@ export async function readCsv(
       throw new Error(`${source.label}: the record at line ${line} is larger than ${limit} bytes (the limit for one row): a row that long is not an applicant's, `
         + "or a quote opened on an earlier line is never closed and the rest of the file reads as one cell. "
         + "Fix or remove that row, or raise the limit with EDGESCORE_MAX_RECORD_BYTES=<bytes>");
+    }
+    if (e instanceof CsvError && e.code === "CSV_QUOTE_NOT_CLOSED") {
+      const end = (e as CsvError & { lines?: number }).lines;
+      throw new Error(`${source.label}: a quote opened in the record after line ${lastLine} is never closed, so everything from there${end ? ` to line ${end}` : ""} reads as one cell. `
+        + `Close it, or write a quote inside a cell as two ("")`);
     }
     if (e instanceof CsvError) throw new Error(`${source.label}: ${e.message}`);
     throw e;
