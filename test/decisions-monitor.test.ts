@@ -129,6 +129,15 @@ describe("npm run monitor -- --decisions", () => {
     expect(none.stderr).toMatch(/no champion decision records under decisions\/credit-risk\/ from .* is capture on \(CAPTURE="full"\)\? widen --since/);
   });
 
+  it("a ;-separated outcomes file: exit 1 naming the columns found and saying the file looks ;-separated, as for --data", async () => {
+    const outcomes = join(dir, "semicolons.csv");
+    writeFileSync(outcomes, "application;Status\napp-1;bad\n");
+    const r = await cli(["--decisions", "--since", "14d", "--outcomes", outcomes, "--join-on", "application", "--json"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`--join-on column "application" not found; columns are: application;Status (the header is one column containing ";": the file looks ";"-separated; edgescore reads comma-separated CSV)`);
+    expect(r.json).toMatchObject({ ok: false, error: { code: "failed" } });
+  });
+
   it("records kept without features (CAPTURE=\"decisions\") cannot be monitored: a clear error", async () => {
     const cells = lines[5]!.split(",");
     const applicant = { _key: "b1", ...Object.fromEntries(features.map((f) => { const c = cells[header.indexOf(f.name)]!; return [f.name, c === "" ? null : f.type === "numeric" ? Number(c) : c]; })) };

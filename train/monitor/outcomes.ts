@@ -10,7 +10,7 @@
 import type { DecisionRecord } from "../../shared/decisions/record.ts";
 import type { FeatureSpec } from "../../shared/spec.ts";
 import { calibration, ks, rocAuc, type CalibrationBin } from "../evaluate/metrics.ts";
-import { openCsvSource, readCsv } from "../data/csv.ts";
+import { delimiterHint, openCsvSource, readCsv } from "../data/csv.ts";
 import type { S3Target } from "../store/storage.ts";
 import { calibrationError } from "./performance.ts";
 import { ScoreSample } from "./sample.ts";
@@ -79,8 +79,8 @@ export async function readOutcomes(path: string, joinOn: string, spec: FeatureSp
     if (k < 0) {
       k = header.indexOf(joinOn);
       t = header.indexOf(spec.target);
-      if (k < 0) throw new Error(`${source.label}: --join-on column "${joinOn}" not found; columns are: ${header.join(", ")}`);
-      if (t < 0) throw new Error(`${source.label}: no column "${spec.target}" (the model's target) for the outcome; columns are: ${header.join(", ")}`);
+      if (k < 0) throw new Error(`${source.label}: --join-on column "${joinOn}" not found; columns are: ${header.join(", ")}${delimiterHint(header)}`);
+      if (t < 0) throw new Error(`${source.label}: no column "${spec.target}" (the model's target) for the outcome; columns are: ${header.join(", ")}${delimiterHint(header)}`);
     }
     out.rows++;
     const key = rec.fields[k] ?? "";
