@@ -117,6 +117,69 @@ describe("npm run monitor -- --decisions", () => {
     expect(r.json!.data).toMatchObject({ labelled: 300 });
   });
 
+  describe("one outcome, one decision: an applicant decided more than once is labelled once, on the latest decision", () => {
+    // 25 days ago, outside the other tests' ranges: 100 applicants at 10:00; 30 of them re-scored at 10:30 with other
+    // figures, in an object listed (and read) before the first; and a request of 10 retried under its X-Request-Id.
+    const at = (h: number, m: number) => { const d = new Date(Date.now() - 25 * DAY); d.setUTCHours(h, m, 0, 0); return d.toISOString(); };
+    const range = ["--decisions", "--since", "28d", "--until", "20d"];
+    const applicant = (row: number, key: string) => {
+      const cells = lines[row + 1]!.split(",");
+      return { _key: key, ...Object.fromEntries(features.map((f) => { const c = cells[header.indexOf(f.name)]!; return [f.name, c === "" ? null : f.type === "numeric" ? Number(c) : c]; })) };
+    };
+    const rows = testRows.slice(0, 100);
+    let first: DecisionRecord[] = [];
+    let again: DecisionRecord[] = [];
+    let retried: DecisionRecord[] = [];
+    const p = (x: DecisionRecord) => (x.answer as { probability: number }).probability;
+
+    beforeAll(async () => {
+      first = await recordsFromEdge(w, artifact, rows.map((r) => applicant(r, `dup-${r}`)), { time: at(10, 0) });
+      again = await recordsFromEdge(w, artifact, rows.slice(0, 30).map((r, i) => ({ ...applicant(testRows[200 + i]!, `dup-${r}`) })), { time: at(10, 30) });
+      await putDecisions(w.s3, first, "z-first");
+      await putDecisions(w.s3, again, "a-again");
+      const ten = testRows.slice(300, 310).map((r) => applicant(r, `retry-${r}`));
+      retried = [
+        ...(await recordsFromEdge(w, artifact, ten, { time: at(11, 0), requestId: "retry-1" })),
+        ...(await recordsFromEdge(w, artifact, ten, { time: at(11, 5), requestId: "retry-1" })),
+      ];
+      await putDecisions(w.s3, retried);
+    }, 60_000);
+
+    it("by pass-through id: labelled rows = matched outcomes, the AUC on each applicant's latest decision, the earlier ones counted", async () => {
+      const outcomes = join(dir, "once.csv");
+      writeFileSync(outcomes, `applicant,Status\n${rows.map((r) => `dup-${r},${truth.get(`app-${r}`) ? "bad" : "good"}`).join("\n")}\n`);
+      const r = await cli([...range, "--outcomes", outcomes, "--join-on", "applicant", "--json"]);
+      expect(r.code).toBe(0);
+      const j = r.json!;
+      const decided = first.length + again.length + retried.length;
+      expect(j.data).toMatchObject({ scored: decided, labelled: 100, unlabelled: decided - 100 });
+      expect(j.outcomes).toMatchObject({ matched: 100, unmatched: 0, earlierDecisions: 30 });
+      // The lender acted on the re-scored decision for the first 30, on the only one for the rest.
+      const latest = [...again, ...first.slice(30)];
+      const y = (x: DecisionRecord) => truth.get(`app-${String(x.passThrough).slice(4)}`)!;
+      const auc = rocAuc(Float32Array.from(latest.map(y)), Float32Array.from(latest.map(p)));
+      const lab = (j.performance as { labelled: { rows: number; auc: number } }).labelled;
+      expect(lab).toMatchObject({ rows: 100, auc });
+      // Not what one row per decision, or the earliest decision per applicant, gives.
+      const everyDecision = [...first, ...again];
+      expect(rocAuc(Float32Array.from(everyDecision.map(y)), Float32Array.from(everyDecision.map(p)))).not.toBe(auc);
+      expect(rocAuc(Float32Array.from(first.map(y)), Float32Array.from(first.map(p)))).not.toBe(auc);
+      const [week] = (j.outcomes as { weekly: WeekMetrics[] }).weekly;
+      expect(week).toMatchObject({ decisions: decided, labelled: 100, auc });
+      expect(r.stderr).toContain("100 matched, 0 unmatched, 30 earlier decisions of an applicant decided again left out of the labelled metrics (each outcome pairs with the latest)");
+      expect(r.stderr).toContain("labelled: 100 rows");
+    });
+
+    it("by request_id: a request retried under the same X-Request-Id labels each instance once", async () => {
+      const outcomes = join(dir, "retried.csv");
+      writeFileSync(outcomes, "request_id,Status\nretry-1,bad\n");
+      const r = await cli([...range, "--outcomes", outcomes, "--join-on", "request_id", "--json"]);
+      expect(r.code).toBe(0);
+      expect(r.json!.data).toMatchObject({ labelled: 10 });
+      expect(r.json!.outcomes).toMatchObject({ matched: 1, earlierDecisions: 10 });
+    });
+  });
+
   it("usage: --outcomes without --join-on, --target with --decisions, a bad --since (exit 2); nothing in range (exit 1)", async () => {
     expect((await cli(["--decisions", "--outcomes", "x.csv"])).stderr).toContain("--outcomes and --join-on go together");
     expect((await cli(["--decisions", "--target", "Status"])).code).toBe(2);

@@ -4,8 +4,9 @@
  * a CSV with a join column and the model's target column. The join column
  * matches the record's pass-through value (the applicant id the caller sent
  * under PASS_THROUGH_KEY), or, when it is named `request_id`, the record's
- * request id (every instance of that request takes the label). Realised AUC,
- * KS and calibration are then tallied per ISO week of the decision.
+ * request id (every instance of that request takes the label). Each outcome
+ * pairs with one decision per applicant (train/monitor/latest.ts). Realised
+ * AUC, KS and calibration are then tallied per ISO week of the decision.
  */
 import type { DecisionRecord } from "../../shared/decisions/record.ts";
 import type { FeatureSpec } from "../../shared/spec.ts";
@@ -33,11 +34,22 @@ export class Outcomes {
 
   /** The record's label, if an outcome names it (and marks the outcome matched). */
   labelOf(r: DecisionRecord): number | undefined {
+    return this.joinOf(r)?.label;
+  }
+
+  /**
+   * The record's label and the applicant it stands for, if an outcome names it
+   * (and marks the outcome matched). The applicant is the pass-through value, or
+   * the request id and the instance's index: a request retried under the same
+   * X-Request-Id has one applicant per index, however many times it was sent.
+   */
+  joinOf(r: DecisionRecord): { applicant: string; label: number } | undefined {
     const key = this.matchBy === "request_id" ? r.requestId : r.passThrough === null ? undefined : String(r.passThrough);
     if (key === undefined) return undefined;
-    const y = this.labels.get(key);
-    if (y !== undefined) this.matched.add(key);
-    return y;
+    const label = this.labels.get(key);
+    if (label === undefined) return undefined;
+    this.matched.add(key);
+    return { applicant: this.matchBy === "request_id" ? `${key}\u0000${r.index}` : key, label };
   }
 
   summary(): OutcomesSummary {
@@ -133,13 +145,22 @@ const WEEK_SAMPLE = 200_000;
 export class WeeklyOutcomes {
   private weeks = new Map<string, { decisions: number; positives: number; sample: ScoreSample }>();
 
-  add(week: string, score: number, label: number | undefined): void {
-    let w = this.weeks.get(week);
-    if (!w) this.weeks.set(week, (w = { decisions: 0, positives: 0, sample: new ScoreSample(WEEK_SAMPLE, 5) }));
-    w.decisions++;
-    if (label === undefined) return;
+  /** One decision that week, labelled or not. */
+  decision(week: string): void {
+    this.week(week).decisions++;
+  }
+
+  /** A labelled decision's score and label: once per applicant, after the join picked its latest decision. */
+  label(week: string, score: number, label: number): void {
+    const w = this.week(week);
     w.positives += label;
     w.sample.add(score, label as 0 | 1);
+  }
+
+  private week(week: string): { decisions: number; positives: number; sample: ScoreSample } {
+    let w = this.weeks.get(week);
+    if (!w) this.weeks.set(week, (w = { decisions: 0, positives: 0, sample: new ScoreSample(WEEK_SAMPLE, 5) }));
+    return w;
   }
 
   summary(): WeekMetrics[] {

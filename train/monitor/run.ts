@@ -24,6 +24,7 @@ import { readReference } from "./reference.ts";
 import { readDecisions, ReadStats, type DecisionsStore } from "../decisions/read.ts";
 import { cellOf } from "../../shared/preprocess.ts";
 import { isoWeek, readOutcomes, WeeklyOutcomes, type Outcomes, type OutcomesSummary, type WeekMetrics } from "./outcomes.ts";
+import { LatestDecisions } from "./latest.ts";
 import { ScoreSample } from "./sample.ts";
 import { taskOf, type Task } from "./task.ts";
 
@@ -91,8 +92,11 @@ export interface MonitorResult {
     versions: Record<string, number>;
     withoutFeatures: number;
   };
-  /** With outcomes: the join, and realised AUC, KS and calibration per ISO week of the decision (a classifier's). */
-  outcomes?: OutcomesSummary & { weekly: WeekMetrics[] };
+  /**
+   * With outcomes: the join, and realised AUC, KS and calibration per ISO week of the decision (a classifier's).
+   * `earlierDecisions`: decisions left out of the labelled metrics because the same applicant has a later one (train/monitor/latest.ts).
+   */
+  outcomes?: OutcomesSummary & { earlierDecisions: number; weekly: WeekMetrics[] };
   /** Parts of the reference this version lacks, and hints. */
   notes: string[];
   /** When the run started (ISO 8601). */
@@ -141,8 +145,10 @@ export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<Moni
     if ((o.data === undefined) === (o.decisions === undefined)) throw new Error("runMonitor: give data or decisions, one of them");
     if (o.decisions && protectedColumns.length) throw new ProtectedError("--protected reads columns of a data file; decision records keep features only (never protected attributes)");
     const source = o.data === undefined ? undefined : openCsvSource(o.data, io.dataTarget);
-    const batch: { rows: Row[]; labels: (number | null)[]; lines: number[]; groups: number[][]; weeks: string[] } = { rows: [], labels: [], lines: [], groups: [], weeks: [] };
+    // With outcomes, `joins` says which applicant a labelled decision stands for and when it was made: its label waits for the latest.
+    const batch: { rows: Row[]; labels: (number | null)[]; lines: number[]; groups: number[][]; weeks: string[]; joins: ({ applicant: string; time: number } | undefined)[] } = { rows: [], labels: [], lines: [], groups: [], weeks: [], joins: [] };
     let outcomes: Outcomes | undefined;
+    const latest = new LatestDecisions();
     let weekly: WeeklyOutcomes | undefined;
     let target = o.target;
     let groups: StreamGroups | undefined;
@@ -163,26 +169,34 @@ export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<Moni
       if (extraColumns.length) io.log(`ignored columns: ${extraColumns.join(", ")}`);
       if (o.target === undefined && header.includes(spec.target)) notes.push(`column "${spec.target}" (the model's target) was ignored; add --target ${spec.target} to measure performance on the labelled rows`);
     };
+    /** One labelled row into the labelled metrics (and its week's, with outcomes). */
+    const addLabelled = (score: number, y: number, interval: readonly [number, number] | undefined, week: string | undefined) => {
+      if (interval) {
+        errors.add(y, score, interval[0], interval[1]);
+        absErrors.add(Math.abs(score - y));
+      } else { withLabels.add(score, y as 0 | 1); positives += y; }
+      if (weekly && week !== undefined) weekly.label(week, score, y);
+    };
     const flush = () => {
       if (batch.rows.length === 0) return;
       const { out, p } = scoreWithImpacts(loaded.scorer, batch.rows, false);
       for (let i = 0; i < p.length; i++) {
         const pi = p[i]!;
         const y = batch.labels[i];
-        if (weekly) weekly.add(batch.weeks[i]!, pi, y ?? undefined);
+        const week = batch.weeks[i];
+        if (weekly) weekly.decision(week!);
         tally.addScore(pi);
         all.add(pi);
         scoreSum += pi;
         if (groups) groupRows.add(pi, regression.kind === "regression" || y === null || y === undefined ? null : (y as 0 | 1), batch.groups[i]!);
-        if (y === null || y === undefined) unlabelled++;
-        else if (regression.kind === "regression") {
-          const [lo, hi] = regressionInterval(regression, out[i]!);
-          errors.add(y, pi, lo, hi);
-          absErrors.add(Math.abs(pi - y));
-        } else { withLabels.add(pi, y as 0 | 1); positives += y; }
+        if (y === null || y === undefined) { unlabelled++; continue; }
+        const interval = regression.kind === "regression" ? regressionInterval(regression, out[i]!) : undefined;
+        const join = batch.joins[i];
+        if (join) latest.add(join.applicant, { time: join.time, week: week!, score: pi, label: y, ...(interval ? { interval } : {}) });
+        else addLabelled(pi, y, interval, week);
       }
       io.onScored?.(batch.lines, p);
-      batch.rows = []; batch.labels = []; batch.lines = []; batch.groups = []; batch.weeks = [];
+      batch.rows = []; batch.labels = []; batch.lines = []; batch.groups = []; batch.weeks = []; batch.joins = [];
     };
 
     let label: string;
@@ -206,7 +220,9 @@ export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<Moni
         const row = Object.create(null) as Record<string, string | number | null>;
         for (const f of spec.features) row[f.name] = cellOf(r.features, f.name) ?? null;
         tally.addRow(row);
-        batch.rows.push(row); batch.labels.push(outcomes?.labelOf(r) ?? null); batch.lines.push(records); batch.weeks.push(isoWeek(r.time));
+        const joined = outcomes?.joinOf(r);
+        batch.rows.push(row); batch.labels.push(joined?.label ?? null); batch.lines.push(records); batch.weeks.push(isoWeek(r.time));
+        batch.joins.push(joined ? { applicant: joined.applicant, time: Date.parse(r.time) } : undefined);
         if (batch.rows.length === BATCH) flush();
       }
       label = `decision records ${decisionsLabel(l.name)} from ${d.since.toISOString()} to ${d.until.toISOString()}`;
@@ -230,6 +246,9 @@ export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<Moni
       if (batch.rows.length === BATCH) flush();
     });
     flush();
+    // Each outcome's applicant once: its latest decision; the earlier ones were scored, and count as unlabelled rows.
+    for (const d of latest.values()) addLabelled(d.score, d.label, d.interval, d.week);
+    unlabelled += latest.earlier;
     if (source) {
       label = source.label;
       if (!typer) start(read.header); // a header without rows: still name missing columns first
@@ -266,7 +285,7 @@ export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<Moni
       },
       data: { source: label!, bytes: read.bytes, records, scored, labelled: labelledRows, unlabelled, skipped: skipped.toJSON(), extraColumns },
       limits: o.limits, drift, performance: perf, ...(fairness ? { fairness } : {}),
-      ...(fromDecisions ? { decisions: fromDecisions } : {}), ...(outcomes ? { outcomes: { ...outcomes.summary(), weekly: weekly?.summary() ?? [] } } : {}),
+      ...(fromDecisions ? { decisions: fromDecisions } : {}), ...(outcomes ? { outcomes: { ...outcomes.summary(), earlierDecisions: latest.earlier, weekly: weekly?.summary() ?? [] } } : {}),
       notes, at,
       seconds: (performance.now() - started) / 1000,
     };
