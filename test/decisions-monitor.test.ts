@@ -192,6 +192,51 @@ describe("npm run monitor -- --decisions", () => {
     expect(none.stderr).toMatch(/no champion decision records under decisions\/credit-risk\/ from .* is capture on \(CAPTURE="full"\)\? widen --since/);
   });
 
+  describe("a failed join fails the run (exit 1), so --max-auc-drop is never silently off", () => {
+    const known = () => records.slice(0, 260);
+    const gate = ["--decisions", "--since", "14d", "--max-auc-drop", "0.05", "--json"];
+
+    it("labels the model does not know (1/0 for a model trained on bad/good) over --max-skipped: the file, the column, the values found and expected", async () => {
+      const outcomes = join(dir, "ones-and-zeros.csv");
+      writeFileSync(outcomes, `applicant,Status\n${known().map((x) => `${x.passThrough},${truth.get(String(x.passThrough))}`).join("\n")}\n`);
+      const bad = known().filter((x) => truth.get(String(x.passThrough)) === 1).length;
+      const r = await cli([...gate, "--outcomes", outcomes, "--join-on", "applicant"]);
+      expect(r.code).toBe(1);
+      expect(r.json).toMatchObject({ ok: false, error: { code: "outcomes_unusable" } });
+      const message = (r.json!.error as { message: string }).message;
+      expect(message).toContain(`${outcomes}: 260 of 260 outcome rows are unusable, more than --max-skipped 0.05: 260 whose "Status" (the model's target column) holds "0" (${260 - bad} rows), "1" (${bad} rows) (e.g. line 2), where the model expects "bad" or "good"`);
+      expect(r.stderr).toContain(`error: ${message}`);
+    });
+
+    it("a few unusable outcome rows, within --max-skipped, are counted and the run goes on", async () => {
+      const outcomes = join(dir, "a-few-bad.csv");
+      writeFileSync(outcomes, `applicant,Status\n${known().map((x, i) => `${i < 3 ? "" : x.passThrough},${i === 3 ? "maybe" : truth.get(String(x.passThrough)) ? "bad" : "good"}`).join("\n")}\n`);
+      const r = await cli([...gate, "--outcomes", outcomes, "--join-on", "applicant"]);
+      expect(r.code).toBe(0);
+      expect(r.json!.outcomes).toMatchObject({ rows: 260, unusable: 4, matched: 256 });
+    });
+
+    it("outcomes whose ids match no decision: --join-on, the column and an example id from each side", async () => {
+      const outcomes = join(dir, "other-ids.csv");
+      writeFileSync(outcomes, `applicant,Status\n${known().map((x, i) => `A-${String(i).padStart(4, "0")},${truth.get(String(x.passThrough)) ? "bad" : "good"}`).join("\n")}\n`);
+      const r = await cli([...gate, "--outcomes", outcomes, "--join-on", "applicant"]);
+      expect(r.code).toBe(1);
+      expect(r.json).toMatchObject({ ok: false, error: { code: "outcomes_unmatched" } });
+      const message = (r.json!.error as { message: string }).message;
+      expect(message).toMatch(new RegExp(`^${outcomes.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: none of its 260 labelled outcomes matches a decision from \\S+ to \\S+ \\(--join-on applicant: column "applicant" = the record's pass-through value\\): the outcomes' "applicant" values are like "A-0000", the decisions' pass-through values are like "app-\\d+"\\.`));
+      expect(message).toContain("--since/--until cover the decisions these outcomes are for");
+    });
+
+    it("outcomes all not known yet (empty labels) are a normal early state: labelled unavailable, no error", async () => {
+      const outcomes = join(dir, "pending.csv");
+      writeFileSync(outcomes, `applicant,Status\n${known().map((x) => `${x.passThrough},`).join("\n")}\n`);
+      const r = await cli([...gate, "--outcomes", outcomes, "--join-on", "applicant"]);
+      expect(r.code).toBe(0);
+      expect(r.json!.outcomes).toMatchObject({ rows: 260, pending: 260, matched: 0 });
+      expect((r.json!.performance as { labelledUnavailable: string }).labelledUnavailable).toContain("no decision in the range has an outcome");
+    });
+  });
+
   it("a ;-separated outcomes file: exit 1 naming the columns found and saying the file looks ;-separated, as for --data", async () => {
     const outcomes = join(dir, "semicolons.csv");
     writeFileSync(outcomes, "application;Status\napp-1;bad\n");

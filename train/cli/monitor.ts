@@ -17,6 +17,7 @@ import { parseProtected, type ProtectedRequest } from "../data/protected.ts";
 import { renderMonitorReport } from "../report/monitor/render.ts";
 import { parseRange, TimeFlagError, type TimeRange } from "../decisions/dates.ts";
 import { DecisionsError } from "../decisions/read.ts";
+import { OutcomesError } from "../monitor/outcome-checks.ts";
 import { decisionsBucketOf, decisionsStoreOf } from "./decisions.ts";
 import { CommandError, num, oneOf, parseFlags, rules, runCommand, UsageError } from "./args.ts";
 import { withCode } from "./codes.ts";
@@ -43,7 +44,9 @@ RMSE, MAE, R², median absolute error and interval coverage beside the card's.
   --until <time>          with --decisions: to, exclusive (default: now)
   --outcomes <csv|s3://>  with --decisions: outcomes that arrived later: a join column and the model's
                           target column (e.g. Status: good/bad); adds realised AUC, KS and calibration
-                          per ISO week of the decision, and counts outcomes no decision matched
+                          per ISO week of the decision, and counts outcomes no decision matched; more
+                          than --max-skipped unusable outcome rows, or labelled outcomes none of which
+                          matches a decision, fail the run (exit 1)
   --decisions-bucket <name>  with --decisions --store s3: the DECISIONS binding's bucket, when not the models'
                           (default: DECISIONS_BUCKET, else the models' bucket)
   --join-on <column>      the outcomes' join column: it matches the record's pass-through value (the id
@@ -61,7 +64,8 @@ RMSE, MAE, R², median absolute error and interval coverage beside the card's.
                           rate, TPR/FPR. Age:bands=25,40,60 cuts a number into bands; col:values takes
                           numeric codes as groups (as train --protected)
   --min-air <x>           with --protected: a group (30+ rows) with AIR below x is an alert (default 0.8)
-  --max-skipped <share>   fail when more rows than this are unusable (default 0.05)
+  --max-skipped <share>   fail when more rows than this are unusable (default 0.05); with --outcomes,
+                          also more outcome rows
   --backend wasm|cpu      tfjs backend (default: the one the version was trained on)
   --store local|s3        local: the R2 store npm run dev serves (default); s3: R2/S3 from the
                           environment (R2_ACCOUNT_ID or S3_ENDPOINT, S3_BUCKET, AWS_ACCESS_KEY_ID,
@@ -140,7 +144,7 @@ export async function main(argv: string[]): Promise<number> {
       { location, log, ...(dataTarget ? { dataTarget } : {}) },
     );
   } catch (e) {
-    if (e instanceof DecisionsError) throw new CommandError(e.message, e.code);
+    if (e instanceof DecisionsError || e instanceof OutcomesError) throw new CommandError(e.message, e.code);
     throw withCode(e);
   } finally {
     await store.close();

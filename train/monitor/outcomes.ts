@@ -29,6 +29,14 @@ export class Outcomes {
   duplicates = 0;
   bad: { line: number; reason: string }[] = [];
   badCount = 0;
+  /** Rows with an empty join cell, and the first one's line. */
+  emptyKeys = { count: 0, line: 0 };
+  /** Label cells that are not a label the model knows → rows (the first few distinct values; `otherValues` counts the rest). */
+  readonly unusableValues = new Map<string, number>();
+  otherValues = 0;
+  /** The first decision's join value seen (pass-through value or request id), and the decisions without one: to say why nothing matched. */
+  decisionExample: string | undefined;
+  decisionsWithoutKey = 0;
 
   constructor(readonly source: string, readonly joinOn: string, readonly matchBy: MatchBy, readonly target: string) {}
 
@@ -45,7 +53,8 @@ export class Outcomes {
    */
   joinOf(r: DecisionRecord): { applicant: string; label: number } | undefined {
     const key = this.matchBy === "request_id" ? r.requestId : r.passThrough === null ? undefined : String(r.passThrough);
-    if (key === undefined) return undefined;
+    if (key === undefined) { this.decisionsWithoutKey++; return undefined; }
+    this.decisionExample ??= key;
     const label = this.labels.get(key);
     if (label === undefined) return undefined;
     this.matched.add(key);
@@ -87,6 +96,12 @@ export async function readOutcomes(path: string, joinOn: string, spec: FeatureSp
   let t = -1;
   const numeric = spec.positive === undefined;
   const bad = (line: number, reason: string) => { out.badCount++; if (out.bad.length < 3) out.bad.push({ line, reason }); };
+  const badValue = (line: number, cell: string, reason: string) => {
+    const value = cell.slice(0, 40);
+    if (out.unusableValues.has(value) || out.unusableValues.size < 5) out.unusableValues.set(value, (out.unusableValues.get(value) ?? 0) + 1);
+    else out.otherValues++;
+    bad(line, reason);
+  };
   await readCsv(source, (rec, header) => {
     if (k < 0) {
       k = header.indexOf(joinOn);
@@ -97,15 +112,18 @@ export async function readOutcomes(path: string, joinOn: string, spec: FeatureSp
     out.rows++;
     const key = rec.fields[k] ?? "";
     const cell = rec.fields[t] ?? "";
-    if (key === "") return bad(rec.line, `empty "${joinOn}"`);
+    if (key === "") {
+      if (out.emptyKeys.count++ === 0) out.emptyKeys.line = rec.line;
+      return bad(rec.line, `empty "${joinOn}"`);
+    }
     if (cell === "") { out.pending++; return; }
     let y: number;
     if (numeric) {
       y = Number(cell);
-      if (!Number.isFinite(y)) return bad(rec.line, `"${spec.target}": expected a number, found "${cell.slice(0, 40)}"`);
+      if (!Number.isFinite(y)) return badValue(rec.line, cell, `"${spec.target}": expected a number, found "${cell.slice(0, 40)}"`);
     } else if (cell === spec.positive) y = 1;
     else if (cell === spec.negative) y = 0;
-    else return bad(rec.line, `"${spec.target}": expected "${spec.positive}" or "${spec.negative}", found "${cell.slice(0, 40)}"`);
+    else return badValue(rec.line, cell, `"${spec.target}": expected "${spec.positive}" or "${spec.negative}", found "${cell.slice(0, 40)}"`);
     if (out.labels.has(key)) out.duplicates++;
     out.labels.set(key, y);
   });

@@ -25,6 +25,7 @@ import { readDecisions, ReadStats, type DecisionsStore } from "../decisions/read
 import { cellOf } from "../../shared/preprocess.ts";
 import { isoWeek, readOutcomes, WeeklyOutcomes, type Outcomes, type OutcomesSummary, type WeekMetrics } from "./outcomes.ts";
 import { LatestDecisions } from "./latest.ts";
+import { checkMatched, checkUsable } from "./outcome-checks.ts";
 import { ScoreSample } from "./sample.ts";
 import { taskOf, type Task } from "./task.ts";
 
@@ -206,6 +207,7 @@ export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<Moni
       const d = o.decisions;
       if (d.outcomes) {
         outcomes = await readOutcomes(d.outcomes.path, d.outcomes.joinOn, spec, io.dataTarget);
+        checkUsable(outcomes, o.maxSkipped, spec.positive === undefined ? "a number" : `"${spec.positive}" or "${spec.negative}"`);
         target = spec.target;
         if (task === "classification") weekly = new WeeklyOutcomes();
       }
@@ -260,6 +262,7 @@ export async function runMonitor(o: MonitorOptions, io: MonitorIO): Promise<Moni
       throw new Error(`${label!}: ${skipped.count} of ${records} rows are unusable, more than --max-skipped ${o.maxSkipped}: ${reasons}`);
     }
     if (skipped.count) io.log(`skipped ${skipped.count} of ${records} rows: ${reasons}`);
+    if (outcomes && o.decisions) checkMatched(outcomes, `from ${o.decisions.since.toISOString()} to ${o.decisions.until.toISOString()}`);
 
     const drift = tally.summary();
     const sample = all.values();
