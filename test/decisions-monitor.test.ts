@@ -170,6 +170,27 @@ describe("npm run monitor -- --decisions", () => {
       expect(r.stderr).toContain("labelled: 100 rows");
     });
 
+    it("monitor.html's join line names what the join set aside: repeated ids, unusable rows, earlier decisions left out", async () => {
+      const outcomes = join(dir, "set-aside.csv");
+      const [a, b] = rows;
+      const csv = [
+        ...rows.map((r) => `dup-${r},${truth.get(`app-${r}`) ? "bad" : "good"}`),
+        `dup-${a},${truth.get(`app-${a}`) ? "good" : "bad"}`, `dup-${b},${truth.get(`app-${b}`) ? "good" : "bad"}`, // conflicting: these later rows stand
+        ",bad", "dup-extra,maybe",
+      ];
+      writeFileSync(outcomes, `applicant,Status\n${csv.join("\n")}\n`);
+      const out = join(dir, "set-aside");
+      const r = await cli([...range, "--outcomes", outcomes, "--join-on", "applicant", "--out", out, "--json"]);
+      expect(r.code).toBe(0);
+      expect(r.json!.outcomes).toMatchObject({ duplicates: 2, unusable: 2, earlierDecisions: 30, matched: 100 });
+      const page = readFileSync(join(out, "monitor.html"), "utf8");
+      const joinLine = /<dt>join<\/dt><dd>(.*?)<\/dd>/s.exec(page)?.[1] ?? "";
+      expect(joinLine).toContain("100 matched, 0 matched no decision in the range");
+      expect(joinLine).toContain("; 2 repeated ids (the later label stands)");
+      expect(joinLine).toContain("; 2 unusable rows (e.g. line 104: empty &quot;applicant&quot;)");
+      expect(joinLine).toContain("; 30 earlier decisions of an applicant decided again left out of the labelled metrics (each outcome pairs with the latest)");
+    });
+
     it("by request_id: a request retried under the same X-Request-Id labels each instance once", async () => {
       const outcomes = join(dir, "retried.csv");
       writeFileSync(outcomes, "request_id,Status\nretry-1,bad\n");

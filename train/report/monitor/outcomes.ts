@@ -8,6 +8,21 @@ import type { MonitorResult } from "../../monitor/run.ts";
 import type { WeekMetrics } from "../../monitor/outcomes.ts";
 import { chart, colors, facts, fmt, html, Plot, section, table, type Section } from "../kit/index.ts";
 
+/**
+ * What the join set aside, as the summary says it: a reader of the page alone
+ * must see that labels were overridden, rows dropped or decisions left out.
+ */
+function joinCaveats(o: NonNullable<MonitorResult["outcomes"]>): string {
+  const parts: string[] = [];
+  if (o.duplicates) parts.push(`${fmt.int(o.duplicates)} repeated ${o.duplicates === 1 ? "id" : "ids"} (the later label stands)`);
+  if (o.unusable) {
+    const e = o.unusableExamples?.[0];
+    parts.push(`${fmt.int(o.unusable)} unusable ${o.unusable === 1 ? "row" : "rows"}${e ? ` (e.g. line ${e.line}: ${e.reason})` : ""}`);
+  }
+  if (o.earlierDecisions) parts.push(`${fmt.int(o.earlierDecisions)} earlier ${o.earlierDecisions === 1 ? "decision" : "decisions"} of an applicant decided again left out of the labelled metrics (each outcome pairs with the latest)`);
+  return parts.map((p) => `; ${p}`).join("");
+}
+
 export function outcomesSection(r: MonitorResult): Section | undefined {
   const o = r.outcomes;
   if (!o) return undefined;
@@ -23,7 +38,7 @@ export function outcomesSection(r: MonitorResult): Section | undefined {
     facts([
       ["decisions", d ? `${fmt.int(d.read.records)} champion decisions captured from ${fmt.dateTime(d.since)} to ${fmt.dateTime(d.until)} (${fmt.int(d.read.duplicates)} duplicate deliveries dropped)` : "–"],
       ["outcomes", html`<span class="mono">${o.source}</span>: ${fmt.int(o.rows)} rows, ${fmt.int(o.labelled)} with a label in "${o.target}", ${fmt.int(o.pending)} not yet`],
-      ["join", html`column <span class="mono">${o.joinOn}</span> = the record's ${o.matchBy === "request_id" ? "request id" : "pass-through value"}: ${fmt.int(o.matched)} matched, ${fmt.int(o.unmatched)} matched no decision in the range`],
+      ["join", html`column <span class="mono">${o.joinOn}</span> = the record's ${o.matchBy === "request_id" ? "request id" : "pass-through value"}: ${fmt.int(o.matched)} matched, ${fmt.int(o.unmatched)} matched no decision in the range${joinCaveats(o)}`],
     ]),
     points.length ? chart({
       id: "weekly-auc", title: "Realised AUC and KS per week of the decision",
