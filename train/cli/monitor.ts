@@ -50,7 +50,8 @@ RMSE, MAE, R², median absolute error and interval coverage beside the card's.
   --decisions-bucket <name>  with --decisions --store s3: the DECISIONS binding's bucket, when not the models'
                           (default: DECISIONS_BUCKET, else the models' bucket)
   --join-on <column>      the outcomes' join column: it matches the record's pass-through value (the id
-                          sent under PASS_THROUGH_KEY), or, when named request_id, the request id
+                          sent under PASS_THROUGH_KEY), or, when named request_id, the request id; each
+                          outcome pairs with its applicant's latest decision (earlier ones are counted)
   --model <name>          model name (default: MODEL_NAME in wrangler.toml)
   --version <id|current>  the version to judge (default: current)
   --target <column>       outcome column; rows with an empty cell count as not yet labelled
