@@ -24,12 +24,10 @@ export function checkUsable(o: Outcomes, maxSkipped: number, expected: string): 
   if (o.badCount === 0 || o.badCount <= maxSkipped * o.rows) return;
   const parts: string[] = [];
   if (o.emptyKeys.count) parts.push(`${o.emptyKeys.count} with an empty "${o.joinOn}" (the --join-on column; e.g. line ${o.emptyKeys.line})`);
-  const labels = o.badCount - o.emptyKeys.count;
-  if (labels) {
+  if (o.badLabels.count) {
     const found = [...o.unusableValues].sort((a, b) => b[1] - a[1]).map(([v, n]) => `${quoted(v)} (${n} row${n === 1 ? "" : "s"})`);
     if (o.otherValues) found.push(`${o.otherValues} rows with other values`);
-    const line = o.bad.find((b) => !b.reason.startsWith("empty "))?.line;
-    parts.push(`${labels} whose "${o.target}" (the model's target column) holds ${found.join(", ")}${line ? ` (e.g. line ${line})` : ""}, where the model expects ${expected}`);
+    parts.push(`${o.badLabels.count} whose "${o.target}" (the model's target column) holds ${found.join(", ")} (e.g. line ${o.badLabels.line}), where the model expects ${expected}`);
   }
   throw new OutcomesError(
     `${o.source}: ${o.badCount} of ${o.rows} outcome rows are unusable, more than --max-skipped ${maxSkipped}: ${parts.join("; ")}. ` +
@@ -44,7 +42,7 @@ export function checkMatched(o: Outcomes, range: string): void {
   const side = o.matchBy === "request_id" ? "request id" : "pass-through value";
   const ours = o.labels.keys().next().value as string;
   const theirs = o.decisionExample === undefined
-    ? `no decision in the range has a ${side}${o.matchBy === "pass_through" ? " (the callers sent no id under PASS_THROUGH_KEY)" : ""}`
+    ? `none of the ${o.decisionsWithoutKey} decisions in the range has a ${side}${o.matchBy === "pass_through" ? " (the callers sent no id under PASS_THROUGH_KEY)" : ""}`
     : `the decisions' ${side}s are like ${quoted(o.decisionExample)}`;
   throw new OutcomesError(
     `${o.source}: none of its ${o.labels.size} labelled outcomes matches a decision ${range} (--join-on ${o.joinOn}: column "${o.joinOn}" = the record's ${side}): ` +

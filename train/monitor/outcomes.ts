@@ -31,7 +31,9 @@ export class Outcomes {
   badCount = 0;
   /** Rows with an empty join cell, and the first one's line. */
   emptyKeys = { count: 0, line: 0 };
-  /** Label cells that are not a label the model knows → rows (the first few distinct values; `otherValues` counts the rest). */
+  /** Rows whose label cell is not a label the model knows, and the first one's line. */
+  badLabels = { count: 0, line: 0 };
+  /** Those cells' values → rows: the first few distinct values; `otherValues` counts the rows with the rest. */
   readonly unusableValues = new Map<string, number>();
   otherValues = 0;
   /** The first decision's join value seen (pass-through value or request id), and the decisions without one: to say why nothing matched. */
@@ -97,6 +99,7 @@ export async function readOutcomes(path: string, joinOn: string, spec: FeatureSp
   const numeric = spec.positive === undefined;
   const bad = (line: number, reason: string) => { out.badCount++; if (out.bad.length < 3) out.bad.push({ line, reason }); };
   const badValue = (line: number, cell: string, reason: string) => {
+    if (out.badLabels.count++ === 0) out.badLabels.line = line;
     const value = cell.slice(0, 40);
     if (out.unusableValues.has(value) || out.unusableValues.size < 5) out.unusableValues.set(value, (out.unusableValues.get(value) ?? 0) + 1);
     else out.otherValues++;
