@@ -180,6 +180,11 @@ describe("model registry over S3 (npm run models)", () => {
     const intent: MoveIntent = { to: narrow.version, manifestSha256: "0".repeat(64), action: "promote", reason: "stale", actor: "x", revision: null, dataSha256: null };
     const stale = { version: "20200101T000000Z-00000000", seq: 1 };
     await expect(movePointer(l, intent, { expected: stale })).rejects.toMatchObject({ code: "pointer_moved" });
+    // The same version after another move: the message says so, rather than "it was X, now X".
+    const sameVersion = { version: v1.version, seq: 0 };
+    await expect(movePointer(l, intent, { expected: sameVersion })).rejects.toMatchObject({
+      code: "pointer_moved", message: expect.stringContaining(`it was ${v1.version} (history seq 0), still ${v1.version} but after another move (publish by`),
+    });
 
     expect(await current("m-refuse")).toBe(v1.version);
     expect(await listHistorySeqs(l)).toEqual([1]);

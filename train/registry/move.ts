@@ -73,9 +73,12 @@ export interface MoveResult {
 function movedError(l: Location, state: PointerState, was: PointerMark, unchanged: string): RegistryError {
   const p = state.pointer;
   const who = p?.move ? ` (${p.move.action} by ${p.move.actor} at ${p.publishedAt}, history seq ${p.move.seq})` : "";
-  const now = p ? `now ${p.version}${who}` : state.broken ? "now unreadable" : "now deleted";
+  // The same version after another move (a canary or shadow move, a promote of itself) still moved the pointer: say which move.
+  const same = p && p.version === was.version;
+  const now = p ? (same ? `still ${p.version} but after another move${who}` : `now ${p.version}${who}`) : state.broken ? "now unreadable" : "now deleted";
+  const at = was.seq !== undefined ? ` (history seq ${was.seq})` : "";
   return new RegistryError(
-    `the pointer of "${l.name}" moved while this command ran: it was ${was.version ?? "unset"}, ${now}; ${unchanged}. ` +
+    `the pointer of "${l.name}" moved while this command ran: it was ${was.version ?? "unset"}${at}, ${now}; ${unchanged}. ` +
     "See `npm run models -- history`, then run the command again if it still applies",
     "pointer_moved",
   );
