@@ -11,7 +11,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DECISION_FORMAT, decisionsKey, recordId, type DecisionRecord, type Role } from "../shared/decisions/record.ts";
 import type { Decision } from "../shared/predict.ts";
+import { Comparer } from "../train/compare/compare.ts";
 import { publishTo } from "../train/job.ts";
+import { Outcomes } from "../train/monitor/outcomes.ts";
 import { fixtures, readArtifact } from "./helpers/fixtures.ts";
 import { models, variant } from "./helpers/registry.ts";
 import { startWorker, type TestWorker } from "./helpers/worker.ts";
@@ -120,3 +122,23 @@ describe("models compare", () => {
     expect(r).toMatchObject({ code: 2, json: { error: { message: expect.stringMatching(/is not after --since/) } } });
   });
 });
+
+describe("models compare with outcomes, an applicant answered twice", () => {
+  it("labels each applicant once, by its latest answer, and counts the earlier ones", () => {
+    const outcomes = new Outcomes("outcomes.csv", "application", "pass_through", "Status");
+    for (const [id, y] of [["c0", 0], ["c1", 1], ["c2", 0], ["c3", 1]] as const) outcomes.labels.set(id, y);
+    const comparer = new Comparer(outcomes);
+    const at = (t: string, r: DecisionRecord): DecisionRecord => ({ ...r, time: t });
+    // c1 (bad) was first scored 0.05, below both goods (a wrong ranking), then re-scored 0.9 a minute later.
+    comparer.add(at("2026-12-05T10:00:00.000Z", rec("canary", CANARY, "x0", 0, 0.1, "approve", "c0")));
+    comparer.add(at("2026-12-05T10:00:00.000Z", rec("canary", CANARY, "x1", 0, 0.05, "approve", "c1")));
+    comparer.add(at("2026-12-05T10:00:00.000Z", rec("canary", CANARY, "x2", 0, 0.2, "approve", "c2")));
+    comparer.add(at("2026-12-05T10:00:00.000Z", rec("canary", CANARY, "x3", 0, 0.7, "decline", "c3")));
+    comparer.add(at("2026-12-05T10:01:00.000Z", rec("canary", CANARY, "x4", 0, 0.9, "decline", "c1")));
+    comparer.add(at("2026-12-05T10:00:00.000Z", rec("champion", CHAMPION, "y0", 0, 0.5, "decline", "z")));
+    const [c] = comparer.result(0).canaries;
+    // Four applicants, the latest answer each: both bads above both goods.
+    expect(c!.challenger).toMatchObject({ n: 5, labelled: 4, earlierDecisions: 1, auc: 1 });
+  });
+});
+

@@ -35,7 +35,8 @@ export const DECISIONS: readonly Decision[] = ["approve", "refer", "decline"];
 export const PAIR_WINDOW_MS = 6 * 3_600_000;
 
 /** One recorded answer, reduced to what comparing needs. */
-interface Answer { version: string; score: number; decision: Decision | null; label: 0 | 1 | undefined; time: number }
+/** `applicant`: who the label is for (outcomes' join rule), with `label`. */
+interface Answer { version: string; score: number; decision: Decision | null; label: 0 | 1 | undefined; applicant?: string; time: number }
 
 export interface SideSummary {
   version: string;
@@ -44,9 +45,11 @@ export interface SideSummary {
   approvalRate: number | null;
   decisions: Record<Decision, number> | null;
   meanScore: number;
-  /** With outcomes: AUC on this side's labelled applicants (null when one class is missing). */
+  /** With outcomes: AUC on this side's labelled applicants (null when one class is missing), one answer each: its latest. */
   auc?: number | null;
   labelled?: number;
+  /** With outcomes: earlier answers to an applicant answered again, left out of the AUC (as monitor --outcomes does). */
+  earlierDecisions?: number;
 }
 
 export interface Flip { from: Decision; to: Decision; n: number }
@@ -89,9 +92,10 @@ export type { Outcomes };
 const scoreOf = (r: DecisionRecord): number => ("probability" in r.answer ? r.answer.probability : r.answer.value);
 const decisionOf = (r: DecisionRecord): Decision | null => ("decision" in r.answer ? r.answer.decision : null);
 
-function labelOf(r: DecisionRecord, o: Outcomes | undefined): 0 | 1 | undefined {
-  const y = o?.labelOf(r);
-  return y === undefined ? undefined : y === 1 ? 1 : 0;
+/** The record's label and the applicant it is for, when an outcome names it. */
+function labelOf(r: DecisionRecord, o: Outcomes | undefined): Pick<Answer, "label" | "applicant"> {
+  const j = o?.joinOf(r);
+  return j === undefined ? { label: undefined } : { label: j.label === 1 ? 1 : 0, applicant: j.applicant };
 }
 
 /** One side's answers, folded: counts, the scores (for PSI) and the labelled scores (for AUC). */
@@ -100,8 +104,9 @@ class Side {
   classified = true;
   counts: Record<Decision, number> = { approve: 0, refer: 0, decline: 0 };
   scores: number[] = [];
-  labels: number[] = [];
-  labelledScores: number[] = [];
+  /** Per labelled applicant, its latest answer: one label per applicant, however often it was answered. */
+  labelled = new Map<string, { time: number; label: 0 | 1; score: number }>();
+  earlier = 0;
   constructor(readonly version: string) {}
 
   add(a: Answer): void {
@@ -109,7 +114,13 @@ class Side {
     if (a.decision) this.counts[a.decision]++;
     else this.classified = false;
     this.scores.push(a.score);
-    if (a.label !== undefined) { this.labels.push(a.label); this.labelledScores.push(a.score); }
+    if (a.label === undefined || a.applicant === undefined) return;
+    const held = this.labelled.get(a.applicant);
+    if (held) {
+      this.earlier++;
+      if (held.time > a.time) return;
+    }
+    this.labelled.set(a.applicant, { time: a.time, label: a.label, score: a.score });
   }
 
   summary(withOutcomes: boolean): SideSummary {
@@ -121,9 +132,11 @@ class Side {
       meanScore: n ? this.scores.reduce((s, x) => s + x, 0) / n : Number.NaN,
     };
     if (withOutcomes) {
-      const pos = this.labels.filter((l) => l === 1).length;
-      out.labelled = this.labels.length;
-      out.auc = pos > 0 && pos < this.labels.length ? rocAuc(Float64Array.from(this.labels), Float64Array.from(this.labelledScores)) : null;
+      const held = [...this.labelled.values()];
+      const pos = held.filter((h) => h.label === 1).length;
+      out.labelled = held.length;
+      out.earlierDecisions = this.earlier;
+      out.auc = pos > 0 && pos < held.length ? rocAuc(Float64Array.from(held, (h) => h.label), Float64Array.from(held, (h) => h.score)) : null;
     }
     return out;
   }
@@ -190,7 +203,7 @@ export class Comparer {
 
   add(r: DecisionRecord): void {
     this.records++;
-    const a: Answer = { version: r.version, score: scoreOf(r), decision: decisionOf(r), label: labelOf(r, this.outcomes), time: Date.parse(r.time) };
+    const a: Answer = { version: r.version, score: scoreOf(r), decision: decisionOf(r), ...labelOf(r, this.outcomes), time: Date.parse(r.time) };
     if (a.time > this.newest) this.newest = a.time;
     if (r.role === "canary") return this.side(this.canaries, a).add(a);
     if (r.role === "champion") {
