@@ -40,6 +40,11 @@ describe("command-line flags", () => {
 
   it("an unknown flag names the nearest known one", () => {
     expect(refused(["--epoch", "20"])).toBe("unknown option --epoch; did you mean --epochs?");
+    // train names the model with --model-name, the other commands with --model: each suggests the other.
+    const train = { "model-name": { type: "string" }, epochs: { type: "string" } } as const;
+    const models = { model: { type: "string" }, json: { type: "boolean" } } as const;
+    expect(() => parseFlags(["--model", "m"], train)).toThrow("unknown option --model; did you mean --model-name?");
+    expect(() => parseFlags(["--model-name", "m"], models)).toThrow("unknown option --model-name; did you mean --model?");
   });
 });
 

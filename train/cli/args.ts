@@ -41,7 +41,8 @@ function distance(a: string, b: string): number {
 export function suggestFlag(flag: string, options: Options): string | undefined {
   let best: { name: string; d: number } | undefined;
   for (const name of Object.keys(options)) {
-    const d = distance(flag, name);
+    // One name is the other plus a word (`--model` for `--model-name`, or the reverse): as near as a typo.
+    const d = flag && (name.startsWith(`${flag}-`) || flag.startsWith(`${name}-`)) ? 1 : distance(flag, name);
     if (!best || d < best.d) best = { name, d };
   }
   return best && best.d <= Math.max(2, Math.floor(flag.length / 3)) ? best.name : undefined;
