@@ -125,6 +125,11 @@ describe("model registry over S3 (npm run models)", () => {
     const noop = await models(w.s3, ["promote", "current", "--reason", "again", "--model", "m-roll", "--json"]);
     expect(noop.json).toMatchObject({ ok: true, status: "unchanged" });
     expect(await listHistorySeqs(loc("m-roll"))).toHaveLength(6);
+    // The version before (v3) damaged: refused, and the way out named.
+    await (await w.bucket()).put(keys.file("m-roll", v3.version, "weights.bin"), new Uint8Array(100));
+    const damaged = await models(w.s3, ["rollback", "--reason", "again", "--model", "m-roll", "--json"]);
+    expect(damaged).toMatchObject({ code: 1, json: { ok: false, error: { code: "version_damaged", message: expect.stringMatching(/nothing changed\. Roll back to another version with rollback --to <version>/) } } });
+    expect(await current("m-roll")).toBe(v2.version);
   });
 
   it("reports a record a crash left missing between the pointer swap and the record; history --repair writes it, nothing else does", async () => {

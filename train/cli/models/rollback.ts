@@ -5,6 +5,7 @@ import { rollbackTarget } from "../../registry/rollback.ts";
 import { resolveVersion } from "../../store/versions.ts";
 import { stringFlag, type ModelsCommand } from "./command.ts";
 import { makeCurrent, moveOptions, requireReason } from "./make-current.ts";
+import { StoreError } from "../../store/versions.ts";
 
 export const rollbackCommand: ModelsCommand = {
   summary: "back to the version that was current before this one (from the history), or --to a named one",
@@ -26,6 +27,14 @@ export const rollbackCommand: ModelsCommand = {
     const target = rollbackTarget(ctx.location.name, ctx.state, records);
     if (!target.ok) throw new RegistryError(target.message, "no_previous");
     ctx.log(`history record ${target.seq} made ${ctx.state.pointer?.version} current, coming from ${target.version}`);
-    return makeCurrent(ctx, target.version, "rollback", reason);
+    try {
+      return await makeCurrent(ctx, target.version, "rollback", reason);
+    } catch (e) {
+      // The version before is gone or damaged: the way out is another one, named.
+      if (e instanceof StoreError && (e.code === "version_damaged" || e.code === "version_not_found")) {
+        throw new StoreError(`${e.message}; nothing changed. Roll back to another version with rollback --to <version> (npm run models -- list shows them, npm run models -- history what was current when)`, e.code);
+      }
+      throw e;
+    }
   },
 };
