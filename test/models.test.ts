@@ -353,6 +353,11 @@ describe("model registry over S3 (npm run models)", () => {
       expect(await listVersionIds(loc("m-sig"))).toEqual(before);
       expect(await train([...args, "--model-name", "m-sig-2"])).toBe(0);
       expect(await train([...args, "--model-name", "m-sig", "--allow-signature-change", "--reason", "Price is no longer collected"])).toBe(0);
+      // A nightly run over a pointer deleted outside the registry: the warning is in --json, where the job reads it.
+      await (await w.bucket()).delete(keys.pointer("m-sig-2"));
+      stdout = "";
+      expect(await train([...args, "--model-name", "m-sig-2"])).toBe(0);
+      expect(JSON.parse(stdout.trim().split("\n").at(-1)!).warnings).toContainEqual(expect.stringMatching(/^the pointer .*current\.json is missing \(deleted outside the registry\): this move replaces it and follows history record 1/));
     } finally {
       o.mockRestore();
       e.mockRestore();

@@ -232,15 +232,22 @@ async function trainAndPublish(
             if (g.currentVersion) log(`quality gate: current model ${g.currentVersion} has RMSE ${g.currentRmse!.toPrecision(6)} on the same ${sample.rows.length} test rows; the new model ${sample.newRmse!.toPrecision(6)}`);
           }
           : undefined;
+      // The move's warnings (a forged, missing or damaged pointer passed over) belong in --json too, where a job reads them.
+      const moveWarnings: string[] = [];
+      const publishLog = (line: string) => {
+        if (line.startsWith("warning: ")) moveWarnings.push(line.slice("warning: ".length));
+        log(line);
+      };
       const res = await publishTo(target, artifact, {
         ...(gate ? { beforePublish: gate } : {}),
         ...(a.reason ? { reason: a.reason } : {}),
         allowSignatureChange: a["allow-signature-change"] ?? false,
         ...(a.candidate ? { candidate: true } : {}),
-        log,
+        log: publishLog,
         ...(signing ? { signing } : {}),
       });
-      if (res.warning) log(`warning: ${res.warning}`);
+      if (res.warning) publishLog(`warning: ${res.warning}`);
+      if (moveWarnings.length) summary.warnings = [...(result.warnings ?? []), ...moveWarnings];
       if (a.candidate) log(`published ${artifact.name} version ${artifact.version} to ${store.where} as a candidate (history record ${res.record.seq}); current stays ${res.pointer.version}. Next: npm run models -- canary ${artifact.version} --share 0.1 --reason "..."`);
       else log(`published ${artifact.name} version ${res.pointer.version} to ${store.where}${res.previous ? ` (was ${res.previous})` : " (first version)"}`);
       summary.published = {
