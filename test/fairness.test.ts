@@ -207,4 +207,13 @@ describe("--protected", () => {
     expect(named(["30", "20", "65"])).toEqual(["[18,25)", "[25,40)", "[40,60)", "[60,68]"]);
     expect(named(["30", "12", "999"])).toEqual(["[12,25)", "[25,40)", "[40,60)", "[60,999]"]);
   });
+
+  it("warns when every test row is in one group: bands wider than the data compare nothing", async () => {
+    const profile = await profileCsv(memorySource("t.csv", "Status,Age\ngood,20\nbad,70\n"), "Status");
+    const [g] = resolveProtected(parseProtected("Age:bands=10"), profile, "Status");
+    const lines: string[] = [];
+    fairnessCard([{ attribute: g!, codes: Uint16Array.from(["20", "30", "70"], (c) => g!.groupOf(c)) }], [0, 1, 0], [0.1, 0.7, 0.2], thresholds, 1, (l) => lines.push(l));
+    expect(lines).toContain("warning: --protected Age: every test row is in one group, [10,70] (bands at 10: choose edges inside the data's range): there is nothing to compare, and no figure here says the model treats groups alike");
+  });
 });
+

@@ -52,6 +52,7 @@ export function fairnessCard(testGroups: TestGroups[], labels: ArrayLike<number>
     const flagged = f.belowFourFifths.length ? `; below four-fifths (0.8): ${f.belowFourFifths.join(", ")}` : "; no group below four-fifths (0.8)";
     log(`fairness "${a.column}" on the test split (reference ${f.reference}): adverse impact ratio ${airs}${flagged}`);
     addUnseen(card[a.column] as AttributeHead, a, log);
+    warnSingleGroup(a, f.groups, log);
     addProxies(card[a.column] as AttributeHead, a.groups, proxyTables, log);
   }
   return card;
@@ -61,6 +62,14 @@ export function fairnessCard(testGroups: TestGroups[], labels: ArrayLike<number>
  * Values the groups were formed without (a --test file's own) are counted together as "(other)": distinct
  * groups of applicants would be compared as one. Named on the card and in a warning, most rows first.
  */
+/** One group with rows (bands wider than the data, a column with one value) compares nothing: "no group below four-fifths" would mislead. */
+function warnSingleGroup(a: ProtectedAttribute, groups: Record<string, unknown>, log: (line: string) => void): void {
+  const present = Object.keys(groups);
+  if (present.length !== 1) return;
+  const how = a.groupedBy === "values" ? "" : ` (bands at ${a.groupedBy.bands.join(", ")}: choose edges inside the data's range)`;
+  log(`warning: --protected ${a.column}: every test row is in one group, ${present[0]}${how}: there is nothing to compare, and no figure here says the model treats groups alike`);
+}
+
 function addUnseen(entry: AttributeHead, a: ProtectedAttribute, log: (line: string) => void): void {
   if (!a.unseen?.size) return;
   const named = [...a.unseen].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]));
@@ -97,6 +106,7 @@ export function regressionFairnessCard(testGroups: TestGroups[], actual: ArrayLi
     }).join("; ");
     log(`fairness "${a.column}" on the test split (reference ${f.reference}, the largest group): ${groups}`);
     addUnseen(card[a.column] as AttributeHead, a, log);
+    warnSingleGroup(a, f.groups, log);
     addProxies(card[a.column] as AttributeHead, a.groups, proxyTables, log);
   }
   return card;
