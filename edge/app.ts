@@ -14,7 +14,7 @@ import { parseJsonBody } from "./body.ts";
 import { log, type AppEnv } from "./context.ts";
 import { settings, type Env, type Settings } from "./env.ts";
 import { describeKey, fail } from "./errors.ts";
-import { limitBody } from "./limits.ts";
+import { drain, DRAIN_MAX_BYTES, DRAIN_MAX_MS, limitBody } from "./limits.ts";
 import { answerOtherMethods } from "./methods.ts";
 import { openApiDocument } from "./openapi.ts";
 import { health } from "./routes/health.ts";
@@ -55,6 +55,17 @@ async function requestContext(c: Context<AppEnv>, next: Next): Promise<void> {
     id: c.get("requestId"), method: c.req.method, path: c.req.routePath, status: c.res.status, ms: Number((performance.now() - started).toFixed(3)),
     version: c.get("modelVersion") ?? null, ...(c.get("modelRole") ? { role: c.get("modelRole") } : {}), caller: c.get("caller")?.logId ?? null, ...(c.get("authFailure") ? { auth: c.get("authFailure") } : {}),
   });
+}
+
+/**
+ * A refusal that never read the body (401, 403, 404, 405, 415, 429, 503, a query error) drains it
+ * within drain's bounds before answering. Left unread, the runtime reads the whole upload before the
+ * answer leaves (a 60 MB unauthenticated body), or never answers a body that stalls. Successes read
+ * their body, so they pay only the status check.
+ */
+async function drainUnreadBody(c: Context<AppEnv>, next: Next): Promise<void> {
+  await next();
+  if (c.res.status >= 400 && !c.req.raw.bodyUsed) await drain(c.req.raw.body, DRAIN_MAX_BYTES, DRAIN_MAX_MS);
 }
 
 const corsCache = new WeakMap<Settings, ReturnType<typeof cors>>();
@@ -107,6 +118,7 @@ function paddedAnswer(n: number): Uint8Array<ArrayBuffer> | undefined {
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use("*", requestContext);
+  app.use("*", drainUnreadBody);
   app.use("*", secureHeaders());
   app.use("*", corsFromSettings);
   app.use("*", rejectRepeatedQuery);

@@ -1,8 +1,9 @@
 /**
- * Request-size limits. A refused body is drained (so the client reads the
- * 413 instead of a connection reset mid-upload), but only up to a byte
- * budget and a time budget: a client that announces 2 MB and then sends
- * nothing must not hold the request open.
+ * Request-size limits, and the bounded drain every refusal uses (the app's
+ * drainUnreadBody, edge/app.ts): a refused body is drained (so the client
+ * reads the answer instead of a connection reset mid-upload), but only up to
+ * a byte budget and a time budget: a client that announces 2 MB and then
+ * sends nothing must not hold the request open.
  */
 import type { Context, Next } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -35,12 +36,11 @@ export async function drain(body: ReadableStream<Uint8Array> | null, maxBytes: n
   }
 }
 
-/** Hono's bodyLimit with MAX_BODY_BYTES and the bounded drain. */
+/** Hono's bodyLimit with MAX_BODY_BYTES; the app drains the refused body (drainUnreadBody). */
 export function limitBody(c: Context<AppEnv>, next: Next) {
   return bodyLimit({
     maxSize: c.get("settings").maxBodyBytes,
-    onError: async (c) => {
-      await drain(c.req.raw.body, DRAIN_MAX_BYTES, DRAIN_MAX_MS);
+    onError: (c) => {
       const max = c.get("settings").maxBodyBytes;
       // The size the client declared, when it did (a chunked body has none): what to cut it down from.
       const declared = Number(c.req.header("content-length"));

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { publishTo } from "../train/job.ts";
 import { parseS3Url } from "../train/store/storage.ts";
 import { fixtures, readArtifact } from "./helpers/fixtures.ts";
+import { startDevServer, type DevServer } from "./helpers/dev-server.ts";
 import { startWorker, type TestWorker } from "./helpers/worker.ts";
 
 const applicant = { Seniority: 9, Home: "rent", Time: 60, Age: 30, Marital: "married", Records: "no", Job: "freelance", Expenses: 73, Income: 129, Assets: 0, Debt: 0, Amount: 800, Price: 846 };
@@ -27,6 +28,40 @@ function artifactWithSource(source: string) {
   manifest.card.data.source = source;
   a.files.set("manifest.json", new TextEncoder().encode(JSON.stringify(manifest)));
   return a;
+}
+
+/** What a raw upload saw: the response head (and what followed it), or "" if none came. */
+interface RawUpload { answer: string; answeredMs: number; writtenWhenAnswered: number }
+
+/**
+ * A request on a raw socket: `head`, then `first`, then `chunk` bytes every `everyMs` until `total` body
+ * bytes are written (chunk 0: nothing more, the body stalls). Resolves once the response head arrives,
+ * or after `waitMs` (answer "", answeredMs Infinity), with how many body bytes had been written by then.
+ */
+function rawUpload(base: string, head: string, o: { first: string; total: number; chunk: number; everyMs: number; waitMs: number }): Promise<RawUpload> {
+  const url = new URL(base);
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    let written = 0;
+    let answer = "";
+    let timer: ReturnType<typeof setInterval> | undefined;
+    const finish = (answeredMs: number) => { clearInterval(timer); clearTimeout(limit); socket.destroy(); resolve({ answer, answeredMs, writtenWhenAnswered: written }); };
+    const socket = connect(Number(url.port), url.hostname, () => {
+      socket.write(head + o.first);
+      written = Buffer.byteLength(o.first);
+      if (o.chunk === 0) return;
+      const block = Buffer.alloc(o.chunk, 0x20);
+      timer = setInterval(() => {
+        const n = Math.min(o.chunk, o.total - written);
+        if (n <= 0) return clearInterval(timer);
+        socket.write(n === o.chunk ? block : block.subarray(0, n));
+        written += n;
+      }, o.everyMs);
+    });
+    socket.on("data", (d) => { answer += d.toString(); if (answer.includes("\r\n\r\n")) finish(Date.now() - started); });
+    socket.on("error", reject);
+    const limit = setTimeout(() => { answer = ""; finish(Infinity); }, o.waitMs);
+  });
 }
 
 describe("findings of the security review (AUTH_MODE=keys)", () => {
@@ -203,4 +238,38 @@ describe("findings of the security review (AUTH_MODE=keys)", () => {
     }
     expect((await w.post("/predict", { instances: [applicant] }, score)).status).toBe(200);
   });
+});
+
+describe("refusals that leave the body unread, behind wrangler's proxy (npm run dev)", () => {
+  let dev: DevServer;
+  beforeAll(async () => {
+    dev = await startDevServer({ AUTH_MODE: "keys", API_KEYS: SCORING_KEY, RATE_LIMIT: "off" });
+    // The first request starts the isolate: not part of what is timed below.
+    await (await fetch(`${dev.url}/healthz`)).text();
+  });
+  afterAll(async () => { await dev.stop(); });
+
+  it("5g. answers a refusal that did not read the body (401, 415, 404) within the drain's bound, though the body never arrives", async () => {
+    const auth = `Authorization: Bearer ${SCORING_KEY}\r\n`;
+    const cases: [name: string, path: string, headers: string, status: number][] = [
+      ["no credentials", "/predict", "Content-Type: application/json\r\n", 401],
+      ["not JSON", "/predict", `${auth}Content-Type: text/plain\r\n`, 415],
+      ["no such route", "/nowhere", `${auth}Content-Type: application/json\r\n`, 404],
+    ];
+    for (const [name, path, headers, status] of cases) {
+      const r = await rawUpload(dev.url, `POST ${path} HTTP/1.1\r\nHost: edge.test\r\n${headers}Content-Length: 100\r\n\r\n`, { first: '{"instances":', total: 100, chunk: 0, everyMs: 0, waitMs: 8_000 });
+      expect([name, r.answer.slice(0, 12)]).toEqual([name, `HTTP/1.1 ${status}`]);
+      // The drain gives up after 1 s; 4 s allows for a loaded machine (without it: no answer, 8 s here).
+      expect(r.answeredMs, name).toBeLessThan(4_000);
+    }
+  }, 60_000);
+
+  it("5h. answers an unauthenticated upload 401 without reading it to the end", async () => {
+    // 64 MiB, 256 KiB every 20 ms: over 5 s to upload. The drain reads at most 16 MiB or for 1 s.
+    const total = 64 * 1024 * 1024;
+    const r = await rawUpload(dev.url, `POST /predict HTTP/1.1\r\nHost: edge.test\r\nContent-Type: application/json\r\nContent-Length: ${total}\r\n\r\n`, { first: "", total, chunk: 256 * 1024, everyMs: 20, waitMs: 15_000 });
+    expect(r.answer).toMatch(/^HTTP\/1\.1 401/);
+    expect(r.writtenWhenAnswered).toBeLessThan(total / 2);
+    expect(r.answeredMs).toBeLessThan(4_000);
+  }, 60_000);
 });
