@@ -14,7 +14,7 @@ import { parseJsonBody } from "./body.ts";
 import { log, type AppEnv } from "./context.ts";
 import { settings, type Env, type Settings } from "./env.ts";
 import { describeKey, fail } from "./errors.ts";
-import { drain, DRAIN_MAX_BYTES, DRAIN_MAX_MS, limitBody } from "./limits.ts";
+import { drain, DRAIN_MAX_BYTES, DRAIN_MAX_MS, limitBody, readBody } from "./limits.ts";
 import { answerOtherMethods } from "./methods.ts";
 import { openApiDocument } from "./openapi.ts";
 import { health } from "./routes/health.ts";
@@ -141,7 +141,9 @@ export function createApp(): Hono<AppEnv> {
   // The benchmark's floor: same auth, body limit and JSON parse, no model. Only when BENCH_ROUTES=on.
   app.post("/__bench/noop", guard("scoring"), limitBody, async (c) => {
     if (c.env.BENCH_ROUTES !== "on") return fail(c, 404, "not_found", "no route");
-    const parsed = parseJsonBody(await c.req.arrayBuffer());
+    const bytes = await readBody(c);
+    if (bytes instanceof Response) return bytes;
+    const parsed = parseJsonBody(bytes);
     if (!parsed.ok) return fail(c, 400, parsed.code, parsed.message);
     const size = c.req.query("bytes");
     if (size === undefined) return c.json({ ok: true });

@@ -10,6 +10,8 @@ export interface Env {
   MODEL_REFRESH_SECONDS?: string;
   MAX_BATCH?: string;
   MAX_BODY_BYTES?: string;
+  /** Seconds a request's body may take to arrive once the handler reads it (1-300, default 30); then 408. */
+  BODY_TIMEOUT_SECONDS?: string;
   /** "keys" (default), "jwt", "keys+jwt" or "off" (local dev); see auth/config.ts. */
   AUTH_MODE?: string;
   /** Secret: comma-separated API keys, scope "scoring" unless written `key:operator` or `key:scoring+operator`. */
@@ -63,6 +65,8 @@ export interface Settings {
   refreshMs: number;
   maxBatch: number;
   maxBodyBytes: number;
+  /** BODY_TIMEOUT_SECONDS in ms: a stalled upload is answered 408, not held open. */
+  bodyTimeoutMs: number;
   auth: AuthConfig;
   rateLimit: { enabled: boolean; periodSeconds: number };
   corsOrigins: string[];
@@ -129,6 +133,7 @@ export function settings(env: Env): Settings {
     refreshMs: intSetting(problems, "MODEL_REFRESH_SECONDS", env.MODEL_REFRESH_SECONDS, 30, 0) * 1000,
     maxBatch: intSetting(problems, "MAX_BATCH", env.MAX_BATCH, 1000, 1),
     maxBodyBytes: intSetting(problems, "MAX_BODY_BYTES", env.MAX_BODY_BYTES, 1024 * 1024, 1024),
+    bodyTimeoutMs: intSetting(problems, "BODY_TIMEOUT_SECONDS", env.BODY_TIMEOUT_SECONDS, 30, 1, 300) * 1000,
     auth: authConfig(env),
     rateLimit: {
       // Anything but "off" keeps the limits on (fail closed); an unknown word is reported.

@@ -29,6 +29,7 @@ export const ERRORS = {
   model_not_found: { status: 404, when: "a model name that has never been published (on every route that takes one)" },
   version_not_found: { status: 404, when: "a version id that is malformed or not stored for the model (versioned report route)" },
   report_not_found: { status: 404, when: "a version published without a report (before reports existed)" },
+  body_timeout: { status: 408, when: "the body did not all arrive within `BODY_TIMEOUT_SECONDS` (a stalled upload); `details` give the size declared and what arrived" },
   method_not_allowed: { status: 405, when: "a known path with another method; `Allow` lists the methods" },
   body_too_large: { status: 413, when: "the body is over `MAX_BODY_BYTES`" },
   batch_too_large: { status: 413, when: "more than `MAX_BATCH` instances" },

@@ -50,3 +50,59 @@ export function limitBody(c: Context<AppEnv>, next: Next) {
     },
   })(c, next);
 }
+
+export type BodyRead = { ok: true; bytes: ArrayBuffer } | { ok: false; received: number };
+
+/** The chunks as one buffer; a body that came in one chunk is not copied. */
+function joined(chunks: Uint8Array[], size: number): ArrayBuffer {
+  const only = chunks[0];
+  if (chunks.length === 1 && only && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength && only.buffer instanceof ArrayBuffer) return only.buffer;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out.buffer;
+}
+
+/**
+ * All of `body`, or how many bytes had arrived when `ms` passed. At the deadline the reader is
+ * cancelled (which ends the pending read), so the runtime closes the connection instead of waiting
+ * for the rest. One timer per request; no other work on the way to the bytes.
+ */
+export async function readWithin(body: ReadableStream<Uint8Array> | null, ms: number): Promise<BodyRead> {
+  if (!body) return { ok: true, bytes: new ArrayBuffer(0) };
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let late = false;
+  const timer = setTimeout(() => { late = true; reader.cancel().catch(() => {}); }, ms);
+  try {
+    for (;;) {
+      const r = await reader.read();
+      if (late || r.done) break;
+      chunks.push(r.value);
+      size += r.value.byteLength;
+    }
+  } catch (e) {
+    if (!late) throw e;
+  } finally {
+    clearTimeout(timer);
+    reader.releaseLock();
+  }
+  return late ? { ok: false, received: size } : { ok: true, bytes: joined(chunks, size) };
+}
+
+/** The request's body within BODY_TIMEOUT_SECONDS, or the 408 body_timeout that says it did not all arrive. */
+export async function readBody(c: Context<AppEnv>): Promise<ArrayBuffer | Response> {
+  const ms = c.get("settings").bodyTimeoutMs;
+  const r = await readWithin(c.req.raw.body, ms);
+  if (r.ok) return r.bytes;
+  const seconds = `${ms / 1000} s`;
+  // The size the client declared, when it did (a chunked body has none).
+  const declared = c.req.header("content-length");
+  const expected = declared !== undefined && /^\d{1,15}$/.test(declared) ? `${declared} bytes` : "the whole body";
+  return fail(c, 408, "body_timeout", `the body did not arrive within ${seconds} (BODY_TIMEOUT_SECONDS): send it whole, or retry`,
+    [{ path: "body", expected: `${expected} within ${seconds}`, received: `${r.received} bytes` }]);
+}

@@ -141,6 +141,7 @@ function predictOperation(s: Settings, summary: string, withName: boolean): Json
       401: errorResponse(401, "Missing or invalid credentials"),
       403: errorResponse(403, "Credentials without the scoring scope"),
       404: errorResponse(404, "No such model"),
+      408: errorResponse(408, `The body did not all arrive within ${s.bodyTimeoutMs / 1000} s (BODY_TIMEOUT_SECONDS)`),
       413: errorResponse(413, `Body over ${s.maxBodyBytes} bytes or more than ${s.maxBatch} instances`),
       415: errorResponse(415, "Content-Type is not application/json"),
       422: errorResponse(422, "An instance has invalid feature values (details list each)"),

@@ -30,12 +30,19 @@ function artifactWithSource(source: string) {
   return a;
 }
 
-/** What a raw upload saw: the response head (and what followed it), or "" if none came. */
+/** Whether `answer` holds a response head and as much body as its Content-Length says. */
+function complete(answer: string): boolean {
+  const end = answer.indexOf("\r\n\r\n");
+  const length = /\r\ncontent-length: *(\d+)/i.exec(answer.slice(0, end))?.[1];
+  return end >= 0 && Buffer.byteLength(answer.slice(end + 4)) >= Number(length ?? 0);
+}
+
+/** What a raw upload saw: the response (head and body), or "" if none came. */
 interface RawUpload { answer: string; answeredMs: number; writtenWhenAnswered: number }
 
 /**
  * A request on a raw socket: `head`, then `first`, then `chunk` bytes every `everyMs` until `total` body
- * bytes are written (chunk 0: nothing more, the body stalls). Resolves once the response head arrives,
+ * bytes are written (chunk 0: nothing more, the body stalls). Resolves once the response arrives,
  * or after `waitMs` (answer "", answeredMs Infinity), with how many body bytes had been written by then.
  */
 function rawUpload(base: string, head: string, o: { first: string; total: number; chunk: number; everyMs: number; waitMs: number }): Promise<RawUpload> {
@@ -58,7 +65,7 @@ function rawUpload(base: string, head: string, o: { first: string; total: number
         written += n;
       }, o.everyMs);
     });
-    socket.on("data", (d) => { answer += d.toString(); if (answer.includes("\r\n\r\n")) finish(Date.now() - started); });
+    socket.on("data", (d) => { answer += d.toString(); if (complete(answer)) finish(Date.now() - started); });
     socket.on("error", reject);
     const limit = setTimeout(() => { answer = ""; finish(Infinity); }, o.waitMs);
   });
@@ -271,5 +278,24 @@ describe("refusals that leave the body unread, behind wrangler's proxy (npm run 
     expect(r.answer).toMatch(/^HTTP\/1\.1 401/);
     expect(r.writtenWhenAnswered).toBeLessThan(total / 2);
     expect(r.answeredMs).toBeLessThan(4_000);
+  }, 60_000);
+});
+
+describe("a body announced and stalled with valid credentials (BODY_TIMEOUT_SECONDS=1)", () => {
+  let w: TestWorker;
+  beforeAll(async () => { w = await startWorker({ AUTH_MODE: "keys", API_KEYS: SCORING_KEY, BODY_TIMEOUT_SECONDS: "1", BENCH_ROUTES: "on" }); });
+  afterAll(async () => { await w.dispose(); });
+
+  it("5i. answers 408 body_timeout once the deadline passes, on the scoring route and the benchmark's floor", async () => {
+    for (const path of ["/predict", "/__bench/noop"]) {
+      const r = await rawUpload(w.url, `POST ${path} HTTP/1.1\r\nHost: edge.test\r\nContent-Type: application/json\r\nAuthorization: Bearer ${SCORING_KEY}\r\nContent-Length: 100\r\n\r\n`, { first: '{"instances":', total: 100, chunk: 0, everyMs: 0, waitMs: 8_000 });
+      expect([path, r.answer.slice(0, 12)]).toEqual([path, "HTTP/1.1 408"]);
+      const body = JSON.parse(r.answer.slice(r.answer.indexOf("\r\n\r\n") + 4)) as ErrorBody;
+      expect(body.error).toEqual({ code: "body_timeout", message: "the body did not arrive within 1 s (BODY_TIMEOUT_SECONDS): send it whole, or retry", details: [{ path: "body", expected: "100 bytes within 1 s", received: "13 bytes" }] });
+      // 1 s, and 4 s allows for a loaded machine (without the deadline: no answer, 8 s here).
+      expect(r.answeredMs).toBeLessThan(4_000);
+    }
+    // A body that arrives in time is read as before.
+    expect((await w.post("/__bench/noop", { instances: [applicant] }, bearer(SCORING_KEY))).status).toBe(200);
   }, 60_000);
 });

@@ -34,6 +34,15 @@ describe("settings the edge cannot use", () => {
     expect(settings({ RATE_LIMIT: "off", TFJS_BACKEND: "cpu", SIMD_KERNEL: "off", PASS_THROUGH_KEY: "" } as Env).problems).toEqual([]);
   });
 
+  it("BODY_TIMEOUT_SECONDS: 1 to 300 seconds, 30 by default; anything else is reported and 30 used", () => {
+    expect(settings({} as Env).bodyTimeoutMs).toBe(30_000);
+    expect(settings({ BODY_TIMEOUT_SECONDS: "5" } as Env).bodyTimeoutMs).toBe(5_000);
+    for (const v of ["0", "301", "1.5", "soon"]) {
+      const s = settings({ BODY_TIMEOUT_SECONDS: v } as Env);
+      expect([s.bodyTimeoutMs, s.problems]).toEqual([30_000, [`BODY_TIMEOUT_SECONDS is "${v}"; expected a whole number from 1 to 300: 30 is used`]]);
+    }
+  });
+
   describe("in workerd", () => {
     let w: TestWorker;
     beforeAll(async () => { w = await startWorker(BAD); });

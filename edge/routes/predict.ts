@@ -14,6 +14,7 @@ import { canaryCallerKey } from "../canary.ts";
 import { log, type AppEnv } from "../context.ts";
 import { readEnvelope } from "../envelope.ts";
 import { describeKey, describeValue, fail } from "../errors.ts";
+import { readBody } from "../limits.ts";
 import { deferTo, modelFailure, modelNameParam, models } from "../models.ts";
 import { score } from "../score.ts";
 import { scoreShadow } from "../shadow.ts";
@@ -52,7 +53,9 @@ async function handlePredict(c: Context<AppEnv>, name: string): Promise<Response
   if (stray !== undefined) {
     return fail(c, 400, "invalid_request", `unknown query parameter "${describeKey(stray)}": scoring takes ?explain=true|false`, [{ path: `?${describeKey(stray)}`, expected: "explain", received: "an unknown parameter" }]);
   }
-  const parsed = parseJsonBody(await c.req.arrayBuffer());
+  const bytes = await readBody(c);
+  if (bytes instanceof Response) return bytes;
+  const parsed = parseJsonBody(bytes);
   if (!parsed.ok) return fail(c, 400, parsed.code, parsed.message);
   const envelope = readEnvelope(parsed.value, s.maxBatch);
   if (!envelope.ok) return envelope.status === 413 ? fail(c, 413, envelope.code as "batch_too_large", envelope.message, envelope.details) : fail(c, 400, "invalid_request", envelope.message, envelope.details);
