@@ -4,11 +4,13 @@
  * (the TensorFlow Serving / KServe convention). Mistakes a client developer
  * makes on the first try get a message that says what to change.
  */
+import { withinCodePoints } from "../shared/validate.ts";
 import { describeKey, describeValue, type ErrorDetail } from "./errors.ts";
 
 export interface Envelope { ok: true; instances: unknown[]; id?: string }
 export interface EnvelopeError { ok: false; status: 400 | 413; code: "invalid_request" | "batch_too_large"; message: string; details: ErrorDetail[] }
 
+/** Characters as the OpenAPI document's maxLength counts them: code points. */
 export const MAX_ID_LENGTH = 128;
 const TOP_LEVEL = new Set(["instances", "id"]);
 
@@ -45,7 +47,7 @@ export function readEnvelope(body: unknown, maxBatch: number): Envelope | Envelo
       extra.map((k) => ({ path: describeValue(k), expected: "no such field", received: "present" })));
   }
   const { instances, id } = record;
-  if (id !== undefined && (typeof id !== "string" || id.length === 0 || id.length > MAX_ID_LENGTH)) {
+  if (id !== undefined && (typeof id !== "string" || id.length === 0 || !withinCodePoints(id, MAX_ID_LENGTH))) {
     return invalid(`"id" must be a string of 1 to ${MAX_ID_LENGTH} characters (it is echoed back)`, [{ path: "id", expected: `a string of 1 to ${MAX_ID_LENGTH} characters`, received: describeValue(id) }]);
   }
   if (!Array.isArray(instances)) {

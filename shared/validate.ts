@@ -98,10 +98,32 @@ export interface InstanceOptions {
  * otherwise cost a validation error per key.
  */
 export const EXTRA_FIELDS_ALLOWED = 16;
-/** Longest pass-through string. */
+/** Longest pass-through string, in characters (code points). */
 export const MAX_PASS_THROUGH = 128;
 
+/**
+ * Whether `s` has at most `max` characters as JSON Schema's maxLength counts them: code points, so
+ * "😀" is 1, not the 2 UTF-16 units `length` counts. A string of at most `max` units needs no count.
+ */
+export function withinCodePoints(s: string, max: number): boolean {
+  if (s.length <= max) return true;
+  if (s.length > 2 * max) return false;
+  let n = 0;
+  for (const _ of s) if (++n > max) return false;
+  return true;
+}
+
 const finite = type("number").narrow((n, ctx) => Number.isFinite(n) || ctx.mustBe("a finite number"));
+
+/** The pass-through string's bound; its JSON Schema is `maxLength` (instanceSchema's jsonSchema). */
+const passThroughLength = (s: string, ctx: { mustBe(expected: string): false }): boolean =>
+  withinCodePoints(s, MAX_PASS_THROUGH) || ctx.mustBe(`a string of at most ${MAX_PASS_THROUGH} characters`);
+const passThroughString = type("string").narrow(passThroughLength);
+
+/** The JSON Schema of a narrowed type: its base, plus maxLength for the pass-through string. */
+function predicateSchema(ctx: { base: Record<string, unknown>; predicate: unknown }): Record<string, unknown> {
+  return ctx.predicate === passThroughLength ? { ...ctx.base, maxLength: MAX_PASS_THROUGH } : ctx.base;
+}
 
 /** Human description of what a feature accepts, for error details and OpenAPI. */
 export function expectedFor(f: Feature): string {
@@ -158,7 +180,7 @@ export function instanceType(spec: FeatureSpec, passThroughKey?: string): ArkIns
   const required = spec.features.filter((f) => !f.nullable).map((f) => ({ key: f.name, value: featureType(f) }));
   const optional = spec.features.filter((f) => f.nullable).map((f) => ({ key: f.name, value: featureType(f) }));
   const passKey = passThroughKeyOf(spec, passThroughKey);
-  if (passKey) optional.push({ key: passKey, value: type(`string <= ${MAX_PASS_THROUGH}`).or(finite).describe("echoed back in this instance's prediction; not a feature") as typeof finite });
+  if (passKey) optional.push({ key: passKey, value: passThroughString.or(finite).describe("echoed back in this instance's prediction; not a feature") as typeof finite });
   // The schema is data-driven, so its static type is unknown to TypeScript.
   const ark = type.schema({ domain: "object", required, optional, undeclared: "reject" } as never) as unknown as ArkInstance;
   return ownKeysOnly(spec, passKey, ark);
@@ -186,7 +208,7 @@ export function instanceAccept(spec: FeatureSpec, passThroughKey?: string): Acce
 /** What the pass-through key in effect accepts, as the fast paths test it; undefined when there is none. */
 function passThroughExtra(spec: FeatureSpec, passThroughKey?: string): ExtraKey | undefined {
   const passKey = passThroughKeyOf(spec, passThroughKey);
-  const passValue = (v: unknown) => (typeof v === "string" && v.length <= MAX_PASS_THROUGH) || (typeof v === "number" && Number.isFinite(v));
+  const passValue = (v: unknown) => (typeof v === "string" && withinCodePoints(v, MAX_PASS_THROUGH)) || (typeof v === "number" && Number.isFinite(v));
   return passKey ? { name: passKey, test: passValue } : undefined;
 }
 
@@ -263,6 +285,7 @@ export function instanceSchema(spec: FeatureSpec, options: InstanceOptions = {})
     passThroughKey: passKey,
     ...(checkInto ? { checkInto } : {}),
     // JSON cannot carry a non-finite number, so the finite-number predicate has no JSON Schema form: its base (number, bounds) stands.
-    jsonSchema: () => (schema ??= t().toJsonSchema({ fallback: { predicate: (ctx: { base: unknown }) => ctx.base } })),
+    // The pass-through string's bound is maxLength, which counts code points as withinCodePoints does.
+    jsonSchema: () => (schema ??= t().toJsonSchema({ fallback: { predicate: predicateSchema } })),
   };
 }

@@ -70,6 +70,17 @@ describe("fast accept path versus arktype", () => {
     });
   }
 
+  it("counts a pass-through string's characters as JSON Schema does (code points): 128 emoji pass, 129 do not", () => {
+    const s = creditSpec();
+    const accept = instanceAccept(s, "_key");
+    const arktype = instanceType(s, "_key");
+    const instance = fixtures().parity[0]!.instance;
+    for (const [n, ok] of [[128, true], [129, false]] as const) {
+      const withKey = { ...instance, _key: "😀".repeat(n) };
+      expect([n, accept(withKey) !== undefined, !(arktype(withKey) instanceof type.errors)]).toEqual([n, ok, ok]);
+    }
+  });
+
   it("refuses, for arktype to explain, an instance with an unknown field even when every feature is valid", () => {
     const s = awkwardSpec;
     const accept = instanceAccept(s);

@@ -48,10 +48,10 @@ describe("the API for client developers", () => {
 
     const ajv = new Ajv2020({ strict: true, allErrors: true });
     const accepts = ajv.compile(model.components.schemas.Instance);
-    const valid = [applicant, ...fixtures().parity.slice(0, 200).map((c) => c.instance), { ...applicant, _key: "row-17" }, { ...applicant, Income: null }];
+    const valid = [applicant, ...fixtures().parity.slice(0, 200).map((c) => c.instance), { ...applicant, _key: "row-17" }, { ...applicant, Income: null }, { ...applicant, _key: "😀".repeat(128) }];
     const invalid = [
       { ...applicant, income: 5 }, { ...applicant, Age: "30" }, { ...applicant, Home: "castle" }, { ...applicant, Income: -1 },
-      { ...applicant, Age: null }, (({ Age: _a, ...rest }) => rest)(applicant), { ...applicant, _key: "k".repeat(129) }, { ...applicant, _key: true },
+      { ...applicant, Age: null }, (({ Age: _a, ...rest }) => rest)(applicant), { ...applicant, _key: "k".repeat(129) }, { ...applicant, _key: true }, { ...applicant, _key: "😀".repeat(129) },
     ];
     for (const instance of [...valid, ...invalid]) {
       const res = await w.post("/predict?explain=false", { instances: [instance] });
@@ -73,6 +73,10 @@ describe("the API for client developers", () => {
     expect(odd.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
     const badId = await w.post("/predict", { id: 7, instances: [applicant] });
     expect([badId.status, ((await badId.json()) as ErrorBody).error.details?.[0]?.path]).toEqual([400, "id"]);
+    // 1 to 128 characters as JSON Schema counts them (code points): 128 emoji are 256 UTF-16 units.
+    const emojiId = await w.post("/predict?explain=false", { id: "😀".repeat(128), instances: [applicant] });
+    expect([emojiId.status, ((await emojiId.json()) as { id?: string }).id]).toEqual([200, "😀".repeat(128)]);
+    expect((await w.post("/predict", { id: "😀".repeat(129), instances: [applicant] })).status).toBe(400);
   });
 
   it("warns when a value was clipped to the training range or imputed, and not otherwise", async () => {

@@ -27,8 +27,13 @@ export function validValue(f: Feature): fc.Arbitrary<unknown> {
   return f.nullable ? fc.oneof({ weight: 4, arbitrary: v }, { weight: 1, arbitrary: fc.constant(null) }) : v;
 }
 
-/** Valid and invalid values of the pass-through key "_key" (a string of at most 128 characters, or a finite number). */
-export const passThroughValue = fc.oneof(fc.string({ maxLength: 130 }), fc.double(), fc.constant(null), fc.boolean());
+/** Valid and invalid values of the pass-through key "_key" (a string of at most 128 characters, counted as code points, or a finite number). */
+export const passThroughValue = fc.oneof(
+  fc.string({ maxLength: 130 }),
+  // Characters outside the BMP near the limit: 128 of them are 256 UTF-16 units, and still valid.
+  fc.string({ unit: "binary", minLength: 120, maxLength: 135 }),
+  fc.double(), fc.constant(null), fc.boolean(),
+);
 
 /** Valid features (nullable ones sometimes left out), in spec order or shuffled, and sometimes "_key". */
 export function validInstance(spec: FeatureSpec): fc.Arbitrary<Record<string, unknown>> {
