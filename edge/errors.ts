@@ -41,7 +41,7 @@ export const ERRORS = {
   report_unavailable: { status: 503, when: "a report that cannot be read now (`Retry-After`) or failed verification against its manifest (not served; the reason is in the operator's `/healthz`)" },
   storage_unavailable: { status: 503, when: "the model store could not be listed or read (`Retry-After`)" },
   auth_not_configured: { status: 503, when: "authentication is misconfigured or missing for this deployment: fails closed (the reason is in the logs and the operator's `/healthz`)" },
-  auth_unavailable: { status: 503, when: "the identity provider's JWKS cannot be fetched and none is cached (`Retry-After`; refetched with back-off, not per request)" },
+  auth_unavailable: { status: 503, when: "the identity provider's JWKS cannot be fetched and none is cached (`Retry-After`; refetched with back-off, not per request); a token no key could make valid gets its 401 first" },
 } as const satisfies Record<string, { status: ContentfulStatusCode; when: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

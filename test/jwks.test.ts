@@ -60,6 +60,29 @@ describe("an identity provider that is down (AUTH_MODE=jwt)", () => {
     expect(w.logs.filter((l) => l.includes('"event":"jwks_fetch_failed"')).length).toBe(2);
   });
 
+  it("refuses with 401, without asking for keys, a token that could never be valid: no exp, expired, not yet valid, wrong alg, malformed", async () => {
+    const { idp, w } = await setUp("error", {}, { AUTH_MODE: "keys+jwt", API_KEYS: "scoring-key-5b2f0c9e" });
+    const now = Math.floor(Date.now() / 1000);
+    const { exp: _exp, ...noExp } = idp.claims("u");
+    const cases: [string, string, string][] = [
+      ["no exp", await idp.sign(noExp), "token_invalid"],
+      ["exp in the past", await idp.sign(idp.claims("u", { exp: now - 3600 })), "token_expired"],
+      ["nbf in the future", await idp.sign(idp.claims("u", { nbf: now + 3600 })), "token_not_yet_valid"],
+      ["alg HS256", await idp.sign(idp.claims("u"), undefined, { alg: "HS256" }), "token_algorithm_not_allowed"],
+      ["a payload that is not JSON", "eyJhbGciOiJSUzI1NiJ9.bm90IGpzb24.c2ln", "token_invalid"],
+      ["a payload that is not an object", `eyJhbGciOiJSUzI1NiIsImtpZCI6InJzYS0xIn0.${Buffer.from("[1]").toString("base64url")}.c2ln`, "token_invalid"],
+    ];
+    for (const [name, token, code] of cases) {
+      const res = await w.post("/predict", { instances: [applicant] }, bearer(token));
+      const body = (await res.json()) as ErrorBody;
+      expect([name, res.status, body.error.code, res.headers.get("retry-after")]).toEqual([name, 401, code, null]);
+    }
+    expect(idp.hits).toBe(0);
+    // A token that could be valid still waits for the keys.
+    expect(await predict(w, await idp.sign(idp.claims("u")))).toEqual([503, "auth_unavailable"]);
+    expect(idp.hits).toBe(1);
+  });
+
   it("counts forged tokens against the client's IP: 429 after the limit, not 503 forever", async () => {
     const { idp, w } = await setUp("error", { rateLimit: { limit: 3, period: 10 } }, { RATE_LIMIT_PERIOD_SECONDS: "10" });
     const forger = new TestIdp();

@@ -10,7 +10,9 @@
  * `exp`/`nbf`/`iat` judged with a small clock skew, which Hono's verify has
  * no option for. Hono's claim checks are turned off: time, `iss` and `aud`
  * are judged here, after the signature verified (Hono compares `iss`/`aud`
- * before it, which answers a forger's guesses).
+ * before it, which answers a forger's guesses). The time claims are also
+ * judged before a key is fetched: a token they refuse is refused whatever
+ * its signature, and gets its 401 while the JWKS cannot be fetched.
  *
  * A token that verified is remembered (per isolate, at most
  * VERIFIED_CACHE_SIZE, until it expires or the JWKS changes), as API
@@ -213,6 +215,17 @@ function checkTimes(claims: Record<string, unknown>, skew: number): JwtFailure |
   return undefined;
 }
 
+/**
+ * What the unverified claims already settle: a token without `exp`, expired, or not yet valid is
+ * refused whatever its signature, so it is refused before the JWKS is asked for a key. While the
+ * identity provider is down such a token gets its 401, not 503 auth_unavailable with a Retry-After
+ * it could never profit from. The claims are trusted for nothing else before the signature verifies.
+ */
+function refusedWithoutKeys(payload: unknown, skew: number): JwtFailure | undefined {
+  if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return "token_invalid";
+  return checkTimes(payload as Record<string, unknown>, skew);
+}
+
 export async function verifyJwt(token: string, cfg: JwtConfig, jwks: Jwks, defer: (p: Promise<unknown>) => void): Promise<JwtResult> {
   const known = jwks.verified.get(token);
   if (known) {
@@ -227,12 +240,15 @@ export async function verifyJwt(token: string, cfg: JwtConfig, jwks: Jwks, defer
     return { ok: true, claims: known };
   }
   let header: { alg?: unknown; kid?: unknown };
+  let payload: unknown;
   try {
-    header = Jwt.decode(token).header as { alg?: unknown; kid?: unknown };
+    ({ header, payload } = Jwt.decode(token) as { header: { alg?: unknown; kid?: unknown }; payload: unknown });
   } catch {
     return failure("token_invalid");
   }
   if (typeof header.alg !== "string" || !cfg.algorithms.includes(header.alg as JwtAlgorithm)) return failure("token_algorithm_not_allowed");
+  const never = refusedWithoutKeys(payload, cfg.clockSkewSeconds);
+  if (never) return failure(never);
   if (typeof header.kid !== "string") return failure("token_unknown_key");
   const key = await jwks.get(header.kid, defer);
   if (key === "unavailable") return { ok: false, code: "auth_unavailable", message: "the identity provider's keys cannot be fetched right now; retry shortly" };
