@@ -125,13 +125,18 @@ function predicateSchema(ctx: { base: Record<string, unknown>; predicate: unknow
   return ctx.predicate === passThroughLength ? { ...ctx.base, maxLength: MAX_PASS_THROUGH } : ctx.base;
 }
 
-/** Human description of what a feature accepts, for error details and OpenAPI. */
-export function expectedFor(f: Feature): string {
+/**
+ * Human description of what a feature accepts, for error details and OpenAPI. `finite` says so
+ * for a bounded number too: for a value that was not (1e400 parses as Infinity), "a number from 0
+ * to 100" would not say what was wrong with it.
+ */
+export function expectedFor(f: Feature, finite = false): string {
   let s: string;
+  const number = finite ? "a finite number" : "a number";
   if (f.type === "categorical") s = `one of ${f.values.map((v) => JSON.stringify(v)).join(", ")}`;
-  else if (f.min !== undefined && f.max !== undefined) s = `a number from ${f.min} to ${f.max}`;
-  else if (f.min !== undefined) s = `a number >= ${f.min}`;
-  else if (f.max !== undefined) s = `a number <= ${f.max}`;
+  else if (f.min !== undefined && f.max !== undefined) s = `${number} from ${f.min} to ${f.max}`;
+  else if (f.min !== undefined) s = `${number} >= ${f.min}`;
+  else if (f.max !== undefined) s = `${number} <= ${f.max}`;
   else s = "a finite number";
   return f.nullable ? `${s}, or null` : s;
 }
@@ -227,10 +232,11 @@ export function instanceSchema(spec: FeatureSpec, options: InstanceOptions = {})
   let ark: ArkInstance | undefined;
   const t = () => (ark ??= instanceType(spec, passKey));
   const accept = instanceAccept(spec, passKey);
-  const expectedOf = (key: string) => {
+  const expectedOf = (key: string, value: unknown) => {
     const f = byName.get(key);
-    if (f) return expectedFor(f);
-    if (key === passKey) return `a string of at most ${MAX_PASS_THROUGH} characters or a number (echoed back)`;
+    const infinite = typeof value === "number" && !Number.isFinite(value);
+    if (f) return expectedFor(f, infinite);
+    if (key === passKey) return `a string of at most ${MAX_PASS_THROUGH} characters or a ${infinite ? "finite " : ""}number (echoed back)`;
     return "no such feature (unknown fields are rejected)";
   };
 
@@ -252,10 +258,11 @@ export function instanceSchema(spec: FeatureSpec, options: InstanceOptions = {})
     for (const e of out) {
       if (details.length >= limit) break;
       const key = String(e.path[0] ?? "");
+      const value = key ? cellOf(instance as Row, key) : instance;
       details.push({
         path: `instances[${index}]${key ? `.${describeKey(key)}` : ""}`,
-        expected: key ? expectedOf(key) : e.expected,
-        received: describeValue(key ? cellOf(instance as Row, key) : instance),
+        expected: key ? expectedOf(key, value) : e.expected,
+        received: describeValue(value),
       });
     }
     return { ok: false, details };

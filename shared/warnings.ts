@@ -14,6 +14,21 @@ export interface InputWarning {
 
 const fmt = (x: number) => String(Number(x.toPrecision(6)));
 
+/**
+ * A range bound next to a value outside it: six significant digits, or as many more as it takes
+ * for the bound to stay on its side of the value (726.135 rounded from 726.13500000004 next to
+ * 726.1350000001 is fine; 123457 rounded from 123456.5 next to 123456.789 is not). At 17 digits
+ * the bound is exact.
+ */
+function boundNear(bound: number, value: number): string {
+  const above = value > bound;
+  for (let p = 6; p < 17; p++) {
+    const shown = Number(bound.toPrecision(p));
+    if (above ? shown < value : shown > value) return String(shown);
+  }
+  return String(bound);
+}
+
 /** Warnings for one validated row, in feature order (empty when nothing was changed). */
 export function inputWarnings(state: PreprocessState, row: Row): InputWarning[] {
   const out: InputWarning[] = [];
@@ -23,8 +38,11 @@ export function inputWarnings(state: PreprocessState, row: Row): InputWarning[] 
       const used = step.kind === "numeric" ? fmt(step.fill) : step.fallback < step.categories.length ? JSON.stringify(step.categories[step.fallback]) : "the \"other\" category";
       out.push({ feature: step.name, code: "imputed", message: `missing; scored as ${used}${step.kind === "numeric" ? " (the training median)" : ""}` });
     } else if (step.kind === "numeric" && typeof v === "number" && (v < step.lo || v > step.hi)) {
-      const bound = v < step.lo ? step.lo : step.hi;
-      out.push({ feature: step.name, code: "clipped", message: `${fmt(v)} is outside the range the model was fitted on (${fmt(step.lo)} to ${fmt(step.hi)}); scored as ${fmt(bound)}` });
+      // The value as sent: rounded, 726.1350000001 read "726.135", the bound it is outside of.
+      const below = v < step.lo;
+      const lo = below ? boundNear(step.lo, v) : fmt(step.lo);
+      const hi = below ? fmt(step.hi) : boundNear(step.hi, v);
+      out.push({ feature: step.name, code: "clipped", message: `${String(v)} is outside the range the model was fitted on (${lo} to ${hi}); scored as ${below ? lo : hi}` });
     }
   }
   return out;

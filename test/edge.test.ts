@@ -136,6 +136,25 @@ describe("POST /predict", () => {
       expect((await w.post("/predict?explain=false", { instances: [applicant] })).status).toBe(200);
     });
 
+    it("counts the invalid instances in a sentence that agrees with its numbers", async () => {
+      const bad = { ...applicant, Home: "castle" };
+      for (const [instances, message] of [
+        [[applicant, bad, applicant], "1 of 3 instances is invalid; nothing was scored"],
+        [[bad, bad, applicant], "2 of 3 instances are invalid; nothing was scored"],
+        [[bad], "1 of 1 instance is invalid; nothing was scored"],
+      ] as const) {
+        const body = (await (await w.post("/predict", { instances })).json()) as ErrorBody;
+        expect(body.error.message).toBe(message);
+      }
+    });
+
+    it("says a number must be finite when it was not (1e400 parses as Infinity)", async () => {
+      const res = await w.post("/predict", `{"instances":[${JSON.stringify({ ...applicant, _key: 0 }).replace('"Income":129', '"Income":1e400').replace('"_key":0', '"_key":-1e400')}]}`);
+      const details = ((await res.json()) as ErrorBody).error.details ?? [];
+      expect(details.map((d) => [d.path, d.received])).toEqual([["instances[0].Income", "Infinity"], ["instances[0]._key", "-Infinity"]]);
+      expect(details.map((d) => d.expected)).toEqual([expect.stringMatching(/^a finite number/), "a string of at most 128 characters or a finite number (echoed back)"]);
+    });
+
     it("a wrong Content-Type or Content-Encoding is named in the answer", async () => {
       const type = (await (await w.fetch("/predict", { method: "POST", headers: { "content-type": "text/plain" }, body: "{}" })).json()) as ErrorBody;
       expect(type.error.details).toEqual([{ path: "Content-Type", expected: "application/json", received: '"text/plain"' }]);

@@ -176,3 +176,29 @@ describe("reservoir sampling", () => {
     expect(Math.abs(fitOn(values, 9).fill - TRUE_MEDIAN)).toBeLessThan(0.05 * N);
   });
 });
+
+describe("a clipped value's warning", () => {
+  const step = (lo: number, hi: number): NumericStep => ({ kind: "numeric", name: "x", fill: lo, lo, hi, log: false, center: 0, scale: 1, indicator: false });
+  const state = (s: NumericStep): PreprocessState => ({ scaler: "minmax", steps: [s], width: 1 });
+  const message = (lo: number, hi: number, x: number) => inputWarnings(state(step(lo, hi)), { x })[0]?.message;
+
+  it("quotes the value as sent, and the range with the digits that show it is outside", () => {
+    expect(message(18.738, 726.135, 726.1350000001)).toBe("726.1350000001 is outside the range the model was fitted on (18.738 to 726.135); scored as 726.135");
+    expect(message(0, 123456.5, 123456.789)).toBe("123456.789 is outside the range the model was fitted on (0 to 123456.5); scored as 123456.5");
+    expect(message(0.30000000000000004, 5, 0.3)).toBe("0.3 is outside the range the model was fitted on (0.30000000000000004 to 5); scored as 0.30000000000000004");
+    // Six significant digits when they are enough.
+    expect(message(18.7381234, 68.123456789, 250)).toBe("250 is outside the range the model was fitted on (18.7381 to 68.1235); scored as 68.1235");
+  });
+
+  it("never shows the value inside the range it is outside of", () => {
+    fc.assert(fc.property(anyFinite, anyFinite, anyFinite, (a, b, x) => {
+      const [lo, hi] = a <= b ? [a, b] : [b, a];
+      fc.pre(x < lo || x > hi);
+      const m = /^(.*) is outside the range the model was fitted on \((.*) to (.*)\); scored as (.*)$/.exec(message(lo, hi, x) ?? "");
+      expect(m?.[1]).toBe(String(x));
+      const [shownLo, shownHi, scored] = [Number(m?.[2]), Number(m?.[3]), Number(m?.[4])];
+      if (x > hi) expect([shownHi < x, scored]).toEqual([true, shownHi]);
+      else expect([shownLo > x, scored]).toEqual([true, shownLo]);
+    }), { numRuns: 3000, seed: 20261208 });
+  });
+});

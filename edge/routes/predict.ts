@@ -30,6 +30,11 @@ function unknownQuery(c: Context<AppEnv>): string | undefined {
   return undefined;
 }
 
+/** "1 of 1000 instances is invalid", "2 of 1000 instances are invalid", "1 of 1 instance is invalid". */
+export function invalidCount(invalid: number, n: number): string {
+  return `${invalid} of ${n} instance${n === 1 ? "" : "s"} ${invalid === 1 ? "is" : "are"} invalid`;
+}
+
 async function handlePredict(c: Context<AppEnv>, name: string): Promise<Response> {
   const s = c.get("settings");
   const type = c.req.header("content-type");
@@ -76,7 +81,7 @@ async function handlePredict(c: Context<AppEnv>, name: string): Promise<Response
   if (!scored.ok) {
     const n = envelope.instances.length;
     const strict = scored.strictRanges ? " (this model refuses values outside its training range)" : "";
-    return fail(c, 422, "invalid_instance", `${scored.invalid} of ${n} instance${n > 1 ? "s are" : " is"} invalid; nothing was scored${strict}`, scored.details);
+    return fail(c, 422, "invalid_instance", `${invalidCount(scored.invalid, n)}; nothing was scored${strict}`, scored.details);
   }
   // Records are built and sent after the response, in waitUntil (edge/capture/); the shadow's too, with role "shadow".
   // Their features are copied from the body's text, where its scan found each instance.
