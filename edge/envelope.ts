@@ -44,7 +44,7 @@ export function readEnvelope(body: unknown, maxBatch: number): Envelope | Envelo
   }
   if (extra.length) {
     return invalid(`unknown top-level field${extra.length > 1 ? "s" : ""}: only "instances" and "id" are accepted`,
-      extra.map((k) => ({ path: describeValue(k), expected: "no such field", received: "present" })));
+      extra.map((k) => ({ path: describeKey(k), expected: "no such field", received: "present" })));
   }
   const { instances, id } = record;
   if (id !== undefined && (typeof id !== "string" || id.length === 0 || !withinCodePoints(id, MAX_ID_LENGTH))) {

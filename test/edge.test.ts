@@ -108,7 +108,7 @@ describe("POST /predict", () => {
       ["no instances", () => w.post("/predict", {}), 400, "invalid_request", "instances"],
       ["instances not an array", () => w.post("/predict", { instances: applicant }), 400, "invalid_request", "instances"],
       ["empty instances", () => w.post("/predict", { instances: [] }), 400, "invalid_request", "instances"],
-      ["an unknown top-level field", () => w.post("/predict", { instances: [applicant], signature_name: "x" }), 400, "invalid_request"],
+      ["an unknown top-level field", () => w.post("/predict", { instances: [applicant], signature_name: "x" }), 400, "invalid_request", "signature_name"],
       ["1001 instances", () => w.post("/predict", { instances: Array.from({ length: 1001 }, () => applicant) }), 413, "batch_too_large", "instances"],
       ["a 2 MB body", async () => {
         const r = await w.postFresh("/predict", JSON.stringify({ instances: [{ ...applicant, Home: "x".repeat(2_000_000) }] }), json);
