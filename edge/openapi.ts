@@ -202,8 +202,13 @@ export function openApiDocument(s: Settings, model?: ModelDescription): Json {
         "/openapi.json": { get: { summary: "This document (scope: scoring or operator)", security: [{ bearer: [] }], responses: { 200: { description: "OpenAPI 3.1" }, 401: errorResponse(401, "Missing or invalid credentials") } } },
         "/healthz": {
           get: {
-            summary: 'Health: {"ok": true|false} for anyone; backend, models, tensors and configuration problems with operator credentials',
-            responses: { 200: { description: "Healthy" }, 503: { description: "Not healthy (misconfigured, or the default model fails to load)" } },
+            summary: 'Health: {"ok": true|false} for a caller without credentials; backend, models, tensors and configuration problems with operator credentials. Credentials that fail are refused (a probe should send none)',
+            responses: {
+              200: { description: "Healthy" },
+              401: errorResponse(401, "Credentials were sent and are not valid (fails closed: a public answer would be an unthrottled key oracle)"),
+              429: { ...errorResponse(429, "Rate limited (failed credentials count toward the client IP's limit)"), headers: retryAfter },
+              503: { description: "Not healthy (misconfigured, or the default model fails to load)" },
+            },
           },
         },
       };

@@ -45,6 +45,9 @@ describe("the API for client developers", () => {
     for (const doc of [generic, model]) await SwaggerParser.validate(structuredClone(doc) as never);
     expect(Object.keys(model.paths as object)).toEqual(["/models/credit-risk/predict", "/predict"]);
     expect(JSON.stringify(generic)).not.toContain("credit-risk");
+    // /healthz is public, but credentials that fail are a 401 (and count toward the rate limit: 429).
+    const health = (generic.paths as Record<string, { get: { responses: Record<string, unknown> } }>)["/healthz"]!.get.responses;
+    expect(Object.keys(health)).toEqual(["200", "401", "429", "503"]);
 
     const ajv = new Ajv2020({ strict: true, allErrors: true });
     const accepts = ajv.compile(model.components.schemas.Instance);
@@ -100,6 +103,11 @@ describe("the API for client developers", () => {
     expect([res.status, body.error.code]).toEqual([422, "invalid_instance"]);
     expect(body.error.message).toContain("outside its training range");
     expect(body.error.details).toEqual([{ path: "instances[0].Age", expected: "a number from 18 to 68", received: "250" }]);
+    // Inside the data's range but above the fitted 99.9 % quantile: accepted, and clipped with a warning (as the README says).
+    const step = result.artifact!.manifest.preprocess.steps.find((x) => x.name === "Age")!;
+    expect(step.kind === "numeric" && step.hi).toBeLessThan(68);
+    const edge = (await (await w.post("/models/credit-risk-strict/predict?explain=false", { instances: [{ ...applicant, Age: 68 }] })).json()) as PredictBody;
+    expect(edge.predictions[0]!.warnings.map((x) => [x.feature, x.code])).toEqual([["Age", "clipped"]]);
   });
 
   it("tells a client that sent one applicant without the wrapper to wrap it", async () => {
