@@ -6,7 +6,6 @@
  * sends nothing must not hold the request open.
  */
 import type { Context, Next } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "./context.ts";
 import { fail } from "./errors.ts";
 
@@ -36,22 +35,28 @@ export async function drain(body: ReadableStream<Uint8Array> | null, maxBytes: n
   }
 }
 
-/** Hono's bodyLimit with MAX_BODY_BYTES; the app drains the refused body (drainUnreadBody). */
-export function limitBody(c: Context<AppEnv>, next: Next) {
-  return bodyLimit({
-    maxSize: c.get("settings").maxBodyBytes,
-    onError: (c) => {
-      const max = c.get("settings").maxBodyBytes;
-      // The size the client declared, when it did (a chunked body has none): what to cut it down from.
-      const declared = Number(c.req.header("content-length"));
-      const received = Number.isSafeInteger(declared) && declared > max ? `${declared} bytes` : `more than ${max} bytes`;
-      return fail(c, 413, "body_too_large", `the body is larger than ${max} bytes (MAX_BODY_BYTES): send fewer applicants per request`,
-        [{ path: "body", expected: `at most ${max} bytes`, received }]);
-    },
-  })(c, next);
+/** 413 body_too_large, with the size the client declared when it did (a chunked body has none): what to cut it down from. */
+function tooLarge(c: Context<AppEnv>): Response {
+  const max = c.get("settings").maxBodyBytes;
+  const declared = Number(c.req.header("content-length"));
+  const received = Number.isSafeInteger(declared) && declared > max ? `${declared} bytes` : `more than ${max} bytes`;
+  return fail(c, 413, "body_too_large", `the body is larger than ${max} bytes (MAX_BODY_BYTES): send fewer applicants per request`,
+    [{ path: "body", expected: `at most ${max} bytes`, received }]);
 }
 
-export type BodyRead = { ok: true; bytes: ArrayBuffer } | { ok: false; received: number };
+/**
+ * MAX_BODY_BYTES for a declared size, before the handler runs; the app drains the refused body
+ * (drainUnreadBody). A chunked body declares none: readBody counts it as it reads, under the same
+ * deadline (Hono's bodyLimit buffered it first, with no deadline: a stalled chunked body held the
+ * request open).
+ */
+export function limitBody(c: Context<AppEnv>, next: Next): Promise<void> | Response {
+  const declared = c.req.header("content-length");
+  if (declared !== undefined && c.req.header("transfer-encoding") === undefined && Number(declared) > c.get("settings").maxBodyBytes) return tooLarge(c);
+  return next();
+}
+
+export type BodyRead = { ok: true; bytes: ArrayBuffer } | { ok: false; problem: "timeout" | "too_large"; received: number };
 
 /** The chunks as one buffer; a body that came in one chunk is not copied. */
 function joined(chunks: Uint8Array[], size: number): ArrayBuffer {
@@ -67,11 +72,12 @@ function joined(chunks: Uint8Array[], size: number): ArrayBuffer {
 }
 
 /**
- * All of `body`, or how many bytes had arrived when `ms` passed. At the deadline the reader is
- * cancelled (which ends the pending read), so the runtime closes the connection instead of waiting
- * for the rest. One timer per request; no other work on the way to the bytes.
+ * All of `body`, or why not: more than `maxBytes`, or not all arrived when `ms` passed. At the
+ * deadline the reader is cancelled (which ends the pending read), so the runtime closes the
+ * connection instead of waiting for the rest. One timer per request; no other work on the way to
+ * the bytes.
  */
-export async function readWithin(body: ReadableStream<Uint8Array> | null, ms: number): Promise<BodyRead> {
+export async function readWithin(body: ReadableStream<Uint8Array> | null, ms: number, maxBytes: number): Promise<BodyRead> {
   if (!body) return { ok: true, bytes: new ArrayBuffer(0) };
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
@@ -82,8 +88,9 @@ export async function readWithin(body: ReadableStream<Uint8Array> | null, ms: nu
     for (;;) {
       const r = await reader.read();
       if (late || r.done) break;
-      chunks.push(r.value);
       size += r.value.byteLength;
+      if (size > maxBytes) return { ok: false, problem: "too_large", received: size };
+      chunks.push(r.value);
     }
   } catch (e) {
     if (!late) throw e;
@@ -91,16 +98,23 @@ export async function readWithin(body: ReadableStream<Uint8Array> | null, ms: nu
     clearTimeout(timer);
     reader.releaseLock();
   }
-  return late ? { ok: false, received: size } : { ok: true, bytes: joined(chunks, size) };
+  return late ? { ok: false, problem: "timeout", received: size } : { ok: true, bytes: joined(chunks, size) };
 }
 
-/** The request's body within BODY_TIMEOUT_SECONDS, or the 408 body_timeout that says it did not all arrive. */
+/**
+ * The request's body within BODY_TIMEOUT_SECONDS and MAX_BODY_BYTES, or the answer that says it
+ * was not: 408 body_timeout, or 413 body_too_large for a chunked body over the limit (drained
+ * first, within the drain's bounds, so the client reads the 413).
+ */
 export async function readBody(c: Context<AppEnv>): Promise<ArrayBuffer | Response> {
-  const ms = c.get("settings").bodyTimeoutMs;
-  const r = await readWithin(c.req.raw.body, ms);
+  const s = c.get("settings");
+  const r = await readWithin(c.req.raw.body, s.bodyTimeoutMs, s.maxBodyBytes);
   if (r.ok) return r.bytes;
-  const seconds = `${ms / 1000} s`;
-  // The size the client declared, when it did (a chunked body has none).
+  if (r.problem === "too_large") {
+    await drain(c.req.raw.body, DRAIN_MAX_BYTES, DRAIN_MAX_MS);
+    return tooLarge(c);
+  }
+  const seconds = `${s.bodyTimeoutMs / 1000} s`;
   const declared = c.req.header("content-length");
   const expected = declared !== undefined && /^\d{1,15}$/.test(declared) ? `${declared} bytes` : "the whole body";
   return fail(c, 408, "body_timeout", `the body did not arrive within ${seconds} (BODY_TIMEOUT_SECONDS): send it whole, or retry`,

@@ -286,7 +286,7 @@ describe("a body announced and stalled with valid credentials (BODY_TIMEOUT_SECO
   beforeAll(async () => { w = await startWorker({ AUTH_MODE: "keys", API_KEYS: SCORING_KEY, BODY_TIMEOUT_SECONDS: "1", BENCH_ROUTES: "on" }); });
   afterAll(async () => { await w.dispose(); });
 
-  it("5i. answers 408 body_timeout once the deadline passes, on the scoring route and the benchmark's floor", async () => {
+  it("5i. answers 408 body_timeout once the deadline passes, on the scoring route and the benchmark's floor, chunked or not", async () => {
     for (const path of ["/predict", "/__bench/noop"]) {
       const r = await rawUpload(w.url, `POST ${path} HTTP/1.1\r\nHost: edge.test\r\nContent-Type: application/json\r\nAuthorization: Bearer ${SCORING_KEY}\r\nContent-Length: 100\r\n\r\n`, { first: '{"instances":', total: 100, chunk: 0, everyMs: 0, waitMs: 8_000 });
       expect([path, r.answer.slice(0, 12)]).toEqual([path, "HTTP/1.1 408"]);
@@ -295,6 +295,16 @@ describe("a body announced and stalled with valid credentials (BODY_TIMEOUT_SECO
       // 1 s, and 4 s allows for a loaded machine (without the deadline: no answer, 8 s here).
       expect(r.answeredMs).toBeLessThan(4_000);
     }
+    // Chunked, so no size is declared: read against the limit and the deadline together.
+    const chunked = await rawUpload(w.url, `POST /predict HTTP/1.1\r\nHost: edge.test\r\nContent-Type: application/json\r\nAuthorization: Bearer ${SCORING_KEY}\r\nTransfer-Encoding: chunked\r\n\r\n`, { first: 'd\r\n{"instances":\r\n', total: 0, chunk: 0, everyMs: 0, waitMs: 8_000 });
+    expect(chunked.answer.slice(0, 12)).toBe("HTTP/1.1 408");
+    expect((JSON.parse(chunked.answer.slice(chunked.answer.indexOf("\r\n\r\n") + 4)) as ErrorBody).error.details).toEqual([{ path: "body", expected: "the whole body within 1 s", received: "13 bytes" }]);
+    expect(chunked.answeredMs).toBeLessThan(4_000);
+    // A chunked body over MAX_BODY_BYTES is still 413, counted as it is read.
+    const big = "x".repeat(2_000_000);
+    const over = await rawUpload(w.url, `POST /predict HTTP/1.1\r\nHost: edge.test\r\nContent-Type: application/json\r\nAuthorization: Bearer ${SCORING_KEY}\r\nTransfer-Encoding: chunked\r\n\r\n`, { first: `${big.length.toString(16)}\r\n${big}\r\n0\r\n\r\n`, total: 0, chunk: 0, everyMs: 0, waitMs: 8_000 });
+    expect(over.answer.slice(0, 12)).toBe("HTTP/1.1 413");
+    expect((JSON.parse(over.answer.slice(over.answer.indexOf("\r\n\r\n") + 4)) as ErrorBody).error.details).toEqual([{ path: "body", expected: "at most 1048576 bytes", received: "more than 1048576 bytes" }]);
     // A body that arrives in time is read as before.
     expect((await w.post("/__bench/noop", { instances: [applicant] }, bearer(SCORING_KEY))).status).toBe(200);
   }, 60_000);
