@@ -220,6 +220,17 @@ describe("npm run decisions", () => {
     expect(existsSync(join(dir, "never.csv"))).toBe(false);
   });
 
+  it("--bucket without --store s3 is refused by every command (exit 2), as models refuses it: the local store is one bucket, and a command must not act on another than the one named", async () => {
+    const commands = [["show", "r-1"], ["replay", "r-1"], ["export", "--since", "1d", "--out", join(dir, "never.csv")], ["verify", "--since", "1d"], ["gc"]];
+    for (const argv of commands) {
+      const r = await runInProcess(run, null, ["--model", "credit-risk", ...argv, "--bucket", "some-other-bucket", "--json"]);
+      expect(r.code, argv.join(" ")).toBe(2);
+      expect(r.stderr).toContain("--bucket goes with --store s3");
+      expect(r.json).toMatchObject({ ok: false, error: { code: "usage" } });
+    }
+    expect(existsSync(join(dir, "never.csv"))).toBe(false);
+  });
+
   it("gc: a dry run lists the days older than 25 months and deletes nothing; --yes deletes only them, never the model", async () => {
     const old = await recordsFromEdge(w, artifact, instances(60, 62), { time: iso(800 * DAY) });
     const older = await recordsFromEdge(w, artifact, instances(62, 63), { time: iso(801 * DAY) });

@@ -17,6 +17,7 @@ import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from "../../shared/artifact.ts";
 import { RegistryError } from "../registry/errors.ts";
 import { readPointerState } from "../registry/history.ts";
 import { signingSetup } from "./signing.ts";
+import { refuseLocalBucket } from "./store-flags.ts";
 import { openStore, type StoreKind } from "../store/open.ts";
 import { describeS3Error, objectName, s3TargetFromEnv, type S3Target } from "../store/storage.ts";
 import { listVersionIds, StoreError, type Location } from "../store/versions.ts";
@@ -136,7 +137,8 @@ export async function main(argv: string[]): Promise<number> {
     const t = s3TargetFromEnv(process.env, values.bucket as string | undefined);
     if ("missing" in t) throw new UsageError(`--store s3 needs ${t.missing.join(", ")} in the environment`);
     s3 = t;
-  } else if (values.bucket) throw new UsageError("--bucket goes with --store s3");
+  }
+  refuseLocalBucket(kind, values.bucket as string | undefined);
   const facts = kind === "local" || !values.model ? readWranglerFacts() : undefined;
   const model = (values.model as string | undefined) ?? facts?.modelName ?? "credit-risk";
   if (!MODEL_NAME_PATTERN.test(model)) throw new UsageError(`--model: "${model}" is not a model name: ${MODEL_NAME_RULE}`);

@@ -5,7 +5,7 @@
  * `s3://` data and output use. Usage errors are found before anything opens.
  */
 import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from "../../shared/artifact.ts";
-import { openStore, type Store } from "../store/open.ts";
+import { openStore, type Store, type StoreKind } from "../store/open.ts";
 import { s3TargetFromEnv, type S3Target } from "../store/storage.ts";
 import { readWranglerFacts } from "../store/wrangler-config.ts";
 import { oneOf, UsageError } from "./args.ts";
@@ -22,8 +22,18 @@ export interface StoreChoice {
   dataTarget?: S3Target;
 }
 
+/**
+ * `--bucket` names the R2/S3 bucket; the local store is the one bucket in
+ * wrangler.toml, so there it would be silently ignored (and a command would
+ * act on a bucket the operator did not name): refuse it.
+ */
+export function refuseLocalBucket(kind: StoreKind, bucket: string | undefined): void {
+  if (kind === "local" && bucket !== undefined) throw new UsageError("--bucket goes with --store s3 (the local store is the one bucket in wrangler.toml)");
+}
+
 export function storeChoice(a: { store?: string | undefined; bucket?: string | undefined; model?: string | undefined }): StoreChoice {
-  const kind = oneOf("store", a.store, ["local", "s3"] as const, "local");
+  const kind = oneOf<StoreKind>("store", a.store, ["local", "s3"], "local");
+  refuseLocalBucket(kind, a.bucket);
   const facts = kind === "local" || !a.model ? readWranglerFacts() : undefined;
   const name = a.model ?? facts?.modelName ?? "credit-risk";
   if (!MODEL_NAME_PATTERN.test(name)) throw new UsageError(`--model: "${name}" must be ${MODEL_NAME_RULE}`);
