@@ -165,7 +165,7 @@ describe("decision records signed by the consumer", () => {
       expect(invalid.get(at("other-key"))).toContain(`signed only by key ${other.keyid}, which is not trusted (DECISIONS_SIGNING_KEYS)`);
       expect(invalid.get(at("changed"))).toContain("does not verify (changed after signing, or forged)");
       expect(invalid.get(at("damaged"))).toContain(`${at("damaged")}: not a gzip object`);
-      expect(out.json).toMatchObject({ valid: genuine.length, objects: genuine.length + invalid.size });
+      expect(out.json).toMatchObject({ ok: false, error: { code: "records_invalid", message: expect.stringMatching(new RegExp(`^${invalid.size} objects do not verify \\(first: `)) }, valid: genuine.length, objects: genuine.length + invalid.size });
       expect(out.json!.records).toBeGreaterThanOrEqual(3);
       const table = await runInProcess(run, w.s3, ["verify", "--since", "1h"], { DECISIONS_SIGNING_KEYS: entry });
       expect(table.stdout).toContain(`INVALID  ${at("unsigned")}  it is not signed`);
@@ -216,12 +216,13 @@ describe("decision records signed by the consumer", () => {
       expect(problems.get(extra)).toMatch(/^changed since verify first saw it on .*, though signed by a trusted key$/);
       expect(problems.size).toBe(2);
       expect(second.stderr).toContain("1 object verified before is gone from the bucket");
+      expect(second.json).toMatchObject({ ok: false, error: { code: "records_invalid", message: expect.stringContaining("1 object does not verify") } });
 
       // Every object of the day removed: the day is still checked, from the inventory.
       for (const k of await list()) await del(k);
       const third = await verify();
       expect(third.code).toBe(1);
-      expect(third.json).toMatchObject({ objects: 0, inventory: { gone: keys.length } });
+      expect(third.json).toMatchObject({ ok: false, error: { code: "records_gone", message: expect.stringContaining(`${keys.length} objects verified before are gone`) }, objects: 0, inventory: { gone: keys.length } });
 
       const misuse = await runInProcess(run, w.s3, ["show", "x", "--inventory", dir], { DECISIONS_SIGNING_KEYS: entry });
       expect(misuse.code).toBe(2);

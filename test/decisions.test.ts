@@ -103,6 +103,9 @@ describe("npm run decisions", () => {
     const bareOnly = await decisions(["replay", "req-bare"]);
     expect(bareOnly.code).toBe(1);
     expect(bareOnly.stderr).toContain("nothing was re-scored, so nothing is verified");
+    // A failure, like every other, carries an error a scheduled job can branch on; the counts stay beside it.
+    const bareJson = await decisions(["replay", "req-bare", "--json"]);
+    expect(bareJson).toMatchObject({ code: 1, json: { ok: false, error: { code: "nothing_replayed", message: expect.stringContaining('2 kept no features: captured with CAPTURE="decisions"') }, records: 2, replayed: 0, notReplayable: 2 } });
   });
 
   it("replay of an edited record (its probability changed in the gzip object): exit 1, naming the record and field", async () => {
@@ -113,7 +116,7 @@ describe("npm run decisions", () => {
     try {
       const r = await decisions(["replay", "req-two-days", "--json"]);
       expect(r.code).toBe(1);
-      expect(r.json).toMatchObject({ ok: false, replayed: 4, equal: 3, differing: 1 });
+      expect(r.json).toMatchObject({ ok: false, error: { code: "replay_differs", message: expect.stringMatching(/^1 of 4 replayed answers differ/) }, replayed: 4, equal: 3, differing: 1 });
       expect(r.json!.differences).toEqual([{ id: target.id, requestId: "req-two-days", version: artifact.version, field: "probability", recorded: edited, replayed: p }]);
       const text = await decisions(["replay", "req-two-days"]);
       expect(text.stdout).toContain(target.id);
@@ -131,7 +134,7 @@ describe("npm run decisions", () => {
     try {
       const r = await decisions(["replay", "--since", "4d", "--json"]);
       expect(r.code).toBe(1);
-      expect(r.json).toMatchObject({ ok: false, records: 18, replayed: 12, equal: 12, differing: 0, notReplayable: 2, unavailable: 4, unavailableVersions: { [gone]: { records: 4, code: "version_not_found" } } });
+      expect(r.json).toMatchObject({ ok: false, error: { code: "versions_unavailable", message: expect.stringContaining(`${gone} (version_not_found)`) }, records: 18, replayed: 12, equal: 12, differing: 0, notReplayable: 2, unavailable: 4, unavailableVersions: { [gone]: { records: 4, code: "version_not_found" } } });
       const text = await decisions(["replay", "req-gone"]);
       expect(text.code).toBe(1);
       expect(text.stderr).toContain(`NOT REPLAYED: 4 records of version ${gone}, which the store cannot give (version_not_found)`);
@@ -268,7 +271,7 @@ describe("npm run decisions", () => {
       const gc = await runInProcess(run, proxy.s3, ["--model", "credit-risk", "gc", "--older-than", "850d", "--yes", "--json"]);
       expect(gc.code).toBe(1);
       expect(proxy.refused).toEqual([lockedKey]);
-      expect(gc.json).toMatchObject({ ok: false, deleted: 2, refused: [{ key: lockedKey }] });
+      expect(gc.json).toMatchObject({ ok: false, error: { code: "delete_refused", message: expect.stringContaining(lockedKey) }, deleted: 2, refused: [{ key: lockedKey }] });
       expect(gc.stderr).toContain(`kept: deleting s3://${w.s3.bucket}/${lockedKey} failed: AccessDenied (HTTP 403)`);
       expect(gc.stderr).toContain("1 expired object was refused and kept");
       // The later day went although the locked object came first.

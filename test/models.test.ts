@@ -171,7 +171,7 @@ describe("model registry over S3 (npm run models)", () => {
     // show still prints the card of a damaged version, and says so with exit 1, as history --verify does.
     const shown = await models(w.s3, ["show", damaged.version, "--model", "m-refuse", "--json"]);
     expect(shown.code).toBe(1);
-    expect(shown.json).toMatchObject({ ok: false, version: damaged.version, integrity: { ok: false, problem: expect.stringMatching(/weights\.bin/) } });
+    expect(shown.json).toMatchObject({ ok: false, error: { code: "version_damaged", message: expect.stringMatching(new RegExp(`^${damaged.version} is damaged: .*weights\\.bin`)) }, version: damaged.version, integrity: { ok: false, problem: expect.stringMatching(/weights\.bin/) } });
 
     const narrow = variant(noPrice, "m-refuse", "00000003");
     await writeVersionObjects(l, narrow);

@@ -28,6 +28,7 @@ import { withCode } from "./codes.ts";
 import { formatRecords, replayLines, replayTable, searched } from "./decisions-format.ts";
 import { jsonText, log, print } from "./output.ts";
 import { storeChoice } from "./store-flags.ts";
+import { replayFailure, verifyFailure } from "./decisions-failures.ts";
 
 export const HELP = `Usage: npm run decisions -- <command> [options]
 
@@ -195,7 +196,8 @@ export async function main(argv: string[]): Promise<number> {
       for (const r of done.refused.slice(0, SHOWN_REFUSALS)) log(`kept: ${r.error}`);
       if (done.refused.length > SHOWN_REFUSALS) log(`kept: ${done.refused.length - SHOWN_REFUSALS} more (--json lists them all)`);
       log(`${done.refused.length} expired object${done.refused.length === 1 ? " was" : "s were"} refused and kept (a bucket lock holds an object for its retention from when it was written); everything else expired is gone. Run gc again once they are released`);
-      return emit(1, { dryRun: false, plan, deleted: done.objects, refused: done.refused });
+      const error = { code: "delete_refused", message: `${done.refused.length} expired object${done.refused.length === 1 ? " was" : "s were"} refused and kept (first: ${done.refused[0]!.key}); run gc again once the bucket lock releases them` };
+      return emit(1, { error, dryRun: false, plan, deleted: done.objects, refused: done.refused });
     }
     const since = window!.since;
     const until = window!.until;
@@ -211,7 +213,8 @@ export async function main(argv: string[]): Promise<number> {
       if (result.inventory) log(`inventory ${result.inventory.dir}: ${result.inventory.unchanged} unchanged since an earlier run, ${result.inventory.added} added, ${gone} gone`);
       if (bad) log(`${bad} object${bad === 1 ? " does" : "s do"} not verify: none of ${bad === 1 ? "its" : "their"} records can be relied on (readers refuse them); find who wrote them (the bucket's audit log)`);
       if (gone) log(`${gone} object${gone === 1 ? "" : "s"} verified before ${gone === 1 ? "is" : "are"} gone from the bucket: records were deleted or moved (a bucket lock prevents it; the bucket's audit log says who)`);
-      return emit(result.invalid.length ? 1 : 0, { since: since.toISOString(), until: until.toISOString(), ...result });
+      const failure = verifyFailure(result);
+      return emit(failure ? 1 : 0, { ...(failure ? { error: failure } : {}), since: since.toISOString(), until: until.toISOString(), ...result });
     }
     const records = readDecisions(s, { model, since, until, ...(role ? { roles: [role] } : {}) }, stats);
     if (command === "show") {
@@ -237,8 +240,8 @@ export async function main(argv: string[]): Promise<number> {
       for (const line of replayLines(result, stats)) log(line);
       if (!json && result.differences.length) print(replayTable(result));
       // Records whose version is gone are not verified: a replay of a range is complete only if every record was re-scored.
-      const code = result.differing > 0 || result.replayed === 0 || result.unavailable > 0 ? 1 : 0;
-      return emit(code, { since: since.toISOString(), until: until.toISOString(), ...(request ? { request } : {}), read: { ...stats }, ...result });
+      const failure = replayFailure(result);
+      return emit(failure ? 1 : 0, { ...(failure ? { error: failure } : {}), since: since.toISOString(), until: until.toISOString(), ...(request ? { request } : {}), read: { ...stats }, ...result });
     }
     const cols = await exportColumns(location);
     // An answer has at most one reason per feature: more columns would always be empty.

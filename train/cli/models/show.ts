@@ -34,6 +34,7 @@ export const showCommand: ModelsCommand = {
     const l = ctx.location;
     const r = await resolveVersion(l, ctx.args[0] as string);
     let integrity: { ok: boolean; files: number; problem?: string };
+    let damage: { code: string; message: string } | undefined;
     let manifest: Manifest;
     try {
       const v = await readVersion(l, r.version, r.manifestSha256);
@@ -44,6 +45,7 @@ export const showCommand: ModelsCommand = {
       // The card as stored, unchecked against the pointer, so what was changed can be seen beside the DAMAGED line.
       manifest = await readManifest(l, r.version);
       integrity = { ok: false, files: Object.keys(manifest.files).length + 1, problem: e.message };
+      damage = { code: e.code, message: `${r.version} is damaged: ${e.message}` };
     }
     const current = ctx.state.pointer?.version === r.version;
     const ch = ctx.state.pointer?.challengers;
@@ -75,9 +77,10 @@ export const showCommand: ModelsCommand = {
     ctx.print(`${lines.join("\n")}\n`);
     if (!integrity.ok) ctx.log(`warning: ${r.version} is damaged: promoting it would be refused`);
     return {
-      // Exit 1 on a damaged version, as history --verify: a scheduled check of a version fails on it.
-      ...(integrity.ok ? {} : { exitCode: 1 }),
+      // Exit 1 on a damaged version, as history --verify: a scheduled check of a version fails on it; `error` as every failure has.
+      ...(damage ? { exitCode: 1 } : {}),
       json: {
+        ...(damage ? { error: damage } : {}),
         version: r.version, current, role: role ?? null, createdAt: manifest.createdAt, task: f.task, integrity,
         ...(manifest.thresholds ? { thresholds: manifest.thresholds } : {}), ...(manifest.task ? { taskDetails: manifest.task } : {}),
         metrics: { test: model, [f.task === "regression" ? "baseline" : "baseRate"]: baseRate }, data: manifest.card.data ?? null,
