@@ -132,6 +132,32 @@ describe("model registry over S3 (npm run models)", () => {
     expect(await current("m-roll")).toBe(v2.version);
   });
 
+  it("promote of the current version verifies it too: unchanged only when sound, exit 1 naming the damage when a file or the manifest was altered", async () => {
+    const name = "m-promote-current";
+    const a = v(name, 1);
+    await publish(a);
+    const bucket = await w.bucket();
+    const promote = () => models(w.s3, ["promote", a.version, "--reason", "again", "--model", name, "--json"]);
+    const sound = await promote();
+    expect(sound).toMatchObject({ code: 0, json: { ok: true, status: "unchanged", version: a.version } });
+    expect(sound.stderr).toContain(`verified ${name} ${a.version}: every file's sha256 against its manifest, the manifest against the pointer`);
+
+    const weights = keys.file(name, a.version, "weights.bin");
+    await bucket.put(weights, new Uint8Array(a.files.get("weights.bin")!.byteLength));
+    const zeroed = await promote();
+    expect(zeroed.code).toBe(1);
+    expect(zeroed.json).toMatchObject({ ok: false, error: { code: "version_damaged", message: expect.stringMatching(new RegExp(`^${a.version} is the current version of "${name}" and is damaged: .*weights\\.bin: size or sha256 does not match the manifest`)) } });
+    await bucket.put(weights, a.files.get("weights.bin")!);
+
+    // A manifest edited in place (its own hashes still consistent) no longer matches the pointer's hash.
+    const manifestKey = keys.file(name, a.version, "manifest.json");
+    await bucket.put(manifestKey, new TextEncoder().encode(JSON.stringify({ ...a.manifest, thresholds: { refer: 0.9, decline: 0.95 } })));
+    const edited = await promote();
+    expect(edited.code).toBe(1);
+    expect(edited.json).toMatchObject({ ok: false, error: { code: "version_damaged", message: expect.stringContaining("is the current version") } });
+    expect(await listHistorySeqs(loc(name))).toEqual([1]);
+  });
+
   it("reports a record a crash left missing between the pointer swap and the record; history --repair writes it, nothing else does", async () => {
     await publish(v("m-crash", 1));
     const next = v("m-crash", 2);

@@ -11,7 +11,7 @@ import { checkSignature } from "../../registry/guard.ts";
 import { markOf, movePointer } from "../../registry/move.ts";
 import { pointerTrusted } from "../../registry/history.ts";
 import { resolveActor } from "../../registry/provenance.ts";
-import { loadVersionScorer } from "../../store/versions.ts";
+import { loadVersionScorer, StoreError, type LoadedVersion } from "../../store/versions.ts";
 import { UsageError } from "../args.ts";
 import { boolFlag, stringFlag, type CommandOutcome, type FlagOptions, type ModelsContext } from "./command.ts";
 
@@ -27,19 +27,31 @@ export function requireReason(ctx: ModelsContext): string {
   return reason;
 }
 
+/** The version loaded as the edge would load it; for the current version (`pointerSha256`), a failure says it is the one serving. */
+async function loadCurrentable(ctx: ModelsContext, version: string, pointerSha256: string | undefined): Promise<LoadedVersion> {
+  try {
+    return await loadVersionScorer(ctx.location, version, pointerSha256);
+  } catch (e) {
+    if (!(e instanceof StoreError) || pointerSha256 === undefined || e.code === "storage") throw e;
+    throw new StoreError(`${version} is the current version of "${ctx.location.name}" and is damaged: ${e.message}. An edge refuses it when it loads it: roll back or promote a sound version (npm run models -- list; history --verify checks what the pointer serves)`, e.code);
+  }
+}
+
 export async function makeCurrent(ctx: ModelsContext, version: string, action: "promote" | "rollback", reason: string): Promise<CommandOutcome> {
   const l = ctx.location;
   const state = ctx.state;
   // A forged (unsigned) pointer naming this version is not "already current": a signed move replaces it.
-  if (state.pointer?.version === version && (await pointerTrusted(l, state))) {
-    ctx.print(`${version} is already the current version of "${l.name}"; nothing changed\n`);
-    return { json: { status: "unchanged", version } };
-  }
+  const already = state.pointer?.version === version && (await pointerTrusted(l, state));
   await useBackend("cpu");
-  const loaded = await loadVersionScorer(l, version);
+  // Verified first, current or not: "unchanged" must not vouch for a current version whose files were altered.
+  const loaded = await loadCurrentable(ctx, version, already ? state.pointer!.manifestSha256 : undefined);
   loaded.dispose();
   // Said once it is true: a version that is not there or is damaged gets its error alone.
-  ctx.log(`verified ${l.name} ${version}: every file's sha256 against its manifest, and its network built as the edge will build it`);
+  ctx.log(`verified ${l.name} ${version}: every file's sha256 against its manifest${already ? ", the manifest against the pointer" : ""}, and its network built as the edge will build it`);
+  if (already) {
+    ctx.print(`${version} is already the current version of "${l.name}" (verified); nothing changed\n`);
+    return { json: { status: "unchanged", version } };
+  }
   const facts = cardFacts(loaded.manifest);
   const moved = await movePointer(l, {
     to: version,
