@@ -107,9 +107,22 @@ describe("gc plan", () => {
     expect(plan.remove).toEqual([V(5), V(4), V(3), V(1)]);
   });
 
-  it("finishes the versions an interrupted gc had marked, but never the current one", () => {
-    const plan = planGc({ versions, current: V(6), records: [], keep: 6, marked: [V(2), V(6)] });
+  it("a mark overrides no keep rule: a marked version is deleted only if these rules delete it now", () => {
+    // An interrupted `gc --keep 1` marked V2..V5; this run keeps 3 and is not bound by that.
+    const plan = planGc({ versions, current: V(6), records: [], keep: 3, marked: [V(5), V(4), V(3), V(2)] });
+    expect(plan.keep.map((k) => k.version)).toEqual([V(6), V(5), V(4)]);
+    expect(plan.remove).toEqual([V(3), V(2), V(1)]);
+    expect(plan).toMatchObject({ finishing: [], released: [V(5), V(4)] });
+  });
+
+  it("finishes a marked version the interrupted gc had begun deleting, whatever the keep rules, but never the current one", () => {
+    const plan = planGc({ versions, current: V(6), records: [], keep: 6, marked: [V(2), V(6)], partial: [V(2), V(6)] });
     expect(plan.remove).toEqual([V(2)]);
+    expect(plan.finishing).toEqual([V(2)]);
+    expect(plan.released).toEqual([V(6)]);
+    expect(plan.keep.find((k) => k.version === V(6))?.why).toContain("partly deleted by an interrupted gc, yet serving: not deleted; promote a sound version, then run gc again");
+    // A version with its manifest gone but never marked is not gc's doing: left alone.
+    expect(planGc({ versions, current: V(6), records: [], keep: 6, partial: [V(2)] }).remove).toEqual([]);
   });
 });
 

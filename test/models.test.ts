@@ -302,19 +302,55 @@ describe("model registry over S3 (npm run models)", () => {
     expect(bad.stderr).toContain('--keep-served-within: "25" is not a duration');
   });
 
-  it("while gc marks a version for deletion, no move may point at it; the next gc finishes and clears the mark", async () => {
+  it("while gc marks a version for deletion, no move may point at it; the next gc finishes what was partly deleted, keeps what its own rules keep, and clears the mark", async () => {
     const l = loc("m-mark");
-    const [v1, v2] = [v("m-mark", 1), v("m-mark", 2)];
+    const [v1, v2, v3] = [1, 2, 3].map((n) => v("m-mark", n, base)) as [Artifact, Artifact, Artifact]; // one source: ids sort by n
     await publish(v1);
     await writeVersionObjects(l, v2);
+    await writeVersionObjects(l, v3);
+    const bucket = await w.bucket();
+    // The interrupted gc had deleted v3's manifest (gc deletes it first) and not yet touched v2.
+    await bucket.delete(keys.file("m-mark", v3.version, "manifest.json"));
     const state = await readPointerState(l);
-    await (await w.bucket()).put(keys.pointer("m-mark"), pointerBytes({ ...state.pointer!, gc: { deleting: [v2.version], startedAt: "2026-11-30T00:00:00Z", actor: "gc" } }));
+    await bucket.put(keys.pointer("m-mark"), pointerBytes({ ...state.pointer!, gc: { deleting: [v3.version, v2.version], startedAt: "2026-11-30T00:00:00Z", actor: "gc" } }));
     const blocked = await models(w.s3, ["promote", v2.version, "--reason", "x", "--model", "m-mark", "--json"]);
     expect(blocked.json).toMatchObject({ ok: false, error: { code: "version_being_deleted" } });
-    const finish = await models(w.s3, ["gc", "--keep", "5", "--yes", "--model", "m-mark", "--json"]);
-    expect(finish.json).toMatchObject({ ok: true, resumed: [v2.version], deleted: [v2.version] });
+
+    // --keep 5 keeps all three by its rules: only the partly deleted v3 goes, for that reason alone.
+    const dry = await models(w.s3, ["gc", "--keep", "5", "--keep-served-within", "0d", "--model", "m-mark"]);
+    expect(dry.stdout).toContain("m-mark: keeping 2, would delete 1 (finishing 1 an interrupted gc had partly deleted)");
+    expect(dry.stdout).toMatch(new RegExp(`${v3.version}\\s+delete\\s+partly deleted by an interrupted gc \\(its manifest is gone`));
+    expect(dry.stdout).toMatch(new RegExp(`${v2.version}\\s+keep\\s+newest 2 of 5`));
+    expect(dry.stdout).toContain(`an interrupted gc (started 2026-11-30T00:00:00Z by gc) had marked ${v3.version}, ${v2.version} for deletion; to delete: ${v3.version}; kept by these rules: ${v2.version}; --yes clears the mark`);
+    const finish = await models(w.s3, ["gc", "--keep", "5", "--keep-served-within", "0d", "--yes", "--model", "m-mark", "--json"]);
+    expect(finish.json).toMatchObject({ ok: true, resumed: [v3.version], finishing: [v3.version], released: [v2.version], deleted: [v3.version] });
+    expect(await listVersionIds(l)).toEqual([v2.version, v1.version]);
     expect((await readPointerState(l)).pointer).toMatchObject({ version: v1.version });
     expect((await readPointerState(l)).pointer!.gc).toBeUndefined();
+    // The mark is gone: v2 may be promoted again.
+    expect((await models(w.s3, ["promote", v2.version, "--reason", "x", "--model", "m-mark", "--json"])).json).toMatchObject({ ok: true, status: "moved" });
+  });
+
+  it("a mark on a version the keep rules protect deletes nothing: gc says so truthfully and --yes only clears the mark", async () => {
+    const name = "m-mark-kept";
+    const l = loc(name);
+    const vs = [1, 2, 3].map((n) => v(name, n, base));
+    for (const a of vs) await publish(a);
+    const state = await readPointerState(l);
+    await (await w.bucket()).put(keys.pointer(name), pointerBytes({ ...state.pointer!, gc: { deleting: [vs[0]!.version], startedAt: "2026-11-30T00:00:00Z", actor: "gc" } }));
+    const verify = await models(w.s3, ["history", "--verify", "--model", name]);
+    expect(verify.code).toBe(0);
+    expect(verify.stdout).toContain(`an interrupted gc (started 2026-11-30T00:00:00Z by gc) marked ${vs[0]!.version} for deletion and did not finish: no move may point at it until \`npm run models -- gc --keep N --yes\` finishes or clears the mark`);
+    const dry = await models(w.s3, ["gc", "--keep", "5", "--model", name]);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain(`${name}: keeping 3, would delete 0\n`);
+    expect(dry.stdout).not.toContain("not among the newest");
+    expect(dry.stdout).toContain(`kept by these rules: ${vs[0]!.version}; --yes clears the mark`);
+    const yes = await models(w.s3, ["gc", "--keep", "5", "--yes", "--model", name, "--json"]);
+    expect(yes.json).toMatchObject({ ok: true, remove: [], deleted: [], resumed: [], released: [vs[0]!.version] });
+    expect(await listVersionIds(l)).toHaveLength(3);
+    expect((await readPointerState(l)).pointer!.gc).toBeUndefined();
+    expect((await verified(name)).ok).toBe(true);
   });
 
   it("history --verify exits 1 and names the record where an edited or deleted record breaks the chain", async () => {

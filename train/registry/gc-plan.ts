@@ -6,8 +6,13 @@
  * published, a canary or shadow named). With `servedSince`, also every version
  * that answered requests (current, canary or shadow) at any time since then,
  * by the history's times: its decision records, kept for years (US Reg B: 25
- * months), are replayed with it. Versions a crashed gc had marked are
- * finished first.
+ * months), are replayed with it.
+ *
+ * A crashed gc's mark overrides none of these rules: a marked version is
+ * deleted only if the rules this gc runs with delete it now, or if the crashed
+ * gc had already begun deleting it (its manifest, deleted first, is gone): such
+ * a version cannot be served, promoted or replayed, so what is left of it is
+ * only clutter. Even then never the current version, the canary or the shadow.
  */
 import { challengerList, type Challengers } from "../../shared/challengers.ts";
 import type { HistoryRecord } from "./records.ts";
@@ -23,6 +28,8 @@ export interface GcInput {
   keep: number;
   /** Versions an earlier gc marked for deletion and did not finish. */
   marked?: string[];
+  /** Of `marked`, those the earlier gc had begun deleting (manifest gone). */
+  partial?: string[];
   /** Keep every version that answered requests at or after this time (the decision records' retention). */
   servedSince?: Date;
   now?: Date;
@@ -31,7 +38,14 @@ export interface GcInput {
 export interface GcPlan {
   keep: { version: string; why: string[] }[];
   remove: string[];
+  /** Of `remove`, the versions an interrupted gc had partly deleted (deleted whatever the keep rules say). */
+  finishing: string[];
+  /** Versions an interrupted gc had marked that these rules keep: the mark on them is dropped. */
+  released: string[];
 }
+
+/** Why a partly deleted version goes even when a keep rule names it. */
+export const PARTLY_DELETED = "partly deleted by an interrupted gc (its manifest is gone: it cannot be served, promoted or replayed)";
 
 export function planGc(input: GcInput): GcPlan {
   const why = new Map<string, string[]>();
@@ -61,10 +75,16 @@ export function planGc(input: GcInput): GcPlan {
     for (const v of served) add(v, `answered requests since ${input.servedSince.toISOString().slice(0, 10)} (decision records to replay)`);
   }
   const marked = new Set(input.marked ?? []);
+  const partial = new Set((input.partial ?? []).filter((v) => marked.has(v)));
   const live = new Set([input.current, ...challengerList(input.challengers).map((c) => c.version)]);
-  const keep = input.versions.filter((v) => why.has(v) && !(marked.has(v) && !live.has(v))).map((v) => ({ version: v, why: why.get(v) as string[] }));
+  for (const v of partial) if (live.has(v)) add(v, "partly deleted by an interrupted gc, yet serving: not deleted; promote a sound version, then run gc again");
+  const keep = input.versions.filter((v) => why.has(v) && !(partial.has(v) && !live.has(v))).map((v) => ({ version: v, why: why.get(v) as string[] }));
   const kept = new Set(keep.map((k) => k.version));
   const remove = input.versions.filter((v) => !kept.has(v));
   // A marked version that is no longer listed was already deleted; nothing left to do for it.
-  return { keep, remove };
+  return {
+    keep, remove,
+    finishing: remove.filter((v) => partial.has(v)),
+    released: input.versions.filter((v) => marked.has(v) && kept.has(v)),
+  };
 }

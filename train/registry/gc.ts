@@ -6,10 +6,10 @@
  * gone. A promote racing a gc therefore either lands before the mark (and gc
  * re-plans around it) or is refused.
  */
-import { DeleteObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { keys, MANIFEST_FILE } from "../../shared/artifact.ts";
 import { PointerConflictError, swapPointer } from "../store/publish.ts";
-import { describeS3Error, objectName } from "../store/storage.ts";
+import { describeS3Error, objectName, statusOf } from "../store/storage.ts";
 import { listVersionIds, type Location } from "../store/versions.ts";
 import { RegistryError } from "./errors.ts";
 import { readHistory, readPointerState, type PointerState } from "./history.ts";
@@ -19,9 +19,32 @@ import { pointerBytes, type HistoryRecord, type RegistryPointer } from "./record
 
 export interface GcResult extends GcPlan {
   current: string;
-  /** Versions an earlier, interrupted gc had marked (finished by this one). */
+  /** The mark an earlier, interrupted gc left, if any (this gc finishes or drops it). */
+  mark: RegistryPointer["gc"] | null;
+  /** Versions that mark named which this gc deletes (the rules delete them now, or they were partly deleted). */
   resumed: string[];
   deleted: string[];
+}
+
+/** Of the marked versions still listed, those whose manifest is gone: gc deletes the manifest first, so their deletion had begun. */
+async function partlyDeleted(l: Location, marked: string[], listed: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const v of marked.filter((m) => listed.includes(m))) {
+    const key = `${keys.version(l.name, v)}${MANIFEST_FILE}`;
+    try {
+      await l.client.send(new HeadObjectCommand({ Bucket: l.bucket, Key: key }));
+    } catch (e) {
+      if (statusOf(e) === 404) { out.push(v); continue; }
+      throw new RegistryError(describeS3Error(e, `reading ${objectName(l, key)}`), "storage");
+    }
+  }
+  return out;
+}
+
+/** What the result says of a mark: which of its versions this gc deletes. */
+function resumedOf(pointer: RegistryPointer, plan: GcPlan): string[] {
+  const marked = new Set(pointer.gc?.deleting ?? []);
+  return plan.remove.filter((v) => marked.has(v));
 }
 
 function currentOf(l: Location, state: PointerState): RegistryPointer {
@@ -47,13 +70,15 @@ async function plan(l: Location, k: GcKeep): Promise<{ state: PointerState; poin
     const first = chain.problems[0]!;
     throw new RegistryError(`the history of "${l.name}" does not verify (seq ${first.seq}: ${first.problem}), so gc will not plan deletions from it; see \`npm run models -- history --verify\``, "history_broken");
   }
-  return { state, pointer, plan: planGc({ versions, current: pointer.version, challengers: pointer.challengers, records, keep: k.keep, marked: pointer.gc?.deleting ?? [], ...(k.servedSince ? { servedSince: k.servedSince } : {}) }) };
+  const marked = pointer.gc?.deleting ?? [];
+  const partial = await partlyDeleted(l, marked, versions);
+  return { state, pointer, plan: planGc({ versions, current: pointer.version, challengers: pointer.challengers, records, keep: k.keep, marked, partial, ...(k.servedSince ? { servedSince: k.servedSince } : {}) }) };
 }
 
 /** The plan only (the default dry run). */
 export async function planCollection(l: Location, keep: GcKeep): Promise<GcResult> {
   const p = await plan(l, keep);
-  return { ...p.plan, current: p.pointer.version, resumed: p.pointer.gc?.deleting ?? [], deleted: [] };
+  return { ...p.plan, current: p.pointer.version, mark: p.pointer.gc ?? null, resumed: resumedOf(p.pointer, p.plan), deleted: [] };
 }
 
 async function deleteVersion(l: Location, version: string): Promise<void> {
@@ -83,8 +108,12 @@ async function rewriteMark(l: Location, state: PointerState, pointer: RegistryPo
 export async function collectGarbage(l: Location, keep: GcKeep, actor: string, log: (line: string) => void): Promise<GcResult> {
   for (let attempt = 0; attempt < 4; attempt++) {
     const p = await plan(l, keep);
-    const resumed = p.pointer.gc?.deleting ?? [];
-    if (p.plan.remove.length === 0 && resumed.length === 0) return { ...p.plan, current: p.pointer.version, resumed, deleted: [] };
+    const done = { ...p.plan, current: p.pointer.version, mark: p.pointer.gc ?? null, resumed: resumedOf(p.pointer, p.plan) };
+    if (p.plan.remove.length === 0) {
+      // Nothing to delete: a mark left by an interrupted gc names only versions these rules keep; drop it.
+      if (p.pointer.gc && !(await rewriteMark(l, p.state, p.pointer, undefined))) continue;
+      return { ...done, deleted: [] };
+    }
     const mark = { deleting: p.plan.remove, startedAt: new Date().toISOString(), actor };
     if (!(await rewriteMark(l, p.state, p.pointer, mark))) continue; // moved since the plan: plan again
     for (const v of p.plan.remove) {
@@ -97,7 +126,7 @@ export async function collectGarbage(l: Location, keep: GcKeep, actor: string, l
       if (!now.pointer?.gc) break;
       if (await rewriteMark(l, now, now.pointer, undefined)) break;
     }
-    return { ...p.plan, current: p.pointer.version, resumed, deleted: p.plan.remove };
+    return { ...done, deleted: p.plan.remove };
   }
   throw new RegistryError(`the pointer of "${l.name}" kept moving while gc planned; nothing was deleted. Run gc again`, "pointer_moved");
 }

@@ -1,6 +1,7 @@
 /** `models gc --keep N [--keep-served-within <duration>] [--yes]`: delete old versions; a dry run unless --yes. */
 import { parseCutoff, TimeFlagError } from "../../decisions/dates.ts";
-import { collectGarbage, planCollection } from "../../registry/gc.ts";
+import { collectGarbage, planCollection, type GcResult } from "../../registry/gc.ts";
+import { PARTLY_DELETED } from "../../registry/gc-plan.ts";
 import { resolveActor } from "../../registry/provenance.ts";
 import { num, rules, UsageError } from "../args.ts";
 import { boolFlag, stringFlag, type ModelsCommand } from "./command.ts";
@@ -35,12 +36,24 @@ export const gcCommand: ModelsCommand = {
     const l = ctx.location;
     const rule = { keep, ...(servedSince ? { servedSince } : {}) };
     const r = yes ? await collectGarbage(l, rule, resolveActor(), ctx.log) : await planCollection(l, rule);
-    ctx.print(`${l.name}: keeping ${r.keep.length}, ${yes ? "deleted" : "would delete"} ${r.remove.length}${r.resumed.length ? ` (finishing ${r.resumed.length} an interrupted gc had started)` : ""}\n`);
+    ctx.print(`${l.name}: keeping ${r.keep.length}, ${yes ? "deleted" : "would delete"} ${r.remove.length}${r.finishing.length ? ` (finishing ${r.finishing.length} an interrupted gc had partly deleted)` : ""}\n`);
+    const ruled = `not among the newest ${keep}, not current within the last ${keep} moves, not current, canary or shadow${servedSince ? `, no requests answered since ${servedSince.toISOString().slice(0, 10)}` : ""}`;
     ctx.print(`${table(["version", "action", "why"], [
       ...r.keep.map((k) => [k.version, "keep", k.why.join(", ")]),
-      ...r.remove.map((v) => [v, yes ? "deleted" : "delete", `not among the newest ${keep}, not current within the last ${keep} moves${servedSince ? `, no requests answered since ${servedSince.toISOString().slice(0, 10)}` : ""}`]),
+      ...r.remove.map((v) => [v, yes ? "deleted" : "delete", r.finishing.includes(v) ? PARTLY_DELETED : ruled]),
     ])}\n`);
-    if (!yes && r.remove.length) ctx.print("dry run: nothing was deleted; add --yes to delete\n");
-    return { json: { dryRun: !yes, keepServedSince: servedSince?.toISOString() ?? null, keep: r.keep, remove: r.remove, deleted: r.deleted, resumed: r.resumed } };
+    if (r.mark) ctx.print(`${markLine(r, yes)}\n`);
+    if (!yes && (r.remove.length || r.mark)) ctx.print(`dry run: nothing was ${r.mark ? "changed" : "deleted"}; add --yes to ${r.remove.length ? "delete" : "clear the mark"}\n`);
+    return { json: { dryRun: !yes, keepServedSince: servedSince?.toISOString() ?? null, keep: r.keep, remove: r.remove, deleted: r.deleted, resumed: r.resumed, finishing: r.finishing, released: r.released, mark: r.mark } };
   },
 };
+
+/** What became of the mark an interrupted gc left: the rules of this run decide, the mark only names what was under way. */
+function markLine(r: GcResult, yes: boolean): string {
+  const m = r.mark!;
+  const parts = [`an interrupted gc (started ${m.startedAt} by ${m.actor}) had marked ${m.deleting.join(", ") || "nothing"} for deletion`];
+  if (r.resumed.length) parts.push(`${yes ? "deleted" : "to delete"}: ${r.resumed.join(", ")}`);
+  if (r.released.length) parts.push(`kept by these rules: ${r.released.join(", ")}`);
+  parts.push(yes ? "the mark is cleared" : "--yes clears the mark");
+  return parts.join("; ");
+}

@@ -59,6 +59,8 @@ export const historyCommand: ModelsCommand = {
       const signature = records.filter((r) => r.signatureChange?.length);
       for (const r of signature) ctx.print(`seq ${r.seq} changed the feature signature on purpose: ${r.signatureChange!.join("; ")}\n`);
     }
+    const mark = gcMarkNote(ctx);
+    if (mark) ctx.print(`${mark}\n`);
     if (!boolFlag(ctx, "verify") && !repair) return { json: { records } };
     const report = await verifyChain(l.name, stored, ctx.state, l.signing?.trusted);
     const extra = repair ? { repaired: repaired ?? null } : {};
@@ -72,7 +74,7 @@ export const historyCommand: ModelsCommand = {
         ctx.log(`history of "${l.name}" is intact, but ${serving.problem.role} ${serving.problem.version} is not what the pointer says: ${serving.problem.message}`);
         return { exitCode: 1, json: { ok: false, error: { code: serving.problem.code, message: `${serving.problem.role} ${serving.problem.version}: ${serving.problem.message}` }, records, verify: report, ...extra } };
       }
-      return { json: { records, verify: report, serving: serving.checked, ...extra } };
+      return { json: { records, verify: report, serving: serving.checked, gcMark: ctx.state.pointer?.gc ?? null, ...extra } };
     }
     const where = report.problems.map((p) => `  seq ${p.seq}: ${p.problem}`).join("\n");
     ctx.log(`history of "${l.name}" is broken:\n${where}`);
@@ -83,6 +85,17 @@ export const historyCommand: ModelsCommand = {
     };
   },
 };
+
+/**
+ * A mark an interrupted gc left: not a break in the chain (exit 0), but it
+ * blocks every move onto the versions it names until a gc run finishes or drops it.
+ */
+function gcMarkNote(ctx: ModelsContext): string | undefined {
+  const m = ctx.state.pointer?.gc;
+  if (!m) return undefined;
+  const one = m.deleting.length === 1;
+  return `an interrupted gc (started ${m.startedAt} by ${m.actor}) marked ${m.deleting.join(", ") || "nothing"} for deletion and did not finish: no move may point at ${one ? "it" : "them"} until \`npm run models -- gc --keep N --yes\` finishes or clears the mark`;
+}
 
 /** A version the pointer serves, with every role it has (a version may be both the canary and the shadow). */
 interface Serving { role: string; version: string; manifestSha256: string }
