@@ -164,8 +164,12 @@ describe("model registry over S3 (npm run models)", () => {
     await expect(publish(next, { afterSwap: () => { throw new Error("simulated crash after the swap"); } })).rejects.toThrow("simulated crash");
     expect(await current("m-crash")).toBe(next.version);
     expect(await listHistorySeqs(loc("m-crash"))).toEqual([1]);
-    // Read-only commands, --verify included, never write.
-    expect((await models(w.s3, ["list", "--model", "m-crash"])).code).toBe(0);
+    // Read-only commands, --verify included, never write; they say the record is missing and how to write it.
+    for (const argv of [["list"], ["show", "current"], ["diff", v("m-crash", 1).version, "current"], ["history"]]) {
+      const r = await models(w.s3, [...argv, "--model", "m-crash"]);
+      expect(r.code, argv.join(" ")).toBe(0);
+      expect(r.stderr, argv.join(" ")).toContain(`warning: the pointer's move 2 (publish to ${next.version}) has no history record (a crash between the pointer swap and its record, or a pointer written outside the registry); this command does not write: \`npm run models -- history --repair\` writes it`);
+    }
     const check = await models(w.s3, ["history", "--verify", "--model", "m-crash", "--json"]);
     expect(check).toMatchObject({ code: 1, json: { ok: false, error: { code: "history_broken", message: expect.stringMatching(/the pointer records move 2, but the log ends at 1: its record is missing .*history --repair/) } } });
     expect(await listHistorySeqs(loc("m-crash"))).toEqual([1]);
@@ -178,6 +182,7 @@ describe("model registry over S3 (npm run models)", () => {
     expect(stored[1]!.bytes).toEqual(recordBytes(recordFromPointer({ ...state.pointer!, move: state.pointer!.move! })));
     expect(stored[1]!.record).toMatchObject({ action: "publish", from: v("m-crash", 1).version, to: next.version, actor: "ci@example.com" });
     expect((await verified("m-crash")).ok).toBe(true);
+    expect((await models(w.s3, ["list", "--model", "m-crash"])).stderr).not.toContain("has no history record");
   });
 
   it("never records a move that did not happen: damaged version, signature refused, stale pointer", async () => {

@@ -15,7 +15,7 @@ import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { pathToFileURL } from "node:url";
 import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from "../../shared/artifact.ts";
 import { RegistryError } from "../registry/errors.ts";
-import { readPointerState } from "../registry/history.ts";
+import { missingRecordWarning, readPointerState } from "../registry/history.ts";
 import { signingSetup } from "./signing.ts";
 import { refuseLocalBucket } from "./store-flags.ts";
 import { openStore, type StoreKind } from "../store/open.ts";
@@ -149,6 +149,10 @@ export async function main(argv: string[]): Promise<number> {
     const location: Location = { client: store.client, bucket: store.target.bucket, name: model, signing, where: store.where };
     const state = await readPointerState(location);
     if (state.warning) log(`warning: ${state.warning}`);
+    if (command.readOnly) {
+      const missing = await missingRecordWarning(location, state);
+      if (missing) log(`warning: ${missing}`);
+    }
     if (!state.pointer && !state.broken && (await listVersionIds(location)).length === 0) {
       const others = (await modelNames(location)).filter((n) => n !== model);
       throw new StoreError(others.length

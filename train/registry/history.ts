@@ -263,6 +263,19 @@ export async function nextLink(l: Location, state: PointerState): Promise<Link> 
 }
 
 /**
+ * For the commands that never write: the pointer's move has no history record
+ * (a crash between the swap and the record, or a pointer written outside the
+ * registry). They say so and how to repair it rather than write it themselves.
+ */
+export async function missingRecordWarning(l: Location, state: PointerState): Promise<string | undefined> {
+  const move = state.pointer?.move;
+  if (!move || (await readRecordBytes(l, move.seq))) return undefined;
+  return `the pointer's move ${move.seq} (${move.action} to ${state.pointer!.version}) has no history record ` +
+    "(a crash between the pointer swap and its record, or a pointer written outside the registry); this command does not write: " +
+    "`npm run models -- history --repair` writes it if the move is validly signed (the next move does too); `history --verify` shows the chain";
+}
+
+/**
  * `history --repair`: writes the record a crash between the pointer swap and
  * the history write left missing, only if the pointer's move is validly
  * signed (on a signed store). Read-only commands never write.

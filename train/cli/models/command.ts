@@ -1,8 +1,9 @@
 /**
  * The shape of one `npm run models` subcommand. The dispatcher
- * (train/cli/models.ts) parses the common flags, opens the store, writes any
- * history record a crash left missing, then calls `run`; so a subcommand is
- * one small module and adding one is one entry in the table there.
+ * (train/cli/models.ts) parses the common flags, opens the store, reads the
+ * pointer, warns a read-only command of a history record a crash left missing
+ * (only moves and `history --repair` write it), then calls `run`; so a
+ * subcommand is one small module and adding one is one entry in the table there.
  */
 import type { ParseArgsConfig } from "node:util";
 import type { PointerState } from "../../registry/history.ts";
@@ -19,7 +20,7 @@ export interface ModelsContext {
   /** The model's name and the store, as S3 sees them. */
   location: Location;
   store: Store;
-  /** The pointer as read just before `run` (after the history repair). */
+  /** The pointer as read just before `run`. */
   state: PointerState;
   json: boolean;
   /** Diagnostics and progress: stderr. */
@@ -46,6 +47,8 @@ export interface ModelsCommand {
   args: { min: number; max: number };
   /** false: runs without opening a store (keygen); `location`, `store` and `state` are then placeholders. */
   store?: false;
+  /** true: never writes to the store, so a history record a crash left missing is reported (with the way to repair it), not written. */
+  readOnly?: true;
   run(ctx: ModelsContext): Promise<CommandOutcome>;
 }
 

@@ -53,6 +53,7 @@ export const compareCommand: ModelsCommand = {
   ].join("\n"),
   options: { since: { type: "string" }, until: { type: "string" }, outcomes: { type: "string" }, "join-on": { type: "string" }, out: { type: "string" }, "decisions-bucket": { type: "string" } },
   args: { min: 0, max: 0 },
+  readOnly: true,
   async run(ctx) {
     const l = ctx.location;
     let since: Date, until: Date;

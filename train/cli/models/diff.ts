@@ -14,6 +14,7 @@ export const diffCommand: ModelsCommand = {
   summary: "what changed between two versions: metrics, features, ranges, categories, thresholds, hyperparameters",
   usage: "<a> <b>   (version ids or current)",
   args: { min: 2, max: 2 },
+  readOnly: true,
   async run(ctx) {
     const [a, b] = await Promise.all(ctx.args.map((ref) => manifestOf(ctx.location, ref)));
     const d = diffManifests(a!, b!);

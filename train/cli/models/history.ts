@@ -8,7 +8,7 @@
  */
 import { challengerList } from "../../../shared/challengers.ts";
 import { verifyChain, type ChainReport } from "../../registry/chain.ts";
-import { readHistory, repairHistory } from "../../registry/history.ts";
+import { missingRecordWarning, readHistory, repairHistory } from "../../registry/history.ts";
 import type { HistoryRecord } from "../../registry/records.ts";
 import { UsageError } from "../args.ts";
 import { readVersion, StoreError } from "../../store/versions.ts";
@@ -39,6 +39,11 @@ export const historyCommand: ModelsCommand = {
       ctx.log(repaired !== undefined
         ? `history: wrote the missing record ${repaired} (${r.state.pointer?.move?.action} to ${r.state.pointer?.version}) from the pointer, its signature checked`
         : "history: no record was missing; nothing written");
+    }
+    if (!repair && !boolFlag(ctx, "verify")) {
+      // --verify reports it as the chain's break; plain history lists what is there and says what is not.
+      const missing = await missingRecordWarning(l, ctx.state);
+      if (missing) ctx.log(`warning: ${missing}`);
     }
     const stored = await readHistory(l);
     const records = stored.flatMap((s) => (s.record ? [s.record] : []));

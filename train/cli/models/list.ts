@@ -11,6 +11,7 @@ export const listCommand: ModelsCommand = {
   summary: "every version, newest first: created, task, test metric, rows, who published it, which is current",
   usage: "",
   args: { min: 0, max: 0 },
+  readOnly: true,
   async run(ctx) {
     const l = ctx.location;
     const [ids, history] = await Promise.all([listVersionIds(l), readHistory(l)]);

@@ -16,6 +16,7 @@ export const reportCommand: ModelsCommand = {
   help: "  --out <file>   write the report here (default: stdout; --json needs --out)",
   options: { out: { type: "string" } },
   args: { min: 1, max: 1 },
+  readOnly: true,
   async run(ctx) {
     const out = stringFlag(ctx, "out");
     if (ctx.json && !out) throw new UsageError("--json prints a summary on stdout, so the report needs --out <file>");

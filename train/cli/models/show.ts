@@ -30,6 +30,7 @@ export const showCommand: ModelsCommand = {
   summary: "the card of one version: metrics beside the baseline, data, hyperparameters, thresholds or interval, features; exit 1 if a file is damaged",
   usage: "<version|current>",
   args: { min: 1, max: 1 },
+  readOnly: true,
   async run(ctx) {
     const l = ctx.location;
     const r = await resolveVersion(l, ctx.args[0] as string);
