@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keys } from "../shared/artifact.ts";
 import type { Signing } from "../shared/signing.ts";
+import type { FeatureSpec } from "../shared/spec.ts";
 import { publishTo } from "../train/job.ts";
 import { readHistory, readPointerState } from "../train/registry/history.ts";
 import type { KeyPair } from "../train/registry/keys.ts";
@@ -175,5 +176,48 @@ describe("candidates, canaries and shadows in the registry (signed store)", () =
     expect(kept.find((k) => k.version === vs[2]!.version)?.why).toContain("shadow");
     // Kept: the newest (current), the one current before the last move, the canary and the shadow.
     expect(plan.json!.remove).toEqual([vs[3]!.version, vs[0]!.version]);
+  });
+  it("a shadow whose features differ from current's is refused as a canary is (signature_changed, --allow-signature-change to go ahead); compare then says it is configured but has no answers, and why", async () => {
+    const name = "r-shadow-sig";
+    const a = v(name, 1);
+    // Another feature signature on the same network: one numeric feature's accepted range narrowed.
+    const narrowed = (s: FeatureSpec): FeatureSpec => {
+      const f = s.features.find((x) => x.type === "numeric")!;
+      Object.assign(f, { min: 0, max: 1 });
+      return s;
+    };
+    const b = variant(base, name, "00000002", narrowed);
+    const feature = b.manifest.spec.features.find((x) => x.type === "numeric")!.name;
+    await publish(a);
+    await publish(b, true);
+    const refused = await cli(name, ["shadow", b.version]);
+    expect(refused.code).toBe(1);
+    expect(refused.json).toMatchObject({ ok: false, error: { code: "signature_changed" } });
+    const message = (refused.json!.error as { message: string }).message;
+    expect(message).toContain(`feature "${feature}": range narrowed`);
+    expect(message).toContain("the shadow would refuse requests the serving version accepts (shadow_refused");
+    expect(message).toContain("--allow-signature-change");
+    expect((await state(name)).pointer!.challengers).toBeUndefined();
+    expect((await records(name)).map((r) => r.action)).toEqual(["publish", "candidate"]);
+
+    const allowed = await cli(name, ["shadow", b.version, "--allow-signature-change", "--reason", "see how it scores anyway"]);
+    expect(allowed.json).toMatchObject({ ok: true, status: "moved", challengers: { shadow: { version: b.version } }, record: { signatureChange: [expect.stringContaining(`feature "${feature}": range narrowed`)] } });
+
+    // No decision records for this model: compare does not advise starting a shadow that is running.
+    const compare = await cli(name, ["compare"]);
+    expect(compare.code).toBe(0);
+    expect(compare.json).toMatchObject({ shadows: [], canaries: [], unanswered: [{ role: "shadow", version: b.version, why: expect.stringContaining("its features differ from the current version's") }] });
+    const text = await models(w.s3, ["compare", "--model", name], env());
+    expect(text.stdout).toContain(`shadow ${b.version} is configured but has no recorded answers in this range: its features differ from the current version's (feature "${feature}": range narrowed`);
+    expect(text.stdout).toContain("shadow_refused in the Worker's log");
+    expect(text.stdout).not.toContain("start one with");
+    // A compatible canary with no records either: the reason is what the records say.
+    const c = v(name, 3);
+    await publish(c, true);
+    expect((await cli(name, ["canary", c.version, "--share", "0.1", "--reason", "try"])).code).toBe(0);
+    expect((await cli(name, ["compare"])).json!.unanswered).toEqual([
+      { role: "canary", version: c.version, why: "there are no decision records at all in this range: no traffic, or the Worker does not capture them (CAPTURE)" },
+      { role: "shadow", version: b.version, why: expect.stringContaining("its features differ") },
+    ]);
   });
 });

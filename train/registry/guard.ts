@@ -3,11 +3,11 @@ import type { Manifest } from "../../shared/artifact.ts";
 import { readManifest, type Location } from "../store/versions.ts";
 import { RegistryError } from "./errors.ts";
 import type { PointerState } from "./history.ts";
-import { signatureChanges, signatureRefusal } from "./signature.ts";
+import { signatureChanges, signatureRefusal, type GuardedCommand } from "./signature.ts";
 
 export interface GuardOptions {
   allow: boolean;
-  command: "train" | "promote" | "rollback" | "canary";
+  command: GuardedCommand;
   log: (line: string) => void;
 }
 

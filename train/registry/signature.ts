@@ -58,16 +58,25 @@ export function signatureChanges(serving: FeatureSpec, candidate: FeatureSpec, t
   return out;
 }
 
+/** The commands the signature guard speaks for (each has its own way out). */
+export type GuardedCommand = "train" | "promote" | "rollback" | "canary" | "shadow";
+
 /** The refusal a person reads: the differences and the two ways out. */
-export function signatureRefusal(o: { name: string; serving: string; candidate: string; changes: string[]; command: "train" | "promote" | "rollback" | "canary" }): string {
+export function signatureRefusal(o: { name: string; serving: string; candidate: string; changes: string[]; command: GuardedCommand }): string {
   const list = o.changes.map((c) => `  - ${c}`).join("\n");
   const ways = o.command === "train"
     ? `publish it under its own name (--model-name <new>, served at /models/<new>/predict), or replace "${o.name}" on purpose (--allow-signature-change)`
     : o.command === "canary"
       ? `publish it under its own name (npm run train -- --model-name <new> ...), or let it answer part of "${o.name}"'s callers on purpose (--allow-signature-change)`
+      : o.command === "shadow"
+      ? `publish it under its own name (npm run train -- --model-name <new> ...), or shadow "${o.name}" with it on purpose (--allow-signature-change)`
       : o.command === "promote"
       ? `publish it under its own name (npm run train -- --model-name <new> ...), or point "${o.name}" at it on purpose (--allow-signature-change)`
       : `roll back on purpose (--allow-signature-change), after checking that callers send what ${o.candidate} accepts`;
+  // A shadow's refusals reach no caller: they leave no record to compare (shadow_refused in the Worker's log).
+  const effect = o.command === "shadow"
+    ? "the shadow would refuse requests the serving version accepts (shadow_refused in the Worker's log, no records for models compare) or score them for another outcome"
+    : "requests the serving version accepts would be refused (422) or scored for another outcome";
   return `${o.candidate}'s feature signature differs from the serving version ${o.serving} of "${o.name}":\n${list}\n` +
-    `requests the serving version accepts would be refused (422) or scored for another outcome; nothing changed. Either ${ways}`;
+    `${effect}; nothing changed. Either ${ways}`;
 }

@@ -103,8 +103,9 @@ export async function changeChallenger(ctx: ModelsContext, c: ChallengerChange):
     expected: markOf(state),
     log: ctx.log,
     unchanged: "nothing changed",
-    // A canary answers callers: its features must be the ones they send (the shadow's answers go nowhere).
-    ...(manifest && c.role === "canary" ? { check: (s) => checkSignature(l, s, manifest, { allow: c.allowSignatureChange ?? false, command: "canary", log: ctx.log }) } : {}),
+    // A canary answers callers, a shadow scores their requests: either must accept the features they send,
+    // or the canary's callers get 422s and the shadow refuses every request (nothing to compare).
+    ...(manifest ? { check: (s) => checkSignature(l, s, manifest, { allow: c.allowSignatureChange ?? false, command: c.role, log: ctx.log }) } : {}),
   });
   if (moved.warning) ctx.log(`warning: ${moved.warning}`);
   const now = moved.pointer.challengers;

@@ -9,7 +9,11 @@ import { parseRange, TimeFlagError, TIME_FORMS } from "../../decisions/dates.ts"
 import { readDecisions, ReadStats } from "../../decisions/read.ts";
 import { readOutcomes } from "../../monitor/outcomes.ts";
 import { renderComparison } from "../../report/compare/render.ts";
-import { readManifest } from "../../store/versions.ts";
+import { readManifest, StoreError } from "../../store/versions.ts";
+import { unansweredChallengers } from "../../compare/unanswered.ts";
+import { signatureChanges } from "../../registry/signature.ts";
+import { challengerList, type ChallengerRole } from "../../../shared/challengers.ts";
+import type { ModelsContext } from "./command.ts";
 import { UsageError } from "../args.ts";
 import { decisionsTrust } from "../signing.ts";
 import { decisionsBucketOf, decisionsStoreOf } from "../decisions.ts";
@@ -38,6 +42,28 @@ function canaryText(c: CanaryComparison): string {
     side("canary:  ", c.challenger),
     `  score PSI ${fixed(c.psi ?? undefined)} (the canary's scores on the champion's deciles)`,
   ].join("\n");
+}
+
+/** Each configured challenger's feature-signature changes against current; one whose manifest cannot be read is left out (unknown). */
+async function challengerChanges(ctx: ModelsContext): Promise<Partial<Record<ChallengerRole, string[]>>> {
+  const p = ctx.state.pointer;
+  const out: Partial<Record<ChallengerRole, string[]>> = {};
+  if (!p?.challengers) return out;
+  const read = async (version: string, sha: string) => {
+    try {
+      return await readManifest(ctx.location, version, sha);
+    } catch (e) {
+      if (e instanceof StoreError) return undefined;
+      throw e;
+    }
+  };
+  const current = await read(p.version, p.manifestSha256);
+  if (!current) return out;
+  for (const c of challengerList(p.challengers)) {
+    const m = await read(c.version, c.manifestSha256);
+    if (m) out[c.role] = signatureChanges(current.spec, m.spec, { serving: current.task, candidate: m.task });
+  }
+  return out;
 }
 
 export const compareCommand: ModelsCommand = {
@@ -83,12 +109,14 @@ export const compareCommand: ModelsCommand = {
     ctx.print(`${l.name}: ${result.records} decision records from ${since.toISOString()} to ${until.toISOString()} in ${decisions.where} (${result.duplicates} duplicates dropped)\n`);
     for (const c of result.shadows) ctx.print(`${shadowText(c)}\n`);
     for (const c of result.canaries) ctx.print(`${canaryText(c)}\n`);
-    if (!result.shadows.length && !result.canaries.length) ctx.print("no shadow or canary answers in this range: start one with npm run models -- shadow|canary <version>\n");
+    const unanswered = unansweredChallengers(p?.challengers, result, { signatureChanges: await challengerChanges(ctx) });
+    for (const u of unanswered) ctx.print(`${u.role} ${u.version} is configured but has no recorded answers in this range: ${u.why}\n`);
+    if (!result.shadows.length && !result.canaries.length && !unanswered.length) ctx.print("no shadow or canary answers in this range, and none is configured: start one with npm run models -- shadow|canary <version>\n");
     const out = stringFlag(ctx, "out");
     if (out) {
       writeFileSync(out, renderComparison(result, { model: l.name, since: since.toISOString(), until: until.toISOString(), current: p?.version ?? null, outcomes: outcomesPath ? `${outcomesPath} joined on ${joinOn}` : null }));
       ctx.log(`wrote ${out}`);
     }
-    return { json: { since: since.toISOString(), until: until.toISOString(), ...result } };
+    return { json: { since: since.toISOString(), until: until.toISOString(), ...result, unanswered } };
   },
 };
