@@ -443,6 +443,8 @@ describe("model registry over S3 (npm run models)", () => {
     const promoted = await models(w.s3, ["promote", v("m-gone", 2).version, "--reason", "put the pointer back", "--model", "m-gone", "--json"]);
     expect(promoted.json).toMatchObject({ ok: true, record: { seq: 3, from: v("m-gone", 2).version, to: v("m-gone", 2).version } });
     expect(promoted.stderr).toMatch(/warning: the pointer .*current\.json is missing \(deleted outside the registry\): this move replaces it and follows history record 2/);
+    // Nothing was served before it: the message does not say a version "was" current.
+    expect((await models(w.s3, ["history", "--model", "m-gone"])).code).toBe(0);
     expect(await models(w.s3, ["history", "--verify", "--model", "m-gone"])).toMatchObject({ code: 0 });
     // A nightly publish over a deleted pointer keeps the chain too.
     await (await w.bucket()).delete(keys.pointer("m-gone"));
@@ -460,15 +462,21 @@ describe("model registry over S3 (npm run models)", () => {
     expect((await models(w.s3, ["gc", "--keep", "0", "--model", "m-err"])).code).toBe(2);
     expect((await models(w.s3, ["histroy", "--model", "m-err"])).stderr).toMatch(/unknown command "histroy"; did you mean "history"\?/);
 
-    await (await w.bucket()).put(keys.pointer("m-err"), "{ not a pointer");
+    await (await w.bucket()).put(keys.pointer("m-err"), "{ not a pointer\nsecond line");
+    const broken = await models(w.s3, ["history", "--verify", "--model", "m-err", "--json"]);
+    // One line, and what it means for callers: nothing is served.
+    expect((broken.json!.error as { message: string }).message).toMatch(/is not a valid pointer: [^\n]*: nothing is served \(promote a version, or roll back, to put it back\)/);
     const show = await models(w.s3, ["show", "current", "--model", "m-err", "--json"]);
     expect(show.json).toMatchObject({ ok: false, error: { code: "pointer_broken" } });
     const back = await models(w.s3, ["rollback", "--reason", "x", "--model", "m-err", "--json"]);
     expect(back.json).toMatchObject({ ok: false, error: { code: "no_previous", message: expect.stringMatching(/is not a valid pointer.*rollback --to <version>/) } });
+    const repairedText = await models(w.s3, ["promote", v("m-err", 1).version, "--reason", "repair the pointer", "--model", "m-err"]);
+    expect(repairedText.stdout).toContain(`promoted "m-err" to ${v("m-err", 1).version} (the pointer was passed over; the history left ${v("m-err", 1).version} current); history record 2`);
+    await (await w.bucket()).put(keys.pointer("m-err"), "{ not a pointer");
     const repaired = await models(w.s3, ["promote", v("m-err", 1).version, "--reason", "repair the pointer", "--model", "m-err", "--json"]);
     // The move follows the last record (it moves from where that record left the pointer): the chain stays whole.
-    expect(repaired.json).toMatchObject({ ok: true, record: { seq: 2, from: v("m-err", 1).version } });
-    expect(repaired.stderr).toMatch(/warning: the pointer is damaged \(.*is not a valid pointer.*\): this move replaces it and follows history record 1, which left .* current/);
+    expect(repaired.json).toMatchObject({ ok: true, record: { seq: 3, from: v("m-err", 1).version } });
+    expect(repaired.stderr).toMatch(/warning: the pointer is damaged \(.*is not a valid pointer.*\): this move replaces it and follows history record 2, which left .* current/);
     expect(await models(w.s3, ["history", "--verify", "--model", "m-err"])).toMatchObject({ code: 0 });
 
     // The real script in its own process: exit code, one JSON object on stdout, no stack trace.

@@ -30,6 +30,7 @@ import { readWranglerFacts } from "../store/wrangler-config.ts";
 import { WEIGHT_DTYPES, type WeightDtype } from "../store/quantize.ts";
 import { readTuned, TunedError } from "../tune/tuned.ts";
 import { DATA_FLAGS, DATA_HELP, MODEL_FLAGS, MODEL_HELP, SEARCH_FLAGS, SEARCH_HELP, dataOptions, searchOptions, trainOptions, type FlagValues } from "./flags.ts";
+import { wasText } from "./models/make-current.ts";
 
 const HELP = `Usage: npm run train -- [options]
 
@@ -249,7 +250,7 @@ async function trainAndPublish(
       if (res.warning) publishLog(`warning: ${res.warning}`);
       if (moveWarnings.length) summary.warnings = [...(result.warnings ?? []), ...moveWarnings];
       if (a.candidate) log(`published ${artifact.name} version ${artifact.version} to ${store.where} as a candidate (history record ${res.record.seq}); current stays ${res.pointer.version}. Next: npm run models -- canary ${artifact.version} --share 0.1 --reason "..."`);
-      else log(`published ${artifact.name} version ${res.pointer.version} to ${store.where}${res.previous ? ` (was ${res.previous})` : " (first version)"}`);
+      else log(`published ${artifact.name} version ${res.pointer.version} to ${store.where}${res.passedOver || res.previous ? ` (${wasText(res)})` : " (first version)"}`);
       summary.published = {
         where: store.kind === "local" ? "local" : `s3://${target.bucket}`, pointer: res.pointer, previous: res.previous ?? null, historySeq: res.record.seq, recorded: res.recorded,
         candidate: a.candidate === true,

@@ -70,7 +70,7 @@ export async function verifyChain(name: string, stored: StoredRecord[], state: P
   const p = state.pointer;
   const tail = bySeq.get(last);
   if (state.broken) {
-    problems.push({ seq: last + 1, problem: `${state.broken} (promote a version to repair it)` });
+    problems.push({ seq: last + 1, problem: `${state.broken}: nothing is served (promote a version, or roll back, to put it back)` });
   } else if (p?.move) {
     const v = checked ? await verifyMove(trusted, p) : undefined;
     if (v && !v.ok) {

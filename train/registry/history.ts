@@ -53,7 +53,8 @@ export async function readPointerState(l: Location): Promise<PointerState> {
   if (current.raw === undefined) return {};
   const etag = current.etag ? { etag: current.etag } : {};
   const parsed = parseRegistryPointer(current.raw);
-  if (!parsed.ok) return { ...etag, broken: `${objectName(l, keys.pointer(l.name))} is not a valid pointer: ${parsed.error}` };
+  // The parser's words may quote the object's bytes: its line breaks would split one message over lines.
+  if (!parsed.ok) return { ...etag, broken: `${objectName(l, keys.pointer(l.name))} is not a valid pointer: ${parsed.error.replace(/[\r\n]+/g, " ")}` };
   if (parsed.pointer.name !== l.name) return { ...etag, broken: `${objectName(l, keys.pointer(l.name))} names model "${parsed.pointer.name}"` };
   return { ...etag, pointer: parsed.pointer, ...(parsed.warning ? { warning: parsed.warning } : {}) };
 }

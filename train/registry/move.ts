@@ -63,6 +63,8 @@ export interface MoveResult {
   pointer: RegistryPointer;
   record: HistoryRecord;
   previous?: string;
+  /** Set when the pointer was passed over (forged, missing or damaged): `previous` is then where the history left it, not what was served. */
+  passedOver?: boolean;
   /** The challengers before the move (a promote of the canary's version ends the canary: compare with the pointer's). */
   challengersBefore?: Challengers;
   /** False when the record could not be written after the swap; `warning` says why (the next command writes it). */
@@ -161,7 +163,7 @@ export async function movePointer(l: Location, intent: MoveIntent, o: MoveOption
     const record = recordFromPointer({ ...pointer, move: pointer.move! });
     // Over a forged, missing or damaged pointer, the version before is where the last record left it.
     const before = link.passedOver ? link.passedOver.from ?? undefined : state.pointer?.version;
-    const base = { pointer, record, ...(before ? { previous: before } : {}), ...(held ? { challengersBefore: held } : {}) };
+    const base = { pointer, record, ...(before ? { previous: before } : {}), ...(held ? { challengersBefore: held } : {}), ...(link.passedOver ? { passedOver: true } : {}) };
     try {
       await recordPointer(l, pointer);
       return { ...base, recorded: true };

@@ -37,6 +37,12 @@ async function loadCurrentable(ctx: ModelsContext, version: string, pointerSha25
   }
 }
 
+/** What the pointer held before a move: over a passed-over pointer, nothing trustworthy was, and the history names the rest. */
+export function wasText(moved: { previous?: string; passedOver?: boolean }): string {
+  if (moved.passedOver) return `the pointer was passed over; the history left ${moved.previous ?? "nothing"} current`;
+  return `was ${moved.previous ?? "none"}`;
+}
+
 export async function makeCurrent(ctx: ModelsContext, version: string, action: "promote" | "rollback", reason: string): Promise<CommandOutcome> {
   const l = ctx.location;
   const state = ctx.state;
@@ -71,7 +77,7 @@ export async function makeCurrent(ctx: ModelsContext, version: string, action: "
   // A challenger whose version became current ends in this same move (shared/challengers.ts afterMoveTo).
   const ended = challengerList(moved.challengersBefore).filter((c) => c.version === version).map((c) => c.role);
   ctx.print(
-    `${verb} "${l.name}" to ${version} (was ${moved.previous ?? "none"}); history record ${moved.record.seq} by ${moved.record.actor}\n` +
+    `${verb} "${l.name}" to ${version} (${wasText(moved)}); history record ${moved.record.seq} by ${moved.record.actor}\n` +
     ended.map((r) => `the ${r} of ${version} ended with this move: it is current now\n`).join("") +
     "each running isolate serves it once its first request after MODEL_REFRESH_SECONDS (30 s by default) since its last check has loaded it, no redeploy\n",
   );
