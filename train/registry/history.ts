@@ -203,6 +203,26 @@ export interface Link {
   passedOver?: { from: string | null; challengers?: Challengers | undefined; why: string };
 }
 
+/** The history's last record: its seq, its bytes as stored (undefined when unreadable) and their parse. */
+interface LastRecord { seq: number; bytes?: Uint8Array; record?: ReturnType<typeof parseRecord> }
+
+async function lastRecord(l: Location): Promise<LastRecord | undefined> {
+  const seq = (await listHistorySeqs(l)).at(-1);
+  if (seq === undefined) return undefined;
+  const bytes = await readRecordBytes(l, seq);
+  return { seq, ...(bytes ? { bytes, record: parseRecord(bytes) } : {}) };
+}
+
+/** The link of a move that passes the pointer over: it follows the last record, from where that record left the pointer. */
+async function following(last: LastRecord | undefined, why: string): Promise<Link> {
+  const record = last?.record?.ok ? last.record.record : undefined;
+  return {
+    seq: (last?.seq ?? 0) + 1,
+    prevRecordSha256: last?.bytes ? await sha256Hex(last.bytes) : null,
+    passedOver: { from: record ? record.to : null, challengers: record?.challengers, why },
+  };
+}
+
 /**
  * Where the next move goes in the log: its sequence number and the sha256 of
  * the record before it. On a signed store a pointer whose move does not
@@ -219,40 +239,27 @@ export async function nextLink(l: Location, state: PointerState): Promise<Link> 
   if (p?.move && trusted?.size) {
     const check = await verifyMove(trusted, p);
     if (!check.ok) {
-      const seqs = await listHistorySeqs(l);
-      const last = seqs.at(-1);
-      const bytes = last === undefined ? undefined : await readRecordBytes(l, last);
-      const record = bytes ? parseRecord(bytes) : undefined;
+      const last = await lastRecord(l);
+      const record = last?.record;
       // Passing over a forged pointer links to the last record, which must then be a signed one.
       const lastCheck = record?.ok ? await verifyRecord(trusted, record.record) : undefined;
-      if (last !== undefined && !lastCheck?.ok) {
+      if (last && !lastCheck?.ok) {
         throw new RegistryError(
-          `the pointer's move ${p.move.seq} is not validly signed (${check.error}), and history record ${last} is not a signed move either ` +
+          `the pointer's move ${p.move.seq} is not validly signed (${check.error}), and history record ${last.seq} is not a signed move either ` +
           `(${lastCheck ? lastCheck.error : record && !record.ok ? record.error : "unreadable"}): a bucket writer added it. ` +
-          `Keep a copy as evidence, delete ${objectName(l, historyKey(l.name, last))}, then move the pointer again; npm run models -- history --verify shows the rest`,
+          `Keep a copy as evidence, delete ${objectName(l, historyKey(l.name, last.seq))}, then move the pointer again; npm run models -- history --verify shows the rest`,
           "signature_invalid",
         );
       }
-      return {
-        seq: (last ?? 0) + 1,
-        prevRecordSha256: bytes ? await sha256Hex(bytes) : null,
-        passedOver: { from: record?.ok ? record.record.to : null, challengers: record?.ok ? record.record.challengers : undefined, why: `the pointer's move ${p.move.seq} (${p.move.action} to ${p.version}) is not validly signed (${check.error}): it is not recorded, and this move follows record ${last ?? "none"}` },
-      };
+      return following(last, `the pointer's move ${p.move.seq} (${p.move.action} to ${p.version}) is not validly signed (${check.error}): it is not recorded, and this move follows record ${last?.seq ?? "none"}`);
     }
   }
   if (!p) {
-    const seqs = await listHistorySeqs(l);
-    const last = seqs.at(-1);
-    if (last !== undefined) {
-      const bytes = await readRecordBytes(l, last);
-      const record = bytes ? parseRecord(bytes) : undefined;
-      const left = record?.ok ? `, which left ${record.record.to} current` : "";
+    const last = await lastRecord(l);
+    if (last) {
+      const left = last.record?.ok ? `, which left ${last.record.record.to} current` : "";
       const what = state.broken ? `the pointer is damaged (${state.broken})` : `the pointer ${objectName(l, keys.pointer(l.name))} is missing (deleted outside the registry)`;
-      return {
-        seq: last + 1,
-        prevRecordSha256: bytes ? await sha256Hex(bytes) : null,
-        passedOver: { from: record?.ok ? record.record.to : null, challengers: record?.ok ? record.record.challengers : undefined, why: `${what}: this move replaces it and follows history record ${last}${left}` },
-      };
+      return following(last, `${what}: this move replaces it and follows history record ${last.seq}${left}`);
     }
   }
   const own = await recordPointer(l, p);
