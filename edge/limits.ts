@@ -35,11 +35,17 @@ export async function drain(body: ReadableStream<Uint8Array> | null, maxBytes: n
   }
 }
 
+/** The size the client declared: Content-Length's digits, unless a Transfer-Encoding (chunked) overrides it. */
+function declaredSize(c: Context<AppEnv>): number | undefined {
+  const length = c.req.header("content-length");
+  return length !== undefined && c.req.header("transfer-encoding") === undefined && /^\d{1,15}$/.test(length) ? Number(length) : undefined;
+}
+
 /** 413 body_too_large, with the size the client declared when it did (a chunked body has none): what to cut it down from. */
 function tooLarge(c: Context<AppEnv>): Response {
   const max = c.get("settings").maxBodyBytes;
-  const declared = Number(c.req.header("content-length"));
-  const received = Number.isSafeInteger(declared) && declared > max ? `${declared} bytes` : `more than ${max} bytes`;
+  const declared = declaredSize(c);
+  const received = declared !== undefined && declared > max ? `${declared} bytes` : `more than ${max} bytes`;
   return fail(c, 413, "body_too_large", `the body is larger than ${max} bytes (MAX_BODY_BYTES): send fewer applicants per request`,
     [{ path: "body", expected: `at most ${max} bytes`, received }]);
 }
@@ -51,13 +57,20 @@ function tooLarge(c: Context<AppEnv>): Response {
  * request open).
  */
 export function limitBody(c: Context<AppEnv>, next: Next): Promise<void> | Response {
-  const declared = c.req.header("content-length");
-  if (declared !== undefined && c.req.header("transfer-encoding") === undefined && Number(declared) > c.get("settings").maxBodyBytes) return tooLarge(c);
+  const declared = declaredSize(c);
+  if (declared !== undefined && declared > c.get("settings").maxBodyBytes) return tooLarge(c);
   return next();
 }
 
 /** `received`: bytes read before the refusal; undefined when one native read was still filling its buffer (readDeclared). */
 export type BodyRead = { ok: true; bytes: ArrayBuffer } | { ok: false; problem: "timeout" | "too_large"; received?: number };
+
+/** Cancels `reader` once `ms` have passed (which ends its pending read); `late()` says whether it did. */
+function cancelAfter(reader: { cancel(): Promise<void> }, ms: number): { late(): boolean; clear(): void } {
+  let late = false;
+  const timer = setTimeout(() => { late = true; reader.cancel().catch(() => {}); }, ms);
+  return { late: () => late, clear: () => clearTimeout(timer) };
+}
 
 /** The chunks as one buffer; a body that came in one chunk is not copied. */
 function joined(chunks: Uint8Array[], size: number): ArrayBuffer {
@@ -87,23 +100,22 @@ export async function readWithin(body: ReadableStream<Uint8Array> | null, ms: nu
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  let late = false;
-  const timer = setTimeout(() => { late = true; reader.cancel().catch(() => {}); }, ms);
+  const deadline = cancelAfter(reader, ms);
   try {
     for (;;) {
       const r = await reader.read();
-      if (late || r.done) break;
+      if (deadline.late() || r.done) break;
       size += r.value.byteLength;
       if (size > maxBytes) return { ok: false, problem: "too_large", received: size };
       chunks.push(r.value);
     }
   } catch (e) {
-    if (!late) throw e;
+    if (!deadline.late()) throw e;
   } finally {
-    clearTimeout(timer);
+    deadline.clear();
     reader.releaseLock();
   }
-  return late ? { ok: false, problem: "timeout", received: size } : { ok: true, bytes: joined(chunks, size) };
+  return deadline.late() ? { ok: false, problem: "timeout", received: size } : { ok: true, bytes: joined(chunks, size) };
 }
 
 /**
@@ -122,20 +134,19 @@ async function readDeclared(body: ReadableStream<Uint8Array>, ms: number, declar
   // workerd's `readAtLeast` fills a view with at least `min` bytes in one call (web streams' standard has none).
   if (typeof (reader as Partial<ReadableStreamBYOBReader>).readAtLeast !== "function") { reader.releaseLock(); return undefined; }
   if (declared === 0) { reader.releaseLock(); return { ok: true, bytes: new ArrayBuffer(0) }; }
-  let late = false;
-  const timer = setTimeout(() => { late = true; reader.cancel().catch(() => {}); }, ms);
+  const deadline = cancelAfter(reader, ms);
   try {
     const r = await reader.readAtLeast(declared, new Uint8Array(declared));
-    if (late) return { ok: false, problem: "timeout" };
+    if (deadline.late()) return { ok: false, problem: "timeout" };
     const got = r.value;
     if (!got) return { ok: true, bytes: new ArrayBuffer(0) };
     // A body that ended short of its Content-Length is what arrived: JSON parsing judges it.
     return { ok: true, bytes: got.byteLength === got.buffer.byteLength ? got.buffer : got.slice().buffer };
   } catch (e) {
-    if (late) return { ok: false, problem: "timeout" };
+    if (deadline.late()) return { ok: false, problem: "timeout" };
     throw e;
   } finally {
-    clearTimeout(timer);
+    deadline.clear();
     reader.releaseLock();
   }
 }
@@ -147,17 +158,15 @@ async function readDeclared(body: ReadableStream<Uint8Array>, ms: number, declar
  */
 export async function readBody(c: Context<AppEnv>): Promise<ArrayBuffer | Response> {
   const s = c.get("settings");
-  const length = c.req.header("content-length");
-  const size = length !== undefined && c.req.header("transfer-encoding") === undefined && /^\d{1,15}$/.test(length) ? Number(length) : undefined;
-  const r = await readWithin(c.req.raw.body, s.bodyTimeoutMs, s.maxBodyBytes, size);
+  const declared = declaredSize(c);
+  const r = await readWithin(c.req.raw.body, s.bodyTimeoutMs, s.maxBodyBytes, declared);
   if (r.ok) return r.bytes;
   if (r.problem === "too_large") {
     await drain(c.req.raw.body, DRAIN_MAX_BYTES, DRAIN_MAX_MS);
     return tooLarge(c);
   }
   const seconds = `${s.bodyTimeoutMs / 1000} s`;
-  const declared = c.req.header("content-length");
-  const expected = declared !== undefined && /^\d{1,15}$/.test(declared) ? `${declared} bytes` : "the whole body";
+  const expected = declared !== undefined ? `${declared} bytes` : "the whole body";
   return fail(c, 408, "body_timeout", `the body did not arrive within ${seconds} (BODY_TIMEOUT_SECONDS): send it whole, or retry`,
     [{ path: "body", expected: `${expected} within ${seconds}`, received: r.received === undefined ? `fewer than ${expected}` : `${r.received} bytes` }]);
 }
