@@ -28,6 +28,7 @@ import type { Decision } from "../../shared/predict.ts";
 import { binShares, psiFromCounts, scoreDeciles } from "../evaluate/distribution.ts";
 import { rocAuc } from "../evaluate/ranking.ts";
 import type { Outcomes } from "../monitor/outcomes.ts";
+import { LatestDecisions } from "../monitor/latest.ts";
 
 export const DECISIONS: readonly Decision[] = ["approve", "refer", "decline"];
 
@@ -105,8 +106,7 @@ class Side {
   counts: Record<Decision, number> = { approve: 0, refer: 0, decline: 0 };
   scores: number[] = [];
   /** Per labelled applicant, its latest answer: one label per applicant, however often it was answered. */
-  labelled = new Map<string, { time: number; label: 0 | 1; score: number }>();
-  earlier = 0;
+  labelled = new LatestDecisions<{ time: number; label: 0 | 1; score: number }>();
   constructor(readonly version: string) {}
 
   add(a: Answer): void {
@@ -114,13 +114,7 @@ class Side {
     if (a.decision) this.counts[a.decision]++;
     else this.classified = false;
     this.scores.push(a.score);
-    if (a.label === undefined || a.applicant === undefined) return;
-    const held = this.labelled.get(a.applicant);
-    if (held) {
-      this.earlier++;
-      if (held.time > a.time) return;
-    }
-    this.labelled.set(a.applicant, { time: a.time, label: a.label, score: a.score });
+    if (a.label !== undefined && a.applicant !== undefined) this.labelled.add(a.applicant, { time: a.time, label: a.label, score: a.score });
   }
 
   summary(withOutcomes: boolean): SideSummary {
@@ -135,7 +129,7 @@ class Side {
       const held = [...this.labelled.values()];
       const pos = held.filter((h) => h.label === 1).length;
       out.labelled = held.length;
-      out.earlierDecisions = this.earlier;
+      out.earlierDecisions = this.labelled.earlier;
       out.auc = pos > 0 && pos < held.length ? rocAuc(Float64Array.from(held, (h) => h.label), Float64Array.from(held, (h) => h.score)) : null;
     }
     return out;

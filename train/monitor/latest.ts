@@ -22,12 +22,13 @@ export interface JoinedDecision {
   interval?: readonly [number, number];
 }
 
-export class LatestDecisions {
-  private readonly byKey = new Map<string, JoinedDecision>();
+/** Per key, the latest of what was added (by `time`); `models compare` keeps its labelled answers this way too. */
+export class LatestDecisions<D extends { time: number } = JoinedDecision> {
+  private readonly byKey = new Map<string, D>();
   /** Decisions left out because the same key has a later one (or an equally timed one read later). */
   earlier = 0;
 
-  add(key: string, d: JoinedDecision): void {
+  add(key: string, d: D): void {
     const held = this.byKey.get(key);
     if (held) {
       this.earlier++;
@@ -36,7 +37,7 @@ export class LatestDecisions {
     this.byKey.set(key, d);
   }
 
-  values(): IterableIterator<JoinedDecision> {
+  values(): IterableIterator<D> {
     return this.byKey.values();
   }
 }
